@@ -1,0 +1,50 @@
+# abi: top-level build. `make test` is what CI runs (after tools/setup.sh).
+# Build outputs live in build/; nothing here writes beside the sources except
+# `abi gen`, which refreshes the committed docs/SYSCALLS.md.
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+ABI     := $(VENV)/bin/abi
+BUILD   := build
+GEN     := $(BUILD)/gen
+TABLE   := $(wildcard syscalls/*.yaml)
+PYSRC   := $(shell find abi -name '*.py')
+HYPOTHESIS_PROFILE ?= ci
+
+.PHONY: all setup gen check-gen lint test pytest run fuzz clean
+
+all: gen
+
+setup: $(VENV)/.abi-installed
+$(VENV)/.abi-installed: pyproject.toml tools/setup.sh
+	sh tools/setup.sh
+
+# One stamp for everything abi gen writes; abi gen only rewrites changed files.
+gen: $(GEN)/.stamp
+$(GEN)/.stamp: $(TABLE) $(PYSRC) | setup
+	$(ABI) gen --out $(GEN) >/dev/null
+	@touch $@
+
+check-gen: setup
+	$(ABI) gen --out $(GEN) --check
+
+-include kernel/kernel.mk
+
+lint: setup
+	$(VENV)/bin/ruff check abi tests tools
+
+pytest: gen
+	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=$(HYPOTHESIS_PROFILE)
+
+test: check-gen lint pytest
+
+# The main job. Until abi-run lands this shows the table's view of file I/O.
+run: gen
+	$(ABI) table read openat mmap
+	$(ABI) table --family file
+
+fuzz: gen
+	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=fuzz
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,1 @@
+"""abi: a Linux ABI library OS and the tools around it."""

@@ -1,0 +1,5 @@
+import sys
+
+from abi.cli import main
+
+sys.exit(main())

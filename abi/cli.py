@@ -1,0 +1,168 @@
+"""The ``abi`` command line: ``abi gen``, ``abi table``, ``abi inspect``, ...
+
+Every subcommand returns an exit status: 0 success, 1 a check found a
+difference, 2 bad input (reported as one line, ``file:line: what``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from abi import gen
+from abi.table import ARCHES, CLASSES, DEFAULT_DIR, STATUSES, Syscall, Table, TableError, load_table
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _load(args: argparse.Namespace) -> Table:
+    return load_table(args.table)
+
+
+def cmd_gen(args: argparse.Namespace) -> int:
+    table = _load(args)
+    out = Path(args.out) if args.out else table.root.parent / "build" / "gen"
+    files = gen.outputs(table, out.resolve(), table.root.parent)
+    if args.check:
+        bad = gen.stale(files)
+        for p in bad:
+            print(f"abi gen: stale: {p} (run 'abi gen')", file=sys.stderr)
+        return 1 if bad else 0
+    for p in gen.write(files):
+        print(f"abi gen: wrote {p}")
+    return 0
+
+
+def _signature(s: Syscall) -> str:
+    args = ", ".join(f"{a.type.spelling}{'' if a.type.spelling.endswith('*') else ' '}{a.name}"
+                     for a in s.args)
+    return f"{s.returns.spelling} {s.name}({args or 'void'})"
+
+
+def _show(table: Table, s: Syscall) -> str:
+    lines = [
+        _signature(s),
+        f"  defined at  {s.path}:{s.line}",
+        f"  family      {s.family}",
+        "  numbers     " + ", ".join(f"{a} {n}" for a, n in s.numbers.items()),
+        f"  status      {s.status}" + (f" ({s.note})" if s.note else ""),
+        "  classes     " + (", ".join(sorted(s.classes)) or "-"),
+    ]
+    for a in s.args:
+        extra = [a.dir] + [f"{k}={v}" for k, v in (("kind", a.kind), ("flags", a.flags),
+                                                     ("size", a.size)) if v]
+        lines.append(f"  arg {a.name:<12}{a.type.spelling}  [{', '.join(extra)}]")
+        if a.flags:
+            names = " ".join(fv.name for fv in table.flagsets[a.flags].all_values())
+            lines.append(f"      {a.flags}: {names}")
+    lines.append("  errors      " + (" ".join(s.errors) or "-"))
+    if s.since:
+        lines.append(f"  since       Linux {s.since}")
+    if s.notes:
+        lines.append(f"  notes       {s.notes}")
+    return "\n".join(lines)
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    table = _load(args)
+    if args.names:
+        unknown = [n for n in args.names if n not in table.by_name]
+        if unknown:
+            print(f"abi table: no such syscall: {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        print("\n\n".join(_show(table, table.by_name[n]) for n in args.names))
+        return 0
+    rows = [s for s in table.syscalls
+            if (not args.status or s.status in args.status)
+            and (not args.family or s.family in args.family)
+            and (not args.cls or args.cls in s.classes)
+            and (not args.arch or args.arch in s.numbers)]
+    key = args.arch or "x86_64"
+    rows.sort(key=lambda s: (s.numbers.get(key, 10_000), s.name))
+    for s in rows:
+        nrs = " ".join(f"{s.numbers[a]:>4}" if a in s.numbers else "   -" for a in ARCHES)
+        print(f"{nrs}  {s.family:<8} {s.status:<12} {_signature(s)}")
+    counts = Counter(s.status for s in rows)
+    print(f"{len(rows)} syscalls: " + ", ".join(f"{counts[st]} {st}" for st in STATUSES))
+    return 0
+
+
+def cmd_not_yet(args: argparse.Namespace) -> int:
+    print(f"abi {args.command}: not available yet in this version of abi", file=sys.stderr)
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="abi", formatter_class=_Formatter,
+        description="abi: the Linux syscall table, its generator, and the tools around the "
+                    "kernel.",
+        epilog="examples:\n  abi table openat\n  abi table --status enosys --family file\n"
+               "  abi gen --check")
+    p.add_argument("--table", metavar="DIR", default=None,
+                   help=f"syscall table directory (default: {DEFAULT_DIR})")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    g = sub.add_parser("gen", help="generate C, Python and docs from the table",
+                       formatter_class=_Formatter,
+                       epilog="examples:\n  abi gen                 # write build/gen and "
+                              "docs/SYSCALLS.md\n  abi gen --check         # exit 1 if anything "
+                              "is stale")
+    g.add_argument("--out", metavar="DIR",
+                   help="directory for generated sources (default: build/gen beside the table)")
+    g.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if a generated file differs from a fresh one")
+    g.epilog = (g.epilog or "") + ("\n\ndocs/SYSCALLS.md is written beside the table's directory "
+                                   "(the repository's docs/ by default).")
+    g.set_defaults(func=cmd_gen)
+
+    t = sub.add_parser("table", help="summarise or show syscall table entries",
+                       formatter_class=_Formatter,
+                       epilog="examples:\n  abi table openat mmap\n"
+                              "  abi table --status enosys --family file\n"
+                              "  abi table --class memory --arch aarch64")
+    t.add_argument("names", nargs="*", metavar="SYSCALL", help="show these entries in full")
+    t.add_argument("--status", action="append", choices=STATUSES, help="filter (repeatable)")
+    t.add_argument("--family", action="append", help="filter (repeatable)")
+    t.add_argument("--class", dest="cls", choices=sorted(CLASSES), help="filter by class tag")
+    t.add_argument("--arch", choices=ARCHES, help="only syscalls that exist on this arch")
+    t.set_defaults(func=cmd_table)
+
+    for name, text in (("run", "run a Linux program on the kernel (see abi-run)"),
+                       ("conform", "run the conformance suite against a runner")):
+        sub.add_parser(name, help=text).set_defaults(func=cmd_not_yet)
+    _register_inspect(sub)
+    return p
+
+
+def _register_inspect(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    try:
+        from abi.inspect.cli import register
+    except ImportError:
+        sub.add_parser("inspect", help="porting report for a binary").set_defaults(
+            func=cmd_not_yet)
+        return
+    register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except TableError as exc:
+        for e in exc.errors:
+            print(e, file=sys.stderr)
+        return 2
+
+
+def run_main(argv: Sequence[str] | None = None) -> int:
+    print("abi-run: not available yet in this version of abi", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Idempotent set-up for a fresh Debian or Ubuntu machine: system packages,
+# the virtual environment in .venv, the Python package (editable) and its
+# dev tools. Safe to run again; it only installs what is missing.
+set -eu
+cd "$(dirname "$0")/.."
+
+PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing system packages:$missing"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv"
+    "$PY" -m venv .venv
+fi
+# Re-install only when pyproject.toml changed since the last install.
+stamp=.venv/.abi-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "setup: installing the abi package and its dependencies into .venv"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[dev]'
+    touch "$stamp"
+fi
