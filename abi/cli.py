@@ -15,6 +15,7 @@ from pathlib import Path
 from abi import gen
 from abi.table import ARCHES, CLASSES, DEFAULT_DIR, STATUSES, Syscall, Table, TableError, load_table
 
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 

@@ -461,7 +461,8 @@ def _cross_check(c: _Checker, table: Table) -> None:
     for s in sorted(table.syscalls, key=lambda s: (s.path, s.line)):
         if s.name in seen_name:
             first = seen_name[s.name]
-            c.err(s.path, s.line, f"syscall {s.name!r} already defined at {first.path}:{first.line}")
+            c.err(s.path, s.line,
+                  f"syscall {s.name!r} already defined at {first.path}:{first.line}")
         seen_name[s.name] = s
         for arch, nr in s.numbers.items():
             other = seen_nr.get((arch, nr))

@@ -137,18 +137,19 @@ void abi_enosys_hook(int id) { hook_calls++; printf("hook %s\n", abi_sysmeta[id]
 
 int main(void)
 {
-	printf("getpid %ld\n", abi_syscall(ABI_X86_64_NR_getpid, 0, 0, 0, 0, 0, 0));
-	printf("getpid %ld\n", abi_syscall(ABI_X86_64_NR_getpid, 0, 0, 0, 0, 0, 0));
-	printf("hits %lu hooks %d\n", abi_enosys_hits[ABI_SYS_getpid], hook_calls);
-	printf("big %ld neg %ld\n", abi_syscall(100000, 0, 0, 0, 0, 0, 0),
-	       abi_syscall(-1, 0, 0, 0, 0, 0, 0));
-	printf("id %d %d %d\n", abi_sys_id(ABI_ARCH_X86_64, ABI_X86_64_NR_openat) == ABI_SYS_openat,
-	       abi_sys_id(ABI_ARCH_AARCH64, ABI_AARCH64_NR_openat) == ABI_SYS_openat,
-	       abi_sys_id(ABI_ARCH_X86_64, 100000));
-	const struct abi_sysmeta *m = &abi_sysmeta[ABI_SYS_openat];
-	printf("meta %s %d %s %d\n", m->name, m->nargs, m->args[1].name, m->args[1].fmt == ABI_FMT_PATH);
-	printf("errno %s %s\n", abi_errno_name(ENOENT), abi_errno_name(0) ? "?" : "null");
-	return 0;
+    printf("getpid %ld\n", abi_syscall(ABI_X86_64_NR_getpid, 0, 0, 0, 0, 0, 0));
+    printf("getpid %ld\n", abi_syscall(ABI_X86_64_NR_getpid, 0, 0, 0, 0, 0, 0));
+    printf("hits %lu hooks %d\n", abi_enosys_hits[ABI_SYS_getpid], hook_calls);
+    printf("big %ld neg %ld\n", abi_syscall(100000, 0, 0, 0, 0, 0, 0),
+           abi_syscall(-1, 0, 0, 0, 0, 0, 0));
+    printf("id %d %d %d\n", abi_sys_id(ABI_ARCH_X86_64, ABI_X86_64_NR_openat) == ABI_SYS_openat,
+           abi_sys_id(ABI_ARCH_AARCH64, ABI_AARCH64_NR_openat) == ABI_SYS_openat,
+           abi_sys_id(ABI_ARCH_X86_64, 100000));
+    const struct abi_sysmeta *m = &abi_sysmeta[ABI_SYS_openat];
+    printf("meta %s %d %s %d\n", m->name, m->nargs, m->args[1].name,
+           m->args[1].fmt == ABI_FMT_PATH);
+    printf("errno %s %s\n", abi_errno_name(ENOENT), abi_errno_name(0) ? "?" : "null");
+    return 0;
 }
 """
 
@@ -179,6 +180,6 @@ def test_generated_python_matches_table(cgen: tuple[Path, Table]) -> None:
     spec.loader.exec_module(mod)
     for arch in ("x86_64", "aarch64"):
         assert mod.NUMBERS[arch] == {s.name: nr for nr, s in table.numbered(arch)}
-    assert mod.ERRNO == table.errno
+    assert table.errno == mod.ERRNO
     read = mod.SYSCALLS["read"]
     assert [a[0] for a in read[2]] == [a.name for a in table.by_name["read"].args]

@@ -4,6 +4,7 @@ traceback; and the mutations that must be rejected are."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from pathlib import Path
@@ -77,10 +78,8 @@ def test_any_value_replaced(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(FILES))
     path = data.draw(st.sampled_from(paths(docs[name])))
     parent(docs[name], path)[path[-1]] = data.draw(values)
-    try:
+    with contextlib.suppress(TableError):
         load_variant(docs)
-    except TableError:
-        pass
 
 
 @given(st.data())
@@ -89,10 +88,8 @@ def test_any_key_deleted(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(FILES))
     path = data.draw(st.sampled_from(paths(docs[name])))
     del parent(docs[name], path)[path[-1]]
-    try:
+    with contextlib.suppress(TableError):
         load_variant(docs)
-    except TableError:
-        pass
 
 
 @given(st.sampled_from(["file.yaml", "mm.yaml"]), st.data())
@@ -130,7 +127,5 @@ def test_text_corruption(name: str, data: st.DataObject) -> None:
     pos = data.draw(st.integers(0, len(text)))
     cut = data.draw(st.integers(0, 20))
     insert = data.draw(st.text(alphabet=":{}[]-,'\"\n #&*!|>%@`\t\x00\ufeffa1", max_size=6))
-    try:
+    with contextlib.suppress(TableError):
         load_variant(texts={name: text[:pos] + insert + text[pos + cut:]})
-    except TableError:
-        pass

@@ -28,7 +28,7 @@ def unistd_h(table: Table, arch: str) -> str:
     rows = table.numbered(arch)
     body = "".join(f"#define ABI_{_cname(arch)}_NR_{s.name} {nr}\n" for nr, s in rows)
     count = rows[-1][0] + 1 if rows else 0
-    body += f"\n/* One past the highest number: the size of the dispatch table. */\n"
+    body += "\n/* One past the highest number: the size of the dispatch table. */\n"
     body += f"#define ABI_{_cname(arch)}_NR_COUNT {count}\n"
     return _guard(f"unistd_{arch}.h", body)
 

@@ -14,9 +14,9 @@
 #define O_CLOEXEC 0x80000
 
 /* seek_whence: lseek(2) whence */
-#define SEEK_SET 0x0
-#define SEEK_CUR 0x1
-#define SEEK_END 0x2
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
 
 /* prot: mmap(2) protection */
 #define PROT_READ 0x1

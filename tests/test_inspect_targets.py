@@ -1,0 +1,115 @@
+"""abi inspect on real targets: the committed porting reports are fresh, the JVM report
+takes under a minute, and what busybox and java really do (strace) is in the static set."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from test_inspect import make_table
+
+from abi.inspect.objects import Cache
+from abi.inspect.porting import DOCS, TARGETS, Target, check, find_binary, render
+from abi.table import Table, TableError, load_table
+
+STRACE = shutil.which("strace")
+JVM = TARGETS[0]
+
+# Syscalls a run may make that the static set cannot contain, with the reason.
+EXPLAINED_MISSES: dict[str, str] = {
+    "execve": "strace's own exec of the program",
+}
+
+BUSYBOX_APPLETS = (
+    ["echo", "hi"], ["ls", "-l", "/"], ["sha256sum", "/bin/busybox"],
+    ["sh", "-c", "echo a | cat; true"], ["awk", "BEGIN { print 1 }"], ["date"],
+    ["sleep", "0.01"], ["find", "/etc", "-maxdepth", "1", "-name", "host*"], ["ps"],
+    ["cp", "/etc/hostname", "{tmp}/copy"], ["wc", "-l", "/etc/passwd"],
+)
+
+
+@pytest.fixture(scope="module")
+def repo_table() -> Table:
+    try:
+        return load_table()
+    except TableError as exc:
+        pytest.skip(f"the syscall table does not load yet: {exc.errors[0]}")
+
+
+@pytest.fixture(scope="module")
+def itable(tmp_path_factory: pytest.TempPathFactory) -> Table:
+    return make_table(tmp_path_factory.mktemp("itable"))
+
+
+def _installed(t: Target) -> str:
+    binary = find_binary(t)
+    if binary is None:
+        pytest.skip(f"{t.binaries[0]} is not installed")
+    return binary
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[t.doc for t in TARGETS])
+def test_committed_porting_report_is_fresh(target: Target, repo_table: Table,
+                                           tmp_path: Path) -> None:
+    """Regenerate and compare. Paths are inside the root and no timing is written, so the
+    only machine-specific input is the binaries: each report lists the build-ids it was made
+    from, and a machine with other builds skips instead of failing."""
+    _installed(target)
+    fresh = render(target, repo_table, Cache(tmp_path / "cache"))
+    assert fresh is not None
+    state = check(target, fresh, DOCS)
+    if state.startswith("skipped"):
+        pytest.skip(state)
+    assert state == "fresh", (f"docs/porting/{target.doc} is stale: run "
+                              "'python -m abi.inspect.porting'")
+
+
+def test_jvm_report_takes_under_a_minute_without_the_cache(itable: Table) -> None:
+    _installed(JVM)
+    start = time.perf_counter()
+    text = render(JVM, itable, Cache(None))
+    elapsed = time.perf_counter() - start
+    assert text is not None and "libjvm.so" in text
+    assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def _strace(argv: list[str], out: Path) -> set[str]:
+    assert STRACE is not None
+    subprocess.run([STRACE, "-f", "-qq", "-e", "trace=all", "-o", str(out), *argv],
+                   capture_output=True, timeout=120)
+    # "123 openat(...", "123 futex(... <unfinished ...>"; not "<... futex resumed>".
+    return set(re.findall(r"^\d+ +([a-z_0-9]+)\(", out.read_text(), re.M))
+
+
+def _static(binary: str, table: Table, dlopen: tuple[str, ...] = ()) -> set[str]:
+    from abi.inspect.cli import inspect
+
+    report = inspect(binary, Path("/"), table, list(dlopen), Cache(None))
+    return {n.name for n in report.needs}
+
+
+@pytest.mark.skipif(STRACE is None, reason="strace is not installed")
+def test_busybox_runs_stay_inside_the_static_set(itable: Table, tmp_path: Path) -> None:
+    binary = _installed(TARGETS[2])
+    static = _static(binary, itable)
+    used: set[str] = set()
+    for i, applet in enumerate(BUSYBOX_APPLETS):
+        argv = [binary, *(a.replace("{tmp}", str(tmp_path)) for a in applet)]
+        used |= _strace(argv, tmp_path / f"trace{i}")
+    assert len(used) > 20
+    misses = used - static - set(EXPLAINED_MISSES)
+    assert not misses, f"used at run time but not in the static set: {sorted(misses)}"
+
+
+@pytest.mark.skipif(STRACE is None, reason="strace is not installed")
+def test_java_version_stays_inside_the_static_set(itable: Table, tmp_path: Path) -> None:
+    binary = _installed(JVM)
+    static = _static(binary, itable, JVM.dlopen)
+    used = _strace([binary, "-version"], tmp_path / "trace")
+    assert len(used) > 20
+    misses = used - static - set(EXPLAINED_MISSES)
+    assert not misses, f"used at run time but not in the static set: {sorted(misses)}"
