@@ -56,7 +56,7 @@ def _show(table: Table, s: Syscall) -> str:
     for a in s.args:
         extra = [a.dir] + [f"{k}={v}" for k, v in (("kind", a.kind), ("flags", a.flags),
                                                      ("size", a.size)) if v]
-        lines.append(f"  arg {a.name:<12}{a.type.spelling}  [{', '.join(extra)}]")
+        lines.append(f"  arg {a.name:<12} {a.type.spelling}  [{', '.join(extra)}]")
         if a.flags:
             names = " ".join(fv.name for fv in table.flagsets[a.flags].all_values())
             lines.append(f"      {a.flags}: {names}")

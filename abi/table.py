@@ -76,6 +76,13 @@ class Syscall:
     notes: str | None
     path: str
     line: int
+    # arch -> register index of each arg, where an arch passes them in another
+    # order than args lists them (clone on aarch64).
+    order: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def registers(self, arch: str) -> tuple[int, ...]:
+        """The register index (0..5) that carries each argument on arch."""
+        return self.order.get(arch, tuple(range(len(self.args))))
 
     def __hash__(self) -> int:
         return hash(self.name)
@@ -84,11 +91,11 @@ class Syscall:
 @dataclass(frozen=True)
 class FlagValue:
     name: str
-    values: dict[str, int]  # arch -> value
+    values: dict[str, int]  # arch -> value; an arch without the name is absent
     line: int = field(default=0, compare=False)
 
-    def value(self, arch: str) -> int:
-        return self.values[arch]
+    def value(self, arch: str) -> int | None:
+        return self.values.get(arch)
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,7 @@ class FlagSet:
                 if fv.value(arch) == value:
                     return fv.name
             return str(value)
+        # A field's or flag's value is None on an arch that lacks the name: never matches.
         parts: list[str] = []
         rest = value
         for f in self.fields:
@@ -230,8 +238,8 @@ def _int_value(c: _Checker, m: LDict, key: str, what: str) -> dict[str, int] | N
                 c.err(v.path, v.line_of(arch), f"{what}: value must be an integer")
             else:
                 out[arch] = x
-        if set(out) != set(ARCHES):
-            c.err(v.path, v.line, f"{what}: per-arch value needs every arch ({', '.join(ARCHES)})")
+        if not out:
+            c.err(v.path, v.line, f"{what}: per-arch value needs at least one arch")
             return None
         return out
     c.err(m.path, m.line_of(key), f"{what}: value must be an integer or {{arch: integer}}")
@@ -351,8 +359,27 @@ def _load_arg(c: _Checker, raw: Any, path: str, line: int, what: str) -> Arg | N
     return Arg(name, ctype, direction, c.typed(m, "flags", str, what), kind, size)
 
 
+def _load_order(c: _Checker, m: LDict, what: str, names: list[str],
+                numbers: dict[str, int]) -> dict[str, tuple[int, ...]]:
+    """``order: {arch: [arg names in register order]}`` -> arch -> register of each arg."""
+    raw = m.get("order")
+    if raw is None:
+        return {}
+    om = c.mapping(raw, m.path, m.line_of("order"), f"{what}: order")
+    out: dict[str, tuple[int, ...]] = {}
+    for arch, regs in (om or {}).items():
+        line = om.line_of(arch) if om is not None else m.line
+        if arch not in numbers:
+            c.err(m.path, line, f"{what}: order for {arch!r}, which has no number for it")
+        elif not isinstance(regs, list) or sorted(map(str, regs)) != sorted(names):
+            c.err(m.path, line, f"{what}: order for {arch} must list each argument once")
+        else:
+            out[arch] = tuple(regs.index(n) for n in names)
+    return out
+
+
 _ENTRY_REQUIRED = {"name", "numbers", "args", "returns", "errors", "status"}
-_ENTRY_OPTIONAL = {"note", "classes", "since", "notes"}
+_ENTRY_OPTIONAL = {"note", "classes", "since", "notes", "order"}
 
 
 def _load_entry(c: _Checker, raw: Any, family: str, path: str, line: int) -> Syscall | None:
@@ -425,6 +452,7 @@ def _load_entry(c: _Checker, raw: Any, family: str, path: str, line: int) -> Sys
     if since is not None and not (isinstance(since, str) and _VERSION.match(since)):
         c.err(m.path, m.line_of("since"), f"{what}: since must be a quoted version like \"2.6.16\"")
     notes = c.typed(m, "notes", str, what)
+    order = _load_order(c, m, what, [a.name for a in args], numbers)
 
     if returns is None or status is None or errors is None:
         return None
@@ -433,7 +461,7 @@ def _load_entry(c: _Checker, raw: Any, family: str, path: str, line: int) -> Sys
     return Syscall(
         name, family, numbers, tuple(args), returns, tuple(errors), status, note,
         frozenset(classes) | derived, since if isinstance(since, str) else None, notes,
-        m.path, m.line,
+        m.path, m.line, order,
     )
 
 

@@ -42,7 +42,10 @@ def line_of(path: Path, needle: str) -> int:
 
 def test_test_table_loads() -> None:
     t = load_table(DATA)
-    assert [s.name for s in t.syscalls] == ["arch_prctl", "lseek", "mprotect", "openat", "read"]
+    assert [s.name for s in t.syscalls] == ["arch_prctl", "clone", "lseek", "mprotect", "openat",
+                                            "read"]
+    assert t.by_name["clone"].registers("aarch64") == (0, 1, 2, 4, 3)
+    assert t.by_name["clone"].registers("x86_64") == (0, 1, 2, 3, 4)
     assert t.by_number("aarch64", 56) is t.by_name["openat"]
     assert t.by_number("aarch64", 158) is None
     assert t.by_name["openat"].classes == {"desc", "file"}
@@ -66,6 +69,8 @@ def test_flag_decoding() -> None:
     assert t.flagsets["seek_whence"].decode(2) == "SEEK_END"
     assert t.flagsets["seek_whence"].decode(9) == "9"
     assert t.flagsets["prot"].decode(0) == "0"
+    assert t.flagsets["prot"].decode(0x11, "aarch64") == "PROT_READ|PROT_BTI"
+    assert t.flagsets["prot"].decode(0x11, "x86_64") == "PROT_READ|0x10"
 
 
 @pytest.mark.parametrize(
@@ -94,8 +99,12 @@ def test_flag_decoding() -> None:
          "bad argument name"),
         ("flags.yaml", "type: enum", "type: list", "type: list", "type must be 'bits' or 'enum'"),
         ("flags.yaml", "SEEK_CUR: 1,", "SEEK_CUR: one,", "SEEK_CUR", "must be an integer"),
-        ("flags.yaml", "PROT_EXEC: 4}", "PROT_EXEC: 4, O_CREAT: 8}", "PROT_EXEC",
+        ("flags.yaml", "PROT_EXEC: 4,", "PROT_EXEC: 4, O_CREAT: 8,", "PROT_EXEC",
          "O_CREAT is"),
+        ("process.yaml", "tls, child_tidptr]", "tls]", "order:", "each argument once"),
+        ("process.yaml", "order: {aarch64:", "order: {x86_32:", "order:", "has no number"),
+        ("flags.yaml", "PROT_BTI: {aarch64: 0x10}", "PROT_BTI: {}", "PROT_BTI",
+         "at least one arch"),
         ("errno.yaml", "EINVAL: 22", "EINVAL: 5000", "EINVAL", "errno must be an integer"),
         ("errno.yaml", "  ENOSYS: 38\n", "", "errno:", "ENOSYS is required"),
         ("file.yaml", "status: implemented", "status: implemented\n    status: implemented",

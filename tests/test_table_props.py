@@ -92,7 +92,7 @@ def test_any_key_deleted(data: st.DataObject) -> None:
         load_variant(docs)
 
 
-@given(st.sampled_from(["file.yaml", "mm.yaml"]), st.data())
+@given(st.sampled_from(["file.yaml", "mm.yaml", "process.yaml"]), st.data())
 def test_required_key_deleted_is_rejected(name: str, data: st.DataObject) -> None:
     docs = copy_docs()
     entry = data.draw(st.sampled_from(docs[name]["syscalls"]))
@@ -109,7 +109,7 @@ def test_required_key_deleted_is_rejected(name: str, data: st.DataObject) -> Non
 @given(st.data())
 def test_duplicate_number_is_rejected(data: st.DataObject) -> None:
     docs = copy_docs()
-    entries = [e for n in ("file.yaml", "mm.yaml") for e in docs[n]["syscalls"]]
+    entries = [e for n in ("file.yaml", "mm.yaml", "process.yaml") for e in docs[n]["syscalls"]]
     a, b = data.draw(st.permutations(entries))[:2]
     arch = data.draw(st.sampled_from(sorted(set(a["numbers"]) & set(b["numbers"]))))
     b["numbers"][arch] = a["numbers"][arch]

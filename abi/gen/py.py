@@ -21,6 +21,9 @@ def sysdefs_py(table: Table) -> str:
             f"({a.name!r}, {a.type.spelling!r}, {a.type.size}, {a.type.signed}, "
             f"{a.type.pointer}, {a.dir!r}), " for a in s.args)
         out.append(f"    {s.name!r}: ({s.returns.spelling!r}, {s.status!r}, ({args})),\n")
+    out.append("}\n\n# name -> arch -> register of each argument, where not 0..n-1\n")
+    out.append("ORDER: dict[str, dict[str, tuple[int, ...]]] = {\n")
+    out.extend(f"    {s.name!r}: {s.order!r},\n" for s in table.syscalls if s.order)
     out.append("}\n\nERRNO: dict[str, int] = {\n")
     out.extend(f"    {n!r}: {v},\n" for n, v in table.errno.items())
     out.append("}\n")

@@ -6,6 +6,7 @@ NUMBERS: dict[str, dict[str, int]] = {
         'read': 0,
         'lseek': 8,
         'mprotect': 10,
+        'clone': 56,
         'arch_prctl': 158,
         'openat': 257,
     },
@@ -13,6 +14,7 @@ NUMBERS: dict[str, dict[str, int]] = {
         'openat': 56,
         'lseek': 62,
         'read': 63,
+        'clone': 220,
         'mprotect': 226,
     },
 }
@@ -20,10 +22,16 @@ NUMBERS: dict[str, dict[str, int]] = {
 # name -> (returns, status, ((arg, type, size, signed, pointer, dir), ...))
 SYSCALLS: dict[str, tuple[str, str, tuple[tuple[str, str, int, bool, bool, str], ...]]] = {
     'arch_prctl': ('long', 'enosys', (('code', 'int', 4, True, False, 'in'), ('addr', 'unsigned long', 8, False, False, 'in'), )),
+    'clone': ('long', 'enosys', (('clone_flags', 'unsigned long', 8, False, False, 'in'), ('newsp', 'unsigned long', 8, False, False, 'in'), ('parent_tidptr', 'int *', 8, False, True, 'out'), ('child_tidptr', 'int *', 8, False, True, 'out'), ('tls', 'unsigned long', 8, False, False, 'in'), )),
     'lseek': ('off_t', 'enosys', (('fd', 'unsigned int', 4, False, False, 'in'), ('offset', 'off_t', 8, True, False, 'in'), ('whence', 'unsigned int', 4, False, False, 'in'), )),
     'mprotect': ('long', 'enosys', (('start', 'unsigned long', 8, False, False, 'in'), ('len', 'size_t', 8, False, False, 'in'), ('prot', 'unsigned long', 8, False, False, 'in'), )),
     'openat': ('long', 'partial', (('dfd', 'int', 4, True, False, 'in'), ('filename', 'const char *', 8, False, True, 'in'), ('flags', 'int', 4, True, False, 'in'), ('mode', 'umode_t', 2, False, False, 'in'), )),
     'read': ('ssize_t', 'implemented', (('fd', 'unsigned int', 4, False, False, 'in'), ('buf', 'char *', 8, False, True, 'out'), ('count', 'size_t', 8, False, False, 'in'), )),
+}
+
+# name -> arch -> register of each argument, where not 0..n-1
+ORDER: dict[str, dict[str, tuple[int, ...]]] = {
+    'clone': {'aarch64': (0, 1, 2, 4, 3)},
 }
 
 ERRNO: dict[str, int] = {

@@ -44,6 +44,17 @@ static long call_arch_prctl(const long *a)
 	return sys_arch_prctl((int)a[0], (unsigned long)a[1]);
 }
 
+static long call_clone(const long *a)
+{
+	return sys_clone((unsigned long)a[0], (unsigned long)a[1], (uptr){ (uintptr_t)a[2] }, (uptr){ (uintptr_t)a[3] }, (unsigned long)a[4]);
+}
+
+/* aarch64 passes the arguments of clone in another order. */
+static long call_clone_aarch64(const long *a)
+{
+	return sys_clone((unsigned long)a[0], (unsigned long)a[1], (uptr){ (uintptr_t)a[2] }, (uptr){ (uintptr_t)a[4] }, (unsigned long)a[3]);
+}
+
 static long call_lseek(const long *a)
 {
 	return sys_lseek((unsigned int)a[0], (off_t)a[1], (unsigned int)a[2]);
@@ -127,7 +138,7 @@ static const abi_call_fn x86_64_table[258] = {
 	[53] = call_ni,
 	[54] = call_ni,
 	[55] = call_ni,
-	[56] = call_ni,
+	[56] = call_clone,
 	[57] = call_ni,
 	[58] = call_ni,
 	[59] = call_ni,
@@ -388,7 +399,7 @@ static const short x86_64_ids[258] = {
 	[53] = -1,
 	[54] = -1,
 	[55] = -1,
-	[56] = -1,
+	[56] = ABI_SYS_clone,
 	[57] = -1,
 	[58] = -1,
 	[59] = -1,
@@ -813,7 +824,7 @@ static const abi_call_fn aarch64_table[227] = {
 	[217] = call_ni,
 	[218] = call_ni,
 	[219] = call_ni,
-	[220] = call_ni,
+	[220] = call_clone_aarch64,
 	[221] = call_ni,
 	[222] = call_ni,
 	[223] = call_ni,
@@ -1043,7 +1054,7 @@ static const short aarch64_ids[227] = {
 	[217] = -1,
 	[218] = -1,
 	[219] = -1,
-	[220] = -1,
+	[220] = ABI_SYS_clone,
 	[221] = -1,
 	[222] = -1,
 	[223] = -1,

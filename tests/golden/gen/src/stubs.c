@@ -10,6 +10,16 @@ long sys_arch_prctl(int code, unsigned long addr)
 	return abi_enosys(ABI_SYS_arch_prctl);
 }
 
+long sys_clone(unsigned long clone_flags, unsigned long newsp, uptr parent_tidptr, uptr child_tidptr, unsigned long tls)
+{
+	(void)clone_flags;
+	(void)newsp;
+	(void)parent_tidptr;
+	(void)child_tidptr;
+	(void)tls;
+	return abi_enosys(ABI_SYS_clone);
+}
+
 long sys_lseek(unsigned int fd, off_t offset, unsigned int whence)
 {
 	(void)fd;

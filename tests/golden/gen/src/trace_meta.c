@@ -2,9 +2,9 @@
 #include <abi/trace_meta.h>
 
 static const struct abi_flag flags_open_flags_field0[] = {
-	{ "O_RDONLY", { 0x0, 0x0 } },
-	{ "O_WRONLY", { 0x1, 0x1 } },
-	{ "O_RDWR", { 0x2, 0x2 } },
+	{ "O_RDONLY", { 0x0, 0x0 }, 0x3 },
+	{ "O_WRONLY", { 0x1, 0x1 }, 0x3 },
+	{ "O_RDWR", { 0x2, 0x2 }, 0x3 },
 };
 
 static const struct abi_flag_field fields_open_flags[] = {
@@ -12,10 +12,10 @@ static const struct abi_flag_field fields_open_flags[] = {
 };
 
 static const struct abi_flag flags_open_flags[] = {
-	{ "O_CREAT", { 0x40, 0x40 } },
-	{ "O_EXCL", { 0x80, 0x80 } },
-	{ "O_DIRECTORY", { 0x10000, 0x4000 } },
-	{ "O_CLOEXEC", { 0x80000, 0x80000 } },
+	{ "O_CREAT", { 0x40, 0x40 }, 0x3 },
+	{ "O_EXCL", { 0x80, 0x80 }, 0x3 },
+	{ "O_DIRECTORY", { 0x10000, 0x4000 }, 0x3 },
+	{ "O_CLOEXEC", { 0x80000, 0x80000 }, 0x3 },
 };
 
 static const struct abi_flagset set_open_flags = {
@@ -23,9 +23,9 @@ static const struct abi_flagset set_open_flags = {
 };
 
 static const struct abi_flag flags_seek_whence[] = {
-	{ "SEEK_SET", { 0x0, 0x0 } },
-	{ "SEEK_CUR", { 0x1, 0x1 } },
-	{ "SEEK_END", { 0x2, 0x2 } },
+	{ "SEEK_SET", { 0x0, 0x0 }, 0x3 },
+	{ "SEEK_CUR", { 0x1, 0x1 }, 0x3 },
+	{ "SEEK_END", { 0x2, 0x2 }, 0x3 },
 };
 
 static const struct abi_flagset set_seek_whence = {
@@ -33,21 +33,25 @@ static const struct abi_flagset set_seek_whence = {
 };
 
 static const struct abi_flag flags_prot[] = {
-	{ "PROT_READ", { 0x1, 0x1 } },
-	{ "PROT_WRITE", { 0x2, 0x2 } },
-	{ "PROT_EXEC", { 0x4, 0x4 } },
+	{ "PROT_READ", { 0x1, 0x1 }, 0x3 },
+	{ "PROT_WRITE", { 0x2, 0x2 }, 0x3 },
+	{ "PROT_EXEC", { 0x4, 0x4 }, 0x3 },
+	{ "PROT_BTI", { 0x0, 0x10 }, 0x2 },
 };
 
 static const struct abi_flagset set_prot = {
-	"prot", false, 0, 0, flags_prot, 3
+	"prot", false, 0, 0, flags_prot, 4
 };
 
+static const unsigned char regs_clone_aarch64[] = { 0, 1, 2, 4, 3 };
+
 const struct abi_sysmeta abi_sysmeta[ABI_SYS_COUNT] = {
-	[ABI_SYS_arch_prctl] = { "arch_prctl", 2, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "code", ABI_FMT_INT, ABI_DIR_IN, 4, true, -1, 0 }, { "addr", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0 } } },
-	[ABI_SYS_lseek] = { "lseek", 3, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "fd", ABI_FMT_FD, ABI_DIR_IN, 4, false, -1, 0 }, { "offset", ABI_FMT_INT, ABI_DIR_IN, 8, true, -1, 0 }, { "whence", ABI_FMT_ENUM, ABI_DIR_IN, 4, false, -1, &set_seek_whence } } },
-	[ABI_SYS_mprotect] = { "mprotect", 3, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "start", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0 }, { "len", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0 }, { "prot", ABI_FMT_FLAGS, ABI_DIR_IN, 8, false, -1, &set_prot } } },
-	[ABI_SYS_openat] = { "openat", 4, ABI_STATUS_PARTIAL, ABI_FMT_INT, { { "dfd", ABI_FMT_DIRFD, ABI_DIR_IN, 4, true, -1, 0 }, { "filename", ABI_FMT_PATH, ABI_DIR_IN, 8, false, -1, 0 }, { "flags", ABI_FMT_FLAGS, ABI_DIR_IN, 4, true, -1, &set_open_flags }, { "mode", ABI_FMT_OCTAL, ABI_DIR_IN, 2, false, -1, 0 } } },
-	[ABI_SYS_read] = { "read", 3, ABI_STATUS_IMPLEMENTED, ABI_FMT_INT, { { "fd", ABI_FMT_FD, ABI_DIR_IN, 4, false, -1, 0 }, { "buf", ABI_FMT_BUFFER, ABI_DIR_OUT, 8, false, 2, 0 }, { "count", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0 } } },
+	[ABI_SYS_arch_prctl] = { "arch_prctl", 2, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "code", ABI_FMT_INT, ABI_DIR_IN, 4, true, -1, 0 }, { "addr", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0 } }, {  } },
+	[ABI_SYS_clone] = { "clone", 5, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "clone_flags", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0 }, { "newsp", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0 }, { "parent_tidptr", ABI_FMT_PTR, ABI_DIR_OUT, 8, false, -1, 0 }, { "child_tidptr", ABI_FMT_PTR, ABI_DIR_OUT, 8, false, -1, 0 }, { "tls", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0 } }, { [ABI_ARCH_AARCH64] = regs_clone_aarch64 } },
+	[ABI_SYS_lseek] = { "lseek", 3, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "fd", ABI_FMT_FD, ABI_DIR_IN, 4, false, -1, 0 }, { "offset", ABI_FMT_INT, ABI_DIR_IN, 8, true, -1, 0 }, { "whence", ABI_FMT_ENUM, ABI_DIR_IN, 4, false, -1, &set_seek_whence } }, {  } },
+	[ABI_SYS_mprotect] = { "mprotect", 3, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "start", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0 }, { "len", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0 }, { "prot", ABI_FMT_FLAGS, ABI_DIR_IN, 8, false, -1, &set_prot } }, {  } },
+	[ABI_SYS_openat] = { "openat", 4, ABI_STATUS_PARTIAL, ABI_FMT_INT, { { "dfd", ABI_FMT_DIRFD, ABI_DIR_IN, 4, true, -1, 0 }, { "filename", ABI_FMT_PATH, ABI_DIR_IN, 8, false, -1, 0 }, { "flags", ABI_FMT_FLAGS, ABI_DIR_IN, 4, true, -1, &set_open_flags }, { "mode", ABI_FMT_OCTAL, ABI_DIR_IN, 2, false, -1, 0 } }, {  } },
+	[ABI_SYS_read] = { "read", 3, ABI_STATUS_IMPLEMENTED, ABI_FMT_INT, { { "fd", ABI_FMT_FD, ABI_DIR_IN, 4, false, -1, 0 }, { "buf", ABI_FMT_BUFFER, ABI_DIR_OUT, 8, false, 2, 0 }, { "count", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0 } }, {  } },
 };
 
 static const char *const errno_names[39] = {

@@ -8,6 +8,7 @@
  * number on any arch. */
 enum abi_sys {
 	ABI_SYS_arch_prctl,
+	ABI_SYS_clone,
 	ABI_SYS_lseek,
 	ABI_SYS_mprotect,
 	ABI_SYS_openat,
@@ -25,6 +26,7 @@ enum abi_arch {
  * signature; every guest pointer is a uptr. Entries whose status is enosys
  * are defined by the generated stubs. */
 long sys_arch_prctl(int code, unsigned long addr);
+long sys_clone(unsigned long clone_flags, unsigned long newsp, uptr parent_tidptr, uptr child_tidptr, unsigned long tls);
 long sys_lseek(unsigned int fd, off_t offset, unsigned int whence);
 long sys_mprotect(unsigned long start, size_t len, unsigned long prot);
 long sys_openat(int dfd, uptr filename, int flags, umode_t mode);

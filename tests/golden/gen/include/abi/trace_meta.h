@@ -29,6 +29,7 @@ enum abi_status { ABI_STATUS_IMPLEMENTED, ABI_STATUS_PARTIAL, ABI_STATUS_ENOSYS 
 struct abi_flag {
 	const char *name;
 	unsigned long value[ABI_ARCH_COUNT];
+	unsigned char arches;     /* bit (1 << enum abi_arch) for each arch that has it */
 };
 
 /* An enumeration packed inside a bit mask (O_ACCMODE, MAP_TYPE, ...). */
@@ -63,6 +64,8 @@ struct abi_sysmeta {
 	unsigned char status;     /* enum abi_status */
 	unsigned char ret_fmt;    /* enum abi_fmt */
 	struct abi_argmeta args[6];
+	/* Per arch, the register of each argument when not 0..nargs-1, else NULL. */
+	const unsigned char *regs[ABI_ARCH_COUNT];
 };
 
 extern const struct abi_sysmeta abi_sysmeta[ABI_SYS_COUNT];

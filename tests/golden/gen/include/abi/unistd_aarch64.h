@@ -5,6 +5,7 @@
 #define ABI_AARCH64_NR_openat 56
 #define ABI_AARCH64_NR_lseek 62
 #define ABI_AARCH64_NR_read 63
+#define ABI_AARCH64_NR_clone 220
 #define ABI_AARCH64_NR_mprotect 226
 
 /* One past the highest number: the size of the dispatch table. */

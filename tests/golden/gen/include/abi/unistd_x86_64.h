@@ -5,6 +5,7 @@
 #define ABI_X86_64_NR_read 0
 #define ABI_X86_64_NR_lseek 8
 #define ABI_X86_64_NR_mprotect 10
+#define ABI_X86_64_NR_clone 56
 #define ABI_X86_64_NR_arch_prctl 158
 #define ABI_X86_64_NR_openat 257
 
