@@ -11,7 +11,7 @@ TABLE   := $(wildcard syscalls/*.yaml)
 PYSRC   := $(shell find abi -name '*.py')
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: all setup gen check-gen lint test pytest run fuzz clean
+.PHONY: all setup gen check-gen lint test pytest run fuzz porting clean
 
 all: gen
 
@@ -42,6 +42,11 @@ test: check-gen lint pytest
 run: gen
 	$(ABI) table read openat mmap
 	$(ABI) table --family file
+
+# docs/porting/*.md: abi inspect's reports for the JVM, CPython and busybox.
+# They join the table's status, so regenerate them when a status changes.
+porting: gen
+	$(PY) -m abi.inspect.porting
 
 fuzz: gen
 	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=fuzz

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from abi import gen
+from abi.inspect.cli import register as register_inspect
 from abi.table import ARCHES, CLASSES, DEFAULT_DIR, STATUSES, Syscall, Table, TableError, load_table
 
 
@@ -136,18 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("run", "run a Linux program on the kernel (see abi-run)"),
                        ("conform", "run the conformance suite against a runner")):
         sub.add_parser(name, help=text).set_defaults(func=cmd_not_yet)
-    _register_inspect(sub)
+    register_inspect(sub)
     return p
-
-
-def _register_inspect(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    try:
-        from abi.inspect.cli import register
-    except ImportError:
-        sub.add_parser("inspect", help="porting report for a binary").set_defaults(
-            func=cmd_not_yet)
-        return
-    register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from abi.inspect.cli import inspect, register, run_with
 from abi.inspect.closure import resolve
 from abi.inspect.objects import Cache
 from abi.inspect.x86 import Flow, disassembler, sweep
-from abi.table import DEFAULT_DIR, Table, TableError, load_table
+from abi.table import DEFAULT_DIR, Table, load_table
 
 REPO = DEFAULT_DIR.parent
 GCC = shutil.which("gcc")
@@ -51,31 +50,9 @@ KNOWN_C = textwrap.dedent("""\
     """)
 
 
-def make_table(tmp: Path) -> Table:
-    """The repository's table; until it is written, a draft from the host's headers."""
-    try:
-        return load_table()
-    except TableError:
-        pass
-    out = tmp / "table"
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "import_table.py"), "--out",
-                           str(out), "--no-man", "--force"], capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.skip(f"no syscall table, and the draft import failed: {proc.stderr.strip()}")
-    flags = (REPO / "tests" / "data" / "table" / "flags.yaml").read_text()
-    flags += textwrap.dedent("""\
-          clone_flags:
-            doc: clone(2) flags (test subset)
-            type: bits
-            values: {CLONE_VM: 0x100, CLONE_FS: 0x200}
-        """)
-    (out / "flags.yaml").write_text(flags)
-    return load_table(out)
-
-
 @pytest.fixture(scope="session")
-def itable(tmp_path_factory: pytest.TempPathFactory) -> Table:
-    return make_table(tmp_path_factory.mktemp("itable"))
+def itable() -> Table:
+    return load_table()
 
 
 def table_dir(t: Table) -> str:

@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from test_inspect import make_table
 
 from abi.inspect.objects import Cache
 from abi.inspect.porting import DOCS, TARGETS, Target, check, find_binary, render
-from abi.table import Table, TableError, load_table
+from abi.table import Table, load_table
 
 STRACE = shutil.which("strace")
 JVM = TARGETS[0]
@@ -34,15 +33,12 @@ BUSYBOX_APPLETS = (
 
 @pytest.fixture(scope="module")
 def repo_table() -> Table:
-    try:
-        return load_table()
-    except TableError as exc:
-        pytest.skip(f"the syscall table does not load yet: {exc.errors[0]}")
+    return load_table()
 
 
 @pytest.fixture(scope="module")
-def itable(tmp_path_factory: pytest.TempPathFactory) -> Table:
-    return make_table(tmp_path_factory.mktemp("itable"))
+def itable(repo_table: Table) -> Table:
+    return repo_table
 
 
 def _installed(t: Target) -> str:

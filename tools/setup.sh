@@ -5,7 +5,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev"
+# busybox-static and strace: real programs for abi inspect's accuracy tests.
+PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev
+      busybox-static strace"
 
 missing=""
 for p in $PKGS; do
