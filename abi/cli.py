@@ -7,6 +7,7 @@ difference, 2 bad input (reported as one line, ``file:line: what``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -147,8 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except TableError as exc:
         for e in exc.errors:
-            print(e, file=sys.stderr)
+            print(f"{_shown(e.path)}:{e.line}: {e.message}", file=sys.stderr)
         return 2
+
+
+def _shown(path: str) -> str:
+    """A path relative to the working directory when it is below it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
 
 
 def run_main(argv: Sequence[str] | None = None) -> int:
