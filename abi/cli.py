@@ -30,6 +30,8 @@ def cmd_gen(args: argparse.Namespace) -> int:
     table = _load(args)
     out = Path(args.out) if args.out else table.root.parent / "build" / "gen"
     files = gen.outputs(table, out.resolve(), table.root.parent)
+    if args.skip_docs:
+        files = {p: t for p, t in files.items() if p.is_relative_to(out.resolve())}
     if args.check:
         bad = gen.stale(files)
         for p in bad:
@@ -121,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write nothing; exit 1 if a generated file differs from a fresh one")
     g.epilog = (g.epilog or "") + ("\n\ndocs/SYSCALLS.md is written beside the table's directory "
                                    "(the repository's docs/ by default).")
+    g.add_argument("--skip-docs", action="store_true",
+                   help="only the build directory, not docs/SYSCALLS.md (what make uses)")
     g.set_defaults(func=cmd_gen)
 
     t = sub.add_parser("table", help="summarise or show syscall table entries",
