@@ -10,8 +10,11 @@ GEN     := $(BUILD)/gen
 TABLE   := $(wildcard syscalls/*.yaml)
 PYSRC   := $(shell find abi -name '*.py')
 HYPOTHESIS_PROFILE ?= ci
+# Sequences the kernel's differential state machine runs (30 steps each).
+ABI_DIFF_EXAMPLES ?= 2000
+export ABI_DIFF_EXAMPLES
 
-.PHONY: all setup gen docs check-gen lint test pytest run fuzz porting clean
+.PHONY: all setup gen docs check-gen lint test pytest conform run fuzz porting clean
 
 all: gen
 
@@ -39,10 +42,17 @@ check-gen: gen
 lint: setup
 	$(VENV)/bin/ruff check abi tests tools
 
-pytest: gen
+pytest: gen kernel loader
 	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=$(HYPOTHESIS_PROFILE)
 
 test: check-gen lint pytest
+
+# The conformance suite against every runner this machine has; the report
+# (JUnit XML, JSON, HTML) stays in build/conformance/ as CI's artifact.
+CONFORM_RUNNERS ?= native
+conform: setup
+	@set -e; for r in $(CONFORM_RUNNERS); do \
+		$(ABI) conform --runner $$r -j 2 --report $(BUILD)/conformance/$$r; done
 
 # The main job. Until abi-run lands this shows the table's view of file I/O.
 run: gen
@@ -54,8 +64,8 @@ run: gen
 porting: gen
 	$(PY) -m abi.inspect.porting
 
-fuzz: gen
-	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=fuzz
+fuzz: gen kernel loader
+	ABI_DIFF_EXAMPLES=20000 $(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=fuzz
 
 clean:
 	rm -rf $(BUILD)

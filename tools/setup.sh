@@ -5,9 +5,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# busybox-static and strace: real programs for abi inspect's accuracy tests.
+# busybox-static, strace: real programs for abi inspect's accuracy tests;
+# qemu-user, musl-tools: the conformance suite's third-party runner and musl builds.
 PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev
-      busybox-static strace"
+      busybox-static strace qemu-user musl-tools"
 
 missing=""
 for p in $PKGS; do

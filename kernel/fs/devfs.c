@@ -1,0 +1,118 @@
+/* /dev: a ramfs instance holding the character devices, the /dev/fd family
+ * of symlinks, and /dev/shm, a ramfs of its own (1777). */
+#include <kernel/kmalloc.h>
+#include <kernel/proc.h>
+#include <kernel/vfs.h>
+
+extern const struct file_ops dev_null_fops, dev_zero_fops, dev_full_fops, dev_random_fops,
+	dev_tty_fops;
+
+/* Linux's new_encode_dev. */
+#define MKDEV(ma, mi) ((u64)(((mi) & 0xff) | ((ma) << 8) | (((mi) & ~0xffu) << 12)))
+
+static const struct {
+	const char *name;
+	u32 major, minor;
+	u32 mode;
+	const struct file_ops *fops;
+} devices[] = {
+	{ "null", 1, 3, 0666, &dev_null_fops },
+	{ "zero", 1, 5, 0666, &dev_zero_fops },
+	{ "full", 1, 7, 0666, &dev_full_fops },
+	{ "random", 1, 8, 0666, &dev_random_fops },
+	{ "urandom", 1, 9, 0666, &dev_random_fops },
+	{ "tty", 5, 0, 0666, &dev_tty_fops },
+};
+
+static const struct {
+	const char *name, *target;
+} links[] = {
+	{ "fd", "/proc/self/fd" },
+	{ "stdin", "/proc/self/fd/0" },
+	{ "stdout", "/proc/self/fd/1" },
+	{ "stderr", "/proc/self/fd/2" },
+};
+
+/* Makes name in dir with the given create-like operation. */
+static long add(struct dentry *dir, const char *name, struct inode **out,
+		long (*make)(struct inode *, struct dentry *, u32), u32 mode)
+{
+	struct dentry *d = dentry_new(dir, name, strlen(name));
+	long r;
+
+	if (!d)
+		return -ENOMEM;
+	r = make(dir->inode, d, mode);
+	if (r == 0 && out)
+		*out = d->inode;
+	dput(d);
+	return r;
+}
+
+static long add_devices(struct dentry *root)
+{
+	struct inode *ino;
+	long r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+		if ((r = add(root, devices[i].name, &ino, root->inode->iops->create,
+			     S_IFCHR | devices[i].mode)) < 0)
+			return r;
+		ino->rdev = MKDEV(devices[i].major, devices[i].minor);
+		ino->fops = devices[i].fops;
+		ino->iops = NULL;
+		ino->size = 0;
+		ino->uid = ino->gid = 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		struct dentry *d = dentry_new(root, links[i].name, strlen(links[i].name));
+
+		if (!d)
+			return -ENOMEM;
+		r = root->inode->iops->symlink(root->inode, d, links[i].target);
+		if (r == 0)
+			d->inode->uid = d->inode->gid = 0;
+		dput(d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Mounts a fresh ramfs (named fstype) on dir/name, made with mode. */
+static long mount_ramfs(struct path *dir, const char *name, u32 mode, const char *fstype,
+			struct path *out)
+{
+	struct dentry *root, *d;
+	struct super_block *sb;
+	struct inode *ino = NULL;
+	struct path where;
+	long r;
+
+	if ((r = add(dir->dentry, name, &ino, dir->dentry->inode->iops->mkdir, mode)) < 0)
+		return r;
+	ino->uid = ino->gid = 0;
+	d = d_lookup_cached(dir->dentry, name, strlen(name));
+	sb = ramfs_new(&root, mode);
+	if (!sb)
+		return -ENOMEM;
+	root->inode->uid = root->inode->gid = 0;
+	where = (struct path){ dir->mnt, d };
+	if ((r = vfs_mount_at(&where, sb, root, fstype, fstype)) < 0)
+		return r;
+	out->mnt = d->mounted;
+	out->dentry = root;
+	return 0;
+}
+
+long devfs_init(void)
+{
+	struct path root = vfs_root(), dev, shm;
+	long r;
+
+	if ((r = mount_ramfs(&root, "dev", 0755, "devtmpfs", &dev)) < 0)
+		return r;
+	if ((r = add_devices(dev.dentry)) < 0)
+		return r;
+	return mount_ramfs(&dev, "shm", 01777, "tmpfs", &shm);
+}

@@ -1,0 +1,375 @@
+/* Path walk: components, "." and "..", mount crossings, symlinks (at most
+ * MAXSYMLINKS per walk, then ELOOP) and the *at starting points. All under
+ * vfs_lock. */
+#include <kernel/kmalloc.h>
+#include <kernel/mm.h>
+#include <kernel/proc.h>
+#include <kernel/vfs.h>
+
+struct walk {
+	struct path cur;  /* referenced */
+	struct path root; /* the process root, not referenced */
+	int nlinks;
+	char *bufs[MAXSYMLINKS + 1];
+	int nbufs;
+};
+
+long getname(uptr name, bool allow_empty, char **out)
+{
+	char *buf = kmalloc(PATH_MAX);
+	long n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = strncpy_from_user(buf, name, PATH_MAX);
+	if (n < 0 || n == PATH_MAX || (n == 0 && !allow_empty)) {
+		kfree(buf);
+		return n < 0 ? n : n == PATH_MAX ? -ENAMETOOLONG : -ENOENT;
+	}
+	*out = buf;
+	return n;
+}
+
+static void walk_done(struct walk *w)
+{
+	path_put(&w->cur);
+	w->cur.dentry = NULL;
+	for (int i = 0; i < w->nbufs; i++)
+		kfree(w->bufs[i]);
+	w->nbufs = 0;
+}
+
+static void set_cur(struct walk *w, struct path p)
+{
+	path_put(&w->cur);
+	w->cur = p; /* takes p's reference */
+}
+
+/* Crosses mounts stacked on p->dentry (p is referenced). */
+static void cross_mounts(struct path *p)
+{
+	while (p->dentry->mounted) {
+		struct mount *m = p->dentry->mounted;
+
+		dput(p->dentry);
+		p->mnt = m;
+		p->dentry = dget(m->root);
+	}
+}
+
+long lookup_child(struct path *dir, const char *name, size_t len, struct path *out)
+{
+	struct inode *di = dir->dentry->inode;
+	struct dentry *d = d_lookup_cached(dir->dentry, name, len);
+	struct inode *ino = NULL;
+	long r;
+
+	if (!d) {
+		if (!di->iops || !di->iops->lookup)
+			return -ENOENT;
+		if ((r = di->iops->lookup(di, name, len, &ino)) < 0)
+			return r;
+		d = dentry_new(dir->dentry, name, len);
+		if (!d) {
+			iput(ino);
+			return -ENOMEM;
+		}
+		d_link(d, ino);
+		dput(d); /* the link reference keeps it cached */
+	}
+	out->mnt = dir->mnt;
+	out->dentry = dget(d);
+	cross_mounts(out);
+	return 0;
+}
+
+static void step_dotdot(struct walk *w)
+{
+	struct path p = w->cur;
+
+	while (!(p.mnt == w->root.mnt && p.dentry == w->root.dentry)) {
+		if (p.dentry != p.mnt->root) {
+			p.dentry = p.dentry->parent;
+			break;
+		}
+		if (!p.mnt->parent)
+			break;
+		p.dentry = p.mnt->mountpoint;
+		p.mnt = p.mnt->parent;
+	}
+	path_get(&p);
+	set_cur(w, p);
+	cross_mounts(&w->cur);
+}
+
+static long walk_path(struct walk *w, const char *s, bool follow_last, bool want_dir);
+
+/* w->cur is the directory holding the symlink at link; resolves its body. */
+static long follow_link(struct walk *w, struct path *link)
+{
+	struct inode *ino = link->dentry->inode;
+	char *body;
+	long n;
+
+	if (++w->nlinks > MAXSYMLINKS)
+		return -ELOOP;
+	if (!ino->iops || !ino->iops->readlink)
+		return -EINVAL;
+	body = kmalloc(PATH_MAX);
+	if (!body)
+		return -ENOMEM;
+	w->bufs[w->nbufs++] = body;
+	n = ino->iops->readlink(ino, body, PATH_MAX - 1);
+	if (n < 0)
+		return n;
+	body[n] = 0;
+	if (n == 0)
+		return -ENOENT;
+	return walk_path(w, body, true, false);
+}
+
+/* Linux's may_lookup: the current directory must be searchable before any
+ * component in it is looked at, the last one included. */
+static long may_lookup(struct walk *w)
+{
+	if (!S_ISDIR(w->cur.dentry->inode->mode))
+		return -ENOTDIR;
+	return inode_permission(w->cur.dentry->inode, MAY_EXEC);
+}
+
+/* Moves w->cur (checked by may_lookup) to its child name, following a
+ * symlink when asked. */
+static long step(struct walk *w, const char *name, size_t len, bool follow)
+{
+	struct path child;
+	long r;
+
+	if (len == 1 && name[0] == '.')
+		return 0;
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		step_dotdot(w);
+		return 0;
+	}
+	if ((r = lookup_child(&w->cur, name, len, &child)) < 0)
+		return r;
+	if (follow && S_ISLNK(child.dentry->inode->mode)) {
+		r = follow_link(w, &child);
+		path_put(&child);
+		return r;
+	}
+	set_cur(w, child);
+	return 0;
+}
+
+/* Splits off the next component of *s: returns its length, and sets *last
+ * and *trailing when nothing but slashes follows it. */
+static size_t next_component(const char **s, const char **comp, bool *last, bool *trailing)
+{
+	const char *p = *s, *e = p;
+	size_t len;
+
+	while (*e && *e != '/')
+		e++;
+	len = (size_t)(e - p);
+	*comp = p;
+	*trailing = *e == '/';
+	while (*e == '/')
+		e++;
+	*last = *e == 0;
+	*s = e;
+	return len;
+}
+
+/* Walks every component of s up to its last, which is left in *pl-like
+ * out parameters (not resolved). */
+static long walk_parent(struct walk *w, const char *s, const char **last, size_t *last_len,
+			enum last_type *type, bool *trailing)
+{
+	if (*s == '/') {
+		path_get(&w->root);
+		set_cur(w, w->root);
+		while (*s == '/')
+			s++;
+		if (!*s) {
+			*last = s;
+			*last_len = 0;
+			*type = LAST_ROOT;
+			*trailing = false;
+			return 0;
+		}
+	}
+	while (true) {
+		const char *comp;
+		bool is_last, slash;
+		size_t len = next_component(&s, &comp, &is_last, &slash);
+		long r;
+
+		if ((r = may_lookup(w)) < 0)
+			return r;
+		if (len > NAME_MAX)
+			return -ENAMETOOLONG;
+		if (is_last) {
+			*last = comp;
+			*last_len = len;
+			*trailing = slash;
+			*type = (len == 1 && comp[0] == '.') ? LAST_DOT :
+				(len == 2 && comp[0] == '.' && comp[1] == '.') ? LAST_DOTDOT : LAST_NORM;
+			return 0;
+		}
+		if ((r = step(w, comp, len, true)) < 0)
+			return r;
+	}
+}
+
+static long walk_path(struct walk *w, const char *s, bool follow_last, bool want_dir)
+{
+	const char *last;
+	size_t len;
+	enum last_type type;
+	bool trailing;
+	long r;
+
+	if ((r = walk_parent(w, s, &last, &len, &type, &trailing)) < 0)
+		return r;
+	if (type != LAST_ROOT && (r = step(w, last, len, follow_last || trailing)) < 0)
+		return r;
+	if ((want_dir || trailing) && !S_ISDIR(w->cur.dentry->inode->mode))
+		return -ENOTDIR;
+	return 0;
+}
+
+/* The starting point of a walk: the root, the cwd, or dfd. */
+static long walk_init(struct walk *w, int dfd, const char *name, unsigned flags)
+{
+	memset(w, 0, sizeof *w);
+	w->root = current_proc.root;
+	if (name[0] == '/') {
+		w->cur = w->root;
+	} else if (dfd == AT_FDCWD) {
+		w->cur = current_proc.cwd;
+	} else {
+		long r = fd_path(dfd, &w->cur);
+
+		if (r < 0)
+			return r;
+		if (name[0] && !S_ISDIR(w->cur.dentry->inode->mode))
+			r = -ENOTDIR;
+		else if (!name[0] && !(flags & LOOKUP_EMPTY))
+			r = -ENOENT;
+		if (r < 0)
+			walk_done(w);
+		return r;
+	}
+	path_get(&w->cur);
+	return 0;
+}
+
+long path_lookupat(int dfd, const char *name, unsigned flags, struct path *out)
+{
+	struct walk w;
+	long r = walk_init(&w, dfd, name, flags);
+
+	if (r < 0)
+		return r;
+	if (name[0])
+		r = walk_path(&w, name, flags & LOOKUP_FOLLOW, flags & LOOKUP_DIRECTORY);
+	else if ((flags & LOOKUP_DIRECTORY) && !S_ISDIR(w.cur.dentry->inode->mode))
+		r = -ENOTDIR;
+	if (r == 0) {
+		*out = w.cur;
+		path_get(out);
+	}
+	walk_done(&w);
+	return r;
+}
+
+long path_parentat(int dfd, const char *name, unsigned flags, struct parent_lookup *pl)
+{
+	struct walk w;
+	long r = walk_init(&w, dfd, name, flags);
+
+	memset(pl, 0, sizeof *pl);
+	if (r < 0)
+		return r;
+	r = walk_parent(&w, name, &pl->last, &pl->last_len, &pl->type, &pl->trailing_slash);
+	if (r == 0 && !S_ISDIR(w.cur.dentry->inode->mode))
+		r = -ENOTDIR;
+	if (r == 0) {
+		pl->dir = w.cur;
+		path_get(&pl->dir);
+	}
+	walk_done(&w);
+	return r;
+}
+
+void parent_lookup_put(struct parent_lookup *pl)
+{
+	path_put(&pl->dir);
+	pl->dir.dentry = NULL;
+	kfree(pl->buf);
+	pl->buf = NULL;
+}
+
+long path_create_lookup(int dfd, const char *name, bool follow, bool excl, struct path *out,
+			struct parent_lookup *pl)
+{
+	struct walk w;
+	const char *last;
+	size_t len;
+	enum last_type type;
+	bool trailing;
+	struct path found;
+	long r = walk_init(&w, dfd, name, 0);
+
+	memset(pl, 0, sizeof *pl);
+	out->dentry = NULL;
+	if (r < 0)
+		return r;
+	r = walk_parent(&w, name, &last, &len, &type, &trailing);
+	while (r == 0) {
+		if (type != LAST_NORM || trailing) {
+			r = -EISDIR;
+			break;
+		}
+		r = lookup_child(&w.cur, last, len, &found);
+		if (r == -ENOENT) {
+			/* to be created: hand over the parent and a copy of the name */
+			pl->buf = kstrndup(last, len);
+			if (!pl->buf) {
+				r = -ENOMEM;
+				break;
+			}
+			pl->last = pl->buf;
+			pl->last_len = len;
+			pl->type = LAST_NORM;
+			pl->dir = w.cur;
+			path_get(&pl->dir);
+			r = 0;
+			break;
+		}
+		if (r < 0)
+			break;
+		if (!S_ISLNK(found.dentry->inode->mode) || !follow || excl) {
+			*out = found;
+			break;
+		}
+		/* O_CREAT through a symlink: its target is what gets opened or made */
+		r = -ELOOP;
+		if (++w.nlinks <= MAXSYMLINKS) {
+			struct inode *ino = found.dentry->inode;
+			char *body = kmalloc(PATH_MAX);
+			long n = body ? ino->iops->readlink(ino, body, PATH_MAX - 1) : -ENOMEM;
+
+			if (body)
+				w.bufs[w.nbufs++] = body;
+			r = n < 0 ? n : n == 0 ? -ENOENT : 0;
+			if (r == 0) {
+				body[n] = 0;
+				r = walk_parent(&w, body, &last, &len, &type, &trailing);
+			}
+		}
+		path_put(&found);
+	}
+	walk_done(&w);
+	return r;
+}

@@ -1,0 +1,177 @@
+/* open, openat, creat: resolve or create, check access, make a file, install
+ * a descriptor. */
+#include <abi/syscalls.h>
+#include <kernel/fd.h>
+#include <kernel/kmalloc.h>
+#include <kernel/proc.h>
+#include <kernel/vfs.h>
+
+#define VALID_OPEN_FLAGS                                                                   \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
+	 FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |  \
+	 O_SYNC | O_PATH | O_TMPFILE)
+#define O_PATH_KEEP (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
+/* Flags that only matter while opening; F_GETFL never shows them. */
+#define OPEN_ONLY_FLAGS (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)
+
+static int acc_mode(u32 flags)
+{
+	static const int modes[4] = { MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE,
+				      MAY_READ | MAY_WRITE };
+	int m = modes[flags & O_ACCMODE];
+
+	if (flags & O_TRUNC)
+		m |= MAY_WRITE; /* O_TRUNC needs write permission even with O_RDONLY */
+	return m;
+}
+
+/* Creates the last component of pl in its directory as a regular file. */
+static long create_in(struct parent_lookup *pl, u32 mode, struct path *out)
+{
+	struct inode *dir = pl->dir.dentry->inode;
+	struct dentry *d;
+	long r;
+
+	if ((r = inode_permission(dir, MAY_WRITE | MAY_EXEC)) < 0)
+		return r;
+	if (dir->nlink == 0)
+		return -ENOENT; /* the directory was removed */
+	if (!dir->iops || !dir->iops->create)
+		return -EACCES;
+	d = dentry_new(pl->dir.dentry, pl->last, pl->last_len);
+	if (!d)
+		return -ENOMEM;
+	r = dir->iops->create(dir, d, S_IFREG | (mode & ~current_proc.umask & S_IALLUGO));
+	if (r == 0) {
+		out->mnt = pl->dir.mnt;
+		out->dentry = d; /* our reference */
+	} else {
+		dput(d);
+	}
+	return r;
+}
+
+/* Resolves name for O_CREAT: the existing file, or a new one. */
+static long open_create(int dfd, const char *name, u32 flags, u32 mode, struct path *out,
+			bool *created)
+{
+	struct parent_lookup pl;
+	long r;
+
+	r = path_create_lookup(dfd, name, !(flags & O_NOFOLLOW), flags & O_EXCL, out, &pl);
+	if (r < 0)
+		goto out;
+	if (!out->dentry) {
+		r = create_in(&pl, mode, out);
+		*created = r == 0;
+	} else if (flags & O_EXCL) {
+		r = -EEXIST; /* a symlink too, whatever it points to */
+	} else if (S_ISLNK(out->dentry->inode->mode)) {
+		r = -ELOOP; /* O_NOFOLLOW */
+	} else if (S_ISDIR(out->dentry->inode->mode)) {
+		r = -EISDIR;
+	}
+	if (r < 0 && out->dentry) {
+		path_put(out);
+		out->dentry = NULL;
+	}
+out:
+	parent_lookup_put(&pl);
+	return r;
+}
+
+/* Checks an existing file against the open flags and truncates it. */
+static long may_open(struct path *p, u32 flags)
+{
+	struct inode *ino = p->dentry->inode;
+	long r;
+
+	if (S_ISLNK(ino->mode))
+		return (flags & O_PATH) ? 0 : -ELOOP;
+	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
+		return -ENOTDIR;
+	if (flags & O_PATH)
+		return 0;
+	if (S_ISDIR(ino->mode) && (acc_mode(flags) & MAY_WRITE))
+		return -EISDIR;
+	if ((r = inode_permission(ino, acc_mode(flags))) < 0)
+		return r;
+	if ((flags & O_TRUNC) && S_ISREG(ino->mode)) {
+		if (!ino->iops || !ino->iops->truncate)
+			return -EINVAL;
+		return ino->iops->truncate(ino, 0);
+	}
+	return 0;
+}
+
+static long do_openat(int dfd, uptr filename, u32 flags, u32 mode)
+{
+	struct path p = { NULL, NULL };
+	struct file *f = NULL;
+	bool created = false;
+	char *name = NULL;
+	long ret, fd;
+
+	flags &= VALID_OPEN_FLAGS;
+	flags |= O_LARGEFILE; /* always on 64-bit */
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		return -EOPNOTSUPP; /* not yet */
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+		return -EINVAL; /* since Linux 6.4 */
+	if (flags & O_PATH)
+		flags &= O_PATH_KEEP; /* which drops O_LARGEFILE, as F_GETFL shows on Linux */
+	if ((ret = getname(filename, false, &name)) < 0)
+		return ret;
+	if ((fd = fd_reserve(0, flags & O_CLOEXEC)) < 0) {
+		kfree(name);
+		return fd;
+	}
+
+	kmutex_lock(&vfs_lock);
+	if (flags & O_CREAT)
+		ret = open_create(dfd, name, flags, mode, &p, &created);
+	else
+		ret = path_lookupat(dfd, name,
+				    ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
+					    ((flags & O_DIRECTORY) ? LOOKUP_DIRECTORY : 0),
+				    &p);
+	if (ret == 0 && !created)
+		ret = may_open(&p, flags);
+	if (ret == 0) {
+		f = file_open_path(&p, flags & ~(u32)OPEN_ONLY_FLAGS);
+		if (!f)
+			ret = -ENOMEM;
+	}
+	if (ret == 0 && f->ops && f->ops->open)
+		ret = f->ops->open(f->inode, f);
+	path_put(&p);
+	kmutex_unlock(&vfs_lock);
+	if (ret == 0) {
+		fd_commit((unsigned int)fd, f);
+		ret = fd;
+	} else {
+		fd_unreserve((unsigned int)fd);
+		if (f)
+			fput(f);
+	}
+	kfree(name);
+	return ret;
+}
+
+/* sys_openat opens (or with O_CREAT makes) filename relative to dfd. */
+long sys_openat(int dfd, uptr filename, int flags, umode_t mode)
+{
+	return do_openat(dfd, filename, (u32)flags, mode);
+}
+
+/* sys_open is openat(AT_FDCWD, ...). */
+long sys_open(uptr filename, int flags, umode_t mode)
+{
+	return do_openat(AT_FDCWD, filename, (u32)flags, mode);
+}
+
+/* sys_creat is open(O_CREAT | O_WRONLY | O_TRUNC). */
+long sys_creat(uptr pathname, umode_t mode)
+{
+	return do_openat(AT_FDCWD, pathname, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}

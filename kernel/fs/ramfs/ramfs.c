@@ -1,0 +1,478 @@
+/* ramfs: the root filesystem. Every entry lives in the dentry cache; file data
+ * is a radix tree of pages (a missing page is a hole and reads as zeros);
+ * a symlink keeps its target. Sizes of directories follow tmpfs (20 bytes a
+ * entry, plus 40), so stat looks as it does on Linux's tmpfs. */
+#include <kernel/kmalloc.h>
+#include <kernel/proc.h>
+#include <kernel/radix.h>
+#include <kernel/vfs.h>
+
+#define DIRENT_SIZE 20
+#define MAX_FILE_SIZE ((s64)0x7fffffffffffffffLL) /* MAX_LFS_FILESIZE */
+
+struct ramfs_data {
+	struct radix pages; /* page index -> page */
+	u64 npages;         /* pages present */
+	char *target;       /* symlinks */
+};
+
+static const struct inode_ops ramfs_dir_iops;
+static const struct inode_ops ramfs_file_iops;
+static const struct inode_ops ramfs_link_iops;
+static const struct file_ops ramfs_dir_fops;
+static const struct file_ops ramfs_file_fops;
+
+static u64 next_dev = 0x30; /* anonymous device numbers, as Linux's 0:N */
+
+static void ramfs_free(struct inode *ino)
+{
+	struct ramfs_data *rd = ino->priv;
+
+	if (!rd)
+		return;
+	radix_truncate(&rd->pages, 0, kpage_free);
+	kfree(rd->target);
+	kfree(rd);
+}
+
+static struct inode *ramfs_inode(struct super_block *sb, struct inode *dir, u32 mode)
+{
+	struct inode *ino = inode_new(sb, mode);
+
+	if (!ino)
+		return NULL;
+	ino->priv = kzalloc(sizeof(struct ramfs_data));
+	if (!ino->priv) {
+		iput(ino);
+		return NULL;
+	}
+	ino->free_priv = ramfs_free;
+	/* A set-group-ID directory passes its group on, and the bit to subdirs. */
+	if (dir && (dir->mode & S_ISGID)) {
+		ino->gid = dir->gid;
+		if (S_ISDIR(mode))
+			ino->mode |= S_ISGID;
+	}
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		ino->iops = &ramfs_dir_iops;
+		ino->fops = &ramfs_dir_fops;
+		ino->nlink = 2;
+		ino->size = 2 * DIRENT_SIZE;
+		break;
+	case S_IFLNK:
+		ino->iops = &ramfs_link_iops;
+		ino->nlink = 1;
+		break;
+	default:
+		ino->iops = &ramfs_file_iops;
+		ino->fops = &ramfs_file_fops;
+		ino->nlink = 1;
+		break;
+	}
+	return ino;
+}
+
+static void dir_changed(struct inode *dir, long entries)
+{
+	dir->size += entries * DIRENT_SIZE;
+	inode_touch(dir, false, true, true);
+}
+
+static long ramfs_create(struct inode *dir, struct dentry *d, u32 mode)
+{
+	struct inode *ino = ramfs_inode(dir->sb, dir, mode);
+
+	if (!ino)
+		return -ENOMEM;
+	d_link(d, ino);
+	dir_changed(dir, 1);
+	return 0;
+}
+
+static long ramfs_mkdir(struct inode *dir, struct dentry *d, u32 mode)
+{
+	long r = ramfs_create(dir, d, S_IFDIR | (mode & S_IALLUGO));
+
+	if (r == 0)
+		dir->nlink++;
+	return r;
+}
+
+static long ramfs_symlink(struct inode *dir, struct dentry *d, const char *target)
+{
+	struct inode *ino = ramfs_inode(dir->sb, dir, S_IFLNK | 0777);
+	struct ramfs_data *rd;
+	size_t len = strlen(target);
+
+	if (!ino)
+		return -ENOMEM;
+	rd = ino->priv;
+	rd->target = kstrndup(target, len);
+	if (!rd->target) {
+		iput(ino);
+		return -ENOMEM;
+	}
+	ino->size = (s64)len;
+	d_link(d, ino);
+	dir_changed(dir, 1);
+	return 0;
+}
+
+static long ramfs_link(struct inode *dir, struct inode *ino, struct dentry *d)
+{
+	ino->nlink++;
+	inode_touch(ino, false, false, true);
+	d_link(d, iget(ino));
+	dir_changed(dir, 1);
+	return 0;
+}
+
+/* Inode bookkeeping of a rename; the VFS moves the dentries afterwards. */
+static long ramfs_rename(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+			 struct dentry *target, unsigned int flags)
+{
+	bool old_is_dir = S_ISDIR(old->inode->mode);
+
+	if (flags & RENAME_EXCHANGE) {
+		bool new_is_dir = S_ISDIR(target->inode->mode);
+
+		/* a directory's ".." moves with it */
+		if (old_dir != new_dir && old_is_dir != new_is_dir) {
+			if (old_is_dir) {
+				old_dir->nlink--;
+				new_dir->nlink++;
+			} else {
+				new_dir->nlink--;
+				old_dir->nlink++;
+			}
+		}
+		inode_touch(target->inode, false, false, true);
+	} else if (target) {
+		if (S_ISDIR(target->inode->mode)) {
+			if (!list_empty(&target->children))
+				return -ENOTEMPTY;
+			target->inode->nlink = 0;
+			new_dir->nlink--;
+		} else {
+			target->inode->nlink--;
+		}
+		inode_touch(target->inode, false, false, true);
+		dir_changed(new_dir, -1);
+	}
+	if (!(flags & RENAME_EXCHANGE)) {
+		if (old_is_dir && old_dir != new_dir) {
+			old_dir->nlink--;
+			new_dir->nlink++;
+		}
+		dir_changed(old_dir, -1);
+		dir_changed(new_dir, 1);
+	} else {
+		dir_changed(old_dir, 0);
+		dir_changed(new_dir, 0);
+	}
+	inode_touch(old->inode, false, false, true);
+	return 0;
+}
+
+static long ramfs_unlink(struct inode *dir, struct dentry *d)
+{
+	d->inode->nlink--;
+	inode_touch(d->inode, false, false, true);
+	d_unlink(d);
+	dir_changed(dir, -1);
+	return 0;
+}
+
+static long ramfs_rmdir(struct inode *dir, struct dentry *d)
+{
+	if (!list_empty(&d->children))
+		return -ENOTEMPTY;
+	d->inode->nlink = 0;
+	dir->nlink--;
+	d_unlink(d);
+	dir_changed(dir, -1);
+	return 0;
+}
+
+static long ramfs_readlink(struct inode *ino, char *buf, size_t len)
+{
+	struct ramfs_data *rd = ino->priv;
+	size_t n = MIN(len, (size_t)ino->size);
+
+	memcpy(buf, rd->target, n);
+	return (long)n;
+}
+
+static void count_blocks(struct inode *ino)
+{
+	struct ramfs_data *rd = ino->priv;
+
+	ino->blocks = (s64)rd->npages * (s64)(PAGE_SIZE / 512);
+}
+
+static u8 *page_at(struct ramfs_data *rd, s64 pos)
+{
+	return radix_get(&rd->pages, (u64)pos >> PAGE_SHIFT);
+}
+
+/* The page holding pos, allocated (zeroed) when missing. */
+static u8 *page_for_write(struct ramfs_data *rd, s64 pos)
+{
+	void **slot = radix_slot(&rd->pages, (u64)pos >> PAGE_SHIFT);
+
+	if (!slot)
+		return NULL;
+	if (!*slot && (*slot = kpage_alloc()))
+		rd->npages++;
+	return *slot;
+}
+
+static long ramfs_truncate(struct inode *ino, s64 size)
+{
+	struct ramfs_data *rd = ino->priv;
+	s64 zero_from = MIN(size, ino->size);
+	u8 *last;
+
+	if (size < 0)
+		return -EINVAL;
+	/* As tmpfs: shrinking frees every page past the end, KEEP_SIZE
+	 * preallocations included; growing frees nothing. */
+	if (size < ino->size)
+		rd->npages -= radix_truncate(&rd->pages, ((u64)size + PAGE_SIZE - 1) >> PAGE_SHIFT,
+					     kpage_free);
+	/* Bytes past the old or new end of a kept page read as zeros. */
+	if ((zero_from & (s64)~PAGE_MASK) && (last = page_at(rd, zero_from)))
+		memset(last + (zero_from & (s64)~PAGE_MASK), 0,
+		       PAGE_SIZE - (size_t)(zero_from & (s64)~PAGE_MASK));
+	ino->size = size;
+	count_blocks(ino);
+	inode_touch(ino, false, true, true);
+	return 0;
+}
+
+/* fallocate: mode 0 allocates (and may extend), KEEP_SIZE allocates only,
+ * PUNCH_HOLE | KEEP_SIZE frees whole pages and zeroes the partial ends. */
+static long ramfs_fallocate(struct inode *ino, int mode, s64 off, s64 len)
+{
+	struct ramfs_data *rd = ino->priv;
+	s64 end = off + len;
+
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		u64 first = ((u64)off + PAGE_SIZE - 1) >> PAGE_SHIFT, last = (u64)end >> PAGE_SHIFT;
+		s64 zero_to = MIN(end, (s64)(first << PAGE_SHIFT));
+		u8 *p;
+
+		if (off < zero_to && (p = page_at(rd, off)))
+			memset(p + (off & (s64)~PAGE_MASK), 0, (size_t)(zero_to - off));
+		if (first < last)
+			rd->npages -= radix_remove_range(&rd->pages, first, last, kpage_free);
+		if ((s64)(last << PAGE_SHIFT) < end && (s64)(last << PAGE_SHIFT) >= off &&
+		    (p = page_at(rd, (s64)(last << PAGE_SHIFT))))
+			memset(p, 0, (size_t)(end - (s64)(last << PAGE_SHIFT)));
+	} else {
+		for (s64 pos = off & (s64)PAGE_MASK; pos < end; pos += (s64)PAGE_SIZE) {
+			if (!page_for_write(rd, pos))
+				return -ENOSPC;
+		}
+		if (!(mode & FALLOC_FL_KEEP_SIZE) && end > ino->size)
+			ino->size = end;
+	}
+	count_blocks(ino);
+	inode_touch(ino, false, true, true);
+	return 0;
+}
+
+/* SEEK_DATA and SEEK_HOLE, page by page as tmpfs does (a present page is all
+ * data); other seeks are the generic ones. */
+static long ramfs_llseek(struct file *f, s64 off, int whence)
+{
+	struct inode *ino = f->inode;
+	struct ramfs_data *rd = ino->priv;
+	u64 idx;
+	s64 pos;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE)
+		return generic_file_llseek(f, off, whence);
+	if (off < 0 || off >= ino->size)
+		return -ENXIO;
+	if (whence == SEEK_DATA) {
+		if (!radix_next(&rd->pages, (u64)off >> PAGE_SHIFT, &idx) ||
+		    (s64)(idx << PAGE_SHIFT) >= ino->size)
+			return -ENXIO;
+		pos = MAX(off, (s64)(idx << PAGE_SHIFT));
+	} else {
+		for (idx = (u64)off >> PAGE_SHIFT; radix_get(&rd->pages, idx); idx++)
+			;
+		pos = MIN(MAX(off, (s64)(idx << PAGE_SHIFT)), ino->size);
+	}
+	f->pos = pos;
+	return pos;
+}
+
+static long ramfs_read(struct file *f, struct uio *u, s64 pos)
+{
+	struct inode *ino = f->inode;
+	struct ramfs_data *rd = ino->priv;
+	size_t done = 0, want;
+
+	if (pos >= ino->size)
+		return 0;
+	want = MIN(u->resid, (size_t)(ino->size - pos));
+	while (done < want) {
+		size_t idx = (size_t)(pos + (s64)done) >> PAGE_SHIFT;
+		size_t off = (size_t)(pos + (s64)done) & ~PAGE_MASK;
+		size_t chunk = MIN(want - done, PAGE_SIZE - off), got;
+		u8 *page = radix_get(&rd->pages, idx);
+
+		got = page ? uio_copy_out(u, page + off, chunk) : uio_zero(u, chunk);
+		done += got;
+		if (got < chunk)
+			break;
+	}
+	inode_touch(ino, true, false, false);
+	return done == 0 && u->fault ? -EFAULT : (long)done;
+}
+
+static long ramfs_write(struct file *f, struct uio *u, s64 pos)
+{
+	struct inode *ino = f->inode;
+	struct ramfs_data *rd = ino->priv;
+	size_t done = 0, want = u->resid;
+	long err = 0;
+
+	/* Linux writes what fits below the maximum size, EFBIG only at it */
+	if (pos >= MAX_FILE_SIZE)
+		return -EFBIG;
+	want = MIN(want, (size_t)(MAX_FILE_SIZE - pos));
+	while (done < want) {
+		size_t off = (size_t)(pos + (s64)done) & ~PAGE_MASK;
+		size_t chunk = MIN(want - done, PAGE_SIZE - off), got;
+		u8 *page = page_for_write(rd, pos + (s64)done);
+
+		if (!page) {
+			err = -ENOSPC;
+			break;
+		}
+		got = uio_copy_in(u, page + off, chunk);
+		done += got;
+		if (got < chunk) {
+			err = -EFAULT;
+			break;
+		}
+	}
+	if (pos + (s64)done > ino->size)
+		ino->size = pos + (s64)done;
+	if (done) {
+		count_blocks(ino);
+		inode_touch(ino, false, true, true);
+	}
+	return done ? (long)done : err;
+}
+
+/* Directory offsets as tmpfs (Linux 6.6 and later) gives them: entries are
+ * listed newest first; a position names the entry to list next, 2 means "the
+ * newest" and DIR_EOD "nothing left"; any other position lists the entries
+ * at or below it. */
+#define DIR_FIRST 2
+#define DIR_EOD 0x7fffffff
+
+static s64 below(struct dentry *dir, struct list *pos)
+{
+	return pos->prev == &dir->children ? DIR_EOD
+					   : (s64)list_entry(pos->prev, struct dentry, sibling)->cookie;
+}
+
+static long ramfs_iterate(struct file *f, struct dir_context *ctx)
+{
+	struct dentry *d = f->path.dentry;
+	struct list *pos;
+
+	if (ctx->pos == 0) {
+		if (!ctx->emit(ctx, ".", 1, d->inode->ino, DT_DIR, 1))
+			return 0;
+		ctx->pos = 1;
+	}
+	if (ctx->pos == 1) {
+		s64 next = list_empty(&d->children) ? DIR_EOD : below(d, &d->children);
+
+		if (!ctx->emit(ctx, "..", 2, d->parent->inode->ino, DT_DIR, next))
+			return 0;
+		ctx->pos = next;
+	}
+	if (ctx->pos == DIR_EOD)
+		return 0;
+	for (pos = d->children.prev; pos != &d->children; pos = pos->prev) {
+		if (ctx->pos == DIR_FIRST ||
+		    (s64)list_entry(pos, struct dentry, sibling)->cookie <= ctx->pos)
+			break;
+	}
+	for (; pos != &d->children; pos = pos->prev) {
+		struct dentry *c = list_entry(pos, struct dentry, sibling);
+
+		if (!ctx->emit(ctx, c->name, c->len, c->inode->ino, (c->inode->mode & S_IFMT) >> 12,
+			       below(d, pos))) {
+			ctx->pos = (s64)c->cookie;
+			return 0;
+		}
+	}
+	ctx->pos = DIR_EOD;
+	return 0;
+}
+
+static const struct inode_ops ramfs_dir_iops = {
+	.create = ramfs_create,
+	.mkdir = ramfs_mkdir,
+	.symlink = ramfs_symlink,
+	.link = ramfs_link,
+	.unlink = ramfs_unlink,
+	.rename = ramfs_rename,
+	.rmdir = ramfs_rmdir,
+};
+
+static const struct inode_ops ramfs_file_iops = {
+	.truncate = ramfs_truncate,
+	.fallocate = ramfs_fallocate,
+};
+
+static const struct inode_ops ramfs_link_iops = {
+	.readlink = ramfs_readlink,
+};
+
+static const struct file_ops ramfs_dir_fops = {
+	.iterate = ramfs_iterate,
+};
+
+static const struct file_ops ramfs_file_fops = {
+	.read = ramfs_read,
+	.write = ramfs_write,
+	.llseek = ramfs_llseek,
+};
+
+static void ramfs_destroy(struct super_block *sb)
+{
+	kfree(sb);
+}
+
+static const struct super_ops ramfs_sops = { .destroy = ramfs_destroy };
+
+struct super_block *ramfs_new(struct dentry **root, u32 root_mode)
+{
+	struct super_block *sb = kzalloc(sizeof *sb);
+	struct inode *ino;
+
+	if (!sb)
+		return NULL;
+	sb->ops = &ramfs_sops;
+	sb->dev = next_dev++;
+	sb->next_ino = 1;
+	ino = ramfs_inode(sb, NULL, S_IFDIR | (root_mode & S_IALLUGO));
+	*root = ino ? dentry_new(NULL, "/", 1) : NULL;
+	if (!*root) {
+		iput(ino);
+		kfree(sb);
+		return NULL;
+	}
+	(*root)->inode = ino;
+	return sb;
+}

@@ -1,0 +1,40 @@
+/* fsync, fdatasync, sync, syncfs: ramfs has nothing to write back. Hostfs
+ * (later) passes them on. */
+#include <abi/syscalls.h>
+#include <kernel/fd.h>
+
+static long do_fsync(int fd)
+{
+	struct file *f = fget(fd);
+	long ret = 0;
+
+	if (!f || (f->flags & O_PATH))
+		ret = -EBADF;
+	if (f)
+		fput(f);
+	return ret;
+}
+
+/* sys_fsync flushes fd's file to storage (a no-op for memory filesystems). */
+long sys_fsync(unsigned int fd)
+{
+	return do_fsync((int)fd);
+}
+
+/* sys_fdatasync flushes fd's data (a no-op for memory filesystems). */
+long sys_fdatasync(unsigned int fd)
+{
+	return do_fsync((int)fd);
+}
+
+/* sys_syncfs flushes the filesystem of fd. */
+long sys_syncfs(int fd)
+{
+	return do_fsync(fd);
+}
+
+/* sys_sync flushes every filesystem; it never fails. */
+long sys_sync(void)
+{
+	return 0;
+}

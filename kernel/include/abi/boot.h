@@ -1,0 +1,39 @@
+/* The kernel library's boot interface (libabik.so). abi_boot brings up a
+ * fresh kernel; abi_reset tears it down completely (every guest mapping, every
+ * kernel allocation), so the next abi_boot starts from nothing. */
+#ifndef ABI_BOOT_H
+#define ABI_BOOT_H
+
+#include <abi/types.h>
+
+/* abi_boot_args.flags */
+#define ABI_BOOT_HOST_CREDS 0x1  /* run as the host process's uid/gid (differential tests) */
+#define ABI_BOOT_WARN_ENOSYS 0x2 /* log the first call of each missing syscall */
+
+struct abi_boot_args {
+	u32 size;       /* sizeof(struct abi_boot_args), for later extension */
+	u32 flags;      /* ABI_BOOT_* */
+	u32 uid, gid;   /* credentials unless ABI_BOOT_HOST_CREDS (default 1000/1000) */
+	u32 umask;      /* default 022 */
+	u32 nofile;     /* RLIMIT_NOFILE soft limit (default 1024) */
+	u64 guest_base; /* where to reserve guest memory (a hint; 0: default) */
+	u64 guest_size; /* bytes of guest address space (0: 64 GiB) */
+	char release[65];  /* uname's release ("": ABI_DEFAULT_RELEASE) */
+	char nodename[65]; /* uname's nodename ("": "abi") */
+};
+
+#define ABI_DEFAULT_RELEASE "6.1.0-abi"
+
+/* Boots a kernel (resetting a running one first). args may be NULL for the
+ * defaults. 0 or -errno. */
+int abi_boot(const struct abi_boot_args *args);
+void abi_reset(void);
+
+/* Bytes of kernel heap the last abi_reset found still allocated after
+ * tearing everything down: a reference-count leak when not 0. */
+size_t abi_reset_leaked(void);
+
+/* The guest range, for the emulator and tests: [*base, *base + *size). */
+void abi_guest_range(u64 *base, u64 *size);
+
+#endif

@@ -1,0 +1,65 @@
+/* Open files and the descriptor table. */
+#ifndef KERNEL_FD_H
+#define KERNEL_FD_H
+
+#include <abi/types.h>
+#include <kernel/lock.h>
+#include <kernel/vfs.h>
+
+struct file {
+	int refcnt;
+	u32 flags;             /* O_ACCMODE | status flags (O_APPEND, O_NONBLOCK, ...) */
+	s64 pos;
+	struct kmutex pos_lock;
+	struct path path;
+	struct inode *inode;
+	const struct file_ops *ops;
+	void *priv;
+};
+
+/* Creates an open file on path (references taken). */
+struct file *file_open_path(const struct path *p, u32 flags);
+struct file *fget_raw(struct file *f);
+/* Drops a reference; never call it with vfs_lock held. */
+void fput(struct file *f);
+/* Linux's FMODE bits: access mode 3 opens for neither reading nor writing. */
+static inline bool file_readable(const struct file *f)
+{
+	return (f->flags & O_PATH) == 0 && ((f->flags + 1) & 1);
+}
+static inline bool file_writable(const struct file *f)
+{
+	return (f->flags & O_PATH) == 0 && ((f->flags + 1) & 2);
+}
+
+struct fdtable {
+	struct kmutex lock;
+	struct file **files;
+	u8 *cloexec;
+	unsigned int size;
+};
+
+/* The file behind fd, referenced, or NULL (EBADF). O_PATH files included. */
+struct file *fget(int fd);
+/* The path of fd's file, referenced: for *at walks, which run under vfs_lock
+ * and so must not fput (fput's last release takes vfs_lock). */
+long fd_path(int fd, struct path *out);
+/* Installs f at the lowest free fd >= minfd below RLIMIT_NOFILE; takes over
+ * the caller's reference on success. Returns the fd or -EMFILE. */
+long fd_install(struct file *f, unsigned int minfd, bool cloexec);
+/* Takes the lowest free fd >= minfd for a file still being opened (as Linux
+ * does before the path walk, so EMFILE wins over ENOENT); then fd_commit or
+ * fd_unreserve. */
+long fd_reserve(unsigned int minfd, bool cloexec);
+void fd_commit(unsigned int fd, struct file *f);
+void fd_unreserve(unsigned int fd);
+/* Puts f at fd, closing what was there (dup2/dup3). */
+long fd_replace(unsigned int fd, struct file *f, bool cloexec);
+/* Detaches fd and returns its file (the caller puts it), or NULL. */
+struct file *fd_detach(unsigned int fd);
+long fd_get_cloexec(unsigned int fd);
+long fd_set_cloexec(unsigned int fd, bool on);
+void fdtable_init(struct fdtable *t);
+void fdtable_destroy(struct fdtable *t);
+
+#endif

@@ -1,0 +1,238 @@
+/* The VFS core: inodes, dentries, mounts, paths and the filesystem
+ * operation tables. One global lock (vfs_lock) serialises namespace changes
+ * and file data for now; blocking files (pipes, later) must drop it to wait. */
+#ifndef KERNEL_VFS_H
+#define KERNEL_VFS_H
+
+#include <abi/types.h>
+#include <kernel/lib.h>
+#include <kernel/linux.h>
+#include <kernel/lock.h>
+
+struct inode;
+struct dentry;
+struct file;
+struct mount;
+struct super_block;
+struct uio;
+
+struct path {
+	struct mount *mnt;
+	struct dentry *dentry;
+};
+
+/* Filesystem type: what a mount instantiates. */
+struct super_ops {
+	void (*destroy)(struct super_block *sb);
+};
+
+struct super_block {
+	const struct super_ops *ops;
+	u64 dev;      /* st_dev */
+	u64 next_ino;
+	void *priv;
+};
+
+/* Namespace operations on directories (and readlink on symlinks). Each is
+ * called with vfs_lock held; a NULL entry means the fs does not support it
+ * (EPERM for create-like operations, as Linux does). */
+struct inode_ops {
+	/* Finds name in dir when it is not in the dentry cache (filesystems
+	 * whose entries all live in the cache, like ramfs, leave this NULL). */
+	long (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
+	long (*create)(struct inode *dir, struct dentry *d, u32 mode);
+	long (*mkdir)(struct inode *dir, struct dentry *d, u32 mode);
+	long (*symlink)(struct inode *dir, struct dentry *d, const char *target);
+	/* Adds d (negative) in dir as another name of ino. */
+	long (*link)(struct inode *dir, struct inode *ino, struct dentry *d);
+	long (*unlink)(struct inode *dir, struct dentry *d);
+	long (*rmdir)(struct inode *dir, struct dentry *d);
+	/* Updates inodes for moving old (in old_dir) to new_dir, replacing target
+	 * (or swapping with it for RENAME_EXCHANGE) when not NULL; the VFS then
+	 * moves the dentries. */
+	long (*rename)(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+		       struct dentry *target, unsigned int flags);
+	/* Copies the target into buf (not NUL-terminated); returns its length. */
+	long (*readlink)(struct inode *ino, char *buf, size_t len);
+	long (*truncate)(struct inode *ino, s64 size);
+	/* fallocate(2) on a regular file; mode is already validated. */
+	long (*fallocate)(struct inode *ino, int mode, s64 off, s64 len);
+};
+
+/* An iterator over guest (or kernel) memory segments for read and write. */
+struct uio {
+	const struct linux_iovec *iov; /* guest buffers, or one kernel buffer */
+	size_t iovcnt;
+	size_t idx, off;               /* the current segment and offset in it */
+	size_t resid;                  /* bytes left */
+	bool kernel;                   /* iov_base values are kernel pointers */
+	bool fault;                    /* a copy stopped at a bad guest address */
+};
+
+void uio_init_user(struct uio *u, const struct linux_iovec *iov, size_t cnt, size_t total);
+void uio_init_kernel(struct uio *u, struct linux_iovec *one, void *buf, size_t len);
+/* Moves up to n bytes between the uio and src/dst; returns bytes moved
+ * (fewer when a guest page is missing, with u->fault set). */
+size_t uio_copy_out(struct uio *u, const void *src, size_t n); /* into the uio's buffers */
+size_t uio_copy_in(struct uio *u, void *dst, size_t n);        /* from the uio's buffers */
+size_t uio_zero(struct uio *u, size_t n);
+
+/* Filled by getdents: returns false when the record did not fit. */
+struct dir_context {
+	bool (*emit)(struct dir_context *ctx, const char *name, size_t len, u64 ino, unsigned type,
+		     s64 next_pos);
+	s64 pos;
+};
+
+struct file_ops {
+	long (*open)(struct inode *ino, struct file *f);
+	void (*release)(struct file *f);
+	/* pos is the file position to use; returns bytes or -errno. */
+	long (*read)(struct file *f, struct uio *u, s64 pos);
+	long (*write)(struct file *f, struct uio *u, s64 pos);
+	/* Lists entries from ctx->pos on; 0 at the end or when the buffer is full. */
+	long (*iterate)(struct file *f, struct dir_context *ctx);
+	/* SEEK_DATA/SEEK_HOLE and device-specific seeking; NULL: generic. */
+	long (*llseek)(struct file *f, s64 off, int whence);
+	/* A stream (Linux's FMODE_STREAM): read and write ignore and keep the
+	 * file position. */
+	bool stream;
+};
+
+struct inode {
+	int refcnt;
+	u64 ino;
+	u32 mode;
+	u32 uid, gid;
+	u64 nlink;
+	s64 size;
+	u64 rdev;
+	s64 blocks; /* 512-byte units */
+	struct linux_timespec atime, mtime, ctime, btime;
+	struct super_block *sb;
+	const struct inode_ops *iops;
+	const struct file_ops *fops;
+	void *priv;
+	void (*free_priv)(struct inode *ino);
+};
+
+struct dentry {
+	int refcnt;
+	char *name;
+	size_t len;
+	struct dentry *parent; /* holds a reference; the root is its own parent */
+	struct inode *inode;   /* holds a reference */
+	struct list children;  /* linked children, by increasing cookie */
+	struct list sibling;
+	u64 cookie;            /* directory offset in the parent, for getdents */
+	u64 next_cookie;
+	struct mount *mounted; /* mounted on this dentry, or NULL */
+	bool linked;           /* in the parent's children (holds one ref) */
+};
+
+struct mount {
+	int id;               /* statx's stx_mnt_id */
+	struct mount *parent; /* NULL for the root mount */
+	struct dentry *mountpoint;
+	struct dentry *root;
+	struct super_block *sb;
+	struct list link;
+	char *source, *fstype;
+};
+
+extern struct kmutex vfs_lock;
+
+/* --- Objects ----------------------------------------------------------- */
+
+struct inode *inode_new(struct super_block *sb, u32 mode);
+struct inode *iget(struct inode *ino);
+void iput(struct inode *ino);
+void inode_touch(struct inode *ino, bool atime, bool mtime, bool ctime);
+
+struct dentry *dentry_new(struct dentry *parent, const char *name, size_t len);
+struct dentry *dget(struct dentry *d);
+void dput(struct dentry *d);
+/* Links d (with inode) into its parent's children; takes the link ref. */
+void d_link(struct dentry *d, struct inode *ino);
+/* Removes d from its parent's children and drops the link ref. */
+void d_unlink(struct dentry *d);
+struct dentry *d_lookup_cached(struct dentry *dir, const char *name, size_t len);
+/* Moves a linked d under parent as name (owned by d afterwards), at
+ * directory position cookie (0: a new one, after every other). */
+void d_move(struct dentry *d, struct dentry *parent, char *name, size_t len, u64 cookie);
+/* True when a is d or one of its ancestors. */
+bool d_is_ancestor(const struct dentry *a, const struct dentry *d);
+
+static inline void path_get(const struct path *p) { dget(p->dentry); }
+static inline void path_put(const struct path *p) { if (p->dentry) dput(p->dentry); }
+
+/* --- Mounts --------------------------------------------------------------- */
+
+long vfs_mount_root(struct super_block *sb, struct dentry *root);
+long vfs_mount_at(const struct path *where, struct super_block *sb, struct dentry *root,
+		  const char *source, const char *fstype);
+void vfs_shutdown(void);
+struct path vfs_root(void);
+
+/* --- Credentials and permission ------------------------------------------- */
+
+#define MAY_EXEC 1
+#define MAY_WRITE 2
+#define MAY_READ 4
+long inode_permission(const struct inode *ino, int mask);
+struct cred;
+/* The same check for other credentials (access(2) uses the real ids). */
+long inode_permission_cred(const struct cred *c, const struct inode *ino, int mask);
+bool owner_or_capable(const struct inode *ino);
+
+/* --- Path walk -------------------------------------------------------------- */
+
+#define LOOKUP_FOLLOW 0x1      /* follow a final symlink */
+#define LOOKUP_DIRECTORY 0x2   /* the result must be a directory */
+#define LOOKUP_EMPTY 0x4       /* "" names dfd itself (AT_EMPTY_PATH) */
+
+/* Resolves name against dfd (AT_FDCWD or a directory fd). */
+long path_lookupat(int dfd, const char *name, unsigned flags, struct path *out);
+
+/* The parent of a path's last component, for create/unlink. */
+enum last_type { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT };
+struct parent_lookup {
+	struct path dir;      /* the parent, referenced */
+	const char *last;     /* points into name or a symlink body kept in buf */
+	size_t last_len;
+	enum last_type type;
+	bool trailing_slash;
+	char *buf;            /* owned symlink body, or NULL */
+};
+long path_parentat(int dfd, const char *name, unsigned flags, struct parent_lookup *pl);
+void parent_lookup_put(struct parent_lookup *pl);
+/* open(O_CREAT)'s walk: the existing file in *out (a final symlink followed
+ * when follow and not excl), or out->dentry NULL and pl holding the parent
+ * and name to create, also when they came from a dangling symlink. */
+long path_create_lookup(int dfd, const char *name, bool follow, bool excl, struct path *out,
+			struct parent_lookup *pl);
+/* Looks up (and for ENOENT returns a negative) child of a directory. */
+long lookup_child(struct path *dir, const char *name, size_t len, struct path *out);
+
+/* Copies a path argument from the guest: -EFAULT, -ENAMETOOLONG, or
+ * -ENOENT for "" (unless allow_empty). The result is kfree'd by the caller. */
+long getname(uptr name, bool allow_empty, char **out);
+
+/* The name of p relative to the process root, built at the end of buf;
+ * *start gets its first byte. Returns the length with the NUL. */
+long d_path(const struct path *p, char *buf, size_t size, char **start);
+/* True for a dentry removed from its directory. */
+bool d_unlinked(const struct dentry *d);
+
+/* lseek for files whose whole content is data (SEEK_SET/CUR/END/DATA/HOLE). */
+long generic_file_llseek(struct file *f, s64 off, int whence);
+
+/* Fills a struct stat from an inode. */
+void vfs_fill_stat(const struct inode *ino, struct linux_stat *st);
+
+/* The ramfs filesystem (the root). */
+struct super_block *ramfs_new(struct dentry **root, u32 root_mode);
+/* Mounts /dev (devices, /dev/fd links) and /dev/shm; called at boot. */
+long devfs_init(void);
+
+#endif

@@ -1,0 +1,52 @@
+# kernel/kernel.mk: the kernel, included by the top-level Makefile.
+#   make kernel       build/kernel/libabik.so (the library platform)
+#   make kernel-test  build and run the C unit tests of kernel internals
+# ABI_KERNEL_SRCS and ABI_KERNEL_CFLAGS are what other builds (the hosted
+# abi-run, later) reuse.
+
+ABI_GEN ?= build/gen
+ABI_KBUILD := build/kernel
+
+ABI_KERNEL_SRCS := $(sort $(wildcard kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c \
+	kernel/fs/*/*.c kernel/fd/*.c kernel/dev/*.c kernel/core/*.c kernel/time/*.c \
+	kernel/plat/linux/*.c))
+ABI_KERNEL_GEN_SRCS := $(ABI_GEN)/src/dispatch.c $(ABI_GEN)/src/stubs.c $(ABI_GEN)/src/trace_meta.c
+ABI_KERNEL_CFLAGS := -std=c11 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector -fPIC \
+	-nostdlib -O2 -g -I$(ABI_GEN)/include -Ikernel/include
+ABI_KERNEL_LDFLAGS := -shared -nostdlib -Wl,--version-script=kernel/libabik.map -Wl,-z,defs \
+	-Wl,--no-undefined
+
+ABI_KERNEL_OBJS := $(patsubst %.c,$(ABI_KBUILD)/obj/%.o,$(ABI_KERNEL_SRCS)) \
+	$(patsubst $(ABI_GEN)/src/%.c,$(ABI_KBUILD)/obj/gen/%.o,$(ABI_KERNEL_GEN_SRCS))
+
+.PHONY: kernel kernel-test
+
+kernel: $(ABI_KBUILD)/libabik.so
+
+$(ABI_KBUILD)/libabik.so: $(ABI_KERNEL_OBJS) kernel/libabik.map
+	$(CC) $(ABI_KERNEL_LDFLAGS) -o $@ $(ABI_KERNEL_OBJS) -lgcc
+
+# The string functions must not be compiled into calls to themselves.
+$(ABI_KBUILD)/obj/kernel/lib/string.o: ABI_KERNEL_XFLAGS := -fno-tree-loop-distribute-patterns
+
+$(ABI_KBUILD)/obj/kernel/%.o: kernel/%.c $(ABI_GEN)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(ABI_KERNEL_CFLAGS) $(ABI_KERNEL_XFLAGS) -MMD -MP -c $< -o $@
+
+$(ABI_KBUILD)/obj/gen/%.o: $(ABI_GEN)/src/%.c $(ABI_GEN)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(ABI_KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(ABI_KERNEL_OBJS:.o=.d)
+
+# C unit tests: hosted programs (libc allowed) linked with the kernel objects.
+ABI_KTEST_SRCS := $(wildcard tests/kernel/c/test_*.c)
+ABI_KTEST_BINS := $(patsubst tests/kernel/c/%.c,$(ABI_KBUILD)/tests/%,$(ABI_KTEST_SRCS))
+
+$(ABI_KBUILD)/tests/%: tests/kernel/c/%.c tests/kernel/c/ktest.h $(ABI_KERNEL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g -I$(ABI_GEN)/include -Ikernel/include \
+		-Itests/kernel/c -o $@ $< $(ABI_KERNEL_OBJS)
+
+kernel-test: $(ABI_KTEST_BINS)
+	@set -e; for t in $(ABI_KTEST_BINS); do echo "$$t"; $$t; done

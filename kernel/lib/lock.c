@@ -1,0 +1,28 @@
+/* struct kmutex: the classic three-state futex mutex. */
+#include <kernel/lock.h>
+#include "../plat/plat.h"
+
+void kmutex_lock(struct kmutex *m)
+{
+	u32 c = 0;
+
+	if (__atomic_compare_exchange_n(&m->state, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	if (c != 2)
+		c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		plat_wait(&m->state, 2, -1);
+		c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+void kmutex_unlock(struct kmutex *m)
+{
+	if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2)
+		plat_wake(&m->state, 1);
+}
+
+bool kmutex_held(const struct kmutex *m)
+{
+	return __atomic_load_n(&m->state, __ATOMIC_RELAXED) != 0;
+}

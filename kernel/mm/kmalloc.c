@@ -1,0 +1,266 @@
+/* The kernel heap. Small sizes come from power-of-two classes carved out of
+ * 64 KiB chunks; anything larger is its own platform mapping. Every chunk and
+ * large block is on a list so that kmalloc_reset can return them all. */
+#include <kernel/kmalloc.h>
+#include <kernel/lib.h>
+#include <kernel/linux.h>
+#include <kernel/lock.h>
+#include "../plat/plat.h"
+
+#define CHUNK_SIZE (64 * 1024)
+#define MIN_SHIFT 4
+#define NCLASSES 8 /* 16 .. 2048 bytes, header included */
+#define LARGE_CLASS 0xff
+
+/* Precedes every allocation; 16 bytes keep the payload 16-byte aligned. */
+struct hdr {
+	u32 cls;
+	u32 magic;
+	u64 size; /* requested size */
+};
+
+struct large {
+	struct list link;
+	size_t maplen;
+	u64 pad;
+	struct hdr hdr;
+};
+
+struct chunk {
+	struct chunk *next;
+};
+
+struct free_obj {
+	struct free_obj *next;
+};
+
+#define MAGIC_LIVE 0x6b6d616c
+#define MAGIC_FREE 0x66726565
+
+static struct kmutex heap_lock = KMUTEX_INIT;
+static struct free_obj *free_lists[NCLASSES];
+static struct chunk *chunks;
+static struct list large_blocks = LIST_INIT(large_blocks);
+static size_t in_use;
+
+static int size_class(size_t total)
+{
+	for (int c = 0; c < NCLASSES; c++) {
+		if (total <= (1UL << (c + MIN_SHIFT)))
+			return c;
+	}
+	return -1;
+}
+
+static bool refill(int cls)
+{
+	size_t objsz = 1UL << (cls + MIN_SHIFT);
+	struct chunk *ch = plat_kmem_map(CHUNK_SIZE);
+
+	if (!ch)
+		return false;
+	ch->next = chunks;
+	chunks = ch;
+	/* The first object slot holds the chunk header. */
+	for (size_t off = objsz; off + objsz <= CHUNK_SIZE; off += objsz) {
+		struct free_obj *o = (struct free_obj *)((char *)ch + off);
+
+		o->next = free_lists[cls];
+		free_lists[cls] = o;
+	}
+	return true;
+}
+
+static void *alloc_large(size_t size)
+{
+	size_t maplen = PAGE_ALIGN(sizeof(struct large) + size);
+	struct large *l;
+
+	if (maplen < size)
+		return NULL;
+	l = plat_kmem_map(maplen);
+	if (!l)
+		return NULL;
+	l->maplen = maplen;
+	l->hdr.cls = LARGE_CLASS;
+	l->hdr.magic = MAGIC_LIVE;
+	l->hdr.size = size;
+	list_add_tail(&l->link, &large_blocks);
+	return l + 1;
+}
+
+void *kmalloc(size_t size)
+{
+	int cls = size_class(size + sizeof(struct hdr));
+	struct hdr *h = NULL;
+	void *p = NULL;
+
+	kmutex_lock(&heap_lock);
+	if (cls < 0 || size + sizeof(struct hdr) < size) {
+		p = size + sizeof(struct hdr) < size ? NULL : alloc_large(size);
+		goto out;
+	}
+	if (!free_lists[cls] && !refill(cls))
+		goto out;
+	h = (struct hdr *)free_lists[cls];
+	free_lists[cls] = free_lists[cls]->next;
+	h->cls = (u32)cls;
+	h->magic = MAGIC_LIVE;
+	h->size = size;
+	p = h + 1;
+out:
+	if (p)
+		in_use += size;
+	kmutex_unlock(&heap_lock);
+	return p;
+}
+
+void *kzalloc(size_t size)
+{
+	void *p = kmalloc(size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void kfree(void *p)
+{
+	struct hdr *h;
+
+	if (!p)
+		return;
+	h = (struct hdr *)p - 1;
+	if (h->magic != MAGIC_LIVE)
+		kpanic("kfree(%p): bad or double free", p);
+	kmutex_lock(&heap_lock);
+	in_use -= h->size;
+	h->magic = MAGIC_FREE;
+	if (h->cls == LARGE_CLASS) {
+		struct large *l = container_of(h, struct large, hdr);
+
+		list_del(&l->link);
+		plat_kmem_unmap(l, l->maplen);
+	} else {
+		struct free_obj *o = (struct free_obj *)h;
+		int cls = (int)h->cls;
+
+		o->next = free_lists[cls];
+		free_lists[cls] = o;
+	}
+	kmutex_unlock(&heap_lock);
+}
+
+void *krealloc(void *p, size_t size)
+{
+	struct hdr *h;
+	void *n;
+
+	if (!p)
+		return kmalloc(size);
+	h = (struct hdr *)p - 1;
+	n = kmalloc(size);
+	if (!n)
+		return NULL;
+	memcpy(n, p, MIN(size, (size_t)h->size));
+	kfree(p);
+	return n;
+}
+
+char *kstrndup(const char *s, size_t n)
+{
+	char *d = kmalloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
+/* Pages come from 256 KiB platform mappings whose first page records the
+ * mapping (so that kmalloc_reset can find it); a free page links the next. */
+#define PAGE_CHUNK (256 * 1024)
+
+struct page_chunk {
+	struct page_chunk *next;
+};
+
+static struct page_chunk *page_chunks;
+static struct free_obj *free_pages;
+
+void *kpage_alloc(void)
+{
+	struct free_obj *p = NULL;
+
+	kmutex_lock(&heap_lock);
+	if (!free_pages) {
+		struct page_chunk *pc = plat_kmem_map(PAGE_CHUNK);
+
+		if (!pc)
+			goto out;
+		pc->next = page_chunks;
+		page_chunks = pc;
+		for (size_t off = PAGE_SIZE; off < PAGE_CHUNK; off += PAGE_SIZE) {
+			struct free_obj *o = (struct free_obj *)((char *)pc + off);
+
+			o->next = free_pages;
+			free_pages = o;
+		}
+	}
+	p = free_pages;
+	free_pages = p->next;
+	in_use += PAGE_SIZE;
+out:
+	kmutex_unlock(&heap_lock);
+	if (p)
+		memset(p, 0, PAGE_SIZE);
+	return p;
+}
+
+void kpage_free(void *page)
+{
+	struct free_obj *o = page;
+
+	if (!page)
+		return;
+	kmutex_lock(&heap_lock);
+	o->next = free_pages;
+	free_pages = o;
+	in_use -= PAGE_SIZE;
+	kmutex_unlock(&heap_lock);
+}
+
+void kmalloc_reset(void)
+{
+	struct list *pos, *tmp;
+
+	kmutex_lock(&heap_lock);
+	while (page_chunks) {
+		struct page_chunk *next = page_chunks->next;
+
+		plat_kmem_unmap(page_chunks, PAGE_CHUNK);
+		page_chunks = next;
+	}
+	free_pages = NULL;
+	while (chunks) {
+		struct chunk *next = chunks->next;
+
+		plat_kmem_unmap(chunks, CHUNK_SIZE);
+		chunks = next;
+	}
+	list_for_each_safe(pos, tmp, &large_blocks) {
+		struct large *l = list_entry(pos, struct large, link);
+
+		plat_kmem_unmap(l, l->maplen);
+	}
+	list_init(&large_blocks);
+	memset(free_lists, 0, sizeof free_lists);
+	in_use = 0;
+	kmutex_unlock(&heap_lock);
+}
+
+size_t kmalloc_in_use(void)
+{
+	return in_use;
+}

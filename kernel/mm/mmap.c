@@ -1,0 +1,510 @@
+/* mmap, munmap, mprotect, mremap, madvise, mincore, msync: the VMA map and the
+ * platform's memory kept in step. Every change is made on the platform first
+ * and recorded second, so a failure leaves the map true. */
+#include <abi/syscalls.h>
+#include <kernel/fd.h>
+#include <kernel/kmalloc.h>
+#include <kernel/lib.h>
+#include <kernel/linux.h>
+#include <kernel/mm.h>
+#include <kernel/proc.h>
+#include "../plat/plat.h"
+
+#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+struct mm kernel_mm;
+
+static bool page_aligned(unsigned long x)
+{
+	return (x & ~PAGE_MASK) == 0;
+}
+
+/* True when [addr, addr+len) lies in the guest range. */
+static bool in_guest(const struct mm *mm, unsigned long addr, unsigned long len)
+{
+	return addr >= mm->base && addr <= mm->limit && len <= mm->limit - addr;
+}
+
+static u32 vma_flags_of(unsigned long flags)
+{
+	u32 f = 0;
+
+	if ((flags & MAP_TYPE) != MAP_PRIVATE)
+		f |= VMA_SHARED;
+	if (flags & MAP_GROWSDOWN)
+		f |= VMA_GROWSDOWN;
+	if (flags & MAP_NORESERVE)
+		f |= VMA_NORESERVE;
+	return f;
+}
+
+/* Maps fresh anonymous memory at [addr, addr+len), replacing whatever was
+ * there. Caller holds the map lock. */
+static long map_anon(struct mm *mm, uintptr_t addr, size_t len, u32 prot, u32 vflags,
+		     const char *name)
+{
+	long r = plat_mem_commit(addr, len, (int)prot, vflags & VMA_SHARED);
+
+	if (r < 0)
+		return r;
+	if ((r = vma_remove(mm, addr, addr + len)) < 0 ||
+	    (r = vma_insert(mm, addr, addr + len, prot, vflags, 0, name)) < 0) {
+		plat_mem_decommit(addr, len);
+		vma_remove(mm, addr, addr + len);
+	}
+	return r;
+}
+
+long mm_boot(uintptr_t hint, size_t size)
+{
+	uintptr_t base;
+	long r;
+
+	size &= PAGE_MASK;
+	if ((r = plat_mem_reserve(hint, size, &base)) < 0)
+		return r;
+	mm_init(&kernel_mm, base, base + size);
+	/* Below the brk area the loader places program images; mmap works down
+	 * from the top of the range. */
+	kernel_mm.brk_start = kernel_mm.brk = base + MIN(size / 4, (size_t)1 << 30);
+	return 0;
+}
+
+void mm_shutdown(void)
+{
+	struct mm *mm = &kernel_mm;
+
+	if (mm->limit > mm->base)
+		plat_mem_release(mm->base, mm->limit - mm->base);
+	mm_destroy(mm);
+	memset(mm, 0, sizeof *mm);
+}
+
+/* Maps a file: not yet (ramfs and hostfs page caches come with file mmap). */
+static long mmap_file(unsigned long fd)
+{
+	struct file *f = fget((int)fd);
+
+	if (!f)
+		return -EBADF;
+	fput(f);
+	return -ENODEV;
+}
+
+/* sys_mmap maps anonymous memory (file mappings are -ENODEV for now); the
+ * result is the address, only ever inside the guest range. */
+long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+	      unsigned long fd, unsigned long off)
+{
+	struct mm *mm = &kernel_mm;
+	unsigned long type = flags & MAP_TYPE;
+	long ret;
+
+	if (!page_aligned(off))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return mmap_file(fd);
+	if (len == 0)
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	if (len == 0)
+		return -ENOMEM;
+	/* MAP_SHARED_VALIDATE is for files; Linux rejects it for anonymous memory. */
+	if (type != MAP_PRIVATE && type != MAP_SHARED)
+		return -EINVAL;
+	if ((flags & MAP_FIXED) && !page_aligned(addr))
+		return -EINVAL;
+	if (type != MAP_PRIVATE && (flags & MAP_GROWSDOWN))
+		return -EINVAL;
+
+	kmutex_lock(&mm->lock);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		/* A fixed address outside the guest range is as unreachable as one
+		 * above TASK_SIZE on Linux. */
+		if (!in_guest(mm, addr, len)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (!(flags & MAP_FIXED) && !page_aligned(addr)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (!(flags & MAP_FIXED) && vma_intersects(mm, addr, addr + len)) {
+			ret = -EEXIST;
+			goto out;
+		}
+	} else {
+		addr = vma_find_free(mm, len, addr);
+		if (!addr) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	ret = map_anon(mm, addr, len, (u32)(prot & PROT_ALL), vma_flags_of(flags), NULL);
+	if (ret == 0)
+		ret = (long)addr;
+out:
+	kmutex_unlock(&mm->lock);
+	return ret;
+}
+
+/* Unmaps [addr, addr+len) of the guest range; the host's own memory outside
+ * it is never touched. Caller holds the map lock. */
+static long unmap_range(struct mm *mm, uintptr_t addr, size_t len)
+{
+	uintptr_t end = addr + len;
+	size_t i;
+	long r;
+
+	if (addr < mm->base)
+		addr = mm->base;
+	if (end > mm->limit)
+		end = mm->limit;
+	if (addr >= end)
+		return 0;
+	/* Decommit only what is mapped: gaps may be reserved for other uses. */
+	for (i = vma_index(mm, addr); i < mm->nvmas && mm->vmas[i].start < end; i++) {
+		uintptr_t s = MAX(mm->vmas[i].start, addr), e = MIN(mm->vmas[i].end, end);
+
+		if ((r = plat_mem_decommit(s, e - s)) < 0)
+			return r;
+	}
+	return vma_remove(mm, addr, end);
+}
+
+/* sys_munmap removes every mapping in [addr, addr+len); unmapped parts are fine. */
+long sys_munmap(unsigned long addr, size_t len)
+{
+	struct mm *mm = &kernel_mm;
+	long ret;
+
+	if (!page_aligned(addr))
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	if (len == 0 || addr + len < addr)
+		return -EINVAL;
+	kmutex_lock(&mm->lock);
+	ret = unmap_range(mm, addr, len);
+	kmutex_unlock(&mm->lock);
+	return ret;
+}
+
+/* sys_mprotect changes protection; like Linux it changes the VMAs before the
+ * first hole and then fails with ENOMEM. */
+long sys_mprotect(unsigned long start, size_t len, unsigned long prot)
+{
+	struct mm *mm = &kernel_mm;
+	uintptr_t end, cur;
+	size_t i;
+	long ret = 0;
+
+	if (!page_aligned(start))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	len = PAGE_ALIGN(len);
+	end = start + len;
+	if (end <= start)
+		return -ENOMEM;
+	if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	prot &= ~(unsigned long)(PROT_GROWSDOWN | PROT_GROWSUP);
+	if (prot & ~(unsigned long)(PROT_ALL | PROT_SEM))
+		return -EINVAL;
+	prot &= PROT_ALL;
+
+	kmutex_lock(&mm->lock);
+	if (!vma_find(mm, start)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if ((ret = vma_split_at(mm, start)) < 0 || (ret = vma_split_at(mm, end)) < 0)
+		goto out;
+	cur = start;
+	for (i = vma_index(mm, start); i < mm->nvmas && mm->vmas[i].start < end; i++) {
+		struct vma *v = &mm->vmas[i];
+
+		if (v->start != cur)
+			break;
+		if ((ret = plat_mem_protect(v->start, v->end - v->start, (int)prot)) < 0)
+			break;
+		v->prot = (u32)prot;
+		cur = v->end;
+	}
+	if (ret == 0 && cur < end)
+		ret = -ENOMEM;
+	vma_merge_range(mm, start, end);
+out:
+	kmutex_unlock(&mm->lock);
+	return ret;
+}
+
+/* Moves the pages of vmas[i] range [addr, addr+old_len) to new_addr with
+ * new_len (>= old_len), keeping prot, flags and name. Caller holds the lock. */
+static long move_pages(struct mm *mm, uintptr_t addr, size_t old_len, uintptr_t new_addr,
+		       size_t new_len, bool dontunmap)
+{
+	struct vma *v = vma_find(mm, addr);
+	u32 prot = v->prot, flags = v->flags;
+	char *name = v->name ? kstrndup(v->name, strlen(v->name)) : NULL;
+	long r;
+
+	if (v->name && !name)
+		return -ENOMEM;
+	if ((r = vma_insert(mm, new_addr, new_addr + new_len, prot, flags, 0, name)) < 0)
+		goto out;
+	if ((r = plat_mem_move(addr, old_len, new_addr)) < 0) {
+		vma_remove(mm, new_addr, new_addr + new_len);
+		goto out;
+	}
+	if (new_len > old_len)
+		r = plat_mem_commit(new_addr + old_len, new_len - old_len, (int)prot,
+				    flags & VMA_SHARED);
+	if (r == 0 && dontunmap) /* the old range stays mapped, now empty */
+		r = plat_mem_commit(addr, old_len, (int)prot, flags & VMA_SHARED);
+	if (r == 0 && !dontunmap)
+		r = vma_remove(mm, addr, addr + old_len);
+out:
+	kfree(name);
+	return r < 0 ? r : (long)new_addr;
+}
+
+static long mremap_to(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_len,
+		      unsigned long flags, uintptr_t new_addr)
+{
+	struct vma *v;
+	long r;
+
+	if (!page_aligned(new_addr))
+		return -EINVAL;
+	/* Beyond the guest range is as unreachable as beyond TASK_SIZE. */
+	if ((flags & MREMAP_FIXED) && !in_guest(mm, new_addr, new_len))
+		return -EINVAL;
+	if (addr + old_len > new_addr && new_addr + new_len > addr)
+		return -EINVAL; /* old and new ranges overlap */
+	if (flags & MREMAP_FIXED) {
+		if ((r = unmap_range(mm, new_addr, new_len)) < 0)
+			return r;
+	}
+	if (old_len > new_len) {
+		if ((r = unmap_range(mm, addr + new_len, old_len - new_len)) < 0)
+			return r;
+		old_len = new_len;
+	}
+	v = vma_find(mm, addr);
+	if (!v || v->end - addr < old_len)
+		return -EFAULT;
+	if (!(flags & MREMAP_FIXED)) {
+		new_addr = vma_find_free(mm, new_len, new_addr); /* new_addr is a hint */
+		if (!new_addr)
+			return -ENOMEM;
+	}
+	return move_pages(mm, addr, old_len, new_addr, new_len, flags & MREMAP_DONTUNMAP);
+}
+
+/* sys_mremap resizes or moves a mapping within one VMA. */
+long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len,
+		unsigned long flags, unsigned long new_addr)
+{
+	struct mm *mm = &kernel_mm;
+	struct vma *v;
+	long ret;
+
+	if (flags & ~(unsigned long)(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+		return -EINVAL;
+	if (!page_aligned(addr))
+		return -EINVAL;
+	old_len = PAGE_ALIGN(old_len);
+	new_len = PAGE_ALIGN(new_len);
+	if (new_len == 0)
+		return -EINVAL;
+	/* old_len == 0 duplicates a shared mapping on Linux: not supported. */
+	if (old_len == 0)
+		return -EINVAL;
+
+	kmutex_lock(&mm->lock);
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+		ret = mremap_to(mm, addr, old_len, new_len, flags, new_addr);
+		goto out;
+	}
+	if (old_len >= new_len) {
+		ret = unmap_range(mm, addr + new_len, old_len - new_len);
+		if (ret == 0)
+			ret = (long)addr;
+		goto out;
+	}
+	v = vma_find(mm, addr);
+	if (!v || v->end - addr < old_len) {
+		ret = -EFAULT;
+		goto out;
+	}
+	/* Grow in place when the VMA ends here and the space after it is free. */
+	if (v->end == addr + old_len && in_guest(mm, addr, new_len) &&
+	    !vma_intersects(mm, addr + old_len, addr + new_len)) {
+		u32 prot = v->prot, vflags = v->flags;
+		char *name = v->name;
+
+		ret = plat_mem_commit(addr + old_len, new_len - old_len, (int)prot, vflags & VMA_SHARED);
+		if (ret == 0)
+			ret = vma_insert(mm, addr + old_len, addr + new_len, prot, vflags, 0, name);
+		if (ret == 0)
+			ret = (long)addr;
+		goto out;
+	}
+	if (!(flags & MREMAP_MAYMOVE)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	new_addr = vma_find_free(mm, new_len, 0);
+	ret = new_addr ? move_pages(mm, addr, old_len, new_addr, new_len, false) : -ENOMEM;
+out:
+	kmutex_unlock(&mm->lock);
+	return ret;
+}
+
+static bool madvise_valid(int behavior)
+{
+	switch (behavior) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_DONTNEED: case MADV_FREE: case MADV_REMOVE: case MADV_DONTFORK:
+	case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK: case MADV_COLD: case MADV_PAGEOUT: case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE: case MADV_DONTNEED_LOCKED: case MADV_COLLAPSE:
+		return true;
+	}
+	return false;
+}
+
+/* Applies one piece of advice to [s, e), all inside one VMA. */
+static long madvise_vma(struct vma *v, uintptr_t s, uintptr_t e, int behavior)
+{
+	switch (behavior) {
+	case MADV_DONTNEED:
+	case MADV_DONTNEED_LOCKED:
+		/* Private anonymous memory reads back as zeros afterwards. */
+		return plat_mem_discard(s, e - s);
+	case MADV_REMOVE:
+		return (v->flags & VMA_SHARED) ? plat_mem_discard(s, e - s) : -EINVAL;
+	default:
+		return 0; /* hints: nothing to do for memory the host manages */
+	}
+}
+
+/* sys_madvise: DONTNEED zero-fills private anonymous memory; hints are no-ops;
+ * HWPOISON and SOFT_OFFLINE are EINVAL, as on a kernel without memory-failure
+ * support; holes in the range give ENOMEM after the rest is advised. */
+long sys_madvise(unsigned long start, size_t len_in, int behavior)
+{
+	struct mm *mm = &kernel_mm;
+	size_t len;
+	uintptr_t end, cur;
+	long ret = 0, hole = 0;
+
+	if (!madvise_valid(behavior))
+		return -EINVAL;
+	if (!page_aligned(start))
+		return -EINVAL;
+	len = PAGE_ALIGN(len_in);
+	if (len_in && !len)
+		return -EINVAL;
+	end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+
+	kmutex_lock(&mm->lock);
+	cur = start;
+	for (size_t i = vma_index(mm, start); i < mm->nvmas && mm->vmas[i].start < end; i++) {
+		struct vma *v = &mm->vmas[i];
+		uintptr_t s = MAX(v->start, start), e = MIN(v->end, end);
+
+		if (s > cur)
+			hole = -ENOMEM;
+		if ((ret = madvise_vma(v, s, e, behavior)) < 0)
+			goto out;
+		cur = e;
+	}
+	if (cur < end)
+		hole = -ENOMEM;
+	ret = hole;
+out:
+	kmutex_unlock(&mm->lock);
+	return ret;
+}
+
+/* sys_mincore reports residency, one byte per page; any hole is ENOMEM. */
+long sys_mincore(unsigned long start, size_t len, uptr vec)
+{
+	struct mm *mm = &kernel_mm;
+	u8 buf[256];
+	size_t pages, done = 0;
+	long ret = 0;
+
+	if (!page_aligned(start))
+		return -EINVAL;
+	if (start + len < start)
+		return -ENOMEM;
+	pages = (len >> PAGE_SHIFT) + ((len & ~PAGE_MASK) != 0);
+	kmutex_lock(&mm->lock);
+	while (done < pages) {
+		uintptr_t addr = start + done * PAGE_SIZE;
+		struct vma *v = vma_find(mm, addr);
+		size_t n = MIN(pages - done, sizeof buf);
+
+		if (!v) {
+			ret = -ENOMEM;
+			break;
+		}
+		n = MIN(n, (v->end - addr) >> PAGE_SHIFT);
+		if ((ret = plat_mem_residency(addr, n * PAGE_SIZE, buf)) < 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			buf[i] &= 1;
+		kmutex_unlock(&mm->lock); /* copy_to_user takes the lock itself */
+		ret = copy_to_user(uptr_add(vec, done), buf, n);
+		kmutex_lock(&mm->lock);
+		if (ret < 0)
+			break;
+		done += n;
+	}
+	kmutex_unlock(&mm->lock);
+	return ret;
+}
+
+/* sys_msync: anonymous memory has nothing to write back; holes are ENOMEM. */
+long sys_msync(unsigned long start, size_t len, int flags)
+{
+	struct mm *mm = &kernel_mm;
+	uintptr_t end, cur;
+	long ret = 0;
+
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if (!page_aligned(start))
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	end = start + len;
+	if (end < start)
+		return -ENOMEM;
+	if (end == start)
+		return 0;
+	kmutex_lock(&mm->lock);
+	cur = start;
+	for (size_t i = vma_index(mm, start); i < mm->nvmas && mm->vmas[i].start < end; i++) {
+		if (mm->vmas[i].start > cur)
+			ret = -ENOMEM;
+		cur = mm->vmas[i].end;
+	}
+	if (cur < end)
+		ret = -ENOMEM;
+	kmutex_unlock(&mm->lock);
+	return ret;
+}

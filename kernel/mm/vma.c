@@ -1,0 +1,219 @@
+/* The VMA map: a sorted array of disjoint [start, end) page ranges. Programs
+ * have tens to thousands of mappings, so binary search plus memmove on
+ * insertion is simple and fast enough. Pure bookkeeping: the platform calls
+ * that make the map true live in mm/mmap.c. */
+#include <kernel/kmalloc.h>
+#include <kernel/lib.h>
+#include <kernel/linux.h>
+#include <kernel/mm.h>
+
+void mm_init(struct mm *mm, uintptr_t base, uintptr_t limit)
+{
+	memset(mm, 0, sizeof *mm);
+	mm->base = base;
+	mm->limit = limit;
+	mm->mmap_top = limit;
+	mm->brk_start = mm->brk = base;
+}
+
+void mm_destroy(struct mm *mm)
+{
+	for (size_t i = 0; i < mm->nvmas; i++)
+		kfree(mm->vmas[i].name);
+	kfree(mm->vmas);
+	mm->vmas = NULL;
+	mm->nvmas = mm->cap = 0;
+}
+
+size_t vma_index(const struct mm *mm, uintptr_t addr)
+{
+	size_t lo = 0, hi = mm->nvmas;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mm->vmas[mid].end > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+struct vma *vma_find(struct mm *mm, uintptr_t addr)
+{
+	size_t i = vma_index(mm, addr);
+
+	return i < mm->nvmas && mm->vmas[i].start <= addr ? &mm->vmas[i] : NULL;
+}
+
+bool vma_intersects(const struct mm *mm, uintptr_t start, uintptr_t end)
+{
+	size_t i = vma_index(mm, start);
+
+	return i < mm->nvmas && mm->vmas[i].start < end;
+}
+
+static bool grow(struct mm *mm, size_t extra)
+{
+	size_t cap;
+	struct vma *v;
+
+	if (mm->nvmas + extra <= mm->cap)
+		return true;
+	cap = mm->cap ? mm->cap * 2 : 16;
+	while (cap < mm->nvmas + extra)
+		cap *= 2;
+	v = krealloc(mm->vmas, cap * sizeof *v);
+	if (!v)
+		return false;
+	mm->vmas = v;
+	mm->cap = cap;
+	return true;
+}
+
+static bool same_name(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool can_merge(const struct vma *a, const struct vma *b)
+{
+	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
+	       same_name(a->name, b->name);
+}
+
+/* Merges vmas[i] with vmas[i+1] when they are compatible. */
+static bool merge_next(struct mm *mm, size_t i)
+{
+	if (i + 1 >= mm->nvmas || !can_merge(&mm->vmas[i], &mm->vmas[i + 1]))
+		return false;
+	mm->vmas[i].end = mm->vmas[i + 1].end;
+	kfree(mm->vmas[i + 1].name);
+	memmove(&mm->vmas[i + 1], &mm->vmas[i + 2], (mm->nvmas - i - 2) * sizeof(struct vma));
+	mm->nvmas--;
+	return true;
+}
+
+void vma_merge_range(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+	size_t i = vma_index(mm, start);
+
+	if (i > 0)
+		i--;
+	while (i < mm->nvmas && mm->vmas[i].start <= end) {
+		if (!merge_next(mm, i))
+			i++;
+	}
+}
+
+long vma_insert(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags, u64 pgoff,
+		const char *name)
+{
+	size_t i = vma_index(mm, start);
+	struct vma v = { start, end, prot, flags, pgoff, NULL };
+
+	KASSERT(start < end && !vma_intersects(mm, start, end));
+	if (name && !(v.name = kstrndup(name, strlen(name))))
+		return -ENOMEM;
+	if (!grow(mm, 1)) {
+		kfree(v.name);
+		return -ENOMEM;
+	}
+	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nvmas - i) * sizeof v);
+	mm->vmas[i] = v;
+	mm->nvmas++;
+	vma_merge_range(mm, start, end);
+	return 0;
+}
+
+long vma_split_at(struct mm *mm, uintptr_t addr)
+{
+	size_t i = vma_index(mm, addr);
+	struct vma *v;
+	char *name = NULL;
+
+	if (i >= mm->nvmas || mm->vmas[i].start >= addr)
+		return 0; /* no VMA straddles addr */
+	if (mm->vmas[i].name && !(name = kstrndup(mm->vmas[i].name, strlen(mm->vmas[i].name))))
+		return -ENOMEM;
+	if (!grow(mm, 1)) {
+		kfree(name);
+		return -ENOMEM;
+	}
+	v = &mm->vmas[i];
+	memmove(v + 1, v, (mm->nvmas - i) * sizeof *v);
+	mm->nvmas++;
+	v[0].end = addr;
+	v[1].start = addr;
+	v[1].name = name;
+	v[1].pgoff += (addr - v[0].start) >> PAGE_SHIFT;
+	return 0;
+}
+
+long vma_remove(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+	size_t i, j;
+	long r;
+
+	if ((r = vma_split_at(mm, start)) < 0 || (r = vma_split_at(mm, end)) < 0)
+		return r;
+	i = vma_index(mm, start);
+	for (j = i; j < mm->nvmas && mm->vmas[j].start < end; j++)
+		kfree(mm->vmas[j].name);
+	memmove(&mm->vmas[i], &mm->vmas[j], (mm->nvmas - j) * sizeof(struct vma));
+	mm->nvmas -= j - i;
+	return 0;
+}
+
+static bool range_free(const struct mm *mm, uintptr_t start, size_t len)
+{
+	return start >= mm->base && start <= mm->limit && len <= mm->limit - start &&
+	       !vma_intersects(mm, start, start + len);
+}
+
+uintptr_t vma_find_free(const struct mm *mm, size_t len, uintptr_t hint)
+{
+	uintptr_t top;
+	size_t i;
+
+	if (len == 0 || len > mm->limit - mm->base)
+		return 0;
+	hint = PAGE_ALIGN(hint);
+	if (hint && range_free(mm, hint, len))
+		return hint;
+	/* Walk the gaps from mmap_top down, so new mappings pack below old ones
+	 * as on Linux. */
+	top = mm->mmap_top;
+	i = vma_index(mm, top);
+	while (true) {
+		uintptr_t gap_end = top, gap_start;
+
+		/* the VMA at i (if any) ends above top; the one at i-1 is below */
+		if (i < mm->nvmas && mm->vmas[i].start < gap_end)
+			gap_end = mm->vmas[i].start;
+		gap_start = i > 0 ? mm->vmas[i - 1].end : mm->base;
+		if (gap_end >= gap_start && gap_end - gap_start >= len)
+			return gap_end - len;
+		if (i == 0)
+			return 0;
+		top = mm->vmas[i - 1].start;
+		i--;
+	}
+}
+
+size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_prot)
+{
+	size_t i = vma_index(mm, addr);
+	uintptr_t cur = addr;
+
+	while (cur - addr < len && i < mm->nvmas) {
+		const struct vma *v = &mm->vmas[i];
+
+		if (v->start > cur || !(v->prot & need_prot))
+			break;
+		cur = v->end;
+		i++;
+	}
+	return cur - addr < len ? cur - addr : len;
+}

@@ -1,0 +1,306 @@
+/* The Linux implementation of kernel/plat/plat.h: raw host syscalls, no libc.
+ * Shared by the library platform (libabik.so) and, later, the hosted one. */
+#include <kernel/linux.h>
+#include "../plat.h"
+#include "syscall.h"
+
+#define HOST_MAP_ANON_PRIVATE (MAP_PRIVATE | MAP_ANONYMOUS)
+#define HOST_FUTEX_BITSET_ANY 0xffffffffu
+
+static long host_mmap(uintptr_t addr, size_t len, int prot, int flags)
+{
+	return host_syscall6(HOST_NR(mmap), (long)addr, (long)len, prot, flags, -1, 0);
+}
+
+long plat_mem_reserve(uintptr_t hint, size_t len, uintptr_t *out)
+{
+	int flags = HOST_MAP_ANON_PRIVATE | MAP_NORESERVE;
+	long r = -EEXIST;
+
+	if (hint)
+		r = host_mmap(hint, len, PROT_NONE, flags | MAP_FIXED_NOREPLACE);
+	/* Kernels before 4.17 ignore MAP_FIXED_NOREPLACE and may place it elsewhere. */
+	if (hint && !IS_ERR_VALUE(r) && (uintptr_t)r != hint) {
+		host_syscall2(HOST_NR(munmap), r, len);
+		r = -EEXIST;
+	}
+	if (IS_ERR_VALUE(r))
+		r = host_mmap(0, len, PROT_NONE, flags);
+	if (IS_ERR_VALUE(r))
+		return r;
+	*out = (uintptr_t)r;
+	return 0;
+}
+
+long plat_mem_release(uintptr_t addr, size_t len)
+{
+	return host_syscall2(HOST_NR(munmap), addr, len);
+}
+
+long plat_mem_commit(uintptr_t addr, size_t len, int prot, bool shared)
+{
+	int flags = MAP_FIXED | MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE);
+	long r = host_mmap(addr, len, prot, flags);
+
+	return IS_ERR_VALUE(r) ? r : 0;
+}
+
+long plat_mem_decommit(uintptr_t addr, size_t len)
+{
+	long r = host_mmap(addr, len, PROT_NONE, HOST_MAP_ANON_PRIVATE | MAP_FIXED | MAP_NORESERVE);
+
+	return IS_ERR_VALUE(r) ? r : 0;
+}
+
+long plat_mem_protect(uintptr_t addr, size_t len, int prot)
+{
+	return host_syscall3(HOST_NR(mprotect), addr, len, prot);
+}
+
+long plat_mem_move(uintptr_t from, size_t len, uintptr_t to)
+{
+	/* DONTUNMAP leaves [from, +len) mapped (and empty), so no other host
+	 * mapping can slip into the reservation between the two calls. */
+	long r = host_syscall5(HOST_NR(mremap), from, len, len,
+			       MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to);
+
+	if (r == -EINVAL) /* hosts before 5.7, or shared memory before 5.13 */
+		r = host_syscall5(HOST_NR(mremap), from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	if (IS_ERR_VALUE(r))
+		return r;
+	return plat_mem_decommit(from, len);
+}
+
+long plat_mem_discard(uintptr_t addr, size_t len)
+{
+	return host_syscall3(HOST_NR(madvise), addr, len, MADV_DONTNEED);
+}
+
+long plat_mem_residency(uintptr_t addr, size_t len, u8 *vec)
+{
+	return host_syscall3(HOST_NR(mincore), addr, len, vec);
+}
+
+long plat_mem_sync(uintptr_t addr, size_t len, int flags)
+{
+	return host_syscall3(HOST_NR(msync), addr, len, flags);
+}
+
+void *plat_kmem_map(size_t len)
+{
+	long r = host_mmap(0, len, PROT_READ | PROT_WRITE, HOST_MAP_ANON_PRIVATE);
+
+	return IS_ERR_VALUE(r) ? NULL : (void *)r;
+}
+
+void plat_kmem_unmap(void *p, size_t len)
+{
+	host_syscall2(HOST_NR(munmap), p, len);
+}
+
+long plat_wait(const u32 *word, u32 expected, s64 deadline_ns)
+{
+	struct linux_timespec ts;
+	struct linux_timespec *tp = NULL;
+
+	if (deadline_ns >= 0) {
+		ts.tv_sec = deadline_ns / 1000000000;
+		ts.tv_nsec = deadline_ns % 1000000000;
+		tp = &ts;
+	}
+	/* WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */
+	return host_syscall6(HOST_NR(futex), (long)word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG,
+			     expected, (long)tp, 0, HOST_FUTEX_BITSET_ANY);
+}
+
+long plat_wake(const u32 *word, int n)
+{
+	return host_syscall3(HOST_NR(futex), word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n);
+}
+
+static int host_clock(int clock)
+{
+	switch (clock) {
+	case PLAT_CLOCK_REALTIME: return CLOCK_REALTIME;
+	case PLAT_CLOCK_BOOTTIME: return CLOCK_BOOTTIME;
+	case PLAT_CLOCK_TAI: return CLOCK_TAI;
+	case PLAT_CLOCK_PROCESS_CPU: return CLOCK_PROCESS_CPUTIME_ID;
+	case PLAT_CLOCK_THREAD_CPU: return CLOCK_THREAD_CPUTIME_ID;
+	case PLAT_CLOCK_MONOTONIC_RAW: return CLOCK_MONOTONIC_RAW;
+	case PLAT_CLOCK_REALTIME_COARSE: return CLOCK_REALTIME_COARSE;
+	case PLAT_CLOCK_MONOTONIC_COARSE: return CLOCK_MONOTONIC_COARSE;
+	default: return CLOCK_MONOTONIC;
+	}
+}
+
+s64 plat_clock_ns(int clock)
+{
+	struct linux_timespec ts = { 0, 0 };
+
+	host_syscall2(HOST_NR(clock_gettime), host_clock(clock), &ts);
+	return ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+s64 plat_clock_res_ns(int clock)
+{
+	struct linux_timespec ts = { 0, 1 };
+
+	host_syscall2(HOST_NR(clock_getres), host_clock(clock), &ts);
+	return ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+long plat_entropy(void *buf, size_t len)
+{
+	u8 *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		long r = host_syscall3(HOST_NR(getrandom), p + done, len - done, 0);
+
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return r;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+void plat_log(const char *msg, size_t len)
+{
+	while (len) {
+		long r = host_syscall3(HOST_NR(write), 2, msg, len);
+
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		msg += r;
+		len -= (size_t)r;
+	}
+}
+
+_Noreturn void plat_abort(const char *msg)
+{
+	size_t n = 0;
+
+	while (msg[n])
+		n++;
+	plat_log("abi: kernel abort: ", 19);
+	plat_log(msg, n);
+	plat_log("\n", 1);
+	__builtin_trap();
+}
+
+u32 plat_host_uid(void)
+{
+	return (u32)host_syscall0(HOST_NR(getuid));
+}
+
+u32 plat_host_gid(void)
+{
+	return (u32)host_syscall0(HOST_NR(getgid));
+}
+
+long plat_host_openat(int dirfd, const char *path, int flags, int mode)
+{
+	return host_syscall4(HOST_NR(openat), dirfd, path, flags, mode);
+}
+
+long plat_host_close(int fd)
+{
+	return host_syscall1(HOST_NR(close), fd);
+}
+
+long plat_host_pread(int fd, void *buf, size_t len, s64 off)
+{
+	return host_syscall4(HOST_NR(pread64), fd, buf, len, off);
+}
+
+long plat_host_pwrite(int fd, const void *buf, size_t len, s64 off)
+{
+	return host_syscall4(HOST_NR(pwrite64), fd, buf, len, off);
+}
+
+long plat_host_fstatat(int dirfd, const char *path, struct plat_stat *st, int flags)
+{
+	struct linux_stat hs; /* the host is x86_64: same layout as ours */
+	long r = host_syscall4(HOST_NR(newfstatat), dirfd, path, &hs, flags);
+
+	if (r < 0)
+		return r;
+	st->dev = hs.st_dev;
+	st->ino = hs.st_ino;
+	st->nlink = hs.st_nlink;
+	st->rdev = hs.st_rdev;
+	st->mode = hs.st_mode;
+	st->uid = hs.st_uid;
+	st->gid = hs.st_gid;
+	st->size = hs.st_size;
+	st->blksize = hs.st_blksize;
+	st->blocks = hs.st_blocks;
+	st->atime_sec = (s64)hs.st_atime_sec;
+	st->atime_nsec = (s64)hs.st_atime_nsec;
+	st->mtime_sec = (s64)hs.st_mtime_sec;
+	st->mtime_nsec = (s64)hs.st_mtime_nsec;
+	st->ctime_sec = (s64)hs.st_ctime_sec;
+	st->ctime_nsec = (s64)hs.st_ctime_nsec;
+	return 0;
+}
+
+long plat_host_getdents64(int fd, void *buf, size_t len)
+{
+	return host_syscall3(HOST_NR(getdents64), fd, buf, len);
+}
+
+long plat_host_lseek(int fd, s64 off, int whence)
+{
+	return host_syscall3(HOST_NR(lseek), fd, off, whence);
+}
+
+long plat_host_mkdirat(int dirfd, const char *path, int mode)
+{
+	return host_syscall3(HOST_NR(mkdirat), dirfd, path, mode);
+}
+
+long plat_host_unlinkat(int dirfd, const char *path, int flags)
+{
+	return host_syscall3(HOST_NR(unlinkat), dirfd, path, flags);
+}
+
+long plat_host_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+			 unsigned int flags)
+{
+	return host_syscall5(HOST_NR(renameat2), olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+long plat_host_readlinkat(int dirfd, const char *path, char *buf, size_t len)
+{
+	return host_syscall4(HOST_NR(readlinkat), dirfd, path, buf, len);
+}
+
+long plat_host_symlinkat(const char *target, int dirfd, const char *path)
+{
+	return host_syscall3(HOST_NR(symlinkat), target, dirfd, path);
+}
+
+long plat_host_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+		      int flags)
+{
+	return host_syscall5(HOST_NR(linkat), olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+long plat_host_ftruncate(int fd, s64 len)
+{
+	return host_syscall2(HOST_NR(ftruncate), fd, len);
+}
+
+long plat_host_fsync(int fd)
+{
+	return host_syscall1(HOST_NR(fsync), fd);
+}
+
+long plat_host_fchmodat(int dirfd, const char *path, int mode)
+{
+	return host_syscall3(HOST_NR(fchmodat), dirfd, path, mode);
+}

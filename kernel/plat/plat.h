@@ -1,0 +1,106 @@
+/* The platform interface: the only way kernel code reaches the host.
+ *
+ * Every platform (library, hosted, emulated, later a VM) implements these
+ * functions; nothing outside kernel/plat/ makes a host call. Errors are
+ * negative errno values in the kernel's (x86_64) numbering. */
+#ifndef ABI_PLAT_H
+#define ABI_PLAT_H
+
+#include <abi/types.h>
+
+/* Protection bits use the kernel's PROT_* values (flags.h). */
+
+/* --- Memory ---------------------------------------------------------- */
+
+/* Reserves len bytes of address space, inaccessible and uncommitted, at hint
+ * if that range is free (hint 0: anywhere). *out gets the address. */
+long plat_mem_reserve(uintptr_t hint, size_t len, uintptr_t *out);
+/* Gives a reserved range back to the host. */
+long plat_mem_release(uintptr_t addr, size_t len);
+/* Replaces [addr, addr+len) (inside a reservation) with fresh zero-filled
+ * memory of protection prot; shared memory stays shared across mremap. */
+long plat_mem_commit(uintptr_t addr, size_t len, int prot, bool shared);
+/* Drops the contents of [addr, addr+len) and makes it reserved again. */
+long plat_mem_decommit(uintptr_t addr, size_t len);
+long plat_mem_protect(uintptr_t addr, size_t len, int prot);
+/* Moves the committed pages of [from, from+len) to [to, to+len) (both inside
+ * the reservation); from is left reserved and empty. */
+long plat_mem_move(uintptr_t from, size_t len, uintptr_t to);
+/* Zero-fills private pages (their next touch reads zeros). */
+long plat_mem_discard(uintptr_t addr, size_t len);
+/* One byte per page: bit 0 set when the page is resident. */
+long plat_mem_residency(uintptr_t addr, size_t len, u8 *vec);
+long plat_mem_sync(uintptr_t addr, size_t len, int flags);
+
+/* Kernel memory (never guest-visible): whole pages, zero-filled. */
+void *plat_kmem_map(size_t len);
+void plat_kmem_unmap(void *p, size_t len);
+
+/* --- Blocking: the only primitive ------------------------------------ */
+
+/* Sleeps while *word == expected, until woken or until the monotonic clock
+ * passes deadline_ns (-1: no deadline). 0 when woken, -EAGAIN when *word
+ * differed, -ETIMEDOUT, or -EINTR (callers re-check and retry). */
+long plat_wait(const u32 *word, u32 expected, s64 deadline_ns);
+/* Wakes up to n waiters on word; returns how many were woken. */
+long plat_wake(const u32 *word, int n);
+
+/* --- Time and entropy ------------------------------------------------- */
+
+#define PLAT_CLOCK_REALTIME 0
+#define PLAT_CLOCK_MONOTONIC 1
+#define PLAT_CLOCK_BOOTTIME 2     /* monotonic, counting suspend */
+#define PLAT_CLOCK_TAI 3
+#define PLAT_CLOCK_PROCESS_CPU 4  /* CPU time of the whole kernel process */
+#define PLAT_CLOCK_THREAD_CPU 5   /* CPU time of the calling host thread */
+#define PLAT_CLOCK_MONOTONIC_RAW 6
+#define PLAT_CLOCK_REALTIME_COARSE 7
+#define PLAT_CLOCK_MONOTONIC_COARSE 8
+s64 plat_clock_ns(int clock);
+/* The clock's resolution in nanoseconds. */
+s64 plat_clock_res_ns(int clock);
+long plat_entropy(void *buf, size_t len);
+
+/* --- Diagnostics ------------------------------------------------------ */
+
+void plat_log(const char *msg, size_t len);
+_Noreturn void plat_abort(const char *msg);
+
+/* --- Host identity ---------------------------------------------------- */
+
+u32 plat_host_uid(void);
+u32 plat_host_gid(void);
+
+/* --- Host files (for hostfs) ------------------------------------------ */
+
+/* The host's view of a file, in the kernel's types. */
+struct plat_stat {
+	u64 dev, ino, nlink, rdev;
+	u32 mode, uid, gid;
+	s64 size, blksize, blocks;
+	s64 atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
+/* Host descriptors are plain ints; paths are relative to dirfd and are
+ * resolved by the caller (hostfs confines them), so these never follow a
+ * final symlink unless asked. flags are host open flags (x86_64 values). */
+long plat_host_openat(int dirfd, const char *path, int flags, int mode);
+long plat_host_close(int fd);
+long plat_host_pread(int fd, void *buf, size_t len, s64 off);
+long plat_host_pwrite(int fd, const void *buf, size_t len, s64 off);
+long plat_host_fstatat(int dirfd, const char *path, struct plat_stat *st, int flags);
+long plat_host_getdents64(int fd, void *buf, size_t len);
+long plat_host_lseek(int fd, s64 off, int whence);
+long plat_host_mkdirat(int dirfd, const char *path, int mode);
+long plat_host_unlinkat(int dirfd, const char *path, int flags);
+long plat_host_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+			 unsigned int flags);
+long plat_host_readlinkat(int dirfd, const char *path, char *buf, size_t len);
+long plat_host_symlinkat(const char *target, int dirfd, const char *path);
+long plat_host_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+		      int flags);
+long plat_host_ftruncate(int fd, s64 len);
+long plat_host_fsync(int fd);
+long plat_host_fchmodat(int dirfd, const char *path, int mode);
+
+#endif

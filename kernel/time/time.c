@@ -1,0 +1,188 @@
+/* Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, time,
+ * nanosleep, clock_nanosleep, times, getrusage. Sleeping is plat_wait on a
+ * word nobody wakes, with a deadline. */
+#include <abi/syscalls.h>
+#include <kernel/mm.h>
+#include <kernel/proc.h>
+#include "../plat/plat.h"
+
+#define NSEC_PER_SEC 1000000000LL
+#define USER_HZ 100
+
+/* The platform clock behind a Linux clock id, or -EINVAL. */
+static int plat_clock_of(clockid_t id)
+{
+	switch (id) {
+	case CLOCK_REALTIME: return PLAT_CLOCK_REALTIME;
+	case CLOCK_MONOTONIC: return PLAT_CLOCK_MONOTONIC;
+	case CLOCK_PROCESS_CPUTIME_ID: return PLAT_CLOCK_PROCESS_CPU;
+	case CLOCK_THREAD_CPUTIME_ID: return PLAT_CLOCK_THREAD_CPU;
+	case CLOCK_MONOTONIC_RAW: return PLAT_CLOCK_MONOTONIC_RAW;
+	case CLOCK_REALTIME_COARSE: return PLAT_CLOCK_REALTIME_COARSE;
+	case CLOCK_MONOTONIC_COARSE: return PLAT_CLOCK_MONOTONIC_COARSE;
+	case CLOCK_BOOTTIME: return PLAT_CLOCK_BOOTTIME;
+	case CLOCK_TAI: return PLAT_CLOCK_TAI;
+	default: return -EINVAL; /* the alarm clocks need a wakeup device; CPU clocks of other pids later */
+	}
+}
+
+static struct linux_timespec ns_to_ts(s64 ns)
+{
+	return (struct linux_timespec){ ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+}
+
+/* sys_clock_gettime reads clock which_clock. */
+long sys_clock_gettime(clockid_t which_clock, uptr tp)
+{
+	int c = plat_clock_of(which_clock);
+	struct linux_timespec ts;
+
+	if (c < 0)
+		return c;
+	ts = ns_to_ts(plat_clock_ns(c));
+	return copy_to_user(tp, &ts, sizeof ts);
+}
+
+/* sys_clock_getres gives a clock's resolution (tp may be NULL). */
+long sys_clock_getres(clockid_t which_clock, uptr tp)
+{
+	int c = plat_clock_of(which_clock);
+	struct linux_timespec ts;
+
+	if (c < 0)
+		return c;
+	if (uptr_is_null(tp))
+		return 0;
+	ts = ns_to_ts(plat_clock_res_ns(c));
+	return copy_to_user(tp, &ts, sizeof ts);
+}
+
+/* sys_gettimeofday gives the wall time in microseconds; the timezone is UTC. */
+long sys_gettimeofday(uptr tv, uptr tz)
+{
+	s64 ns = plat_clock_ns(PLAT_CLOCK_REALTIME);
+	struct linux_timeval t = { ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / 1000 };
+	static const s32 utc[2] = { 0, 0 };
+
+	if (!uptr_is_null(tv) && copy_to_user(tv, &t, sizeof t) < 0)
+		return -EFAULT;
+	if (!uptr_is_null(tz) && copy_to_user(tz, utc, sizeof utc) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+/* sys_time returns the wall time in seconds, also stored at tloc. */
+long sys_time(uptr tloc)
+{
+	s64 t = plat_clock_ns(PLAT_CLOCK_REALTIME) / NSEC_PER_SEC;
+
+	if (!uptr_is_null(tloc) && copy_to_user(tloc, &t, sizeof t) < 0)
+		return -EFAULT;
+	return t;
+}
+
+static bool timespec_valid(const struct linux_timespec *ts)
+{
+	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < NSEC_PER_SEC;
+}
+
+/* Sleeps until the monotonic clock reaches deadline (no signals yet, so
+ * nothing interrupts it). */
+static void sleep_until(s64 deadline)
+{
+	u32 never = 0;
+
+	while (plat_clock_ns(PLAT_CLOCK_MONOTONIC) < deadline)
+		plat_wait(&never, 0, deadline);
+}
+
+static s64 ts_to_ns(const struct linux_timespec *ts)
+{
+	if (ts->tv_sec >= (0x7fffffffffffffffLL - ts->tv_nsec) / NSEC_PER_SEC)
+		return 0x7fffffffffffffffLL;
+	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+}
+
+/* sys_nanosleep sleeps for *rqtp on the monotonic clock. */
+long sys_nanosleep(uptr rqtp, uptr rmtp)
+{
+	struct linux_timespec ts;
+	s64 now;
+
+	(void)rmtp; /* only written when interrupted, which cannot happen yet */
+	if (copy_from_user(&ts, rqtp, sizeof ts) < 0)
+		return -EFAULT;
+	if (!timespec_valid(&ts))
+		return -EINVAL;
+	now = plat_clock_ns(PLAT_CLOCK_MONOTONIC);
+	sleep_until(ts_to_ns(&ts) > 0x7fffffffffffffffLL - now ? 0x7fffffffffffffffLL
+								 : now + ts_to_ns(&ts));
+	return 0;
+}
+
+/* sys_clock_nanosleep sleeps on a clock, for a while or (TIMER_ABSTIME)
+ * until a time; the raw call returns -errno. */
+long sys_clock_nanosleep(clockid_t which_clock, int flags, uptr rqtp, uptr rmtp)
+{
+	struct linux_timespec ts;
+	int c;
+	s64 now, d;
+
+	(void)rmtp;
+	switch (which_clock) {
+	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_TAI:
+		break;
+	case CLOCK_THREAD_CPUTIME_ID:
+		return -EOPNOTSUPP; /* as Linux 6 does (the man page still says EINVAL) */
+	case CLOCK_REALTIME_ALARM: case CLOCK_BOOTTIME_ALARM:
+		return -EOPNOTSUPP; /* as Linux on a host without an RTC wake alarm */
+	case CLOCK_PROCESS_CPUTIME_ID:
+		break;
+	default:
+		return plat_clock_of(which_clock) < 0 ? -EINVAL : -EOPNOTSUPP; /* no nsleep */
+	}
+	c = plat_clock_of(which_clock);
+	if (copy_from_user(&ts, rqtp, sizeof ts) < 0)
+		return -EFAULT;
+	if (!timespec_valid(&ts))
+		return -EINVAL;
+	now = plat_clock_ns(c);
+	d = ts_to_ns(&ts);
+	if (flags & TIMER_ABSTIME)
+		d = d > now ? d - now : 0;
+	/* a CPU clock advances no faster than the monotonic one while we sleep,
+	 * so sleeping the difference on the monotonic clock is never short for
+	 * the wall clocks and is long enough for the process clock */
+	now = plat_clock_ns(PLAT_CLOCK_MONOTONIC);
+	sleep_until(d > 0x7fffffffffffffffLL - now ? 0x7fffffffffffffffLL : now + d);
+	return 0;
+}
+
+/* sys_times stores process times in clock ticks and returns ticks since an
+ * arbitrary point (the boot of the host). */
+long sys_times(uptr tbuf)
+{
+	s64 cpu = plat_clock_ns(PLAT_CLOCK_PROCESS_CPU) / (NSEC_PER_SEC / USER_HZ);
+	s64 t[4] = { cpu, 0, 0, 0 }; /* user, system, children's user and system */
+
+	if (!uptr_is_null(tbuf) && copy_to_user(tbuf, t, sizeof t) < 0)
+		return -EFAULT;
+	return plat_clock_ns(PLAT_CLOCK_BOOTTIME) / (NSEC_PER_SEC / USER_HZ);
+}
+
+/* sys_getrusage reports CPU time (user time holds it all); the other fields
+ * are 0. */
+long sys_getrusage(int who, uptr ru)
+{
+	s64 r[18] = { 0 }; /* struct rusage: two timevals, then 14 longs */
+	s64 cpu;
+
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+		return -EINVAL;
+	if (who != RUSAGE_CHILDREN) {
+		cpu = plat_clock_ns(who == RUSAGE_SELF ? PLAT_CLOCK_PROCESS_CPU : PLAT_CLOCK_THREAD_CPU);
+		r[0] = cpu / NSEC_PER_SEC;
+		r[1] = (cpu % NSEC_PER_SEC) / 1000;
+	}
+	return copy_to_user(ru, r, sizeof r);
+}

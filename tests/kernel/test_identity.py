@@ -1,0 +1,170 @@
+"""Identity, limits, clocks and randomness against Linux: errnos must match;
+values must match where both sides can agree (ids under ABI_BOOT_HOST_CREDS,
+clock resolutions, uname's fixed fields), and be plausible otherwise (pids,
+clock readings, random bytes)."""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sides import (
+    F,
+    NativeDir,
+    Side,
+    boot_guest,
+    build_kernel,
+    errno_of,
+    native_release,
+    native_side,
+)
+
+CLOCKS = [*range(12), -1, 100]
+ALARMS = (F["CLOCK_REALTIME_ALARM"], F["CLOCK_BOOTTIME_ALARM"])
+
+
+@pytest.fixture(scope="module")
+def lib() -> ctypes.CDLL:
+    return build_kernel()
+
+
+@pytest.fixture
+def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
+    d = NativeDir(tmp_path)
+    linux = native_side(d.path)
+    abi = boot_guest(lib)
+    yield linux, abi
+    native_release(linux)
+    d.remove()
+    lib.abi_reset()
+    assert lib.abi_reset_leaked() == 0
+
+
+def test_ids(sides: tuple[Side, Side]) -> None:
+    linux, abi = sides
+    for call in ("getuid", "geteuid", "getgid", "getegid"):
+        assert abi(call) == linux(call), call
+    for s in sides:
+        assert s("getpid") > 0 and s("gettid") == s("getpid") and s("getppid") > 0
+    for call in ("getresuid", "getresgid"):
+        got = [s.peek(b, 12) for s in sides if s(call, b := s.zeros(12), b + 4, b + 8) == 0]
+        assert len(got) == 2 and got[0] == got[1], call
+    for size in (-1, 0, 64):
+        r = [errno_of(s("getgroups", size, s.zeros(256))) for s in sides]
+        assert r[0] == r[1], size
+
+
+def test_uname(sides: tuple[Side, Side]) -> None:
+    fields = []
+    for s in sides:
+        buf = s.zeros(390)
+        assert s("uname", buf) == 0
+        fields.append([f.split(b"\0")[0] for f in struct.unpack("65s" * 6, s.peek(buf, 390))])
+    (lsys, _lnode, lrel, _lver, lmach, _ldom), (asys, anode, arel, _aver, amach, adom) = fields
+    assert (asys, amach) == (lsys, lmach) == (b"Linux", b"x86_64")
+    assert arel == b"6.1.0-abi" and anode == b"abi" and adom == b"(none)"
+    assert lrel  # the host's own release, whatever it is
+
+
+def test_uname_release_is_configurable(lib: ctypes.CDLL) -> None:
+    args = struct.pack("<6I2Q65s65s", 40 + 130, 0, 0, 0, 0o22, 0, 0, 0, b"5.15.0-test", b"box")
+    buf = ctypes.create_string_buffer(args)
+    assert lib.abi_boot(ctypes.addressof(buf)) == 0
+    try:
+        page = lib.abi_syscall(9, 0, 4096, 3, 0x22, -1, 0)  # the table's mmap number
+        assert page > 0
+        assert lib.abi_syscall(63, page, 0, 0, 0, 0, 0) == 0  # uname
+        raw = ctypes.string_at(page, 390)
+        assert raw[65:68] == b"box" and raw[130:141] == b"5.15.0-test"
+    finally:
+        lib.abi_reset()
+
+
+def test_rlimits(sides: tuple[Side, Side]) -> None:
+    for resource in range(18):
+        r = [errno_of(s("getrlimit", resource, s.zeros(16))) for s in sides]
+        assert r[0] == r[1], resource
+        r = [errno_of(s("prlimit64", 0, resource, 0, s.zeros(16))) for s in sides]
+        assert r[0] == r[1], resource
+    for s_pair in [sides]:
+        bad = [s.mem(struct.pack("<QQ", 10, 5)) for s in s_pair]  # cur > max
+        r = [errno_of(s("setrlimit", F["RLIMIT_CORE"], b)) for s, b in zip(s_pair, bad,
+                                                                             strict=True)]
+        assert r == ["EINVAL", "EINVAL"]
+        huge = [s.mem(struct.pack("<QQ", 1 << 21, 1 << 21)) for s in s_pair]  # > fs.nr_open
+        r = [errno_of(s("setrlimit", F["RLIMIT_NOFILE"], b)) for s, b in zip(s_pair, huge,
+                                                                               strict=True)]
+        assert r[0] == r[1]
+        r = [errno_of(s("prlimit64", 0x7ffffff0, F["RLIMIT_CORE"], 0, 0)) for s in s_pair]
+        assert r[0] == r[1] == "ESRCH"
+
+
+def test_nofile_limit_gives_emfile(sides: tuple[Side, Side]) -> None:
+    _linux, abi = sides
+    lim = abi.zeros(16)
+    assert abi("getrlimit", F["RLIMIT_NOFILE"], lim) == 0
+    assert abi("setrlimit", F["RLIMIT_NOFILE"], abi.mem(struct.pack("<QQ", 4, 1 << 20))) == 0
+    fds = [abi.open("", F["O_RDONLY"] | F["O_DIRECTORY"]) for _ in range(5)]
+    assert fds[:4] == [0, 1, 2, 3] and errno_of(fds[4]) == "EMFILE"
+    assert errno_of(abi("dup", 0)) == "EMFILE"
+    assert errno_of(abi("fcntl", 0, F["F_DUPFD"], 4)) == "EINVAL"
+
+
+def test_clocks(sides: tuple[Side, Side]) -> None:
+    linux, abi = sides
+    for clock in CLOCKS:
+        r = [errno_of(s("clock_gettime", clock, s.zeros(16))) for s in sides]
+        assert r[0] == r[1], clock
+        res = []
+        for s in sides:
+            buf = s.zeros(16)
+            res.append((errno_of(s("clock_getres", clock, buf)), s.peek(buf, 16)))
+        assert res[0] == res[1], clock
+        assert errno_of(abi("clock_getres", clock, 0)) == errno_of(linux("clock_getres", clock, 0))
+    now = []
+    for s in sides:
+        buf = s.zeros(16)
+        assert s("clock_gettime", F["CLOCK_REALTIME"], buf) == 0
+        now.append(struct.unpack("<qq", s.peek(buf, 16))[0])
+    assert abs(now[0] - now[1]) <= 1
+    t = [s("time", 0) for s in sides]
+    assert abs(t[0] - t[1]) <= 1
+    for s in sides:
+        tv = s.zeros(16)
+        assert s("gettimeofday", tv, 0) == 0
+        assert abs(struct.unpack("<q", s.peek(tv, 8))[0] - t[0]) <= 1
+
+
+def test_sleeps(sides: tuple[Side, Side]) -> None:
+    cases = [(0, 0), (0, 1000), (0, 1_000_000_000), (-1, 0), (0, -1)]
+    for sec, nsec in cases:
+        r = [errno_of(s("nanosleep", s.mem(struct.pack("<qq", sec, nsec)), 0)) for s in sides]
+        assert r[0] == r[1], (sec, nsec)
+    for clock in CLOCKS:
+        for flags in (0, F["TIMER_ABSTIME"]):
+            if clock == F["CLOCK_PROCESS_CPUTIME_ID"] and flags == 0:
+                continue  # Linux waits for CPU time a sleeping process never uses
+            r = [errno_of(s("clock_nanosleep", clock, flags, s.mem(struct.pack("<qq", 0, 1000)),
+                            0)) for s in sides]
+            if clock in ALARMS and r[0] == "ok":
+                continue  # this host has an RTC wake alarm; the kernel has none
+            assert r[0] == r[1], (clock, flags)
+
+
+def test_random_times_rusage(sides: tuple[Side, Side]) -> None:
+    for flags in (0, F["GRND_NONBLOCK"], F["GRND_RANDOM"], F["GRND_INSECURE"],
+                  F["GRND_RANDOM"] | F["GRND_INSECURE"], 0x40):
+        r = [s("getrandom", s.zeros(64), 64, flags) for s in sides]
+        assert errno_of(r[0]) == errno_of(r[1]), flags
+    a, b = sides[1].zeros(64), sides[1].zeros(64)
+    sides[1]("getrandom", a, 64, 0)
+    sides[1]("getrandom", b, 64, 0)
+    assert sides[1].peek(a, 64) != sides[1].peek(b, 64)
+    for s in sides:
+        assert s("times", 0) > 0
+    for who in (F["RUSAGE_SELF"], F["RUSAGE_CHILDREN"], F["RUSAGE_THREAD"], 7):
+        r = [errno_of(s("getrusage", who, s.zeros(144))) for s in sides]
+        assert r[0] == r[1], who
