@@ -53,7 +53,7 @@ def test_bad_table_is_exit_2_with_location(tmp_path: Path) -> None:
 
 
 def test_not_yet_commands_say_so() -> None:
-    r = abi("conform")
+    r = abi("run")
     assert r.returncode == 2 and "not available yet" in r.stderr
 
 
