@@ -530,7 +530,10 @@ class Diff(RuleBasedStateMachine):
         self.both("tree", walk)
 
 
-Diff.TestCase.settings = settings(stateful_step_count=30, max_examples=int(os.environ.get("ABI_DIFF_EXAMPLES", "0")) or settings().max_examples)
+# make test sets ABI_DIFF_EXAMPLES (2000); without it the hypothesis profile decides.
+Diff.TestCase.settings = settings(
+    stateful_step_count=30,
+    max_examples=int(os.environ.get("ABI_DIFF_EXAMPLES", "0")) or settings().max_examples)
 TestDifferential = Diff.TestCase
 
 
