@@ -33,6 +33,9 @@ $(ABI_KBUILD)/obj/kernel/%.o: kernel/%.c $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_KERNEL_CFLAGS) $(ABI_KERNEL_XFLAGS) -MMD -MP -c $< -o $@
 
+# abi gen writes these (with the stamp); say so, or a fresh tree has no rule for them.
+$(ABI_KERNEL_GEN_SRCS): $(ABI_GEN)/.stamp ;
+
 $(ABI_KBUILD)/obj/gen/%.o: $(ABI_GEN)/src/%.c $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_KERNEL_CFLAGS) -MMD -MP -c $< -o $@
