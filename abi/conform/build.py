@@ -111,7 +111,10 @@ def build_source(src: Path, variant: Variant, out_dir: Path, header: Path) -> Pa
 
 
 def build_case(case: Case, variant: Variant, out_dir: Path) -> Path:
-    return build_source(case.source, variant, out_dir, case.source.parent / "sys.h")
+    header = case.source.parent / "sys.h"
+    if not header.exists():  # props/player.c shares the cases' header
+        header = case.source.parent.parent / "cases" / "sys.h"
+    return build_source(case.source, variant, out_dir, header)
 
 
 PROBE_SOURCE = """\

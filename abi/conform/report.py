@@ -53,6 +53,17 @@ class Row:
     cells: dict[str, Cell]
     flag: str = ""
 
+    @property
+    def case_list(self) -> str:
+        """The covering cases, a generated family (props/000...) as one entry."""
+        groups: dict[str, int] = {}
+        for c in self.cases:
+            head, _, tail = c.rpartition("/")
+            key = f"{head}/*" if head and tail.isdigit() else c
+            groups[key] = groups.get(key, 0) + 1
+        return ", ".join(k if n == 1 or not k.endswith("/*") else f"{k} ({n})"
+                         for k, n in groups.items())
+
 
 def write_run(record: RunRecord, out: Path, suite_covers: dict[str, list[str]],
               table: Table | None) -> list[Path]:
@@ -189,7 +200,7 @@ def markdown(runs: list[dict[str, Any]], table: Table | None) -> str:
             cells.append(f"{mark} {c.text()}".strip())
         flag = f" ⚠ {row.flag}" if row.flag else ""
         lines.append(f"| `{row.syscall}`{flag} | {row.family} | {row.status} | "
-                     f"{', '.join(row.cases) or '—'} | " + " | ".join(cells) + " |")
+                     f"{row.case_list or '—'} | " + " | ".join(cells) + " |")
     missing = [r.syscall for r in rows if r.flag == "implemented, no case"]
     lines += ["", "## Implemented syscalls with no covering case", "",
               ", ".join(f"`{m}`" for m in missing) if missing else "None.", ""]
@@ -294,7 +305,7 @@ def html_page(runs: list[dict[str, Any]], table: Table | None) -> str:
         parts.append(f'<tr class="{"flag" if row.flag else ""}"><td><code>{_e(row.syscall)}'
                      f"</code>{flag}</td><td>{_e(row.family)}</td><td><span class='tag {st}'>"
                      f"{_e(row.status)}</span></td><td class=cases>"
-                     f"{_e(', '.join(row.cases)) or '—'}</td>{cells}</tr>")
+                     f"{_e(row.case_list) or '—'}</td>{cells}</tr>")
     parts.append("</tbody></table>")
     parts.append("<h2>Implemented syscalls with no covering case</h2><p>"
                  + (", ".join(f"<code>{_e(r.syscall)}</code>" for r in missing) or "None.")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from abi.conform.props import generate
 from abi.yamlload import LDict, LList, SourceError, load_located
 
 STREAMS = ("stdout", "stderr", "files")
@@ -98,6 +99,8 @@ def load_suite(root: Path | None = None) -> Suite:
         cases.append(_load_c_case(src))
     for prog in sorted((root / "programs").glob("*.yaml")):
         cases.extend(_load_programs(prog))
+    if (root / "props" / "props.yaml").exists():
+        cases.extend(_load_props(root / "props"))
     seen: dict[str, Case] = {}
     for c in cases:
         if c.name in seen:
@@ -168,6 +171,28 @@ def _load_programs(path: Path) -> list[Case]:
                         argv=argv, requires=requires,
                         covers=tuple(opts.pop("covers", ())), **opts))
     return out
+
+
+def _load_props(props: Path) -> list[Case]:
+    """props/props.yaml: how many generated sequences player.c replays (abi.conform.props)."""
+    path = props / "props.yaml"
+    raw = load_located(path)
+    if not isinstance(raw, LDict):
+        raise SuiteError(path, getattr(raw, "line", 1), "expected a mapping")
+    unknown = sorted(set(raw) - {"sequences", "steps", "seed"})
+    if unknown:
+        raise SuiteError(path, raw.line_of(unknown[0]), f"unknown key {unknown[0]!r}")
+    got = []
+    for key, low, high in (("sequences", 0, 1000), ("steps", 1, 512), ("seed", 0, 2**32)):
+        v = raw.get(key)
+        if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
+            raise SuiteError(path, raw.line_of(key), f"{key} must be an integer in {low}..{high}")
+        got.append(v)
+    player = props / "player.c"
+    covers = tuple(covers_of(player))
+    return [Case(name=f"props/{i:03d}", kind="c", source=player, line=raw.line, covers=covers,
+                 stdin=seq.encode())
+            for i, seq in enumerate(generate(*got))]
 
 
 def _options(m: LDict, allowed: set[str], what: str) -> dict[str, Any]:
