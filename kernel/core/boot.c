@@ -78,6 +78,8 @@ static long init_root(void)
 	dput(tmp);
 	if (r == 0)
 		r = devfs_init();
+	if (r == 0)
+		r = procfs_init();
 out:
 	kmutex_unlock(&vfs_lock);
 	return r;
@@ -121,6 +123,11 @@ int abi_boot(const struct abi_boot_args *args)
 	init_rlimits(&current_proc, a.nofile);
 	fdtable_init(&current_proc.fdt);
 	booted = true;
+	if (proc_set_args((const char *const *)(uintptr_t)a.argv,
+			  (const char *const *)(uintptr_t)a.envp) < 0) {
+		abi_reset();
+		return -ENOMEM;
+	}
 	if ((r = mm_boot(a.guest_base, a.guest_size)) < 0 || (r = init_root()) < 0) {
 		abi_reset();
 		return (int)r;
@@ -134,11 +141,13 @@ void abi_reset(void)
 		return;
 	fdtable_destroy(&current_proc.fdt);
 	kmutex_lock(&vfs_lock);
+	proc_args_free();
 	path_put(&current_proc.cwd);
 	path_put(&current_proc.root);
 	vfs_shutdown();
 	kmutex_unlock(&vfs_lock);
 	mm_shutdown();
+	locks_reset();
 	/* Everything is torn down by now: what the heap still holds leaked. */
 	reset_leak = kmalloc_in_use();
 	kmalloc_reset();

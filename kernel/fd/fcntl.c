@@ -1,6 +1,7 @@
 /* fcntl: descriptor flags, status flags and duplication (locks come later). */
 #include <abi/syscalls.h>
 #include <kernel/fd.h>
+#include <kernel/poll.h>
 #include <kernel/proc.h>
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC)
@@ -61,6 +62,10 @@ long sys_fcntl(unsigned int fd, unsigned int cmd, unsigned long arg)
 		break;
 	case F_SETFL:
 		ret = fcntl_setfl(f, arg);
+		break;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		ret = pipe_fcntl(f, cmd, arg);
 		break;
 	default:
 		ret = -EINVAL;

@@ -217,3 +217,19 @@ void fd_unreserve(unsigned int fd)
 	t->cloexec[fd] = 0;
 	kmutex_unlock(&t->lock);
 }
+
+struct file *fd_peek(int fd)
+{
+	struct fdtable *t = &current_proc.fdt;
+	struct file *f;
+
+	kmutex_lock(&t->lock);
+	f = slot(t, fd);
+	kmutex_unlock(&t->lock);
+	return f;
+}
+
+unsigned int fd_table_size(void)
+{
+	return current_proc.fdt.size;
+}

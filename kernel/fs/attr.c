@@ -148,12 +148,20 @@ out:
 	return ret;
 }
 
+/* Passes what the VFS just changed on to filesystems that keep it elsewhere. */
+static long setattr_inode(struct inode *ino, unsigned int what)
+{
+	return ino->iops && ino->iops->setattr ? ino->iops->setattr(ino, what) : 0;
+}
+
 /* chmod as notify_change does it: owner or root; the set-group-ID bit goes
  * when the caller is not in the file's group (and not root). */
 static long chmod_inode(struct inode *ino, u32 mode)
 {
 	const struct cred *c = &current_proc.cred;
 
+	if (ino->sb->rdonly)
+		return -EROFS;
 	if (!owner_or_capable(ino))
 		return -EPERM;
 	mode &= S_IALLUGO;
@@ -161,7 +169,7 @@ static long chmod_inode(struct inode *ino, u32 mode)
 		mode &= ~(u32)S_ISGID;
 	ino->mode = (ino->mode & S_IFMT) | mode;
 	inode_touch(ino, false, false, true);
-	return 0;
+	return setattr_inode(ino, SETATTR_MODE);
 }
 
 static long chmod_path(int dfd, uptr filename, umode_t mode)
@@ -216,7 +224,10 @@ static long chown_inode(struct inode *ino, uid_t user, gid_t group)
 	const struct cred *c = &current_proc.cred;
 	bool root = cred_is_root(c);
 	u32 mode = ino->mode;
+	unsigned int what = SETATTR_MODE;
 
+	if (ino->sb->rdonly)
+		return -EROFS;
 	if (user != (uid_t)-1 && user != ino->uid && !root)
 		return -EPERM;
 	if (group != (gid_t)-1 && group != ino->gid && !root &&
@@ -230,13 +241,19 @@ static long chown_inode(struct inode *ino, uid_t user, gid_t group)
 	/* dropping those bits is a chmod: the owner's (or root's) to do */
 	if (mode != ino->mode && !owner_or_capable(ino))
 		return -EPERM;
-	if (user != (uid_t)-1)
+	if (user != (uid_t)-1) {
 		ino->uid = user;
-	if (group != (gid_t)-1)
+		what |= SETATTR_UID;
+	}
+	if (group != (gid_t)-1) {
 		ino->gid = group;
+		what |= SETATTR_GID;
+	}
+	if (mode == ino->mode)
+		what &= ~(unsigned int)SETATTR_MODE;
 	ino->mode = mode;
 	inode_touch(ino, false, false, true);
-	return 0;
+	return setattr_inode(ino, what);
 }
 
 /* sys_fchownat changes owner and group of filename; AT_SYMLINK_NOFOLLOW acts
@@ -312,6 +329,8 @@ static long utimes_inode(struct inode *ino, const struct linux_timespec *t)
 		if (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW)
 			t = NULL;
 	}
+	if (ino->sb->rdonly)
+		return -EROFS;
 	if (!owner_or_capable(ino)) {
 		if (explicit_time)
 			return -EPERM;
@@ -322,13 +341,14 @@ static long utimes_inode(struct inode *ino, const struct linux_timespec *t)
 	now = ino->ctime;
 	if (!t) {
 		ino->atime = ino->mtime = now;
-		return 0;
+		return setattr_inode(ino, SETATTR_ATIME | SETATTR_MTIME | SETATTR_TIMES_NOW);
 	}
 	if (t[0].tv_nsec != UTIME_OMIT)
 		ino->atime = t[0].tv_nsec == UTIME_NOW ? now : t[0];
 	if (t[1].tv_nsec != UTIME_OMIT)
 		ino->mtime = t[1].tv_nsec == UTIME_NOW ? now : t[1];
-	return 0;
+	return setattr_inode(ino, (t[0].tv_nsec != UTIME_OMIT ? SETATTR_ATIME : 0) |
+					  (t[1].tv_nsec != UTIME_OMIT ? SETATTR_MTIME : 0));
 }
 
 static long do_utimes(int dfd, uptr filename, const struct linux_timespec *t, int flags)

@@ -105,14 +105,22 @@ static long mount_ramfs(struct path *dir, const char *name, u32 mode, const char
 	return 0;
 }
 
+static struct path shm_root;
+
+struct path devfs_shm(void)
+{
+	return shm_root;
+}
+
 long devfs_init(void)
 {
-	struct path root = vfs_root(), dev, shm;
+	struct path root = vfs_root(), dev;
 	long r;
 
+	shm_root = (struct path){ NULL, NULL };
 	if ((r = mount_ramfs(&root, "dev", 0755, "devtmpfs", &dev)) < 0)
 		return r;
 	if ((r = add_devices(dev.dentry)) < 0)
 		return r;
-	return mount_ramfs(&dev, "shm", 01777, "tmpfs", &shm);
+	return mount_ramfs(&dev, "shm", 01777, "tmpfs", &shm_root);
 }

@@ -27,6 +27,7 @@ void fput(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refcnt, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
+	locks_remove_file(f);
 	kmutex_lock(&vfs_lock);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);

@@ -209,6 +209,10 @@ long inode_permission_cred(const struct cred *c, const struct inode *ino, int ma
 	u32 mode = ino->mode;
 	u32 bits;
 
+	/* a read-only filesystem refuses writing files, dirs and links first */
+	if ((mask & MAY_WRITE) && ino->sb->rdonly &&
+	    (S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode)))
+		return -EROFS;
 	if (cred_is_root(c)) {
 		if (!(mask & MAY_EXEC) || S_ISDIR(mode) || (mode & 0111))
 			return 0;

@@ -115,9 +115,17 @@ long sys_mkdir(uptr pathname, umode_t mode)
 static long find_victim(struct parent_lookup *pl, struct dentry **out)
 {
 	struct dentry *victim = d_lookup_cached(pl->dir.dentry, pl->last, pl->last_len);
+	struct inode *di = pl->dir.dentry->inode;
 	struct path tmp;
 	long r;
 
+	/* a cache that can go stale (hostfs) is checked, as lookup_child does */
+	if (victim && di->iops && di->iops->revalidate && !di->iops->revalidate(di, victim)) {
+		dget(victim);
+		d_unlink(victim);
+		dput(victim);
+		victim = NULL;
+	}
 	if (!victim) {
 		/* filesystems that look entries up on demand fill the cache here */
 		if ((r = lookup_child(&pl->dir, pl->last, pl->last_len, &tmp)) < 0)
@@ -412,7 +420,11 @@ static long do_rename(struct rename_op *op)
 		kfree(old_name);
 		return -ENOMEM;
 	}
-	r = old_dir->iops->rename(old_dir, op->old, new_dir, op->target, op->flags);
+	if (old_dir->iops->rename_named)
+		r = old_dir->iops->rename_named(old_dir, op->old, new_dir, new_name, op->target,
+						op->flags);
+	else
+		r = old_dir->iops->rename(old_dir, op->old, new_dir, op->target, op->flags);
 	if (r < 0) {
 		kfree(new_name);
 		kfree(old_name);

@@ -48,6 +48,14 @@ long vfs_mount_at(const struct path *where, struct super_block *sb, struct dentr
 	return 0;
 }
 
+void vfs_for_each_mount(void (*fn)(struct mount *m, void *arg), void *arg)
+{
+	struct list *pos;
+
+	list_for_each(pos, &mounts)
+		fn(list_entry(pos, struct mount, link), arg);
+}
+
 struct path vfs_root(void)
 {
 	return (struct path){ root_mount, root_mount ? root_mount->root : NULL };

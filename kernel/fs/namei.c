@@ -8,7 +8,9 @@
 
 struct walk {
 	struct path cur;  /* referenced */
-	struct path root; /* the process root, not referenced */
+	struct path root; /* the process root (the scope of a scoped walk), not referenced */
+	struct path scope; /* referenced start of a scoped walk, or NULL */
+	unsigned flags;   /* LOOKUP_* */
 	int nlinks;
 	char *bufs[MAXSYMLINKS + 1];
 	int nbufs;
@@ -34,6 +36,8 @@ static void walk_done(struct walk *w)
 {
 	path_put(&w->cur);
 	w->cur.dentry = NULL;
+	path_put(&w->scope);
+	w->scope.dentry = NULL;
 	for (int i = 0; i < w->nbufs; i++)
 		kfree(w->bufs[i]);
 	w->nbufs = 0;
@@ -64,6 +68,12 @@ long lookup_child(struct path *dir, const char *name, size_t len, struct path *o
 	struct inode *ino = NULL;
 	long r;
 
+	if (d && di->iops && di->iops->revalidate && !di->iops->revalidate(di, d)) {
+		dget(d);
+		d_unlink(d);
+		dput(d);
+		d = NULL;
+	}
 	if (!d) {
 		if (!di->iops || !di->iops->lookup)
 			return -ENOENT;
@@ -83,10 +93,15 @@ long lookup_child(struct path *dir, const char *name, size_t len, struct path *o
 	return 0;
 }
 
-static void step_dotdot(struct walk *w)
+static long step_dotdot(struct walk *w)
 {
 	struct path p = w->cur;
 
+	if (p.mnt == w->root.mnt && p.dentry == w->root.dentry && (w->flags & LOOKUP_BENEATH))
+		return -EXDEV; /* RESOLVE_BENEATH: ".." may not leave the starting directory */
+	if ((w->flags & LOOKUP_NO_XDEV) && p.dentry == p.mnt->root && p.mnt->parent &&
+	    !(p.mnt == w->root.mnt && p.dentry == w->root.dentry))
+		return -EXDEV;
 	while (!(p.mnt == w->root.mnt && p.dentry == w->root.dentry)) {
 		if (p.dentry != p.mnt->root) {
 			p.dentry = p.dentry->parent;
@@ -100,6 +115,7 @@ static void step_dotdot(struct walk *w)
 	path_get(&p);
 	set_cur(w, p);
 	cross_mounts(&w->cur);
+	return 0;
 }
 
 static long walk_path(struct walk *w, const char *s, bool follow_last, bool want_dir);
@@ -113,6 +129,26 @@ static long follow_link(struct walk *w, struct path *link)
 
 	if (++w->nlinks > MAXSYMLINKS)
 		return -ELOOP;
+	if (w->flags & LOOKUP_NO_SYMLINKS)
+		return -ELOOP;
+	if (ino->iops && ino->iops->get_link) {
+		struct path to;
+		long r;
+
+		/* Linux's nd_jump_link: magic links are refused in scoped walks */
+		if (w->flags & LOOKUP_NO_MAGICLINKS)
+			return -ELOOP;
+		if (w->flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT))
+			return -EXDEV;
+		if ((r = ino->iops->get_link(ino, &to)) < 0)
+			return r;
+		if ((w->flags & LOOKUP_NO_XDEV) && to.mnt != w->cur.mnt) {
+			path_put(&to);
+			return -EXDEV;
+		}
+		set_cur(w, to);
+		return 0;
+	}
 	if (!ino->iops || !ino->iops->readlink)
 		return -EINVAL;
 	body = kmalloc(PATH_MAX);
@@ -146,12 +182,14 @@ static long step(struct walk *w, const char *name, size_t len, bool follow)
 
 	if (len == 1 && name[0] == '.')
 		return 0;
-	if (len == 2 && name[0] == '.' && name[1] == '.') {
-		step_dotdot(w);
-		return 0;
-	}
+	if (len == 2 && name[0] == '.' && name[1] == '.')
+		return step_dotdot(w);
 	if ((r = lookup_child(&w->cur, name, len, &child)) < 0)
 		return r;
+	if ((w->flags & LOOKUP_NO_XDEV) && child.mnt != w->cur.mnt) {
+		path_put(&child);
+		return -EXDEV;
+	}
 	if (follow && S_ISLNK(child.dentry->inode->mode)) {
 		r = follow_link(w, &child);
 		path_put(&child);
@@ -186,6 +224,8 @@ static long walk_parent(struct walk *w, const char *s, const char **last, size_t
 			enum last_type *type, bool *trailing)
 {
 	if (*s == '/') {
+		if (w->flags & LOOKUP_BENEATH)
+			return -EXDEV;
 		path_get(&w->root);
 		set_cur(w, w->root);
 		while (*s == '/')
@@ -243,6 +283,26 @@ static long walk_init(struct walk *w, int dfd, const char *name, unsigned flags)
 {
 	memset(w, 0, sizeof *w);
 	w->root = current_proc.root;
+	w->flags = flags;
+	if (flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT)) {
+		/* the scope is dfd (or the cwd), also for an absolute name */
+		long r = 0;
+
+		if (dfd == AT_FDCWD) {
+			w->scope = current_proc.cwd;
+			path_get(&w->scope);
+		} else if ((r = fd_path(dfd, &w->scope)) < 0) {
+			return r;
+		}
+		if (name[0] && !S_ISDIR(w->scope.dentry->inode->mode)) {
+			walk_done(w);
+			return -ENOTDIR;
+		}
+		w->root = w->scope;
+		w->cur = w->scope;
+		path_get(&w->cur);
+		return 0;
+	}
 	if (name[0] == '/') {
 		w->cur = w->root;
 	} else if (dfd == AT_FDCWD) {
@@ -313,13 +373,19 @@ void parent_lookup_put(struct parent_lookup *pl)
 long path_create_lookup(int dfd, const char *name, bool follow, bool excl, struct path *out,
 			struct parent_lookup *pl)
 {
+	return path_create_lookup_flags(dfd, name, 0, follow, excl, out, pl);
+}
+
+long path_create_lookup_flags(int dfd, const char *name, unsigned flags, bool follow, bool excl,
+			      struct path *out, struct parent_lookup *pl)
+{
 	struct walk w;
 	const char *last;
 	size_t len;
 	enum last_type type;
 	bool trailing;
 	struct path found;
-	long r = walk_init(&w, dfd, name, 0);
+	long r = walk_init(&w, dfd, name, flags);
 
 	memset(pl, 0, sizeof *pl);
 	out->dentry = NULL;
@@ -355,7 +421,17 @@ long path_create_lookup(int dfd, const char *name, bool follow, bool excl, struc
 		}
 		/* O_CREAT through a symlink: its target is what gets opened or made */
 		r = -ELOOP;
-		if (++w.nlinks <= MAXSYMLINKS) {
+		if (found.dentry->inode->iops && found.dentry->inode->iops->get_link) {
+			/* a magic link names an existing file: jump to it */
+			r = follow_link(&w, &found);
+			path_put(&found);
+			if (r == 0) {
+				*out = w.cur;
+				path_get(out);
+			}
+			break;
+		}
+		if (++w.nlinks <= MAXSYMLINKS && !(flags & LOOKUP_NO_SYMLINKS)) {
 			struct inode *ino = found.dentry->inode;
 			char *body = kmalloc(PATH_MAX);
 			long n = body ? ino->iops->readlink(ino, body, PATH_MAX - 1) : -ENOMEM;

@@ -3,6 +3,7 @@
 #include <abi/syscalls.h>
 #include <kernel/fd.h>
 #include <kernel/kmalloc.h>
+#include <kernel/mm.h>
 #include <kernel/proc.h>
 #include <kernel/vfs.h>
 
@@ -52,13 +53,14 @@ static long create_in(struct parent_lookup *pl, u32 mode, struct path *out)
 }
 
 /* Resolves name for O_CREAT: the existing file, or a new one. */
-static long open_create(int dfd, const char *name, u32 flags, u32 mode, struct path *out,
-			bool *created)
+static long open_create(int dfd, const char *name, u32 flags, u32 mode, unsigned lookup,
+			struct path *out, bool *created)
 {
 	struct parent_lookup pl;
 	long r;
 
-	r = path_create_lookup(dfd, name, !(flags & O_NOFOLLOW), flags & O_EXCL, out, &pl);
+	r = path_create_lookup_flags(dfd, name, lookup, !(flags & O_NOFOLLOW), flags & O_EXCL, out,
+				     &pl);
 	if (r < 0)
 		goto out;
 	if (!out->dentry) {
@@ -104,7 +106,8 @@ static long may_open(struct path *p, u32 flags)
 	return 0;
 }
 
-static long do_openat(int dfd, uptr filename, u32 flags, u32 mode)
+/* lookup: LOOKUP_* restrictions from openat2's resolve. */
+static long do_openat(int dfd, uptr filename, u32 flags, u32 mode, unsigned lookup)
 {
 	struct path p = { NULL, NULL };
 	struct file *f = NULL;
@@ -129,10 +132,10 @@ static long do_openat(int dfd, uptr filename, u32 flags, u32 mode)
 
 	kmutex_lock(&vfs_lock);
 	if (flags & O_CREAT)
-		ret = open_create(dfd, name, flags, mode, &p, &created);
+		ret = open_create(dfd, name, flags, mode, lookup, &p, &created);
 	else
 		ret = path_lookupat(dfd, name,
-				    ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
+				    lookup | ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
 					    ((flags & O_DIRECTORY) ? LOOKUP_DIRECTORY : 0),
 				    &p);
 	if (ret == 0 && !created)
@@ -161,17 +164,94 @@ static long do_openat(int dfd, uptr filename, u32 flags, u32 mode)
 /* sys_openat opens (or with O_CREAT makes) filename relative to dfd. */
 long sys_openat(int dfd, uptr filename, int flags, umode_t mode)
 {
-	return do_openat(dfd, filename, (u32)flags, mode);
+	return do_openat(dfd, filename, (u32)flags, mode, 0);
 }
 
 /* sys_open is openat(AT_FDCWD, ...). */
 long sys_open(uptr filename, int flags, umode_t mode)
 {
-	return do_openat(AT_FDCWD, filename, (u32)flags, mode);
+	return do_openat(AT_FDCWD, filename, (u32)flags, mode, 0);
 }
 
 /* sys_creat is open(O_CREAT | O_WRONLY | O_TRUNC). */
 long sys_creat(uptr pathname, umode_t mode)
 {
-	return do_openat(AT_FDCWD, pathname, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	return do_openat(AT_FDCWD, pathname, O_CREAT | O_WRONLY | O_TRUNC, mode, 0);
+}
+
+struct open_how {
+	u64 flags, mode, resolve;
+};
+
+#define OPEN_HOW_SIZE_VER0 24
+#define RESOLVE_ALL                                                                  \
+	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
+	 RESOLVE_IN_ROOT | RESOLVE_CACHED)
+
+/* Linux's copy_struct_from_user: a larger struct is fine when its tail is
+ * zero (E2BIG otherwise); a smaller one is zero-extended. */
+static long copy_how(struct open_how *how, uptr uhow, size_t usize)
+{
+	size_t n = MIN(usize, sizeof *how);
+
+	memset(how, 0, sizeof *how);
+	if (copy_from_user(how, uhow, n) < 0)
+		return -EFAULT;
+	for (size_t off = sizeof *how; off < usize; off += 8) {
+		u8 tail[8];
+		size_t m = MIN((size_t)8, usize - off);
+
+		if (copy_from_user(tail, (uptr){ uhow.addr + off }, m) < 0)
+			return -EFAULT;
+		for (size_t i = 0; i < m; i++)
+			if (tail[i])
+				return -E2BIG;
+	}
+	return 0;
+}
+
+/* Linux's build_open_flags for openat2: unknown bits are errors here. */
+static long check_how(const struct open_how *how, unsigned *lookup)
+{
+	u64 flags = how->flags;
+
+	if (flags & ~(u64)(VALID_OPEN_FLAGS | O_LARGEFILE))
+		return -EINVAL;
+	if (how->resolve & ~(u64)RESOLVE_ALL)
+		return -EINVAL;
+	if (how->mode & ~(u64)S_IALLUGO)
+		return -EINVAL;
+	if (how->mode && !(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE)
+		return -EINVAL;
+	if ((how->resolve & RESOLVE_BENEATH) && (how->resolve & RESOLVE_IN_ROOT))
+		return -EINVAL;
+	if ((flags & O_PATH) && (flags & ~(u64)O_PATH_KEEP))
+		return -EINVAL;
+	if ((how->resolve & RESOLVE_CACHED) && (flags & (O_TRUNC | O_CREAT | O_TMPFILE)))
+		return -EAGAIN;
+	*lookup = ((how->resolve & RESOLVE_NO_XDEV) ? LOOKUP_NO_XDEV : 0) |
+		  ((how->resolve & RESOLVE_NO_MAGICLINKS) ? LOOKUP_NO_MAGICLINKS : 0) |
+		  ((how->resolve & RESOLVE_NO_SYMLINKS) ? LOOKUP_NO_SYMLINKS : 0) |
+		  ((how->resolve & RESOLVE_BENEATH) ? LOOKUP_BENEATH : 0) |
+		  ((how->resolve & RESOLVE_IN_ROOT) ? LOOKUP_IN_ROOT : 0);
+	return 0;
+}
+
+/* sys_openat2 is openat with a struct open_how: strict flags and RESOLVE_*
+ * restrictions on the walk (RESOLVE_CACHED always finds the cache warm). */
+long sys_openat2(int dfd, uptr filename, uptr uhow, size_t usize)
+{
+	struct open_how how;
+	unsigned lookup = 0;
+	long r;
+
+	if (usize < OPEN_HOW_SIZE_VER0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	if ((r = copy_how(&how, uhow, usize)) < 0)
+		return r;
+	if ((r = check_how(&how, &lookup)) < 0)
+		return r;
+	return do_openat(dfd, filename, (u32)how.flags, (u32)how.mode, lookup);
 }

@@ -65,6 +65,10 @@ static long do_read(unsigned int fd, uptr buf, size_t count, s64 pos)
 
 	if (!f)
 		return -EBADF;
+	if (pos >= 0 && f->ops && f->ops->no_pread) {
+		fput(f);
+		return -ESPIPE; /* before the access mode is checked, as Linux */
+	}
 	uio_init_user(&u, &iov, 1, iov.iov_len);
 	ret = do_read_uio(f, &u, pos);
 	fput(f);
@@ -80,6 +84,10 @@ static long do_write(unsigned int fd, uptr buf, size_t count, s64 pos)
 
 	if (!f)
 		return -EBADF;
+	if (pos >= 0 && f->ops && f->ops->no_pread) {
+		fput(f);
+		return -ESPIPE;
+	}
 	uio_init_user(&u, &iov, 1, iov.iov_len);
 	ret = do_write_uio(f, &u, pos, f->flags & O_APPEND);
 	fput(f);
@@ -131,6 +139,10 @@ static long do_rw_vec(bool write, unsigned long fd, uptr vec, unsigned long vlen
 
 	if (!f)
 		return -EBADF;
+	if (pos >= 0 && f->ops && f->ops->no_pread) {
+		ret = -ESPIPE;
+		goto out;
+	}
 	if (write ? !file_writable(f) : !file_readable(f)) {
 		ret = -EBADF;
 		goto out;

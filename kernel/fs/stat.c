@@ -15,6 +15,8 @@ long sys_fstat(unsigned int fd, uptr statbuf)
 	if (!f)
 		return -EBADF;
 	kmutex_lock(&vfs_lock);
+	if (f->inode->iops && f->inode->iops->getattr)
+		f->inode->iops->getattr(f->inode);
 	vfs_fill_stat(f->inode, &st);
 	kmutex_unlock(&vfs_lock);
 	fput(f);
@@ -39,6 +41,8 @@ static long do_statat(int dfd, uptr filename, uptr statbuf, int flag)
 	if (ret == 0) {
 		struct linux_stat st;
 
+		if (p.dentry->inode->iops && p.dentry->inode->iops->getattr)
+			p.dentry->inode->iops->getattr(p.dentry->inode);
 		vfs_fill_stat(p.dentry->inode, &st);
 		path_put(&p);
 		kmutex_unlock(&vfs_lock);
@@ -120,8 +124,10 @@ static struct linux_statx_timestamp stx_time(struct linux_timespec t)
  * form asked for. */
 static void fill_statx(const struct path *p, unsigned int mask, struct linux_statx *sx)
 {
-	const struct inode *ino = p->dentry->inode;
+	struct inode *ino = p->dentry->inode;
 
+	if (ino->iops && ino->iops->getattr)
+		ino->iops->getattr(ino);
 	memset(sx, 0, sizeof *sx);
 	sx->stx_mask = STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID |
 		       STATX_ATIME | STATX_INO | STATX_SIZE | STATX_BLOCKS |

@@ -80,19 +80,80 @@ void mm_shutdown(void)
 	memset(mm, 0, sizeof *mm);
 }
 
-/* Maps a file: not yet (ramfs and hostfs page caches come with file mmap). */
-static long mmap_file(unsigned long fd)
+/* Picks the address of a new mapping (the caller holds the map lock):
+ * MAP_FIXED and MAP_FIXED_NOREPLACE take addr as it is, others search down
+ * from the hint. */
+static long place(struct mm *mm, unsigned long *addr, size_t len, unsigned long flags)
 {
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		/* A fixed address outside the guest range is as unreachable as one
+		 * above TASK_SIZE on Linux. */
+		if (!in_guest(mm, *addr, len))
+			return -ENOMEM;
+		if (!(flags & MAP_FIXED) && !page_aligned(*addr))
+			return -EINVAL;
+		if (!(flags & MAP_FIXED) && vma_intersects(mm, *addr, *addr + len))
+			return -EEXIST;
+		return 0;
+	}
+	*addr = vma_find_free(mm, len, *addr);
+	return *addr ? 0 : -ENOMEM;
+}
+
+/* Maps a file through its file_ops.mmap (hostfs); files without one (ramfs,
+ * devices) are ENODEV. The access checks are do_mmap's. */
+static long mmap_file(unsigned long addr, unsigned long len, unsigned long prot,
+		      unsigned long flags, unsigned long fd, unsigned long off)
+{
+	struct mm *mm = &kernel_mm;
+	unsigned long type = flags & MAP_TYPE;
+	bool shared = type != MAP_PRIVATE;
 	struct file *f = fget((int)fd);
+	long ret;
 
 	if (!f)
 		return -EBADF;
+	if (f->flags & O_PATH)
+		ret = -EBADF;
+	else if (len == 0)
+		ret = -EINVAL;
+	else if (PAGE_ALIGN(len) == 0 || off + PAGE_ALIGN(len) < off)
+		ret = -EOVERFLOW;
+	else if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+		ret = -EINVAL;
+	else if ((flags & MAP_FIXED) && !page_aligned(addr))
+		ret = -EINVAL;
+	else if (!file_readable(f) || (shared && (prot & PROT_WRITE) && !file_writable(f)))
+		ret = -EACCES;
+	else if (!f->ops || !f->ops->mmap)
+		ret = -ENODEV;
+	else
+		ret = 0;
+	if (ret < 0)
+		goto out;
+	len = PAGE_ALIGN(len);
+	kmutex_lock(&mm->lock);
+	if ((ret = place(mm, &addr, len, flags)) == 0 &&
+	    (ret = f->ops->mmap(f, addr, len, (s64)off, (int)(prot & PROT_ALL), shared)) == 0) {
+		if ((ret = vma_remove(mm, addr, addr + len)) < 0 ||
+		    (ret = vma_insert(mm, addr, addr + len, (u32)(prot & PROT_ALL),
+				      vma_flags_of(shared ? MAP_SHARED : MAP_PRIVATE), off >> PAGE_SHIFT,
+				      NULL)) < 0) {
+			plat_mem_decommit(addr, len);
+			vma_remove(mm, addr, addr + len);
+		}
+	}
+	kmutex_unlock(&mm->lock);
+	if (ret == 0)
+		ret = (long)addr;
+out:
 	fput(f);
-	return -ENODEV;
+	return ret;
 }
 
-/* sys_mmap maps anonymous memory (file mappings are -ENODEV for now); the
- * result is the address, only ever inside the guest range. */
+/* sys_mmap maps anonymous memory, or a file whose filesystem can map it
+ * (hostfs; others are -ENODEV for now); the result is the address, only ever
+ * inside the guest range. */
 long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
 	      unsigned long fd, unsigned long off)
 {
@@ -103,7 +164,7 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
 	if (!page_aligned(off))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
-		return mmap_file(fd);
+		return mmap_file(addr, len, prot, flags, fd, off);
 	if (len == 0)
 		return -EINVAL;
 	len = PAGE_ALIGN(len);

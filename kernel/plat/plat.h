@@ -60,6 +60,8 @@ s64 plat_clock_ns(int clock);
 /* The clock's resolution in nanoseconds. */
 s64 plat_clock_res_ns(int clock);
 long plat_entropy(void *buf, size_t len);
+/* Makes plat_entropy a reproducible stream from seed (abi-run --seed). */
+void plat_entropy_seed(u64 seed);
 
 /* --- Diagnostics ------------------------------------------------------ */
 
@@ -70,6 +72,10 @@ _Noreturn void plat_abort(const char *msg);
 
 u32 plat_host_uid(void);
 u32 plat_host_gid(void);
+/* The number of CPUs the host lets this process run on (at least 1). */
+int plat_cpu_count(void);
+/* The host process's peak resident set, in KiB (getrusage's ru_maxrss). */
+s64 plat_max_rss_kb(void);
 
 /* --- Host files (for hostfs) ------------------------------------------ */
 
@@ -102,5 +108,45 @@ long plat_host_linkat(int olddirfd, const char *oldpath, int newdirfd, const cha
 long plat_host_ftruncate(int fd, s64 len);
 long plat_host_fsync(int fd);
 long plat_host_fchmodat(int dirfd, const char *path, int mode);
+long plat_host_fchmod(int fd, int mode);
+long plat_host_fchownat(int dirfd, const char *path, u32 uid, u32 gid, int flags);
+/* times: two {sec, nsec} pairs (UTIME_NOW/UTIME_OMIT allowed), or NULL for
+ * now; a NULL path acts on dirfd itself (futimens). */
+long plat_host_utimensat(int dirfd, const char *path, const s64 *times, int flags);
+long plat_host_fallocate(int fd, int mode, s64 off, s64 len);
+long plat_host_fdatasync(int fd);
+/* Maps len bytes of fd at off to addr (inside the guest reservation, which
+ * it replaces) with MAP_FIXED; shared or private. */
+long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int fd, s64 off);
+
+/* --- Process and CPU state (kernel/plat/linux/task.c) ------------------ */
+
+/* Ends the whole host process with status (exit_group). On the library
+ * platform this ends the Python process too, as exit_group would. */
+_Noreturn void plat_exit(int status);
+/* Called once, just before plat_exit or plat_kill_self ends the process
+ * (abi-run writes --stats and --report there); NULL for nothing. */
+extern void (*plat_exit_hook)(void);
+/* Ends the whole host process by signal sig's default action (its parent
+ * sees it killed by sig), or with status 128 + sig if that fails. */
+_Noreturn void plat_kill_self(int sig);
+/* The FS base of the calling host thread (the guest's TLS pointer): the
+ * hosted platform runs the guest on this very thread, so setting it from
+ * the SIGSYS handler persists after sigreturn. */
+long plat_set_fs(u64 base);
+long plat_get_fs(u64 *base);
+
+/* --- Console (the host's fds 0, 1, 2; kernel/plat/linux/console.c) ----- */
+
+/* Blocking read/write on a host descriptor the console forwards to. */
+long plat_console_read(int hostfd, void *buf, size_t len);
+long plat_console_write(int hostfd, const void *buf, size_t len);
+/* ioctl on the host descriptor; arg points to kernel memory of the size the
+ * command uses (TCGETS: struct termios, TIOCGWINSZ: struct winsize). */
+long plat_console_ioctl(int hostfd, unsigned int cmd, void *arg);
+/* The host's poll(2) revents for events, without waiting. */
+int plat_console_poll(int hostfd, int events);
+/* The host descriptor's mode (S_IFCHR for a tty, S_IFIFO, S_IFREG ...). */
+u32 plat_console_mode(int hostfd);
 
 #endif

@@ -170,8 +170,9 @@ long sys_times(uptr tbuf)
 	return plat_clock_ns(PLAT_CLOCK_BOOTTIME) / (NSEC_PER_SEC / USER_HZ);
 }
 
-/* sys_getrusage reports CPU time (user time holds it all); the other fields
- * are 0. */
+/* sys_getrusage reports CPU time (user time holds it all) and the peak
+ * resident set (the host process's: the program's memory is its memory); the
+ * other fields are 0. */
 long sys_getrusage(int who, uptr ru)
 {
 	s64 r[18] = { 0 }; /* struct rusage: two timevals, then 14 longs */
@@ -183,6 +184,7 @@ long sys_getrusage(int who, uptr ru)
 		cpu = plat_clock_ns(who == RUSAGE_SELF ? PLAT_CLOCK_PROCESS_CPU : PLAT_CLOCK_THREAD_CPU);
 		r[0] = cpu / NSEC_PER_SEC;
 		r[1] = (cpu % NSEC_PER_SEC) / 1000;
+		r[4] = plat_max_rss_kb();
 	}
 	return copy_to_user(ru, r, sizeof r);
 }

@@ -20,6 +20,9 @@ struct abi_boot_args {
 	u64 guest_size; /* bytes of guest address space (0: 64 GiB) */
 	char release[65];  /* uname's release ("": ABI_DEFAULT_RELEASE) */
 	char nodename[65]; /* uname's nodename ("": "abi") */
+	/* The program's argv and envp for /proc/self/cmdline, environ and
+	 * comm: NULL-terminated arrays of strings, copied at boot (0: none). */
+	u64 argv, envp;
 };
 
 #define ABI_DEFAULT_RELEASE "6.1.0-abi"
@@ -35,5 +38,10 @@ size_t abi_reset_leaked(void);
 
 /* The guest range, for the emulator and tests: [*base, *base + *size). */
 void abi_guest_range(u64 *base, u64 *size);
+
+/* Mounts the host directory host_dir at guest_path (an existing guest
+ * directory, or "/" to make it the root) through hostfs, read-only when
+ * read_only is not 0. 0 or -errno. See kernel/include/kernel/hostfs.h. */
+int abi_mount_host(const char *host_dir, const char *guest_path, int read_only);
 
 #endif

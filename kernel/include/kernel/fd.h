@@ -44,6 +44,11 @@ struct file *fget(int fd);
 /* The path of fd's file, referenced: for *at walks, which run under vfs_lock
  * and so must not fput (fput's last release takes vfs_lock). */
 long fd_path(int fd, struct path *out);
+/* The file at fd without a reference, or NULL; only while vfs_lock is held,
+ * which keeps it alive (a last fput waits for vfs_lock before freeing). */
+struct file *fd_peek(int fd);
+/* The number of slots in the descriptor table (procfs's FDSize). */
+unsigned int fd_table_size(void);
 /* Installs f at the lowest free fd >= minfd below RLIMIT_NOFILE; takes over
  * the caller's reference on success. Returns the fd or -EMFILE. */
 long fd_install(struct file *f, unsigned int minfd, bool cloexec);
@@ -59,6 +64,9 @@ long fd_replace(unsigned int fd, struct file *f, bool cloexec);
 struct file *fd_detach(unsigned int fd);
 long fd_get_cloexec(unsigned int fd);
 long fd_set_cloexec(unsigned int fd, bool on);
+/* flock: drops f's lock (its last fput); forgets every lock (abi_reset). */
+void locks_remove_file(struct file *f);
+void locks_reset(void);
 void fdtable_init(struct fdtable *t);
 void fdtable_destroy(struct fdtable *t);
 

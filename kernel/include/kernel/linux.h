@@ -158,4 +158,17 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+/* struct statfs of x86_64 (and aarch64): statfs(2), fstatfs(2). */
+struct linux_statfs {
+	s64 f_type, f_bsize;
+	u64 f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	s32 f_fsid[2];
+	s64 f_namelen, f_frsize, f_flags;
+	s64 f_spare[4];
+};
+#define TMPFS_MAGIC 0x01021994
+#define ST_RDONLY 0x0001
+#define ST_VALID 0x0020
+#define ST_RELATIME 0x1000
+
 #endif

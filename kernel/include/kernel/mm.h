@@ -13,6 +13,8 @@
 #define VMA_HEAP 0x4      /* the brk area */
 #define VMA_STACK 0x8     /* the main thread's stack */
 #define VMA_NORESERVE 0x10
+#define VMA_LOCKED 0x20    /* mlock: counted against RLIMIT_MEMLOCK */
+#define VMA_LOCKONFAULT 0x40 /* mlock2(MLOCK_ONFAULT), with VMA_LOCKED */
 
 struct vma {
 	uintptr_t start, end; /* page aligned, start < end */

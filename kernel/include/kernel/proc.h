@@ -24,6 +24,33 @@ struct proc {
 	struct path root;
 	int pid;
 	char release[65], nodename[65]; /* for uname */
+	/* What /proc/self shows of the program: argv and envp as NUL-terminated
+	 * strings back to back (as Linux keeps them on the stack), its name and
+	 * its file (exe; no dentry until a program runs). */
+	char *cmdline, *environ;
+	size_t cmdline_len, environ_len;
+	char comm[16];
+	struct path exe;
+	/* Scheduling (core/sched.c): zero is the boot state (every CPU,
+	 * SCHED_OTHER, nice 0). */
+	u64 cpus_allowed; /* 0: every CPU of the host */
+	int sched_policy; /* with SCHED_RESET_ON_FORK */
+	int nice;
+	int mlockall;     /* MCL_FUTURE | MCL_ONFAULT from mlockall (mm/mlock.c) */
+	u32 membarrier;   /* registered MEMBARRIER_CMD_REGISTER_* commands */
+	u32 personality;
+	/* Signals raised and not delivered (bit sig-1): there is no delivery
+	 * yet, so this only records them (SIGPIPE from pipes); see
+	 * core/sigpending.c. */
+	u64 sigpending;
+	/* The one thread's registrations (core/exit.c): set_tid_address and
+	 * set_robust_list are recorded, nothing acts on them yet (no threads). */
+	uptr clear_child_tid, robust_list;
+	size_t robust_len;
+	/* Signal actions and the blocked mask (core/signal.c), recorded and
+	 * reported; nothing is delivered yet. */
+	u64 sigmask;
+	struct k_sigaction { u64 handler, flags, restorer, mask; } sigactions[64];
 };
 
 extern struct proc current_proc;
@@ -31,5 +58,16 @@ extern struct proc current_proc;
 static inline bool cred_is_root(const struct cred *c) { return c->fsuid == 0; }
 /* fsgid or a supplementary group is gid. */
 bool cred_in_group(const struct cred *c, u32 gid);
+
+/* Sets cmdline, environ and comm from NULL-terminated arrays of kernel
+ * strings (boot, exec); 0 or -ENOMEM. */
+long proc_set_args(const char *const *argv, const char *const *envp);
+/* Sets the exe link (a referenced copy of p is kept); vfs_lock held. */
+void proc_set_exe(const struct path *p);
+/* Frees what proc_set_args and proc_set_exe keep; vfs_lock held. */
+void proc_args_free(void);
+/* Bytes of memory as procfs and sysinfo report them: the guest range, and
+ * what of it is not mapped. */
+void proc_mem_totals(unsigned long *total, unsigned long *free);
 
 #endif

@@ -15,6 +15,7 @@ struct file;
 struct mount;
 struct super_block;
 struct uio;
+struct poll_table;
 
 struct path {
 	struct mount *mnt;
@@ -22,8 +23,13 @@ struct path {
 };
 
 /* Filesystem type: what a mount instantiates. */
+struct linux_statfs;
+
 struct super_ops {
 	void (*destroy)(struct super_block *sb);
+	/* Fills in statfs(2)'s answer (after the VFS set f_flags, f_fsid and
+	 * tmpfs-like defaults); NULL: the defaults stand. */
+	void (*statfs)(struct super_block *sb, struct linux_statfs *st);
 };
 
 struct super_block {
@@ -31,6 +37,7 @@ struct super_block {
 	u64 dev;      /* st_dev */
 	u64 next_ino;
 	void *priv;
+	bool rdonly;  /* a read-only filesystem: writing gives EROFS */
 };
 
 /* Namespace operations on directories (and readlink on symlinks). Each is
@@ -57,7 +64,31 @@ struct inode_ops {
 	long (*truncate)(struct inode *ino, s64 size);
 	/* fallocate(2) on a regular file; mode is already validated. */
 	long (*fallocate)(struct inode *ino, int mode, s64 off, s64 len);
+	/* A magic link (procfs): the referenced path it stands for, which a
+	 * walk jumps to instead of resolving a body. */
+	long (*get_link)(struct inode *ino, struct path *out);
+	/* On a directory: false when a cached child d is stale and must be
+	 * looked up again (procfs's fd/). */
+	bool (*revalidate)(struct inode *dir, struct dentry *d);
+	/* Refreshes the inode from its backing store (hostfs) before stat
+	 * reads it; NULL: the inode is the truth. */
+	void (*getattr)(struct inode *ino);
+	/* Writes the SETATTR_* fields the VFS has just changed in the inode
+	 * to the backing store; on failure the fs restores the inode. */
+	long (*setattr)(struct inode *ino, unsigned int what);
+	/* rename with the new name, for filesystems that need it (hostfs);
+	 * when set, it is called instead of rename. */
+	long (*rename_named)(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+			     const char *new_name, struct dentry *target, unsigned int flags);
 };
+
+/* What setattr writes back. */
+#define SETATTR_MODE 0x1
+#define SETATTR_UID 0x2
+#define SETATTR_GID 0x4
+#define SETATTR_ATIME 0x8
+#define SETATTR_MTIME 0x10
+#define SETATTR_TIMES_NOW 0x20 /* both times are "now" (utimensat with NULL) */
 
 /* An iterator over guest (or kernel) memory segments for read and write. */
 struct uio {
@@ -94,6 +125,27 @@ struct file_ops {
 	long (*iterate)(struct file *f, struct dir_context *ctx);
 	/* SEEK_DATA/SEEK_HOLE and device-specific seeking; NULL: generic. */
 	long (*llseek)(struct file *f, s64 off, int whence);
+	/* The name /proc/self/fd shows for a file without a path of its own
+	 * ("pipe:[N]", "anon_inode:[eventfd]"); returns its length. NULL: the
+	 * path's name. */
+	long (*dname)(struct file *f, char *buf, size_t len);
+	/* fsync/fdatasync; NULL: nothing to write back. */
+	long (*fsync)(struct file *f, bool datasync);
+	/* Maps [off, off+len) of the file at the guest range [addr, addr+len),
+	 * replacing what is there (mmap checked flags and access); NULL: the
+	 * file cannot be mapped (ENODEV). */
+	long (*mmap)(struct file *f, uintptr_t addr, size_t len, s64 off, int prot, bool shared);
+	/* Readiness (POLLIN, POLLOUT, ...) for poll, select and epoll
+	 * (kernel/include/kernel/poll.h); pt, when not NULL, gets the object's
+	 * wait head and may have its deadline lowered. NULL: always ready for
+	 * reading and writing, and epoll refuses the file (EPERM). */
+	unsigned int (*poll)(struct file *f, struct poll_table *pt);
+	/* The file's own ioctl commands (after the generic ones of
+	 * fd/ioctl.c); -ENOTTY for one it does not know. NULL: none. */
+	long (*ioctl)(struct file *f, unsigned int cmd, unsigned long arg);
+	/* pread/pwrite give ESPIPE (Linux files without FMODE_PREAD: pipes,
+	 * eventfd, timerfd, epoll). */
+	bool no_pread;
 	/* A stream (Linux's FMODE_STREAM): read and write ignore and keep the
 	 * file position. */
 	bool stream;
@@ -190,6 +242,12 @@ bool owner_or_capable(const struct inode *ino);
 #define LOOKUP_FOLLOW 0x1      /* follow a final symlink */
 #define LOOKUP_DIRECTORY 0x2   /* the result must be a directory */
 #define LOOKUP_EMPTY 0x4       /* "" names dfd itself (AT_EMPTY_PATH) */
+/* openat2's RESOLVE_* restrictions. */
+#define LOOKUP_NO_SYMLINKS 0x10   /* any symlink: ELOOP */
+#define LOOKUP_NO_MAGICLINKS 0x20 /* a procfs magic link: ELOOP */
+#define LOOKUP_BENEATH 0x40       /* never leave dfd: EXDEV */
+#define LOOKUP_IN_ROOT 0x80       /* dfd is the root for "/", ".." and symlinks */
+#define LOOKUP_NO_XDEV 0x100      /* no mount crossing: EXDEV */
 
 /* Resolves name against dfd (AT_FDCWD or a directory fd). */
 long path_lookupat(int dfd, const char *name, unsigned flags, struct path *out);
@@ -211,6 +269,9 @@ void parent_lookup_put(struct parent_lookup *pl);
  * and name to create, also when they came from a dangling symlink. */
 long path_create_lookup(int dfd, const char *name, bool follow, bool excl, struct path *out,
 			struct parent_lookup *pl);
+/* The same with LOOKUP_* restrictions (openat2). */
+long path_create_lookup_flags(int dfd, const char *name, unsigned flags, bool follow, bool excl,
+			      struct path *out, struct parent_lookup *pl);
 /* Looks up (and for ENOENT returns a negative) child of a directory. */
 long lookup_child(struct path *dir, const char *name, size_t len, struct path *out);
 
@@ -234,5 +295,11 @@ void vfs_fill_stat(const struct inode *ino, struct linux_stat *st);
 struct super_block *ramfs_new(struct dentry **root, u32 root_mode);
 /* Mounts /dev (devices, /dev/fd links) and /dev/shm; called at boot. */
 long devfs_init(void);
+/* The root of /dev/shm (not referenced; mounts live until shutdown). */
+struct path devfs_shm(void);
+/* Mounts procfs at /proc; called at boot. */
+long procfs_init(void);
+/* Calls fn for every mount, in mount order (vfs_lock held). */
+void vfs_for_each_mount(void (*fn)(struct mount *m, void *arg), void *arg);
 
 #endif

@@ -2,6 +2,7 @@
  * Shared by the library platform (libabik.so) and, later, the hosted one. */
 #include <kernel/linux.h>
 #include "../plat.h"
+#include "seed.h"
 #include "syscall.h"
 
 #define HOST_MAP_ANON_PRIVATE (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -154,6 +155,9 @@ long plat_entropy(void *buf, size_t len)
 	u8 *p = buf;
 	size_t done = 0;
 
+	if (plat_seeded_entropy(buf, len) == 0) /* abi-run --seed */
+		return 0;
+
 	while (done < len) {
 		long r = host_syscall3(HOST_NR(getrandom), p + done, len - done, 0);
 
@@ -200,6 +204,24 @@ u32 plat_host_uid(void)
 u32 plat_host_gid(void)
 {
 	return (u32)host_syscall0(HOST_NR(getgid));
+}
+
+int plat_cpu_count(void)
+{
+	u64 mask[16];
+	long n = host_syscall3(HOST_NR(sched_getaffinity), 0, sizeof mask, mask);
+	int count = 0;
+
+	for (long i = 0; i < n / 8; i++)
+		count += __builtin_popcountll(mask[i]);
+	return count > 0 ? count : 1;
+}
+
+s64 plat_max_rss_kb(void)
+{
+	s64 ru[18]; /* struct rusage: two timevals, then ru_maxrss and 13 more longs */
+
+	return host_syscall2(HOST_NR(getrusage), 0 /* RUSAGE_SELF */, ru) < 0 ? 0 : ru[4];
 }
 
 long plat_host_openat(int dirfd, const char *path, int flags, int mode)
@@ -303,4 +325,37 @@ long plat_host_fsync(int fd)
 long plat_host_fchmodat(int dirfd, const char *path, int mode)
 {
 	return host_syscall3(HOST_NR(fchmodat), dirfd, path, mode);
+}
+
+long plat_host_fchmod(int fd, int mode)
+{
+	return host_syscall2(HOST_NR(fchmod), fd, mode);
+}
+
+long plat_host_fchownat(int dirfd, const char *path, u32 uid, u32 gid, int flags)
+{
+	return host_syscall5(HOST_NR(fchownat), dirfd, path, uid, gid, flags);
+}
+
+long plat_host_utimensat(int dirfd, const char *path, const s64 *times, int flags)
+{
+	return host_syscall4(HOST_NR(utimensat), dirfd, path, times, flags);
+}
+
+long plat_host_fallocate(int fd, int mode, s64 off, s64 len)
+{
+	return host_syscall4(HOST_NR(fallocate), fd, mode, off, len);
+}
+
+long plat_host_fdatasync(int fd)
+{
+	return host_syscall1(HOST_NR(fdatasync), fd);
+}
+
+long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int fd, s64 off)
+{
+	long r = host_syscall6(HOST_NR(mmap), (long)addr, (long)len, prot,
+			       MAP_FIXED | (shared ? MAP_SHARED : MAP_PRIVATE), fd, off);
+
+	return IS_ERR_VALUE(r) ? r : 0;
 }

@@ -1,0 +1,277 @@
+/* Scheduling attributes of the one process: CPU affinity, policy, nice.
+ * They are recorded and reported as Linux would; the host's scheduler is
+ * not told (the process runs on whatever CPUs the host gives it). Only the
+ * normal policies (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE) are accepted. */
+#include <abi/syscalls.h>
+#include <kernel/mm.h>
+#include "../plat/plat.h"
+#include <kernel/proc.h>
+
+#define SCHED_RESET_ON_FORK 0x40000000
+#define MAX_RT_PRIO 100
+#define MAX_CPUS 64 /* the mask is one u64: a host with more shows its first 64 */
+/* What sched_rr_get_interval reports for a SCHED_OTHER task here (Linux 6.x
+ * with EEVDF reports 0 when the task's runqueue is otherwise idle). */
+#define FAIR_SLICE_NS 0
+
+struct sched_param {
+	int sched_priority;
+};
+
+static bool is_self(pid_t pid)
+{
+	return pid == 0 || pid == current_proc.pid;
+}
+
+static int ncpus(void)
+{
+	int n = plat_cpu_count();
+
+	return n > MAX_CPUS ? MAX_CPUS : n;
+}
+
+static u64 all_cpus(void)
+{
+	int n = ncpus();
+
+	return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+/* The bytes of a CPU mask Linux copies: whole longs covering nr_cpu_ids, as
+ * a CONFIG_CPUMASK_OFFSTACK kernel (distributions') does; others copy
+ * NR_CPUS bits. */
+static unsigned int mask_size(void)
+{
+	return (unsigned int)((ncpus() + 63) / 64 * 8);
+}
+
+static bool capable_sys_nice(void)
+{
+	return current_proc.cred.euid == 0;
+}
+
+/* sys_sched_yield gives up the CPU (a host thread yields by returning). */
+long sys_sched_yield(void)
+{
+	return 0;
+}
+
+/* sys_sched_getaffinity stores the CPU mask of pid and returns its size; len
+ * must cover nr_cpu_ids and be a multiple of sizeof(long). */
+long sys_sched_getaffinity(pid_t pid, unsigned int len, uptr user_mask_ptr)
+{
+	u64 mask = current_proc.cpus_allowed ? current_proc.cpus_allowed : all_cpus();
+	unsigned int size = mask_size();
+
+	if ((u64)len * 8 < (u64)ncpus() || (len & 7))
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	if (size > len)
+		size = len;
+	if (copy_to_user(user_mask_ptr, &mask, size) < 0)
+		return -EFAULT;
+	return size;
+}
+
+/* sys_sched_setaffinity restricts pid to the CPUs of the mask that exist;
+ * EINVAL when none does. A short mask is zero-extended. */
+long sys_sched_setaffinity(pid_t pid, unsigned int len, uptr user_mask_ptr)
+{
+	u64 mask = 0;
+
+	if (copy_from_user(&mask, user_mask_ptr, len < sizeof mask ? len : sizeof mask) < 0)
+		return -EFAULT;
+	if (!is_self(pid))
+		return -ESRCH;
+	mask &= all_cpus();
+	if (!mask)
+		return -EINVAL;
+	current_proc.cpus_allowed = mask == all_cpus() ? 0 : mask;
+	return 0;
+}
+
+/* sys_sched_getscheduler returns pid's policy. */
+long sys_sched_getscheduler(pid_t pid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	return current_proc.sched_policy;
+}
+
+/* Validates a policy change as __sched_setscheduler does; policy -1 keeps
+ * the current one (sched_setparam). */
+static long set_scheduler(pid_t pid, int policy, uptr param)
+{
+	struct sched_param p;
+	int reset = 0, cur = current_proc.sched_policy & ~SCHED_RESET_ON_FORK;
+
+	if (uptr_is_null(param) || pid < 0)
+		return -EINVAL;
+	if (copy_from_user(&p, param, sizeof p) < 0)
+		return -EFAULT;
+	if (!is_self(pid))
+		return -ESRCH;
+	if (policy < 0) {
+		reset = current_proc.sched_policy & SCHED_RESET_ON_FORK;
+		policy = cur;
+	} else {
+		reset = policy & SCHED_RESET_ON_FORK;
+		policy &= ~SCHED_RESET_ON_FORK;
+	}
+	switch (policy) {
+	case SCHED_NORMAL:
+	case SCHED_BATCH:
+	case SCHED_IDLE:
+		if (p.sched_priority != 0)
+			return -EINVAL;
+		break;
+	case SCHED_FIFO:
+	case SCHED_RR:
+		if (p.sched_priority < 1 || p.sched_priority > MAX_RT_PRIO - 1)
+			return -EINVAL;
+		/* Real-time policies are not offered: refused as Linux refuses
+		 * them to a caller with RLIMIT_RTPRIO 0 and no CAP_SYS_NICE. */
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	if (!capable_sys_nice()) {
+		/* leaving SCHED_IDLE needs the nice rlimit to allow the nice value */
+		if (cur == SCHED_IDLE && policy != SCHED_IDLE &&
+		    20 - current_proc.nice > (long)current_proc.rlim[RLIMIT_NICE].rlim_cur)
+			return -EPERM;
+		/* dropping SCHED_RESET_ON_FORK needs the capability */
+		if ((current_proc.sched_policy & SCHED_RESET_ON_FORK) && !reset)
+			return -EPERM;
+	}
+	current_proc.sched_policy = policy | reset;
+	return 0;
+}
+
+/* sys_sched_setscheduler sets pid's policy and static priority. */
+long sys_sched_setscheduler(pid_t pid, int policy, uptr param)
+{
+	if (policy < 0)
+		return -EINVAL;
+	return set_scheduler(pid, policy, param);
+}
+
+/* sys_sched_setparam sets pid's static priority under its current policy. */
+long sys_sched_setparam(pid_t pid, uptr param)
+{
+	return set_scheduler(pid, -1, param);
+}
+
+/* sys_sched_getparam stores pid's static priority (0 for normal policies). */
+long sys_sched_getparam(pid_t pid, uptr param)
+{
+	struct sched_param p = { 0 };
+
+	if (uptr_is_null(param) || pid < 0)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	return copy_to_user(param, &p, sizeof p);
+}
+
+/* sys_sched_get_priority_max returns the highest static priority of policy. */
+long sys_sched_get_priority_max(int policy)
+{
+	switch (policy) {
+	case SCHED_FIFO:
+	case SCHED_RR:
+		return MAX_RT_PRIO - 1;
+	case SCHED_NORMAL:
+	case SCHED_BATCH:
+	case SCHED_IDLE:
+	case SCHED_DEADLINE:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* sys_sched_get_priority_min returns the lowest static priority of policy. */
+long sys_sched_get_priority_min(int policy)
+{
+	switch (policy) {
+	case SCHED_FIFO:
+	case SCHED_RR:
+		return 1;
+	case SCHED_NORMAL:
+	case SCHED_BATCH:
+	case SCHED_IDLE:
+	case SCHED_DEADLINE:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* sys_sched_rr_get_interval stores pid's time slice. */
+long sys_sched_rr_get_interval(pid_t pid, uptr interval)
+{
+	struct linux_timespec ts = { 0, FAIR_SLICE_NS };
+
+	if (pid < 0)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	return copy_to_user(interval, &ts, sizeof ts);
+}
+
+/* sys_getcpu stores the CPU and NUMA node the caller runs on (cache is
+ * unused since 2.6.24): the first allowed CPU, node 0. */
+long sys_getcpu(uptr cpu, uptr node, uptr cache)
+{
+	u64 mask = current_proc.cpus_allowed ? current_proc.cpus_allowed : all_cpus();
+	u32 c = (u32)__builtin_ctzll(mask), n = 0;
+
+	(void)cache;
+	if (!uptr_is_null(cpu) && copy_to_user(cpu, &c, sizeof c) < 0)
+		return -EFAULT;
+	if (!uptr_is_null(node) && copy_to_user(node, &n, sizeof n) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+/* Whether who names the one process under which. */
+static long prio_target(int which, int who)
+{
+	switch (which) {
+	case PRIO_PROCESS:
+	case PRIO_PGRP:
+		return who == 0 || who == current_proc.pid ? 0 : -ESRCH;
+	case PRIO_USER:
+		return who == 0 || (u32)who == current_proc.cred.uid ? 0 : -ESRCH;
+	}
+	return -EINVAL;
+}
+
+/* sys_getpriority returns 20 - nice (the raw syscall avoids negative values). */
+long sys_getpriority(int which, int who)
+{
+	long r = prio_target(which, who);
+
+	return r < 0 ? r : 20 - current_proc.nice;
+}
+
+/* sys_setpriority sets the nice value (clamped to -20..19); lowering it
+ * beyond RLIMIT_NICE needs CAP_SYS_NICE (EACCES). */
+long sys_setpriority(int which, int who, int niceval)
+{
+	long r = prio_target(which, who);
+
+	if (r < 0)
+		return r;
+	if (niceval < -20)
+		niceval = -20;
+	if (niceval > 19)
+		niceval = 19;
+	if (niceval < current_proc.nice && !capable_sys_nice() &&
+	    20 - niceval > (long)current_proc.rlim[RLIMIT_NICE].rlim_cur)
+		return -EACCES;
+	current_proc.nice = niceval;
+	return 0;
+}

@@ -1,0 +1,17 @@
+/* Pending signals. There is no signal delivery yet: a signal the kernel
+ * raises (SIGPIPE on a write to a pipe with no reader) is recorded in the
+ * process's pending set, which tests read through abi_sigpending_mask. */
+#include <kernel/poll.h>
+#include <kernel/proc.h>
+
+void proc_signal_pending(int sig)
+{
+	if (sig >= 1 && sig <= 64)
+		current_proc.sigpending |= 1ULL << (sig - 1);
+}
+
+/* The pending set (bit sig-1), for tests; libabik.so exports it. */
+u64 abi_sigpending_mask(void)
+{
+	return current_proc.sigpending;
+}

@@ -1,0 +1,292 @@
+/* The text of procfs's generated files, in Linux's formats, from the
+ * kernel's own state: the VMA map, the descriptor table, the mounts, the
+ * process's credentials and arguments. */
+#include <kernel/kmalloc.h>
+#include <kernel/mm.h>
+#include <kernel/proc.h>
+#include <kernel/vfs.h>
+#include "../../plat/plat.h"
+#include "procfs.h"
+
+/* Linux's show_vma_header_prefix pads to 25 + 6 * sizeof(void *) - 1. */
+#define MAPS_WIDTH 72
+
+static const char *vma_name(const struct vma *v, char *buf, size_t len)
+{
+	if (v->flags & VMA_HEAP)
+		return "[heap]";
+	if (v->flags & VMA_STACK)
+		return "[stack]";
+	if (v->name && strncmp(v->name, "anon:", 5) == 0) {
+		ksnprintf(buf, len, "[%s]", v->name); /* prctl(PR_SET_VMA_ANON_NAME) */
+		return buf;
+	}
+	return v->name;
+}
+
+void proc_gen_maps(struct seq *s)
+{
+	struct mm *mm = &kernel_mm;
+	char nbuf[96];
+
+	kmutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		const struct vma *v = &mm->vmas[i];
+		size_t start = s->len;
+		const char *name = vma_name(v, nbuf, sizeof nbuf);
+
+		/* anonymous memory: offset 0, device 00:00, inode 0 */
+		seq_printf(s, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", (unsigned long)v->start,
+			   (unsigned long)v->end, (v->prot & PROT_READ) ? 'r' : '-',
+			   (v->prot & PROT_WRITE) ? 'w' : '-', (v->prot & PROT_EXEC) ? 'x' : '-',
+			   (v->flags & VMA_SHARED) ? 's' : 'p', 0UL, 0, 0, 0UL);
+		if (name) {
+			seq_pad(s, start, MAPS_WIDTH, ' ');
+			seq_printf(s, "%s", name);
+		}
+		seq_write(s, "\n", 1);
+	}
+	kmutex_unlock(&mm->lock);
+}
+
+/* Memory totals in kB, from the VMA map. */
+struct vm_totals {
+	unsigned long size, data, stk;
+};
+
+static struct vm_totals vm_totals(void)
+{
+	struct mm *mm = &kernel_mm;
+	struct vm_totals t = { 0, 0, 0 };
+
+	kmutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		const struct vma *v = &mm->vmas[i];
+		unsigned long kb = (unsigned long)(v->end - v->start) >> 10;
+
+		t.size += kb;
+		/* Linux's VmData: private writable, not stack */
+		if (v->flags & VMA_STACK)
+			t.stk += kb;
+		else if ((v->prot & PROT_WRITE) && !(v->flags & VMA_SHARED))
+			t.data += kb;
+	}
+	kmutex_unlock(&mm->lock);
+	return t;
+}
+
+static const char *comm(void)
+{
+	return current_proc.comm[0] ? current_proc.comm : "abi";
+}
+
+void proc_gen_status(struct seq *s)
+{
+	const struct proc *p = &current_proc;
+	const struct cred *c = &p->cred;
+	struct vm_totals t = vm_totals();
+	int pid = p->pid;
+
+	seq_printf(s, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", comm(), p->umask);
+	seq_printf(s, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t1\nTracerPid:\t0\n", pid, pid);
+	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\n", c->uid, c->euid, c->suid, c->fsuid);
+	seq_printf(s, "Gid:\t%u\t%u\t%u\t%u\n", c->gid, c->egid, c->sgid, c->fsgid);
+	seq_printf(s, "FDSize:\t%u\nGroups:\t", fd_table_size());
+	for (u32 i = 0; i < c->ngroups; i++)
+		seq_printf(s, i ? " %u" : "%u", c->groups[i]);
+	/* Linux ends the list with a space, even an empty one */
+	seq_printf(s, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", pid, pid,
+		   pid, pid);
+	seq_printf(s, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n",
+		   t.size, t.size, 0UL, 0UL);
+	/* resident set sizes are not tracked: the host decides residency */
+	seq_printf(s, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\n", 0UL, 0UL, 0UL);
+	seq_printf(s, "RssFile:\t%8lu kB\nRssShmem:\t%8lu kB\n", 0UL, 0UL);
+	seq_printf(s, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\n",
+		   t.data, t.stk, 0UL, 0UL);
+	seq_printf(s, "VmPTE:\t%8lu kB\nVmSwap:\t%8lu kB\nHugetlbPages:\t%8lu kB\n", 0UL, 0UL, 0UL);
+	seq_printf(s, "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t1\n");
+	seq_printf(s, "SigQ:\t0/%lu\n", (unsigned long)p->rlim[RLIMIT_SIGPENDING].rlim_cur);
+	seq_printf(s, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n", 0UL, 0UL, 0UL);
+	seq_printf(s, "SigIgn:\t%016lx\nSigCgt:\t%016lx\n", 0UL, 0UL);
+	/* uid 0 stands for a process with every capability */
+	seq_printf(s, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n", 0UL,
+		   c->euid == 0 ? 0x1ffffffffffUL : 0UL, c->euid == 0 ? 0x1ffffffffffUL : 0UL);
+	seq_printf(s, "CapBnd:\t%016lx\nCapAmb:\t%016lx\n", 0x1ffffffffffUL, 0UL);
+	seq_printf(s, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
+	seq_printf(s, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
+	seq_printf(s, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
+	seq_printf(s, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+}
+
+void proc_gen_stat(struct seq *s)
+{
+	const struct proc *p = &current_proc;
+	struct vm_totals t = vm_totals();
+	int pid = p->pid;
+
+	/* pid (comm) state ppid pgrp session tty_nr tpgid flags */
+	seq_printf(s, "%d (%s) R 1 %d %d 0 -1 4194304 ", pid, comm(), pid, pid);
+	/* minflt cminflt majflt cmajflt utime stime cutime cstime */
+	seq_printf(s, "0 0 0 0 0 0 0 0 ");
+	/* priority nice num_threads itrealvalue starttime vsize rss rsslim */
+	seq_printf(s, "20 0 1 0 0 %lu 0 %lu ", t.size << 10,
+		   (unsigned long)p->rlim[RLIMIT_RSS].rlim_cur);
+	/* startcode endcode startstack kstkesp kstkeip signal blocked sigignore
+	 * sigcatch wchan nswap cnswap exit_signal processor rt_priority policy
+	 * delayacct_blkio_ticks guest_time cguest_time start_data end_data */
+	seq_printf(s, "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 ");
+	/* start_brk arg_start arg_end env_start env_end exit_code */
+	seq_printf(s, "%lu 0 0 0 0 0\n", (unsigned long)kernel_mm.brk_start);
+}
+
+/* Linux's cmdline and environ: the NUL-separated strings as they are. */
+void proc_gen_cmdline(struct seq *s)
+{
+	if (current_proc.cmdline)
+		seq_write(s, current_proc.cmdline, current_proc.cmdline_len);
+}
+
+void proc_gen_environ(struct seq *s)
+{
+	if (current_proc.environ)
+		seq_write(s, current_proc.environ, current_proc.environ_len);
+}
+
+/* Linux's mangle_path for /proc/mounts: space, tab, newline and backslash
+ * as octal escapes. */
+static void seq_escaped(struct seq *s, const char *str)
+{
+	for (; *str; str++) {
+		if (*str == ' ' || *str == '\t' || *str == '\n' || *str == '\\')
+			seq_printf(s, "\\%03o", (unsigned)(unsigned char)*str);
+		else
+			seq_write(s, str, 1);
+	}
+}
+
+static void show_mount(struct mount *m, void *arg)
+{
+	struct seq *s = arg;
+	struct path where = { m, m->root };
+	char *buf = kmalloc(PATH_MAX), *start;
+
+	if (!buf) {
+		s->oom = true;
+		return;
+	}
+	/* mounts outside the process root (chroot) are not shown */
+	if (d_path(&where, buf, PATH_MAX, &start) > 0 && start[0] == '/') {
+		seq_escaped(s, m->source);
+		seq_write(s, " ", 1);
+		seq_escaped(s, start);
+		seq_printf(s, " %s rw,relatime 0 0\n", m->fstype);
+	}
+	kfree(buf);
+}
+
+void proc_gen_mounts(struct seq *s)
+{
+	vfs_for_each_mount(show_mount, s);
+}
+
+#if defined(__x86_64__)
+static void cpuid(u32 leaf, u32 r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+#endif
+
+/* One CPU (the kernel runs its process on one), described as x86's
+ * show_cpuinfo does, from cpuid where there is one. */
+void proc_gen_cpuinfo(struct seq *s)
+{
+	char vendor[13] = "unknown", model[49] = "unknown";
+	u32 family = 0, mod = 0, stepping = 0;
+
+#if defined(__x86_64__)
+	u32 r[4];
+
+	cpuid(0, r);
+	memcpy(vendor, &r[1], 4);
+	memcpy(vendor + 4, &r[3], 4);
+	memcpy(vendor + 8, &r[2], 4);
+	vendor[12] = 0;
+	cpuid(1, r);
+	stepping = r[0] & 0xf;
+	family = (r[0] >> 8) & 0xf;
+	mod = (r[0] >> 4) & 0xf;
+	if (family == 0xf)
+		family += (r[0] >> 20) & 0xff;
+	if (family >= 6)
+		mod += ((r[0] >> 16) & 0xf) << 4;
+	cpuid(0x80000000, r);
+	if (r[0] >= 0x80000004) {
+		char *q = model;
+
+		for (u32 leaf = 0x80000002; leaf <= 0x80000004; leaf++, q += 16) {
+			cpuid(leaf, r);
+			memcpy(q, r, 16);
+		}
+		model[48] = 0;
+		/* trailing blanks, as Linux strips them */
+		for (size_t n = strlen(model); n > 0 && model[n - 1] == ' '; n--)
+			model[n - 1] = 0;
+	}
+#endif
+	seq_printf(s, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n", vendor,
+		   family, mod);
+	seq_printf(s, "model name\t: %s\nstepping\t: %u\n", model, stepping);
+	seq_printf(s, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n");
+	seq_printf(s, "apicid\t\t: 0\ninitial apicid\t: 0\nfpu\t\t: yes\nfpu_exception\t: yes\n");
+	seq_printf(s, "wp\t\t: yes\nflags\t\t: fpu tsc cx8 cmov fxsr sse sse2 syscall nx lm\n");
+	seq_printf(s, "clflush size\t: 64\ncache_alignment\t: 64\n");
+	seq_printf(s, "address sizes\t: 48 bits physical, 48 bits virtual\npower management:\n\n");
+}
+
+/* The memory the kernel has: its guest range (MemTotal) less what is mapped
+ * (MemFree). sysinfo reports the same. */
+void proc_mem_totals(unsigned long *total, unsigned long *free)
+{
+	struct mm *mm = &kernel_mm;
+	unsigned long used = 0;
+
+	kmutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvmas; i++)
+		used += (unsigned long)(mm->vmas[i].end - mm->vmas[i].start);
+	*total = (unsigned long)(mm->limit - mm->base);
+	*free = *total - used;
+	kmutex_unlock(&mm->lock);
+}
+
+static void kb_line(struct seq *s, const char *name, unsigned long kb)
+{
+	size_t start = s->len;
+
+	seq_printf(s, "%s:", name);
+	seq_pad(s, start, 16, 0);
+	seq_printf(s, "%8lu kB\n", kb);
+}
+
+void proc_gen_meminfo(struct seq *s)
+{
+	static const char *const zero[] = {
+		"Buffers", "Cached", "SwapCached", "Active", "Inactive", "Active(anon)",
+		"Inactive(anon)", "Active(file)", "Inactive(file)", "Unevictable", "Mlocked",
+		"SwapTotal", "SwapFree", "Dirty", "Writeback", "AnonPages", "Mapped", "Shmem",
+		"KReclaimable", "Slab", "SReclaimable", "SUnreclaim", "KernelStack", "PageTables",
+	};
+	unsigned long total, free;
+
+	proc_mem_totals(&total, &free);
+	kb_line(s, "MemTotal", total >> 10);
+	kb_line(s, "MemFree", free >> 10);
+	kb_line(s, "MemAvailable", free >> 10);
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
+		kb_line(s, zero[i], 0);
+	kb_line(s, "CommitLimit", total >> 10);
+	kb_line(s, "Committed_AS", (total - free) >> 10);
+	seq_printf(s, "HugePages_Total:       0\nHugePages_Free:        0\n");
+	seq_printf(s, "HugePages_Rsvd:        0\nHugePages_Surp:        0\n");
+	kb_line(s, "Hugepagesize", 2048);
+}
