@@ -14,7 +14,7 @@ HYPOTHESIS_PROFILE ?= ci
 ABI_DIFF_EXAMPLES ?= 2000
 export ABI_DIFF_EXAMPLES
 
-.PHONY: all setup gen docs check-gen lint test pytest conform run fuzz porting clean
+.PHONY: all setup gen docs check-gen lint test pytest conform run fuzz porting bench clean
 
 all: gen
 
@@ -38,31 +38,48 @@ check-gen: gen
 
 -include kernel/kernel.mk
 -include loader/loader.mk
+-include kernel/plat/hosted/hosted.mk
 
 lint: setup
 	$(VENV)/bin/ruff check abi tests tools
 
-pytest: gen kernel loader
+pytest: gen kernel loader hosted
 	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=$(HYPOTHESIS_PROFILE)
 
-test: check-gen lint pytest
+test: check-gen lint pytest conform
 
-# The conformance suite against every runner this machine has; the report
-# (JUnit XML, JSON, HTML) stays in build/conformance/ as CI's artifact.
-CONFORM_RUNNERS ?= native
-conform: setup
+# The conformance suite under abi-run (and any other CONFORM_RUNNERS, e.g.
+# qemu); each report (JUnit XML, JSON, HTML) stays in build/conformance/RUNNER
+# as CI's artifact, and the summary line is printed.
+CONFORM_RUNNERS ?= hosted
+conform: setup hosted
 	@set -e; for r in $(CONFORM_RUNNERS); do \
-		$(ABI) conform --runner $$r -j 2 --report $(BUILD)/conformance/$$r; done
+		$(ABI) conform --runner $$r -j 2 --no-progress --report $(BUILD)/conformance/$$r; done
 
-# The main job. Until abi-run lands this shows the table's view of file I/O.
-run: gen
-	$(ABI) table read openat mmap
-	$(ABI) table --family file
+# The main job: unmodified Linux programs on the hosted kernel (abi-run).
+run: hosted $(BUILD)/examples/tour
+	$(BUILD)/hosted/abi-run $(BUILD)/examples/tour
+	echo "hello from the host" | $(BUILD)/hosted/abi-run /bin/busybox tr a-z A-Z
+	$(BUILD)/hosted/abi-run --trace /bin/busybox echo "hello from abi-run"
+	$(BUILD)/hosted/abi-run --sandbox /bin/busybox ls -l /
 
 # docs/porting/*.md: abi inspect's reports for the JVM, CPython and busybox.
 # They join the table's status, so regenerate them when a status changes.
 porting: gen
 	$(PY) -m abi.inspect.porting
+
+# The main job's example program, static so it needs nothing from the root.
+$(BUILD)/examples/tour: examples/tour.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+# Ratios against native Linux, measured in the same run (docs/BENCHMARKS.md).
+$(BUILD)/bench/libbench: tools/bench/libbench.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< -ldl
+
+bench: kernel $(BUILD)/bench/libbench
+	$(PY) tools/bench.py
 
 fuzz: gen kernel loader
 	ABI_DIFF_EXAMPLES=20000 $(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=fuzz

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from abi import gen
 from abi.conform.cli import register as register_conform
+from abi.hosted import exec_hosted
 from abi.inspect.cli import register as register_inspect
 from abi.table import ARCHES, CLASSES, DEFAULT_DIR, STATUSES, Syscall, Table, TableError, load_table
 
@@ -140,8 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--arch", choices=ARCHES, help="only syscalls that exist on this arch")
     t.set_defaults(func=cmd_table)
 
-    sub.add_parser("run", help="run a Linux program on the kernel (see abi-run)").set_defaults(
-        func=cmd_not_yet)
+    r = sub.add_parser("run", help="run a Linux program on the kernel (same as abi-run)",
+                       formatter_class=_Formatter, add_help=False,
+                       epilog="example:\n  abi run --trace /bin/busybox echo hi\n"
+                              "  abi run --help   (abi-run's options)")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="abi-run's options, PROGRAM, ARG...")
+    r.set_defaults(func=cmd_run)
     register_conform(sub)
     register_inspect(sub)
     return p
@@ -163,9 +168,13 @@ def _shown(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    return exec_hosted(args.args)
+
+
 def run_main(argv: Sequence[str] | None = None) -> int:
-    print("abi-run: not available yet in this version of abi", file=sys.stderr)
-    return 2
+    """The abi-run console script: exec the hosted platform's binary."""
+    return exec_hosted(sys.argv[1:] if argv is None else list(argv))
 
 
 if __name__ == "__main__":

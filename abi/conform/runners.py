@@ -83,6 +83,13 @@ def resolve_runner(spec: str) -> Runner:
         return Runner("native", ())
     if spec == "qemu":
         return Runner("qemu", (_need("qemu-x86_64", "apt-get install qemu-user"),))
+    if spec == "hosted":
+        # The hosted platform's binary itself (no Python start-up per case).
+        from abi.hosted import hosted_binary
+
+        binary = hosted_binary(build=False)
+        if binary.exists():
+            return Runner(spec, (str(binary),))
     if spec in ("hosted", "emu"):
         exe = find_abi_run()
         if exe is None:

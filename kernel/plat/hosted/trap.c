@@ -1,0 +1,287 @@
+/* The trap path: Syscall User Dispatch turns every syscall instruction the
+ * program executes outside abi-run's own text into a SIGSYS, whose handler
+ * (on a host signal stack, so the program's stack and red zone are never
+ * touched) reads the call from the signal context, serves it with
+ * abi_syscall and writes the result back into rax.
+ *
+ * The allowed region is abi-run's whole executable text (the kernel, the
+ * loader, this file, and the host_syscall6 site and the rt_sigreturn
+ * restorer that live there): its host syscalls run natively whatever the
+ * selector says, so the selector byte stays on BLOCK for good and the
+ * handler never has to flip it. */
+#include <abi/syscalls.h>
+#include <abi/trace_meta.h>
+#include <kernel/linux.h>
+#include "../linux/syscall.h"
+#include "../plat.h"
+#include "hosted.h"
+
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#define SYSCALL_DISPATCH_FILTER_BLOCK 1
+#define HOST_SIGSTACK_SIZE (256 * 1024)
+
+/* ucontext_t's general registers (x86_64 <sys/ucontext.h> REG_*). */
+enum { REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15, REG_RDI, REG_RSI,
+       REG_RBP, REG_RBX, REG_RDX, REG_RAX, REG_RCX, REG_RSP, REG_RIP, REG_EFL };
+
+struct host_ucontext {
+	u64 uc_flags;
+	u64 uc_link;
+	u64 ss_sp;
+	u32 ss_flags, pad;
+	u64 ss_size;
+	u64 gregs[23];
+};
+
+struct host_sigaction {
+	void *handler;
+	u64 flags;
+	void *restorer;
+	u64 mask;
+};
+
+struct host_stack {
+	void *sp;
+	int flags;
+	size_t size;
+};
+
+extern const char __executable_start[] __attribute__((visibility("hidden")));
+extern const char __etext[] __attribute__((visibility("hidden")));
+void hosted_restorer(void);
+
+__asm__(".text\n"
+	".globl hosted_restorer\n"
+	".hidden hosted_restorer\n"
+	".type hosted_restorer,@function\n"
+	"hosted_restorer:\n"
+	"	mov $15, %eax\n" /* rt_sigreturn */
+	"	syscall\n"
+	"	hlt\n");
+
+static volatile u8 selector = SYSCALL_DISPATCH_FILTER_BLOCK;
+static u8 sigstack[HOST_SIGSTACK_SIZE] __attribute__((aligned(16)));
+
+#define REPORT_ERRNO_MAX 134 /* errnos counted per syscall for --report */
+
+static u64 stat_calls[ABI_SYS_COUNT];
+static s64 stat_ns[ABI_SYS_COUNT];
+static u64 stat_unknown;
+static u32 stat_errors[ABI_SYS_COUNT][REPORT_ERRNO_MAX];
+static u16 enosys_order[ABI_SYS_COUNT]; /* ids, in the order first hit */
+static int n_enosys;
+
+long hosted_sud_probe(bool force_fail)
+{
+	if (force_fail)
+		return -EINVAL;
+	/* Turning dispatch off is a no-op where it exists, EINVAL where not. */
+	return host_syscall5(HOST_NR(prctl), PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0,
+			     0, 0);
+}
+
+/* Counts one call for --stats and --report. */
+static void count(int id, long ret, s64 t0)
+{
+	if (id < 0) {
+		stat_unknown++;
+		return;
+	}
+	stat_calls[id]++;
+	if (hosted_opts.stats)
+		stat_ns[id] += plat_clock_ns(PLAT_CLOCK_MONOTONIC) - t0;
+	if (ret < 0 && ret > -REPORT_ERRNO_MAX)
+		stat_errors[id][-ret]++;
+	if (ret == -ENOSYS && abi_sysmeta[id].status == ABI_STATUS_ENOSYS &&
+	    abi_enosys_hits[id] == 1)
+		enosys_order[n_enosys++] = (u16)id;
+}
+
+static void on_sigsys(int sig, void *info, void *ctx)
+{
+	struct host_ucontext *uc = ctx;
+	u64 *g = uc->gregs;
+	long nr = *(const int *)((const char *)info + 24); /* si_syscall */
+	long a[6] = { (long)g[REG_RDI], (long)g[REG_RSI], (long)g[REG_RDX],
+		      (long)g[REG_R10], (long)g[REG_R8], (long)g[REG_R9] };
+	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
+	bool counting = hosted_opts.stats || hosted_opts.report_fd >= 0;
+	s64 t0 = 0;
+	long ret;
+
+	(void)sig;
+	if (nr == ABI_X86_64_NR_exit || nr == ABI_X86_64_NR_exit_group) {
+		if (hosted_opts.trace)
+			hosted_trace_noreturn(nr, a);
+		if (counting)
+			count(id, 0, plat_clock_ns(PLAT_CLOCK_MONOTONIC));
+	}
+	if (hosted_opts.stats)
+		t0 = plat_clock_ns(PLAT_CLOCK_MONOTONIC);
+	if (nr == ABI_X86_64_NR_execve) {
+		u64 entry, sp;
+
+		/* The trace line first: the arguments are gone after a success. */
+		if (hosted_opts.trace)
+			hosted_trace_prepare(nr, a);
+		ret = hosted_execve(a, &entry, &sp);
+		if (counting)
+			count(id, ret, t0);
+		if (hosted_opts.trace)
+			hosted_trace_finish(ret);
+		if (ret == 0) {
+			/* Resume in the new program: the psABI's entry state. */
+			for (int i = REG_R8; i <= REG_RCX; i++)
+				g[i] = 0;
+			g[REG_RSP] = sp;
+			g[REG_RIP] = entry;
+			g[REG_EFL] = 0x202;
+			return;
+		}
+		g[REG_RAX] = (u64)ret;
+		return;
+	}
+	ret = abi_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (counting)
+		count(id, ret, t0);
+	if (hosted_opts.trace)
+		hosted_trace(nr, a, ret);
+	g[REG_RAX] = (u64)ret;
+}
+
+/* --stats and --report, however the process ends (plat_exit_hook). */
+static void at_exit(void)
+{
+	if (hosted_opts.stats)
+		hosted_stats_print();
+	if (hosted_opts.report_fd >= 0)
+		hosted_report_write();
+}
+
+/* A fault the guest has no handler for (signal delivery is not there yet):
+ * the process dies of it as on Linux, after --stats and --report. A fault in
+ * abi-run's own text is a kernel bug and says so whatever the options. */
+static void on_fault(int sig, void *info, void *ctx)
+{
+	struct host_ucontext *uc = ctx;
+	u64 rip = uc->gregs[REG_RIP];
+	u64 addr = *(const u64 *)((const char *)info + 16); /* si_addr */
+	bool ours = rip >= (u64)(uintptr_t)__executable_start && rip < (u64)(uintptr_t)__etext;
+
+	if (ours || hosted_opts.verbose)
+		hosted_printf(2, "abi-run: %s: signal %d at rip 0x%lx, address 0x%lx\n",
+			      ours ? "a fault in the kernel itself" : "the program faulted", sig,
+			      (unsigned long)rip, (unsigned long)addr);
+	plat_kill_self(sig);
+}
+
+long hosted_trap_install(void)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
+	struct host_stack ss = { sigstack, 0, sizeof sigstack };
+	struct host_sigaction sa = {
+		.handler = (void *)on_sigsys,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+		.restorer = (void *)hosted_restorer,
+		.mask = 0,
+	};
+	long r;
+
+	plat_exit_hook = at_exit;
+	if ((r = host_syscall2(HOST_NR(sigaltstack), &ss, 0)) < 0)
+		return r;
+	if ((r = host_syscall4(HOST_NR(rt_sigaction), SIGSYS, &sa, 0, 8)) < 0)
+		return r;
+	sa.handler = (void *)on_fault;
+	for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++)
+		if ((r = host_syscall4(HOST_NR(rt_sigaction), faults[i], &sa, 0, 8)) < 0)
+			return r;
+	return 0;
+}
+
+long hosted_sud_enable(void)
+{
+	u64 start = (u64)(uintptr_t)__executable_start;
+	u64 len = (u64)(uintptr_t)__etext - start;
+
+	return host_syscall5(HOST_NR(prctl), PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+			     start, len, (long)(uintptr_t)&selector);
+}
+
+void hosted_stats_print(void)
+{
+	int fd = hosted_opts.trace_fd;
+	u64 total = 0;
+
+	hosted_printf(fd, "%10s %10s %12s  %-24s %s\n", "calls", "enosys", "usecs", "syscall",
+		      "status");
+	for (int i = 0; i < ABI_SYS_COUNT; i++) {
+		static const char *const status[] = { "implemented", "partial", "ENOSYS" };
+
+		if (!stat_calls[i])
+			continue;
+		total += stat_calls[i];
+		hosted_printf(fd, "%10lu %10lu %12ld  %-24s %s\n", (unsigned long)stat_calls[i],
+			      abi_enosys_hits[i], (long)(stat_ns[i] / 1000), abi_sysmeta[i].name,
+			      status[abi_sysmeta[i].status]);
+	}
+	hosted_printf(fd, "%10lu total", (unsigned long)total);
+	if (stat_unknown)
+		hosted_printf(fd, ", %lu with numbers not in the table",
+			      (unsigned long)stat_unknown);
+	hosted_printf(fd, "\n");
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(int fd, const char *str)
+{
+	char buf[8];
+
+	hosted_write(fd, "\"", 1);
+	for (const char *c = str; *c; c++) {
+		if (*c == '"' || *c == '\\') {
+			buf[0] = '\\', buf[1] = *c;
+			hosted_write(fd, buf, 2);
+		} else if ((unsigned char)*c < 0x20) {
+			hosted_printf(fd, "\\u%04x", (unsigned)(unsigned char)*c);
+		} else {
+			hosted_write(fd, c, 1);
+		}
+	}
+	hosted_write(fd, "\"", 1);
+}
+
+void hosted_report_write(void)
+{
+	int fd = hosted_opts.report_fd;
+	bool first = true;
+
+	hosted_printf(fd, "{\n  \"format\": \"abi-run-report/1\",\n  \"program\": ");
+	json_string(fd, hosted_opts.program ? hosted_opts.program : "");
+	hosted_printf(fd, ",\n  \"arch\": \"x86_64\",\n  \"syscalls\": [");
+	for (int i = 0; i < ABI_SYS_COUNT; i++) {
+		bool efirst = true;
+
+		if (!stat_calls[i])
+			continue;
+		hosted_printf(fd, "%s\n    {\"name\": \"%s\", \"count\": %lu", first ? "" : ",",
+			      abi_sysmeta[i].name, (unsigned long)stat_calls[i]);
+		first = false;
+		for (int e = 1; e < REPORT_ERRNO_MAX; e++) {
+			const char *name = abi_errno_name(e);
+
+			if (!stat_errors[i][e] || !name)
+				continue;
+			hosted_printf(fd, "%s\"%s\": %u", efirst ? ", \"errors\": {" : ", ", name,
+				      stat_errors[i][e]);
+			efirst = false;
+		}
+		hosted_printf(fd, "%s}", efirst ? "" : "}");
+	}
+	hosted_printf(fd, "\n  ],\n  \"unimplemented\": [");
+	for (int i = 0; i < n_enosys; i++)
+		hosted_printf(fd, "%s\n    {\"name\": \"%s\"}", i ? "," : "",
+			      abi_sysmeta[enosys_order[i]].name);
+	hosted_printf(fd, "\n  ]\n}\n");
+}

@@ -1,0 +1,86 @@
+"""Fixtures of the hosted-platform tests: the abi-run binary (built with
+`make hosted`), busybox-static, and test programs built here with musl-gcc
+and gcc. Every check runs the same command natively and under abi-run."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hosted_util import ABI_RUN, BUSYBOX, HERE, REPO, run, tree
+
+
+@pytest.fixture(scope="session")
+def abi_run() -> Path:
+    if shutil.which("make") is None:
+        pytest.skip("make is needed to build abi-run")
+    p = subprocess.run(["make", "-s", "hosted"], cwd=REPO, capture_output=True, text=True,
+                       check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    probe = subprocess.run([str(ABI_RUN), "/bin/true-does-not-matter"], capture_output=True,
+                           text=True, check=False)
+    if "no Syscall User Dispatch" in probe.stderr:
+        pytest.skip("this host has no Syscall User Dispatch")
+    return ABI_RUN
+
+
+@pytest.fixture(scope="session")
+def busybox() -> Path:
+    if not BUSYBOX.exists():
+        pytest.skip("no /bin/busybox (apt-get install busybox-static)")
+    return BUSYBOX
+
+
+@pytest.fixture
+def both(abi_run: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """both(argv, stdin=..., setup=..., after=...) runs argv natively and
+    then under abi-run, each time in the same freshly made directory
+    (prepared by setup), and returns both results and, for each, what
+    after(dir) found there afterwards (default: the whole tree)."""
+
+    def go(argv: list[str], *, stdin: bytes = b"", setup=None,  # type: ignore[no-untyped-def]
+           after=None, abi_opts: tuple[str, ...] = ()):
+        d = tmp_path / "work"
+        out = []
+        for prefix in ((), (str(abi_run), *abi_opts)):
+            if d.exists():
+                shutil.rmtree(d)
+            d.mkdir()
+            if setup:
+                setup(d)
+            res = run([*prefix, *argv], cwd=d, stdin=stdin)
+            out.append((res, (after or tree)(d)))
+        (native, nafter), (hosted, hafter) = out
+        return native, hosted, nafter, hafter
+
+    return go
+
+
+def _compile(cc: str, out: Path, src: Path, *flags: str) -> Path:
+    if shutil.which(cc) is None:
+        pytest.skip(f"{cc} is not installed")
+    p = subprocess.run([cc, *flags, "-O1", "-o", str(out), str(src)], capture_output=True,
+                       text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """tests/hosted/progs/hello.c as static musl (ET_EXEC), static glibc
+    (ET_EXEC), static-pie glibc and dynamically linked glibc (PIE with the
+    host's ld.so, loaded by the kernel's loader from hostfs)."""
+    d = tmp_path_factory.mktemp("hosted-progs")
+    src = HERE / "progs" / "hello.c"
+    return {
+        "musl": _compile("musl-gcc", d / "hello-musl", src, "-static"),
+        "glibc": _compile("gcc", d / "hello-glibc", src, "-static"),
+        "glibc-pie": _compile("gcc", d / "hello-glibc-pie", src, "-static-pie", "-fPIE"),
+        "glibc-dynamic": _compile("gcc", d / "hello-glibc-dynamic", src),
+        "exec-musl": _compile("musl-gcc", d / "exec-musl", HERE / "progs" / "exec.c", "-static"),
+        "exec-glibc": _compile("gcc", d / "exec-glibc", HERE / "progs" / "exec.c", "-static"),
+        "exec-dynamic": _compile("gcc", d / "exec-dynamic", HERE / "progs" / "exec.c"),
+        "raise": _compile("gcc", d / "raise", HERE / "progs" / "raise.c", "-static"),
+    }
