@@ -120,6 +120,7 @@ int abi_boot(const struct abi_boot_args *args)
 		sizeof current_proc.release);
 	strlcpy(current_proc.nodename, a.nodename[0] ? a.nodename : "abi",
 		sizeof current_proc.nodename);
+	strlcpy(current_proc.domainname, "(none)", sizeof current_proc.domainname);
 	init_rlimits(&current_proc, a.nofile);
 	fdtable_init(&current_proc.fdt);
 	booted = true;

@@ -16,18 +16,18 @@ long sys_umask(int mask)
 	return old;
 }
 
-/* sys_uname describes the system: Linux, the configured release and node
- * name, x86_64. */
+/* sys_uname describes the system: Linux, the configured release, the node
+ * and domain names (sethostname, setdomainname), x86_64. */
 long sys_uname(uptr name)
 {
 	struct new_utsname u;
 
 	memset(&u, 0, sizeof u);
 	strlcpy(u.sysname, "Linux", sizeof u.sysname);
-	strlcpy(u.nodename, current_proc.nodename, sizeof u.nodename);
+	memcpy(u.nodename, current_proc.nodename, sizeof u.nodename); /* as set, NULs and all */
 	strlcpy(u.release, current_proc.release, sizeof u.release);
 	strlcpy(u.version, "#1 SMP PREEMPT_DYNAMIC abi", sizeof u.version);
 	strlcpy(u.machine, "x86_64", sizeof u.machine);
-	strlcpy(u.domainname, "(none)", sizeof u.domainname);
+	memcpy(u.domainname, current_proc.domainname, sizeof u.domainname);
 	return copy_to_user(name, &u, sizeof u);
 }

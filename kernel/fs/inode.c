@@ -57,6 +57,7 @@ void iput(struct inode *ino)
 		return;
 	if (ino->free_priv)
 		ino->free_priv(ino);
+	xattr_free_all(ino);
 	kfree(ino);
 }
 

@@ -56,6 +56,10 @@ long plat_wake(const u32 *word, int n);
 #define PLAT_CLOCK_MONOTONIC_RAW 6
 #define PLAT_CLOCK_REALTIME_COARSE 7
 #define PLAT_CLOCK_MONOTONIC_COARSE 8
+#define PLAT_CLOCK_PROCESS_PROF 9  /* user + system CPU time, tick-accounted */
+#define PLAT_CLOCK_PROCESS_VIRT 10 /* user CPU time, tick-accounted */
+#define PLAT_CLOCK_THREAD_PROF 11
+#define PLAT_CLOCK_THREAD_VIRT 12
 s64 plat_clock_ns(int clock);
 /* The clock's resolution in nanoseconds. */
 s64 plat_clock_res_ns(int clock);

@@ -9,9 +9,29 @@
 #define NSEC_PER_SEC 1000000000LL
 #define USER_HZ 100
 
+/* A CPU clock id (negative): ~pid << 3 | 4 for a thread clock | which
+ * (0 PROF, 1 VIRT, 2 SCHED), pid 0 meaning the caller. The only process is
+ * this one and its only thread is the process; any other pid is EINVAL, as
+ * Linux gives for a pid that does not exist. */
+static int plat_cpu_clock_of(clockid_t id)
+{
+	static const int process[] = { PLAT_CLOCK_PROCESS_PROF, PLAT_CLOCK_PROCESS_VIRT,
+				       PLAT_CLOCK_PROCESS_CPU };
+	static const int thread[] = { PLAT_CLOCK_THREAD_PROF, PLAT_CLOCK_THREAD_VIRT,
+				      PLAT_CLOCK_THREAD_CPU };
+	s32 pid = ~(id >> 3);
+	int which = id & 3;
+
+	if (which == 3 || (pid != 0 && pid != (s32)sys_getpid()))
+		return -EINVAL;
+	return (id & 4 ? thread : process)[which];
+}
+
 /* The platform clock behind a Linux clock id, or -EINVAL. */
 static int plat_clock_of(clockid_t id)
 {
+	if (id < 0)
+		return plat_cpu_clock_of(id);
 	switch (id) {
 	case CLOCK_REALTIME: return PLAT_CLOCK_REALTIME;
 	case CLOCK_MONOTONIC: return PLAT_CLOCK_MONOTONIC;
@@ -139,6 +159,13 @@ long sys_clock_nanosleep(clockid_t which_clock, int flags, uptr rqtp, uptr rmtp)
 	case CLOCK_PROCESS_CPUTIME_ID:
 		break;
 	default:
+		if (which_clock < 0) { /* a CPU clock id: only process clocks sleep */
+			if ((which_clock & 7) == 3) /* a clock device's fd: they never sleep */
+				return -EOPNOTSUPP;
+			if (plat_cpu_clock_of(which_clock) < 0 || (which_clock & 4))
+				return -EINVAL;
+			break;
+		}
 		return plat_clock_of(which_clock) < 0 ? -EINVAL : -EOPNOTSUPP; /* no nsleep */
 	}
 	c = plat_clock_of(which_clock);

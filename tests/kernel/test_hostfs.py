@@ -241,6 +241,23 @@ def test_unlinked_open_file_keeps_working(pair: tuple[Side, Side, Path]) -> None
     assert results[1] == results[0]
 
 
+def test_unlinked_o_path_file_sees_nlink_0(pair: tuple[Side, Side, Path]) -> None:
+    """An O_PATH open keeps no host descriptor: fstat must still see the unlink
+    (found by the hostfs state machine)."""
+    linux, abi, _host = pair
+    results = []
+    for s in (linux, abi):
+        fd = s.open("f", F["O_CREAT"] | F["O_WRONLY"], 0o644)
+        s("close", fd)
+        path_fd = s.open("f", F["O_PATH"])
+        st = s.zeros(144)
+        out = [s("unlink", s.path("f")), s("fstat", path_fd, st),
+               struct.unpack_from("<Q", s.peek(st, 144), 16)[0]]
+        s("close", path_fd)
+        results.append(out)
+    assert results[1] == results[0]
+
+
 def test_mmap(pair: tuple[Side, Side, Path]) -> None:
     """Private and shared mappings of a hostfs file against Linux: contents,
     copy on write, write-through, and the access errors."""

@@ -448,7 +448,13 @@ static long remove_name(struct inode *dir, struct dentry *d, int flags)
 	host_put(hs, dfd);
 	if (r < 0)
 		return r;
-	hostfs_getattr(d->inode); /* an open file still sees its nlink */
+	/* An open file still sees its nlink: the host's, through its host fd;
+	 * one less than before when it has none (an O_PATH open keeps none, and
+	 * the name the host would be asked about is gone). */
+	if (open_fd(d->inode, false) >= 0)
+		hostfs_getattr(d->inode);
+	else if (d->inode->nlink > 0)
+		d->inode->nlink--;
 	if (flags)
 		d->inode->nlink = 0;
 	prune(d);
@@ -958,6 +964,7 @@ static struct super_block *hostfs_new(int rootfd, bool ro, struct dentry **root)
 		sb->dev = next_dev++;
 		sb->priv = hs;
 		sb->rdonly = ro;
+		sb->xattr = SB_XATTR_UNSUPPORTED;
 		hs->rootfd = rootfd;
 		if ((ino = hostfs_inode(sb, &st)))
 			*root = dentry_new(NULL, "/", 1);

@@ -466,6 +466,7 @@ struct super_block *ramfs_new(struct dentry **root, u32 root_mode)
 	sb->ops = &ramfs_sops;
 	sb->dev = next_dev++;
 	sb->next_ino = 1;
+	sb->xattr = SB_XATTR_MEM;
 	ino = ramfs_inode(sb, NULL, S_IFDIR | (root_mode & S_IALLUGO));
 	*root = ino ? dentry_new(NULL, "/", 1) : NULL;
 	if (!*root) {

@@ -24,6 +24,7 @@ struct proc {
 	struct path root;
 	int pid;
 	char release[65], nodename[65]; /* for uname */
+	char domainname[65];            /* uname's, "(none)" at boot (core/uts.c) */
 	/* What /proc/self shows of the program: argv and envp as NUL-terminated
 	 * strings back to back (as Linux keeps them on the stack), its name and
 	 * its file (exe; no dentry until a program runs). */

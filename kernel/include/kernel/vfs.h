@@ -38,7 +38,19 @@ struct super_block {
 	u64 next_ino;
 	void *priv;
 	bool rdonly;  /* a read-only filesystem: writing gives EROFS */
+	u8 xattr;     /* SB_XATTR_*: what the xattr syscalls find here */
 };
+
+/* Extended attributes (fs/xattr.c). NONE: a Linux filesystem without xattr
+ * handlers (procfs, pipes); MEM: user./trusted./security. kept per inode in
+ * kernel memory (ramfs, as tmpfs); UNSUPPORTED: not offered (hostfs), every
+ * xattr call on it gives EOPNOTSUPP. */
+#define SB_XATTR_NONE 0
+#define SB_XATTR_MEM 1
+#define SB_XATTR_UNSUPPORTED 2
+struct xattr;
+/* Frees an inode's extended attributes (iput). */
+void xattr_free_all(struct inode *ino);
 
 /* Namespace operations on directories (and readlink on symlinks). Each is
  * called with vfs_lock held; a NULL entry means the fs does not support it
@@ -166,6 +178,7 @@ struct inode {
 	const struct file_ops *fops;
 	void *priv;
 	void (*free_priv)(struct inode *ino);
+	struct xattr *xattrs; /* SB_XATTR_MEM: by decreasing name, as tmpfs lists */
 };
 
 struct dentry {

@@ -130,6 +130,11 @@ static int host_clock(int clock)
 	case PLAT_CLOCK_MONOTONIC_RAW: return CLOCK_MONOTONIC_RAW;
 	case PLAT_CLOCK_REALTIME_COARSE: return CLOCK_REALTIME_COARSE;
 	case PLAT_CLOCK_MONOTONIC_COARSE: return CLOCK_MONOTONIC_COARSE;
+	/* the host's own CPU clocks of pid/tid 0: ~0 << 3 | 4 (thread) | which */
+	case PLAT_CLOCK_PROCESS_PROF: return -8;
+	case PLAT_CLOCK_PROCESS_VIRT: return -7;
+	case PLAT_CLOCK_THREAD_PROF: return -4;
+	case PLAT_CLOCK_THREAD_VIRT: return -3;
 	default: return CLOCK_MONOTONIC;
 	}
 }
