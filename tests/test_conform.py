@@ -229,11 +229,10 @@ def test_unavailable_runner_exits_2_with_one_line(capsys, suite_dir, build_dir):
     assert "is not available yet: abi-run: not available yet" in err
 
 
-def test_hosted_runner_is_probed(capsys, suite_dir, build_dir):
-    rc, _, err = conform(capsys, *small(suite_dir, build_dir, "--runner", "hosted", "-k", "ok"))
-    if rc == 0:
-        pytest.skip("abi-run works now: the hosted runner passed the probe")
-    assert rc == 2 and err.startswith("abi conform: runner hosted") and "Traceback" not in err
+def test_hosted_runner_passes_the_probe_and_runs_cases(capsys, suite_dir, build_dir):
+    rc, out, err = conform(capsys, *small(suite_dir, build_dir, "--runner", "hosted", "-k", "ok"))
+    assert rc == 0, err
+    assert out.splitlines()[-1].endswith("(runner hosted vs reference native)")
 
 
 @pytest.mark.parametrize("argv, message", [
