@@ -192,11 +192,13 @@ HOST_PROGRAMS: list[list[str]] = [
 ]
 
 
+@pytest.mark.parametrize("root", [(), ("--root", "/")], ids=["default-root", "root-/"])
 @pytest.mark.parametrize("args", HOST_PROGRAMS, ids=[" ".join(a[:2]) for a in HOST_PROGRAMS])
-def test_dynamic_host_program(both, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_dynamic_host_program(both, args: list[str],  # type: ignore[no-untyped-def]
+                              root: tuple[str, ...]) -> None:
     if not Path(args[0]).exists():
         pytest.skip(f"no {args[0]}")
-    native, hosted, nafter, hafter = both(args, setup=files, stdin=INPUT)
+    native, hosted, nafter, hafter = both(args, setup=files, stdin=INPUT, abi_opts=root)
     assert hosted == native
     assert hafter == nafter
 

@@ -549,6 +549,34 @@ static bool search_path(const char *name, char *out, size_t size)
 	return false;
 }
 
+
+/* path (absolute, canonical: a getcwd) as seen from the host directory
+ * root, or NULL when it lies outside: "/" for root itself. */
+static const char *inside_root(const char *path, const char *root)
+{
+	static char real[4096];
+	char link[32] = "/proc/self/fd/";
+	long fd = plat_host_openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), n;
+	size_t len;
+
+	if (fd < 0)
+		return NULL;
+	ksnprintf(link + 14, sizeof link - 14, "%ld", fd);
+	n = plat_host_readlinkat(AT_FDCWD, link, real, sizeof real - 1);
+	plat_host_close((int)fd);
+	if (n <= 0)
+		return NULL;
+	len = (size_t)n;
+	while (len > 1 && real[len - 1] == '/')
+		len--;
+	real[len] = 0;
+	if (len == 1) /* the root is the host's / */
+		return path;
+	if (strncmp(path, real, len) || (path[len] && path[len] != '/'))
+		return NULL;
+	return path[len] ? path + len : "/";
+}
+
 static void setup_fs(const char *prog)
 {
 	long r;
@@ -577,12 +605,17 @@ static void setup_fs(const char *prog)
 	if (opt.cwd) {
 		if ((r = sys_chdir(scratch_str(opt.cwd, 0))) < 0)
 			die("--cwd %s: %s", opt.cwd, errname(r));
-	} else if (!opt.sandbox && !opt.root) {
-		/* The host's cwd, as the program would have natively. */
-		char cwd[4096];
+	} else if (!opt.sandbox) {
+		/* The host's cwd, as the program would have natively; under --root
+		 * DIR the same directory seen from DIR when it lies inside DIR. */
+		static char cwd[4096];
+		const char *in = cwd;
 
-		if (host_syscall2(HOST_NR(getcwd), cwd, sizeof cwd) > 0 &&
-		    sys_chdir(scratch_str(cwd, 0)) < 0 && hosted_opts.verbose)
+		if (host_syscall2(HOST_NR(getcwd), cwd, sizeof cwd) <= 0)
+			return;
+		if (opt.root && !(in = inside_root(cwd, opt.root)))
+			return;
+		if (sys_chdir(scratch_str(in, 0)) < 0 && hosted_opts.verbose)
 			hosted_printf(2, "abi-run: cannot enter %s; cwd is /\n", cwd);
 	}
 }
