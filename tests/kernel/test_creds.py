@@ -14,42 +14,17 @@ host's; once the process has dropped root they must be equal."""
 
 from __future__ import annotations
 
-import ctypes
 import struct
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from native_child import in_child
 from sides import (
-    NativeDir,
     Side,
-    boot_guest,
-    build_kernel,
     errno_of,
-    native_release,
-    native_side,
 )
 
 NOID = 0xFFFFFFFF
 CAP_V1, CAP_V2, CAP_V3 = 0x19980330, 0x20071026, 0x20080522
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    return build_kernel()
-
-
-@pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
-    d = NativeDir(tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    yield linux, abi
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
 
 
 def ids(s: Side) -> tuple[object, ...]:

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sides import (
     AT_FDCWD,
     PAGE,
     F,
-    NativeDir,
     Side,
-    boot_guest,
-    build_kernel,
     errno_of,
-    native_release,
-    native_side,
 )
 
 O_RDONLY, O_WRONLY, O_RDWR = F["O_RDONLY"], F["O_WRONLY"], F["O_RDWR"]
@@ -33,23 +27,6 @@ MFD_CLOEXEC, MFD_ALLOW_SEALING = F["MFD_CLOEXEC"], F["MFD_ALLOW_SEALING"]
 RESOLVE = {n: F[n] for n in ("RESOLVE_NO_XDEV", "RESOLVE_NO_MAGICLINKS", "RESOLVE_NO_SYMLINKS",
                              "RESOLVE_BENEATH", "RESOLVE_IN_ROOT")}
 PAYLOAD = bytes(range(256)) * 40  # 10 KiB
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    return build_kernel()
-
-
-@pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
-    d = NativeDir(tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    yield linux, abi
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
 
 
 def bad_addr(s: Side) -> int:

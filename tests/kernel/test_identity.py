@@ -7,19 +7,11 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sides import (
     F,
-    NativeDir,
     Side,
-    boot_guest,
-    build_kernel,
     errno_of,
-    native_release,
-    native_side,
 )
 
 # CPU clocks of the caller: ~0 << 3 | 4 (thread) | which (0 PROF, 1 VIRT, 2 SCHED, 3 bad)
@@ -28,23 +20,6 @@ CLOCKS = [*range(12), *CPU_CLOCKS, 100]
 # process CPU clocks: a relative sleep on them waits for CPU time a sleeper never uses
 PROCESS_CPU = (2, -8, -7, -6)
 ALARMS = (F["CLOCK_REALTIME_ALARM"], F["CLOCK_BOOTTIME_ALARM"])
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    return build_kernel()
-
-
-@pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
-    d = NativeDir(tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    yield linux, abi
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
 
 
 def test_ids(sides: tuple[Side, Side]) -> None:

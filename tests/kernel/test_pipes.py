@@ -10,20 +10,15 @@ import ctypes
 import struct
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sides import (
     PAGE,
     F,
-    NativeDir,
     Side,
-    boot_guest,
     build_kernel,
     errno_of,
-    native_release,
-    native_side,
     unpack_stat,
 )
 
@@ -37,18 +32,6 @@ def lib() -> ctypes.CDLL:
     lib.abi_sigpending_mask.argtypes = []
     lib.abi_sigpending_mask.restype = ctypes.c_uint64
     return lib
-
-
-@pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
-    d = NativeDir(tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    yield linux, abi
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
 
 
 def both(sides: tuple[Side, Side], fn: Callable[[Side], Any]) -> Any:

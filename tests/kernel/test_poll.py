@@ -12,7 +12,6 @@ import ctypes
 import struct
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import hypothesis.strategies as st
@@ -36,23 +35,6 @@ EPOLLET = 1 << 31
 EPOLLONESHOT = 1 << 30
 EPOLLEXCLUSIVE = 1 << 28
 IN, OUT = F["POLLIN"], F["POLLOUT"]
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    return build_kernel()
-
-
-@pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
-    d = NativeDir(tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    yield linux, abi
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
 
 
 @pytest.fixture

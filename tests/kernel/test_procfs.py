@@ -13,7 +13,6 @@ import itertools
 import os
 import re
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,9 @@ from sides import (
     AT_FDCWD,
     PAGE,
     F,
-    NativeDir,
     Side,
     boot_guest,
-    build_kernel,
     errno_of,
-    native_release,
-    native_side,
     unpack_stat,
 )
 
@@ -39,23 +34,6 @@ MAP_ANON = F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"]
 S_IFMT = 0o170000
 MAPS_RE = re.compile(r"^([0-9a-f]{8,})-([0-9a-f]{8,}) ([r-][w-][x-][ps]) ([0-9a-f]{8,}) "
                      r"([0-9a-f]{2,}):([0-9a-f]{2,}) (\d+) ?( *)(.*)$")
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    return build_kernel()
-
-
-@pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
-    d = NativeDir(tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    yield linux, abi
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
 
 
 @pytest.fixture

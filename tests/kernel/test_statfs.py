@@ -9,45 +9,20 @@ natively in a forked child that drops root."""
 
 from __future__ import annotations
 
-import ctypes
 import struct
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from native_child import in_child
 from sides import (
     AT_FDCWD,
     F,
-    NativeDir,
     Side,
-    boot_guest,
-    build_kernel,
     errno_of,
-    native_release,
-    native_side,
     tmpfs_dir,
 )
 
 S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK, S_IFREG, S_IFDIR = (0o010000, 0o020000, 0o060000,
                                                          0o140000, 0o100000, 0o040000)
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    return build_kernel()
-
-
-@pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
-    d = NativeDir(tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    yield linux, abi
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
 
 
 def bad_pointer(s: Side) -> int:

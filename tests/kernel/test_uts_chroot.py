@@ -5,43 +5,18 @@ host's names are never touched), and the chroot happens in the child."""
 
 from __future__ import annotations
 
-import ctypes
 import struct
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from native_child import in_child
 from sides import (
     PAGE,
     F,
-    NativeDir,
     Side,
-    boot_guest,
-    build_kernel,
     errno_of,
-    native_release,
-    native_side,
 )
 
 CLONE_NEWUTS = 0x04000000
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    return build_kernel()
-
-
-@pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
-    d = NativeDir(tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    yield linux, abi
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
 
 
 def res(r: int) -> int | str:

@@ -23,7 +23,6 @@ from sides import (
     NativeDir,
     Side,
     boot_guest,
-    build_kernel,
     errno_of,
     native_release,
     native_side,
@@ -32,11 +31,6 @@ from sides import (
 AT_FDCWD = -100
 BIG = 70000  # more than XATTR_SIZE_MAX
 S_IFIFO = 0o010000
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    return build_kernel()
 
 
 @pytest.fixture
