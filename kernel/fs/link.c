@@ -5,9 +5,8 @@
 #include <kernel/proc.h>
 #include <kernel/vfs.h>
 
-/* Resolves the parent of a name to be created and checks that the name is
- * free: EEXIST for an existing entry or for ".", ".." and "/". */
-static long create_lookup(int dfd, const char *name, struct parent_lookup *pl, bool is_dir)
+/* create_lookup: see vfs.h. */
+long create_lookup(int dfd, const char *name, struct parent_lookup *pl, bool is_dir)
 {
 	struct path existing;
 	long r;

@@ -46,43 +46,6 @@ static long may_mknod(u32 mode)
 	return -EINVAL;
 }
 
-/* Resolves the parent of the name to create; EEXIST for an existing entry
- * or ".", "..", "/"; ENOENT for "name/" (only directories take a slash). */
-static long mknod_lookup(int dfd, const char *name, struct parent_lookup *pl)
-{
-	struct path existing;
-	long r;
-
-	if ((r = path_parentat(dfd, name, 0, pl)) < 0)
-		return r;
-	if (pl->type != LAST_NORM) {
-		r = -EEXIST;
-		goto fail;
-	}
-	r = lookup_child(&pl->dir, pl->last, pl->last_len, &existing);
-	if (r == 0) {
-		path_put(&existing);
-		r = -EEXIST;
-		goto fail;
-	}
-	if (r != -ENOENT)
-		goto fail;
-	if (pl->trailing_slash) {
-		r = -ENOENT;
-		goto fail;
-	}
-	if ((r = inode_permission(pl->dir.dentry->inode, MAY_WRITE | MAY_EXEC)) < 0)
-		goto fail;
-	if (pl->dir.dentry->inode->nlink == 0) {
-		r = -ENOENT;
-		goto fail;
-	}
-	return 0;
-fail:
-	parent_lookup_put(pl);
-	return r;
-}
-
 /* Linux's mode_strip_sgid: a group-executable set-group-ID file in a
  * set-group-ID directory of a group the caller is not in loses S_ISGID. */
 static u32 strip_sgid(const struct inode *dir, u32 mode)
@@ -109,7 +72,7 @@ static long do_mknodat(int dfd, uptr filename, u32 mode, u32 dev)
 	if ((ret = getname(filename, false, &name)) < 0)
 		return ret;
 	kmutex_lock(&vfs_lock);
-	if ((ret = mknod_lookup(dfd, name, &pl)) < 0)
+	if ((ret = create_lookup(dfd, name, &pl, false)) < 0)
 		goto unlock;
 	dir = pl.dir.dentry->inode;
 	mode = strip_sgid(dir, mode & ~current_proc.umask);

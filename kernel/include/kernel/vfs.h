@@ -285,6 +285,10 @@ long path_create_lookup(int dfd, const char *name, bool follow, bool excl, struc
 /* The same with LOOKUP_* restrictions (openat2). */
 long path_create_lookup_flags(int dfd, const char *name, unsigned flags, bool follow, bool excl,
 			      struct path *out, struct parent_lookup *pl);
+/* The parent of a name to create (mkdir, symlink, link, mknod), with write
+ * and search permission on it: EEXIST for an existing entry or ".", "..",
+ * "/"; ENOENT for "name/" unless is_dir. Release pl with parent_lookup_put. */
+long create_lookup(int dfd, const char *name, struct parent_lookup *pl, bool is_dir);
 /* Looks up (and for ENOENT returns a negative) child of a directory. */
 long lookup_child(struct path *dir, const char *name, size_t len, struct path *out);
 
