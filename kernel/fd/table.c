@@ -80,6 +80,17 @@ struct file *fget(int fd)
 	return f;
 }
 
+struct file *fget_no_path(int fd)
+{
+	struct file *f = fget(fd);
+
+	if (f && (f->flags & O_PATH)) {
+		fput(f);
+		return NULL;
+	}
+	return f;
+}
+
 long fd_install(struct file *f, unsigned int minfd, bool cloexec)
 {
 	struct fdtable *t = &current_proc.fdt;

@@ -25,10 +25,7 @@ static long do_faccessat(int dfd, uptr filename, int mode, int flags)
 	if ((ret = getname(filename, flags & AT_EMPTY_PATH, &name)) < 0)
 		return ret;
 	kmutex_lock(&vfs_lock);
-	ret = path_lookupat(dfd, name,
-			    ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
-				    ((flags & AT_EMPTY_PATH) ? LOOKUP_EMPTY : 0),
-			    &p);
+	ret = path_lookupat(dfd, name, at_lookup_flags((unsigned int)flags), &p);
 	if (ret == 0) {
 		ret = inode_permission_cred(&c, p.dentry->inode, mode);
 		path_put(&p);

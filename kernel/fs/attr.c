@@ -63,8 +63,8 @@ long sys_ftruncate(unsigned int fd, unsigned long length)
 
 	if ((long)length < 0)
 		return -EINVAL;
-	f = fget((int)fd);
-	if (!f || (f->flags & O_PATH)) {
+	f = fget_no_path((int)fd);
+	if (!f) {
 		ret = -EBADF;
 		goto out;
 	}
@@ -114,8 +114,8 @@ long sys_fallocate(int fd, int mode, loff_t offset, loff_t len)
 	s64 end;
 	long ret;
 
-	f = fget(fd);
-	if (!f || (f->flags & O_PATH)) {
+	f = fget_no_path(fd);
+	if (!f) {
 		ret = -EBADF;
 		goto out;
 	}
@@ -200,19 +200,15 @@ long sys_chmod(uptr filename, umode_t mode)
 /* sys_fchmod changes the permission bits of the file open on fd. */
 long sys_fchmod(unsigned int fd, umode_t mode)
 {
-	struct file *f = fget((int)fd);
+	struct file *f = fget_no_path((int)fd);
 	long ret;
 
-	if (!f || (f->flags & O_PATH)) {
-		ret = -EBADF;
-		goto out;
-	}
+	if (!f)
+		return -EBADF;
 	kmutex_lock(&vfs_lock);
 	ret = chmod_inode(f->inode, mode);
 	kmutex_unlock(&vfs_lock);
-out:
-	if (f)
-		fput(f);
+	fput(f);
 	return ret;
 }
 
@@ -266,9 +262,7 @@ long sys_fchownat(int dfd, uptr filename, uid_t user, gid_t group, int flag)
 	if (flag & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	ret = lookup_arg(dfd, filename,
-			 ((flag & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
-				 ((flag & AT_EMPTY_PATH) ? LOOKUP_EMPTY : 0),
-			 &p);
+			 at_lookup_flags((unsigned int)flag), &p);
 	if (ret < 0)
 		return ret;
 	ret = chown_inode(p.dentry->inode, user, group);
@@ -292,19 +286,15 @@ long sys_lchown(uptr filename, uid_t user, gid_t group)
 /* sys_fchown changes owner and group of the file open on fd. */
 long sys_fchown(unsigned int fd, uid_t user, gid_t group)
 {
-	struct file *f = fget((int)fd);
+	struct file *f = fget_no_path((int)fd);
 	long ret;
 
-	if (!f || (f->flags & O_PATH)) {
-		ret = -EBADF;
-		goto out;
-	}
+	if (!f)
+		return -EBADF;
 	kmutex_lock(&vfs_lock);
 	ret = chown_inode(f->inode, user, group);
 	kmutex_unlock(&vfs_lock);
-out:
-	if (f)
-		fput(f);
+	fput(f);
 	return ret;
 }
 
@@ -361,12 +351,8 @@ static long do_utimes(int dfd, uptr filename, const struct linux_timespec *t, in
 		/* utimensat(fd, NULL, ...) is futimens */
 		if (flags)
 			return -EINVAL;
-		f = fget(dfd);
-		if (!f || (f->flags & O_PATH)) {
-			if (f)
-				fput(f);
+		if (!(f = fget_no_path(dfd)))
 			return -EBADF;
-		}
 		kmutex_lock(&vfs_lock);
 		ret = utimes_inode(f->inode, t);
 		kmutex_unlock(&vfs_lock);
@@ -376,9 +362,7 @@ static long do_utimes(int dfd, uptr filename, const struct linux_timespec *t, in
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	ret = lookup_arg(dfd, filename,
-			 ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
-				 ((flags & AT_EMPTY_PATH) ? LOOKUP_EMPTY : 0),
-			 &p);
+			 at_lookup_flags((unsigned int)flags), &p);
 	if (ret < 0)
 		return ret;
 	ret = utimes_inode(p.dentry->inode, t);

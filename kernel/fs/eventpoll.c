@@ -303,11 +303,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, uptr event)
 	if (has_event && copy_from_user(&ev, event, sizeof ev) < 0)
 		return -EFAULT;
 	ret = -EBADF;
-	f = fget(epfd);
-	if (!f || (f->flags & O_PATH))
-		goto out;
-	tf = fget(fd);
-	if (!tf || (tf->flags & O_PATH))
+	if (!(f = fget_no_path(epfd)) || !(tf = fget_no_path(fd)))
 		goto out;
 	ret = -EPERM;
 	if (!tf->ops || !tf->ops->poll)
@@ -429,12 +425,8 @@ static long do_epoll_wait(int epfd, uptr events, int maxevents, s64 deadline)
 
 	if (maxevents <= 0 || maxevents > EP_MAX_EVENTS)
 		return -EINVAL;
-	f = fget(epfd);
-	if (!f || (f->flags & O_PATH)) {
-		if (f)
-			fput(f);
+	if (!(f = fget_no_path(epfd)))
 		return -EBADF;
-	}
 	if (!is_epoll(f)) {
 		fput(f);
 		return -EINVAL;
@@ -468,17 +460,6 @@ static s64 ms_deadline(int timeout)
 	if (timeout == 0)
 		return 0;
 	return deadline_after((s64)timeout * 1000000);
-}
-
-static long check_sigmask(uptr mask, size_t size)
-{
-	u64 set;
-
-	if (uptr_is_null(mask))
-		return 0;
-	if (size != sizeof set)
-		return -EINVAL;
-	return copy_from_user(&set, mask, sizeof set);
 }
 
 /* sys_epoll_wait waits up to timeout ms (negative: forever) for events. */

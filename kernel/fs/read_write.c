@@ -56,7 +56,8 @@ static long do_write_uio(struct file *f, struct uio *u, s64 pos, bool append)
 	return ret;
 }
 
-static long do_read(unsigned int fd, uptr buf, size_t count, s64 pos)
+/* read/write and pread64/pwrite64; pos -1 is the file position. */
+static long do_rw(bool write, unsigned int fd, uptr buf, size_t count, s64 pos)
 {
 	struct file *f = fget((int)fd);
 	struct linux_iovec iov = { buf.addr, MIN(count, MAX_RW_COUNT) };
@@ -70,26 +71,7 @@ static long do_read(unsigned int fd, uptr buf, size_t count, s64 pos)
 		return -ESPIPE; /* before the access mode is checked, as Linux */
 	}
 	uio_init_user(&u, &iov, 1, iov.iov_len);
-	ret = do_read_uio(f, &u, pos);
-	fput(f);
-	return ret;
-}
-
-static long do_write(unsigned int fd, uptr buf, size_t count, s64 pos)
-{
-	struct file *f = fget((int)fd);
-	struct linux_iovec iov = { buf.addr, MIN(count, MAX_RW_COUNT) };
-	struct uio u;
-	long ret;
-
-	if (!f)
-		return -EBADF;
-	if (pos >= 0 && f->ops && f->ops->no_pread) {
-		fput(f);
-		return -ESPIPE;
-	}
-	uio_init_user(&u, &iov, 1, iov.iov_len);
-	ret = do_write_uio(f, &u, pos, f->flags & O_APPEND);
+	ret = write ? do_write_uio(f, &u, pos, f->flags & O_APPEND) : do_read_uio(f, &u, pos);
 	fput(f);
 	return ret;
 }
@@ -177,13 +159,13 @@ out:
 /* sys_read reads up to count bytes at the file position. */
 long sys_read(unsigned int fd, uptr buf, size_t count)
 {
-	return do_read(fd, buf, count, -1);
+	return do_rw(false, fd, buf, count, -1);
 }
 
 /* sys_write writes up to count bytes at the file position (the end with O_APPEND). */
 long sys_write(unsigned int fd, uptr buf, size_t count)
 {
-	return do_write(fd, buf, count, -1);
+	return do_rw(true, fd, buf, count, -1);
 }
 
 /* sys_pread64 reads at pos without moving the file position. */
@@ -191,7 +173,7 @@ long sys_pread64(unsigned int fd, uptr buf, size_t count, loff_t pos)
 {
 	if (pos < 0)
 		return -EINVAL;
-	return do_read(fd, buf, count, pos);
+	return do_rw(false, fd, buf, count, pos);
 }
 
 /* sys_pwrite64 writes at pos without moving the file position. */
@@ -199,7 +181,7 @@ long sys_pwrite64(unsigned int fd, uptr buf, size_t count, loff_t pos)
 {
 	if (pos < 0)
 		return -EINVAL;
-	return do_write(fd, buf, count, pos);
+	return do_rw(true, fd, buf, count, pos);
 }
 
 /* sys_readv reads into vlen buffers in turn at the file position. */

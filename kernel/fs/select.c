@@ -43,8 +43,8 @@ static s64 time_left(s64 deadline)
 	return left > 0 ? left : 0;
 }
 
-/* The signal mask argument: checked and read, not applied (no signals). */
-static long check_sigmask(uptr mask, size_t size)
+/* check_sigmask: see poll.h. */
+long check_sigmask(uptr mask, size_t size)
 {
 	u64 set;
 

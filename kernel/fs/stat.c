@@ -25,15 +25,13 @@ long sys_fstat(unsigned int fd, uptr statbuf)
 
 static long do_statat(int dfd, uptr filename, uptr statbuf, int flag)
 {
-	unsigned lookup = (flag & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+	unsigned lookup = at_lookup_flags((unsigned int)flag);
 	struct path p;
 	char *name;
 	long ret;
 
 	if (flag & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE_MASK))
 		return -EINVAL;
-	if (flag & AT_EMPTY_PATH)
-		lookup |= LOOKUP_EMPTY;
 	if ((ret = getname(filename, flag & AT_EMPTY_PATH, &name)) < 0)
 		return ret;
 	kmutex_lock(&vfs_lock);
@@ -159,7 +157,7 @@ static void fill_statx(const struct path *p, unsigned int mask, struct linux_sta
  * name, dfd itself) as struct statx. */
 long sys_statx(int dfd, uptr filename, unsigned int flags, unsigned int mask, uptr buffer)
 {
-	unsigned lookup = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+	unsigned lookup = at_lookup_flags(flags);
 	struct linux_statx sx;
 	struct path p;
 	char *name = NULL;
@@ -172,8 +170,6 @@ long sys_statx(int dfd, uptr filename, unsigned int flags, unsigned int mask, up
 		return -EINVAL;
 	if (mask & STATX__RESERVED)
 		return -EINVAL;
-	if (flags & AT_EMPTY_PATH)
-		lookup |= LOOKUP_EMPTY;
 	/* Linux 6.11+: a NULL name with AT_EMPTY_PATH is the same as "" */
 	if (!uptr_is_null(filename) || !(flags & AT_EMPTY_PATH)) {
 		if ((ret = getname(filename, flags & AT_EMPTY_PATH, &name)) < 0)

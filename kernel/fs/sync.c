@@ -5,15 +5,14 @@
 
 static long do_fsync(int fd, bool datasync)
 {
-	struct file *f = fget(fd);
+	struct file *f = fget_no_path(fd);
 	long ret = 0;
 
-	if (!f || (f->flags & O_PATH))
-		ret = -EBADF;
-	else if (f->ops && f->ops->fsync)
+	if (!f)
+		return -EBADF;
+	if (f->ops && f->ops->fsync)
 		ret = f->ops->fsync(f, datasync);
-	if (f)
-		fput(f);
+	fput(f);
 	return ret;
 }
 

@@ -41,6 +41,9 @@ struct fdtable {
 
 /* The file behind fd, referenced, or NULL (EBADF). O_PATH files included. */
 struct file *fget(int fd);
+/* fget for calls that act on the open file: an O_PATH file is NULL (EBADF)
+ * too, as Linux's fdget sees it. Not with vfs_lock held (it may fput). */
+struct file *fget_no_path(int fd);
 /* The path of fd's file, referenced: for *at walks, which run under vfs_lock
  * and so must not fput (fput's last release takes vfs_lock). */
 long fd_path(int fd, struct path *out);

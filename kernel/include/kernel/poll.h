@@ -44,6 +44,9 @@ void poll_sleep(u32 seq, s64 deadline);
 /* The monotonic clock, and deadline arithmetic that saturates. */
 s64 poll_now(void);
 s64 deadline_after(s64 ns);
+/* A signal mask argument of ppoll, pselect6 and epoll_pwait*: checked and
+ * read (EINVAL for a size other than 8, EFAULT), not applied (no signals). */
+long check_sigmask(uptr mask, size_t size);
 /* Removes (and frees) the epoll items watching f on wh: f is going away
  * (Linux's eventpoll_release at a file's last reference). */
 void eventpoll_release(struct file *f, struct wait_head *wh);

@@ -262,6 +262,13 @@ bool owner_or_capable(const struct inode *ino);
 #define LOOKUP_IN_ROOT 0x80       /* dfd is the root for "/", ".." and symlinks */
 #define LOOKUP_NO_XDEV 0x100      /* no mount crossing: EXDEV */
 
+/* What an *at call's AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH ask of the walk. */
+static inline unsigned at_lookup_flags(unsigned int at_flags)
+{
+	return ((at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
+	       ((at_flags & AT_EMPTY_PATH) ? LOOKUP_EMPTY : 0);
+}
+
 /* Resolves name against dfd (AT_FDCWD or a directory fd). */
 long path_lookupat(int dfd, const char *name, unsigned flags, struct path *out);
 

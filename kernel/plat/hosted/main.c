@@ -180,6 +180,24 @@ static void parse_mount(char *s, struct mount_opt *m)
 		die("--mount: the guest path must be absolute");
 }
 
+/* The flag an option without a value sets, or NULL. */
+static bool *switch_of(const char *a)
+{
+	const struct {
+		const char *name;
+		bool *flag;
+	} switches[] = {
+		{ "--trace", &hosted_opts.trace },	{ "--stats", &hosted_opts.stats },
+		{ "--verbose", &hosted_opts.verbose },	{ "--sandbox", &opt.sandbox },
+		{ "--clear-env", &opt.clear_env },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(switches); i++)
+		if (streq(a, switches[i].name))
+			return switches[i].flag;
+	return NULL;
+}
+
 /* Returns the index of the program's argv[0]. */
 static int parse_options(int argc, char **argv)
 {
@@ -188,6 +206,7 @@ static int parse_options(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		char *a = argv[i];
 		char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		bool *flag;
 
 		if (a[0] != '-')
 			break;
@@ -196,20 +215,9 @@ static int parse_options(int argc, char **argv)
 		if (streq(a, "--help") || streq(a, "-h")) {
 			hosted_write(1, usage_text, sizeof usage_text - 1);
 			plat_exit(0);
-		} else if (streq(a, "--trace")) {
-			hosted_opts.trace = true;
-			continue;
-		} else if (streq(a, "--stats")) {
-			hosted_opts.stats = true;
-			continue;
-		} else if (streq(a, "--verbose")) {
-			hosted_opts.verbose = true;
-			continue;
-		} else if (streq(a, "--sandbox")) {
-			opt.sandbox = true;
-			continue;
-		} else if (streq(a, "--clear-env")) {
-			opt.clear_env = true;
+		}
+		if ((flag = switch_of(a))) {
+			*flag = true;
 			continue;
 		}
 		/* The rest take a value. */
