@@ -42,7 +42,7 @@ from sides import (
     native_side,
 )
 from test_differential import Diff
-from test_efault import Env, cases
+from test_efault import Env, cases, check_bad_pointers
 
 GUEST_DIR = b"/tmp/t"
 SECRET = b"TOP SECRET, outside the mount\n"
@@ -639,22 +639,8 @@ PATH_CASES = sorted(FILE_CALLS & set(cases()))
 
 @pytest.mark.parametrize("name", PATH_CASES)
 def test_bad_pointer_on_hostfs(efault_sides: tuple[Env, Env], name: str) -> None:
-    npos, build = cases()[name]
     for kind in ("hole", "readonly", "null"):
-        for position in range(npos):
-            results = []
-            for env in efault_sides:
-                bad = {"hole": env.hole, "readonly": env.ro, "null": 0}[kind]
-                counter = iter(range(npos))
-
-                def p(value: int, _pos: int = position, _bad: int = bad,
-                      _it: Iterator[int] = counter) -> int:
-                    return _bad if next(_it) == _pos else value
-
-                call, args = build(env, p)
-                results.append(errno_of(env.s(call, *args)))
-            assert results[1] == results[0], f"{name} pointer {position} {kind}: " \
-                f"abi {results[1]}, linux {results[0]}"
+        check_bad_pointers(efault_sides, name, kind)
 
 
 def test_failed_write_leaves_host_file(pair: tuple[Side, Side, Path]) -> None:
