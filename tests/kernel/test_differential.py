@@ -546,3 +546,22 @@ def test_native_root_is_private(tmp_path: Path) -> None:
     """A guard for the machine itself: no drawn name can leave the root."""
     for name in NAMES + TARGETS:
         assert not name.startswith("/") and not name.startswith("..")
+
+
+def test_a_position_below_every_entry_lists_from_the_newest(sides: tuple[Side, Side]) -> None:
+    """tmpfs (6.18) restarts from the newest entry when no entry is at or below
+    the position, e.g. one an lseek or a removal left behind (found by the
+    state machine above; order and positions are compared exactly here)."""
+    results = []
+    for s in sides:
+        for name in ("x", "y", "z"):
+            s("close", s.open(name, F["O_CREAT"] | F["O_WRONLY"], 0o644))
+        s("unlink", s.path("x"))
+        fd = s.open(".", F["O_RDONLY"] | F["O_DIRECTORY"])
+        out: list[object] = [s("lseek", fd, 3, F["SEEK_SET"]), s.dirents(fd),
+                             s("lseek", fd, 0, F["SEEK_CUR"])]
+        s("lseek", fd, 5, F["SEEK_SET"])
+        out += [errno_of(s("getdents64", fd, s.zeros(64), 10)), s("lseek", fd, 0, F["SEEK_CUR"])]
+        s("close", fd)
+        results.append(out)
+    assert results[1] == results[0]

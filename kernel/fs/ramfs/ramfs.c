@@ -373,7 +373,8 @@ static long ramfs_write(struct file *f, struct uio *u, s64 pos)
 /* Directory offsets as tmpfs (Linux 6.6 and later) gives them: entries are
  * listed newest first; a position names the entry to list next, 2 means "the
  * newest" and DIR_EOD "nothing left"; any other position lists the entries
- * at or below it. */
+ * at or below it, and all of them, from the newest, when none is (a position
+ * left behind by removals or an lseek: what Linux 6.18 does). */
 #define DIR_FIRST 2
 #define DIR_EOD 0x7fffffff
 
@@ -407,6 +408,8 @@ static long ramfs_iterate(struct file *f, struct dir_context *ctx)
 		    (s64)list_entry(pos, struct dentry, sibling)->cookie <= ctx->pos)
 			break;
 	}
+	if (pos == &d->children)
+		pos = d->children.prev;
 	for (; pos != &d->children; pos = pos->prev) {
 		struct dentry *c = list_entry(pos, struct dentry, sibling);
 
