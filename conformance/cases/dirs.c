@@ -1,6 +1,6 @@
 /* dirs: directories, links and names in the working directory.
  *
- * covers: mkdir mkdirat getdents64 rename renameat renameat2 unlink unlinkat rmdir symlink
+ * covers: mkdir mkdirat getdents64 getdents rename renameat renameat2 unlink unlinkat rmdir symlink
  * covers: symlinkat readlink readlinkat link linkat chdir fchdir getcwd
  */
 #include "sys.h"
@@ -20,8 +20,17 @@ static int cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* List a directory with getdents64, sorted by name: "name:type". */
-static void list(const char *path, unsigned bufsize)
+/* The old getdents record: d_type is its last byte. */
+struct dirent_old_ {
+    unsigned long d_ino;
+    unsigned long d_off;
+    unsigned short d_reclen;
+    char d_name[];
+};
+
+/* List a directory with getdents64 (or the old getdents when old), sorted by
+ * name: "name:type". */
+static void list_with(const char *path, unsigned bufsize, int old)
 {
     static char buf[4096];
     static char names[64][300];
@@ -33,23 +42,26 @@ static void list(const char *path, unsigned bufsize)
         return;
     }
     for (;;) {
-        long n = SC(getdents64, fd, buf, bufsize);
+        long n = old ? SC(getdents, fd, buf, bufsize) : SC(getdents64, fd, buf, bufsize);
         calls++;
         if (n <= 0) {
             if (n < 0)
-                out("getdents64 = %s\n", rv(n));
+                out("%s = %s\n", old ? "getdents" : "getdents64", rv(n));
             break;
         }
         for (long off = 0; off < n;) {
             struct dirent64_ *d = (struct dirent64_ *)(buf + off);
+            struct dirent_old_ *o = (struct dirent_old_ *)(buf + off);
+            unsigned short reclen = old ? o->d_reclen : d->d_reclen;
+            unsigned char type = old ? (unsigned char)buf[off + reclen - 1] : d->d_type;
             if (count < 64) {
-                const char *t = d->d_type == 4 ? "dir" : d->d_type == 8 ? "reg"
-                              : d->d_type == 10 ? "lnk" : "other";
-                snprintf(names[count], sizeof names[0], "%s:%s", d->d_name, t);
+                const char *t = type == 4 ? "dir" : type == 8 ? "reg"
+                              : type == 10 ? "lnk" : "other";
+                snprintf(names[count], sizeof names[0], "%s:%s", old ? o->d_name : d->d_name, t);
                 sorted[count] = names[count];
                 count++;
             }
-            off += d->d_reclen;
+            off += reclen;
         }
     }
     qsort(sorted, (size_t)count, sizeof sorted[0], cmp);
@@ -58,6 +70,11 @@ static void list(const char *path, unsigned bufsize)
         out(" %s", sorted[i]);
     out("\n");
     SC(close, fd);
+}
+
+static void list(const char *path, unsigned bufsize)
+{
+    list_with(path, bufsize, 0);
 }
 
 static void touch(const char *path)
@@ -106,6 +123,8 @@ int main(void)
 #endif
     list("d", sizeof buf);
     list("d", 64); /* small buffer: one entry per call, offsets must resume */
+    list_with("d", sizeof buf, 1);
+    list_with("d", 40, 1);
     long dfd = SC(openat, AT_FDCWD, "d", O_RDONLY | O_DIRECTORY);
     show("getdents64 buffer too small", SC(getdents64, dfd, buf, 8));
     long ffd = SC(openat, AT_FDCWD, "d/a", O_RDONLY);

@@ -1,4 +1,6 @@
-/* getdents64: directory entries as struct linux_dirent64 records. */
+/* getdents64 and getdents: directory entries as struct linux_dirent64 records,
+ * or as the older struct linux_dirent (x86_64 only), whose d_type is the
+ * record's last byte, after the name's NUL and padding. */
 #include <abi/syscalls.h>
 #include <kernel/fd.h>
 #include <kernel/kmalloc.h>
@@ -11,22 +13,39 @@ struct getdents_ctx {
 	struct dir_context ctx;
 	char *buf;
 	size_t size, used;
-	bool any, full;
+	bool any, full, old;
 };
 
-static bool fill_dirent64(struct dir_context *ctx, const char *name, size_t len, u64 ino,
+/* The old record: d_ino, d_off, d_reclen, then the name. */
+#define OLD_DIRENT_NAME 18
+
+static bool fill_dirent(struct dir_context *ctx, const char *name, size_t len, u64 ino,
 			  unsigned type, s64 next_pos)
 {
 	struct getdents_ctx *g = container_of(ctx, struct getdents_ctx, ctx);
-	size_t reclen = (offsetof(struct linux_dirent64, d_name) + len + 1 + 7) & ~(size_t)7;
-	struct linux_dirent64 *d;
+	size_t reclen = g->old ? (OLD_DIRENT_NAME + len + 2 + 7) & ~(size_t)7
+			       : (offsetof(struct linux_dirent64, d_name) + len + 1 + 7) & ~(size_t)7;
+	char *rec = g->buf + g->used;
+	struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)rec;
 
 	if (g->used + reclen > g->size) {
 		g->full = true;
 		return false;
 	}
-	d = (struct linux_dirent64 *)(void *)(g->buf + g->used);
-	memset(d, 0, reclen);
+	memset(rec, 0, reclen);
+	if (g->old) {
+		u16 r = (u16)reclen;
+		s64 off = next_pos;
+
+		memcpy(rec, &ino, 8);
+		memcpy(rec + 8, &off, 8);
+		memcpy(rec + 16, &r, 2);
+		memcpy(rec + OLD_DIRENT_NAME, name, len);
+		rec[reclen - 1] = (char)type;
+		g->used += reclen;
+		g->any = true;
+		return true;
+	}
 	d->d_ino = ino;
 	d->d_off = next_pos;
 	d->d_reclen = (u16)reclen;
@@ -37,12 +56,12 @@ static bool fill_dirent64(struct dir_context *ctx, const char *name, size_t len,
 	return true;
 }
 
-/* sys_getdents64 fills dirent with entries from the directory position on;
- * 0 at the end, EINVAL when not even one entry fits. */
-long sys_getdents64(unsigned int fd, uptr dirent, unsigned int count)
+/* Fills dirent with entries from the directory position on; 0 at the end,
+ * EINVAL when not even one entry fits. */
+static long do_getdents(unsigned int fd, uptr dirent, unsigned int count, bool old)
 {
 	struct file *f = fget((int)fd);
-	struct getdents_ctx g = { .ctx = { .emit = fill_dirent64 } };
+	struct getdents_ctx g = { .ctx = { .emit = fill_dirent }, .old = old };
 	long ret;
 
 	if (!f)
@@ -86,4 +105,16 @@ out_free:
 out:
 	fput(f);
 	return ret;
+}
+
+/* sys_getdents64 lists a directory as struct linux_dirent64 records. */
+long sys_getdents64(unsigned int fd, uptr dirent, unsigned int count)
+{
+	return do_getdents(fd, dirent, count, false);
+}
+
+/* sys_getdents is getdents64 with the old record layout. */
+long sys_getdents(unsigned int fd, uptr dirent, unsigned int count)
+{
+	return do_getdents(fd, dirent, count, true);
 }

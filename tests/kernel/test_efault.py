@@ -156,6 +156,7 @@ def cases() -> dict[str, tuple[int, Case]]:
         "getcwd": (1, lambda e, p: ("getcwd", (p(e.buf), 4096))),
         "chdir": (1, lambda e, p: ("chdir", (p(path(e, "d")),))),
         "getdents64": (1, lambda e, p: ("getdents64", (e.dfd, p(e.buf), 4096))),
+        "getdents": (1, lambda e, p: ("getdents", (e.dfd, p(e.buf), 4096))),
         "mincore": (1, lambda e, p: ("mincore", (e.buf, PAGE, p(e.s.mem(bytes(8)))))),
         "getresuid": (3, lambda e, p: ("getresuid", (p(e.buf), p(e.buf + 4), p(e.buf + 8)))),
         "getresgid": (3, lambda e, p: ("getresgid", (p(e.buf), p(e.buf + 4), p(e.buf + 8)))),
