@@ -5,7 +5,7 @@
  * covers: sched_yield getcpu sched_getaffinity sched_setaffinity sched_getscheduler
  * covers: sched_getparam sched_setparam sched_get_priority_max sched_get_priority_min
  * covers: sched_rr_get_interval getpriority setpriority getpgid getpgrp getsid setpgid setsid
- * covers: mlock mlock2 munlock munlockall mmap munmap getpid exit_group
+ * covers: mlock mlock2 munlock munlockall mmap munmap getpid exit_group ioprio_get ioprio_set
  */
 #include "sys.h"
 #include <sched.h>
@@ -78,6 +78,20 @@ static void priorities(void)
                                             SC(getpriority, PRIO_PROCESS, 0));
     show("setpriority nice 100 (clamped)", SC(setpriority, PRIO_PROCESS, 0, 100));
     show("getpriority after clamp", SC(getpriority, PRIO_PROCESS, 0));
+
+    /* I/O priority of this process only: natively a process group or a user
+     * may hold other processes (IOPRIO_WHO_USER 0 is root, not the caller). */
+    section("ioprio");
+    show("ioprio_set none", SC(ioprio_set, 1, 0, 0));
+    show("ioprio_get none", SC(ioprio_get, 1, 0));
+    show("ioprio_set best-effort 6", SC(ioprio_set, 1, 0, 2 << 13 | 6));
+    show("ioprio_get best-effort 6", SC(ioprio_get, 1, self));
+    show("ioprio_set idle", SC(ioprio_set, 1, self, 3 << 13));
+    show("ioprio_get idle", SC(ioprio_get, 1, 0));
+    show("ioprio_set none with a level", SC(ioprio_set, 1, 0, 3));
+    show("ioprio_set class 4", SC(ioprio_set, 1, 0, 4 << 13));
+    show("ioprio_set bad which", SC(ioprio_set, 0, 0, 0));
+    show("ioprio_get no such pid", SC(ioprio_get, 1, NOPID));
     show("getpriority bad which", SC(getpriority, 7, 0));
     show("setpriority bad which", SC(setpriority, 7, 0, 0));
     show("getpriority no such pid", SC(getpriority, PRIO_PROCESS, NOPID));

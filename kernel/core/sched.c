@@ -1,4 +1,5 @@
-/* Scheduling attributes of the one process: CPU affinity, policy, nice.
+/* Scheduling attributes of the one process: CPU affinity, policy, nice, I/O
+ * priority.
  * They are recorded and reported as Linux would; the host's scheduler is
  * not told (the process runs on whatever CPUs the host gives it). Only the
  * normal policies (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE) are accepted. */
@@ -273,5 +274,80 @@ long sys_setpriority(int which, int who, int niceval)
 	    20 - niceval > (long)current_proc.rlim[RLIMIT_NICE].rlim_cur)
 		return -EACCES;
 	current_proc.nice = niceval;
+	return 0;
+}
+
+/* I/O priorities: a 3-bit class, a 3-bit level and hint bits between them,
+ * kept as the 16 bits ioprio_set was given. */
+#define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_CLASS_NONE 0
+#define IOPRIO_CLASS_RT 1
+#define IOPRIO_CLASS_BE 2
+#define IOPRIO_CLASS_IDLE 3
+#define IOPRIO_LEVEL_MASK 7
+
+/* ioprio_check_cap: the class must be known, NONE carries no level, and RT
+ * needs CAP_SYS_NICE or CAP_SYS_ADMIN; bits above 16 are dropped unchecked
+ * (Linux 6.18 stores the value in a u16). */
+static long ioprio_check(int ioprio)
+{
+	switch ((ioprio >> IOPRIO_CLASS_SHIFT) & 7) {
+	case IOPRIO_CLASS_RT:
+		return capable_sys_nice() ? 0 : -EPERM;
+	case IOPRIO_CLASS_BE:
+	case IOPRIO_CLASS_IDLE:
+		return 0;
+	case IOPRIO_CLASS_NONE:
+		return ioprio & IOPRIO_LEVEL_MASK ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
+/* The priority the process's I/O gets: an unset class follows the CPU
+ * policy and nice value (BE, level (nice + 20) / 5), its hints dropped. */
+static int effective_ioprio(void)
+{
+	int policy = current_proc.sched_policy & ~SCHED_RESET_ON_FORK;
+	int cls = policy == SCHED_IDLE ? IOPRIO_CLASS_IDLE : IOPRIO_CLASS_BE;
+	int p = current_proc.ioprio;
+
+	if ((p >> IOPRIO_CLASS_SHIFT) != IOPRIO_CLASS_NONE)
+		return p;
+	return cls << IOPRIO_CLASS_SHIFT | (current_proc.nice + 20) / 5;
+}
+
+/* Whether who names the one process under which: as prio_target, but who
+ * is always a uid for IOPRIO_WHO_USER (Linux 6.18 reads 0 as root, not as
+ * the caller). */
+static long ioprio_target(int which, int who)
+{
+	if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER)
+		return -EINVAL;
+	if (which == IOPRIO_WHO_USER)
+		return (u32)who == current_proc.cred.uid ? 0 : -ESRCH;
+	return prio_target(which - IOPRIO_WHO_PROCESS + PRIO_PROCESS, who);
+}
+
+/* sys_ioprio_get returns the I/O priority of the process (as set), or the
+ * effective one of a process group or user's processes: here always the
+ * one process when who names it. */
+long sys_ioprio_get(int which, int who)
+{
+	long r = ioprio_target(which, who);
+
+	if (r < 0)
+		return r;
+	return which == IOPRIO_WHO_PROCESS ? current_proc.ioprio : effective_ioprio();
+}
+
+/* sys_ioprio_set records an I/O priority (the host's I/O scheduler is not
+ * told); the value is checked before which and who, as on Linux. */
+long sys_ioprio_set(int which, int who, int ioprio)
+{
+	long r = ioprio_check(ioprio);
+
+	if (r < 0 || (r = ioprio_target(which, who)) < 0)
+		return r;
+	current_proc.ioprio = (u16)ioprio;
 	return 0;
 }

@@ -1,5 +1,5 @@
-"""Process groups, sessions, scheduling, priorities, personality and
-membarrier against Linux.
+"""Process groups, sessions, scheduling, priorities, I/O priorities,
+personality and membarrier against Linux.
 
 The kernel's one process is presented as abi-run presents it: the leader of
 its own process group and session (kernel/core/session.c). The pytest
@@ -242,6 +242,51 @@ def test_setpriority_unprivileged(sides: tuple[Side, Side]) -> None:
     def probe(s: Side) -> list[object]:
         assert s("setresuid", 1000, 1000, 1000) == 0
         return nice_probe(s)
+
+    lin, abi = both(sides, probe)
+    assert abi == lin
+
+
+IOPRIO_VALUES = [
+    0x4007, 0x4008, 0x6000, 0x6005, 0x2000, 0x2008, 0x0, 0x3, 0x8, 0x8000, 0xA000, 0xE000,
+    0x4401, 0x7FF8, 0x10000, 0x12000, 0x1E000, -1, 7, 0x2003,
+]  # classes NONE, RT, BE, IDLE and invalid; hints; bits above 16
+
+
+def ioprio_probe(s: Side, alone_as_user: bool) -> list[object]:
+    """Run alone in its process group (and, unprivileged, as the only process
+    of its user), so PGRP and USER name just this process on both sides.
+    A native child inherits pytest's I/O priority, so it starts by clearing
+    it. IOPRIO_WHO_USER's who is a uid even when 0 (root: on Linux that
+    reaches every root process of the machine), so only the unprivileged
+    run names a user, its own."""
+    user = [(3, 4242)] * alone_as_user
+    get, put = (lambda *a: s("ioprio_get", *a)), (lambda *a: s("ioprio_set", *a))
+    me = s("getpid")
+    assert put(1, 0, 0) == 0
+    out: list[object] = [get(w, who) for w, who in
+                         [(1, 0), (1, me), (1, NOPID), (2, 0), (2, me), (2, NOPID), (3, 54321),
+                          (0, 0), (4, 0), (-1, 0), *user]]
+    for v in IOPRIO_VALUES:
+        out.append((v, put(1, 0, v), get(1, 0), get(2, 0), [get(*a) for a in user]))
+    out += [put(w, who, 0x4001) for w, who in [(2, 0), (1, NOPID), (2, NOPID), (0, 0), (4, 0),
+                                              (1, me), *user]]
+    out += [put(1, 0, 0), s("setpriority", F["PRIO_PROCESS"], 0, 7), get(1, 0), get(2, 0)]
+    out += [put(1, 0, 0x8), get(2, 0)]  # a hint on an unset class is not effective
+    out += [s("sched_setscheduler", 0, F["SCHED_IDLE"], s.mem(bytes(4))), get(2, 0), get(1, 0)]
+    return out
+
+
+def test_ioprio_root(sides: tuple[Side, Side]) -> None:
+    lin, abi = both(sides, lambda s: ioprio_probe(s, alone_as_user=False))
+    assert abi == lin
+
+
+def test_ioprio_unprivileged(sides: tuple[Side, Side]) -> None:
+    """The RT class needs CAP_SYS_NICE (EPERM); the others do not."""
+    def probe(s: Side) -> list[object]:
+        assert s("setresuid", 4242, 4242, 4242) == 0
+        return ioprio_probe(s, alone_as_user=True)
 
     lin, abi = both(sides, probe)
     assert abi == lin

@@ -37,6 +37,7 @@ struct proc {
 	u64 cpus_allowed; /* 0: every CPU of the host */
 	int sched_policy; /* with SCHED_RESET_ON_FORK */
 	int nice;
+	u16 ioprio;       /* as ioprio_set stored it; 0 is IOPRIO_CLASS_NONE */
 	int mlockall;     /* MCL_FUTURE | MCL_ONFAULT from mlockall (mm/mlock.c) */
 	u32 membarrier;   /* registered MEMBARRIER_CMD_REGISTER_* commands */
 	u32 personality;
