@@ -6,6 +6,7 @@
  * covers: sched_getparam sched_setparam sched_get_priority_max sched_get_priority_min
  * covers: sched_rr_get_interval getpriority setpriority getpgid getpgrp getsid setpgid setsid
  * covers: mlock mlock2 munlock munlockall mmap munmap getpid exit_group ioprio_get ioprio_set
+ * covers: sched_getattr sched_setattr
  */
 #include "sys.h"
 #include <sched.h>
@@ -92,6 +93,38 @@ static void priorities(void)
     show("ioprio_set class 4", SC(ioprio_set, 1, 0, 4 << 13));
     show("ioprio_set bad which", SC(ioprio_set, 0, 0, 0));
     show("ioprio_get no such pid", SC(ioprio_get, 1, NOPID));
+
+    /* struct sched_attr (VER1, 56 bytes); the default fair slice is the
+     * host's, so it is only compared with itself. */
+    section("sched_attr");
+    struct { uint32_t size, policy; uint64_t flags; int32_t nice; uint32_t prio;
+             uint64_t runtime, deadline, period; uint32_t umin, umax; } a, b;
+    memset(&a, 0, sizeof a);
+    show("sched_getattr", SC(sched_getattr, 0, &a, sizeof a, 0));
+    out("size %u policy %u flags %llu nice %d prio %u\n", a.size, a.policy,
+        (unsigned long long)a.flags, a.nice, a.prio);
+    uint64_t slice = a.runtime;
+    show("sched_getattr size 47", SC(sched_getattr, 0, &a, 47, 0));
+    memset(&a, 0, sizeof a);
+    a.size = sizeof a;
+    a.policy = SCHED_BATCH;
+    a.nice = 12;
+    a.runtime = 3000000;
+    show("sched_setattr batch nice 12 slice 3ms", SC(sched_setattr, 0, &a, 0));
+    memset(&b, 0, sizeof b);
+    SC(sched_getattr, 0, &b, sizeof b, 0);
+    out("policy %u nice %d runtime %llu\n", b.policy, b.nice, (unsigned long long)b.runtime);
+    a.runtime = 0;
+    a.policy = SCHED_OTHER;
+    show("sched_setattr default slice", SC(sched_setattr, 0, &a, 0));
+    SC(sched_getattr, 0, &b, sizeof b, 0);
+    fact("the default slice is back", b.runtime == slice);
+    a.size = 40;
+    show("sched_setattr size 40", SC(sched_setattr, 0, &a, 0));
+    out("size written back %u\n", a.size);
+    a.policy = SCHED_FIFO;
+    a.prio = 0;
+    show("sched_setattr fifo priority 0", SC(sched_setattr, 0, &a, 0));
     show("getpriority bad which", SC(getpriority, 7, 0));
     show("setpriority bad which", SC(setpriority, 7, 0, 0));
     show("getpriority no such pid", SC(getpriority, PRIO_PROCESS, NOPID));

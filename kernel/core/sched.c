@@ -152,6 +152,155 @@ static long set_scheduler(pid_t pid, int policy, uptr param)
 	return 0;
 }
 
+/* struct sched_attr as of Linux 5.3 (SCHED_ATTR_SIZE_VER1). */
+struct sched_attr {
+	u32 size, sched_policy;
+	u64 sched_flags;
+	s32 sched_nice;
+	u32 sched_priority;
+	u64 sched_runtime, sched_deadline, sched_period;
+	u32 sched_util_min, sched_util_max;
+};
+
+#define SCHED_ATTR_SIZE_VER0 48
+#define SCHED_FLAG_RESET_ON_FORK 0x01
+#define SCHED_FLAG_KEEP_POLICY 0x08
+#define SCHED_FLAG_KEEP_PARAMS 0x10
+#define SCHED_FLAG_UTIL_CLAMP 0x60
+#define SCHED_FLAG_ALL 0x7f
+#define SLICE_MIN_NS 100000ull    /* a custom slice is clamped to 0.1 ms .. */
+#define SLICE_MAX_NS 100000000ull /* .. 100 ms */
+
+/* The attributes sched_getattr reports (get_params): nice and slice, as
+ * for every policy but the real-time ones, which a process cannot have
+ * here. */
+static void get_attr(struct sched_attr *a)
+{
+	memset(a, 0, sizeof *a);
+	a->size = sizeof *a;
+	a->sched_policy = (u32)(current_proc.sched_policy & ~SCHED_RESET_ON_FORK);
+	if (current_proc.sched_policy & SCHED_RESET_ON_FORK)
+		a->sched_flags = SCHED_FLAG_RESET_ON_FORK;
+	a->sched_nice = current_proc.nice;
+	a->sched_runtime = current_proc.sched_slice ? current_proc.sched_slice
+						    : (u64)plat_sched_slice_ns();
+}
+
+/* __checkparam_dl: a deadline reservation runtime <= deadline <= period,
+ * at least 1 us of deadline, each below 2^63. */
+static bool dl_params_valid(const struct sched_attr *a)
+{
+	u64 period = a->sched_period ? a->sched_period : a->sched_deadline;
+
+	if (a->sched_deadline == 0 || a->sched_deadline < 1000 || a->sched_runtime < 1024)
+		return false;
+	if ((a->sched_deadline | a->sched_period) & (1ull << 63))
+		return false;
+	return a->sched_runtime <= a->sched_deadline && a->sched_deadline <= period;
+}
+
+/* __sched_setscheduler's checks for the attr form, then the change. As for
+ * sched_setscheduler, SCHED_FIFO, SCHED_RR and SCHED_DEADLINE are refused
+ * (EPERM) once valid; utilisation clamps are EOPNOTSUPP, as on a kernel
+ * without CONFIG_UCLAMP_TASK. */
+static long set_attr(struct sched_attr *a)
+{
+	bool keep = a->sched_flags & SCHED_FLAG_KEEP_POLICY;
+	int cur = current_proc.sched_policy & ~SCHED_RESET_ON_FORK;
+	int policy = keep ? cur : (int)a->sched_policy;
+	bool reset = keep ? current_proc.sched_policy & SCHED_RESET_ON_FORK
+			  : a->sched_flags & SCHED_FLAG_RESET_ON_FORK;
+	bool rt = policy == SCHED_FIFO || policy == SCHED_RR;
+	bool fair = policy == SCHED_NORMAL || policy == SCHED_BATCH; /* not SCHED_IDLE */
+
+	if (policy != SCHED_NORMAL && policy != SCHED_BATCH && policy != SCHED_IDLE && !rt &&
+	    policy != SCHED_DEADLINE)
+		return -EINVAL;
+	if (a->sched_flags & ~(u64)SCHED_FLAG_ALL || a->sched_priority > MAX_RT_PRIO - 1)
+		return -EINVAL;
+	if ((policy == SCHED_DEADLINE && !dl_params_valid(a)) || rt != (a->sched_priority != 0))
+		return -EINVAL;
+	if (rt || policy == SCHED_DEADLINE)
+		return -EPERM;
+	if (!capable_sys_nice()) {
+		/* user_check_sched_setscheduler: lowering nice past RLIMIT_NICE,
+		 * leaving SCHED_IDLE likewise, dropping reset-on-fork */
+		long lim = (long)current_proc.rlim[RLIMIT_NICE].rlim_cur;
+
+		if (fair && a->sched_nice < current_proc.nice && 20 - a->sched_nice > lim)
+			return -EPERM;
+		if (cur == SCHED_IDLE && policy != SCHED_IDLE && 20 - current_proc.nice > lim)
+			return -EPERM;
+		if ((current_proc.sched_policy & SCHED_RESET_ON_FORK) && !reset)
+			return -EPERM;
+	}
+	if (a->sched_flags & SCHED_FLAG_UTIL_CLAMP)
+		return -EOPNOTSUPP;
+	current_proc.sched_policy = policy | (reset ? SCHED_RESET_ON_FORK : 0);
+	if (fair) { /* SCHED_IDLE keeps the nice value and slice it had */
+		current_proc.nice = a->sched_nice;
+		current_proc.sched_slice = a->sched_runtime ? MIN(MAX(a->sched_runtime, SLICE_MIN_NS),
+								  SLICE_MAX_NS) : 0;
+	}
+	return 0;
+}
+
+/* sys_sched_setattr sets pid's policy and its parameters from a struct
+ * sched_attr of any size from VER0 to a page (bytes beyond ours must be
+ * zero; E2BIG writes our size back into uattr->size). */
+long sys_sched_setattr(pid_t pid, uptr uattr, unsigned int flags)
+{
+	struct sched_attr a = { 0 };
+	u32 size;
+	long r;
+
+	if (uptr_is_null(uattr) || pid < 0 || flags)
+		return -EINVAL;
+	if (copy_from_user(&size, uattr, sizeof size) < 0)
+		return -EFAULT;
+	if (size == 0)
+		size = SCHED_ATTR_SIZE_VER0;
+	r = size < SCHED_ATTR_SIZE_VER0 || size > PAGE_SIZE ? -E2BIG
+		: copy_struct_from_user(&a, sizeof a, uattr, size);
+	if (r == -E2BIG) {
+		size = sizeof a;
+		return copy_to_user(uattr, &size, sizeof size) < 0 ? -EFAULT : -E2BIG;
+	}
+	if (r < 0)
+		return r;
+	if ((a.sched_flags & SCHED_FLAG_UTIL_CLAMP) && size < sizeof a)
+		return -EINVAL;
+	a.sched_nice = MIN(MAX(a.sched_nice, -20), 19);
+	if ((int)a.sched_policy < 0)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	if (a.sched_flags & SCHED_FLAG_KEEP_PARAMS) {
+		struct sched_attr now;
+
+		get_attr(&now);
+		a.sched_nice = now.sched_nice;
+		a.sched_runtime = now.sched_runtime;
+	}
+	return set_attr(&a);
+}
+
+/* sys_sched_getattr stores pid's attributes, as many bytes of them as usize
+ * (48 .. a page) asks for, zero-filled beyond ours; size says how many. */
+long sys_sched_getattr(pid_t pid, uptr uattr, unsigned int usize, unsigned int flags)
+{
+	struct sched_attr a;
+
+	if (uptr_is_null(uattr) || pid < 0 || usize > PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 ||
+	    flags)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	get_attr(&a);
+	a.size = MIN(usize, (u32)sizeof a);
+	return copy_struct_to_user(uattr, usize, &a, sizeof a);
+}
+
 /* sys_sched_setscheduler sets pid's policy and static priority. */
 long sys_sched_setscheduler(pid_t pid, int policy, uptr param)
 {

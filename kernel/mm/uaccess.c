@@ -107,3 +107,27 @@ out:
 	kmutex_unlock(&kernel_mm.lock);
 	return ret;
 }
+
+long copy_struct_from_user(void *dst, size_t ksize, uptr src, size_t usize)
+{
+	/* the tail is checked first, as Linux does: E2BIG before a bad head */
+	for (size_t off = ksize; off < usize; off += 8) {
+		u8 tail[8];
+		size_t m = MIN((size_t)8, usize - off);
+
+		if (copy_from_user(tail, (uptr){ src.addr + off }, m) < 0)
+			return -EFAULT;
+		for (size_t i = 0; i < m; i++)
+			if (tail[i])
+				return -E2BIG;
+	}
+	memset(dst, 0, ksize);
+	return copy_from_user(dst, src, MIN(usize, ksize));
+}
+
+long copy_struct_to_user(uptr dst, size_t usize, const void *src, size_t ksize)
+{
+	if (copy_to_user(dst, src, MIN(usize, ksize)) < 0)
+		return -EFAULT;
+	return usize > ksize ? clear_user((uptr){ dst.addr + ksize }, usize - ksize) : 0;
+}

@@ -80,6 +80,9 @@ u32 plat_host_gid(void);
 int plat_cpu_count(void);
 /* The host process's peak resident set, in KiB (getrusage's ru_maxrss). */
 s64 plat_max_rss_kb(void);
+/* The time slice the host's fair scheduler gives the calling thread (what
+ * its sched_getattr reports as sched_runtime; 0 when it reports none). */
+s64 plat_sched_slice_ns(void);
 
 /* --- Host files (for hostfs) ------------------------------------------ */
 

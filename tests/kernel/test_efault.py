@@ -192,6 +192,8 @@ def cases() -> dict[str, tuple[int, Case]]:
         "sched_setscheduler": (1, lambda e, p: ("sched_setscheduler", (0, 0, p(e.s.zeros(4))))),
         "sched_setparam": (1, lambda e, p: ("sched_setparam", (0, p(e.s.zeros(4))))),
         "sched_getparam": (1, lambda e, p: ("sched_getparam", (0, p(e.buf)))),
+        "sched_setattr": (1, lambda e, p: ("sched_setattr", (0, p(e.s.zeros(56)), 0))),
+        "sched_getattr": (1, lambda e, p: ("sched_getattr", (0, p(e.buf), 56, 0))),
         "sched_rr_get_interval": (1, lambda e, p: ("sched_rr_get_interval", (0, p(e.buf)))),
         "getcpu": (3, lambda e, p: ("getcpu", (p(e.buf), p(e.buf + 4), p(e.buf + 8)))),
         "setgroups": (1, lambda e, p: ("setgroups", e.current_groups(p))),

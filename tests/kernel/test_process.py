@@ -292,6 +292,59 @@ def test_ioprio_unprivileged(sides: tuple[Side, Side]) -> None:
     assert abi == lin
 
 
+SCHED_ATTR = struct.Struct("<IIQiIQQQII")  # struct sched_attr, SCHED_ATTR_SIZE_VER1 = 56
+
+
+def sched_attr_probe(s: Side) -> list[object]:
+    """sched_getattr sizes and errors, then sched_setattr with each case
+    followed by what sched_getattr reports (whole bytes: the default slice
+    is the host's on both sides)."""
+    buf = s.zeros(8192)
+
+    def get(size: int = 56, pid: int = 0, flags: int = 0) -> tuple[object, bytes]:
+        ctypes.memmove(buf, b"\xaa" * 128, 128)
+        return errno_of(s("sched_getattr", pid, buf, size, flags)), s.peek(buf, 72)
+
+    def put(size: int, policy: int = 0, flags: int = 0, nice: int = 0, prio: int = 0,
+            runtime: int = 0, deadline: int = 0, period: int = 0, umin: int = 0,
+            tail: bytes = b"", sysflags: int = 0) -> tuple[object, ...]:
+        data = SCHED_ATTR.pack(size, policy, flags, nice, prio, runtime, deadline, period, umin,
+                               0) + tail
+        ctypes.memmove(buf, data, len(data))
+        r = errno_of(s("sched_setattr", 0, buf, sysflags))
+        return r, struct.unpack_from("<I", s.peek(buf, 4))[0], get()
+
+    out: list[object] = [get(n) for n in (0, 47, 48, 56, 64, 4096, 4097)]
+    out += [get(56, 0, 1), get(56, NOPID), get(56, -1),
+            errno_of(s("sched_getattr", 0, 0, 56, 0)), errno_of(s("sched_setattr", 0, 0, 0)),
+            errno_of(s("sched_setattr", -1, buf, 0)), errno_of(s("sched_setattr", NOPID, buf, 0))]
+    out += [put(56, nice=5), put(56, nice=-30), put(56, nice=30), put(0, nice=3), put(40),
+            put(57, tail=bytes(8)), put(64, tail=bytes(7) + b"\1"), put(64, tail=bytes(8)),
+            put(8192), put(56, sysflags=1), put(56, 3), put(56, 5), put(56, 0, prio=1),
+            put(56, 1, prio=0), put(56, 2, prio=100), put(56, 6, runtime=10**6, deadline=10**5),
+            put(56, 7), put(56, 0xFFFFFFFF), put(56, 0, 1), put(56, 3, 8), put(56, 0, 0x10, nice=9),
+            put(56, 0, 0x1000), put(56, 0, 0x06), put(48, 0, 0x20, umin=100),
+            put(56, runtime=5 * 10**6), put(56, runtime=10), put(56, runtime=10**9), put(56, 5),
+            put(56, 0, nice=2)]
+    return out
+
+
+def test_sched_attr_root(sides: tuple[Side, Side]) -> None:
+    lin, abi = both(sides, sched_attr_probe)
+    assert abi == lin
+
+
+def test_sched_attr_unprivileged(sides: tuple[Side, Side]) -> None:
+    """Without CAP_SYS_NICE: lowering nice past RLIMIT_NICE (0), leaving
+    SCHED_IDLE and dropping reset-on-fork are EPERM."""
+    def probe(s: Side) -> list[object]:
+        assert s("setresuid", 1000, 1000, 1000) == 0
+        return sched_attr_probe(s)
+
+    lin, abi = both(sides, probe)
+    assert abi == lin
+
+
 # --- personality and membarrier ------------------------------------------------
 
 

@@ -72,6 +72,11 @@ size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_
 long copy_from_user(void *dst, uptr src, size_t n);          /* 0 or -EFAULT */
 long copy_to_user(uptr dst, const void *src, size_t n);      /* 0 or -EFAULT */
 long clear_user(uptr dst, size_t n);                         /* 0 or -EFAULT */
+/* Linux's extensible structs: a user struct of usize bytes into one of ksize
+ * (zero-extended; a longer one must have a zero tail, else -E2BIG), and
+ * back (zero-filling what the user's is longer by). 0 or -errno. */
+long copy_struct_from_user(void *dst, size_t ksize, uptr src, size_t usize);
+long copy_struct_to_user(uptr dst, size_t usize, const void *src, size_t ksize);
 /* Copies a NUL-terminated string of at most n bytes including the NUL:
  * returns its length, n when no NUL was found within n bytes, or -EFAULT. */
 long strncpy_from_user(char *dst, uptr src, size_t n);

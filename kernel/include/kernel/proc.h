@@ -38,6 +38,7 @@ struct proc {
 	int sched_policy; /* with SCHED_RESET_ON_FORK */
 	int nice;
 	u16 ioprio;       /* as ioprio_set stored it; 0 is IOPRIO_CLASS_NONE */
+	u64 sched_slice;  /* sched_setattr's custom fair slice in ns; 0: the host's */
 	int mlockall;     /* MCL_FUTURE | MCL_ONFAULT from mlockall (mm/mlock.c) */
 	u32 membarrier;   /* registered MEMBARRIER_CMD_REGISTER_* commands */
 	u32 personality;

@@ -222,6 +222,17 @@ int plat_cpu_count(void)
 	return count > 0 ? count : 1;
 }
 
+s64 plat_sched_slice_ns(void)
+{
+	/* struct sched_attr (VER1): size, policy, flags, nice, priority, then
+	 * runtime at byte 24 */
+	u64 attr[7] = { 0 };
+
+	if (host_syscall4(HOST_NR(sched_getattr), 0, attr, sizeof attr, 0) < 0)
+		return 0;
+	return (s64)attr[3];
+}
+
 s64 plat_max_rss_kb(void)
 {
 	s64 ru[18]; /* struct rusage: two timevals, then ru_maxrss and 13 more longs */
