@@ -1,7 +1,7 @@
 /* identity: who the process is and what it may use, as facts that hold on any Linux.
  *
  * covers: getpid gettid getppid getuid geteuid getgid getegid getresuid getresgid getgroups
- * covers: uname getrlimit prlimit64 sysinfo getrandom umask times getrusage
+ * covers: uname getrlimit prlimit64 sysinfo getrandom umask times getrusage get_robust_list
  */
 #include "sys.h"
 #include <sys/resource.h>
@@ -87,5 +87,18 @@ int main(void)
     show("getrandom 0 bytes", SC(getrandom, rb, 0, 0));
     show("getrandom bad flags", SC(getrandom, rb, 8, 0x100));
     show("getrandom bad pointer", SC(getrandom, (void *)8, 8, 0));
+    section("robust list");
+    void *head = 0, *mine[3] = {0, 0, 0};
+    size_t len = 0;
+    show("get_robust_list", SC(get_robust_list, 0, &head, &len));
+    fact("size is that of struct robust_list_head", len == 24);
+    out("libc registered a head: %s\n", head ? "yes" : "no"); /* glibc does, musl not yet */
+    void *libc_head = head;
+    show("set_robust_list", SC(set_robust_list, mine, 24));
+    show("get_robust_list self", SC(get_robust_list, pid, &head, &len));
+    fact("the head set is reported", head == (void *)mine);
+    show("get_robust_list no such pid", SC(get_robust_list, 0x7ffffff0, &head, &len));
+    show("set_robust_list back", SC(set_robust_list, libc_head, 24));
+
     return done();
 }

@@ -1,5 +1,6 @@
 /* Ending the process and the thread's registrations with the kernel: exit,
- * exit_group, arch_prctl (the FS base), set_tid_address, set_robust_list.
+ * exit_group, arch_prctl (the FS base), set_tid_address, set_robust_list,
+ * get_robust_list.
  * There is one process with one thread, so exit and exit_group both end the
  * host process through the platform. */
 #include <abi/syscalls.h>
@@ -60,5 +61,19 @@ long sys_set_robust_list(uptr head, size_t len)
 		return -EINVAL;
 	current_proc.robust_list = head;
 	current_proc.robust_len = len;
+	return 0;
+}
+
+/* sys_get_robust_list stores the robust list head pid registered (NULL if
+ * none) and its size; pid 0 or our own, any other is ESRCH. The size is
+ * written first, as Linux does. */
+long sys_get_robust_list(int pid, uptr head_ptr, uptr len_ptr)
+{
+	u64 head = current_proc.robust_list.addr, len = ROBUST_LIST_HEAD_SIZE;
+
+	if (pid != 0 && pid != current_proc.pid)
+		return -ESRCH;
+	if (copy_to_user(len_ptr, &len, sizeof len) < 0 || copy_to_user(head_ptr, &head, sizeof head) < 0)
+		return -EFAULT;
 	return 0;
 }

@@ -214,6 +214,7 @@ def cases() -> dict[str, tuple[int, Case]]:
         # ignores a fault): never EFAULT
         "set_tid_address": (1, lambda e, p: ("set_tid_address", (p(e.buf),))),
         "set_robust_list": (1, lambda e, p: ("set_robust_list", (p(e.buf), 24))),
+        "get_robust_list": (2, lambda e, p: ("get_robust_list", (0, p(e.buf), p(e.buf + 8)))),
         # blocking nothing: harmless on the native side
         "rt_sigprocmask": (2, lambda e, p: ("rt_sigprocmask", (F["SIG_BLOCK"],
                                                                p(e.s.mem(bytes(8))), p(e.buf),

@@ -345,6 +345,34 @@ def test_sched_attr_unprivileged(sides: tuple[Side, Side]) -> None:
     assert abi == lin
 
 
+def test_robust_list(sides: tuple[Side, Side]) -> None:
+    """get_robust_list reports what set_robust_list registered (natively glibc
+    registers its own head first, so only heads set here are compared); the
+    size is written before the head, so a bad head pointer still gets it."""
+    def probe(s: Side) -> list[object]:
+        head, hp, lp = s.zeros(24), s.zeros(8), s.zeros(8)
+        me = s("getpid")
+
+        def got(r: int) -> tuple[object, ...]:
+            h, n = struct.unpack("<QQ", s.peek(hp, 8) + s.peek(lp, 8))
+            return errno_of(r), "head" if h == head else h, n
+
+        out: list[object] = [errno_of(s("set_robust_list", head, 24)),
+                             got(s("get_robust_list", 0, hp, lp)),
+                             errno_of(s("set_robust_list", head + 8, 23)),
+                             got(s("get_robust_list", me, hp, lp))]
+        ctypes.memmove(lp, bytes(8), 8)
+        out += [got(s("get_robust_list", 0, bad_pointer(s), lp)),
+                errno_of(s("get_robust_list", 0, hp, bad_pointer(s))),
+                errno_of(s("get_robust_list", NOPID, hp, lp)),
+                errno_of(s("get_robust_list", -1, hp, lp)),
+                errno_of(s("set_robust_list", 0, 24)), got(s("get_robust_list", 0, hp, lp))]
+        return out
+
+    lin, abi = both(sides, probe)
+    assert abi == lin
+
+
 # --- personality and membarrier ------------------------------------------------
 
 
