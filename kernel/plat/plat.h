@@ -78,8 +78,9 @@ u32 plat_host_uid(void);
 u32 plat_host_gid(void);
 /* The number of CPUs the host lets this process run on (at least 1). */
 int plat_cpu_count(void);
-/* The host process's peak resident set, in KiB (getrusage's ru_maxrss). */
-s64 plat_max_rss_kb(void);
+/* The host's struct rusage (two timevals, then 14 longs) for who
+ * (RUSAGE_SELF: the host process, RUSAGE_THREAD: the calling thread). */
+long plat_rusage(int who, s64 ru[18]);
 /* The time slice the host's fair scheduler gives the calling thread (what
  * its sched_getattr reports as sched_runtime; 0 when it reports none). */
 s64 plat_sched_slice_ns(void);

@@ -185,33 +185,36 @@ long sys_clock_nanosleep(clockid_t which_clock, int flags, uptr rqtp, uptr rmtp)
 	return 0;
 }
 
-/* sys_times stores process times in clock ticks and returns ticks since an
- * arbitrary point (the boot of the host). */
+/* sys_times stores process times in clock ticks (user and system time as
+ * the host accounts them: the program runs as the host process; there are
+ * never children) and returns ticks since an arbitrary point (the host's
+ * boot). */
 long sys_times(uptr tbuf)
 {
-	s64 cpu = plat_clock_ns(PLAT_CLOCK_PROCESS_CPU) / (NSEC_PER_SEC / USER_HZ);
-	s64 t[4] = { cpu, 0, 0, 0 }; /* user, system, children's user and system */
+	s64 ru[18], t[4] = { 0 }; /* user, system, children's user and system */
+	long r = plat_rusage(RUSAGE_SELF, ru);
 
+	if (r < 0)
+		return r;
+	/* Linux converts each timeval as a whole to ticks */
+	t[0] = (ru[0] * NSEC_PER_SEC + ru[1] * 1000) / (NSEC_PER_SEC / USER_HZ);
+	t[1] = (ru[2] * NSEC_PER_SEC + ru[3] * 1000) / (NSEC_PER_SEC / USER_HZ);
 	if (!uptr_is_null(tbuf) && copy_to_user(tbuf, t, sizeof t) < 0)
 		return -EFAULT;
 	return plat_clock_ns(PLAT_CLOCK_BOOTTIME) / (NSEC_PER_SEC / USER_HZ);
 }
 
-/* sys_getrusage reports CPU time (user time holds it all) and the peak
- * resident set (the host process's: the program's memory is its memory); the
- * other fields are 0. */
+/* sys_getrusage reports the host's accounting of the process (or calling
+ * thread): the program's CPU time, faults, context switches and I/O are the
+ * host process's. RUSAGE_CHILDREN is all zeros: there are never children. */
 long sys_getrusage(int who, uptr ru)
 {
 	s64 r[18] = { 0 }; /* struct rusage: two timevals, then 14 longs */
-	s64 cpu;
+	long ret;
 
 	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
 		return -EINVAL;
-	if (who != RUSAGE_CHILDREN) {
-		cpu = plat_clock_ns(who == RUSAGE_SELF ? PLAT_CLOCK_PROCESS_CPU : PLAT_CLOCK_THREAD_CPU);
-		r[0] = cpu / NSEC_PER_SEC;
-		r[1] = (cpu % NSEC_PER_SEC) / 1000;
-		r[4] = plat_max_rss_kb();
-	}
+	if (who != RUSAGE_CHILDREN && (ret = plat_rusage(who, r)) < 0)
+		return ret;
 	return copy_to_user(ru, r, sizeof r);
 }

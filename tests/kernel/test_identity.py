@@ -158,3 +158,37 @@ def test_random_times_rusage(sides: tuple[Side, Side]) -> None:
     for who in (F["RUSAGE_SELF"], F["RUSAGE_CHILDREN"], F["RUSAGE_THREAD"], 7):
         r = [errno_of(s("getrusage", who, s.zeros(144))) for s in sides]
         assert r[0] == r[1], who
+
+
+RUSAGE = struct.Struct("<18q")  # two timevals, then 14 longs
+# ru_maxrss, minflt, majflt, inblock, oublock, nvcsw, nivcsw: the counters
+# Linux keeps (the others are always 0), all monotonic
+COUNTERS = (4, 8, 9, 10, 11, 14, 15)
+
+
+def test_rusage_is_the_host_process_accounting(sides: tuple[Side, Side]) -> None:
+    """The library kernel runs in this very process, so what it reports for
+    RUSAGE_SELF and RUSAGE_THREAD must lie between two native readings taken
+    around it, field by field (times() likewise, in ticks)."""
+    linux, abi = sides
+
+    def usage(s: Side, who: int) -> list[int]:
+        buf = s.zeros(144)
+        assert s("getrusage", who, buf) == 0
+        v = RUSAGE.unpack(s.peek(buf, 144))
+        return [v[0] * 10**6 + v[1], v[2] * 10**6 + v[3]] + [v[i] for i in COUNTERS]
+
+    def ticks(s: Side) -> list[int]:
+        buf = s.zeros(32)
+        assert s("times", buf) > 0
+        return list(struct.unpack("<4q", s.peek(buf, 32)))
+
+    for who in (F["RUSAGE_SELF"], F["RUSAGE_THREAD"]):
+        before, mine, after = usage(linux, who), usage(abi, who), usage(linux, who)
+        assert all(b <= m <= a for b, m, a in zip(before, mine, after, strict=True)), \
+            (who, before, mine, after)
+    before, mine, after = ticks(linux), ticks(abi), ticks(linux)
+    assert all(before[i] <= mine[i] <= after[i] for i in (0, 1)), (before, mine, after)
+    assert mine[2:] == [0, 0]  # no children, ever (pytest has had some)
+    buf = abi.zeros(144)
+    assert abi("getrusage", F["RUSAGE_CHILDREN"], buf) == 0 and abi.peek(buf, 144) == bytes(144)

@@ -233,11 +233,9 @@ s64 plat_sched_slice_ns(void)
 	return (s64)attr[3];
 }
 
-s64 plat_max_rss_kb(void)
+long plat_rusage(int who, s64 ru[18])
 {
-	s64 ru[18]; /* struct rusage: two timevals, then ru_maxrss and 13 more longs */
-
-	return host_syscall2(HOST_NR(getrusage), 0 /* RUSAGE_SELF */, ru) < 0 ? 0 : ru[4];
+	return host_syscall2(HOST_NR(getrusage), who, ru);
 }
 
 long plat_host_openat(int dirfd, const char *path, int flags, int mode)
