@@ -2,6 +2,7 @@
  *
  * covers: openat open creat read write readv writev lseek pread64 pwrite64 ftruncate truncate
  * covers: fstat stat lstat newfstatat close umask fsync fdatasync
+ * covers: linkat readlinkat fcntl unlinkat
  */
 #include "sys.h"
 #include <sys/stat.h>
@@ -117,6 +118,40 @@ int main(void)
 #endif
     stat_facts("fstat truncated", SC(fstat, fd, &st), &st);
     show("write final", SC(write, fd, "final contents\n", 15));
+    SC(close, fd);
+
+    section("tmpfile");
+    /* O_TMPFILE: an unnamed file in the working directory, named later
+     * through its /proc/self/fd link or with AT_EMPTY_PATH */
+    show("O_TMPFILE|O_RDONLY", SC(openat, AT_FDCWD, ".", O_TMPFILE | O_RDONLY, 0600));
+    show("O_TMPFILE|O_CREAT", SC(openat, AT_FDCWD, ".", O_TMPFILE | O_CREAT | O_RDWR, 0600));
+    show("O_TMPFILE on a file", SC(openat, AT_FDCWD, "a.txt", O_TMPFILE | O_RDWR, 0600));
+    fd = show("openat . O_TMPFILE|O_RDWR", SC(openat, AT_FDCWD, ".", O_TMPFILE | O_RDWR, 0640));
+    show("write tmpfile", SC(write, fd, "unnamed until linked\n", 21));
+    stat_facts("fstat tmpfile", SC(fstat, fd, &st), &st);
+    out("F_GETFL = %#lx\n", SC(fcntl, fd, F_GETFL));
+    char proc[64], link[256];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%ld", fd);
+    /* (its length depends on the directory and the inode number) */
+    n = SC(readlinkat, AT_FDCWD, proc, link, sizeof link - 1);
+    if (n < 0)
+        show("readlink /proc/self/fd/N", n);
+    else
+        out("readlink /proc/self/fd/N: %.*s\n", (int)n, link);
+    show("linkat /proc/self/fd/N t.txt AT_SYMLINK_FOLLOW",
+         SC(linkat, AT_FDCWD, proc, AT_FDCWD, "t.txt", AT_SYMLINK_FOLLOW));
+    stat_facts("fstat after linkat", SC(fstat, fd, &st), &st);
+    stat_facts("newfstatat t.txt", SC(newfstatat, AT_FDCWD, "t.txt", &st2, 0), &st2);
+    fact("t.txt is the tmpfile", st.st_ino == st2.st_ino && st.st_dev == st2.st_dev);
+    show("linkat fd \"\" t.txt AT_EMPTY_PATH",
+         SC(linkat, fd, "", AT_FDCWD, "t.txt", AT_EMPTY_PATH));
+    show("linkat fd \"\" t2.txt AT_EMPTY_PATH",
+         SC(linkat, fd, "", AT_FDCWD, "t2.txt", AT_EMPTY_PATH));
+    show("unlinkat t2.txt", SC(unlinkat, AT_FDCWD, "t2.txt", 0));
+    SC(close, fd);
+    fd = show("openat . O_TMPFILE|O_WRONLY|O_EXCL",
+              SC(openat, AT_FDCWD, ".", O_TMPFILE | O_WRONLY | O_EXCL, 0600));
+    show("linkat O_EXCL tmpfile", SC(linkat, fd, "", AT_FDCWD, "never.txt", AT_EMPTY_PATH));
     SC(close, fd);
 
     section("output file");

@@ -4,6 +4,7 @@
  * the mapping's base and the permissions of each piece, never an address.
  *
  * covers: mmap munmap mprotect mremap madvise mincore msync brk openat read close
+ * covers: memfd_create ftruncate pread64 pwrite64
  */
 #include "sys.h"
 #include <sys/mman.h>
@@ -42,6 +43,79 @@ static void maps_facts(const char *what, uintptr_t base, long len)
         line = end + 1;
     }
     out("%s\n", any ? "" : " (none)");
+}
+
+/* Print the file offset and name /proc/self/maps gives the mapping at base. */
+static void maps_name(const char *what, uintptr_t base)
+{
+    long fd = SC(openat, AT_FDCWD, "/proc/self/maps", O_RDONLY);
+    long total = 0, n;
+    if (fd < 0)
+        return;
+    while (total < (long)sizeof maps - 1 &&
+           (n = SC(read, fd, maps + total, sizeof maps - 1 - total)) > 0)
+        total += n;
+    maps[total] = 0;
+    SC(close, fd);
+    for (char *line = maps; *line;) {
+        char *end = strchr(line, '\n');
+        unsigned long lo, off;
+        int name = 0;
+        if (end)
+            *end = 0;
+        if (sscanf(line, "%lx-%*x %*s %lx %*s %*u %n", &lo, &off, &name) == 2 && lo == base) {
+            out("%s: offset %#lx name \"%s\"\n", what, off, name ? line + name : "");
+            return;
+        }
+        if (!end)
+            break;
+        line = end + 1;
+    }
+    out("%s: (none)\n", what);
+}
+
+/* memfd_create + ftruncate + mmap: shared mappings are the file, private ones
+ * copy on write. */
+static void file_mappings(void)
+{
+    section("file mappings");
+    long fd = SC(memfd_create, "conform", 0);
+    fact("memfd_create", fd >= 0);
+    show("ftruncate 3 pages", SC(ftruncate, fd, 3 * PAGE));
+    long r = SC(mmap, 0, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    fact("mmap shared", r > 0);
+    if (r <= 0)
+        return;
+    char *m = (char *)r, buf[8] = {0};
+    fact("a fresh file reads zero", m[0] == 0 && m[3 * PAGE - 1] == 0);
+    memcpy(m + PAGE, "stored", 6);
+    show("pread at page 1", SC(pread64, fd, buf, 6, PAGE));
+    out("pread sees the store: %s\n", buf);
+    show("pwrite at page 2", SC(pwrite64, fd, "written", 7, 2 * PAGE));
+    fact("the mapping sees the write", memcmp(m + 2 * PAGE, "written", 7) == 0);
+    long r2 = SC(mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PAGE);
+    char *m2 = (char *)r2;
+    fact("a second mapping aliases the first", r2 > 0 && memcmp(m2, "stored", 6) == 0);
+    m2[0] = 'S';
+    fact("both ways", m[PAGE] == 'S');
+    long rp = SC(mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, PAGE);
+    char *p = (char *)rp;
+    fact("a private mapping shows the file", rp > 0 && p[0] == 'S');
+    p[0] = 'P';
+    show("pread after a private store", SC(pread64, fd, buf, 1, PAGE));
+    out("the file keeps: %c\n", buf[0]);
+    SC(pwrite64, fd, "W", 1, 2 * PAGE);
+    fact("an untouched private page sees a later write", p[PAGE] == 'W');
+    maps_facts("maps of the shared mapping", (uintptr_t)m, 3 * PAGE);
+    maps_name("shared", (uintptr_t)m);
+    maps_name("second", (uintptr_t)m2);
+    maps_name("private", (uintptr_t)p);
+    show("ftruncate to 1 page", SC(ftruncate, fd, PAGE));
+    show("pwrite from a mapped page past the end", SC(pwrite64, fd, m + 2 * PAGE, 4, 0));
+    show("munmap", SC(munmap, m, 3 * PAGE));
+    show("munmap", SC(munmap, m2, PAGE));
+    show("munmap", SC(munmap, p, 2 * PAGE));
+    show("close", SC(close, fd));
 }
 
 int main(void)
@@ -109,6 +183,8 @@ int main(void)
     show("mremap bad flags", SC(mremap, q2, PAGE, 2 * PAGE, 0x80));
     show("mremap unaligned", SC(mremap, q2 + 1, PAGE, 2 * PAGE, MREMAP_MAYMOVE));
     show("munmap grown", SC(munmap, q2, PAGE));
+
+    file_mappings();
 
     section("errors");
     showaddr("mmap length 0", SC(mmap, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));

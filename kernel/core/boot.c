@@ -141,16 +141,19 @@ void abi_reset(void)
 	if (!booted)
 		return;
 	fdtable_destroy(&current_proc.fdt);
+	mm_shutdown(); /* before the VFS: file mappings hold their files */
 	kmutex_lock(&vfs_lock);
 	proc_args_free();
 	path_put(&current_proc.cwd);
 	path_put(&current_proc.root);
 	vfs_shutdown();
 	kmutex_unlock(&vfs_lock);
-	mm_shutdown();
 	locks_reset();
-	/* Everything is torn down by now: what the heap still holds leaked. */
-	reset_leak = kmalloc_in_use();
+	/* Everything is torn down by now: what the page pool and the heap
+	 * still hold leaked. */
+	reset_leak = fpage_in_use();
+	fpage_shutdown();
+	reset_leak += kmalloc_in_use();
 	kmalloc_reset();
 	memset(&current_proc, 0, sizeof current_proc);
 	memset(abi_enosys_hits, 0, sizeof abi_enosys_hits);

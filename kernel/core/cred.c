@@ -105,6 +105,14 @@ static bool capable_setid(void)
 	return current_proc.cred.euid == 0;
 }
 
+/* Linux's commit_creds: the process has new credentials, so files opened
+ * before were opened with other ones (linkat's AT_EMPTY_PATH check). */
+static long commit_creds(void)
+{
+	current_proc.cred_gen++;
+	return 0;
+}
+
 /* sys_setuid sets all of the uids when privileged, else the effective (and
  * fs) uid to the real or saved one. */
 long sys_setuid(uid_t uid)
@@ -118,7 +126,7 @@ long sys_setuid(uid_t uid)
 	else if ((u32)uid != c->uid && (u32)uid != c->suid)
 		return -EPERM;
 	c->euid = c->fsuid = (u32)uid;
-	return 0;
+	return commit_creds();
 }
 
 /* sys_setgid is setuid for the group ids. */
@@ -133,7 +141,7 @@ long sys_setgid(gid_t gid)
 	else if ((u32)gid != c->gid && (u32)gid != c->sgid)
 		return -EPERM;
 	c->egid = c->fsgid = (u32)gid;
-	return 0;
+	return commit_creds();
 }
 
 /* The common body of setreuid and setregid on (real, effective, saved, fs). */
@@ -154,7 +162,7 @@ static long set_re(u32 *r, u32 *e, u32 *s, u32 *fs, u32 nr, u32 ne)
 	if (ne != NO_ID)
 		*e = ne;
 	*fs = *e;
-	return 0;
+	return commit_creds();
 }
 
 /* sys_setreuid sets the real and/or effective uid (-1: unchanged). */
@@ -184,6 +192,10 @@ static long set_res(u32 *r, u32 *e, u32 *s, u32 *fs, u32 nr, u32 ne, u32 ns)
 			if (ids[i] != NO_ID && ids[i] != *r && ids[i] != *e && ids[i] != *s)
 				return -EPERM;
 	}
+	/* Linux returns early, keeping the credentials, when nothing changes */
+	if ((nr == NO_ID || nr == *r) && (ne == NO_ID || (ne == *e && ne == *fs)) &&
+	    (ns == NO_ID || ns == *s))
+		return 0;
 	if (nr != NO_ID)
 		*r = nr;
 	if (ne != NO_ID)
@@ -191,7 +203,7 @@ static long set_res(u32 *r, u32 *e, u32 *s, u32 *fs, u32 nr, u32 ne, u32 ns)
 	if (ns != NO_ID)
 		*s = ns;
 	*fs = *e;
-	return 0;
+	return commit_creds();
 }
 
 /* sys_setresuid sets the real, effective and saved uids (-1: unchanged). */
@@ -218,9 +230,11 @@ long sys_setfsuid(uid_t uid)
 	struct cred *c = &current_proc.cred;
 	u32 old = c->fsuid, u = (u32)uid;
 
-	if (u != NO_ID && (u == c->uid || u == c->euid || u == c->suid || u == c->fsuid ||
-			   capable_setid()))
+	if (u != NO_ID && u != old &&
+	    (u == c->uid || u == c->euid || u == c->suid || capable_setid())) {
 		c->fsuid = u;
+		commit_creds();
+	}
 	return old;
 }
 
@@ -230,9 +244,11 @@ long sys_setfsgid(gid_t gid)
 	struct cred *c = &current_proc.cred;
 	u32 old = c->fsgid, g = (u32)gid;
 
-	if (g != NO_ID && (g == c->gid || g == c->egid || g == c->sgid || g == c->fsgid ||
-			   capable_setid()))
+	if (g != NO_ID && g != old &&
+	    (g == c->gid || g == c->egid || g == c->sgid || capable_setid())) {
 		c->fsgid = g;
+		commit_creds();
+	}
 	return old;
 }
 
@@ -265,7 +281,7 @@ long sys_setgroups(int gidsetsize, uptr grouplist)
 	}
 	memcpy(c->groups, groups, n * sizeof(u32));
 	c->ngroups = n;
-	return 0;
+	return commit_creds();
 }
 
 /* --- Capabilities --------------------------------------------------------- */

@@ -128,6 +128,7 @@ static const struct file_ops console_fops = {
 	.llseek = console_llseek,
 	.no_pread = true,
 	.stream = true,
+	.fasync = true, /* ttys and pipes, what the host's 0-2 usually are */
 };
 
 long console_install(unsigned int fd, int hostfd, u32 flags)

@@ -58,6 +58,15 @@ static long random_read(struct file *f, struct uio *u, s64 pos)
 	return done == 0 && u->fault ? -EFAULT : (long)done;
 }
 
+/* /dev/zero maps as anonymous memory, private or shared (Linux backs a
+ * shared one with a shmem object of its own). */
+static long zero_mmap(struct file *f, uintptr_t addr, size_t len, s64 off, int prot, bool shared)
+{
+	(void)f;
+	(void)off;
+	return plat_mem_commit(addr, len, prot, shared);
+}
+
 /* null and zero seek to 0 whatever is asked (Linux's null_lseek). */
 static long zero_llseek(struct file *f, s64 off, int whence)
 {
@@ -77,7 +86,7 @@ static long noop_llseek(struct file *f, s64 off, int whence)
 const struct file_ops dev_null_fops = { .read = null_read, .write = sink_write,
 					.llseek = zero_llseek };
 const struct file_ops dev_zero_fops = { .read = zero_read, .write = sink_write,
-					.llseek = zero_llseek };
+					.llseek = zero_llseek, .mmap = zero_mmap };
 const struct file_ops dev_full_fops = { .read = zero_read, .write = full_write,
 					.llseek = zero_llseek };
 const struct file_ops dev_random_fops = { .read = random_read, .write = sink_write,

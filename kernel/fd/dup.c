@@ -60,7 +60,7 @@ long sys_close(unsigned int fd)
 
 	if (!f)
 		return -EBADF;
-	fput(f);
+	filp_close(f);
 	return 0;
 }
 
@@ -84,7 +84,7 @@ long sys_close_range(unsigned int fd, unsigned int max_fd, unsigned int flags)
 			struct file *f = fd_detach(i);
 
 			if (f)
-				fput(f);
+				filp_close(f);
 		}
 		if (i == end)
 			break; /* end may be UINT_MAX: i++ would wrap */

@@ -144,7 +144,7 @@ long fd_replace(unsigned int fd, struct file *f, bool cloexec)
 out:
 	kmutex_unlock(&t->lock);
 	if (old)
-		fput(old);
+		filp_close(old); /* dup2 closes what newfd was: its POSIX locks go */
 	return ret;
 }
 

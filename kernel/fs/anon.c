@@ -47,6 +47,7 @@ struct file *anon_file_new(struct inode *ino, const struct file_ops *fops, u32 f
 	f->inode = iget(ino);
 	f->ops = fops;
 	f->priv = priv;
+	f->cred_gen = current_proc.cred_gen;
 	return f;
 }
 

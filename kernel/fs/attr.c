@@ -27,8 +27,12 @@ static long lookup_arg(int dfd, uptr filename, unsigned flags, struct path *p)
 
 static long do_truncate(struct inode *ino, s64 length)
 {
+	long r;
+
 	if (!ino->iops || !ino->iops->truncate)
 		return -EINVAL;
+	if ((r = seals_resize(ino, length)) < 0)
+		return r;
 	return ino->iops->truncate(ino, length);
 }
 
@@ -48,7 +52,8 @@ long sys_truncate(uptr path, long length)
 		ret = -EISDIR;
 	else if (!S_ISREG(ino->mode))
 		ret = -EINVAL;
-	else if ((ret = inode_permission(ino, MAY_WRITE)) == 0)
+	else if ((ret = inode_permission(ino, MAY_WRITE)) == 0 &&
+		 (ret = lease_break(ino, O_WRONLY)) == 0)
 		ret = do_truncate(ino, length);
 	path_put(&p);
 	kmutex_unlock(&vfs_lock);
@@ -140,7 +145,9 @@ long sys_fallocate(int fd, int mode, loff_t offset, loff_t len)
 	if (ret < 0)
 		goto out;
 	kmutex_lock(&vfs_lock);
-	ret = ino->iops->fallocate(ino, mode, offset, len);
+	ret = seals_fallocate(ino, mode, offset, len);
+	if (ret == 0)
+		ret = ino->iops->fallocate(ino, mode, offset, len);
 	kmutex_unlock(&vfs_lock);
 out:
 	if (f)
@@ -165,6 +172,8 @@ static long chmod_inode(struct inode *ino, u32 mode)
 	if (!owner_or_capable(ino))
 		return -EPERM;
 	mode &= S_IALLUGO;
+	if (seals_chmod(ino, mode) < 0)
+		return -EPERM; /* a memfd's F_SEAL_EXEC */
 	if ((mode & S_ISGID) && !cred_is_root(c) && !cred_in_group(c, ino->gid))
 		mode &= ~(u32)S_ISGID;
 	ino->mode = (ino->mode & S_IFMT) | mode;

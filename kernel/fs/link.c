@@ -1,6 +1,7 @@
 /* Namespace changes: mkdir(at), rmdir, unlink(at), symlink(at), link(at),
  * rename(at)(2). */
 #include <abi/syscalls.h>
+#include <kernel/fd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/proc.h>
 #include <kernel/vfs.h>
@@ -286,6 +287,18 @@ static long do_linkat(int olddfd, const char *oldname, int newdfd, const char *n
 	struct dentry *d;
 	long ret;
 
+	/* AT_EMPTY_PATH from a descriptor needs CAP_DAC_READ_SEARCH or a file
+	 * opened with the caller's present credentials (Linux 6.10's path_init;
+	 * asked even when the name is not empty) */
+	if ((flags & AT_EMPTY_PATH) && olddfd != AT_FDCWD && oldname[0] != '/' &&
+	    !cred_is_root(&current_proc.cred)) {
+		struct file *f = fd_peek(olddfd);
+
+		if (!f)
+			return -EBADF;
+		if (f->cred_gen != current_proc.cred_gen)
+			return -ENOENT;
+	}
 	ret = path_lookupat(olddfd, oldname,
 			    ((flags & AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0) |
 				    ((flags & AT_EMPTY_PATH) ? LOOKUP_EMPTY : 0),
@@ -304,12 +317,14 @@ static long do_linkat(int olddfd, const char *oldname, int newdfd, const char *n
 		ret = -EPERM;
 	else if (S_ISDIR(ino->mode))
 		ret = -EPERM;
-	else if (ino->nlink == 0)
-		ret = -ENOENT; /* an unlinked file cannot come back */
+	else if (ino->nlink == 0 && !ino->linkable)
+		ret = -ENOENT; /* an unlinked file cannot come back, an O_TMPFILE one can once */
 	else if (!(d = dentry_new(pl.dir.dentry, pl.last, pl.last_len)))
 		ret = -ENOMEM;
 	else {
 		ret = dir->iops->link(dir, ino, d);
+		if (ret == 0)
+			ino->linkable = false;
 		dput(d);
 	}
 	parent_lookup_put(&pl);
@@ -319,7 +334,8 @@ out:
 }
 
 /* sys_linkat gives oldname's inode a new name; AT_SYMLINK_FOLLOW links a
- * symlink's target, AT_EMPTY_PATH (root only) links olddfd itself. */
+ * symlink's target, AT_EMPTY_PATH links olddfd itself (an O_TMPFILE file
+ * gets its first name this way). */
 long sys_linkat(int olddfd, uptr oldname, int newdfd, uptr newname, int flags)
 {
 	char *from = NULL, *to = NULL;
@@ -327,9 +343,6 @@ long sys_linkat(int olddfd, uptr oldname, int newdfd, uptr newname, int flags)
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH */
-	if ((flags & AT_EMPTY_PATH) && !cred_is_root(&current_proc.cred))
-		return -ENOENT;
 	if ((ret = getname(oldname, flags & AT_EMPTY_PATH, &from)) < 0)
 		return ret;
 	if ((ret = getname(newname, false, &to)) < 0)

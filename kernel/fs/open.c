@@ -14,6 +14,9 @@
 #define O_PATH_KEEP (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
 /* Flags that only matter while opening; F_GETFL never shows them. */
 #define OPEN_ONLY_FLAGS (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)
+/* Linux's __O_TMPFILE: O_TMPFILE is this bit with O_DIRECTORY, so that
+ * kernels without it fail with ENOTDIR. */
+#define O_TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
 
 static int acc_mode(u32 flags)
 {
@@ -82,6 +85,65 @@ out:
 	return r;
 }
 
+/* O_TMPFILE, as Linux's do_tmpfile: an unnamed regular file (nlink 0) in
+ * the directory name resolves to, which needs write and search permission
+ * there but no open checks of its own. Its dentry, "#<ino>", is outside the
+ * directory's entries, so /proc/self/fd shows "dir/#<ino> (deleted)"; with
+ * O_EXCL it can never be linked. */
+static long open_tmpfile(int dfd, const char *name, u32 flags, u32 mode, unsigned lookup,
+			 struct path *out)
+{
+	struct inode *di, *ino;
+	struct path dir;
+	struct dentry *d;
+	char id[24];
+	long r;
+
+	r = path_lookupat(dfd, name,
+			  lookup | LOOKUP_DIRECTORY | ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW), &dir);
+	if (r < 0)
+		return r;
+	di = dir.dentry->inode;
+	if ((r = inode_permission(di, MAY_WRITE | MAY_EXEC)) < 0)
+		goto out;
+	if (!di->iops || !di->iops->tmpfile) {
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	/* Linux allows this in a removed directory too */
+	r = di->iops->tmpfile(di, S_IFREG | (mode & ~current_proc.umask & S_IALLUGO), &ino);
+	if (r < 0)
+		goto out;
+	ksnprintf(id, sizeof id, "#%llu", (unsigned long long)ino->ino);
+	if (!(d = dentry_new(dir.dentry, id, strlen(id)))) {
+		iput(ino);
+		r = -ENOMEM;
+		goto out;
+	}
+	d->inode = ino; /* takes the new inode's reference */
+	ino->linkable = !(flags & O_EXCL);
+	out->mnt = dir.mnt;
+	out->dentry = d;
+out:
+	path_put(&dir);
+	return r;
+}
+
+/* Linux's build_open_flags checks of the flags themselves, for open,
+ * openat and openat2 alike (after openat's O_PATH has dropped the rest). */
+static long check_open_flags(u64 flags)
+{
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+		return -EINVAL; /* since Linux 6.4 */
+	if (flags & O_TMPFILE_BIT) {
+		if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE)
+			return -EINVAL;
+		if (!(acc_mode((u32)flags & ~(u32)O_TRUNC) & MAY_WRITE))
+			return -EINVAL; /* O_TRUNC does not count here */
+	}
+	return 0;
+}
+
 /* Checks an existing file against the open flags and truncates it. */
 static long may_open(struct path *p, u32 flags)
 {
@@ -98,9 +160,13 @@ static long may_open(struct path *p, u32 flags)
 		return -EISDIR;
 	if ((r = inode_permission(ino, acc_mode(flags))) < 0)
 		return r;
+	if ((r = lease_break(ino, flags)) < 0)
+		return r;
 	if ((flags & O_TRUNC) && S_ISREG(ino->mode)) {
 		if (!ino->iops || !ino->iops->truncate)
 			return -EINVAL;
+		if ((r = seals_resize(ino, 0)) < 0)
+			return r;
 		return ino->iops->truncate(ino, 0);
 	}
 	return 0;
@@ -117,12 +183,12 @@ static long do_openat(int dfd, uptr filename, u32 flags, u32 mode, unsigned look
 
 	flags &= VALID_OPEN_FLAGS;
 	flags |= O_LARGEFILE; /* always on 64-bit */
-	if ((flags & O_TMPFILE) == O_TMPFILE)
-		return -EOPNOTSUPP; /* not yet */
-	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
-		return -EINVAL; /* since Linux 6.4 */
+	/* O_PATH first, before any check (so O_PATH | O_TMPFILE opens the
+	 * directory); it drops O_LARGEFILE, as F_GETFL shows on Linux */
 	if (flags & O_PATH)
-		flags &= O_PATH_KEEP; /* which drops O_LARGEFILE, as F_GETFL shows on Linux */
+		flags &= O_PATH_KEEP;
+	if ((ret = check_open_flags(flags)) < 0)
+		return ret;
 	if ((ret = getname(filename, false, &name)) < 0)
 		return ret;
 	if ((fd = fd_reserve(0, flags & O_CLOEXEC)) < 0) {
@@ -131,19 +197,23 @@ static long do_openat(int dfd, uptr filename, u32 flags, u32 mode, unsigned look
 	}
 
 	kmutex_lock(&vfs_lock);
-	if (flags & O_CREAT)
+	if (flags & O_TMPFILE_BIT)
+		ret = open_tmpfile(dfd, name, flags, mode, lookup, &p);
+	else if (flags & O_CREAT)
 		ret = open_create(dfd, name, flags, mode, lookup, &p, &created);
 	else
 		ret = path_lookupat(dfd, name,
 				    lookup | ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
 					    ((flags & O_DIRECTORY) ? LOOKUP_DIRECTORY : 0),
 				    &p);
-	if (ret == 0 && !created)
+	if (ret == 0 && !created && !(flags & O_TMPFILE_BIT))
 		ret = may_open(&p, flags);
 	if (ret == 0) {
 		f = file_open_path(&p, flags & ~(u32)OPEN_ONLY_FLAGS);
 		if (!f)
 			ret = -ENOMEM;
+		else
+			f->created = created;
 	}
 	if (ret == 0 && f->ops && f->ops->open)
 		ret = f->ops->open(f->inode, f);
@@ -188,32 +258,11 @@ struct open_how {
 	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
 	 RESOLVE_IN_ROOT | RESOLVE_CACHED)
 
-/* Linux's copy_struct_from_user: a larger struct is fine when its tail is
- * zero (E2BIG otherwise); a smaller one is zero-extended. */
-static long copy_how(struct open_how *how, uptr uhow, size_t usize)
-{
-	size_t n = MIN(usize, sizeof *how);
-
-	memset(how, 0, sizeof *how);
-	if (copy_from_user(how, uhow, n) < 0)
-		return -EFAULT;
-	for (size_t off = sizeof *how; off < usize; off += 8) {
-		u8 tail[8];
-		size_t m = MIN((size_t)8, usize - off);
-
-		if (copy_from_user(tail, (uptr){ uhow.addr + off }, m) < 0)
-			return -EFAULT;
-		for (size_t i = 0; i < m; i++)
-			if (tail[i])
-				return -E2BIG;
-	}
-	return 0;
-}
-
 /* Linux's build_open_flags for openat2: unknown bits are errors here. */
 static long check_how(const struct open_how *how, unsigned *lookup)
 {
 	u64 flags = how->flags;
+	long r;
 
 	if (flags & ~(u64)(VALID_OPEN_FLAGS | O_LARGEFILE))
 		return -EINVAL;
@@ -221,13 +270,15 @@ static long check_how(const struct open_how *how, unsigned *lookup)
 		return -EINVAL;
 	if (how->mode & ~(u64)S_IALLUGO)
 		return -EINVAL;
-	if (how->mode && !(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE)
+	if (how->mode && !(flags & (O_CREAT | O_TMPFILE_BIT)))
 		return -EINVAL;
 	if ((how->resolve & RESOLVE_BENEATH) && (how->resolve & RESOLVE_IN_ROOT))
 		return -EINVAL;
+	if ((r = check_open_flags(flags)) < 0)
+		return r;
 	if ((flags & O_PATH) && (flags & ~(u64)O_PATH_KEEP))
 		return -EINVAL;
-	if ((how->resolve & RESOLVE_CACHED) && (flags & (O_TRUNC | O_CREAT | O_TMPFILE)))
+	if ((how->resolve & RESOLVE_CACHED) && (flags & (O_TRUNC | O_CREAT | O_TMPFILE_BIT)))
 		return -EAGAIN;
 	*lookup = ((how->resolve & RESOLVE_NO_XDEV) ? LOOKUP_NO_XDEV : 0) |
 		  ((how->resolve & RESOLVE_NO_MAGICLINKS) ? LOOKUP_NO_MAGICLINKS : 0) |
@@ -249,7 +300,7 @@ long sys_openat2(int dfd, uptr filename, uptr uhow, size_t usize)
 		return -EINVAL;
 	if (usize > PAGE_SIZE)
 		return -E2BIG;
-	if ((r = copy_how(&how, uhow, usize)) < 0)
+	if ((r = copy_struct_from_user(&how, sizeof how, uhow, usize)) < 0)
 		return r;
 	if ((r = check_how(&how, &lookup)) < 0)
 		return r;

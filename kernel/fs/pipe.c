@@ -293,6 +293,7 @@ static const struct file_ops pipe_fops = {
 	.dname = pipe_dname,
 	.stream = true,
 	.no_pread = true,
+	.fasync = true,
 };
 
 /* Resizes the ring to nslots, keeping its contents in order. */

@@ -48,7 +48,11 @@ static long do_write_uio(struct file *f, struct uio *u, s64 pos, bool append)
 	kmutex_lock(&vfs_lock);
 	/* O_APPEND writes at the end, even pwrite (a Linux quirk). */
 	at = f->ops->stream ? 0 : append ? f->inode->size : pos < 0 ? f->pos : pos;
-	ret = u->resid ? f->ops->write(f, u, at) : 0;
+	ret = seals_write(f->inode, at, u->resid);
+	if (ret >= 0) {
+		u->resid = (size_t)ret; /* a memfd's seals may allow only a part */
+		ret = u->resid ? f->ops->write(f, u, at) : 0;
+	}
 	kmutex_unlock(&vfs_lock);
 	if (ret > 0 && pos < 0 && !f->ops->stream)
 		f->pos = at + ret;

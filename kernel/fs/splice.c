@@ -29,9 +29,12 @@ static long kwrite(struct file *f, const void *buf, size_t n, s64 pos)
 	struct uio u;
 	long r;
 
-	uio_init_kernel(&u, &one, (void *)(uintptr_t)buf, n);
 	kmutex_lock(&vfs_lock);
-	r = f->ops->write(f, &u, f->ops->stream ? 0 : pos);
+	r = seals_write(f->inode, pos, n);
+	if (r > 0) {
+		uio_init_kernel(&u, &one, (void *)(uintptr_t)buf, (size_t)r);
+		r = f->ops->write(f, &u, f->ops->stream ? 0 : pos);
+	}
 	kmutex_unlock(&vfs_lock);
 	return r;
 }

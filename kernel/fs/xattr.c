@@ -2,8 +2,11 @@
  * families, as fs/xattr.c and tmpfs's simple_xattr store do them. ramfs
  * (SB_XATTR_MEM) keeps user., trusted. and security. attributes per inode in
  * kernel memory; procfs and anonymous files behave as Linux's filesystems
- * without xattr handlers; hostfs offers none (EOPNOTSUPP). POSIX ACL names
- * are understood but only the empty ACL can be set. */
+ * without xattr handlers; hostfs (SB_XATTR_OPS) hands them, once this file's
+ * checks pass, to the host file, whose filesystem stores them and resolves
+ * the names. POSIX ACL names are understood; ramfs can only take the empty
+ * ACL, hostfs stores ACLs on the host (permission checks use the mode bits
+ * only). */
 #include <abi/syscalls.h>
 #include <kernel/fd.h>
 #include <kernel/kmalloc.h>
@@ -135,8 +138,8 @@ static long xattr_permission(struct inode *ino, const char *name, int mask)
 	return inode_permission(ino, mask);
 }
 
-/* The handler lookup: EOPNOTSUPP without xattr support or for an unknown
- * namespace, EINVAL for a bare prefix. */
+/* The handler lookup of SB_XATTR_MEM: EOPNOTSUPP without xattr support or
+ * for an unknown namespace, EINVAL for a bare prefix. */
 static long resolve_name(struct inode *ino, const char *name)
 {
 	static const char *const prefixes[] = { "user.", "trusted.", "security." };
@@ -155,24 +158,33 @@ static bool is_acl_name(const char *name)
 	return strcmp(name, ACL_ACCESS) == 0 || strcmp(name, ACL_DEFAULT) == 0;
 }
 
-/* set_posix_acl's checks for an ACL being removed (NULL) or set: only the
- * removal (and the empty ACL, which is one) can be served. */
-static long acl_set(struct inode *ino, const char *name, bool acl)
+/* set_posix_acl for an ACL being removed (!acl) or set (value, size):
+ * ramfs can serve only the removal (and the empty ACL, which is one);
+ * SB_XATTR_OPS filesystems store it (and check its entries). */
+static long acl_set(struct inode *ino, const char *name, bool acl, const u8 *value, size_t size)
 {
-	if (ino->sb->xattr != SB_XATTR_MEM || S_ISLNK(ino->mode))
+	const struct super_ops *ops = ino->sb->ops;
+
+	if ((ino->sb->xattr != SB_XATTR_MEM && ino->sb->xattr != SB_XATTR_OPS) ||
+	    S_ISLNK(ino->mode))
 		return -EOPNOTSUPP;
 	if (strcmp(name, ACL_DEFAULT) == 0 && !S_ISDIR(ino->mode))
 		return acl ? -EACCES : 0;
 	if (!owner_or_capable(ino))
 		return -EPERM;
+	if (ino->sb->xattr == SB_XATTR_OPS)
+		return acl ? ops->setxattr(ino, name, value, size, 0) : ops->removexattr(ino, name);
 	return acl ? -EOPNOTSUPP : 0; /* no ACLs are stored: nothing to remove */
 }
 
-/* posix_acl_from_xattr's header checks: 0 for no ACL (NULL or no entries),
- * 1 for an ACL with entries, or -errno. */
+/* posix_acl_from_xattr's checks: 0 for no ACL (NULL or no entries), 1 for
+ * an ACL with entries, or -errno (EINVAL for an unknown tag or an invalid
+ * uid or gid, before any permission check). */
 static long acl_parse(const u8 *value, size_t size)
 {
-	u32 version;
+	enum { ACL_USER = 0x02, ACL_GROUP = 0x08, KNOWN_TAGS = 0x3f };
+	u32 version, id;
+	u16 tag;
 
 	if (!value)
 		return 0;
@@ -183,6 +195,15 @@ static long acl_parse(const u8 *value, size_t size)
 		return -EOPNOTSUPP;
 	if ((size - 4) % 8)
 		return -EINVAL;
+	for (size_t off = 4; off < size; off += 8) {
+		memcpy(&tag, value + off, 2);
+		memcpy(&id, value + off + 4, 4);
+		/* exactly one of USER_OBJ, USER, GROUP_OBJ, GROUP, MASK, OTHER */
+		if (!tag || (tag & ~KNOWN_TAGS) || (tag & (tag - 1)))
+			return -EINVAL;
+		if ((tag == ACL_USER || tag == ACL_GROUP) && id == (u32)-1)
+			return -EINVAL;
+	}
 	return size > 4;
 }
 
@@ -259,7 +280,7 @@ static long do_set(struct inode *ino, const char *name, u8 *value, size_t size, 
 	if (is_acl_name(name)) {
 		if ((r = acl_parse(value, size)) < 0)
 			return r;
-		return acl_set(ino, name, r > 0);
+		return acl_set(ino, name, r > 0, value, size);
 	}
 	if (value && strcmp(name, CAPS_NAME) == 0) {
 		/* a value is checked and converted; size 0 is stored as is */
@@ -282,6 +303,9 @@ static long do_set(struct inode *ino, const char *name, u8 *value, size_t size, 
 	if (has_prefix(name, "security.") && strcmp(name, CAPS_NAME) != 0 &&
 	    !capable_sys_admin())
 		return -EPERM;
+	if (ino->sb->xattr == SB_XATTR_OPS)
+		return ino->sb->ops->setxattr(ino, name, value ? value : (const u8 *)"", size,
+					      flags);
 	if ((r = resolve_name(ino, name)) < 0)
 		return r;
 	return xattr_store(ino, name, value ? value : (const u8 *)"", size, flags);
@@ -360,6 +384,8 @@ static long do_get(struct inode *ino, const char *name, u8 *buf, size_t size)
 		return -EOPNOTSUPP;
 	if ((r = xattr_permission(ino, name, MAY_READ)) < 0)
 		return r;
+	if (ino->sb->xattr == SB_XATTR_OPS)
+		return ino->sb->ops->getxattr(ino, name, buf, size);
 	if (is_acl_name(name))
 		return ino->sb->xattr != SB_XATTR_MEM || S_ISLNK(ino->mode) ? -EOPNOTSUPP
 									  : -ENODATA;
@@ -420,28 +446,57 @@ long sys_fgetxattr(int fd, uptr name, uptr value, size_t size)
 	return getxattr_common(fd < 0 ? BAD_FD : fd, (uptr){ 0 }, false, name, value, size);
 }
 
-/* The NUL-separated names (trusted.* only for CAP_SYS_ADMIN): the list's
- * length, written to buf when size allows. */
+/* Adds name to a list of *len bytes (trusted.* only for CAP_SYS_ADMIN);
+ * size 0 only counts. */
+static long list_add(char *buf, size_t size, size_t *len, const char *name)
+{
+	size_t n = strlen(name) + 1;
+
+	if (has_prefix(name, "trusted.") && !capable_sys_admin())
+		return 0;
+	if (size) {
+		if (*len + n > size)
+			return -ERANGE;
+		memcpy(buf + *len, name, n);
+	}
+	*len += n;
+	return 0;
+}
+
+/* The names the filesystem lists, in its order, filtered by list_add; a
+ * list the largest buffer cannot hold is E2BIG. */
+static long list_ops(struct inode *ino, char *buf, size_t size, size_t *len)
+{
+	char *all = kmalloc(XATTR_LIST_MAX);
+	long n, r = 0;
+
+	if (!all)
+		return -ENOMEM;
+	n = ino->sb->ops->listxattr(ino, all, XATTR_LIST_MAX);
+	if (n < 0)
+		r = n == -ERANGE ? -E2BIG : n;
+	else if (n > 0 && all[n - 1]) /* not a list of terminated names */
+		r = -EIO;
+	for (long off = 0; r == 0 && off < n; off += (long)strlen(all + off) + 1)
+		r = list_add(buf, size, len, all + off);
+	kfree(all);
+	return r;
+}
+
+/* The NUL-separated names: the list's length, written to buf when size
+ * allows. */
 static long do_list(struct inode *ino, char *buf, size_t size)
 {
-	bool trusted = capable_sys_admin();
 	size_t len = 0;
+	long r = 0;
 
 	if (ino->sb->xattr == SB_XATTR_UNSUPPORTED)
 		return -EOPNOTSUPP;
-	for (struct xattr *x = ino->xattrs; x; x = x->next) {
-		size_t n = strlen(x->name) + 1;
-
-		if (!trusted && has_prefix(x->name, "trusted."))
-			continue;
-		if (size) {
-			if (len + n > size)
-				return -ERANGE;
-			memcpy(buf + len, x->name, n);
-		}
-		len += n;
-	}
-	return (long)len;
+	if (ino->sb->xattr == SB_XATTR_OPS)
+		r = list_ops(ino, buf, size, &len);
+	for (struct xattr *x = ino->xattrs; r == 0 && x; x = x->next)
+		r = list_add(buf, size, &len, x->name);
+	return r < 0 ? r : (long)len;
 }
 
 static long listxattr_common(int fd, uptr pathname, bool follow, uptr ulist, size_t size)
@@ -498,12 +553,14 @@ static long do_remove(struct inode *ino, const char *name)
 	if (ino->sb->xattr == SB_XATTR_UNSUPPORTED)
 		return -EOPNOTSUPP;
 	if (is_acl_name(name))
-		return acl_set(ino, name, false);
+		return acl_set(ino, name, false, NULL, 0);
 	if ((r = xattr_permission(ino, name, MAY_WRITE)) < 0)
 		return r;
 	if (has_prefix(name, "security.") && strcmp(name, CAPS_NAME) != 0 &&
 	    !capable_sys_admin())
 		return -EPERM;
+	if (ino->sb->xattr == SB_XATTR_OPS)
+		return ino->sb->ops->removexattr(ino, name);
 	if ((r = resolve_name(ino, name)) < 0)
 		return r;
 	pp = xattr_find(ino, name, &found);

@@ -41,6 +41,6 @@ long sys_brk(unsigned long brk)
 	mm->brk = brk;
 	ret = (long)brk;
 out:
-	kmutex_unlock(&mm->lock);
+	mm_unlock(mm); /* shrinking may have unmapped a file mapping */
 	return ret;
 }

@@ -11,6 +11,7 @@
 #include "../plat/plat.h"
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define MAX_LFS_FILESIZE 0x7fffffffffffffffUL
 
 struct mm kernel_mm;
 
@@ -76,7 +77,9 @@ void mm_shutdown(void)
 
 	if (mm->limit > mm->base)
 		plat_mem_release(mm->base, mm->limit - mm->base);
+	kmutex_lock(&mm->lock);
 	mm_destroy(mm);
+	mm_unlock(mm); /* the mapped files' last references */
 	memset(mm, 0, sizeof *mm);
 }
 
@@ -100,15 +103,43 @@ static long place(struct mm *mm, unsigned long *addr, size_t len, unsigned long 
 	return *addr ? 0 : -ENOMEM;
 }
 
-/* Maps a file through its file_ops.mmap (hostfs); files without one (ramfs,
- * devices) are ENODEV. The access checks are do_mmap's. */
+/* A file whose pages are pool pages (ramfs), mapped by mm/filemap.c. */
+static bool file_paged(const struct file *f)
+{
+	return f->inode->iops && f->inode->iops->get_page;
+}
+
+/* Maps pages pgoff.. of f at [addr, addr+len), replacing what is there, and
+ * records the VMA. mm->lock held, and vfs_lock too for a paged file. */
+static long map_file_range(struct mm *mm, struct file *f, uintptr_t addr, size_t len, u64 pgoff,
+			   u32 prot, u32 vflags)
+{
+	long r;
+
+	if (file_paged(f))
+		return filemap_map(mm, f, addr, len, pgoff, prot, vflags);
+	if ((r = f->ops->mmap(f, addr, len, (s64)(pgoff << PAGE_SHIFT), (int)prot,
+			      vflags & VMA_SHARED)) < 0)
+		return r;
+	if ((r = vma_remove(mm, addr, addr + len)) < 0 ||
+	    (r = vma_insert_file(mm, addr, addr + len, prot, vflags, pgoff, f)) < 0) {
+		plat_mem_decommit(addr, len);
+		vma_remove(mm, addr, addr + len);
+	}
+	return r;
+}
+
+/* Maps a file: its pool pages (ramfs, mm/filemap.c) or through its
+ * file_ops.mmap (hostfs, /dev/zero); other files (procfs, most devices,
+ * pipes, directories) are ENODEV. The access checks are do_mmap's. */
 static long mmap_file(unsigned long addr, unsigned long len, unsigned long prot,
 		      unsigned long flags, unsigned long fd, unsigned long off)
 {
 	struct mm *mm = &kernel_mm;
 	unsigned long type = flags & MAP_TYPE;
-	bool shared = type != MAP_PRIVATE;
-	struct file *f = fget((int)fd);
+	bool shared = type != MAP_PRIVATE, paged = false;
+	struct file *f = fget((int)fd), *dead;
+	u32 vflags;
 	long ret;
 
 	if (!f)
@@ -119,31 +150,38 @@ static long mmap_file(unsigned long addr, unsigned long len, unsigned long prot,
 		ret = -EINVAL;
 	else if (PAGE_ALIGN(len) == 0 || off + PAGE_ALIGN(len) < off)
 		ret = -EOVERFLOW;
+	else if (S_ISREG(f->inode->mode) && /* file_mmap_ok: within MAX_LFS_FILESIZE */
+		 (off >> PAGE_SHIFT) > ((MAX_LFS_FILESIZE - PAGE_ALIGN(len)) >> PAGE_SHIFT))
+		ret = -EOVERFLOW;
 	else if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		ret = -EINVAL;
 	else if ((flags & MAP_FIXED) && !page_aligned(addr))
 		ret = -EINVAL;
 	else if (!file_readable(f) || (shared && (prot & PROT_WRITE) && !file_writable(f)))
 		ret = -EACCES;
-	else if (!f->ops || !f->ops->mmap)
+	else if ((ret = seals_mmap(f->inode, (int)prot, shared)) < 0)
+		; /* a write-sealed memfd: EPERM */
+	else if (!f->ops || (!f->ops->mmap && !(paged = file_paged(f))))
 		ret = -ENODEV;
 	else
 		ret = 0;
 	if (ret < 0)
 		goto out;
 	len = PAGE_ALIGN(len);
+	vflags = vma_flags_of(shared ? MAP_SHARED : MAP_PRIVATE);
+	/* Linux's VM_MAYWRITE on a shared mapping: mprotect may add PROT_WRITE,
+	 * unless the file is write-sealed */
+	if (shared && file_writable(f) && seals_mmap(f->inode, PROT_WRITE, true) == 0)
+		vflags |= VMA_MAYWRITE;
+	if (paged)
+		kmutex_lock(&vfs_lock); /* the file's pages; vfs_lock comes before the map's */
 	kmutex_lock(&mm->lock);
-	if ((ret = place(mm, &addr, len, flags)) == 0 &&
-	    (ret = f->ops->mmap(f, addr, len, (s64)off, (int)(prot & PROT_ALL), shared)) == 0) {
-		if ((ret = vma_remove(mm, addr, addr + len)) < 0 ||
-		    (ret = vma_insert(mm, addr, addr + len, (u32)(prot & PROT_ALL),
-				      vma_flags_of(shared ? MAP_SHARED : MAP_PRIVATE), off >> PAGE_SHIFT,
-				      NULL)) < 0) {
-			plat_mem_decommit(addr, len);
-			vma_remove(mm, addr, addr + len);
-		}
-	}
-	kmutex_unlock(&mm->lock);
+	if ((ret = place(mm, &addr, len, flags)) == 0)
+		ret = map_file_range(mm, f, addr, len, off >> PAGE_SHIFT, (u32)(prot & PROT_ALL), vflags);
+	dead = mm_unlock_deferred(mm);
+	if (paged)
+		kmutex_unlock(&vfs_lock);
+	mm_put_files(dead);
 	if (ret == 0)
 		ret = (long)addr;
 out:
@@ -205,7 +243,7 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
 	if (ret == 0)
 		ret = (long)addr;
 out:
-	kmutex_unlock(&mm->lock);
+	mm_unlock(mm);
 	return ret;
 }
 
@@ -246,12 +284,35 @@ long sys_munmap(unsigned long addr, size_t len)
 		return -EINVAL;
 	kmutex_lock(&mm->lock);
 	ret = unmap_range(mm, addr, len);
-	kmutex_unlock(&mm->lock);
+	mm_unlock(mm);
 	return ret;
 }
 
+/* Changes the host protection of v's pages; of pool pages only those mapped
+ * (the rest, past the end of the file, stay inaccessible). */
+static long protect_vma(struct mm *mm, const struct vma *v, int prot)
+{
+	uintptr_t run = 0;
+	long r = 0;
+
+	if (!(v->flags & VMA_PAGES))
+		return plat_mem_protect(v->start, v->end - v->start, prot);
+	for (uintptr_t a = v->start; r == 0 && a <= v->end; a += PAGE_SIZE) {
+		bool mapped = a < v->end && radix_get(&mm->fpages, (a - mm->base) >> PAGE_SHIFT);
+
+		if (mapped && !run) {
+			run = a;
+		} else if (!mapped && run) {
+			r = plat_mem_protect(run, a - run, prot);
+			run = 0;
+		}
+	}
+	return r;
+}
+
 /* sys_mprotect changes protection; like Linux it changes the VMAs before the
- * first hole and then fails with ENOMEM. */
+ * first hole (or the first shared file mapping that may not be written) and
+ * then fails with ENOMEM (EACCES). */
 long sys_mprotect(unsigned long start, size_t len, unsigned long prot)
 {
 	struct mm *mm = &kernel_mm;
@@ -287,7 +348,12 @@ long sys_mprotect(unsigned long start, size_t len, unsigned long prot)
 
 		if (v->start != cur)
 			break;
-		if ((ret = plat_mem_protect(v->start, v->end - v->start, (int)prot)) < 0)
+		if ((prot & PROT_WRITE) && v->file && (v->flags & VMA_SHARED) &&
+		    !(v->flags & VMA_MAYWRITE)) {
+			ret = -EACCES;
+			break;
+		}
+		if ((ret = protect_vma(mm, v, (int)prot)) < 0)
 			break;
 		v->prot = (u32)prot;
 		cur = v->end;
@@ -301,28 +367,44 @@ out:
 }
 
 /* Moves the pages of vmas[i] range [addr, addr+old_len) to new_addr with
- * new_len (>= old_len), keeping prot, flags and name. Caller holds the lock. */
+ * new_len (>= old_len), keeping prot, flags and name; a file mapping grows
+ * over the file's next pages. Caller holds the lock (and vfs_lock). */
 static long move_pages(struct mm *mm, uintptr_t addr, size_t old_len, uintptr_t new_addr,
 		       size_t new_len, bool dontunmap)
 {
 	struct vma *v = vma_find(mm, addr);
 	u32 prot = v->prot, flags = v->flags;
+	struct file *file = v->file;
+	u64 pgoff = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
 	char *name = v->name ? kstrndup(v->name, strlen(v->name)) : NULL;
+	size_t moved = file ? old_len : new_len; /* what the new VMA covers at first */
 	long r;
 
 	if (v->name && !name)
 		return -ENOMEM;
-	if ((r = vma_insert(mm, new_addr, new_addr + new_len, prot, flags, 0, name)) < 0)
+	if ((flags & VMA_PAGES) && (r = filemap_move_prepare(mm, new_addr, old_len)) < 0)
+		goto out;
+	if (file)
+		r = vma_insert_file(mm, new_addr, new_addr + moved, prot, flags, pgoff, file);
+	else
+		r = vma_insert(mm, new_addr, new_addr + moved, prot, flags, 0, name);
+	if (r < 0)
 		goto out;
 	if ((r = plat_mem_move(addr, old_len, new_addr)) < 0) {
-		vma_remove(mm, new_addr, new_addr + new_len);
+		vma_remove(mm, new_addr, new_addr + moved);
 		goto out;
 	}
+	if (flags & VMA_PAGES)
+		filemap_move(mm, addr, old_len, new_addr);
 	if (new_len > old_len)
-		r = plat_mem_commit(new_addr + old_len, new_len - old_len, (int)prot,
-				    flags & VMA_SHARED);
-	if (r == 0 && dontunmap) /* the old range stays mapped, now empty */
-		r = plat_mem_commit(addr, old_len, (int)prot, flags & VMA_SHARED);
+		r = file ? map_file_range(mm, file, new_addr + old_len, new_len - old_len,
+					  pgoff + (old_len >> PAGE_SHIFT), prot, flags)
+			 : plat_mem_commit(new_addr + old_len, new_len - old_len, (int)prot,
+					   flags & VMA_SHARED);
+	/* DONTUNMAP: the old range stays mapped, empty (or the file's again) */
+	if (r == 0 && dontunmap)
+		r = file ? map_file_range(mm, file, addr, old_len, pgoff, prot, flags)
+			 : plat_mem_commit(addr, old_len, (int)prot, flags & VMA_SHARED);
 	if (r == 0 && !dontunmap)
 		r = vma_remove(mm, addr, addr + old_len);
 out:
@@ -363,11 +445,13 @@ static long mremap_to(struct mm *mm, uintptr_t addr, size_t old_len, size_t new_
 	return move_pages(mm, addr, old_len, new_addr, new_len, flags & MREMAP_DONTUNMAP);
 }
 
-/* sys_mremap resizes or moves a mapping within one VMA. */
+/* sys_mremap resizes or moves a mapping within one VMA; a file mapping
+ * grows over the file's next pages, as on Linux. */
 long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len,
 		unsigned long flags, unsigned long new_addr)
 {
 	struct mm *mm = &kernel_mm;
+	struct file *dead;
 	struct vma *v;
 	long ret;
 
@@ -387,6 +471,7 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 	if (old_len == 0)
 		return -EINVAL;
 
+	kmutex_lock(&vfs_lock); /* growing a ramfs mapping takes the file's pages */
 	kmutex_lock(&mm->lock);
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
 		ret = mremap_to(mm, addr, old_len, new_len, flags, new_addr);
@@ -409,8 +494,12 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 		u32 prot = v->prot, vflags = v->flags;
 		char *name = v->name;
 
-		ret = plat_mem_commit(addr + old_len, new_len - old_len, (int)prot, vflags & VMA_SHARED);
-		if (ret == 0)
+		if (v->file)
+			ret = map_file_range(mm, v->file, addr + old_len, new_len - old_len,
+					     v->pgoff + ((addr + old_len - v->start) >> PAGE_SHIFT), prot,
+					     vflags);
+		else if ((ret = plat_mem_commit(addr + old_len, new_len - old_len, (int)prot,
+						vflags & VMA_SHARED)) == 0)
 			ret = vma_insert(mm, addr + old_len, addr + new_len, prot, vflags, 0, name);
 		if (ret == 0)
 			ret = (long)addr;
@@ -423,7 +512,9 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 	new_addr = vma_find_free(mm, new_len, 0);
 	ret = new_addr ? move_pages(mm, addr, old_len, new_addr, new_len, false) : -ENOMEM;
 out:
-	kmutex_unlock(&mm->lock);
+	dead = mm_unlock_deferred(mm);
+	kmutex_unlock(&vfs_lock);
+	mm_put_files(dead);
 	return ret;
 }
 
@@ -441,24 +532,87 @@ static bool madvise_valid(int behavior)
 	return false;
 }
 
-/* Applies one piece of advice to [s, e), all inside one VMA. */
-static long madvise_vma(struct vma *v, uintptr_t s, uintptr_t e, int behavior)
+/* Applies one piece of advice (not MADV_REMOVE) to [s, e), inside one VMA. */
+static long madvise_range(uintptr_t s, uintptr_t e, int behavior)
 {
 	switch (behavior) {
 	case MADV_DONTNEED:
 	case MADV_DONTNEED_LOCKED:
 		/* Private anonymous memory reads back as zeros afterwards. */
 		return plat_mem_discard(s, e - s);
-	case MADV_REMOVE:
-		return (v->flags & VMA_SHARED) ? plat_mem_discard(s, e - s) : -EINVAL;
 	default:
 		return 0; /* hints: nothing to do for memory the host manages */
 	}
 }
 
-/* sys_madvise: DONTNEED zero-fills private anonymous memory; hints are no-ops;
- * HWPOISON and SOFT_OFFLINE are EINVAL, as on a kernel without memory-failure
- * support; holes in the range give ENOMEM after the rest is advised. */
+/* Punches [off, off+len) out of f, as fallocate(PUNCH_HOLE | KEEP_SIZE). */
+static long file_punch(struct file *f, s64 off, size_t len)
+{
+	struct inode *ino = f->inode;
+	long r;
+
+	kmutex_lock(&vfs_lock);
+	r = seals_fallocate(ino, FALLOC_FL_PUNCH_HOLE, off, (s64)len);
+	if (r == 0)
+		r = ino->iops->fallocate(ino, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+					 (s64)len);
+	kmutex_unlock(&vfs_lock);
+	return r;
+}
+
+/* MADV_REMOVE, as Linux's madvise_remove: shared mappings of files (that may
+ * be written) lose the range from the file itself; fallocate takes vfs_lock,
+ * so the map lock is dropped around each file's part. */
+static long madvise_remove(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+	uintptr_t cur = start;
+	long ret = 0, hole = 0;
+
+	while (cur < end && ret == 0) {
+		struct file *f = NULL;
+		struct vma *v;
+		uintptr_t s, e;
+		s64 off = 0;
+		size_t i;
+
+		kmutex_lock(&mm->lock);
+		i = vma_index(mm, cur);
+		if (i >= mm->nvmas || mm->vmas[i].start >= end) {
+			kmutex_unlock(&mm->lock);
+			hole = -ENOMEM;
+			break;
+		}
+		v = &mm->vmas[i];
+		s = MAX(v->start, cur);
+		e = MIN(v->end, end);
+		if (s > cur)
+			hole = -ENOMEM;
+		if (v->flags & VMA_LOCKED)
+			ret = -EINVAL;
+		else if (v->file && (v->flags & (VMA_SHARED | VMA_MAYWRITE)) !=
+					    (VMA_SHARED | VMA_MAYWRITE))
+			ret = -EACCES;
+		else if (v->file && v->file->inode->iops && v->file->inode->iops->fallocate)
+			f = fget_raw(v->file);
+		else /* shared anonymous memory (and /dev/zero's) */
+			ret = (v->flags & VMA_SHARED) ? plat_mem_discard(s, e - s) : -EINVAL;
+		if (f)
+			off = (s64)((v->pgoff << PAGE_SHIFT) + (s - v->start));
+		kmutex_unlock(&mm->lock);
+		if (f) {
+			ret = file_punch(f, off, e - s);
+			fput(f);
+		}
+		cur = e;
+	}
+	return ret ? ret : hole;
+}
+
+/* sys_madvise: DONTNEED zero-fills private anonymous memory (and gives private
+ * file pages back their file's contents); REMOVE punches shared file
+ * mappings' files; hints are no-ops; HWPOISON and SOFT_OFFLINE are EINVAL, as
+ * on a kernel without memory-failure support; holes in the range give ENOMEM
+ * after the rest is advised. */
 long sys_madvise(unsigned long start, size_t len_in, int behavior)
 {
 	struct mm *mm = &kernel_mm;
@@ -478,6 +632,8 @@ long sys_madvise(unsigned long start, size_t len_in, int behavior)
 		return -EINVAL;
 	if (end == start)
 		return 0;
+	if (behavior == MADV_REMOVE)
+		return madvise_remove(mm, start, end);
 
 	kmutex_lock(&mm->lock);
 	cur = start;
@@ -487,7 +643,7 @@ long sys_madvise(unsigned long start, size_t len_in, int behavior)
 
 		if (s > cur)
 			hole = -ENOMEM;
-		if ((ret = madvise_vma(v, s, e, behavior)) < 0)
+		if ((ret = madvise_range(s, e, behavior)) < 0)
 			goto out;
 		cur = e;
 	}
@@ -538,7 +694,8 @@ long sys_mincore(unsigned long start, size_t len, uptr vec)
 	return ret;
 }
 
-/* sys_msync: anonymous memory has nothing to write back; holes are ENOMEM. */
+/* sys_msync: anonymous memory and ramfs pages (the mapping is the file) have
+ * nothing to write back, hostfs files are the host's msync; holes are ENOMEM. */
 long sys_msync(unsigned long start, size_t len, int flags)
 {
 	struct mm *mm = &kernel_mm;
@@ -560,9 +717,14 @@ long sys_msync(unsigned long start, size_t len, int flags)
 	kmutex_lock(&mm->lock);
 	cur = start;
 	for (size_t i = vma_index(mm, start); i < mm->nvmas && mm->vmas[i].start < end; i++) {
-		if (mm->vmas[i].start > cur)
+		const struct vma *v = &mm->vmas[i];
+		uintptr_t s = MAX(v->start, start), e = MIN(v->end, end);
+
+		if (v->start > cur)
 			ret = -ENOMEM;
-		cur = mm->vmas[i].end;
+		if (v->file && (v->flags & VMA_SHARED) && !(v->flags & VMA_PAGES))
+			plat_mem_sync(s, e - s, flags);
+		cur = v->end;
 	}
 	if (cur < end)
 		ret = -ENOMEM;

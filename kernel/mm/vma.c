@@ -1,7 +1,9 @@
 /* The VMA map: a sorted array of disjoint [start, end) page ranges. Programs
  * have tens to thousands of mappings, so binary search plus memmove on
  * insertion is simple and fast enough. Pure bookkeeping: the platform calls
- * that make the map true live in mm/mmap.c. */
+ * that make the map true live in mm/mmap.c. A VMA may hold a file, and the
+ * pool pages recorded for a range (mm/filemap.c) go with the range. */
+#include <kernel/fd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
@@ -16,10 +18,53 @@ void mm_init(struct mm *mm, uintptr_t base, uintptr_t limit)
 	mm->brk_start = mm->brk = base;
 }
 
+/* Drops a VMA's file reference. The last one waits on mm->dead_files for
+ * mm_unlock: fput takes vfs_lock, which is never taken under the map lock. */
+static void put_file(struct mm *mm, struct file *f)
+{
+	int n = __atomic_load_n(&f->refcnt, __ATOMIC_RELAXED);
+
+	while (n > 1) {
+		if (__atomic_compare_exchange_n(&f->refcnt, &n, n - 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return;
+	}
+	f->dead_next = mm->dead_files;
+	mm->dead_files = f;
+}
+
+void mm_put_files(struct file *f)
+{
+	while (f) {
+		struct file *next = f->dead_next;
+
+		fput(f);
+		f = next;
+	}
+}
+
+struct file *mm_unlock_deferred(struct mm *mm)
+{
+	struct file *dead = mm->dead_files;
+
+	mm->dead_files = NULL;
+	kmutex_unlock(&mm->lock);
+	return dead;
+}
+
+void mm_unlock(struct mm *mm)
+{
+	mm_put_files(mm_unlock_deferred(mm));
+}
+
 void mm_destroy(struct mm *mm)
 {
-	for (size_t i = 0; i < mm->nvmas; i++)
+	radix_truncate(&mm->fpages, 0, fpage_put);
+	for (size_t i = 0; i < mm->nvmas; i++) {
 		kfree(mm->vmas[i].name);
+		if (mm->vmas[i].file)
+			put_file(mm, mm->vmas[i].file);
+	}
 	kfree(mm->vmas);
 	mm->vmas = NULL;
 	mm->nvmas = mm->cap = 0;
@@ -77,10 +122,12 @@ static bool same_name(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* File mappings merge as Linux's do: same file, adjacent offsets. */
 static bool can_merge(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
-	       same_name(a->name, b->name);
+	       same_name(a->name, b->name) && a->file == b->file &&
+	       (!a->file || b->pgoff == a->pgoff + ((a->end - a->start) >> PAGE_SHIFT));
 }
 
 /* Merges vmas[i] with vmas[i+1] when they are compatible. */
@@ -90,6 +137,8 @@ static bool merge_next(struct mm *mm, size_t i)
 		return false;
 	mm->vmas[i].end = mm->vmas[i + 1].end;
 	kfree(mm->vmas[i + 1].name);
+	if (mm->vmas[i + 1].file)
+		put_file(mm, mm->vmas[i + 1].file);
 	memmove(&mm->vmas[i + 1], &mm->vmas[i + 2], (mm->nvmas - i - 2) * sizeof(struct vma));
 	mm->nvmas--;
 	return true;
@@ -107,11 +156,11 @@ void vma_merge_range(struct mm *mm, uintptr_t start, uintptr_t end)
 	}
 }
 
-long vma_insert(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags, u64 pgoff,
-		const char *name)
+static long insert(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags, u64 pgoff,
+		   const char *name, struct file *file)
 {
 	size_t i = vma_index(mm, start);
-	struct vma v = { start, end, prot, flags, pgoff, NULL };
+	struct vma v = { start, end, prot, flags, pgoff, NULL, file };
 
 	KASSERT(start < end && !vma_intersects(mm, start, end));
 	if (name && !(v.name = kstrndup(name, strlen(name))))
@@ -121,10 +170,24 @@ long vma_insert(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 fla
 		return -ENOMEM;
 	}
 	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nvmas - i) * sizeof v);
+	if (file)
+		fget_raw(file);
 	mm->vmas[i] = v;
 	mm->nvmas++;
 	vma_merge_range(mm, start, end);
 	return 0;
+}
+
+long vma_insert(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags, u64 pgoff,
+		const char *name)
+{
+	return insert(mm, start, end, prot, flags, pgoff, name, NULL);
+}
+
+long vma_insert_file(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags,
+		     u64 pgoff, struct file *file)
+{
+	return insert(mm, start, end, prot, flags, pgoff, NULL, file);
 }
 
 long vma_split_at(struct mm *mm, uintptr_t addr)
@@ -148,6 +211,8 @@ long vma_split_at(struct mm *mm, uintptr_t addr)
 	v[1].start = addr;
 	v[1].name = name;
 	v[1].pgoff += (addr - v[0].start) >> PAGE_SHIFT;
+	if (v[1].file)
+		fget_raw(v[1].file);
 	return 0;
 }
 
@@ -158,9 +223,15 @@ long vma_remove(struct mm *mm, uintptr_t start, uintptr_t end)
 
 	if ((r = vma_split_at(mm, start)) < 0 || (r = vma_split_at(mm, end)) < 0)
 		return r;
+	if (start >= mm->base && start < end)
+		radix_remove_range(&mm->fpages, (start - mm->base) >> PAGE_SHIFT,
+				   (end - mm->base) >> PAGE_SHIFT, fpage_put);
 	i = vma_index(mm, start);
-	for (j = i; j < mm->nvmas && mm->vmas[j].start < end; j++)
+	for (j = i; j < mm->nvmas && mm->vmas[j].start < end; j++) {
 		kfree(mm->vmas[j].name);
+		if (mm->vmas[j].file)
+			put_file(mm, mm->vmas[j].file);
+	}
 	memmove(&mm->vmas[i], &mm->vmas[j], (mm->nvmas - j) * sizeof(struct vma));
 	mm->nvmas -= j - i;
 	return 0;
@@ -212,6 +283,16 @@ size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_
 
 		if (v->start > cur || !(v->prot & need_prot))
 			break;
+		if (v->flags & VMA_PAGES) {
+			/* Pages past the end of the file are not mapped: where Linux
+			 * raises SIGBUS, a copy gets EFAULT. */
+			uintptr_t stop = cur + MIN(len - (cur - addr), v->end - cur);
+
+			for (uintptr_t p = cur & PAGE_MASK; p < stop; p += PAGE_SIZE) {
+				if (!radix_get(&mm->fpages, (p - mm->base) >> PAGE_SHIFT))
+					return MAX(p, cur) - addr;
+			}
+		}
 		cur = v->end;
 		i++;
 	}

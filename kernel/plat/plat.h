@@ -30,11 +30,23 @@ long plat_mem_move(uintptr_t from, size_t len, uintptr_t to);
 long plat_mem_discard(uintptr_t addr, size_t len);
 /* One byte per page: bit 0 set when the page is resident. */
 long plat_mem_residency(uintptr_t addr, size_t len, u8 *vec);
+/* One byte per page of a private file mapping: 1 when the page is a private
+ * copy (the guest wrote it), 0 while it still shows the file's page. */
+long plat_mem_copied(uintptr_t addr, size_t len, u8 *vec);
 long plat_mem_sync(uintptr_t addr, size_t len, int flags);
 
 /* Kernel memory (never guest-visible): whole pages, zero-filled. */
 void *plat_kmem_map(size_t len);
 void plat_kmem_unmap(void *p, size_t len);
+
+/* Shared memory for file pages (mm/filemap.c): a host object whose pages the
+ * kernel sees through one view and maps into the guest with
+ * plat_host_mmap_file, so that both are the same memory. plat_shm_create
+ * makes an empty object and a view of max bytes (usable up to the object's
+ * size) and returns the object's host fd; plat_shm_resize sets that size. */
+long plat_shm_create(size_t max, void **view);
+long plat_shm_resize(int fd, size_t size);
+void plat_shm_destroy(int fd, void *view, size_t max);
 
 /* --- Blocking: the only primitive ------------------------------------ */
 
@@ -123,6 +135,13 @@ long plat_host_fchownat(int dirfd, const char *path, u32 uid, u32 gid, int flags
 long plat_host_utimensat(int dirfd, const char *path, const s64 *times, int flags);
 long plat_host_fallocate(int fd, int mode, s64 off, s64 len);
 long plat_host_fdatasync(int fd);
+/* Extended attributes of the file fd holds, as fgetxattr(2), fsetxattr(2),
+ * flistxattr(2) and fremovexattr(2); fd may be an O_PATH descriptor (of a
+ * symlink too), which these act on as well. */
+long plat_host_fgetxattr(int fd, const char *name, void *buf, size_t size);
+long plat_host_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags);
+long plat_host_flistxattr(int fd, char *buf, size_t size);
+long plat_host_fremovexattr(int fd, const char *name);
 /* Maps len bytes of fd at off to addr (inside the guest reservation, which
  * it replaces) with MAP_FIXED; shared or private. */
 long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int fd, s64 off);

@@ -219,6 +219,19 @@ def cases() -> dict[str, tuple[int, Case]]:
         "rt_sigprocmask": (2, lambda e, p: ("rt_sigprocmask", (F["SIG_BLOCK"],
                                                                p(e.s.mem(bytes(8))), p(e.buf),
                                                                8))),
+        # fcntl's commands whose argument is a pointer (an integer in the
+        # table); a read lock, no owner, hint 0: harmless on the native side
+        **{f"fcntl {cmd}": (1, lambda e, p, cmd=cmd: ("fcntl", (e.fd, F[cmd], p(e.s.mem(
+            struct.pack("<hhxxxxqqi4x", 0, 0, 0, 4, 0)))))) for cmd in
+           ("F_GETLK", "F_SETLK", "F_SETLKW", "F_OFD_GETLK", "F_OFD_SETLK", "F_OFD_SETLKW")},
+        "fcntl F_SETOWN_EX": (1, lambda e, p: ("fcntl", (e.fd, F["F_SETOWN_EX"],
+                                                          p(e.s.mem(struct.pack("<ii", 1, 0)))))),
+        "fcntl F_GETOWN_EX": (1, lambda e, p: ("fcntl", (e.fd, F["F_GETOWN_EX"], p(e.buf)))),
+        "fcntl F_GETOWNER_UIDS": (1, lambda e, p: ("fcntl", (e.fd, F["F_GETOWNER_UIDS"],
+                                                              p(e.buf)))),
+        "fcntl F_GET_RW_HINT": (1, lambda e, p: ("fcntl", (e.fd, F["F_GET_RW_HINT"], p(e.buf)))),
+        "fcntl F_SET_RW_HINT": (1, lambda e, p: ("fcntl", (e.fd, F["F_SET_RW_HINT"],
+                                                            p(e.s.mem(bytes(8)))))),
     }
 
 

@@ -8,7 +8,6 @@ no heap leak, so the attributes are freed with their inodes."""
 from __future__ import annotations
 
 import ctypes
-import os
 import random
 import struct
 from collections.abc import Callable, Iterator
@@ -354,31 +353,6 @@ def test_capability_values(sides: tuple[Side, Side]) -> None:
         return out
 
     both(sides, go)
-
-
-def test_hostfs_offers_none(lib: ctypes.CDLL, sides: tuple[Side, Side],
-                            tmp_path: Path) -> None:
-    """hostfs does not pass xattrs through: every call is EOPNOTSUPP there
-    (and the host file is left alone)."""
-    _linux, abi = sides
-    host = tmp_path / "host"
-    host.mkdir()
-    (host / "file").write_bytes(b"x")
-    lib.abi_mount_host.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
-    lib.abi_mount_host.restype = ctypes.c_int
-    assert lib.abi_mount_host(str(host).encode(), b"/tmp/t", 0) == 0
-    x = X(abi)
-    fd = abi.open("file", F["O_RDONLY"])
-    assert x.set("setxattr", "file", b"user.a", b"v") == "EOPNOTSUPP"
-    assert x.set("fsetxattr", fd, b"trusted.a", b"v") == "EOPNOTSUPP"
-    assert x.get("getxattr", "file", b"user.a") == "EOPNOTSUPP"
-    assert x.list("listxattr", "file") == "EOPNOTSUPP"
-    assert x.list("flistxattr", fd) == "EOPNOTSUPP"
-    assert x.remove("removexattr", "file", b"user.a") == "EOPNOTSUPP"
-    assert x.get("getxattr", "nope", b"user.a") == "ENOENT"
-    assert x.set("setxattr", "file", b"", b"v") == "ERANGE"  # arguments first
-    assert abi("close", fd) == 0
-    assert os.listxattr(host / "file") == []
 
 
 def test_random_sequence(sides: tuple[Side, Side]) -> None:

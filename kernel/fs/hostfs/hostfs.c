@@ -17,7 +17,9 @@
  * file, is dropped with its cached subtree. Each hostfs inode belongs to
  * exactly one dentry (its alias); hard links are separate inodes carrying
  * the host's inode number. Attributes come from the host (stat refreshes
- * them); permission checks use those bits with the kernel's credentials. */
+ * them); permission checks use those bits with the kernel's credentials.
+ * Extended attributes are the host file's own, reached through a descriptor
+ * of that file (as chmod is), after fs/xattr.c's checks. */
 #include <abi/boot.h>
 #include <kernel/fd.h>
 #include <kernel/hostfs.h>
@@ -37,6 +39,7 @@ struct hostfs_inode {
 	struct dentry *alias;  /* the dentry of this inode, once known */
 	struct dentry *parent; /* where lookup found it, to find the alias */
 	struct list files;     /* open hostfs files on this inode */
+	int tmpfd;             /* O_TMPFILE: the host's O_RDWR fd of the nameless file, or -1 */
 };
 
 struct hostfs_file {
@@ -77,6 +80,8 @@ static void apply_stat(struct inode *ino, const struct plat_stat *st)
 
 static void hostfs_free(struct inode *ino)
 {
+	if (HI(ino)->tmpfd >= 0)
+		plat_host_close(HI(ino)->tmpfd);
 	kfree(ino->priv);
 }
 
@@ -93,6 +98,7 @@ static struct inode *hostfs_inode(struct super_block *sb, const struct plat_stat
 		return NULL;
 	}
 	list_init(&hi->files);
+	hi->tmpfd = -1;
 	ino->priv = hi;
 	ino->free_priv = hostfs_free;
 	apply_stat(ino, st);
@@ -202,7 +208,8 @@ static long host_parent(struct dentry *d, int *dfd)
 	return host_dir(HSB(d->parent->inode), d->parent, dfd);
 }
 
-/* A host fd of an open file on ino (writable when asked), or -1. */
+/* A host fd of an open file on ino (writable when asked), an O_TMPFILE
+ * file's own, or -1. */
 static int open_fd(struct inode *ino, bool writable)
 {
 	struct list *pos;
@@ -213,7 +220,7 @@ static int open_fd(struct inode *ino, bool writable)
 		if (!writable || hf->writable)
 			return hf->fd;
 	}
-	return -1;
+	return HI(ino)->tmpfd;
 }
 
 /* Stats what ino names on the host now: through an open file when there is
@@ -370,6 +377,43 @@ out:
 	return r;
 }
 
+/* O_TMPFILE on the host, in the host directory of dir: the inode keeps
+ * the host's descriptor, the only way to the file until it is linked. */
+static long hostfs_tmpfile(struct inode *dir, u32 mode, struct inode **out)
+{
+	struct hostfs_sb *hs = HSB(dir);
+	struct dentry *dd = alias_of(dir);
+	struct plat_stat st;
+	bool borrowed = false;
+	int dfd;
+	long r, fd;
+
+	if (dir->sb->rdonly)
+		return -EROFS;
+	r = dd ? host_dir(hs, dd, &dfd) : -ENOENT;
+	if (r == -ENOENT && (dfd = open_fd(dir, false)) >= 0) {
+		/* a directory removed since it was opened: through that open
+		 * fd (Linux makes tmpfiles in removed directories too) */
+		borrowed = true;
+		r = 0;
+	}
+	if (r < 0)
+		return r;
+	fd = plat_host_openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, (int)(mode & S_IALLUGO));
+	if (!borrowed)
+		host_put(hs, dfd);
+	if (fd < 0)
+		return fd;
+	exact_mode((int)fd, mode);
+	if ((r = plat_host_fstatat((int)fd, "", &st, AT_EMPTY_PATH)) < 0 ||
+	    !(*out = hostfs_inode(dir->sb, &st))) {
+		plat_host_close((int)fd);
+		return r < 0 ? r : -ENOMEM;
+	}
+	HI(*out)->tmpfd = (int)fd;
+	return 0;
+}
+
 static long hostfs_mkdir(struct inode *dir, struct dentry *d, u32 mode)
 {
 	struct hostfs_sb *hs = HSB(dir);
@@ -410,6 +454,37 @@ static long hostfs_symlink(struct inode *dir, struct dentry *d, const char *targ
 	return r;
 }
 
+/* "/proc/self/fd/N" for a host descriptor: the host's magic link to the
+ * file itself, the way to an O_TMPFILE file that has no name. */
+static const char *host_fd_path(int fd, char buf[32])
+{
+	ksnprintf(buf, 32, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+/* Names an O_TMPFILE file on the host: linkat(AT_EMPTY_PATH), which the
+ * host allows for a descriptor it opened itself (Linux 6.10), else through
+ * its /proc link. The new name is an inode of its own, as every hostfs
+ * hard link is. */
+static long link_tmpfile(struct inode *dir, struct inode *ino, struct dentry *d)
+{
+	int fd = HI(ino)->tmpfd, dfd;
+	char path[32];
+	long r;
+
+	if ((r = host_parent(d, &dfd)) < 0)
+		return r;
+	r = plat_host_linkat(fd, "", dfd, d->name, AT_EMPTY_PATH);
+	if (r == -ENOENT)
+		r = plat_host_linkat(AT_FDCWD, host_fd_path(fd, path), dfd, d->name,
+				     AT_SYMLINK_FOLLOW);
+	if (r == 0)
+		r = link_new(dir, d, dfd);
+	host_put(HSB(dir), dfd);
+	hostfs_getattr(ino);
+	return r;
+}
+
 static long hostfs_link(struct inode *dir, struct inode *ino, struct dentry *d)
 {
 	struct hostfs_sb *hs = HSB(dir);
@@ -419,6 +494,8 @@ static long hostfs_link(struct inode *dir, struct inode *ino, struct dentry *d)
 
 	if (dir->sb->rdonly)
 		return -EROFS;
+	if (HI(ino)->tmpfd >= 0)
+		return link_tmpfile(dir, ino, d);
 	if (!old || !old->linked || old == hs->root)
 		return -ENOENT;
 	if ((r = host_parent(old, &ofd)) < 0)
@@ -592,7 +669,11 @@ static long attr_fd(struct inode *ino, int *fd, bool *tmp)
 	if ((*fd = open_fd(ino, false)) >= 0)
 		return 0;
 	if (d == hs->root) {
-		*fd = hs->rootfd;
+		/* readable when the host allows: fchmod refuses the O_PATH root fd,
+		 * and the root has no name to chmod by */
+		r = plat_host_openat(hs->rootfd, ".", fl | O_RDONLY | O_DIRECTORY, 0);
+		*tmp = r >= 0;
+		*fd = r >= 0 ? (int)r : hs->rootfd;
 		return 0;
 	}
 	if (!d || !d->linked)
@@ -610,6 +691,23 @@ static long attr_fd(struct inode *ino, int *fd, bool *tmp)
 	*fd = (int)r;
 	*tmp = true;
 	return 0;
+}
+
+/* attr_fd, checked to be the file the guest looked up: -ENOENT when the
+ * host now has another file under its name (nothing is left to close). */
+static long own_fd(struct inode *ino, int *fd, bool *tmp)
+{
+	struct plat_stat st;
+	long r = attr_fd(ino, fd, tmp);
+
+	if (r == 0 && (r = plat_host_fstatat(*fd, "", &st, AT_EMPTY_PATH)) == 0 &&
+	    (st.ino != ino->ino || (st.mode & S_IFMT) != (ino->mode & S_IFMT)))
+		r = -ENOENT;
+	if (r < 0 && *tmp) {
+		plat_host_close(*fd);
+		*tmp = false;
+	}
+	return r;
 }
 
 /* chmod by name, for a file only O_PATH could open (unreadable to us):
@@ -634,7 +732,6 @@ static long chmod_by_name(struct inode *ino, u32 mode)
  * is followed. */
 static long hostfs_setattr(struct inode *ino, unsigned int what)
 {
-	struct plat_stat st;
 	bool tmp = false;
 	int fd = -1;
 	long r;
@@ -643,13 +740,9 @@ static long hostfs_setattr(struct inode *ino, unsigned int what)
 		r = -EROFS;
 		goto out;
 	}
-	if ((r = attr_fd(ino, &fd, &tmp)) < 0)
+	if ((r = own_fd(ino, &fd, &tmp)) < 0)
 		goto out;
-	/* it must still be the file the guest looked up */
-	if ((r = plat_host_fstatat(fd, "", &st, AT_EMPTY_PATH)) == 0 &&
-	    (st.ino != ino->ino || (st.mode & S_IFMT) != (ino->mode & S_IFMT)))
-		r = -ENOENT;
-	if (r == 0 && (what & SETATTR_MODE)) {
+	if (what & SETATTR_MODE) {
 		r = plat_host_fchmod(fd, (int)(ino->mode & S_IALLUGO));
 		if (r == -EBADF && tmp) /* an O_PATH fd */
 			r = chmod_by_name(ino, ino->mode & S_IALLUGO);
@@ -675,6 +768,66 @@ out:
 	return r;
 }
 
+/* --- Extended attributes ------------------------------------------------------ */
+
+enum xattr_op { XATTR_GET, XATTR_SET, XATTR_LIST, XATTR_REMOVE };
+
+/* One xattr call on the host file of ino, through own_fd: an open file's
+ * descriptor, or one opened by name (O_PATH for a symlink or special file,
+ * which the platform reaches through /proc/self/fd), so the host follows
+ * nothing. The host's filesystem answers: which namespaces it has, ENODATA,
+ * ERANGE, EEXIST, its list order. */
+static long host_xattr(struct inode *ino, enum xattr_op op, const char *name, void *buf,
+		       size_t size, int flags)
+{
+	bool tmp;
+	int fd;
+	long r = own_fd(ino, &fd, &tmp);
+
+	if (r < 0)
+		return r;
+	switch (op) {
+	case XATTR_GET:
+		r = plat_host_fgetxattr(fd, name, buf, size);
+		break;
+	case XATTR_SET:
+		r = plat_host_fsetxattr(fd, name, buf, size, flags);
+		break;
+	case XATTR_LIST:
+		r = plat_host_flistxattr(fd, buf, size);
+		break;
+	case XATTR_REMOVE:
+		r = plat_host_fremovexattr(fd, name);
+		break;
+	}
+	if (tmp)
+		plat_host_close(fd);
+	if (op == XATTR_SET || op == XATTR_REMOVE)
+		hostfs_getattr(ino); /* the new ctime, and the mode an ACL sets */
+	return r;
+}
+
+static long hostfs_getxattr(struct inode *ino, const char *name, void *buf, size_t size)
+{
+	return host_xattr(ino, XATTR_GET, name, buf, size, 0);
+}
+
+static long hostfs_setxattr(struct inode *ino, const char *name, const void *value, size_t size,
+			    int flags)
+{
+	return host_xattr(ino, XATTR_SET, name, (void *)value, size, flags);
+}
+
+static long hostfs_listxattr(struct inode *ino, char *buf, size_t size)
+{
+	return host_xattr(ino, XATTR_LIST, NULL, buf, size, 0);
+}
+
+static long hostfs_removexattr(struct inode *ino, const char *name)
+{
+	return host_xattr(ino, XATTR_REMOVE, name, NULL, 0, 0);
+}
+
 /* --- Open files ------------------------------------------------------------ */
 
 static long hostfs_open(struct inode *ino, struct file *f)
@@ -685,6 +838,7 @@ static long hostfs_open(struct inode *ino, struct file *f)
 	struct plat_stat st;
 	int dfd, flags = O_NOFOLLOW | O_CLOEXEC;
 	const char *name = d->name;
+	char path[32];
 	long fd, r;
 
 	set_alias(d);
@@ -695,6 +849,12 @@ static long hostfs_open(struct inode *ino, struct file *f)
 		if (ino->sb->rdonly && file_writable(f))
 			return -EROFS;
 	}
+	if (HI(ino)->tmpfd >= 0) {
+		/* nameless: a file description of its own, through the host's /proc */
+		fd = plat_host_openat(AT_FDCWD, host_fd_path(HI(ino)->tmpfd, path),
+				      flags & ~O_NOFOLLOW, 0);
+		goto opened;
+	}
 	if (d == hs->root) {
 		dfd = hs->rootfd;
 		name = ".";
@@ -703,6 +863,7 @@ static long hostfs_open(struct inode *ino, struct file *f)
 	}
 	fd = plat_host_openat(dfd, name, flags, 0);
 	host_put(hs, dfd);
+opened:
 	if (fd < 0)
 		return fd;
 	/* it must still be the file the guest looked up */
@@ -893,6 +1054,7 @@ static long hostfs_special_open(struct inode *ino, struct file *f)
 static const struct inode_ops hostfs_dir_iops = {
 	.lookup = hostfs_lookup,
 	.create = hostfs_create,
+	.tmpfile = hostfs_tmpfile,
 	.mkdir = hostfs_mkdir,
 	.symlink = hostfs_symlink,
 	.link = hostfs_link,
@@ -949,7 +1111,13 @@ static void hostfs_destroy(struct super_block *sb)
 	kfree(sb);
 }
 
-static const struct super_ops hostfs_sops = { .destroy = hostfs_destroy };
+static const struct super_ops hostfs_sops = {
+	.destroy = hostfs_destroy,
+	.getxattr = hostfs_getxattr,
+	.setxattr = hostfs_setxattr,
+	.listxattr = hostfs_listxattr,
+	.removexattr = hostfs_removexattr,
+};
 
 static struct super_block *hostfs_new(int rootfd, bool ro, struct dentry **root)
 {
@@ -964,7 +1132,7 @@ static struct super_block *hostfs_new(int rootfd, bool ro, struct dentry **root)
 		sb->dev = next_dev++;
 		sb->priv = hs;
 		sb->rdonly = ro;
-		sb->xattr = SB_XATTR_UNSUPPORTED;
+		sb->xattr = SB_XATTR_OPS;
 		hs->rootfd = rootfd;
 		if ((ino = hostfs_inode(sb, &st)))
 			*root = dentry_new(NULL, "/", 1);

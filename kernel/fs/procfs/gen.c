@@ -1,6 +1,7 @@
 /* The text of procfs's generated files, in Linux's formats, from the
  * kernel's own state: the VMA map, the descriptor table, the mounts, the
  * process's credentials and arguments. */
+#include <kernel/fd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
@@ -28,18 +29,38 @@ void proc_gen_maps(struct seq *s)
 {
 	struct mm *mm = &kernel_mm;
 	char nbuf[96];
+	char *fbuf = kmalloc(PATH_MAX + 1);
 
+	if (!fbuf) {
+		s->oom = true;
+		return;
+	}
 	kmutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->nvmas; i++) {
 		const struct vma *v = &mm->vmas[i];
 		size_t start = s->len;
 		const char *name = vma_name(v, nbuf, sizeof nbuf);
+		unsigned long off = 0, ino = 0;
+		unsigned int major = 0, minor = 0;
 
-		/* anonymous memory: offset 0, device 00:00, inode 0 */
+		/* anonymous memory: offset 0, device 00:00, inode 0; a file mapping
+		 * shows its offset, the file's device (st_dev decoded as Linux's
+		 * MAJOR/MINOR) and inode, and the name /proc/self/fd would show */
+		if (v->file) {
+			u64 dev = v->file->inode->sb->dev;
+			long n = proc_file_name(v->file, fbuf, PATH_MAX);
+
+			off = (unsigned long)(v->pgoff << PAGE_SHIFT);
+			major = (unsigned int)((dev >> 8) & 0xfff);
+			minor = (unsigned int)((dev & 0xff) | ((dev >> 12) & 0xfff00));
+			ino = (unsigned long)v->file->inode->ino;
+			fbuf[n > 0 ? n : 0] = 0;
+			name = fbuf;
+		}
 		seq_printf(s, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", (unsigned long)v->start,
 			   (unsigned long)v->end, (v->prot & PROT_READ) ? 'r' : '-',
 			   (v->prot & PROT_WRITE) ? 'w' : '-', (v->prot & PROT_EXEC) ? 'x' : '-',
-			   (v->flags & VMA_SHARED) ? 's' : 'p', 0UL, 0, 0, 0UL);
+			   (v->flags & VMA_SHARED) ? 's' : 'p', off, major, minor, ino);
 		if (name) {
 			seq_pad(s, start, MAPS_WIDTH, ' ');
 			seq_printf(s, "%s", name);
@@ -47,6 +68,7 @@ void proc_gen_maps(struct seq *s)
 		seq_write(s, "\n", 1);
 	}
 	kmutex_unlock(&mm->lock);
+	kfree(fbuf);
 }
 
 /* Memory totals in kB, from the VMA map. */

@@ -1,8 +1,10 @@
 /* ramfs: the root filesystem. Every entry lives in the dentry cache; file data
  * is a radix tree of pages (a missing page is a hole and reads as zeros);
  * a symlink keeps its target. Sizes of directories follow tmpfs (20 bytes a
- * entry, plus 40), so stat looks as it does on Linux's tmpfs. */
+ * entry, plus 40), so stat looks as it does on Linux's tmpfs. The pages are
+ * pool pages (mm/filemap.c), which mmap maps into the guest as they are. */
 #include <kernel/kmalloc.h>
+#include <kernel/mm.h>
 #include <kernel/proc.h>
 #include <kernel/radix.h>
 #include <kernel/vfs.h>
@@ -14,6 +16,7 @@ struct ramfs_data {
 	struct radix pages; /* page index -> page */
 	u64 npages;         /* pages present */
 	char *target;       /* symlinks */
+	bool mapped;        /* mmap has seen it: size changes update mappings */
 };
 
 static const struct inode_ops ramfs_dir_iops;
@@ -30,7 +33,7 @@ static void ramfs_free(struct inode *ino)
 
 	if (!rd)
 		return;
-	radix_truncate(&rd->pages, 0, kpage_free);
+	radix_truncate(&rd->pages, 0, fpage_put);
 	kfree(rd->target);
 	kfree(rd);
 }
@@ -87,6 +90,19 @@ static long ramfs_create(struct inode *dir, struct dentry *d, u32 mode)
 		return -ENOMEM;
 	d_link(d, ino);
 	dir_changed(dir, 1);
+	return 0;
+}
+
+/* O_TMPFILE: a file in no directory (the VFS names it); tmpfs does not
+ * count it in dir's size either. */
+static long ramfs_tmpfile(struct inode *dir, u32 mode, struct inode **out)
+{
+	struct inode *ino = ramfs_inode(dir->sb, dir, mode);
+
+	if (!ino)
+		return -ENOMEM;
+	ino->nlink = 0;
+	*out = ino;
 	return 0;
 }
 
@@ -211,6 +227,25 @@ static void count_blocks(struct inode *ino)
 	ino->blocks = (s64)rd->npages * (s64)(PAGE_SIZE / 512);
 }
 
+static u64 pages_of(s64 size)
+{
+	return ((u64)size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+/* The file's size went from old to ino->size: its mappings follow, as Linux
+ * shows new pages to mappings and zaps those past the new end. */
+static void size_changed(struct inode *ino, s64 old)
+{
+	struct ramfs_data *rd = ino->priv;
+
+	if (!rd->mapped || old == ino->size)
+		return;
+	if (ino->size > old)
+		filemap_update(ino, pages_of(old), pages_of(ino->size), false);
+	else
+		filemap_update(ino, pages_of(ino->size), pages_of(old), false);
+}
+
 static u8 *page_at(struct ramfs_data *rd, s64 pos)
 {
 	return radix_get(&rd->pages, (u64)pos >> PAGE_SHIFT);
@@ -223,15 +258,29 @@ static u8 *page_for_write(struct ramfs_data *rd, s64 pos)
 
 	if (!slot)
 		return NULL;
-	if (!*slot && (*slot = kpage_alloc()))
+	if (!*slot && (*slot = fpage_alloc()))
 		rd->npages++;
 	return *slot;
+}
+
+/* The page mmap maps (mm/filemap.c): holes within the file get pages. */
+static long ramfs_get_page(struct inode *ino, u64 idx, void **page)
+{
+	struct ramfs_data *rd = ino->priv;
+
+	rd->mapped = true;
+	if (idx >= pages_of(ino->size))
+		return -ENXIO;
+	if (!(*page = page_for_write(rd, (s64)(idx << PAGE_SHIFT))))
+		return -ENOMEM;
+	count_blocks(ino);
+	return 0;
 }
 
 static long ramfs_truncate(struct inode *ino, s64 size)
 {
 	struct ramfs_data *rd = ino->priv;
-	s64 zero_from = MIN(size, ino->size);
+	s64 old = ino->size;
 	u8 *last;
 
 	if (size < 0)
@@ -239,15 +288,16 @@ static long ramfs_truncate(struct inode *ino, s64 size)
 	/* As tmpfs: shrinking frees every page past the end, KEEP_SIZE
 	 * preallocations included; growing frees nothing. */
 	if (size < ino->size)
-		rd->npages -= radix_truncate(&rd->pages, ((u64)size + PAGE_SIZE - 1) >> PAGE_SHIFT,
-					     kpage_free);
-	/* Bytes past the old or new end of a kept page read as zeros. */
-	if ((zero_from & (s64)~PAGE_MASK) && (last = page_at(rd, zero_from)))
-		memset(last + (zero_from & (s64)~PAGE_MASK), 0,
-		       PAGE_SIZE - (size_t)(zero_from & (s64)~PAGE_MASK));
+		rd->npages -= radix_truncate(&rd->pages, pages_of(size), fpage_release);
+	/* Bytes past the new end of a kept page read as zeros. Growing zeroes
+	 * nothing: what a mapping stored past the old end shows, as on tmpfs. */
+	if (size < old && (size & (s64)~PAGE_MASK) && (last = page_at(rd, size)))
+		memset(last + (size & (s64)~PAGE_MASK), 0,
+		       PAGE_SIZE - (size_t)(size & (s64)~PAGE_MASK));
 	ino->size = size;
 	count_blocks(ino);
 	inode_touch(ino, false, true, true);
+	size_changed(ino, old);
 	return 0;
 }
 
@@ -256,7 +306,7 @@ static long ramfs_truncate(struct inode *ino, s64 size)
 static long ramfs_fallocate(struct inode *ino, int mode, s64 off, s64 len)
 {
 	struct ramfs_data *rd = ino->priv;
-	s64 end = off + len;
+	s64 end = off + len, old = ino->size;
 
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		u64 first = ((u64)off + PAGE_SIZE - 1) >> PAGE_SHIFT, last = (u64)end >> PAGE_SHIFT;
@@ -265,8 +315,11 @@ static long ramfs_fallocate(struct inode *ino, int mode, s64 off, s64 len)
 
 		if (off < zero_to && (p = page_at(rd, off)))
 			memset(p + (off & (s64)~PAGE_MASK), 0, (size_t)(zero_to - off));
-		if (first < last)
-			rd->npages -= radix_remove_range(&rd->pages, first, last, kpage_free);
+		if (first < last) {
+			rd->npages -= radix_remove_range(&rd->pages, first, last, fpage_release);
+			if (rd->mapped)
+				filemap_update(ino, first, last, true);
+		}
 		if ((s64)(last << PAGE_SHIFT) < end && (s64)(last << PAGE_SHIFT) >= off &&
 		    (p = page_at(rd, (s64)(last << PAGE_SHIFT))))
 			memset(p, 0, (size_t)(end - (s64)(last << PAGE_SHIFT)));
@@ -280,6 +333,7 @@ static long ramfs_fallocate(struct inode *ino, int mode, s64 off, s64 len)
 	}
 	count_blocks(ino);
 	inode_touch(ino, false, true, true);
+	size_changed(ino, old);
 	return 0;
 }
 
@@ -339,6 +393,7 @@ static long ramfs_write(struct file *f, struct uio *u, s64 pos)
 	struct inode *ino = f->inode;
 	struct ramfs_data *rd = ino->priv;
 	size_t done = 0, want = u->resid;
+	s64 old = ino->size;
 	long err = 0;
 
 	/* Linux writes what fits below the maximum size, EFBIG only at it */
@@ -366,6 +421,7 @@ static long ramfs_write(struct file *f, struct uio *u, s64 pos)
 	if (done) {
 		count_blocks(ino);
 		inode_touch(ino, false, true, true);
+		size_changed(ino, old);
 	}
 	return done ? (long)done : err;
 }
@@ -425,6 +481,7 @@ static long ramfs_iterate(struct file *f, struct dir_context *ctx)
 
 static const struct inode_ops ramfs_dir_iops = {
 	.create = ramfs_create,
+	.tmpfile = ramfs_tmpfile,
 	.mkdir = ramfs_mkdir,
 	.symlink = ramfs_symlink,
 	.link = ramfs_link,
@@ -436,6 +493,7 @@ static const struct inode_ops ramfs_dir_iops = {
 static const struct inode_ops ramfs_file_iops = {
 	.truncate = ramfs_truncate,
 	.fallocate = ramfs_fallocate,
+	.get_page = ramfs_get_page,
 };
 
 static const struct inode_ops ramfs_link_iops = {

@@ -15,6 +15,19 @@ struct file {
 	struct inode *inode;
 	const struct file_ops *ops;
 	void *priv;
+	struct file *dead_next; /* on kernel_mm.dead_files: fput after the map lock */
+	u64 cred_gen; /* current_proc.cred_gen when opened (Linux's f_cred) */
+	/* fcntl's records (fd/fcntl.c): F_SETOWN/F_SETOWN_EX, F_SETSIG and
+	 * F_NOTIFY are kept and reported; no SIGIO or dnotify signal is sent. */
+	struct fown {
+		s32 pid;       /* 0: none */
+		u8 type;       /* F_OWNER_TID (the zero state), _PID or _PGRP */
+		s32 signum;
+		u32 uid, euid; /* who set a non-zero owner (F_GETOWNER_UIDS) */
+	} owner;
+	u32 dnotify;  /* F_NOTIFY's mask */
+	bool created; /* this open made the file (F_CREATED_QUERY) */
+	bool counted; /* in its inode's writecount or readcount */
 };
 
 /* Creates an open file on path (references taken). */
@@ -67,9 +80,21 @@ long fd_replace(unsigned int fd, struct file *f, bool cloexec);
 struct file *fd_detach(unsigned int fd);
 long fd_get_cloexec(unsigned int fd);
 long fd_set_cloexec(unsigned int fd, bool on);
-/* flock: drops f's lock (its last fput); forgets every lock (abi_reset). */
+/* Closes one descriptor of f: drops the process's POSIX locks on its inode
+ * (Linux's filp_close), then the descriptor's reference. */
+void filp_close(struct file *f);
+/* fs/locks.c. locks_remove_file drops what f owns (its flock lock, OFD
+ * locks, lease) at its last fput; locks_remove_posix the process's record
+ * locks on f's inode; locks_reset forgets everything (abi_reset). */
 void locks_remove_file(struct file *f);
+void locks_remove_posix(struct file *f);
 void locks_reset(void);
+/* fcntl's lock and lease commands (fs/locks.c) and seals (mm/memfd.c). */
+long fcntl_getlk(struct file *f, unsigned int cmd, uptr arg);
+long fcntl_setlk(unsigned int fd, struct file *f, unsigned int cmd, uptr arg);
+long fcntl_getlease(struct file *f);
+long fcntl_setlease(struct file *f, unsigned long arg);
+long memfd_fcntl(struct file *f, unsigned int cmd, unsigned long arg);
 void fdtable_init(struct fdtable *t);
 void fdtable_destroy(struct fdtable *t);
 

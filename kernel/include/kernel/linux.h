@@ -171,4 +171,35 @@ struct linux_statfs {
 #define ST_VALID 0x0020
 #define ST_RELATIME 0x1000
 
+/* fcntl(2)'s structs and values (fd/fcntl.c, fs/locks.c, mm/memfd.c). */
+struct linux_flock {
+	short l_type; /* F_RDLCK, F_WRLCK, F_UNLCK */
+	short l_whence;
+	s64 l_start;
+	s64 l_len;
+	s32 l_pid;
+};
+_Static_assert(sizeof(struct linux_flock) == 32, "x86_64 struct flock is 32 bytes");
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+#define OFFSET_MAX 0x7fffffffffffffffLL
+
+struct linux_f_owner_ex {
+	s32 type; /* F_OWNER_* */
+	s32 pid;
+};
+#define F_OWNER_TID 0
+#define F_OWNER_PID 1
+#define F_OWNER_PGRP 2
+
+#define F_SEAL_SEAL 0x0001
+#define F_SEAL_SHRINK 0x0002
+#define F_SEAL_GROW 0x0004
+#define F_SEAL_WRITE 0x0008
+#define F_SEAL_FUTURE_WRITE 0x0010
+#define F_SEAL_EXEC 0x0020
+
+#define DN_MULTISHOT 0x80000000U
+
 #endif

@@ -6,6 +6,10 @@
 
 #include <abi/types.h>
 #include <kernel/lock.h>
+#include <kernel/radix.h>
+
+struct file;
+struct inode;
 
 /* vma.flags */
 #define VMA_SHARED 0x1    /* MAP_SHARED: changes are shared, mremap keeps sharing */
@@ -15,13 +19,16 @@
 #define VMA_NORESERVE 0x10
 #define VMA_LOCKED 0x20    /* mlock: counted against RLIMIT_MEMLOCK */
 #define VMA_LOCKONFAULT 0x40 /* mlock2(MLOCK_ONFAULT), with VMA_LOCKED */
+#define VMA_PAGES 0x80     /* file pages from the pool, recorded in mm->fpages */
+#define VMA_MAYWRITE 0x100 /* shared file mapping of a writable open: PROT_WRITE allowed */
 
 struct vma {
 	uintptr_t start, end; /* page aligned, start < end */
 	u32 prot;             /* PROT_READ | PROT_WRITE | PROT_EXEC */
 	u32 flags;            /* VMA_* */
-	u64 pgoff;            /* file offset in pages (file mappings, later) */
+	u64 pgoff;            /* file offset in pages (file mappings) */
 	char *name;           /* owned; NULL, or e.g. "anon:foo" for /proc/self/maps */
+	struct file *file;    /* referenced; NULL for anonymous memory */
 };
 
 struct mm {
@@ -31,6 +38,12 @@ struct mm {
 	size_t nvmas, cap;
 	uintptr_t brk_start, brk;
 	uintptr_t mmap_top;    /* top-down allocation starts below this */
+	/* Guest page (address - base) >> PAGE_SHIFT -> the pool page mapped
+	 * there, referenced, for VMA_PAGES mappings (mm/filemap.c). */
+	struct radix fpages;
+	/* Files whose last reference a removed VMA held: fput by mm_unlock,
+	 * after the map lock (fput takes vfs_lock, which comes first). */
+	struct file *dead_files;
 };
 
 /* The one address space (no fork: one process). */
@@ -50,8 +63,19 @@ bool vma_intersects(const struct mm *mm, uintptr_t start, uintptr_t end);
  * compatible neighbours. 0 or -ENOMEM. */
 long vma_insert(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags, u64 pgoff,
 		const char *name);
-/* Forgets every mapping in [start, end), splitting partial ones. */
+/* The same for a file mapping: the VMA takes a reference to file, and merges
+ * only with mappings of the same file at the adjacent offset. */
+long vma_insert_file(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags,
+		     u64 pgoff, struct file *file);
+/* Forgets every mapping in [start, end), splitting partial ones, and drops
+ * the pool pages recorded there (the platform must no longer map them). */
 long vma_remove(struct mm *mm, uintptr_t start, uintptr_t end);
+/* Unlocks mm->lock, then puts the files removed VMAs let go of. Not with
+ * vfs_lock held: callers holding it use mm_unlock_deferred, and pass what
+ * it returns to mm_put_files once vfs_lock is released. */
+void mm_unlock(struct mm *mm);
+struct file *mm_unlock_deferred(struct mm *mm);
+void mm_put_files(struct file *list);
 /* Makes VMA boundaries fall at start and end (when inside a VMA). */
 long vma_split_at(struct mm *mm, uintptr_t addr);
 /* Merges compatible neighbours around [start, end). */
@@ -90,5 +114,43 @@ size_t copy_from_user_partial(void *dst, uptr src, size_t n);
 long mm_boot(uintptr_t hint, size_t size);
 /* Unmaps all guest memory and gives the range back. */
 void mm_shutdown(void);
+
+/* --- File pages (mm/filemap.c) ------------------------------------------ */
+
+/* ramfs keeps its file data in pool pages: one host shared-memory object, so
+ * that a guest mapping of a file page is that very memory (MAP_SHARED) or a
+ * copy-on-write view of it (MAP_PRIVATE). A pool page is counted: the file
+ * holds one reference and every guest page mapping it one more, so memory a
+ * mapping still shows is never reused for other data. */
+void *fpage_alloc(void);      /* a zeroed page; NULL when the pool is full */
+void fpage_get(void *page);
+void fpage_put(void *page);
+/* The file lets go of its page: a page still mapped is zeroed first, so
+ * mappings that have not copied it read the hole Linux refaults there. */
+void fpage_release(void *page);
+size_t fpage_in_use(void);    /* bytes, for leak checks */
+/* Gives the pool back to the platform (abi_reset, after the VFS). */
+void fpage_shutdown(void);
+
+/* Maps pages pgoff.. of f (a file whose inode has get_page) at [addr,
+ * addr+len), replacing what is there, and records the VMA (VMA_PAGES is
+ * added to vflags). Pages past the end of the file stay unmapped. mm->lock
+ * and vfs_lock held. */
+long filemap_map(struct mm *mm, struct file *f, uintptr_t addr, size_t len, u64 pgoff, u32 prot,
+		 u32 vflags);
+/* File pages [first, last) of ino changed: the file grew over them, shrank
+ * below them or (punch) had holes punched there. Guest mappings follow as
+ * Linux's do: pages past the end are unmapped, pages within it are mapped
+ * (punch: mappings get the new pages, except a private mapping's own
+ * copies). vfs_lock held; takes mm->lock. */
+void filemap_update(struct inode *ino, u64 first, u64 last, bool punch);
+/* Before and after plat_mem_move of a VMA_PAGES range: makes room for the
+ * records at to (-ENOMEM), then moves them there. mm->lock held. */
+long filemap_move_prepare(struct mm *mm, uintptr_t to, size_t len);
+void filemap_move(struct mm *mm, uintptr_t from, size_t len, uintptr_t to);
+/* True when some shared mapping of ino may be written (a shared mapping of
+ * a file opened for writing, whatever its current protection): what makes
+ * F_SEAL_WRITE fail with EBUSY on Linux. Takes mm->lock. */
+bool filemap_mapped_writable(struct inode *ino);
 
 #endif

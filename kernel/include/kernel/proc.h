@@ -17,6 +17,9 @@ struct cred {
 
 struct proc {
 	struct cred cred;
+	/* Counts Linux's commit_creds (a setter that replaced the credentials):
+	 * an open file keeps the value it was opened with, as Linux's f_cred. */
+	u64 cred_gen;
 	u32 umask;
 	struct linux_rlimit rlim[RLIM_NLIMITS];
 	struct fdtable fdt;

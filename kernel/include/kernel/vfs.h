@@ -30,6 +30,17 @@ struct super_ops {
 	/* Fills in statfs(2)'s answer (after the VFS set f_flags, f_fsid and
 	 * tmpfs-like defaults); NULL: the defaults stand. */
 	void (*statfs)(struct super_block *sb, struct linux_statfs *st);
+	/* SB_XATTR_OPS: the filesystem's own extended attributes, called with
+	 * vfs_lock held once fs/xattr.c has made the VFS's checks (arguments,
+	 * namespace rules, permissions, flags); the filesystem resolves the
+	 * name (EOPNOTSUPP, EINVAL) and answers as getxattr(2) (size 0: the
+	 * length), setxattr(2), listxattr(2) (every name it has, trusted.*
+	 * included) and removexattr(2) do. */
+	long (*getxattr)(struct inode *ino, const char *name, void *buf, size_t size);
+	long (*setxattr)(struct inode *ino, const char *name, const void *value, size_t size,
+			 int flags);
+	long (*listxattr)(struct inode *ino, char *buf, size_t size);
+	long (*removexattr)(struct inode *ino, const char *name);
 };
 
 struct super_block {
@@ -43,11 +54,13 @@ struct super_block {
 
 /* Extended attributes (fs/xattr.c). NONE: a Linux filesystem without xattr
  * handlers (procfs, pipes); MEM: user./trusted./security. kept per inode in
- * kernel memory (ramfs, as tmpfs); UNSUPPORTED: not offered (hostfs), every
- * xattr call on it gives EOPNOTSUPP. */
+ * kernel memory (ramfs, as tmpfs); UNSUPPORTED: not offered, every xattr
+ * call on it gives EOPNOTSUPP; OPS: the super_ops xattr calls store them
+ * (hostfs: on the host file). */
 #define SB_XATTR_NONE 0
 #define SB_XATTR_MEM 1
 #define SB_XATTR_UNSUPPORTED 2
+#define SB_XATTR_OPS 3
 struct xattr;
 /* Frees an inode's extended attributes (iput). */
 void xattr_free_all(struct inode *ino);
@@ -60,6 +73,9 @@ struct inode_ops {
 	 * whose entries all live in the cache, like ramfs, leave this NULL). */
 	long (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
 	long (*create)(struct inode *dir, struct dentry *d, u32 mode);
+	/* O_TMPFILE: makes an unnamed regular file (nlink 0) of mode in dir;
+	 * the VFS gives it a dentry of its own, outside dir's entries. */
+	long (*tmpfile)(struct inode *dir, u32 mode, struct inode **out);
 	long (*mkdir)(struct inode *dir, struct dentry *d, u32 mode);
 	long (*symlink)(struct inode *dir, struct dentry *d, const char *target);
 	/* Adds d (negative) in dir as another name of ino. */
@@ -76,6 +92,11 @@ struct inode_ops {
 	long (*truncate)(struct inode *ino, s64 size);
 	/* fallocate(2) on a regular file; mode is already validated. */
 	long (*fallocate)(struct inode *ino, int mode, s64 off, s64 len);
+	/* A regular file whose data are pool pages (mm/filemap.c), which mmap
+	 * maps into the guest directly: *page gets the page holding page idx,
+	 * allocated when missing (a hole), with the file's reference only;
+	 * -ENXIO past the end of the file, -ENOMEM. */
+	long (*get_page)(struct inode *ino, u64 idx, void **page);
 	/* A magic link (procfs): the referenced path it stands for, which a
 	 * walk jumps to instead of resolving a body. */
 	long (*get_link)(struct inode *ino, struct path *out);
@@ -145,7 +166,7 @@ struct file_ops {
 	long (*fsync)(struct file *f, bool datasync);
 	/* Maps [off, off+len) of the file at the guest range [addr, addr+len),
 	 * replacing what is there (mmap checked flags and access); NULL: the
-	 * file cannot be mapped (ENODEV). */
+	 * file cannot be mapped (ENODEV) unless its inode has get_page. */
 	long (*mmap)(struct file *f, uintptr_t addr, size_t len, s64 off, int prot, bool shared);
 	/* Readiness (POLLIN, POLLOUT, ...) for poll, select and epoll
 	 * (kernel/include/kernel/poll.h); pt, when not NULL, gets the object's
@@ -161,6 +182,9 @@ struct file_ops {
 	/* A stream (Linux's FMODE_STREAM): read and write ignore and keep the
 	 * file position. */
 	bool stream;
+	/* F_SETFL may set FASYNC (Linux files with a fasync op: pipes, ttys);
+	 * elsewhere Linux ignores it. No SIGIO is sent either way. */
+	bool fasync;
 };
 
 struct inode {
@@ -179,6 +203,14 @@ struct inode {
 	void *priv;
 	void (*free_priv)(struct inode *ino);
 	struct xattr *xattrs; /* SB_XATTR_MEM: by decreasing name, as tmpfs lists */
+	bool linkable;        /* an O_TMPFILE file without O_EXCL, never linked yet */
+	/* Record locks and leases (fs/locks.c); NULL while there are none. */
+	struct file_lock_ctx *flctx;
+	/* Open files for writing, and for reading only (Linux's i_writecount
+	 * and i_readcount): what F_SETLEASE may grant (fs/file.c counts). */
+	int writecount, readcount;
+	u32 seals;      /* a memfd's F_SEAL_* (mm/memfd.c); 0 for other files */
+	u8 write_hint;  /* F_SET_RW_HINT's value, recorded only */
 };
 
 struct dentry {
@@ -213,6 +245,21 @@ struct inode *inode_new(struct super_block *sb, u32 mode);
 struct inode *iget(struct inode *ino);
 void iput(struct inode *ino);
 void inode_touch(struct inode *ino, bool atime, bool mtime, bool ctime);
+
+/* memfd seals (mm/memfd.c), asked before a file's data or size changes:
+ * how many bytes of a write of len at pos may go ahead (len, fewer, or
+ * -EPERM, as shmem's write_begin refuses page by page); 0 or -EPERM for a
+ * new size, an fallocate, a mode change, a shared mapping. */
+long seals_write(const struct inode *ino, s64 pos, size_t len);
+long seals_resize(const struct inode *ino, s64 size);
+long seals_fallocate(const struct inode *ino, int mode, s64 off, s64 len);
+long seals_chmod(const struct inode *ino, u32 mode);
+long seals_mmap(const struct inode *ino, int prot, bool shared);
+/* Breaks the leases (fs/locks.c) that an open with these flags conflicts
+ * with (truncate passes O_WRONLY): -EWOULDBLOCK with O_NONBLOCK while any
+ * remain; otherwise waits, vfs_lock dropped, until their holders give way
+ * or lease-break-time (45 s) passes. Called with vfs_lock held. */
+long lease_break(struct inode *ino, u32 flags);
 
 struct dentry *dentry_new(struct dentry *parent, const char *name, size_t len);
 struct dentry *dget(struct dentry *d);

@@ -406,9 +406,9 @@ static long op_map_anon(void *ctx, uptr *addr, size_t len, int prot, enum loader
 	return 0;
 }
 
-/* File pages: the kernel's file mmap where the filesystem has one (hostfs);
- * elsewhere (ramfs, for --sandbox) anonymous memory read into with pread,
- * which is what the loader's own copy-in would do, minus a copy. */
+/* File pages: the kernel's file mmap where the file can be mapped (hostfs,
+ * ramfs); elsewhere (ENODEV) anonymous memory read into with pread, which
+ * is what the loader's own copy-in would do, minus a copy. */
 static long op_map_file(void *ctx, void *file, uptr addr, size_t len, int prot, uint64_t off)
 {
 	unsigned fd = (unsigned)FILE_FD(file);

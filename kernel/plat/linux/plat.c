@@ -82,6 +82,37 @@ long plat_mem_residency(uintptr_t addr, size_t len, u8 *vec)
 	return host_syscall3(HOST_NR(mincore), addr, len, vec);
 }
 
+long plat_mem_copied(uintptr_t addr, size_t len, u8 *vec)
+{
+	/* /proc/self/pagemap: bit 63 present, 62 swapped, 61 a file page (or
+	 * shared anonymous): a present or swapped page that is not a file
+	 * page is the mapping's own copy */
+	long fd = host_syscall4(HOST_NR(openat), AT_FDCWD, "/proc/self/pagemap",
+				O_RDONLY | O_CLOEXEC, 0);
+	size_t pages = len >> PAGE_SHIFT, done = 0;
+	u64 e[64]; /* a batch of entries */
+	long r = 0;
+
+	if (fd < 0)
+		return fd;
+	while (r == 0 && done < pages) {
+		size_t n = pages - done < 64 ? pages - done : 64;
+
+		r = host_syscall4(HOST_NR(pread64), fd, e, n * sizeof e[0],
+				  ((addr >> PAGE_SHIFT) + done) * sizeof e[0]);
+		if (r == (long)(n * sizeof e[0])) {
+			for (size_t i = 0; i < n; i++)
+				vec[done + i] = (e[i] >> 62) && !((e[i] >> 61) & 1);
+			done += n;
+			r = 0;
+		} else if (r >= 0) {
+			r = -EIO;
+		}
+	}
+	host_syscall1(HOST_NR(close), fd);
+	return r;
+}
+
 long plat_mem_sync(uintptr_t addr, size_t len, int flags)
 {
 	return host_syscall3(HOST_NR(msync), addr, len, flags);
@@ -97,6 +128,35 @@ void *plat_kmem_map(size_t len)
 void plat_kmem_unmap(void *p, size_t len)
 {
 	host_syscall2(HOST_NR(munmap), p, len);
+}
+
+long plat_shm_create(size_t max, void **view)
+{
+	long fd = host_syscall2(HOST_NR(memfd_create), "abi-file-pages", MFD_CLOEXEC);
+	long r;
+
+	if (fd < 0)
+		return fd;
+	/* The view may reach past the object's end: only the sized part is used. */
+	r = host_syscall6(HOST_NR(mmap), 0, (long)max, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (IS_ERR_VALUE(r)) {
+		host_syscall1(HOST_NR(close), fd);
+		return r;
+	}
+	*view = (void *)r;
+	return fd;
+}
+
+long plat_shm_resize(int fd, size_t size)
+{
+	return host_syscall2(HOST_NR(ftruncate), fd, size);
+}
+
+void plat_shm_destroy(int fd, void *view, size_t max)
+{
+	host_syscall2(HOST_NR(munmap), view, max);
+	host_syscall1(HOST_NR(close), fd);
 }
 
 long plat_wait(const u32 *word, u32 expected, s64 deadline_ns)
@@ -364,6 +424,82 @@ long plat_host_fallocate(int fd, int mode, s64 off, s64 len)
 long plat_host_fdatasync(int fd)
 {
 	return host_syscall1(HOST_NR(fdatasync), fd);
+}
+
+/* The f- xattr calls refuse an O_PATH fd (EBADF); for one, the path call
+ * on "/proc/self/fd/N" acts on it instead: the host jumps through that magic
+ * link to exactly the file the fd holds, walks no other name and does not
+ * follow a symlink it lands on (so a symlink's own attributes are reached,
+ * as Linux 6.18 shows; the l- forms would act on the /proc link itself).
+ * getxattrat and its siblings (Linux 6.13) would take the O_PATH fd with
+ * AT_EMPTY_PATH, but are not in the syscall table yet. A host without /proc
+ * has no way to reach the file: EOPNOTSUPP. */
+static const char *proc_fd_path(int fd, char buf[32])
+{
+	static const char prefix[] = "/proc/self/fd/";
+	char digits[12];
+	size_t n = 0, len = sizeof prefix - 1;
+	unsigned int v = (unsigned int)fd;
+
+	for (size_t i = 0; i < len; i++)
+		buf[i] = prefix[i];
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		buf[len++] = digits[--n];
+	buf[len] = 0;
+	return buf;
+}
+
+static long proc_fd_result(long r)
+{
+	return r == -ENOENT ? -EOPNOTSUPP : r;
+}
+
+long plat_host_fgetxattr(int fd, const char *name, void *buf, size_t size)
+{
+	long r = host_syscall4(HOST_NR(fgetxattr), fd, name, buf, size);
+	char path[32];
+
+	if (r != -EBADF)
+		return r;
+	return proc_fd_result(
+		host_syscall4(HOST_NR(getxattr), proc_fd_path(fd, path), name, buf, size));
+}
+
+long plat_host_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	long r = host_syscall5(HOST_NR(fsetxattr), fd, name, value, size, flags);
+	char path[32];
+
+	if (r != -EBADF)
+		return r;
+	return proc_fd_result(host_syscall5(HOST_NR(setxattr), proc_fd_path(fd, path), name,
+					    value, size, flags));
+}
+
+long plat_host_flistxattr(int fd, char *buf, size_t size)
+{
+	long r = host_syscall3(HOST_NR(flistxattr), fd, buf, size);
+	char path[32];
+
+	if (r != -EBADF)
+		return r;
+	return proc_fd_result(
+		host_syscall3(HOST_NR(listxattr), proc_fd_path(fd, path), buf, size));
+}
+
+long plat_host_fremovexattr(int fd, const char *name)
+{
+	long r = host_syscall2(HOST_NR(fremovexattr), fd, name);
+	char path[32];
+
+	if (r != -EBADF)
+		return r;
+	return proc_fd_result(
+		host_syscall2(HOST_NR(removexattr), proc_fd_path(fd, path), name));
 }
 
 long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int fd, s64 off)

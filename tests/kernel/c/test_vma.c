@@ -1,4 +1,5 @@
 /* kernel/mm/vma.c: the VMA map as a data structure (no platform memory). */
+#include <kernel/fd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
@@ -126,6 +127,30 @@ static void test_many(void)
 	CHECK(mm.vmas[0].start == P(0) && mm.vmas[0].end == P(512));
 }
 
+static void test_file_mappings(void)
+{
+	/* refcnt 100: the map's references come and go, fput is never reached */
+	struct file f = { .refcnt = 100 }, g = { .refcnt = 100 };
+
+	fresh();
+	CHECK_EQ(vma_insert_file(&mm, P(10), P(12), RW, VMA_SHARED, 4, &f), 0);
+	CHECK_EQ(f.refcnt, 101);
+	/* the adjacent offset merges; another offset, file or anonymous memory does not */
+	CHECK_EQ(vma_insert_file(&mm, P(12), P(13), RW, VMA_SHARED, 6, &f), 0);
+	CHECK_EQ(vma_insert_file(&mm, P(13), P(14), RW, VMA_SHARED, 8, &f), 0);
+	CHECK_EQ(vma_insert_file(&mm, P(14), P(15), RW, VMA_SHARED, 9, &g), 0);
+	CHECK_EQ(vma_insert(&mm, P(15), P(16), RW, VMA_SHARED, 0, NULL), 0);
+	CHECK_EQ(mm.nvmas, 4);
+	CHECK(mm.vmas[0].end == P(13) && mm.vmas[0].file == &f);
+	CHECK_EQ(f.refcnt, 102);
+	/* a split takes a reference and keeps offsets; removal drops them */
+	CHECK_EQ(vma_remove(&mm, P(11), P(12)), 0);
+	CHECK_EQ(f.refcnt, 103);
+	CHECK_EQ(mm.vmas[1].pgoff, 6);
+	CHECK_EQ(vma_remove(&mm, P(0), P(100)), 0);
+	CHECK(f.refcnt == 100 && g.refcnt == 100 && mm.nvmas == 0 && !mm.dead_files);
+}
+
 int main(void)
 {
 	RUN(test_insert_merges_neighbours);
@@ -135,6 +160,7 @@ int main(void)
 	RUN(test_accessible);
 	RUN(test_split_and_merge);
 	RUN(test_many);
+	RUN(test_file_mappings);
 	mm_destroy(&mm);
 	CHECK_EQ(kmalloc_in_use(), 0);
 	KTEST_DONE();
