@@ -135,6 +135,10 @@ long plat_host_fchownat(int dirfd, const char *path, u32 uid, u32 gid, int flags
 long plat_host_utimensat(int dirfd, const char *path, const s64 *times, int flags);
 long plat_host_fallocate(int fd, int mode, s64 off, s64 len);
 long plat_host_fdatasync(int fd);
+/* The host's name for the file its fd holds ("/proc/self/fd/N"): a path
+ * call on it reaches exactly that file, also for an O_PATH fd. */
+#define PLAT_FD_PATH_MAX 32
+const char *plat_host_fd_path(int fd, char buf[PLAT_FD_PATH_MAX]);
 /* Extended attributes of the file fd holds, as fgetxattr(2), fsetxattr(2),
  * flistxattr(2) and fremovexattr(2); fd may be an O_PATH descriptor (of a
  * symlink too), which these act on as well. */

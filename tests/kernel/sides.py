@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from abi.kernel import load_sysdefs
 
@@ -112,6 +113,19 @@ class Side:
                 out.append((data[off + 19:off + reclen].split(b"\0", 1)[0], dtype))
                 off += reclen
         return errno_of(n) if n < 0 else out
+
+
+def res(r: int) -> int | str:
+    """A result as is, an error as its name."""
+    return errno_of(r) if r < 0 else r
+
+
+def both(sides: tuple[Side, Side], fn: Callable[[Side], Any]) -> Any:
+    """fn on Linux, then on the kernel; they must agree. Returns the common result."""
+    linux, abi = sides
+    want, got = fn(linux), fn(abi)
+    assert got == want, f"abi {got!r}, linux {want!r}"
+    return want
 
 
 def unpack_stat(raw: bytes) -> tuple[int, ...]:

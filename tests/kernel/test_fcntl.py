@@ -15,7 +15,6 @@ import signal
 import struct
 import threading
 import time
-from collections.abc import Callable
 from itertools import count
 from typing import Any
 
@@ -23,7 +22,7 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
 from native_child import in_child
-from sides import F, Side, errno_of
+from sides import F, Side, both, errno_of, res
 
 O_RDONLY, O_WRONLY, O_RDWR = F["O_RDONLY"], F["O_WRONLY"], F["O_RDWR"]
 O_CREAT, O_PATH, O_NONBLOCK = F["O_CREAT"], F["O_PATH"], F["O_NONBLOCK"]
@@ -39,18 +38,6 @@ F_OWNER_TID, F_OWNER_PID, F_OWNER_PGRP = 0, 1, 2
 MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL, MFD_EXEC = F["MFD_ALLOW_SEALING"], 8, 16
 FASYNC = F["FASYNC"]
 _names = count()
-
-
-def both(sides: tuple[Side, Side], fn: Callable[[Side], Any]) -> Any:
-    """fn on both sides; they must agree. Returns the common result."""
-    linux, abi = sides
-    want, got = fn(linux), fn(abi)
-    assert got == want, f"abi {got!r}, linux {want!r}"
-    return want
-
-
-def res(r: int) -> int | str:
-    return errno_of(r) if r < 0 else r
 
 
 def fresh(s: Side, data: bytes = b"") -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from collections.abc import Callable
 
 import pytest
 from sides import (
@@ -16,6 +15,7 @@ from sides import (
     PAGE,
     F,
     Side,
+    both,
     errno_of,
 )
 
@@ -63,13 +63,6 @@ def content(s: Side, rel: str) -> bytes | str:
 
 def pos(s: Side, fd: int) -> int:
     return s("lseek", fd, 0, SEEK_CUR)
-
-
-def both(sides: tuple[Side, Side], fn: Callable[[Side], object]) -> object:
-    """fn on both sides; they must agree. Returns the common result."""
-    got = [fn(s) for s in sides]
-    assert got[0] == got[1], f"linux {got[0]!r} != abi {got[1]!r}"
-    return got[0]
 
 
 def loff(s: Side, value: int) -> int:

@@ -31,10 +31,12 @@ from sides import (
     NativeDir,
     Side,
     boot_guest,
+    both,
     build_kernel,
     errno_of,
     native_release,
     native_side,
+    res,
 )
 
 R, W = F["PROT_READ"], F["PROT_WRITE"]
@@ -44,18 +46,6 @@ O_RDONLY, O_WRONLY, O_RDWR = F["O_RDONLY"], F["O_WRONLY"], F["O_RDWR"]
 O_CREAT, O_APPEND = F["O_CREAT"], F["O_APPEND"]
 PUNCH = F["FALLOC_FL_PUNCH_HOLE"] | F["FALLOC_FL_KEEP_SIZE"]
 DATA = bytes(range(256)) * 16 * 4  # 4 pages of a pattern
-
-
-def both(sides: tuple[Side, Side], fn: Callable[[Side], Any]) -> Any:
-    """Runs fn on each side; the results must be equal."""
-    linux, abi = sides
-    want, got = fn(linux), fn(abi)
-    assert got == want, f"abi {got!r}, linux {want!r}"
-    return want
-
-
-def res(r: int) -> int | str:
-    return errno_of(r) if r < 0 else r
 
 
 def mk(s: Side, rel: str, data: bytes = b"", flags: int = O_RDWR) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,8 +17,10 @@ from sides import (
     PAGE,
     F,
     Side,
+    both,
     build_kernel,
     errno_of,
+    res,
     unpack_stat,
 )
 
@@ -32,19 +34,6 @@ def lib() -> ctypes.CDLL:
     lib.abi_sigpending_mask.argtypes = []
     lib.abi_sigpending_mask.restype = ctypes.c_uint64
     return lib
-
-
-def both(sides: tuple[Side, Side], fn: Callable[[Side], Any]) -> Any:
-    """Runs fn on each side; the results must be equal. Returns Linux's."""
-    linux, abi = sides
-    want, got = fn(linux), fn(abi)
-    assert got == want, f"abi {got!r}, linux {want!r}"
-    return want
-
-
-def res(r: int) -> int | str:
-    """A count as is, an error as its name."""
-    return errno_of(r) if r < 0 else r
 
 
 class Fds:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from native_child import in_child
@@ -23,6 +23,7 @@ from sides import (
     NativeDir,
     Side,
     boot_guest,
+    both,
     errno_of,
     native_release,
     native_side,
@@ -56,13 +57,6 @@ def fs(request: pytest.FixtureRequest) -> Iterator[tuple[Side, Side]]:
     native.remove()
     host.remove()
     finish(lib)
-
-
-def both(pair: tuple[Side, Side], fn: Callable[[Side], object]) -> object:
-    """fn on both sides; they must agree."""
-    got = [fn(s) for s in pair]
-    assert got[1] == got[0], f"linux {got[0]!r} != abi {got[1]!r}"
-    return got[0]
 
 
 def fd_name(s: Side, fd: int) -> bytes | str:

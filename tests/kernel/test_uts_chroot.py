@@ -14,13 +14,10 @@ from sides import (
     F,
     Side,
     errno_of,
+    res,
 )
 
 CLONE_NEWUTS = 0x04000000
-
-
-def res(r: int) -> int | str:
-    return errno_of(r) if r < 0 else r
 
 
 def bad_pages(s: Side) -> tuple[int, int]:

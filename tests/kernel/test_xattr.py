@@ -10,9 +10,8 @@ from __future__ import annotations
 import ctypes
 import random
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from native_child import in_child
@@ -22,9 +21,10 @@ from sides import (
     NativeDir,
     Side,
     boot_guest,
-    errno_of,
+    both,
     native_release,
     native_side,
+    res,
 )
 
 AT_FDCWD = -100
@@ -42,17 +42,6 @@ def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
     d.remove()
     lib.abi_reset()
     assert lib.abi_reset_leaked() == 0
-
-
-def both(sides: tuple[Side, Side], fn: Callable[[Side], Any]) -> Any:
-    linux, abi = sides
-    want, got = fn(linux), fn(abi)
-    assert got == want, f"abi {got!r}, linux {want!r}"
-    return want
-
-
-def res(r: int) -> int | str:
-    return errno_of(r) if r < 0 else r
 
 
 class X:

@@ -456,12 +456,6 @@ static long hostfs_symlink(struct inode *dir, struct dentry *d, const char *targ
 
 /* "/proc/self/fd/N" for a host descriptor: the host's magic link to the
  * file itself, the way to an O_TMPFILE file that has no name. */
-static const char *host_fd_path(int fd, char buf[32])
-{
-	ksnprintf(buf, 32, "/proc/self/fd/%d", fd);
-	return buf;
-}
-
 /* Names an O_TMPFILE file on the host: linkat(AT_EMPTY_PATH), which the
  * host allows for a descriptor it opened itself (Linux 6.10), else through
  * its /proc link. The new name is an inode of its own, as every hostfs
@@ -469,14 +463,14 @@ static const char *host_fd_path(int fd, char buf[32])
 static long link_tmpfile(struct inode *dir, struct inode *ino, struct dentry *d)
 {
 	int fd = HI(ino)->tmpfd, dfd;
-	char path[32];
+	char path[PLAT_FD_PATH_MAX];
 	long r;
 
 	if ((r = host_parent(d, &dfd)) < 0)
 		return r;
 	r = plat_host_linkat(fd, "", dfd, d->name, AT_EMPTY_PATH);
 	if (r == -ENOENT)
-		r = plat_host_linkat(AT_FDCWD, host_fd_path(fd, path), dfd, d->name,
+		r = plat_host_linkat(AT_FDCWD, plat_host_fd_path(fd, path), dfd, d->name,
 				     AT_SYMLINK_FOLLOW);
 	if (r == 0)
 		r = link_new(dir, d, dfd);
@@ -838,7 +832,7 @@ static long hostfs_open(struct inode *ino, struct file *f)
 	struct plat_stat st;
 	int dfd, flags = O_NOFOLLOW | O_CLOEXEC;
 	const char *name = d->name;
-	char path[32];
+	char path[PLAT_FD_PATH_MAX];
 	long fd, r;
 
 	set_alias(d);
@@ -851,7 +845,7 @@ static long hostfs_open(struct inode *ino, struct file *f)
 	}
 	if (HI(ino)->tmpfd >= 0) {
 		/* nameless: a file description of its own, through the host's /proc */
-		fd = plat_host_openat(AT_FDCWD, host_fd_path(HI(ino)->tmpfd, path),
+		fd = plat_host_openat(AT_FDCWD, plat_host_fd_path(HI(ino)->tmpfd, path),
 				      flags & ~O_NOFOLLOW, 0);
 		goto opened;
 	}

@@ -434,7 +434,7 @@ long plat_host_fdatasync(int fd)
  * getxattrat and its siblings (Linux 6.13) would take the O_PATH fd with
  * AT_EMPTY_PATH, but are not in the syscall table yet. A host without /proc
  * has no way to reach the file: EOPNOTSUPP. */
-static const char *proc_fd_path(int fd, char buf[32])
+const char *plat_host_fd_path(int fd, char buf[PLAT_FD_PATH_MAX])
 {
 	static const char prefix[] = "/proc/self/fd/";
 	char digits[12];
@@ -461,45 +461,45 @@ static long proc_fd_result(long r)
 long plat_host_fgetxattr(int fd, const char *name, void *buf, size_t size)
 {
 	long r = host_syscall4(HOST_NR(fgetxattr), fd, name, buf, size);
-	char path[32];
+	char path[PLAT_FD_PATH_MAX];
 
 	if (r != -EBADF)
 		return r;
 	return proc_fd_result(
-		host_syscall4(HOST_NR(getxattr), proc_fd_path(fd, path), name, buf, size));
+		host_syscall4(HOST_NR(getxattr), plat_host_fd_path(fd, path), name, buf, size));
 }
 
 long plat_host_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
 {
 	long r = host_syscall5(HOST_NR(fsetxattr), fd, name, value, size, flags);
-	char path[32];
+	char path[PLAT_FD_PATH_MAX];
 
 	if (r != -EBADF)
 		return r;
-	return proc_fd_result(host_syscall5(HOST_NR(setxattr), proc_fd_path(fd, path), name,
+	return proc_fd_result(host_syscall5(HOST_NR(setxattr), plat_host_fd_path(fd, path), name,
 					    value, size, flags));
 }
 
 long plat_host_flistxattr(int fd, char *buf, size_t size)
 {
 	long r = host_syscall3(HOST_NR(flistxattr), fd, buf, size);
-	char path[32];
+	char path[PLAT_FD_PATH_MAX];
 
 	if (r != -EBADF)
 		return r;
 	return proc_fd_result(
-		host_syscall3(HOST_NR(listxattr), proc_fd_path(fd, path), buf, size));
+		host_syscall3(HOST_NR(listxattr), plat_host_fd_path(fd, path), buf, size));
 }
 
 long plat_host_fremovexattr(int fd, const char *name)
 {
 	long r = host_syscall2(HOST_NR(fremovexattr), fd, name);
-	char path[32];
+	char path[PLAT_FD_PATH_MAX];
 
 	if (r != -EBADF)
 		return r;
 	return proc_fd_result(
-		host_syscall2(HOST_NR(removexattr), proc_fd_path(fd, path), name));
+		host_syscall2(HOST_NR(removexattr), plat_host_fd_path(fd, path), name));
 }
 
 long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int fd, s64 off)
