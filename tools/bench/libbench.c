@@ -120,6 +120,12 @@ static void op_mmap(struct side *s)
 	((volatile char *)p)[0] = 1;
 	SC(s, SYS_munmap, p, 65536, 0, 0, 0, 0);
 }
+static void op_mmap_file(struct side *s)
+{
+	long p = SC(s, SYS_mmap, 0, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
+	((volatile char *)p)[0] = 1;
+	SC(s, SYS_munmap, p, 65536, 0, 0, 0, 0);
+}
 
 static double best(struct side *s, void (*op)(struct side *))
 {
@@ -148,6 +154,7 @@ int main(int argc, char **argv)
 		{ "getpid", op_getpid }, { "pread64-4k", op_pread }, { "pwrite64-4k", op_pwrite },
 		{ "openat+close", op_open_close }, { "newfstatat", op_stat },
 		{ "mmap+touch+munmap-64k", op_mmap },
+		{ "mmap-shared-file+touch+munmap-64k", op_mmap_file },
 	};
 	char tmpl[] = "/dev/shm/abi-bench-XXXXXX";
 
