@@ -521,8 +521,9 @@ class MmapMachine(RuleBasedStateMachine):
         return got[0]
 
     def in_file(self, off: int, n: int) -> tuple[int, int]:
-        """[off, off+n) clipped to the file's pages."""
-        end = -(-self.size // PAGE) * PAGE
+        """[off, off+n) clipped to the file's pages inside the mappings (the
+        file may grow past them: a store there would hit whatever follows)."""
+        end = min(-(-self.size // PAGE) * PAGE, NPAGES * PAGE)
         off = min(off, end)
         return off, max(0, min(n, end - off))
 
