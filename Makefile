@@ -16,7 +16,7 @@ export ABI_DIFF_EXAMPLES
 
 .PHONY: all setup gen docs check-gen lint test pytest conform run fuzz porting bench clean
 
-all: gen
+all: gen kernel loader hosted
 
 setup: $(VENV)/.abi-installed
 $(VENV)/.abi-installed: pyproject.toml tools/setup.sh
@@ -78,7 +78,7 @@ $(BUILD)/bench/libbench: tools/bench/libbench.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< -ldl
 
-bench: kernel $(BUILD)/bench/libbench
+bench: kernel hosted $(BUILD)/bench/libbench
 	$(PY) tools/bench.py
 
 fuzz: gen kernel loader
