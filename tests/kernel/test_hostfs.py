@@ -226,6 +226,42 @@ def test_host_changes_are_seen(pair: tuple[Side, Side, Path]) -> None:
     assert errno_of(abi("unlink", abi.path("q"))) == "ENOENT"
 
 
+def host_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_more_directories_than_the_cache_holds(pair: tuple[Side, Side, Path]) -> None:
+    """hostfs caches a bounded number of host directory fds (64): walking
+    150 directories, twice, evicts and reopens them without leaking host
+    fds, and host renames made meanwhile are seen; a chain deeper than
+    host_dir's on-stack array (64) still resolves."""
+    _linux, abi, host = pair
+    for i in range(150):
+        (host / f"d{i:03}" / "s").mkdir(parents=True)
+        (host / f"d{i:03}" / "s" / "f").write_bytes(b"%d" % i)
+    deep = Path(*(["n"] * 80))
+    (host / deep).mkdir(parents=True)
+    (host / deep / "f").write_bytes(b"deep")
+    before = host_fds()
+    for _ in range(2):
+        for i in range(150):
+            assert read_all(abi, f"d{i:03}/s/f") == b"%d" % i
+    assert read_all(abi, f"{deep}/f") == b"deep"
+    assert host_fds() - before <= 64
+    # a directory the guest renames stays reachable through its fd; one the
+    # host renames is gone for the guest (hostfs asks by the names it knows)
+    guest_moved = abi.open("d007/s", F["O_RDONLY"] | F["O_DIRECTORY"])
+    host_moved = abi.open("d008/s", F["O_RDONLY"] | F["O_DIRECTORY"])
+    assert abi("rename", abi.path("d007"), abi.path("g")) == 0
+    os.rename(host / "d008", host / "h")
+    for i in range(150):  # evicts both fds
+        read_all(abi, f"d{i:03}/s/f")
+    assert [read_all(abi, p) for p in ("d007/s/f", "g/s/f", "d008/s/f", "h/s/f")] == [
+        "ENOENT", b"7", "ENOENT", b"8"]
+    assert [errno_of(abi("openat", fd, abi.name_("f"), F["O_RDONLY"], 0))
+            for fd in (guest_moved, host_moved)] == ["ok", "ENOENT"]
+
+
 def test_unlinked_open_file_keeps_working(pair: tuple[Side, Side, Path]) -> None:
     linux, abi, _host = pair
     results = []

@@ -8,9 +8,11 @@
  * no-follow form. So the host never resolves a "..", a symlink or a /proc
  * magic link on the guest's behalf: symlinks are read verbatim and resolved
  * by the guest's path walk in the guest namespace, and ".." at the mount
- * root leads to the guest parent as at any mount point. No host descriptor
- * is kept per inode (a directory moved away on the host is simply not found
- * any more), only per open file.
+ * root leads to the guest parent as at any mount point. A few directory
+ * descriptors are cached, each trusted only within the walk that verified
+ * it under its name (see struct dirfd), so a directory moved away on the
+ * host is simply not found any more; other host descriptors are per open
+ * file.
  *
  * The dentry cache is checked against the host on every cached lookup
  * (revalidate): a name the host no longer has, or that now names another
@@ -60,6 +62,79 @@ static u64 next_dev = 0x80; /* anonymous device numbers, apart from ramfs's */
 static struct hostfs_sb *HSB(const struct inode *ino) { return ino->sb->priv; }
 static struct hostfs_inode *HI(const struct inode *ino) { return ino->priv; }
 
+/* --- Cached directory descriptors --------------------------------------- */
+
+/* Host descriptors of directories, cached by inode: an O_PATH fd opened
+ * by name and checked to be the inode's directory (type and inode number).
+ * An entry is trusted from the moment it is verified, i.e. its inode is
+ * found under its name in a trusted parent (the mount's root fd always is),
+ * until the next path walk begins (vfs_walk_gen): so within one walk, and
+ * for operations on descriptors after it, which act on files the guest
+ * already holds. host_dir verifies an untrusted chain with one fstatat per
+ * level, and revalidate marks what it checks on the way down, so a walk
+ * costs one host call per component, and a directory the host moved out
+ * of the mount fails verification under its old name. The
+ * entries are few and replaced least recently used first, so a large tree
+ * does not hold a host fd per directory. vfs_lock guards the table. */
+#define DIRFDS 64
+
+static struct dirfd {
+	struct inode *ino; /* NULL: a free slot */
+	int fd;
+	unsigned int pins; /* host_dir results not yet host_put */
+	u64 used;          /* the last use, for eviction */
+	u64 walk;          /* the vfs_walk_gen that last verified it */
+} dirfds[DIRFDS];
+static u64 dirfd_clock;
+
+static struct dirfd *dirfd_find(const struct inode *ino)
+{
+	for (size_t i = 0; i < DIRFDS; i++)
+		if (dirfds[i].ino == ino) {
+			dirfds[i].used = ++dirfd_clock;
+			return &dirfds[i];
+		}
+	return NULL;
+}
+
+/* Caches fd for ino (just verified) in a free slot or the least recently
+ * used unpinned one; NULL when every slot is pinned (the caller keeps fd). */
+static struct dirfd *dirfd_keep(struct inode *ino, int fd)
+{
+	struct dirfd *victim = NULL;
+
+	for (size_t i = 0; i < DIRFDS; i++) {
+		struct dirfd *c = &dirfds[i];
+
+		if (!c->ino) {
+			victim = c;
+			break;
+		}
+		if (!c->pins && (!victim || c->used < victim->used))
+			victim = c;
+	}
+	if (!victim)
+		return NULL;
+	if (victim->ino)
+		plat_host_close(victim->fd);
+	*victim = (struct dirfd){ ino, fd, 0, ++dirfd_clock, vfs_walk_gen };
+	return victim;
+}
+
+static void dirfd_drop(const struct inode *ino)
+{
+	for (size_t i = 0; i < DIRFDS; i++)
+		if (dirfds[i].ino == ino) {
+			plat_host_close(dirfds[i].fd);
+			dirfds[i] = (struct dirfd){ 0 };
+		}
+}
+
+static bool is_host_dir_of(const struct plat_stat *st, const struct inode *ino)
+{
+	return st->ino == ino->ino && S_ISDIR(st->mode);
+}
+
 /* --- Inodes ------------------------------------------------------------- */
 
 static void apply_stat(struct inode *ino, const struct plat_stat *st)
@@ -80,6 +155,8 @@ static void apply_stat(struct inode *ino, const struct plat_stat *st)
 
 static void hostfs_free(struct inode *ino)
 {
+	if (S_ISDIR(ino->mode))
+		dirfd_drop(ino);
 	if (HI(ino)->tmpfd >= 0)
 		plat_host_close(HI(ino)->tmpfd);
 	kfree(ino->priv);
@@ -149,31 +226,79 @@ static void set_alias(struct dentry *d)
 
 /* --- Confined host access ------------------------------------------------ */
 
+/* Releases what host_dir gave: the root fd and cached fds stay open. */
 static void host_put(struct hostfs_sb *hs, int fd)
 {
-	if (fd >= 0 && fd != hs->rootfd)
-		plat_host_close(fd);
+	if (fd < 0 || fd == hs->rootfd)
+		return;
+	for (size_t i = 0; i < DIRFDS; i++)
+		if (dirfds[i].ino && dirfds[i].fd == fd) {
+			dirfds[i].pins--;
+			return;
+		}
+	plat_host_close(fd);
 }
 
-/* Opens the host directory of dir (a dentry of this mount) from the root
- * fd, one guest name at a time; the root itself is the root fd. Release
- * with host_put. -ENOENT when dir or an ancestor was removed. */
+/* One level down from the trusted host directory fd: dir's fd, verified
+ * under its name. *owned says the caller must close it (it is not cached). */
+static long host_step(int fd, struct dentry *dir, int *next, bool *owned)
+{
+	struct dirfd *c = dirfd_find(dir->inode);
+	struct plat_stat st;
+	long r;
+
+	if (c) {
+		r = plat_host_fstatat(fd, dir->name, &st, AT_SYMLINK_NOFOLLOW);
+		if (r < 0)
+			return r;
+		if (!is_host_dir_of(&st, dir->inode))
+			return -ENOENT;
+		c->walk = vfs_walk_gen;
+		*next = c->fd;
+		*owned = false;
+		return 0;
+	}
+	r = plat_host_openat(fd, dir->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (r < 0)
+		return r;
+	if (plat_host_fstatat((int)r, "", &st, AT_EMPTY_PATH) < 0 ||
+	    !is_host_dir_of(&st, dir->inode)) {
+		plat_host_close((int)r);
+		return -ENOENT;
+	}
+	*next = (int)r;
+	*owned = !dirfd_keep(dir->inode, (int)r);
+	return 0;
+}
+
+/* The host directory of dir (a dentry of this mount): its cached fd when
+ * this walk verified it, else the chain from the nearest trusted ancestor,
+ * verified one name at a time. Release with host_put. -ENOENT when dir or
+ * an ancestor was removed or is no longer the directory it was. */
 static long host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out)
 {
 	struct dentry *chain[64], **names = chain;
 	size_t n = 0, cap = ARRAY_SIZE(chain);
-	long fd = hs->rootfd;
+	bool owned = false;
+	int fd = hs->rootfd;
+	long r = 0;
 
 	for (struct dentry *x = dir; x != hs->root; x = x->parent) {
+		struct dirfd *c;
+
 		if (!x->linked || x->parent == x) {
-			fd = -ENOENT;
+			r = -ENOENT;
 			goto out;
+		}
+		if ((c = dirfd_find(x->inode)) && c->walk == vfs_walk_gen) {
+			fd = c->fd;
+			break;
 		}
 		if (n == cap) {
 			struct dentry **more = kmalloc(2 * cap * sizeof *more);
 
 			if (!more) {
-				fd = -ENOMEM;
+				r = -ENOMEM;
 				goto out;
 			}
 			memcpy(more, names, n * sizeof *more);
@@ -185,21 +310,28 @@ static long host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out)
 		names[n++] = x;
 	}
 	while (n > 0) {
-		long next = plat_host_openat((int)fd, names[--n]->name,
-					     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		int next;
+		bool next_owned;
 
-		host_put(hs, (int)fd);
+		r = host_step(fd, names[--n], &next, &next_owned);
+		if (owned)
+			plat_host_close(fd);
+		if (r < 0)
+			goto out;
 		fd = next;
-		if (fd < 0)
-			break;
+		owned = next_owned;
 	}
+	if (!owned && fd != hs->rootfd) {
+		struct dirfd *c = dirfd_find(dir->inode);
+
+		if (c)
+			c->pins++;
+	}
+	*out = fd;
 out:
 	if (names != chain)
 		kfree(names);
-	if (fd < 0)
-		return fd == -ENOTDIR || fd == -ELOOP ? -ENOENT : fd;
-	*out = (int)fd;
-	return 0;
+	return r == -ENOTDIR || r == -ELOOP ? -ENOENT : r;
 }
 
 /* The host directory holding d and d's name in it. */
@@ -317,6 +449,10 @@ static bool hostfs_revalidate(struct inode *dir, struct dentry *d)
 		host_put(HSB(d->inode), dfd);
 	}
 	if (r == 0 && st.ino == d->inode->ino && (st.mode & S_IFMT) == (d->inode->mode & S_IFMT)) {
+		struct dirfd *c = S_ISDIR(st.mode) ? dirfd_find(d->inode) : NULL;
+
+		if (c)
+			c->walk = vfs_walk_gen; /* found under its name in a trusted parent */
 		apply_stat(d->inode, &st);
 		return true;
 	}

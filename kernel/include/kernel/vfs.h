@@ -299,6 +299,10 @@ bool owner_or_capable(const struct inode *ino);
 
 /* --- Path walk -------------------------------------------------------------- */
 
+/* Counts path walks: a filesystem that caches what it verified against its
+ * backing store (hostfs) trusts it only until the next walk begins. */
+extern u64 vfs_walk_gen;
+
 #define LOOKUP_FOLLOW 0x1      /* follow a final symlink */
 #define LOOKUP_DIRECTORY 0x2   /* the result must be a directory */
 #define LOOKUP_EMPTY 0x4       /* "" names dfd itself (AT_EMPTY_PATH) */
