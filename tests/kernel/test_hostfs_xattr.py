@@ -92,30 +92,6 @@ def test_xattr_sequence(env: Env, name: str) -> None:
     getattr(test_xattr, name)((linux, abi))
 
 
-def nonroot_script(s: Side) -> list[object]:
-    """As uid/gid 1000 on the tree root_setup made, "open/mine" its own."""
-    x = X(s)
-    out: list[object] = []
-    assert s("setresgid", 1000, 1000, 1000) == 0 and s("setresuid", 1000, 1000, 1000) == 0
-    for name in (b"user.a", b"trusted.t", b"security.s", b"foo.x", b"system.posix_acl_access"):
-        out += [x.get("getxattr", "f", name), x.get("getxattr", "private", name),
-                x.set("setxattr", "f", name, b"w"), x.remove("removexattr", "f", name),
-                x.set("setxattr", "f", name, ACL)]
-    out += [x.list("listxattr", "f"), x.list("listxattr", "private"),
-            x.set("setxattr", "sticky", b"user.a", b"v"), x.get("getxattr", "sticky", b"user.a"),
-            x.set("setxattr", "open", b"user.a", b"v"), x.get("getxattr", "open", b"user.a")]
-    fd = s.open("open/mine", F["O_RDWR"])
-    out += [fd >= 0, x.set("fsetxattr", fd, b"user.mine", b"m"), x.list("flistxattr", fd),
-            x.set("fsetxattr", fd, b"trusted.mine", b"m"),
-            x.set("fsetxattr", fd, b"security.mine", b"m"),
-            x.set("fsetxattr", fd, b"system.posix_acl_access", ACL),
-            x.get("fgetxattr", fd, b"system.posix_acl_access"), x.list("flistxattr", fd),
-            x.remove("fremovexattr", fd, b"system.posix_acl_access"),
-            x.remove("fremovexattr", fd, b"user.mine"), x.list("flistxattr", fd)]
-    s("close", fd)
-    return out
-
-
 def test_nonroot(env: Env) -> None:
     linux, abi, _dirs = env
     if linux("geteuid") != 0:
@@ -124,8 +100,8 @@ def test_nonroot(env: Env) -> None:
         test_xattr.root_setup(s)
         assert s("close", s.open("open/mine", F["O_CREAT"] | F["O_WRONLY"], 0o600)) == 0
         assert s("chown", s.path("open/mine"), 1000, 1000) == 0
-    want = in_child(lambda: nonroot_script(linux))
-    assert nonroot_script(abi) == want
+    want = in_child(lambda: test_xattr.nonroot_script(linux, ACL))
+    assert test_xattr.nonroot_script(abi, ACL) == want
 
 
 def test_namespaces_roots_and_unlinked_files(env: Env) -> None:

@@ -220,22 +220,32 @@ def test_proc_and_pipes_have_no_store(sides: tuple[Side, Side]) -> None:
     both(sides, go)
 
 
-def nonroot_script(s: Side) -> list[object]:
-    """As uid/gid 1000 on the tree root_setup made."""
+def nonroot_script(s: Side, acl: bytes | None = None) -> list[object]:
+    """As uid/gid 1000 on the tree root_setup made, "open/mine" its own; with
+    acl (an ACL with entries, which hostfs stores and ramfs refuses), also
+    setting it and the security namespace."""
     x = X(s)
     out: list[object] = []
     assert s("setresgid", 1000, 1000, 1000) == 0 and s("setresuid", 1000, 1000, 1000) == 0
     for name in (b"user.a", b"trusted.t", b"security.s", b"foo.x", b"system.posix_acl_access"):
         out += [x.get("getxattr", "f", name), x.get("getxattr", "private", name),
                 x.set("setxattr", "f", name, b"w"), x.remove("removexattr", "f", name)]
+        if acl:
+            out.append(x.set("setxattr", "f", name, acl))
     out += [x.list("listxattr", "f"), x.list("listxattr", "private"),
             x.set("setxattr", "sticky", b"user.a", b"v"), x.get("getxattr", "sticky", b"user.a"),
             x.set("setxattr", "open", b"user.a", b"v"), x.get("getxattr", "open", b"user.a")]
     fd = s.open("open/mine", F["O_CREAT"] | F["O_RDWR"], 0o600)
     out += [fd >= 0, x.set("fsetxattr", fd, b"user.mine", b"m"), x.list("flistxattr", fd),
-            x.set("fsetxattr", fd, b"trusted.mine", b"m"),
-            x.remove("fremovexattr", fd, b"system.posix_acl_access"),
+            x.set("fsetxattr", fd, b"trusted.mine", b"m")]
+    if acl:
+        out += [x.set("fsetxattr", fd, b"security.mine", b"m"),
+                x.set("fsetxattr", fd, b"system.posix_acl_access", acl),
+                x.get("fgetxattr", fd, b"system.posix_acl_access"), x.list("flistxattr", fd)]
+    out += [x.remove("fremovexattr", fd, b"system.posix_acl_access"),
             x.remove("fremovexattr", fd, b"user.mine")]
+    if acl:
+        out.append(x.list("flistxattr", fd))
     s("close", fd)
     return out
 
