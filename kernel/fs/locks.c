@@ -282,18 +282,21 @@ static long flock_to_lock(const struct file *f, const struct linux_flock *l,
 	return 0;
 }
 
-/* Linux's posix_lock_inode: applies req for its owner (F_UNLCK included),
- * merging it with the owner's adjacent or overlapping locks of the same
- * type and trimming or splitting those of the other type. -EAGAIN when
+/* Applies req for its owner (F_UNLCK included), keeping the list's shape:
+ * an owner's locks sit together where its first lock went (a new owner's
+ * at the end), sorted by start, never overlapping, and adjacent ones of one
+ * type are one lock. So a lock request first widens over the owner's locks
+ * of its type that it overlaps or touches; the widened range is then cut
+ * out of the owner's locks (trimming them, splitting one that sticks out on
+ * both sides) and, unless unlocking, inserted in start order. -EAGAIN when
  * another owner's lock conflicts; flock_lock held. */
 static long posix_lock_inode(struct inode *ino, const struct file_lock *req)
 {
 	struct file_lock_ctx *ctx = ino->flctx;
-	struct file_lock copy = *req, *request = &copy, *fl;
-	struct file_lock *new_fl = NULL, *new_fl2 = NULL, *left = NULL, *right = NULL;
-	struct list *pos, *tmp;
-	bool added = false;
-	long ret = 0;
+	struct file_lock *spare[2] = { NULL, NULL }, *fl;
+	struct list *pos, *tmp, *prev = NULL;
+	s64 start = req->start, end = req->end;
+	int used = 0;
 
 	if (req->type != F_UNLCK) {
 		if (ctx) {
@@ -306,107 +309,70 @@ static long posix_lock_inode(struct inode *ino, const struct file_lock *req)
 	} else if (!ctx) {
 		return 0;
 	}
-	if (req->type != F_UNLCK || req->start != 0 || req->end != OFFSET_MAX) {
-		new_fl = kmalloc(sizeof *new_fl);
-		new_fl2 = kmalloc(sizeof *new_fl2);
+	/* at most one split and one new lock; unlocking everything needs neither */
+	if (req->type != F_UNLCK || start != 0 || end != OFFSET_MAX) {
+		spare[0] = kmalloc(sizeof *fl);
+		spare[1] = kmalloc(sizeof *fl);
+		if (!spare[0] || !spare[1]) {
+			kfree(spare[0]);
+			kfree(spare[1]);
+			ctx_tidy(ino);
+			return -ENOLCK;
+		}
 	}
-
-	/* the owner's locks, from its first one on */
-	for (pos = ctx->posix.next; pos != &ctx->posix; pos = pos->next)
-		if (lock_of(pos)->owner == request->owner)
-			break;
-	for (; pos != &ctx->posix; pos = tmp) {
-		tmp = pos->next;
+	if (req->type != F_UNLCK) {
+		/* "start - 1", not "end + 1": end may be OFFSET_MAX */
+		list_for_each(pos, &ctx->posix) {
+			fl = lock_of(pos);
+			if (fl->owner == req->owner && fl->type == req->type &&
+			    fl->start - 1 <= end && fl->end >= start - 1) {
+				start = MIN(start, fl->start);
+				end = MAX(end, fl->end);
+			}
+		}
+	}
+	list_for_each_safe(pos, tmp, &ctx->posix) {
 		fl = lock_of(pos);
-		if (fl->owner != request->owner)
-			break;
-		if (request->type == fl->type) {
-			/* "start - 1", not "end + 1": end may be OFFSET_MAX */
-			if (fl->end < request->start - 1)
-				continue;
-			if (fl->start - 1 > request->end)
-				break;
-			/* adjacent or overlapping, same type: one lock covering both */
-			if (fl->start > request->start)
-				fl->start = request->start;
-			else
-				request->start = fl->start;
-			if (fl->end < request->end)
-				fl->end = request->end;
-			else
-				request->end = fl->end;
-			if (added) {
-				lock_delete(fl);
-				continue;
-			}
-			request = fl;
-			added = true;
-		} else {
-			if (fl->end < request->start)
-				continue;
-			if (fl->start > request->end)
-				break;
-			if (request->type == F_UNLCK)
-				added = true;
-			if (fl->start < request->start)
-				left = fl;
-			if (fl->end > request->end) {
-				right = fl;
-				break;
-			}
-			if (fl->start >= request->start) {
-				/* the request covers fl: it takes fl's place */
-				if (added) {
-					lock_delete(fl);
-					continue;
-				}
-				if (!new_fl) {
-					ret = -ENOLCK;
-					goto out;
-				}
-				*new_fl = *request;
-				request = new_fl;
-				new_fl = NULL;
-				list_insert_between(&request->link, pos->prev, pos);
-				lock_delete(fl);
-				added = true;
-			}
+		if (fl->owner != req->owner)
+			continue;
+		if (!prev)
+			prev = pos->prev; /* not the owner's: it stays */
+		if (fl->end < start || fl->start > end)
+			continue;
+		if (fl->start < start && fl->end > end) {
+			struct file_lock *right = spare[used++];
+
+			*right = *fl;
+			right->start = end + 1;
+			list_insert_between(&right->link, pos, pos->next);
+			fl->end = start - 1;
+			break; /* it covered the range: nothing else overlaps */
 		}
+		if (fl->start < start)
+			fl->end = start - 1;
+		else if (fl->end > end)
+			fl->start = end + 1;
+		else
+			lock_delete(fl);
 	}
-	if (right && left == right && !new_fl2) {
-		ret = -ENOLCK;
-		goto out;
+	if (req->type != F_UNLCK) {
+		struct file_lock *new_fl = spare[used++];
+
+		if (!prev)
+			prev = ctx->posix.prev;
+		while (prev->next != &ctx->posix && lock_of(prev->next)->owner == req->owner &&
+		       lock_of(prev->next)->start < start)
+			prev = prev->next;
+		*new_fl = *req;
+		new_fl->start = start;
+		new_fl->end = end;
+		list_insert_between(&new_fl->link, prev, prev->next);
 	}
-	if (!added) {
-		if (request->type == F_UNLCK)
-			goto out;
-		if (!new_fl) {
-			ret = -ENOLCK;
-			goto out;
-		}
-		*new_fl = *request;
-		list_insert_between(&new_fl->link, pos->prev, pos);
-		pos = &new_fl->link;
-		new_fl = NULL;
-	}
-	if (right) {
-		if (left == right) {
-			/* the request splits one lock in two */
-			left = new_fl2;
-			new_fl2 = NULL;
-			*left = *right;
-			list_insert_between(&left->link, pos->prev, pos);
-		}
-		right->start = request->end + 1;
-	}
-	if (left)
-		left->end = request->start - 1;
-out:
-	kfree(new_fl);
-	kfree(new_fl2);
+	while (used < 2)
+		kfree(spare[used++]);
 	ctx_tidy(ino);
 	locks_changed();
-	return ret;
+	return 0;
 }
 
 /* Takes (or releases) req on ino, waiting while it conflicts if asked. */
