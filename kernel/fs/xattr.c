@@ -282,8 +282,9 @@ static long do_set(struct inode *ino, const char *name, u8 *value, size_t size, 
 			return r;
 		return acl_set(ino, name, r > 0, value, size);
 	}
-	if (value && strcmp(name, CAPS_NAME) == 0) {
-		/* a value is checked and converted; size 0 is stored as is */
+	if (strcmp(name, CAPS_NAME) == 0) {
+		/* every value is checked and converted: Linux 6.18.44 gives EINVAL
+		 * for an empty one too (earlier kernels stored it as is) */
 		if (!caps_valid(value, size))
 			return -EINVAL;
 		if (!capable_sys_admin()) /* CAP_SETFCAP */
