@@ -680,8 +680,8 @@ static long hostfs_rmdir(struct inode *dir, struct dentry *d)
 	return remove_name(dir, d, AT_REMOVEDIR);
 }
 
-static long hostfs_rename_named(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-				const char *new_name, struct dentry *target, unsigned int flags)
+static long hostfs_rename(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+			  const char *new_name, struct dentry *target, unsigned int flags)
 {
 	struct hostfs_sb *hs = HSB(old_dir);
 	int ofd, nfd;
@@ -709,14 +709,6 @@ static long hostfs_rename_named(struct inode *old_dir, struct dentry *old, struc
 	if (new_dir != old_dir)
 		hostfs_getattr(new_dir);
 	return 0;
-}
-
-/* rename_named is what the VFS calls; this one only marks support. */
-static long hostfs_rename(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-			  struct dentry *target, unsigned int flags)
-{
-	(void)old_dir, (void)old, (void)new_dir, (void)target, (void)flags;
-	return -EINVAL;
 }
 
 static long hostfs_readlink(struct inode *ino, char *buf, size_t len)
@@ -1191,7 +1183,6 @@ static const struct inode_ops hostfs_dir_iops = {
 	.unlink = hostfs_unlink,
 	.rmdir = hostfs_rmdir,
 	.rename = hostfs_rename,
-	.rename_named = hostfs_rename_named,
 	.revalidate = hostfs_revalidate,
 	.getattr = hostfs_getattr,
 	.setattr = hostfs_setattr,

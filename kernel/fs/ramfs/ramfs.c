@@ -144,12 +144,14 @@ static long ramfs_link(struct inode *dir, struct inode *ino, struct dentry *d)
 	return 0;
 }
 
-/* Inode bookkeeping of a rename; the VFS moves the dentries afterwards. */
+/* Inode bookkeeping of a rename; the VFS moves the dentries afterwards (the
+ * names live there only, so new_name is not needed). */
 static long ramfs_rename(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-			 struct dentry *target, unsigned int flags)
+			 const char *new_name, struct dentry *target, unsigned int flags)
 {
 	bool old_is_dir = S_ISDIR(old->inode->mode);
 
+	(void)new_name;
 	if (flags & RENAME_EXCHANGE) {
 		bool new_is_dir = S_ISDIR(target->inode->mode);
 
