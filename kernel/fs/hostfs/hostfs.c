@@ -1270,59 +1270,6 @@ static struct super_block *hostfs_new(int rootfd, bool ro, struct dentry **root)
 	return sb;
 }
 
-struct move_ctx {
-	struct mount *from, *to;
-};
-
-/* Moves a mount made on the old root (/dev, /proc) onto the same name in
- * the new one, when that is a directory there. */
-static void move_mount(struct mount *m, void *arg)
-{
-	struct move_ctx *mc = arg;
-	struct dentry *mp = m->mountpoint;
-	struct path in_new;
-
-	if (m->parent != mc->from || m == mc->to || mp->parent != mc->from->root ||
-	    mp == mc->from->root)
-		return;
-	in_new = (struct path){ mc->to, mc->to->root };
-	if (lookup_child(&in_new, mp->name, mp->len, &in_new) < 0)
-		return;
-	if (in_new.mnt == mc->to && S_ISDIR(in_new.dentry->inode->mode) && !in_new.dentry->mounted) {
-		mp->mounted = NULL;
-		dput(mp);
-		m->parent = mc->to;
-		m->mountpoint = dget(in_new.dentry);
-		in_new.dentry->mounted = m;
-	}
-	path_put(&in_new);
-}
-
-/* Mounts over the process root and makes the new mount the root (and the
- * working directory when that was the root). */
-static long mount_root(struct super_block *sb, struct dentry *root, const char *source)
-{
-	struct path old = current_proc.root;
-	struct move_ctx mc = { old.mnt, NULL };
-	struct path nr;
-	long r;
-
-	if ((r = vfs_mount_at(&old, sb, root, source, "hostfs")) < 0)
-		return r;
-	mc.to = old.dentry->mounted;
-	nr = (struct path){ mc.to, mc.to->root };
-	vfs_for_each_mount(move_mount, &mc);
-	if (current_proc.cwd.mnt == old.mnt && current_proc.cwd.dentry == old.dentry) {
-		path_put(&current_proc.cwd);
-		path_get(&nr);
-		current_proc.cwd = nr;
-	}
-	path_get(&nr);
-	current_proc.root = nr;
-	path_put(&old);
-	return 0;
-}
-
 long hostfs_mount(const char *host_dir, const char *guest_path, bool read_only)
 {
 	struct super_block *sb;
@@ -1343,7 +1290,7 @@ long hostfs_mount(const char *host_dir, const char *guest_path, bool read_only)
 		return -ENOMEM;
 	}
 	if (guest_path[0] == '/' && *s == 0) {
-		r = mount_root(sb, root, host_dir);
+		r = vfs_mount_over_root(sb, root, host_dir, "hostfs");
 	} else if ((r = path_lookupat(AT_FDCWD, guest_path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
 				      &where)) == 0) {
 		r = vfs_mount_at(&where, sb, root, host_dir, "hostfs");

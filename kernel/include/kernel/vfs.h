@@ -282,6 +282,12 @@ static inline void path_put(const struct path *p) { if (p->dentry) dput(p->dentr
 long vfs_mount_root(struct super_block *sb, struct dentry *root);
 long vfs_mount_at(const struct path *where, struct super_block *sb, struct dentry *root,
 		  const char *source, const char *fstype);
+/* Mounts sb over the process root and makes the new mount the root (and
+ * the working directory when that was the root); the mounts on the old
+ * root's top directory (/dev, /proc) move to the same names in the new
+ * one where those are directories. Takes the caller's reference to root. */
+long vfs_mount_over_root(struct super_block *sb, struct dentry *root, const char *source,
+			 const char *fstype);
 void vfs_shutdown(void);
 struct path vfs_root(void);
 
