@@ -6,6 +6,27 @@
  * operation tables of regular and special files live here. */
 #include "internal.h"
 
+/* ino's size may have changed (truncate, fallocate, a write): the
+ * mappings follow. A hostfs mapping is the host's mapping of the host file,
+ * so the host itself takes pages past a new end away (a touch is SIGBUS, as
+ * on Linux) and shows pages the file grows over; what the kernel follows is
+ * the file's size, by which vma_accessible lets a system call reach a
+ * mapped page or gives EFAULT. ino's own size is fresh (hostfs_getattr);
+ * the other inodes of the same host file (its other names: each has an
+ * inode of its own) are refreshed here when they are mapped. */
+static void size_changed(struct inode *ino)
+{
+	struct list *pos;
+
+	hostfs_getattr(ino);
+	list_for_each(pos, &HSB(ino)->mapped) {
+		struct inode *m = list_entry(pos, struct hostfs_inode, mapped)->inode;
+
+		if (m != ino && m->ino == ino->ino)
+			hostfs_getattr(m);
+	}
+}
+
 /* Runs fn on a writable host fd of ino: an open file's, or one opened by
  * name for the call. */
 static long with_writable(struct inode *ino, long (*fn)(int fd, s64 a, s64 b, int mode), s64 a,
@@ -31,7 +52,7 @@ static long with_writable(struct inode *ino, long (*fn)(int fd, s64 a, s64 b, in
 		r = fn((int)tmp, a, b, mode);
 		plat_host_close((int)tmp);
 	}
-	hostfs_getattr(ino);
+	size_changed(ino);
 	return r;
 }
 
@@ -176,7 +197,7 @@ static long hostfs_write(struct file *f, struct uio *u, s64 pos)
 		}
 	}
 	kfree(buf);
-	hostfs_getattr(f->inode);
+	size_changed(f->inode);
 	return done ? (long)done : r;
 }
 
@@ -201,14 +222,22 @@ static long hostfs_fsync(struct file *f, bool datasync)
 }
 
 /* The host maps its own file: private mappings copy on write as on Linux,
- * shared ones write to the host file directly. */
+ * shared ones write to the host file directly. The inode joins the mapped
+ * ones of its mount, and its size is made fresh (see size_changed). */
 static long hostfs_mmap(struct file *f, uintptr_t addr, size_t len, s64 off, int prot, bool shared)
 {
 	struct hostfs_file *hf = f->priv;
+	struct hostfs_inode *hi = HI(f->inode);
+	long r;
 
 	if (shared && (prot & PROT_WRITE) && f->inode->sb->rdonly)
 		return -EROFS;
-	return plat_host_mmap_file(addr, len, prot, shared, hf->fd, off);
+	if ((r = plat_host_mmap_file(addr, len, prot, shared, hf->fd, off)) < 0)
+		return r;
+	if (list_empty(&hi->mapped))
+		list_add_tail(&hi->mapped, &HSB(f->inode)->mapped);
+	hostfs_getattr(f->inode);
+	return 0;
 }
 
 static long hostfs_special_open(struct inode *ino, struct file *f)

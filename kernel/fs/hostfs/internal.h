@@ -23,6 +23,7 @@
 struct hostfs_sb {
 	int rootfd;          /* O_PATH fd of the host directory */
 	struct dentry *root; /* the mount's root dentry (not referenced) */
+	struct list mapped;  /* inodes with a mapping (hostfs_inode.mapped) */
 };
 
 struct hostfs_inode {
@@ -30,6 +31,8 @@ struct hostfs_inode {
 	struct dentry *parent; /* where lookup found it, to find the alias */
 	struct list files;     /* open hostfs files on this inode */
 	int tmpfd;             /* O_TMPFILE: the host's O_RDWR fd of the nameless file, or -1 */
+	struct list mapped;    /* in hostfs_sb.mapped once mmap mapped it */
+	struct inode *inode;   /* the inode this is the private part of */
 };
 
 struct hostfs_file {
