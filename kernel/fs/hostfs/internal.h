@@ -17,6 +17,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/vfs.h>
 #include "../../plat/plat.h"
+#include "../../plat/plat_hostfile.h"
 
 #define BOUNCE_SIZE 16384 /* bytes of host I/O per call (read, write, readdir) */
 
