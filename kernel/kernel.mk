@@ -4,16 +4,19 @@
 # ABI_KERNEL_SRCS and ABI_KERNEL_CFLAGS are what other builds (the hosted
 # abi-run, later) reuse.
 
+ABI_GEN ?= build/gen
+ABI_KBUILD := build/kernel
+
 # The platform is a choice of the build: kernel/plat/$(ABI_PLAT)/*.c
 # implements kernel/plat/plat.h (linux: raw host syscalls, for libabik.so
-# and abi-run; another platform builds in build/kernel-$(ABI_PLAT)). hostfs
-# comes with a platform that has host files, i.e. whose hostfile.c
-# implements plat_hostfile.h.
+# and abi-run, which needs it; another platform builds in
+# build/kernel-$(ABI_PLAT)). hostfs comes with a platform that has host
+# files, i.e. whose hostfile.c implements plat_hostfile.h.
 ABI_PLAT ?= linux
 $(if $(wildcard kernel/plat/$(ABI_PLAT)/*.c),,$(error ABI_PLAT=$(ABI_PLAT): no kernel/plat/$(ABI_PLAT)/*.c))
-
-ABI_GEN ?= build/gen
-ABI_KBUILD := build/kernel$(if $(filter-out linux,$(ABI_PLAT)),-$(ABI_PLAT))
+ifneq ($(ABI_PLAT),linux)
+ABI_KBUILD := build/kernel-$(ABI_PLAT)
+endif
 
 ABI_KERNEL_SRCS := $(sort $(wildcard kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c \
 	kernel/fs/*/*.c kernel/fd/*.c kernel/dev/*.c kernel/core/*.c kernel/time/*.c \

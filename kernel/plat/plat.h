@@ -107,6 +107,11 @@ long plat_rusage(int who, s64 ru[18]);
  * its sched_getattr reports as sched_runtime; 0 when it reports none). */
 s64 plat_sched_slice_ns(void);
 
+/* --- Host files (for hostfs) ------------------------------------------ */
+
+/* Not part of this contract: plat_hostfile.h has them, for the platforms
+ * that have host files. */
+
 /* --- Process and CPU state (kernel/plat/linux/task.c) ------------------ */
 
 /* Ends the whole host process with status (exit_group). On the library

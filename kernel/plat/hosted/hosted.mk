@@ -1,9 +1,7 @@
 # kernel/plat/hosted/hosted.mk: abi-run, the hosted platform, included by the
 # top-level Makefile (after kernel.mk and loader.mk, whose variables it uses).
 #   make hosted    build/hosted/abi-run: a static-pie, libc-free executable
-#                  holding the kernel (ABI_KERNEL_SRCS, with the platform
-#                  kernel/plat/$(ABI_PLAT), which must be linux: the trap
-#                  and start-up make host syscalls and use host files),
+#                  holding the kernel (ABI_KERNEL_SRCS, with kernel/plat/linux),
 #                  the ELF loader and kernel/plat/hosted (entry, options, trap).
 
 ABI_HBUILD := build/hosted
