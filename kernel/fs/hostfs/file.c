@@ -11,16 +11,16 @@
  * so the host itself takes pages past a new end away (a touch is SIGBUS, as
  * on Linux) and shows pages the file grows over; what the kernel follows is
  * the file's size, by which vma_accessible lets a system call reach a
- * mapped page or gives EFAULT. ino's own size is fresh (hostfs_getattr);
- * the other inodes of the same host file (its other names: each has an
- * inode of its own) are refreshed here when they are mapped. */
+ * mapped page or gives EFAULT. ino's own size is made fresh, and so is that
+ * of the other inodes of the same host file (its other names: each has an
+ * inode of its own) that have open files, which every mapping holds. */
 static void size_changed(struct inode *ino)
 {
 	struct list *pos;
 
 	hostfs_getattr(ino);
-	list_for_each(pos, &HSB(ino)->mapped) {
-		struct inode *m = list_entry(pos, struct hostfs_inode, mapped)->inode;
+	list_for_each(pos, &HSB(ino)->open) {
+		struct inode *m = list_entry(pos, struct hostfs_inode, open)->inode;
 
 		if (m != ino && m->ino == ino->ino)
 			hostfs_getattr(m);
@@ -126,6 +126,8 @@ opened:
 	hostfs_apply_stat(ino, &st);
 	hf->fd = (int)fd;
 	hf->writable = file_writable(f);
+	if (S_ISREG(ino->mode) && list_empty(&HI(ino)->files))
+		list_add_tail(&HI(ino)->open, &HSB(ino)->open);
 	list_add_tail(&hf->link, &HI(ino)->files);
 	f->priv = hf;
 	return 0;
@@ -139,6 +141,8 @@ void hostfs_release(struct file *f)
 		return;
 	plat_host_close(hf->fd);
 	list_del(&hf->link);
+	if (list_empty(&HI(f->inode)->files) && !list_empty(&HI(f->inode)->open))
+		list_del(&HI(f->inode)->open);
 	kfree(hf);
 	f->priv = NULL;
 }
@@ -222,22 +226,14 @@ static long hostfs_fsync(struct file *f, bool datasync)
 }
 
 /* The host maps its own file: private mappings copy on write as on Linux,
- * shared ones write to the host file directly. The inode joins the mapped
- * ones of its mount, and its size is made fresh (see size_changed). */
+ * shared ones write to the host file directly. Called without vfs_lock. */
 static long hostfs_mmap(struct file *f, uintptr_t addr, size_t len, s64 off, int prot, bool shared)
 {
 	struct hostfs_file *hf = f->priv;
-	struct hostfs_inode *hi = HI(f->inode);
-	long r;
 
 	if (shared && (prot & PROT_WRITE) && f->inode->sb->rdonly)
 		return -EROFS;
-	if ((r = plat_host_mmap_file(addr, len, prot, shared, hf->fd, off)) < 0)
-		return r;
-	if (list_empty(&hi->mapped))
-		list_add_tail(&hi->mapped, &HSB(f->inode)->mapped);
-	hostfs_getattr(f->inode);
-	return 0;
+	return plat_host_mmap_file(addr, len, prot, shared, hf->fd, off);
 }
 
 static long hostfs_special_open(struct inode *ino, struct file *f)

@@ -30,8 +30,8 @@ static void hostfs_free(struct inode *ino)
 		hostfs_dirfd_drop(ino);
 	if (HI(ino)->tmpfd >= 0)
 		plat_host_close(HI(ino)->tmpfd);
-	if (!list_empty(&HI(ino)->mapped))
-		list_del(&HI(ino)->mapped);
+	if (!list_empty(&HI(ino)->open))
+		list_del(&HI(ino)->open);
 	kfree(ino->priv);
 }
 
@@ -48,7 +48,7 @@ struct inode *hostfs_inode(struct super_block *sb, const struct plat_stat *st)
 		return NULL;
 	}
 	list_init(&hi->files);
-	list_init(&hi->mapped);
+	list_init(&hi->open);
 	hi->inode = ino;
 	hi->tmpfd = -1;
 	ino->priv = hi;

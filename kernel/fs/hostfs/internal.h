@@ -24,7 +24,7 @@
 struct hostfs_sb {
 	int rootfd;          /* O_PATH fd of the host directory */
 	struct dentry *root; /* the mount's root dentry (not referenced) */
-	struct list mapped;  /* inodes with a mapping (hostfs_inode.mapped) */
+	struct list open;    /* regular-file inodes with open files (hostfs_inode.open) */
 };
 
 struct hostfs_inode {
@@ -32,7 +32,7 @@ struct hostfs_inode {
 	struct dentry *parent; /* where lookup found it, to find the alias */
 	struct list files;     /* open hostfs files on this inode */
 	int tmpfd;             /* O_TMPFILE: the host's O_RDWR fd of the nameless file, or -1 */
-	struct list mapped;    /* in hostfs_sb.mapped once mmap mapped it */
+	struct list open;      /* in hostfs_sb.open while files is not empty */
 	struct inode *inode;   /* the inode this is the private part of */
 };
 

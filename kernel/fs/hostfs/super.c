@@ -42,7 +42,7 @@ static struct super_block *hostfs_new(int rootfd, bool ro, struct dentry **root)
 		sb->rdonly = ro;
 		sb->xattr = SB_XATTR_OPS;
 		hs->rootfd = rootfd;
-		list_init(&hs->mapped);
+		list_init(&hs->open);
 		if ((ino = hostfs_inode(sb, &st)))
 			*root = dentry_new(NULL, "/", 1);
 	}
