@@ -7,9 +7,23 @@
 ABI_GEN ?= build/gen
 ABI_KBUILD := build/kernel
 
+# The platform is a choice of the build: kernel/plat/$(ABI_PLAT)/*.c
+# implements kernel/plat/plat.h (linux: raw host syscalls, for libabik.so
+# and abi-run, which needs it; another platform builds in
+# build/kernel-$(ABI_PLAT)). hostfs comes with a platform that has host
+# files, i.e. whose hostfile.c implements plat_hostfile.h.
+ABI_PLAT ?= linux
+$(if $(wildcard kernel/plat/$(ABI_PLAT)/*.c),,$(error ABI_PLAT=$(ABI_PLAT): no kernel/plat/$(ABI_PLAT)/*.c))
+ifneq ($(ABI_PLAT),linux)
+ABI_KBUILD := build/kernel-$(ABI_PLAT)
+endif
+
 ABI_KERNEL_SRCS := $(sort $(wildcard kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c \
 	kernel/fs/*/*.c kernel/fd/*.c kernel/dev/*.c kernel/core/*.c kernel/time/*.c \
-	kernel/plat/linux/*.c))
+	kernel/plat/$(ABI_PLAT)/*.c))
+ifeq ($(wildcard kernel/plat/$(ABI_PLAT)/hostfile.c),)
+ABI_KERNEL_SRCS := $(filter-out kernel/fs/hostfs/%,$(ABI_KERNEL_SRCS))
+endif
 ABI_KERNEL_GEN_SRCS := $(ABI_GEN)/src/dispatch.c $(ABI_GEN)/src/stubs.c $(ABI_GEN)/src/trace_meta.c
 ABI_KERNEL_CFLAGS := -std=c11 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector -fPIC \
 	-nostdlib -O2 -g -I$(ABI_GEN)/include -Ikernel/include

@@ -110,8 +110,9 @@ static long fallocate_mode_ok(int mode)
 	return 0;
 }
 
-/* sys_fallocate allocates (mode 0, KEEP_SIZE) or punches holes (PUNCH_HOLE |
- * KEEP_SIZE) in a regular file; other modes are EOPNOTSUPP, as on tmpfs. */
+/* sys_fallocate: Linux's checks of the mode and the file, then the
+ * filesystem's fallocate, which refuses the modes it lacks (EOPNOTSUPP:
+ * ramfs has tmpfs's, hostfs the host filesystem's). */
 long sys_fallocate(int fd, int mode, loff_t offset, loff_t len)
 {
 	struct file *f;
@@ -139,15 +140,12 @@ long sys_fallocate(int fd, int mode, loff_t offset, loff_t len)
 		ret = -ENODEV;
 	else if (__builtin_add_overflow(offset, len, &end))
 		ret = -EFBIG;
-	else if (!ino->iops || !ino->iops->fallocate ||
-		 (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)))
+	else if (!ino->iops || !ino->iops->fallocate)
 		ret = -EOPNOTSUPP;
 	if (ret < 0)
 		goto out;
 	kmutex_lock(&vfs_lock);
-	ret = seals_fallocate(ino, mode, offset, len);
-	if (ret == 0)
-		ret = ino->iops->fallocate(ino, mode, offset, len);
+	ret = ino->iops->fallocate(ino, mode, offset, len);
 	kmutex_unlock(&vfs_lock);
 out:
 	if (f)

@@ -432,11 +432,7 @@ static long do_rename(struct rename_op *op)
 		kfree(old_name);
 		return -ENOMEM;
 	}
-	if (old_dir->iops->rename_named)
-		r = old_dir->iops->rename_named(old_dir, op->old, new_dir, new_name, op->target,
-						op->flags);
-	else
-		r = old_dir->iops->rename(old_dir, op->old, new_dir, op->target, op->flags);
+	r = old_dir->iops->rename(old_dir, op->old, new_dir, new_name, op->target, op->flags);
 	if (r < 0) {
 		kfree(new_name);
 		kfree(old_name);

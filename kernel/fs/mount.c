@@ -1,4 +1,6 @@
-/* The mount tree. Mounts live until vfs_shutdown (no umount yet). */
+/* The mount tree: the root mount, mounts at a path, a mount that becomes
+ * the new root (abi-run's --root, hostfs at "/"), and shutdown. Mounts live
+ * until vfs_shutdown (no umount yet). */
 #include <kernel/kmalloc.h>
 #include <kernel/proc.h>
 #include <kernel/vfs.h>
@@ -45,6 +47,53 @@ long vfs_mount_at(const struct path *where, struct super_block *sb, struct dentr
 	m->parent = where->mnt;
 	m->mountpoint = dget(where->dentry);
 	where->dentry->mounted = m;
+	return 0;
+}
+
+/* Moves m, a mount on the old root's top directory (/dev, /proc), onto the
+ * same name in the new root mount, when that is a directory there. */
+static void move_onto(struct mount *m, struct mount *from, struct mount *to)
+{
+	struct dentry *mp = m->mountpoint;
+	struct path in_new;
+
+	if (m->parent != from || m == to || mp->parent != from->root || mp == from->root)
+		return;
+	in_new = (struct path){ to, to->root };
+	if (lookup_child(&in_new, mp->name, mp->len, &in_new) < 0)
+		return;
+	if (in_new.mnt == to && S_ISDIR(in_new.dentry->inode->mode) && !in_new.dentry->mounted) {
+		mp->mounted = NULL;
+		dput(mp);
+		m->parent = to;
+		m->mountpoint = dget(in_new.dentry);
+		in_new.dentry->mounted = m;
+	}
+	path_put(&in_new);
+}
+
+long vfs_mount_over_root(struct super_block *sb, struct dentry *root, const char *source,
+			 const char *fstype)
+{
+	struct path old = current_proc.root, nr;
+	struct mount *to;
+	struct list *pos;
+	long r;
+
+	if ((r = vfs_mount_at(&old, sb, root, source, fstype)) < 0)
+		return r;
+	to = old.dentry->mounted;
+	nr = (struct path){ to, to->root };
+	list_for_each(pos, &mounts)
+		move_onto(list_entry(pos, struct mount, link), old.mnt, to);
+	if (current_proc.cwd.mnt == old.mnt && current_proc.cwd.dentry == old.dentry) {
+		path_put(&current_proc.cwd);
+		path_get(&nr);
+		current_proc.cwd = nr;
+	}
+	path_get(&nr);
+	current_proc.root = nr;
+	path_put(&old);
 	return 0;
 }
 

@@ -273,6 +273,24 @@ uintptr_t vma_find_free(const struct mm *mm, size_t len, uintptr_t hint)
 	}
 }
 
+/* Where v stops reaching its file: a host file's mapping (hostfs) maps the
+ * whole range, and past the end of the file the host raises SIGBUS, as
+ * Linux does. The kernel judges by the file's size, as Linux's fault does
+ * by i_size; hostfs keeps the size current as it changes the file. */
+static uintptr_t vma_file_end(const struct vma *v)
+{
+	u64 pages;
+
+	if (!v->file || (v->flags & VMA_PAGES) || !S_ISREG(v->file->inode->mode))
+		return v->end;
+	pages = ((u64)v->file->inode->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	if (pages <= v->pgoff)
+		return v->start;
+	return pages - v->pgoff < (v->end - v->start) >> PAGE_SHIFT ?
+		       v->start + ((pages - v->pgoff) << PAGE_SHIFT) :
+		       v->end;
+}
+
 size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_prot)
 {
 	size_t i = vma_index(mm, addr);
@@ -280,9 +298,12 @@ size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_
 
 	while (cur - addr < len && i < mm->nvmas) {
 		const struct vma *v = &mm->vmas[i];
+		uintptr_t eof = vma_file_end(v);
 
 		if (v->start > cur || !(v->prot & need_prot))
 			break;
+		if (eof < v->end && MAX(eof, cur) - addr < len)
+			return MAX(eof, cur) - addr;
 		if (v->flags & VMA_PAGES) {
 			/* Pages past the end of the file are not mapped: where Linux
 			 * raises SIGBUS, a copy gets EFAULT. */

@@ -2,7 +2,9 @@
  *
  * Every platform (library, hosted, emulated, later a VM) implements these
  * functions; nothing outside kernel/plat/ makes a host call. Errors are
- * negative errno values in the kernel's (x86_64) numbering. */
+ * negative errno values in the kernel's (x86_64) numbering. A platform
+ * with host files implements plat_hostfile.h as well (hostfs and the
+ * hosted start-up use it); one without them leaves hostfs out. */
 #ifndef ABI_PLAT_H
 #define ABI_PLAT_H
 
@@ -47,6 +49,10 @@ void plat_kmem_unmap(void *p, size_t len);
 long plat_shm_create(size_t max, void **view);
 long plat_shm_resize(int fd, size_t size);
 void plat_shm_destroy(int fd, void *view, size_t max);
+/* Maps len bytes of the host object fd (a plat_shm_create object, or a
+ * host file of plat_hostfile.h) at off to addr (inside the guest
+ * reservation, which it replaces) with MAP_FIXED; shared or private. */
+long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int fd, s64 off);
 
 /* --- Blocking: the only primitive ------------------------------------ */
 
@@ -90,6 +96,10 @@ u32 plat_host_uid(void);
 u32 plat_host_gid(void);
 /* The number of CPUs the host lets this process run on (at least 1). */
 int plat_cpu_count(void);
+/* What x86's cpuid instruction reports for leaf (subleaf 0) on the host
+ * CPU, as r[] = { eax, ebx, ecx, edx }; false when the platform has no such
+ * instruction or will not tell (/proc/cpuinfo then says "unknown"). */
+bool plat_cpuid(u32 leaf, u32 r[4]);
 /* The host's struct rusage (two timevals, then 14 longs) for who
  * (RUSAGE_SELF: the host process, RUSAGE_THREAD: the calling thread). */
 long plat_rusage(int who, s64 ru[18]);
@@ -99,56 +109,8 @@ s64 plat_sched_slice_ns(void);
 
 /* --- Host files (for hostfs) ------------------------------------------ */
 
-/* The host's view of a file, in the kernel's types. */
-struct plat_stat {
-	u64 dev, ino, nlink, rdev;
-	u32 mode, uid, gid;
-	s64 size, blksize, blocks;
-	s64 atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
-};
-
-/* Host descriptors are plain ints; paths are relative to dirfd and are
- * resolved by the caller (hostfs confines them), so these never follow a
- * final symlink unless asked. flags are host open flags (x86_64 values). */
-long plat_host_openat(int dirfd, const char *path, int flags, int mode);
-long plat_host_close(int fd);
-long plat_host_pread(int fd, void *buf, size_t len, s64 off);
-long plat_host_pwrite(int fd, const void *buf, size_t len, s64 off);
-long plat_host_fstatat(int dirfd, const char *path, struct plat_stat *st, int flags);
-long plat_host_getdents64(int fd, void *buf, size_t len);
-long plat_host_lseek(int fd, s64 off, int whence);
-long plat_host_mkdirat(int dirfd, const char *path, int mode);
-long plat_host_unlinkat(int dirfd, const char *path, int flags);
-long plat_host_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
-			 unsigned int flags);
-long plat_host_readlinkat(int dirfd, const char *path, char *buf, size_t len);
-long plat_host_symlinkat(const char *target, int dirfd, const char *path);
-long plat_host_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
-		      int flags);
-long plat_host_ftruncate(int fd, s64 len);
-long plat_host_fsync(int fd);
-long plat_host_fchmodat(int dirfd, const char *path, int mode);
-long plat_host_fchmod(int fd, int mode);
-long plat_host_fchownat(int dirfd, const char *path, u32 uid, u32 gid, int flags);
-/* times: two {sec, nsec} pairs (UTIME_NOW/UTIME_OMIT allowed), or NULL for
- * now; a NULL path acts on dirfd itself (futimens). */
-long plat_host_utimensat(int dirfd, const char *path, const s64 *times, int flags);
-long plat_host_fallocate(int fd, int mode, s64 off, s64 len);
-long plat_host_fdatasync(int fd);
-/* The host's name for the file its fd holds ("/proc/self/fd/N"): a path
- * call on it reaches exactly that file, also for an O_PATH fd. */
-#define PLAT_FD_PATH_MAX 32
-const char *plat_host_fd_path(int fd, char buf[PLAT_FD_PATH_MAX]);
-/* Extended attributes of the file fd holds, as fgetxattr(2), fsetxattr(2),
- * flistxattr(2) and fremovexattr(2); fd may be an O_PATH descriptor (of a
- * symlink too), which these act on as well. */
-long plat_host_fgetxattr(int fd, const char *name, void *buf, size_t size);
-long plat_host_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags);
-long plat_host_flistxattr(int fd, char *buf, size_t size);
-long plat_host_fremovexattr(int fd, const char *name);
-/* Maps len bytes of fd at off to addr (inside the guest reservation, which
- * it replaces) with MAP_FIXED; shared or private. */
-long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int fd, s64 off);
+/* Not part of this contract: plat_hostfile.h has them, for the platforms
+ * that have host files. */
 
 /* --- Process and CPU state (kernel/plat/linux/task.c) ------------------ */
 

@@ -212,42 +212,33 @@ void proc_gen_mounts(struct seq *s)
 	vfs_for_each_mount(show_mount, s);
 }
 
-#if defined(__x86_64__)
-static void cpuid(u32 leaf, u32 r[4])
+/* The host CPU's vendor, model name, family, model and stepping, decoded
+ * from its cpuid leaves as Linux's x86 code does; left as they are when
+ * the platform has no cpuid. */
+static void cpu_ident(char vendor[13], char model[49], u32 *family, u32 *mod, u32 *stepping)
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
-#endif
-
-/* One CPU (the kernel runs its process on one), described as x86's
- * show_cpuinfo does, from cpuid where there is one. */
-void proc_gen_cpuinfo(struct seq *s)
-{
-	char vendor[13] = "unknown", model[49] = "unknown";
-	u32 family = 0, mod = 0, stepping = 0;
-
-#if defined(__x86_64__)
 	u32 r[4];
 
-	cpuid(0, r);
+	if (!plat_cpuid(0, r))
+		return;
 	memcpy(vendor, &r[1], 4);
 	memcpy(vendor + 4, &r[3], 4);
 	memcpy(vendor + 8, &r[2], 4);
 	vendor[12] = 0;
-	cpuid(1, r);
-	stepping = r[0] & 0xf;
-	family = (r[0] >> 8) & 0xf;
-	mod = (r[0] >> 4) & 0xf;
-	if (family == 0xf)
-		family += (r[0] >> 20) & 0xff;
-	if (family >= 6)
-		mod += ((r[0] >> 16) & 0xf) << 4;
-	cpuid(0x80000000, r);
+	plat_cpuid(1, r);
+	*stepping = r[0] & 0xf;
+	*family = (r[0] >> 8) & 0xf;
+	*mod = (r[0] >> 4) & 0xf;
+	if (*family == 0xf)
+		*family += (r[0] >> 20) & 0xff;
+	if (*family >= 6)
+		*mod += ((r[0] >> 16) & 0xf) << 4;
+	plat_cpuid(0x80000000, r);
 	if (r[0] >= 0x80000004) {
 		char *q = model;
 
 		for (u32 leaf = 0x80000002; leaf <= 0x80000004; leaf++, q += 16) {
-			cpuid(leaf, r);
+			plat_cpuid(leaf, r);
 			memcpy(q, r, 16);
 		}
 		model[48] = 0;
@@ -255,7 +246,16 @@ void proc_gen_cpuinfo(struct seq *s)
 		for (size_t n = strlen(model); n > 0 && model[n - 1] == ' '; n--)
 			model[n - 1] = 0;
 	}
-#endif
+}
+
+/* One CPU (the kernel runs its process on one), described as x86's
+ * show_cpuinfo does. */
+void proc_gen_cpuinfo(struct seq *s)
+{
+	char vendor[13] = "unknown", model[49] = "unknown";
+	u32 family = 0, mod = 0, stepping = 0;
+
+	cpu_ident(vendor, model, &family, &mod, &stepping);
 	seq_printf(s, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n", vendor,
 		   family, mod);
 	seq_printf(s, "model name\t: %s\nstepping\t: %u\n", model, stepping);

@@ -144,12 +144,14 @@ static long ramfs_link(struct inode *dir, struct inode *ino, struct dentry *d)
 	return 0;
 }
 
-/* Inode bookkeeping of a rename; the VFS moves the dentries afterwards. */
+/* Inode bookkeeping of a rename; the VFS moves the dentries afterwards (the
+ * names live there only, so new_name is not needed). */
 static long ramfs_rename(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-			 struct dentry *target, unsigned int flags)
+			 const char *new_name, struct dentry *target, unsigned int flags)
 {
 	bool old_is_dir = S_ISDIR(old->inode->mode);
 
+	(void)new_name;
 	if (flags & RENAME_EXCHANGE) {
 		bool new_is_dir = S_ISDIR(target->inode->mode);
 
@@ -302,11 +304,18 @@ static long ramfs_truncate(struct inode *ino, s64 size)
 }
 
 /* fallocate: mode 0 allocates (and may extend), KEEP_SIZE allocates only,
- * PUNCH_HOLE | KEEP_SIZE frees whole pages and zeroes the partial ends. */
+ * PUNCH_HOLE | KEEP_SIZE frees whole pages and zeroes the partial ends; the
+ * other modes are EOPNOTSUPP and the seals are checked after, as on tmpfs. */
 static long ramfs_fallocate(struct inode *ino, int mode, s64 off, s64 len)
 {
 	struct ramfs_data *rd = ino->priv;
 	s64 end = off + len, old = ino->size;
+	long r;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if ((r = seals_fallocate(ino, mode, off, len)) < 0)
+		return r;
 
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		u64 first = ((u64)off + PAGE_SIZE - 1) >> PAGE_SHIFT, last = (u64)end >> PAGE_SHIFT;

@@ -82,11 +82,14 @@ struct inode_ops {
 	long (*link)(struct inode *dir, struct inode *ino, struct dentry *d);
 	long (*unlink)(struct inode *dir, struct dentry *d);
 	long (*rmdir)(struct inode *dir, struct dentry *d);
-	/* Updates inodes for moving old (in old_dir) to new_dir, replacing target
-	 * (or swapping with it for RENAME_EXCHANGE) when not NULL; the VFS then
-	 * moves the dentries. */
+	/* Moves old (in old_dir) to the name new_name (NUL-terminated) in
+	 * new_dir, replacing target (or swapping with it for RENAME_EXCHANGE)
+	 * when not NULL. The VFS has made Linux's checks; the fs does its part
+	 * (inode counts for ramfs, the host's renameat2 for hostfs) and the VFS
+	 * then moves the dentries. A filesystem that keeps its names in the
+	 * dentry cache only may ignore new_name. */
 	long (*rename)(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-		       struct dentry *target, unsigned int flags);
+		       const char *new_name, struct dentry *target, unsigned int flags);
 	/* Copies the target into buf (not NUL-terminated); returns its length. */
 	long (*readlink)(struct inode *ino, char *buf, size_t len);
 	long (*truncate)(struct inode *ino, s64 size);
@@ -109,10 +112,6 @@ struct inode_ops {
 	/* Writes the SETATTR_* fields the VFS has just changed in the inode
 	 * to the backing store; on failure the fs restores the inode. */
 	long (*setattr)(struct inode *ino, unsigned int what);
-	/* rename with the new name, for filesystems that need it (hostfs);
-	 * when set, it is called instead of rename. */
-	long (*rename_named)(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-			     const char *new_name, struct dentry *target, unsigned int flags);
 };
 
 /* What setattr writes back. */
@@ -283,6 +282,12 @@ static inline void path_put(const struct path *p) { if (p->dentry) dput(p->dentr
 long vfs_mount_root(struct super_block *sb, struct dentry *root);
 long vfs_mount_at(const struct path *where, struct super_block *sb, struct dentry *root,
 		  const char *source, const char *fstype);
+/* Mounts sb over the process root and makes the new mount the root (and
+ * the working directory when that was the root); the mounts on the old
+ * root's top directory (/dev, /proc) move to the same names in the new
+ * one where those are directories. Takes the caller's reference to root. */
+long vfs_mount_over_root(struct super_block *sb, struct dentry *root, const char *source,
+			 const char *fstype);
 void vfs_shutdown(void);
 struct path vfs_root(void);
 

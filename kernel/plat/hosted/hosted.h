@@ -5,6 +5,7 @@
 #define ABI_PLAT_HOSTED_H
 
 #include <abi/types.h>
+#include "../plat_hostfile.h" /* main.c loads the program from host files */
 
 /* Options that reach the trap path. */
 struct hosted_opts {

@@ -282,6 +282,17 @@ int plat_cpu_count(void)
 	return count > 0 ? count : 1;
 }
 
+bool plat_cpuid(u32 leaf, u32 r[4])
+{
+#if defined(__x86_64__)
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+	return true;
+#else
+	(void)leaf, (void)r;
+	return false;
+#endif
+}
+
 s64 plat_sched_slice_ns(void)
 {
 	/* struct sched_attr (VER1): size, policy, flags, nice, priority, then
@@ -296,210 +307,6 @@ s64 plat_sched_slice_ns(void)
 long plat_rusage(int who, s64 ru[18])
 {
 	return host_syscall2(HOST_NR(getrusage), who, ru);
-}
-
-long plat_host_openat(int dirfd, const char *path, int flags, int mode)
-{
-	return host_syscall4(HOST_NR(openat), dirfd, path, flags, mode);
-}
-
-long plat_host_close(int fd)
-{
-	return host_syscall1(HOST_NR(close), fd);
-}
-
-long plat_host_pread(int fd, void *buf, size_t len, s64 off)
-{
-	return host_syscall4(HOST_NR(pread64), fd, buf, len, off);
-}
-
-long plat_host_pwrite(int fd, const void *buf, size_t len, s64 off)
-{
-	return host_syscall4(HOST_NR(pwrite64), fd, buf, len, off);
-}
-
-long plat_host_fstatat(int dirfd, const char *path, struct plat_stat *st, int flags)
-{
-	struct linux_stat hs; /* the host is x86_64: same layout as ours */
-	long r = host_syscall4(HOST_NR(newfstatat), dirfd, path, &hs, flags);
-
-	if (r < 0)
-		return r;
-	st->dev = hs.st_dev;
-	st->ino = hs.st_ino;
-	st->nlink = hs.st_nlink;
-	st->rdev = hs.st_rdev;
-	st->mode = hs.st_mode;
-	st->uid = hs.st_uid;
-	st->gid = hs.st_gid;
-	st->size = hs.st_size;
-	st->blksize = hs.st_blksize;
-	st->blocks = hs.st_blocks;
-	st->atime_sec = (s64)hs.st_atime_sec;
-	st->atime_nsec = (s64)hs.st_atime_nsec;
-	st->mtime_sec = (s64)hs.st_mtime_sec;
-	st->mtime_nsec = (s64)hs.st_mtime_nsec;
-	st->ctime_sec = (s64)hs.st_ctime_sec;
-	st->ctime_nsec = (s64)hs.st_ctime_nsec;
-	return 0;
-}
-
-long plat_host_getdents64(int fd, void *buf, size_t len)
-{
-	return host_syscall3(HOST_NR(getdents64), fd, buf, len);
-}
-
-long plat_host_lseek(int fd, s64 off, int whence)
-{
-	return host_syscall3(HOST_NR(lseek), fd, off, whence);
-}
-
-long plat_host_mkdirat(int dirfd, const char *path, int mode)
-{
-	return host_syscall3(HOST_NR(mkdirat), dirfd, path, mode);
-}
-
-long plat_host_unlinkat(int dirfd, const char *path, int flags)
-{
-	return host_syscall3(HOST_NR(unlinkat), dirfd, path, flags);
-}
-
-long plat_host_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
-			 unsigned int flags)
-{
-	return host_syscall5(HOST_NR(renameat2), olddirfd, oldpath, newdirfd, newpath, flags);
-}
-
-long plat_host_readlinkat(int dirfd, const char *path, char *buf, size_t len)
-{
-	return host_syscall4(HOST_NR(readlinkat), dirfd, path, buf, len);
-}
-
-long plat_host_symlinkat(const char *target, int dirfd, const char *path)
-{
-	return host_syscall3(HOST_NR(symlinkat), target, dirfd, path);
-}
-
-long plat_host_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
-		      int flags)
-{
-	return host_syscall5(HOST_NR(linkat), olddirfd, oldpath, newdirfd, newpath, flags);
-}
-
-long plat_host_ftruncate(int fd, s64 len)
-{
-	return host_syscall2(HOST_NR(ftruncate), fd, len);
-}
-
-long plat_host_fsync(int fd)
-{
-	return host_syscall1(HOST_NR(fsync), fd);
-}
-
-long plat_host_fchmodat(int dirfd, const char *path, int mode)
-{
-	return host_syscall3(HOST_NR(fchmodat), dirfd, path, mode);
-}
-
-long plat_host_fchmod(int fd, int mode)
-{
-	return host_syscall2(HOST_NR(fchmod), fd, mode);
-}
-
-long plat_host_fchownat(int dirfd, const char *path, u32 uid, u32 gid, int flags)
-{
-	return host_syscall5(HOST_NR(fchownat), dirfd, path, uid, gid, flags);
-}
-
-long plat_host_utimensat(int dirfd, const char *path, const s64 *times, int flags)
-{
-	return host_syscall4(HOST_NR(utimensat), dirfd, path, times, flags);
-}
-
-long plat_host_fallocate(int fd, int mode, s64 off, s64 len)
-{
-	return host_syscall4(HOST_NR(fallocate), fd, mode, off, len);
-}
-
-long plat_host_fdatasync(int fd)
-{
-	return host_syscall1(HOST_NR(fdatasync), fd);
-}
-
-/* The f- xattr calls refuse an O_PATH fd (EBADF); for one, the path call
- * on "/proc/self/fd/N" acts on it instead: the host jumps through that magic
- * link to exactly the file the fd holds, walks no other name and does not
- * follow a symlink it lands on (so a symlink's own attributes are reached,
- * as Linux 6.18 shows; the l- forms would act on the /proc link itself).
- * getxattrat and its siblings (Linux 6.13) would take the O_PATH fd with
- * AT_EMPTY_PATH, but are not in the syscall table yet. A host without /proc
- * has no way to reach the file: EOPNOTSUPP. */
-const char *plat_host_fd_path(int fd, char buf[PLAT_FD_PATH_MAX])
-{
-	static const char prefix[] = "/proc/self/fd/";
-	char digits[12];
-	size_t n = 0, len = sizeof prefix - 1;
-	unsigned int v = (unsigned int)fd;
-
-	for (size_t i = 0; i < len; i++)
-		buf[i] = prefix[i];
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		buf[len++] = digits[--n];
-	buf[len] = 0;
-	return buf;
-}
-
-static long proc_fd_result(long r)
-{
-	return r == -ENOENT ? -EOPNOTSUPP : r;
-}
-
-long plat_host_fgetxattr(int fd, const char *name, void *buf, size_t size)
-{
-	long r = host_syscall4(HOST_NR(fgetxattr), fd, name, buf, size);
-	char path[PLAT_FD_PATH_MAX];
-
-	if (r != -EBADF)
-		return r;
-	return proc_fd_result(
-		host_syscall4(HOST_NR(getxattr), plat_host_fd_path(fd, path), name, buf, size));
-}
-
-long plat_host_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
-{
-	long r = host_syscall5(HOST_NR(fsetxattr), fd, name, value, size, flags);
-	char path[PLAT_FD_PATH_MAX];
-
-	if (r != -EBADF)
-		return r;
-	return proc_fd_result(host_syscall5(HOST_NR(setxattr), plat_host_fd_path(fd, path), name,
-					    value, size, flags));
-}
-
-long plat_host_flistxattr(int fd, char *buf, size_t size)
-{
-	long r = host_syscall3(HOST_NR(flistxattr), fd, buf, size);
-	char path[PLAT_FD_PATH_MAX];
-
-	if (r != -EBADF)
-		return r;
-	return proc_fd_result(
-		host_syscall3(HOST_NR(listxattr), plat_host_fd_path(fd, path), buf, size));
-}
-
-long plat_host_fremovexattr(int fd, const char *name)
-{
-	long r = host_syscall2(HOST_NR(fremovexattr), fd, name);
-	char path[PLAT_FD_PATH_MAX];
-
-	if (r != -EBADF)
-		return r;
-	return proc_fd_result(
-		host_syscall2(HOST_NR(removexattr), plat_host_fd_path(fd, path), name));
 }
 
 long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int fd, s64 off)

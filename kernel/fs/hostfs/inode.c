@@ -1,0 +1,259 @@
+/* hostfs: inodes, lookup and attributes. The dentry cache is checked
+ * against the host on every cached lookup (revalidate): a name the host no
+ * longer has, or that now names another file, is dropped with its cached
+ * subtree. Each hostfs inode belongs to exactly one dentry (its alias);
+ * hard links are separate inodes carrying the host's inode number.
+ * Attributes come from the host (stat refreshes them); permission checks
+ * use those bits with the kernel's credentials; chmod, chown and utimes act
+ * on a descriptor of the file itself. */
+#include "internal.h"
+
+void hostfs_apply_stat(struct inode *ino, const struct plat_stat *st)
+{
+	ino->ino = st->ino;
+	ino->mode = st->mode;
+	ino->uid = st->uid;
+	ino->gid = st->gid;
+	ino->nlink = st->nlink;
+	ino->size = st->size;
+	ino->rdev = st->rdev;
+	ino->blocks = st->blocks;
+	ino->atime = (struct linux_timespec){ st->atime_sec, st->atime_nsec };
+	ino->mtime = (struct linux_timespec){ st->mtime_sec, st->mtime_nsec };
+	ino->ctime = (struct linux_timespec){ st->ctime_sec, st->ctime_nsec };
+	ino->btime = ino->ctime;
+}
+
+static void hostfs_free(struct inode *ino)
+{
+	if (S_ISDIR(ino->mode))
+		hostfs_dirfd_drop(ino);
+	if (HI(ino)->tmpfd >= 0)
+		plat_host_close(HI(ino)->tmpfd);
+	if (!list_empty(&HI(ino)->open))
+		list_del(&HI(ino)->open);
+	kfree(ino->priv);
+}
+
+struct inode *hostfs_inode(struct super_block *sb, const struct plat_stat *st)
+{
+	struct inode *ino = inode_new(sb, st->mode);
+	struct hostfs_inode *hi;
+
+	if (!ino)
+		return NULL;
+	hi = kzalloc(sizeof *hi);
+	if (!hi) {
+		iput(ino);
+		return NULL;
+	}
+	list_init(&hi->files);
+	list_init(&hi->open);
+	hi->inode = ino;
+	hi->tmpfd = -1;
+	ino->priv = hi;
+	ino->free_priv = hostfs_free;
+	hostfs_apply_stat(ino, st);
+	switch (st->mode & S_IFMT) {
+	case S_IFDIR:
+		ino->iops = &hostfs_dir_iops;
+		ino->fops = &hostfs_dir_fops;
+		break;
+	case S_IFLNK:
+		ino->iops = &hostfs_link_iops;
+		break;
+	case S_IFREG:
+		ino->iops = &hostfs_file_iops;
+		ino->fops = &hostfs_file_fops;
+		break;
+	default:
+		ino->fops = &hostfs_special_fops;
+		break;
+	}
+	return ino;
+}
+
+/* The dentry of a hostfs inode: set by every operation that sees it, or
+ * found among the children of the directory lookup found it in. */
+struct dentry *hostfs_alias(struct inode *ino)
+{
+	struct hostfs_inode *hi = HI(ino);
+	struct list *pos;
+
+	if (hi->alias || !hi->parent)
+		return hi->alias;
+	list_for_each(pos, &hi->parent->children) {
+		struct dentry *c = list_entry(pos, struct dentry, sibling);
+
+		if (c->inode == ino) {
+			hi->alias = c;
+			break;
+		}
+	}
+	return hi->alias;
+}
+
+void hostfs_set_alias(struct dentry *d)
+{
+	if (d->inode && d->inode->sb->ops == d->parent->inode->sb->ops)
+		HI(d->inode)->alias = d;
+}
+
+/* Stats what ino names on the host now: through an open file when there is
+ * one, else by its name. */
+static long host_stat(struct inode *ino, struct plat_stat *st)
+{
+	struct hostfs_sb *hs = HSB(ino);
+	struct dentry *d = hostfs_alias(ino);
+	int fd = hostfs_open_fd(ino, false);
+	long r;
+
+	if (fd >= 0)
+		return plat_host_fstatat(fd, "", st, AT_EMPTY_PATH);
+	if (d == hs->root)
+		return plat_host_fstatat(hs->rootfd, "", st, AT_EMPTY_PATH);
+	if (!d || !d->linked)
+		return -ENOENT;
+	if ((r = hostfs_host_parent(d, &fd)) < 0)
+		return r;
+	r = plat_host_fstatat(fd, d->name, st, AT_SYMLINK_NOFOLLOW);
+	hostfs_host_put(hs, fd);
+	return r;
+}
+
+/* Refreshes ino from the host, unless its name now holds another file
+ * (then it keeps what it had, as Linux keeps a deleted file's inode). */
+void hostfs_getattr(struct inode *ino)
+{
+	struct plat_stat st;
+
+	if (host_stat(ino, &st) == 0 && st.ino == ino->ino &&
+	    (st.mode & S_IFMT) == (ino->mode & S_IFMT))
+		hostfs_apply_stat(ino, &st);
+}
+
+long hostfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	struct hostfs_sb *hs = HSB(dir);
+	struct dentry *dd = hostfs_alias(dir);
+	char buf[NAME_MAX + 1];
+	struct plat_stat st;
+	int dfd;
+	long r;
+
+	if (!dd || len > NAME_MAX)
+		return -ENOENT;
+	memcpy(buf, name, len);
+	buf[len] = 0;
+	if ((r = hostfs_host_dir(hs, dd, &dfd)) < 0)
+		return r;
+	r = plat_host_fstatat(dfd, buf, &st, AT_SYMLINK_NOFOLLOW);
+	hostfs_host_put(hs, dfd);
+	if (r < 0)
+		return r == -ENOTDIR ? -ENOENT : r;
+	if (!(*out = hostfs_inode(dir->sb, &st)))
+		return -ENOMEM;
+	HI(*out)->parent = dd;
+	return 0;
+}
+
+/* Drops the cached subtree below d (its entries may be stale). */
+void hostfs_prune(struct dentry *d)
+{
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &d->children) {
+		struct dentry *c = list_entry(pos, struct dentry, sibling);
+
+		if (c->mounted)
+			continue;
+		dget(c);
+		hostfs_prune(c);
+		d_unlink(c);
+		dput(c);
+	}
+}
+
+/* A cached d is still good when the host has the same file (type and
+ * inode number) under its name; a mount point always is. */
+bool hostfs_revalidate(struct inode *dir, struct dentry *d)
+{
+	struct plat_stat st;
+	int dfd;
+	long r;
+
+	(void)dir;
+	if (d->mounted)
+		return true;
+	hostfs_set_alias(d);
+	if ((r = hostfs_host_parent(d, &dfd)) == 0) {
+		r = plat_host_fstatat(dfd, d->name, &st, AT_SYMLINK_NOFOLLOW);
+		hostfs_host_put(HSB(d->inode), dfd);
+	}
+	if (r == 0 && st.ino == d->inode->ino && (st.mode & S_IFMT) == (d->inode->mode & S_IFMT)) {
+		if (S_ISDIR(st.mode))
+			hostfs_dir_verified(d->inode); /* found under its name in a trusted parent */
+		hostfs_apply_stat(d->inode, &st);
+		return true;
+	}
+	hostfs_prune(d);
+	return false;
+}
+
+/* chmod by name, for a file only O_PATH could open (unreadable to us):
+ * fchmodat follows a symlink the host might swap in meanwhile (fchmodat2
+ * with AT_SYMLINK_NOFOLLOW is not in the table yet). */
+static long chmod_by_name(struct inode *ino, u32 mode)
+{
+	struct dentry *d = hostfs_alias(ino);
+	int dfd;
+	long r;
+
+	if (S_ISLNK(ino->mode))
+		return -EOPNOTSUPP; /* Linux's lchmod */
+	if ((r = hostfs_host_parent(d, &dfd)) < 0)
+		return r;
+	r = plat_host_fchmodat(dfd, d->name, (int)mode);
+	hostfs_host_put(HSB(ino), dfd);
+	return r;
+}
+
+/* chmod, chown and utimes, on a descriptor of the file itself, so nothing
+ * is followed. */
+long hostfs_setattr(struct inode *ino, unsigned int what)
+{
+	bool tmp = false;
+	int fd = -1;
+	long r;
+
+	if (ino->sb->rdonly) {
+		r = -EROFS;
+		goto out;
+	}
+	if ((r = hostfs_own_fd(ino, &fd, &tmp)) < 0)
+		goto out;
+	if (what & SETATTR_MODE) {
+		r = plat_host_fchmod(fd, (int)(ino->mode & S_IALLUGO));
+		if (r == -EBADF && tmp) /* an O_PATH fd */
+			r = chmod_by_name(ino, ino->mode & S_IALLUGO);
+	}
+	if (r == 0 && (what & (SETATTR_UID | SETATTR_GID)))
+		r = plat_host_fchownat(fd, "", (what & SETATTR_UID) ? ino->uid : (u32)-1,
+				       (what & SETATTR_GID) ? ino->gid : (u32)-1, AT_EMPTY_PATH);
+	if (r == 0 && (what & (SETATTR_ATIME | SETATTR_MTIME))) {
+		s64 t[4] = { ino->atime.tv_sec, ino->atime.tv_nsec, ino->mtime.tv_sec,
+			     ino->mtime.tv_nsec };
+
+		if (!(what & SETATTR_ATIME))
+			t[1] = UTIME_OMIT;
+		if (!(what & SETATTR_MTIME))
+			t[3] = UTIME_OMIT;
+		r = plat_host_utimensat(fd, "", (what & SETATTR_TIMES_NOW) ? NULL : t,
+					AT_EMPTY_PATH);
+	}
+	if (tmp)
+		plat_host_close(fd);
+out:
+	hostfs_getattr(ino);
+	return r;
+}

@@ -1,0 +1,104 @@
+/* hostfs's own header: what its files share. hostfs puts a host directory
+ * at a guest path, read-write or read-only (kernel/include/kernel/hostfs.h
+ * is the interface to the rest of the kernel). The files, by concern:
+ *   super.c   the superblock and mounting (hostfs_mount, abi_mount_host)
+ *   host.c    confined host access: directory descriptors verified one name
+ *             at a time, the cache of them, descriptors of a file
+ *   inode.c   inodes and their aliases, lookup and revalidation, attributes
+ *   dir.c     namespace changes, readlink and readdir
+ *   file.c    open files: read, write, seek, fsync, mmap; truncate and
+ *             fallocate
+ *   xattr.c   extended attributes
+ * Every function runs with vfs_lock held, as the VFS calls it. */
+#ifndef KERNEL_FS_HOSTFS_INTERNAL_H
+#define KERNEL_FS_HOSTFS_INTERNAL_H
+
+#include <kernel/fd.h>
+#include <kernel/kmalloc.h>
+#include <kernel/vfs.h>
+#include "../../plat/plat.h"
+#include "../../plat/plat_hostfile.h"
+
+#define BOUNCE_SIZE 16384 /* bytes of host I/O per call (read, write, readdir) */
+
+struct hostfs_sb {
+	int rootfd;          /* O_PATH fd of the host directory */
+	struct dentry *root; /* the mount's root dentry (not referenced) */
+	struct list open;    /* regular-file inodes with open files (hostfs_inode.open) */
+};
+
+struct hostfs_inode {
+	struct dentry *alias;  /* the dentry of this inode, once known */
+	struct dentry *parent; /* where lookup found it, to find the alias */
+	struct list files;     /* open hostfs files on this inode */
+	int tmpfd;             /* O_TMPFILE: the host's O_RDWR fd of the nameless file, or -1 */
+	struct list open;      /* in hostfs_sb.open while files is not empty */
+	struct inode *inode;   /* the inode this is the private part of */
+};
+
+struct hostfs_file {
+	int fd; /* the host descriptor */
+	bool writable;
+	struct list link;
+};
+
+static inline struct hostfs_sb *HSB(const struct inode *ino) { return ino->sb->priv; }
+static inline struct hostfs_inode *HI(const struct inode *ino) { return ino->priv; }
+
+/* --- host.c: confined host access --------------------------------------- */
+
+/* The host directory of dir (a dentry of this mount), verified name by
+ * name from the nearest trusted ancestor; release it with hostfs_host_put.
+ * -ENOENT when dir or an ancestor was removed or is another directory now. */
+long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out);
+/* The host directory holding d (d->name is its name there). */
+long hostfs_host_parent(struct dentry *d, int *dfd);
+void hostfs_host_put(struct hostfs_sb *hs, int fd);
+/* Marks the cached descriptor of directory ino (if any) trusted for this
+ * walk: ino was just found under its name in a trusted parent. */
+void hostfs_dir_verified(const struct inode *ino);
+/* Forgets the cached descriptor of directory ino (it is being freed). */
+void hostfs_dirfd_drop(const struct inode *ino);
+/* A host fd of an open file on ino (writable when asked), an O_TMPFILE
+ * file's own, or -1. */
+int hostfs_open_fd(struct inode *ino, bool writable);
+/* A host fd of the very file ino is (an open file's, or one opened by name
+ * without following, O_PATH when it cannot be read); *tmp: the caller
+ * closes it. -ENOENT when the host has another file under the name now. */
+long hostfs_own_fd(struct inode *ino, int *fd, bool *tmp);
+
+/* --- inode.c: inodes, lookup, attributes -------------------------------- */
+
+/* A new inode for the host file st describes, with its operations. */
+struct inode *hostfs_inode(struct super_block *sb, const struct plat_stat *st);
+void hostfs_apply_stat(struct inode *ino, const struct plat_stat *st);
+/* The dentry of ino (each hostfs inode has exactly one), or NULL. */
+struct dentry *hostfs_alias(struct inode *ino);
+/* Records d as its inode's alias. */
+void hostfs_set_alias(struct dentry *d);
+/* Drops the cached subtree below d (its entries may be stale). */
+void hostfs_prune(struct dentry *d);
+long hostfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out);
+bool hostfs_revalidate(struct inode *dir, struct dentry *d);
+void hostfs_getattr(struct inode *ino);
+long hostfs_setattr(struct inode *ino, unsigned int what);
+
+/* --- file.c: open files -------------------------------------------------- */
+
+long hostfs_open(struct inode *ino, struct file *f);
+void hostfs_release(struct file *f);
+
+/* --- xattr.c ------------------------------------------------------------- */
+
+long hostfs_getxattr(struct inode *ino, const char *name, void *buf, size_t size);
+long hostfs_setxattr(struct inode *ino, const char *name, const void *value, size_t size,
+		     int flags);
+long hostfs_listxattr(struct inode *ino, char *buf, size_t size);
+long hostfs_removexattr(struct inode *ino, const char *name);
+
+/* --- Operation tables (dir.c, file.c) ------------------------------------- */
+
+extern const struct inode_ops hostfs_dir_iops, hostfs_file_iops, hostfs_link_iops;
+extern const struct file_ops hostfs_dir_fops, hostfs_file_fops, hostfs_special_fops;
+
+#endif
