@@ -151,6 +151,7 @@ void bprm_remove_arg_zero(struct linux_binprm *bprm)
 long open_execat(int dfd, const char *name, int flags, struct file **out)
 {
 	unsigned lookup = at_lookup_flags((unsigned)flags);
+	struct file *f = NULL;
 	struct inode *ino;
 	struct path p;
 	long r;
@@ -166,11 +167,17 @@ long open_execat(int dfd, const char *name, int flags, struct file **out)
 		r = -EACCES; /* directories, devices, fifos: may_open's MAY_EXEC */
 	else if ((r = inode_permission(ino, MAY_EXEC)) == 0 && ino->writecount > 0)
 		r = -ETXTBSY; /* open for writing: exe_file_deny_write_access */
-	if (r == 0 && !(*out = file_open_path(&p, O_RDONLY | O_LARGEFILE)))
+	if (r == 0 && !(f = file_open_path(&p, O_RDONLY | O_LARGEFILE)))
 		r = -ENOMEM;
+	if (r == 0 && f->ops && f->ops->open)
+		r = f->ops->open(f->inode, f);
 	path_put(&p);
 out:
 	kmutex_unlock(&vfs_lock);
+	if (r < 0 && f)
+		fput(f);
+	else if (r == 0)
+		*out = f;
 	return r;
 }
 
