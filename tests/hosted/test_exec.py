@@ -1,0 +1,90 @@
+"""execve and execveat in the kernel (kernel/fs/exec.c), compared with Linux:
+every error case returns to the program with Linux's errno, and the
+successful forms (a descriptor with AT_EMPTY_PATH, a directory descriptor, a
+"#!" script with an argument, nested scripts) give the new program the
+argv, AT_EXECFN, /proc/self/exe and comm Linux gives. The trace, --stats and
+--report see the call, and the table says what the trap serves."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hosted_util import REPO, run
+
+from abi.table import load_table
+
+KINDS = ["execveat", "execveat-dynamic"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_exec_errors(both, programs: dict[str, Path], kind: str) -> None:  # type: ignore[no-untyped-def]
+    native, hosted, _, _ = both([str(programs[kind]), "errors"])
+    assert native.status == 0, native.stdout.decode() + native.stderr.decode()
+    assert hosted.stdout.decode() == native.stdout.decode()
+    assert hosted == native
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("form", [["fexecve"], ["dirfd"], ["script"], ["nest", "5"],
+                                  ["nest", "6"]], ids=lambda f: " ".join(f))
+def test_exec_runs(both, programs: dict[str, Path], kind: str, form: list[str]) -> None:  # type: ignore[no-untyped-def]
+    native, hosted, nafter, hafter = both([str(programs[kind]), *form])
+    assert hosted.stdout.decode() == native.stdout.decode()
+    assert hosted == native
+    assert hafter == nafter
+
+
+def test_exec_native_expectations(programs: dict[str, Path], tmp_path: Path) -> None:
+    """What the differential tests rely on, as this Linux does it."""
+    r = run([str(programs["execveat"]), "script"], cwd=tmp_path)
+    lines = r.stdout.decode().splitlines()
+    prog = str(programs["execveat"])
+    assert lines[:6] == ["child argc 5", f"argv[0] {prog}", "argv[1] child   an argument",
+                         "argv[2] ./script.sh", "argv[3] one", "argv[4] two"]
+    assert "execfn ./script.sh" in lines
+    (tmp_path / "n").mkdir()
+    r = run([str(programs["execveat"]), "nest", "6"], cwd=tmp_path / "n")
+    assert r.status == 1 and b"Too many levels of symbolic links" in r.stderr
+
+
+def trace_lines(err: bytes) -> list[str]:
+    return [re.sub(r" {2,}", " ", x) for x in err.decode().splitlines()]
+
+
+def test_trace_stats_report_execveat(abi_run: Path, programs: dict[str, Path],
+                                     tmp_path: Path) -> None:
+    """The execveat line is whole although a successful call wipes its
+    arguments; --stats and --report count it as a syscall of the table."""
+    prog = str(programs["execveat"])
+    report = tmp_path / "report.json"
+    r = run([str(abi_run), "--trace", "--stats", "--report", str(report), prog, "fexecve"],
+            cwd=tmp_path)
+    assert r.status == 0, r.stderr
+    lines = trace_lines(r.stderr)
+    assert any(x.startswith('execveat(3, "", ["zero", "child", "one"], 0x') and
+               x.endswith("/* 1 vars */, AT_EMPTY_PATH) = 0") for x in lines), lines
+    stats = [x.split() for x in lines if x.split()[-2:-1] == ["execveat"]]
+    assert stats and stats[0][0] == "1" and stats[0][-1] == "partial", lines
+    doc = json.loads(report.read_text())
+    assert {"name": "execveat", "count": 1} in doc["syscalls"]
+    assert all(u["name"] not in ("execve", "execveat") for u in doc["unimplemented"])
+
+
+def test_trap_serves_nothing_outside_the_table() -> None:
+    """Every syscall the hosted SIGSYS handler treats specially is one the
+    table marks as served, and the handler serves every call, execve
+    included, with abi_syscall: it has no implementation of its own."""
+    trap = (REPO / "kernel" / "plat" / "hosted" / "trap.c").read_text()
+    body = trap[trap.index("static void on_sigsys("):]
+    body = body[:body.index("\n}\n")]
+    assert body.count("abi_syscall(") == 1
+    assert "return;" not in body.replace("resume_at_entry(g, entry, sp);\n\t\treturn;", "")
+    table = {s.name: s for s in load_table().syscalls}
+    named = set(re.findall(r"ABI_X86_64_NR_(\w+)", body)) | \
+        set(re.findall(r"ABI_SYS_(\w+)", body))
+    assert named >= {"execve", "execveat", "exit", "exit_group"}
+    for name in named:
+        assert table[name].status != "enosys", name
