@@ -202,6 +202,30 @@ static long load_image(struct linux_binprm *bprm, const struct loader_params *pa
 	return 0;
 }
 
+/* An ET_EXEC file's fixed addresses must lie in the guest range (which on
+ * the library platform lies high, where no ET_EXEC program fits): refused as
+ * an image outside the address space is, before the point of no return. */
+static long check_fixed_image(const struct elf_binary *bin, const char **why)
+{
+	u64 lo = ~0UL, hi = 0;
+
+	if (bin->ehdr.e_type != ET_EXEC)
+		return 0;
+	for (unsigned i = 0; i < bin->ehdr.e_phnum; i++) {
+		const Elf64_Phdr *ph = &bin->phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		lo = MIN(lo, ph->p_vaddr & PAGE_MASK);
+		hi = MAX(hi, PAGE_ALIGN(ph->p_vaddr + ph->p_memsz));
+	}
+	if (lo < kernel_mm.base || hi > kernel_mm.limit) {
+		*why = "the ET_EXEC image lies outside the guest address range";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 long load_elf_binary(struct linux_binprm *bprm)
 {
 	struct loader_params params = exec_params();
@@ -221,6 +245,10 @@ long load_elf_binary(struct linux_binprm *bprm)
 	r = elf_check_exec(&kernel_loader_ops, &params, bprm->img, bprm->file,
 			   (uint64_t)bprm->file->inode->size, &bprm->why);
 	bprm->interp_failed = bprm->img->interp_failed;
+	if (r == 0)
+		r = check_fixed_image(&bprm->img->prog, &bprm->why);
+	if (r == 0 && bprm->img->has_interp && (r = check_fixed_image(&bprm->img->interp, &bprm->why)))
+		bprm->interp_failed = true;
 	if (r == 0 && (r = begin_new_exec(bprm)) == 0 && (r = load_image(bprm, &params, &res)) == 0) {
 		bprm->entry = res.entry.addr;
 		bprm->sp = res.sp.addr;
