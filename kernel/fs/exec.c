@@ -385,11 +385,9 @@ static long execveat_user(int fd, uptr filename, uptr argv, uptr envp, int flags
 			(struct arg_ptr){ .user = envp }, flags, &bprm);
 	if (r < 0 && bprm.point_of_no_return) {
 		const char *err = abi_errno_name(-r);
-		char msg[160];
-		int n = ksnprintf(msg, sizeof msg, "exec %s: %s (%s)\n", name,
-				  bprm.why ? bprm.why : "cannot load", err ? err : "error");
 
-		plat_log(msg, (size_t)MIN(n, (int)sizeof msg - 1));
+		kprintf("abi: exec %s: %s (%s)\n", name, bprm.why ? bprm.why : "cannot load",
+			err ? err : "error");
 		plat_kill_self(SIGSEGV); /* Linux's force_fatal_sig(SIGSEGV) */
 	}
 	free_bprm(&bprm, name);

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,33 @@ def test_exec_native_expectations(programs: dict[str, Path], tmp_path: Path) -> 
     (tmp_path / "n").mkdir()
     r = run([str(programs["execveat"]), "nest", "6"], cwd=tmp_path / "n")
     assert r.status == 1 and b"Too many levels of symbolic links" in r.stderr
+
+
+def with_huge_bss(prog: Path, out: Path) -> Path:
+    """prog with its last PT_LOAD's p_memsz raised to 1 TiB: every check
+    passes, and the bss cannot be had once the old program is gone."""
+    b = bytearray(prog.read_bytes())
+    phoff, = struct.unpack_from("<Q", b, 32)
+    phnum, = struct.unpack_from("<H", b, 56)
+    loads = [phoff + 56 * i for i in range(phnum)
+             if struct.unpack_from("<I", b, phoff + 56 * i)[0] == 1]
+    struct.pack_into("<Q", b, loads[-1] + 40, 1 << 40)
+    out.write_bytes(bytes(b))
+    out.chmod(0o755)
+    return out
+
+
+def test_failure_after_the_point_of_no_return(both, programs: dict[str, Path],  # type: ignore[no-untyped-def]
+                                              busybox: Path, tmp_path: Path) -> None:
+    """An exec that fails once the old program is gone kills the process
+    with SIGSEGV, as Linux does (the kernel also says why on stderr)."""
+    if Path("/proc/sys/vm/overcommit_memory").read_text().strip() != "0":
+        pytest.skip("needs the heuristic overcommit, which refuses a 1 TiB bss")
+    huge = with_huge_bss(programs["glibc-pie"], tmp_path / "huge")
+    native, hosted, _, _ = both([str(busybox), "env", str(huge), "3"])
+    assert native.status == 128 + 11
+    assert (hosted.status, hosted.stdout) == (native.status, native.stdout)
+    assert b"abi: exec " in hosted.stderr
 
 
 def trace_lines(err: bytes) -> list[str]:
