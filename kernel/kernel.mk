@@ -20,13 +20,13 @@ endif
 
 ABI_KERNEL_SRCS := $(sort $(wildcard kernel/lib/*.c kernel/mm/*.c kernel/fs/*.c \
 	kernel/fs/*/*.c kernel/fd/*.c kernel/dev/*.c kernel/core/*.c kernel/time/*.c \
-	kernel/plat/$(ABI_PLAT)/*.c))
+	kernel/plat/$(ABI_PLAT)/*.c loader/*.c))
 ifeq ($(wildcard kernel/plat/$(ABI_PLAT)/hostfile.c),)
 ABI_KERNEL_SRCS := $(filter-out kernel/fs/hostfs/%,$(ABI_KERNEL_SRCS))
 endif
 ABI_KERNEL_GEN_SRCS := $(ABI_GEN)/src/dispatch.c $(ABI_GEN)/src/stubs.c $(ABI_GEN)/src/trace_meta.c
 ABI_KERNEL_CFLAGS := -std=c11 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector -fPIC \
-	-nostdlib -O2 -g -I$(ABI_GEN)/include -Ikernel/include
+	-nostdlib -O2 -g -I$(ABI_GEN)/include -Ikernel/include -iquote loader
 ABI_KERNEL_LDFLAGS := -shared -nostdlib -Wl,--version-script=kernel/libabik.map -Wl,-z,defs \
 	-Wl,--no-undefined
 
@@ -46,6 +46,11 @@ $(ABI_KBUILD)/obj/kernel/lib/string.o: ABI_KERNEL_XFLAGS := -fno-tree-loop-distr
 $(ABI_KBUILD)/obj/kernel/%.o: kernel/%.c $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_KERNEL_CFLAGS) $(ABI_KERNEL_XFLAGS) -MMD -MP -c $< -o $@
+
+# The ELF loader (loader/) is the kernel's binfmt_elf's.
+$(ABI_KBUILD)/obj/loader/%.o: loader/%.c $(ABI_GEN)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(ABI_KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
 # abi gen writes these (with the stamp); say so, or a fresh tree has no rule for them.
 $(ABI_KERNEL_GEN_SRCS): $(ABI_GEN)/.stamp ;

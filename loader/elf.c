@@ -51,21 +51,6 @@ static long read_exact(const struct loader_ops *ops, void *file, void *buf, size
 	return 0;
 }
 
-/* Write len zero bytes to the guest at dst. */
-static long clear_user(const struct loader_ops *ops, uptr dst, uint64_t len)
-{
-	static const char zeros[256];
-	while (len > 0) {
-		uint64_t n = len < sizeof(zeros) ? len : sizeof(zeros);
-		long err = ops->copy_out(ops->ctx, dst, zeros, n);
-		if (err < 0)
-			return err;
-		dst = uptr_add(dst, n);
-		len -= n;
-	}
-	return 0;
-}
-
 /* p_flags -> mmap protection, as Linux's make_prot(). */
 static int make_prot(Elf64_Word p_flags)
 {
@@ -274,7 +259,7 @@ long elf_map_segment(const struct loader_ops *ops, const struct elf_binary *bin,
 		if (err < 0)
 			REJECT(-err, "cannot map a PT_LOAD segment's file bytes");
 		if (clear_tail) {
-			err = clear_user(ops, (uptr){ file_end }, tail);
+			err = clear_user((uptr){ file_end }, tail);
 			if (err < 0)
 				REJECT(-err, "cannot clear the bss part of a segment's last file page");
 		}
@@ -512,7 +497,7 @@ long create_elf_tables(const struct loader_ops *ops, const struct loader_params 
 	if (p - bottom < 8)
 		REJECT(E2BIG, "arguments and environment do not fit on the stack");
 	p -= 8; /* the NULL word at the very top */
-	err = clear_user(ops, (uptr){ p }, 8);
+	err = clear_user((uptr){ p }, 8);
 	if (err < 0)
 		REJECT(-err, "cannot write the initial stack");
 

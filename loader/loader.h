@@ -57,6 +57,11 @@ struct loader_ops {
 	long (*random)(void *ctx, void *buf, size_t len);
 };
 
+/* The kernel's clear_user (kernel/include/kernel/mm.h), which the loader
+ * calls directly: n zero bytes to the guest at dst, 0 or -EFAULT. The
+ * native test harness (tests/loader/harness.c) defines its own. */
+long clear_user(uptr dst, size_t n);
+
 /* One ELF file: its header and program headers, and, once loaded, where. */
 struct elf_binary {
 	void *file;

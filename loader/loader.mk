@@ -2,8 +2,9 @@
 #   make loader        build/loader/elf.o (freestanding, like the kernel)
 #   make loader-test   build the test harness and the test programs, and run
 #                      the loader's pytest suite (tests/loader)
-# LOADER_SRCS and LOADER_CFLAGS are what the hosted abi-run and libabik.so
-# builds reuse: compile the sources with these flags and link the objects.
+# The loader is part of the kernel (its binfmt_elf, kernel/fs/binfmt_elf.c):
+# kernel/kernel.mk compiles loader/*.c into libabik.so and abi-run; the
+# objects here are for the test harness, which runs it natively.
 
 ABI_GEN ?= build/gen
 LOADER_BUILD := build/loader

@@ -20,15 +20,11 @@ static long set_cwd(struct path *p)
 	return 0;
 }
 
-/* sys_chdir makes filename (a searchable directory) the working directory. */
-long sys_chdir(uptr filename)
+long init_chdir(const char *name)
 {
 	struct path p;
-	char *name;
 	long ret;
 
-	if ((ret = getname(filename, false, &name)) < 0)
-		return ret;
 	kmutex_lock(&vfs_lock);
 	ret = path_lookupat(AT_FDCWD, name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
 	if (ret == 0) {
@@ -36,6 +32,18 @@ long sys_chdir(uptr filename)
 		path_put(&p);
 	}
 	kmutex_unlock(&vfs_lock);
+	return ret;
+}
+
+/* sys_chdir makes filename (a searchable directory) the working directory. */
+long sys_chdir(uptr filename)
+{
+	char *name;
+	long ret;
+
+	if ((ret = getname(filename, false, &name)) < 0)
+		return ret;
+	ret = init_chdir(name);
 	kfree(name);
 	return ret;
 }

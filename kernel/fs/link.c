@@ -70,16 +70,13 @@ static long may_delete(struct path *dir, struct dentry *victim, bool isdir)
 	return 0;
 }
 
-static long do_mkdirat(int dfd, uptr pathname, u32 mode)
+static long do_mkdirat(int dfd, const char *name, u32 mode)
 {
 	struct parent_lookup pl;
 	struct inode *dir;
 	struct dentry *d;
-	char *name;
 	long ret;
 
-	if ((ret = getname(pathname, false, &name)) < 0)
-		return ret;
 	kmutex_lock(&vfs_lock);
 	if ((ret = create_lookup(dfd, name, &pl, true)) < 0)
 		goto unlock;
@@ -95,20 +92,31 @@ static long do_mkdirat(int dfd, uptr pathname, u32 mode)
 	parent_lookup_put(&pl);
 unlock:
 	kmutex_unlock(&vfs_lock);
-	kfree(name);
 	return ret;
 }
 
 /* sys_mkdirat makes a directory relative to dfd (mode masked by the umask). */
 long sys_mkdirat(int dfd, uptr pathname, umode_t mode)
 {
-	return do_mkdirat(dfd, pathname, mode);
+	char *name;
+	long ret;
+
+	if ((ret = getname(pathname, false, &name)) < 0)
+		return ret;
+	ret = do_mkdirat(dfd, name, mode);
+	kfree(name);
+	return ret;
 }
 
 /* sys_mkdir is mkdirat(AT_FDCWD, ...). */
 long sys_mkdir(uptr pathname, umode_t mode)
 {
-	return do_mkdirat(AT_FDCWD, pathname, mode);
+	return sys_mkdirat(AT_FDCWD, pathname, mode);
+}
+
+long init_mkdir(const char *name, umode_t mode)
+{
+	return do_mkdirat(AT_FDCWD, name, mode);
 }
 
 /* The dentry of pl's last component itself (not what is mounted on it). */

@@ -172,29 +172,16 @@ static long may_open(struct path *p, u32 flags)
 	return 0;
 }
 
-/* lookup: LOOKUP_* restrictions from openat2's resolve. */
-static long do_openat(int dfd, uptr filename, u32 flags, u32 mode, unsigned lookup)
+/* Resolves (or creates) name and makes an open file of it, with no
+ * descriptor: the walk and checks of open(2). flags are already masked;
+ * lookup: LOOKUP_* restrictions from openat2's resolve. */
+long do_filp_open(int dfd, const char *name, u32 flags, u32 mode, unsigned lookup,
+		  struct file **out)
 {
 	struct path p = { NULL, NULL };
 	struct file *f = NULL;
 	bool created = false;
-	char *name = NULL;
-	long ret, fd;
-
-	flags &= VALID_OPEN_FLAGS;
-	flags |= O_LARGEFILE; /* always on 64-bit */
-	/* O_PATH first, before any check (so O_PATH | O_TMPFILE opens the
-	 * directory); it drops O_LARGEFILE, as F_GETFL shows on Linux */
-	if (flags & O_PATH)
-		flags &= O_PATH_KEEP;
-	if ((ret = check_open_flags(flags)) < 0)
-		return ret;
-	if ((ret = getname(filename, false, &name)) < 0)
-		return ret;
-	if ((fd = fd_reserve(0, flags & O_CLOEXEC)) < 0) {
-		kfree(name);
-		return fd;
-	}
+	long ret;
 
 	kmutex_lock(&vfs_lock);
 	if (flags & O_TMPFILE_BIT)
@@ -219,13 +206,57 @@ static long do_openat(int dfd, uptr filename, u32 flags, u32 mode, unsigned look
 		ret = f->ops->open(f->inode, f);
 	path_put(&p);
 	kmutex_unlock(&vfs_lock);
+	if (ret < 0 && f)
+		fput(f);
+	else
+		*out = f;
+	return ret;
+}
+
+/* open(2)'s flag rules: what do_openat and filp_open pass to do_filp_open. */
+static long build_open_flags(u32 *flags)
+{
+	*flags &= VALID_OPEN_FLAGS;
+	*flags |= O_LARGEFILE; /* always on 64-bit */
+	/* O_PATH first, before any check (so O_PATH | O_TMPFILE opens the
+	 * directory); it drops O_LARGEFILE, as F_GETFL shows on Linux */
+	if (*flags & O_PATH)
+		*flags &= O_PATH_KEEP;
+	return check_open_flags(*flags);
+}
+
+long filp_open(const char *name, int flags, umode_t mode, struct file **out)
+{
+	u32 fl = (u32)flags;
+	long ret = build_open_flags(&fl);
+
+	if (ret < 0)
+		return ret;
+	if (!*name)
+		return -ENOENT;
+	return do_filp_open(AT_FDCWD, name, fl, mode, 0, out);
+}
+
+static long do_openat(int dfd, uptr filename, u32 flags, u32 mode, unsigned lookup)
+{
+	struct file *f;
+	char *name = NULL;
+	long ret, fd;
+
+	if ((ret = build_open_flags(&flags)) < 0)
+		return ret;
+	if ((ret = getname(filename, false, &name)) < 0)
+		return ret;
+	if ((fd = fd_reserve(0, flags & O_CLOEXEC)) < 0) {
+		kfree(name);
+		return fd;
+	}
+	ret = do_filp_open(dfd, name, flags, mode, lookup, &f);
 	if (ret == 0) {
 		fd_commit((unsigned int)fd, f);
 		ret = fd;
 	} else {
 		fd_unreserve((unsigned int)fd);
-		if (f)
-			fput(f);
 	}
 	kfree(name);
 	return ret;

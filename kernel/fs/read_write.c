@@ -60,6 +60,35 @@ static long do_write_uio(struct file *f, struct uio *u, s64 pos, bool append)
 	return ret;
 }
 
+/* kernel_read and kernel_write: the kernel's own reads and writes, with a
+ * kernel buffer (no guest memory involved) and the same checks as read(2)
+ * and write(2); pos NULL uses and moves the file position. */
+long kernel_read(struct file *f, void *buf, size_t count, s64 *pos)
+{
+	struct linux_iovec one;
+	struct uio u;
+	long ret;
+
+	uio_init_kernel(&u, &one, buf, MIN(count, MAX_RW_COUNT));
+	ret = do_read_uio(f, &u, pos ? *pos : -1);
+	if (ret > 0 && pos)
+		*pos += ret;
+	return ret;
+}
+
+long kernel_write(struct file *f, const void *buf, size_t count, s64 *pos)
+{
+	struct linux_iovec one;
+	struct uio u;
+	long ret;
+
+	uio_init_kernel(&u, &one, (void *)(uintptr_t)buf, MIN(count, MAX_RW_COUNT));
+	ret = do_write_uio(f, &u, pos ? *pos : -1, f->flags & O_APPEND);
+	if (ret > 0 && pos)
+		*pos += ret;
+	return ret;
+}
+
 /* read/write and pread64/pwrite64; pos -1 is the file position. */
 static long do_rw(bool write, unsigned int fd, uptr buf, size_t count, s64 pos)
 {

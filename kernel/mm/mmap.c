@@ -132,18 +132,16 @@ static long map_file_range(struct mm *mm, struct file *f, uintptr_t addr, size_t
 /* Maps a file: its pool pages (ramfs, mm/filemap.c) or through its
  * file_ops.mmap (hostfs, /dev/zero); other files (procfs, most devices,
  * pipes, directories) are ENODEV. The access checks are do_mmap's. */
-static long mmap_file(unsigned long addr, unsigned long len, unsigned long prot,
-		      unsigned long flags, unsigned long fd, unsigned long off)
+static long mmap_file(struct file *f, unsigned long addr, unsigned long len, unsigned long prot,
+		      unsigned long flags, unsigned long off)
 {
 	struct mm *mm = &kernel_mm;
 	unsigned long type = flags & MAP_TYPE;
 	bool shared = type != MAP_PRIVATE, paged = false;
-	struct file *f = fget((int)fd), *dead;
+	struct file *dead;
 	u32 vflags;
 	long ret;
 
-	if (!f)
-		return -EBADF;
 	if (f->flags & O_PATH)
 		ret = -EBADF;
 	else if (len == 0)
@@ -166,7 +164,7 @@ static long mmap_file(unsigned long addr, unsigned long len, unsigned long prot,
 	else
 		ret = 0;
 	if (ret < 0)
-		goto out;
+		return ret;
 	len = PAGE_ALIGN(len);
 	vflags = vma_flags_of(shared ? MAP_SHARED : MAP_PRIVATE);
 	/* Linux's VM_MAYWRITE on a shared mapping: mprotect may add PROT_WRITE,
@@ -182,18 +180,13 @@ static long mmap_file(unsigned long addr, unsigned long len, unsigned long prot,
 	if (paged)
 		kmutex_unlock(&vfs_lock);
 	mm_put_files(dead);
-	if (ret == 0)
-		ret = (long)addr;
-out:
-	fput(f);
-	return ret;
+	return ret == 0 ? (long)addr : ret;
 }
 
-/* sys_mmap maps anonymous memory, or a file whose filesystem can map it
- * (hostfs; others are -ENODEV for now); the result is the address, only ever
- * inside the guest range. */
-long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
-	      unsigned long fd, unsigned long off)
+/* vm_mmap is mmap(2) for the kernel itself (exec's loader): f is the file
+ * to map (ignored with MAP_ANONYMOUS); the result is the address or -errno. */
+long vm_mmap(struct file *f, unsigned long addr, unsigned long len, unsigned long prot,
+	     unsigned long flags, unsigned long off)
 {
 	struct mm *mm = &kernel_mm;
 	unsigned long type = flags & MAP_TYPE;
@@ -202,7 +195,7 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
 	if (!page_aligned(off))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
-		return mmap_file(addr, len, prot, flags, fd, off);
+		return f ? mmap_file(f, addr, len, prot, flags, off) : -EBADF;
 	if (len == 0)
 		return -EINVAL;
 	len = PAGE_ALIGN(len);
@@ -244,6 +237,23 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
 		ret = (long)addr;
 out:
 	mm_unlock(mm);
+	return ret;
+}
+
+/* sys_mmap maps anonymous memory, or a file whose filesystem can map it
+ * (hostfs, ramfs, /dev/zero; others are -ENODEV); the result is the
+ * address, only ever inside the guest range. */
+long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+	      unsigned long fd, unsigned long off)
+{
+	struct file *f = NULL;
+	long ret;
+
+	if (!(flags & MAP_ANONYMOUS) && page_aligned(off) && !(f = fget((int)fd)))
+		return -EBADF;
+	ret = vm_mmap(f, addr, len, prot, flags, off);
+	if (f)
+		fput(f);
 	return ret;
 }
 

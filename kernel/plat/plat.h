@@ -107,6 +107,10 @@ long plat_rusage(int who, s64 ru[18]);
  * its sched_getattr reports as sched_runtime; 0 when it reports none). */
 s64 plat_sched_slice_ns(void);
 
+/* The host's auxv entry type (AT_HWCAP, AT_HWCAP2, AT_CLKTCK,
+ * AT_MINSIGSTKSZ) for the auxv exec gives a new program; 0 when absent. */
+u64 plat_cpu_aux(u64 type);
+
 /* --- Host files (for hostfs) ------------------------------------------ */
 
 /* Not part of this contract: plat_hostfile.h has them, for the platforms

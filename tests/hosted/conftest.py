@@ -83,4 +83,7 @@ def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "exec-glibc": _compile("gcc", d / "exec-glibc", HERE / "progs" / "exec.c", "-static"),
         "exec-dynamic": _compile("gcc", d / "exec-dynamic", HERE / "progs" / "exec.c"),
         "raise": _compile("gcc", d / "raise", HERE / "progs" / "raise.c", "-static"),
+        "execveat": _compile("gcc", d / "execveat", HERE / "progs" / "execveat.c", "-static"),
+        "execveat-dynamic": _compile("gcc", d / "execveat-dynamic",
+                                     HERE / "progs" / "execveat.c"),
     }

@@ -44,6 +44,11 @@ class Env:
         s("mkdir", s.path("d"), 0o755)
         self.dfd = s.open("d", F["O_RDONLY"] | F["O_DIRECTORY"])
         s("symlink", s.name_("f"), s.path("l"))
+        # x: executable, but no format's (ENOEXEC once argv and envp are
+        # read), so that no case can replace the native pytest process
+        xfd = s.open("x", F["O_CREAT"] | F["O_WRONLY"], 0o755)
+        s("write", xfd, s.mem(b"not a program\n"), 14)
+        s("close", xfd)
         self.ro = s("mmap", 0, PAGE, F["PROT_READ"], F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"], -1, 0)
         self.buf = s("mmap", 0, PAGE, F["PROT_READ"] | F["PROT_WRITE"],
                      F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"], -1, 0)
@@ -82,6 +87,12 @@ class Env:
             return (1, p(self.s.mem(struct.pack("<I", self.s("getegid")))))
         return (self.ngroups, p(self.s.mem(self.groups)))
 
+    def argv(self) -> int:
+        return self.s.mem(struct.pack("<QQ", self.s.path("x"), 0))
+
+    def envp(self) -> int:
+        return self.s.mem(struct.pack("<Q", 0))
+
     def iov(self) -> int:
         return self.s.mem(struct.pack("<QQ", self.buf, 16))
 
@@ -111,6 +122,9 @@ def cases() -> dict[str, tuple[int, Case]]:
         "pwritev": (1, lambda e, p: ("pwritev", (e.fd, p(e.iov()), 1, 0, 0))),
         "preadv2": (1, lambda e, p: ("preadv2", (e.fd, p(e.iov()), 1, 0, 0, 0))),
         "pwritev2": (1, lambda e, p: ("pwritev2", (e.fd, p(e.iov()), 1, 0, 0, 0))),
+        "execve": (3, lambda e, p: ("execve", (p(path(e, "x")), p(e.argv()), p(e.envp())))),
+        "execveat": (3, lambda e, p: ("execveat", (AT_FDCWD, p(path(e, "x")), p(e.argv()),
+                                                  p(e.envp()), 0))),
         "open": (1, lambda e, p: ("open", (p(path(e, "f")), F["O_RDONLY"], 0))),
         "openat": (1, lambda e, p: ("openat", (AT_FDCWD, p(path(e, "f")), F["O_RDONLY"], 0))),
         "creat": (1, lambda e, p: ("creat", (p(path(e, "new")), 0o644))),

@@ -44,4 +44,14 @@ void abi_guest_range(u64 *base, u64 *size);
  * read_only is not 0. 0 or -errno. See kernel/include/kernel/hostfs.h. */
 int abi_mount_host(const char *host_dir, const char *guest_path, int read_only);
 
+/* Where the program an execve or execveat (that returned 0) loaded starts:
+ * 1 with the entry point and the initial stack pointer (at argc), once per
+ * exec; 0 when no exec has happened since the last call. The platform
+ * resumes the calling thread there in the psABI's process entry state (the
+ * hosted abi-run: its SIGSYS handler rewrites the registers). The library
+ * platform cannot replace its caller, the Python process: there the new
+ * program's image and stack are in the guest range and this call is how
+ * the caller learns of them. */
+int abi_exec_entry(u64 *entry, u64 *sp);
+
 #endif

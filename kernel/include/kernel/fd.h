@@ -33,6 +33,19 @@ struct file {
 /* Creates an open file on path (references taken). */
 struct file *file_open_path(const struct path *p, u32 flags);
 struct file *fget_raw(struct file *f);
+/* The kernel's own file access (Linux's filp_open, kernel_read and
+ * kernel_write): kernel strings and buffers, never guest memory, with the
+ * checks of open(2), read(2) and write(2). filp_open resolves name against
+ * the cwd; do_filp_open against dfd, with openat2's LOOKUP_* restrictions
+ * and flags already masked. Both give the file (a reference) in *out and
+ * return 0, or -errno. kernel_read and kernel_write return the bytes moved
+ * or -errno; pos NULL uses and moves the file position, else *pos moves. */
+long filp_open(const char *name, int flags, umode_t mode, struct file **out);
+long do_filp_open(int dfd, const char *name, u32 flags, u32 mode, unsigned lookup,
+		  struct file **out);
+long kernel_read(struct file *f, void *buf, size_t count, s64 *pos);
+long kernel_write(struct file *f, const void *buf, size_t count, s64 *pos);
+
 /* Drops a reference; never call it with vfs_lock held. */
 void fput(struct file *f);
 /* Linux's FMODE bits: access mode 3 opens for neither reading nor writing. */

@@ -108,6 +108,13 @@ long strncpy_from_user(char *dst, uptr src, size_t n);
 size_t copy_to_user_partial(uptr dst, const void *src, size_t n);
 size_t copy_from_user_partial(void *dst, uptr src, size_t n);
 
+/* --- The kernel's own mappings (exec) --------------------------------- */
+
+/* mmap(2) without a descriptor: f is the file to map (NULL with
+ * MAP_ANONYMOUS). Returns the address or -errno (IS_ERR_VALUE). */
+long vm_mmap(struct file *f, unsigned long addr, unsigned long len, unsigned long prot,
+	     unsigned long flags, unsigned long off);
+
 /* --- Boot --------------------------------------------------------------- */
 
 /* Reserves the guest range and sets up kernel_mm. */

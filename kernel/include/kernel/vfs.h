@@ -359,6 +359,11 @@ long lookup_child(struct path *dir, const char *name, size_t len, struct path *o
  * -ENOENT for "" (unless allow_empty). The result is kfree'd by the caller. */
 long getname(uptr name, bool allow_empty, char **out);
 
+/* mkdir(2) and chdir(2) on a kernel string, for the platform's start-up
+ * (Linux's init_mkdir and init_chdir). */
+long init_mkdir(const char *name, umode_t mode);
+long init_chdir(const char *name);
+
 /* The name of p relative to the process root, built at the end of buf;
  * *start gets its first byte. Returns the length with the NUL. */
 long d_path(const struct path *p, char *buf, size_t size, char **start);

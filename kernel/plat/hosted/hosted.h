@@ -16,9 +16,47 @@ struct hosted_opts {
 };
 extern struct hosted_opts hosted_opts;
 
-/* Output on a host descriptor (diagnostics, trace lines). */
+#define HOSTED_MAX_ARGS 4096
+#define HOSTED_MAX_MOUNTS 32
+#define HOSTED_EXIT_USAGE 2 /* abi-run's own errors */
+
+/* options.c: what the command line asks of the start-up. */
+struct hosted_mount {
+	char *host, *guest;
+	bool ro;
+};
+struct hosted_setup {
+	u64 seed;
+	bool seeded, sandbox, clear_env;
+	const char *cwd, *root;
+	bool root_ro;
+	struct hosted_mount mounts[HOSTED_MAX_MOUNTS];
+	int nmounts;
+	const char *env_set[HOSTED_MAX_ARGS];
+	int nenv_set;
+};
+extern struct hosted_setup hosted_setup;
+/* The program's environment (hosted_build_env), NULL-terminated. */
+extern const char *hosted_guest_env[HOSTED_MAX_ARGS + 1];
+/* Parses the options; returns the index of the program's argv[0]. */
+int hosted_parse_options(int argc, char **argv);
+/* The host's environment with --env and --clear-env applied. */
+void hosted_build_env(char **envp);
+const char *hosted_env_get(const char *key);
+/* The host's path of a program named without a slash, as execvp finds it. */
+bool hosted_search_path(const char *name, char *out, size_t size);
+
+/* fs.c: the guest's root, mounts and cwd (--sandbox copies the program in
+ * and gives its guest path in prog_path), and its descriptors 0, 1, 2. */
+void hosted_setup_fs(const char *prog, char *prog_path, size_t size);
+void hosted_setup_console(void);
+
+/* output.c: output on a host descriptor (diagnostics, trace lines), and
+ * abi-run's own errors ("abi-run: ..." and exit status 2). */
 void hosted_write(int fd, const char *s, size_t len);
 void hosted_printf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void hosted_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *hosted_errname(long r);
 
 /* trap.c: Syscall User Dispatch. hosted_sud_probe is 0 when the host has
  * it (ABI_HOSTED_NO_SUD=1 in the environment forces "no", for tests). */
@@ -30,13 +68,10 @@ void hosted_stats_print(void);
 /* --report: the run report (docs/porting/README.md, abi-run-report/1). */
 void hosted_report_write(void);
 
-/* main.c: execve, served here (the loader and the start-up live here):
- * 0 with where to resume, or -errno for the old program. */
-long hosted_execve(const long a[6], u64 *entry, u64 *sp);
-
 /* trace.c: one strace-format line for a completed call. */
 void hosted_trace(long nr, const long args[6], long ret);
-/* execve's line, formatted before the call and finished after it. */
+/* execve's and execveat's line, formatted before the call (the arguments
+ * are gone after a success) and finished after it. */
 void hosted_trace_prepare(long nr, const long a[6]);
 void hosted_trace_finish(long ret);
 /* The line of a call that does not return (exit, exit_group). */

@@ -1,12 +1,13 @@
 # kernel/plat/hosted/hosted.mk: abi-run, the hosted platform, included by the
 # top-level Makefile (after kernel.mk and loader.mk, whose variables it uses).
 #   make hosted    build/hosted/abi-run: a static-pie, libc-free executable
-#                  holding the kernel (ABI_KERNEL_SRCS, with kernel/plat/linux),
-#                  the ELF loader and kernel/plat/hosted (entry, options, trap).
+#                  holding the kernel (ABI_KERNEL_SRCS, with kernel/plat/linux
+#                  and the ELF loader) and kernel/plat/hosted (entry, options,
+#                  start-up, trap).
 
 ABI_HBUILD := build/hosted
 ABI_HOSTED_SRCS := $(sort $(wildcard kernel/plat/hosted/*.c))
-ABI_HOSTED_OBJS := $(patsubst %.c,$(ABI_HBUILD)/obj/%.o,$(ABI_HOSTED_SRCS) $(LOADER_SRCS))
+ABI_HOSTED_OBJS := $(patsubst %.c,$(ABI_HBUILD)/obj/%.o,$(ABI_HOSTED_SRCS))
 ABI_HOSTED_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,noexecstack \
 	-Wl,-z,norelro
 
@@ -27,10 +28,6 @@ $(ABI_HBUILD)/abi-run: $(ABI_HOSTED_OBJS) $(ABI_KERNEL_OBJS)
 
 $(ABI_HBUILD)/obj/kernel/plat/hosted/%.o: kernel/plat/hosted/%.c $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(ABI_KERNEL_CFLAGS) -iquote loader -MMD -MP -c $< -o $@
-
-$(ABI_HBUILD)/obj/loader/%.o: loader/%.c $(ABI_GEN)/.stamp
-	@mkdir -p $(dir $@)
-	$(CC) $(LOADER_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ABI_KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(ABI_HOSTED_OBJS:.o=.d)

@@ -253,6 +253,8 @@ static void put_call(struct line *l, long nr, const long a[6], long ret)
 			put(l, ", ");
 		if (id == ABI_SYS_execve && i > 0)
 			put_strv(l, a[i], i == 2);
+		else if (id == ABI_SYS_execveat && (i == 2 || i == 3))
+			put_strv(l, a[i], i == 3);
 		else
 			put_arg(l, m, i, a, ret);
 	}
@@ -302,7 +304,7 @@ void hosted_trace(long nr, const long a[6], long ret)
 
 	put_call(&l, nr, a, ret);
 	pad_call(&l);
-	if (ret < 0 && ret >= -4095) {
+	if (IS_ERR_VALUE(ret)) {
 		const char *name = abi_errno_name(-ret), *msg = message(-ret);
 
 		put(&l, " = -1 %s", name ? name : "E?");
@@ -317,7 +319,7 @@ void hosted_trace(long nr, const long a[6], long ret)
 	emit(&l);
 }
 
-/* execve's line: the call is formatted before (its arguments are gone
+/* execve's and execveat's line: the call is formatted before (its arguments are gone
  * after a success), the result appended after. */
 static struct line pending;
 
@@ -330,7 +332,7 @@ void hosted_trace_prepare(long nr, const long a[6])
 
 void hosted_trace_finish(long ret)
 {
-	if (ret < 0 && ret >= -4095) {
+	if (IS_ERR_VALUE(ret)) {
 		const char *name = abi_errno_name(-ret), *msg = message(-ret);
 
 		put(&pending, " = -1 %s", name ? name : "E?");

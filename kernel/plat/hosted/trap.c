@@ -9,6 +9,7 @@
  * restorer that live there): its host syscalls run natively whatever the
  * selector says, so the selector byte stays on BLOCK for good and the
  * handler never has to flip it. */
+#include <abi/boot.h>
 #include <abi/syscalls.h>
 #include <abi/trace_meta.h>
 #include <kernel/linux.h>
@@ -98,6 +99,23 @@ static void count(int id, long ret, s64 t0)
 		enosys_order[n_enosys++] = (u16)id;
 }
 
+/* The platform's part of exec: the kernel has replaced the address space,
+ * and the thread resumes in the new program in the x86_64 psABI's process
+ * entry state (rsp at argc, rdx 0: no atexit function; the other general
+ * registers 0, no TLS base). */
+static void resume_at_entry(u64 *g, u64 entry, u64 sp)
+{
+	for (int i = REG_R8; i <= REG_RCX; i++)
+		g[i] = 0;
+	g[REG_RSP] = sp;
+	g[REG_RIP] = entry;
+	g[REG_EFL] = 0x202;
+	plat_set_fs(0);
+}
+
+/* Every syscall the program makes is served by abi_syscall, execve and
+ * execveat included; the handler only adds the trace line, the counts and,
+ * after an exec, the jump to the new program. */
 static void on_sigsys(int sig, void *info, void *ctx)
 {
 	struct host_ucontext *uc = ctx;
@@ -107,46 +125,36 @@ static void on_sigsys(int sig, void *info, void *ctx)
 		      (long)g[REG_R10], (long)g[REG_R8], (long)g[REG_R9] };
 	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
 	bool counting = hosted_opts.stats || hosted_opts.report_fd >= 0;
+	bool exec = id == ABI_SYS_execve || id == ABI_SYS_execveat;
+	u64 entry, sp;
 	s64 t0 = 0;
 	long ret;
 
 	(void)sig;
+	/* exit and exit_group do not return: their line and count first. */
 	if (nr == ABI_X86_64_NR_exit || nr == ABI_X86_64_NR_exit_group) {
 		if (hosted_opts.trace)
 			hosted_trace_noreturn(nr, a);
 		if (counting)
 			count(id, 0, plat_clock_ns(PLAT_CLOCK_MONOTONIC));
 	}
+	/* execve's line is formatted first: its arguments are gone after a
+	 * success. */
+	if (exec && hosted_opts.trace)
+		hosted_trace_prepare(nr, a);
 	if (hosted_opts.stats)
 		t0 = plat_clock_ns(PLAT_CLOCK_MONOTONIC);
-	if (nr == ABI_X86_64_NR_execve) {
-		u64 entry, sp;
-
-		/* The trace line first: the arguments are gone after a success. */
-		if (hosted_opts.trace)
-			hosted_trace_prepare(nr, a);
-		ret = hosted_execve(a, &entry, &sp);
-		if (counting)
-			count(id, ret, t0);
-		if (hosted_opts.trace)
-			hosted_trace_finish(ret);
-		if (ret == 0) {
-			/* Resume in the new program: the psABI's entry state. */
-			for (int i = REG_R8; i <= REG_RCX; i++)
-				g[i] = 0;
-			g[REG_RSP] = sp;
-			g[REG_RIP] = entry;
-			g[REG_EFL] = 0x202;
-			return;
-		}
-		g[REG_RAX] = (u64)ret;
-		return;
-	}
 	ret = abi_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (counting)
 		count(id, ret, t0);
-	if (hosted_opts.trace)
+	if (exec && hosted_opts.trace)
+		hosted_trace_finish(ret);
+	else if (hosted_opts.trace)
 		hosted_trace(nr, a, ret);
+	if (exec && ret == 0 && abi_exec_entry(&entry, &sp)) {
+		resume_at_entry(g, entry, sp);
+		return;
+	}
 	g[REG_RAX] = (u64)ret;
 }
 

@@ -1,0 +1,154 @@
+/* The guest's filesystem and console as abi-run's options ask: --sandbox
+ * (a ramfs root holding a copy of the program), --root, --mount and --cwd,
+ * and the host's descriptors 0, 1 and 2. Everything goes through the
+ * kernel's own calls (filp_open, kernel_write, init_mkdir, init_chdir). */
+#include <kernel/console.h>
+#include <kernel/fd.h>
+#include <kernel/hostfs.h>
+#include <kernel/kmalloc.h>
+#include <kernel/lib.h>
+#include <kernel/linux.h>
+#include <kernel/vfs.h>
+#include "../linux/syscall.h"
+#include "../plat.h"
+#include "hosted.h"
+
+#define COPY_CHUNK (64UL << 10)
+
+static const char *base_name(const char *p)
+{
+	const char *s = p + strlen(p);
+
+	while (s > p && s[-1] != '/')
+		s--;
+	return s;
+}
+
+/* mkdir -p in the guest. */
+static void guest_mkdirs(const char *path)
+{
+	char buf[4096];
+	size_t n = strlcpy(buf, path, sizeof buf);
+
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] == '/' || buf[i] == 0) {
+			char c = buf[i];
+
+			buf[i] = 0;
+			init_mkdir(buf, 0755);
+			buf[i] = c;
+		}
+	}
+}
+
+/* Copies a host file into the guest's ramfs. */
+static void copy_into_guest(const char *host, const char *guest)
+{
+	long in = plat_host_openat(AT_FDCWD, host, O_RDONLY | O_CLOEXEC, 0);
+	char *buf = kmalloc(COPY_CHUNK);
+	struct file *out;
+	s64 off = 0;
+	long r;
+
+	if (in < 0)
+		hosted_die("%s: %s", host, hosted_errname(in));
+	if (!buf)
+		hosted_die("sandbox: out of memory");
+	if ((r = filp_open(guest, O_WRONLY | O_CREAT | O_TRUNC, 0755, &out)) < 0)
+		hosted_die("sandbox: cannot create %s: %s", guest, hosted_errname(r));
+	for (;;) {
+		r = plat_host_pread((int)in, buf, COPY_CHUNK, off);
+		if (r < 0)
+			hosted_die("%s: %s", host, hosted_errname(r));
+		if (r == 0)
+			break;
+		if ((r = kernel_write(out, buf, (size_t)r, &off)) < 0)
+			hosted_die("sandbox: writing %s: %s", guest, hosted_errname(r));
+	}
+	plat_host_close((int)in);
+	fput(out);
+	kfree(buf);
+}
+
+/* path (absolute, canonical: a getcwd) as seen from the host directory
+ * root, or NULL when it lies outside: "/" for root itself. */
+static const char *inside_root(const char *path, const char *root)
+{
+	static char real[4096];
+	char link[32] = "/proc/self/fd/";
+	long fd = plat_host_openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), n;
+	size_t len;
+
+	if (fd < 0)
+		return NULL;
+	ksnprintf(link + 14, sizeof link - 14, "%ld", fd);
+	n = plat_host_readlinkat(AT_FDCWD, link, real, sizeof real - 1);
+	plat_host_close((int)fd);
+	if (n <= 0)
+		return NULL;
+	len = (size_t)n;
+	while (len > 1 && real[len - 1] == '/')
+		len--;
+	real[len] = 0;
+	if (len == 1) /* the root is the host's / */
+		return path;
+	if (strncmp(path, real, len) || (path[len] && path[len] != '/'))
+		return NULL;
+	return path[len] ? path + len : "/";
+}
+
+void hosted_setup_fs(const char *prog, char *prog_path, size_t size)
+{
+	long r;
+
+	if (hosted_setup.sandbox) {
+		/* The boot's ramfs root, /dev, /proc and /tmp, plus the program. */
+		char guest[4200];
+
+		ksnprintf(guest, sizeof guest, "/%s", base_name(prog));
+		copy_into_guest(prog, guest);
+		strlcpy(prog_path, guest, size);
+	} else {
+		const char *root = hosted_setup.root ? hosted_setup.root : "/";
+
+		if ((r = hostfs_mount(root, "/", hosted_setup.root_ro)) < 0)
+			hosted_die("--root %s: %s", root, hosted_errname(r));
+		strlcpy(prog_path, prog, size);
+	}
+	for (int i = 0; i < hosted_setup.nmounts; i++) {
+		struct hosted_mount *m = &hosted_setup.mounts[i];
+
+		guest_mkdirs(m->guest);
+		if ((r = hostfs_mount(m->host, m->guest, m->ro)) < 0)
+			hosted_die("--mount %s:%s: %s", m->host, m->guest, hosted_errname(r));
+	}
+	if (hosted_setup.cwd) {
+		if ((r = init_chdir(hosted_setup.cwd)) < 0)
+			hosted_die("--cwd %s: %s", hosted_setup.cwd, hosted_errname(r));
+	} else if (!hosted_setup.sandbox) {
+		/* The host's cwd, as the program would have natively; under --root
+		 * DIR the same directory seen from DIR when it lies inside DIR. */
+		static char cwd[4096];
+		const char *in = cwd;
+
+		if (host_syscall2(HOST_NR(getcwd), cwd, sizeof cwd) <= 0)
+			return;
+		if (hosted_setup.root && !(in = inside_root(cwd, hosted_setup.root)))
+			return;
+		if (init_chdir(in) < 0 && hosted_opts.verbose)
+			hosted_printf(2, "abi-run: cannot enter %s; cwd is /\n", cwd);
+	}
+}
+
+void hosted_setup_console(void)
+{
+	/* Each keeps the host descriptor's access mode and O_APPEND (a terminal
+	 * is O_RDWR, a pipe's ends one way); one closed on the host stays
+	 * closed in the guest. */
+	for (int fd = 0; fd < 3; fd++) {
+		long fl = host_syscall2(HOST_NR(fcntl), fd, 3 /* F_GETFL */);
+
+		if (fl >= 0)
+			console_install((unsigned)fd, fd, (u32)fl & (O_ACCMODE | O_APPEND));
+	}
+}

@@ -1,0 +1,234 @@
+/* abi-run's command line: the options (abi-run --help), the program's
+ * environment, and finding the program on PATH as execvp would. */
+#include <kernel/lib.h>
+#include <kernel/linux.h>
+#include "../linux/syscall.h"
+#include "../plat.h"
+#include "hosted.h"
+
+struct hosted_opts hosted_opts = { .trace_fd = 2, .report_fd = -1 };
+struct hosted_setup hosted_setup;
+const char *hosted_guest_env[HOSTED_MAX_ARGS + 1];
+
+static const char usage_text[] =
+	"usage: abi-run [OPTIONS] PROGRAM [ARG...]\n"
+	"Runs a static x86_64 Linux program on the abi kernel, its syscalls trapped\n"
+	"with Syscall User Dispatch. Example: abi-run --trace /bin/busybox echo hi\n"
+	"\n"
+	"  --trace             one strace-format line per syscall on stderr\n"
+	"  --trace-file F      the trace lines go to host file F\n"
+	"  --stats             per-syscall counts and times at exit (stderr)\n"
+	"  --report FILE       a JSON run report at exit (abi inspect --merge-run)\n"
+	"  --verbose           say what abi-run sets up\n"
+	"  --seed N            reproducible AT_RANDOM and getrandom\n"
+	"  --cwd D             the program's working directory\n"
+	"  --env K=V           set a variable (repeatable); --clear-env starts empty\n"
+	"  --root DIR[:ro]     host DIR is the root (default: host /, read-write)\n"
+	"  --sandbox           a bare ramfs root with the program, /dev, /proc, /tmp\n"
+	"  --mount H:G[:ro]    mount host dir H at guest dir G (repeatable)\n"
+	"Exit status: the program's; 2 for abi-run's own errors.\n";
+
+static bool streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+static u64 parse_u64(const char *s, const char *what)
+{
+	u64 v = 0;
+
+	if (!*s)
+		hosted_die("%s: not a number: \"\"", what);
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			hosted_die("%s: not a number", what);
+		v = v * 10 + (u64)(*s - '0');
+	}
+	return v;
+}
+
+/* Splits "A:B[:ro]" in place. */
+static void parse_mount(char *s, struct hosted_mount *m)
+{
+	char *c = strchr(s, ':'), *c2;
+
+	if (!c || c == s || !c[1])
+		hosted_die("--mount: expected HOST:GUEST[:ro], got \"%s\"", s);
+	*c = 0;
+	m->host = s;
+	m->guest = c + 1;
+	m->ro = false;
+	if ((c2 = strchr(m->guest, ':'))) {
+		if (!streq(c2 + 1, "ro") && !streq(c2 + 1, "rw"))
+			hosted_die("--mount: the mode must be ro or rw");
+		m->ro = streq(c2 + 1, "ro");
+		*c2 = 0;
+	}
+	if (m->guest[0] != '/')
+		hosted_die("--mount: the guest path must be absolute");
+}
+
+/* The flag an option without a value sets, or NULL. */
+static bool *switch_of(const char *a)
+{
+	const struct {
+		const char *name;
+		bool *flag;
+	} switches[] = {
+		{ "--trace", &hosted_opts.trace },	{ "--stats", &hosted_opts.stats },
+		{ "--verbose", &hosted_opts.verbose },	{ "--sandbox", &hosted_setup.sandbox },
+		{ "--clear-env", &hosted_setup.clear_env },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(switches); i++)
+		if (streq(a, switches[i].name))
+			return switches[i].flag;
+	return NULL;
+}
+
+/* Returns the index of the program's argv[0]. */
+int hosted_parse_options(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		char *a = argv[i];
+		char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		bool *flag;
+
+		if (a[0] != '-')
+			break;
+		if (streq(a, "--"))
+			return i + 1;
+		if (streq(a, "--help") || streq(a, "-h")) {
+			hosted_write(1, usage_text, sizeof usage_text - 1);
+			plat_exit(0);
+		}
+		if ((flag = switch_of(a))) {
+			*flag = true;
+			continue;
+		}
+		/* The rest take a value. */
+		if (!val)
+			hosted_die("%s needs a value (abi-run --help)", a);
+		i++;
+		if (streq(a, "--seed")) {
+			hosted_setup.seed = parse_u64(val, "--seed");
+			hosted_setup.seeded = true;
+		} else if (streq(a, "--trace-file")) {
+			long fd = host_syscall4(HOST_NR(openat), AT_FDCWD, val,
+						O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+			if (fd < 0)
+				hosted_die("--trace-file %s: %s", val, hosted_errname(fd));
+			hosted_opts.trace = true;
+			hosted_opts.trace_fd = (int)fd;
+		} else if (streq(a, "--report")) {
+			long fd = host_syscall4(HOST_NR(openat), AT_FDCWD, val,
+						O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+			if (fd < 0)
+				hosted_die("--report %s: %s", val, hosted_errname(fd));
+			hosted_opts.report_fd = (int)fd;
+		} else if (streq(a, "--cwd")) {
+			hosted_setup.cwd = val;
+		} else if (streq(a, "--env")) {
+			if (!strchr(val, '=') || val[0] == '=')
+				hosted_die("--env: expected K=V, got \"%s\"", val);
+			if (hosted_setup.nenv_set == HOSTED_MAX_ARGS)
+				hosted_die("--env: too many");
+			hosted_setup.env_set[hosted_setup.nenv_set++] = val;
+		} else if (streq(a, "--root")) {
+			char *c = strchr(val, ':');
+
+			if (c) {
+				if (!streq(c + 1, "ro") && !streq(c + 1, "rw"))
+					hosted_die("--root: the mode must be ro or rw");
+				hosted_setup.root_ro = streq(c + 1, "ro");
+				*c = 0;
+			}
+			hosted_setup.root = val;
+		} else if (streq(a, "--mount")) {
+			if (hosted_setup.nmounts == HOSTED_MAX_MOUNTS)
+				hosted_die("--mount: at most %d", HOSTED_MAX_MOUNTS);
+			parse_mount(val, &hosted_setup.mounts[hosted_setup.nmounts++]);
+		} else {
+			hosted_die("unknown option %s (abi-run --help)", a);
+		}
+	}
+	if (i >= argc)
+		hosted_die("no program given (abi-run --help)");
+	if (hosted_setup.sandbox && hosted_setup.root)
+		hosted_die("--sandbox and --root exclude each other");
+	return i;
+}
+
+static size_t keylen(const char *kv)
+{
+	const char *e = strchr(kv, '=');
+
+	return e ? (size_t)(e - kv) : strlen(kv);
+}
+
+void hosted_build_env(char **envp)
+{
+	int n = 0;
+
+	if (!hosted_setup.clear_env)
+		for (; envp[n] && n < HOSTED_MAX_ARGS; n++)
+			hosted_guest_env[n] = envp[n];
+	for (int i = 0; i < hosted_setup.nenv_set; i++) {
+		const char *kv = hosted_setup.env_set[i];
+		int j;
+
+		for (j = 0; j < n; j++)
+			if (keylen(hosted_guest_env[j]) == keylen(kv) &&
+			    strncmp(hosted_guest_env[j], kv, keylen(kv)) == 0)
+				break;
+		if (j == n && n < HOSTED_MAX_ARGS)
+			n++;
+		hosted_guest_env[j] = kv;
+	}
+	hosted_guest_env[n] = NULL;
+}
+
+const char *hosted_env_get(const char *key)
+{
+	size_t k = strlen(key);
+
+	for (int i = 0; hosted_guest_env[i]; i++)
+		if (keylen(hosted_guest_env[i]) == k && strncmp(hosted_guest_env[i], key, k) == 0)
+			return hosted_guest_env[i] + k + 1;
+	return NULL;
+}
+
+/* The host's path of a program named without a slash, as execvp finds it. */
+bool hosted_search_path(const char *name, char *out, size_t size)
+{
+	const char *path = hosted_env_get("PATH");
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *e = strchr(path, ':');
+		size_t n = e ? (size_t)(e - path) : strlen(path);
+		char cand[4096];
+		struct plat_stat st;
+
+		if (n + strlen(name) + 2 < sizeof cand) {
+			memcpy(cand, n ? path : ".", n ? n : 1);
+			cand[n ? n : 1] = '/';
+			strlcpy(cand + (n ? n : 1) + 1, name, sizeof cand - (n ? n : 1) - 1);
+			if (plat_host_fstatat(AT_FDCWD, cand, &st, 0) == 0 && S_ISREG(st.mode) &&
+			    (st.mode & 0111)) {
+				strlcpy(out, cand, size);
+				return true;
+			}
+		}
+		if (!e)
+			break;
+		path = e + 1;
+	}
+	return false;
+}
+
