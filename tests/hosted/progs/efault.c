@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -270,6 +271,15 @@ static void out_family(void)
 	R(syscall(SYS_nanosleep, bad, NULL));
 	R(syscall(SYS_sched_getaffinity, 0, 8, bad - 4));
 	R(syscall(SYS_gettimeofday, bad, NULL));
+
+	int in = data_file("ci"), out = open("co", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	R(syscall(SYS_sendfile, out, in, bad, 10));
+	R(syscall(SYS_sendfile, out, in, bad - 4, 10));
+	R(syscall(SYS_copy_file_range, in, bad, out, NULL, 10, 0));
+	R(syscall(SYS_copy_file_range, in, NULL, out, bad - 4, 10, 0));
+	where(out);
+	close(in);
+	close(out);
 }
 
 static void run_all(void)
