@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -28,11 +29,16 @@ def efault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def run_in(d: Path, argv: list[str]) -> tuple[int, list[str], str]:
+def block_fault_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGSEGV, signal.SIGBUS, signal.SIGSYS})
+
+
+def run_in(d: Path, argv: list[str], blocked: bool = False) -> tuple[int, list[str], str]:
     if d.exists():
         shutil.rmtree(d)
     d.mkdir()
-    p = subprocess.run(argv, cwd=d, capture_output=True, env=ENV, timeout=30, check=False)
+    p = subprocess.run(argv, cwd=d, capture_output=True, env=ENV, timeout=30, check=False,
+                       preexec_fn=block_fault_signals if blocked else None)
     status = p.returncode if p.returncode >= 0 else 128 - p.returncode
     return status, p.stdout.decode().splitlines(), p.stderr.decode()
 
@@ -56,6 +62,16 @@ def test_issue_13_repro(abi_run: Path, efault: Path, tmp_path: Path) -> None:
     assert_same(native, run_in(tmp_path / "h", [str(abi_run), str(efault), "repro"]), "hostfs")
     assert_same(native, run_in(tmp_path / "s", [str(abi_run), "--sandbox", str(efault), "repro"]),
                 "ramfs")
+
+
+def test_repro_with_fault_signals_blocked(abi_run: Path, efault: Path, tmp_path: Path) -> None:
+    """A signal mask inherited from the parent with SIGSEGV, SIGBUS and SIGSYS
+    blocked: the kernel's own copy fault must still reach its handler (a
+    blocked fault signal kills outright), and Linux still gives EFAULT."""
+    native = run_in(tmp_path / "n", [str(efault), "repro"], blocked=True)
+    assert native[0] == 0 and native[1][0].endswith("-1 EFAULT"), native
+    assert_same(native, run_in(tmp_path / "h", [str(abi_run), str(efault), "repro"], blocked=True),
+                "hostfs, signals blocked")
 
 
 @pytest.mark.parametrize("mode", ["trunc", "prot"])

@@ -200,6 +200,7 @@ long hosted_trap_install(void)
 		.restorer = (void *)hosted_restorer,
 		.mask = 0, /* SIGSEGV/SIGBUS must reach on_fault from inside on_sigsys */
 	};
+	u64 open = 1ULL << (SIGSYS - 1);
 	long r;
 
 	plat_exit_hook = at_exit;
@@ -208,10 +209,16 @@ long hosted_trap_install(void)
 	if ((r = host_syscall4(HOST_NR(rt_sigaction), SIGSYS, &sa, 0, 8)) < 0)
 		return r;
 	sa.handler = (void *)on_fault;
-	for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++)
+	for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++) {
 		if ((r = host_syscall4(HOST_NR(rt_sigaction), faults[i], &sa, 0, 8)) < 0)
 			return r;
-	return 0;
+		open |= 1ULL << (faults[i] - 1);
+	}
+	/* A mask inherited from abi-run's parent must not hide them: a fault
+	 * with its signal blocked kills outright, and a blocked SIGSYS would
+	 * kill at the program's first syscall. The program's own mask is the
+	 * kernel's record (core/signal.c), not the host's. */
+	return host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8);
 }
 
 long hosted_sud_enable(void)

@@ -85,9 +85,13 @@ long plat_fault_install(void)
 		.mask = 0,
 	};
 
+	u64 open = 0;
+	long r;
+
 	for (unsigned i = 0; i < sizeof fault_sigs / sizeof fault_sigs[0]; i++) {
 		struct host_sigaction cur;
-		long r;
+
+		open |= 1ULL << (fault_sigs[i] - 1);
 
 		if ((r = host_syscall4(HOST_NR(rt_sigaction), fault_sigs[i], 0, &cur, 8)) < 0)
 			return r;
@@ -97,5 +101,7 @@ long plat_fault_install(void)
 		if ((r = host_syscall4(HOST_NR(rt_sigaction), fault_sigs[i], &sa, 0, 8)) < 0)
 			return r;
 	}
-	return 0;
+	/* A fault whose signal is blocked kills outright: the calling thread
+	 * (the one that boots; others keep their masks) lets them through. */
+	return host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8);
 }
