@@ -84,7 +84,6 @@ long plat_fault_install(void)
 		.restorer = (void *)plat_fault_restorer,
 		.mask = 0,
 	};
-
 	u64 open = 0;
 	long r;
 
@@ -92,7 +91,6 @@ long plat_fault_install(void)
 		struct host_sigaction cur;
 
 		open |= 1ULL << (fault_sigs[i] - 1);
-
 		if ((r = host_syscall4(HOST_NR(rt_sigaction), fault_sigs[i], 0, &cur, 8)) < 0)
 			return r;
 		if (cur.handler == (void *)on_fault)
