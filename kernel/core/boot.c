@@ -129,7 +129,8 @@ int abi_boot(const struct abi_boot_args *args)
 		abi_reset();
 		return -ENOMEM;
 	}
-	if ((r = mm_boot(a.guest_base, a.guest_size)) < 0 || (r = init_root()) < 0) {
+	if ((r = plat_fault_install()) < 0 || (r = mm_boot(a.guest_base, a.guest_size)) < 0 ||
+	    (r = init_root()) < 0) {
 		abi_reset();
 		return (int)r;
 	}

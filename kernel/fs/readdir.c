@@ -56,6 +56,28 @@ static bool fill_dirent(struct dir_context *ctx, const char *name, size_t len, u
 	return true;
 }
 
+/* Copies the records out: 0 when all went. Linux writes record by record,
+ * so after a fault the records wholly before it stand: their length is
+ * returned and *pos moves to the end of the last (both layouts keep d_off at
+ * 8 and d_reclen at 16). -EFAULT when not one record made it. */
+static long copy_records(struct getdents_ctx *g, uptr dirent, s64 *pos)
+{
+	size_t got = copy_to_user_partial(dirent, g->buf, g->used), keep = 0;
+
+	if (got == g->used)
+		return 0;
+	for (;;) {
+		u16 reclen;
+
+		memcpy(&reclen, g->buf + keep + 16, 2);
+		if (keep + reclen > got)
+			break;
+		memcpy(pos, g->buf + keep + 8, 8);
+		keep += reclen;
+	}
+	return keep ? (long)keep : -EFAULT;
+}
+
 /* Fills dirent with entries from the directory position on; 0 at the end,
  * EINVAL when not even one entry fits. */
 static long do_getdents(unsigned int fd, uptr dirent, unsigned int count, bool old)
@@ -93,7 +115,7 @@ static long do_getdents(unsigned int fd, uptr dirent, unsigned int count, bool o
 	ret = f->ops->iterate(f, &g.ctx);
 	kmutex_unlock(&vfs_lock);
 	if (ret == 0 && g.used)
-		ret = copy_to_user(dirent, g.buf, g.used);
+		ret = copy_records(&g, dirent, &f->pos);
 	/* the position moves even when nothing fit (EINVAL) or nothing was left */
 	if (ret == 0)
 		f->pos = g.ctx.pos;

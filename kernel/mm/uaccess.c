@@ -1,20 +1,25 @@
 /* User access: every guest pointer is checked against the VMA map before a
- * byte moves, so a bad pointer is -EFAULT, never a host fault. The map lock is
- * held across the copy so a concurrent munmap cannot pull the pages away. In
- * the library and hosted platforms a guest address is a host address. */
+ * byte moves, so a pointer to nothing is -EFAULT. The bytes then move through
+ * the fault-safe routines of copy_user.c, so a page the map calls accessible
+ * but the host cannot touch (a shared mapping of a host file truncated
+ * behind the kernel's back) is a short copy too, never a host fault. The map
+ * lock is held across the copy so a concurrent munmap cannot pull the pages
+ * away. In the library and hosted platforms a guest address is a host
+ * address. */
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
 
 #define PROT_ANY (PROT_READ | PROT_WRITE | PROT_EXEC)
 
+/* Both return the bytes copied: the accessible prefix, less what faulted. */
 static size_t copy_in(void *dst, uintptr_t src, size_t n)
 {
 	size_t ok;
 
 	kmutex_lock(&kernel_mm.lock);
 	ok = vma_accessible(&kernel_mm, src, n, PROT_ANY);
-	memcpy(dst, (const void *)src, ok);
+	ok -= uaccess_copy(dst, (const void *)src, ok);
 	kmutex_unlock(&kernel_mm.lock);
 	return ok;
 }
@@ -26,86 +31,53 @@ static size_t copy_out(uintptr_t dst, const void *src, size_t n)
 	kmutex_lock(&kernel_mm.lock);
 	ok = vma_accessible(&kernel_mm, dst, n, PROT_WRITE);
 	if (src)
-		memcpy((void *)dst, src, ok);
+		ok -= uaccess_copy((void *)dst, src, ok);
 	else
-		memset((void *)dst, 0, ok);
+		ok -= uaccess_clear((void *)dst, ok);
 	kmutex_unlock(&kernel_mm.lock);
 	return ok;
 }
 
+/* A copy of fewer than n bytes is -EFAULT, however much of it was done. */
 long copy_from_user(void *dst, uptr src, size_t n)
 {
-	size_t ok;
-
-	if (n == 0)
-		return 0;
-	kmutex_lock(&kernel_mm.lock);
-	ok = vma_accessible(&kernel_mm, src.addr, n, PROT_ANY);
-	if (ok == n)
-		memcpy(dst, (const void *)src.addr, n);
-	kmutex_unlock(&kernel_mm.lock);
-	return ok == n ? 0 : -EFAULT;
+	return copy_in(dst, src.addr, n) == n ? 0 : -EFAULT;
 }
 
 long copy_to_user(uptr dst, const void *src, size_t n)
 {
-	size_t ok;
-
-	if (n == 0)
-		return 0;
-	kmutex_lock(&kernel_mm.lock);
-	ok = vma_accessible(&kernel_mm, dst.addr, n, PROT_WRITE);
-	if (ok == n)
-		memcpy((void *)dst.addr, src, n);
-	kmutex_unlock(&kernel_mm.lock);
-	return ok == n ? 0 : -EFAULT;
+	return copy_out(dst.addr, src, n) == n ? 0 : -EFAULT;
 }
 
 long clear_user(uptr dst, size_t n)
 {
-	size_t ok;
-
-	if (n == 0)
-		return 0;
-	kmutex_lock(&kernel_mm.lock);
-	ok = vma_accessible(&kernel_mm, dst.addr, n, PROT_WRITE);
-	if (ok == n)
-		memset((void *)dst.addr, 0, n);
-	kmutex_unlock(&kernel_mm.lock);
-	return ok == n ? 0 : -EFAULT;
+	return copy_out(dst.addr, NULL, n) == n ? 0 : -EFAULT;
 }
 
 size_t copy_to_user_partial(uptr dst, const void *src, size_t n)
 {
-	return n ? copy_out(dst.addr, src, n) : 0;
+	return copy_out(dst.addr, src, n);
 }
 
 size_t copy_from_user_partial(void *dst, uptr src, size_t n)
 {
-	return n ? copy_in(dst, src.addr, n) : 0;
+	return copy_in(dst, src.addr, n);
 }
 
 long strncpy_from_user(char *dst, uptr src, size_t n)
 {
-	long ret = -EFAULT;
+	long len;
 	size_t ok;
-	const char *s = (const char *)src.addr;
 
 	kmutex_lock(&kernel_mm.lock);
 	ok = vma_accessible(&kernel_mm, src.addr, n, PROT_ANY);
-	for (size_t i = 0; i < ok; i++) {
-		dst[i] = s[i];
-		if (!s[i]) {
-			ret = (long)i;
-			goto out;
-		}
-	}
-	/* No NUL: n bytes copied is success; a shorter mapping is a fault. */
-	if (ok == n)
-		ret = (long)n;
-out:
+	len = uaccess_strncpy(dst, (const char *)src.addr, ok);
 	kmutex_unlock(&kernel_mm.lock);
-	return ret;
+	/* No NUL within the accessible part: a full n bytes is success (the
+	 * caller's ENAMETOOLONG), a shorter part ran into a fault. */
+	if (len < 0 || ((size_t)len == ok && ok < n))
+		return -EFAULT;
+	return len;
 }
 
 long copy_struct_from_user(void *dst, size_t ksize, uptr src, size_t usize)

@@ -127,6 +127,11 @@ extern void (*plat_exit_hook)(void);
 /* Ends the whole host process by signal sig's default action (its parent
  * sees it killed by sig), or with status 128 + sig if that fails. */
 _Noreturn void plat_kill_self(int sig);
+/* Installs the host SIGSEGV/SIGBUS handler that resumes a fault in a user
+ * copy at its fixup (mm/copy_user.c) and hands every other fault back to the
+ * action it found (kernel/plat/linux/fault.c). Called by abi_boot; stays
+ * installed, and a later boot reinstalls it if someone replaced it. */
+long plat_fault_install(void);
 /* The FS base of the calling host thread (the guest's TLS pointer): the
  * hosted platform runs the guest on this very thread, so setting it from
  * the SIGSYS handler persists after sigreturn. */

@@ -115,6 +115,20 @@ size_t copy_from_user_partial(void *dst, uptr src, size_t n);
 long vm_mmap(struct file *f, unsigned long addr, unsigned long len, unsigned long prot,
 	     unsigned long flags, unsigned long off);
 
+/* --- The fault-safe copy routines (mm/copy_user.c) ---------------------- */
+
+/* The only code that touches guest memory. Each returns what it could not
+ * do: the bytes not copied (or zeroed); uaccess_strncpy the string's length,
+ * n when no NUL was found within n bytes, or -1 when src faulted. */
+size_t uaccess_copy(void *dst, const void *src, size_t n);
+size_t uaccess_clear(void *dst, size_t n);
+long uaccess_strncpy(char *dst, const char *src, size_t n);
+/* For the platforms' SIGSEGV/SIGBUS handlers: when rip is the guest-touching
+ * instruction of one of the routines above, the address to resume at (the
+ * routine's fixup, which returns the short count); 0 for any other fault,
+ * which is a real bug or the program's own. Async-signal-safe. */
+uintptr_t uaccess_fixup(uintptr_t rip);
+
 /* --- Boot --------------------------------------------------------------- */
 
 /* Reserves the guest range and sets up kernel_mm. */

@@ -13,6 +13,7 @@
 #include <abi/syscalls.h>
 #include <abi/trace_meta.h>
 #include <kernel/linux.h>
+#include <kernel/mm.h>
 #include "../linux/syscall.h"
 #include "../plat.h"
 #include "hosted.h"
@@ -167,16 +168,29 @@ static void at_exit(void)
 		hosted_report_write();
 }
 
-/* A fault the guest has no handler for (signal delivery is not there yet):
- * the process dies of it as on Linux, after --stats and --report. A fault in
- * abi-run's own text is a kernel bug and says so whatever the options. */
+/* A fault in one of the kernel's user-copy routines resumes at its fixup,
+ * which returns the short count (mm/copy_user.c): the guest gets EFAULT or a
+ * short transfer, as on Linux. The copies run inside on_sigsys, on the
+ * signal stack: SIGSEGV and SIGBUS are not in its mask, so the fault is
+ * delivered there and nests on the same stack (SA_ONSTACK on a stack already
+ * in use continues below the current frame).
+ *
+ * Any other fault is one the guest has no handler for (signal delivery is
+ * not there yet): the process dies of it as on Linux, after --stats and
+ * --report. A fault in abi-run's own text is a kernel bug and says so
+ * whatever the options. */
 static void on_fault(int sig, void *info, void *ctx)
 {
 	struct host_ucontext *uc = ctx;
 	u64 rip = uc->gregs[REG_RIP];
 	u64 addr = *(const u64 *)((const char *)info + 16); /* si_addr */
 	bool ours = rip >= (u64)(uintptr_t)__executable_start && rip < (u64)(uintptr_t)__etext;
+	uintptr_t fixup = (sig == SIGSEGV || sig == SIGBUS) ? uaccess_fixup((uintptr_t)rip) : 0;
 
+	if (fixup) {
+		uc->gregs[REG_RIP] = fixup;
+		return;
+	}
 	if (ours || hosted_opts.verbose)
 		hosted_printf(2, "abi-run: %s: signal %d at rip 0x%lx, address 0x%lx\n",
 			      ours ? "a fault in the kernel itself" : "the program faulted", sig,
@@ -192,8 +206,9 @@ long hosted_trap_install(void)
 		.handler = (void *)on_sigsys,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
 		.restorer = (void *)hosted_restorer,
-		.mask = 0,
+		.mask = 0, /* SIGSEGV/SIGBUS must reach on_fault from inside on_sigsys */
 	};
+	u64 open = 1ULL << (SIGSYS - 1);
 	long r;
 
 	plat_exit_hook = at_exit;
@@ -202,10 +217,16 @@ long hosted_trap_install(void)
 	if ((r = host_syscall4(HOST_NR(rt_sigaction), SIGSYS, &sa, 0, 8)) < 0)
 		return r;
 	sa.handler = (void *)on_fault;
-	for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++)
+	for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++) {
 		if ((r = host_syscall4(HOST_NR(rt_sigaction), faults[i], &sa, 0, 8)) < 0)
 			return r;
-	return 0;
+		open |= 1ULL << (faults[i] - 1);
+	}
+	/* A mask inherited from abi-run's parent must not hide them: a fault
+	 * with its signal blocked kills outright, and a blocked SIGSYS would
+	 * kill at the program's first syscall. The program's own mask is the
+	 * kernel's record (core/signal.c), not the host's. */
+	return host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8);
 }
 
 long hosted_sud_enable(void)
