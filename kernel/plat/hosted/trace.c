@@ -302,7 +302,7 @@ void hosted_trace(long nr, const long a[6], long ret)
 
 	put_call(&l, nr, a, ret);
 	pad_call(&l);
-	if (ret < 0 && ret >= -4095) {
+	if (IS_ERR_VALUE(ret)) {
 		const char *name = abi_errno_name(-ret), *msg = message(-ret);
 
 		put(&l, " = -1 %s", name ? name : "E?");
@@ -330,7 +330,7 @@ void hosted_trace_prepare(long nr, const long a[6])
 
 void hosted_trace_finish(long ret)
 {
-	if (ret < 0 && ret >= -4095) {
+	if (IS_ERR_VALUE(ret)) {
 		const char *name = abi_errno_name(-ret), *msg = message(-ret);
 
 		put(&pending, " = -1 %s", name ? name : "E?");
