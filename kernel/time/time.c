@@ -1,6 +1,7 @@
 /* Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, time,
- * nanosleep, clock_nanosleep, times, getrusage. Sleeping is plat_wait on a
- * word nobody wakes, with a deadline. */
+ * nanosleep, clock_nanosleep, times, getrusage, and getitimer (no interval
+ * timer can be armed yet). Sleeping is plat_wait on a word nobody wakes,
+ * with a deadline. */
 #include <abi/syscalls.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
@@ -195,4 +196,15 @@ long sys_getrusage(int who, uptr ru)
 	if (who != RUSAGE_CHILDREN && (ret = plat_rusage(who, r)) < 0)
 		return ret;
 	return copy_to_user(ru, r, sizeof r);
+}
+
+/* sys_getitimer reads an interval timer; none can be armed yet, so each
+ * reads as disarmed. */
+long sys_getitimer(int which, uptr value)
+{
+	static const struct linux_timeval zero[2];
+
+	if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+		return -EINVAL;
+	return copy_to_user(value, zero, sizeof zero);
 }
