@@ -88,5 +88,22 @@ fuzz: gen kernel loader
 		--hypothesis-profile=fuzz
 	@cat $(BUILD)/fuzz/elf-outcomes.txt
 
+# C style (.clang-format): `make format` rewrites the C sources, `make lint-c`
+# (part of `make lint`) fails on any difference. Formatting differs between
+# clang-format major versions, so both insist on 14 (Debian 12's, tools/setup.sh).
+CLANG_FORMAT ?= $(firstword $(shell command -v clang-format-14 clang-format 2>/dev/null))
+C_SOURCES = $(shell find kernel loader conformance tests tools examples -name '*.[ch]' \
+	-not -path 'tests/golden/*' | sort)
+.PHONY: format lint-c clang-format-version
+lint: lint-c
+clang-format-version:
+	@$(CLANG_FORMAT) --version 2>/dev/null | grep -q 'version 14\.' || { echo \
+		"make: the C style needs clang-format 14 (tools/setup.sh); found '$(CLANG_FORMAT)'" >&2; \
+		exit 1; }
+format: clang-format-version
+	@$(CLANG_FORMAT) -i $(C_SOURCES)
+lint-c: clang-format-version
+	$(CLANG_FORMAT) --dry-run -Werror $(C_SOURCES)
+
 clean:
 	rm -rf $(BUILD)

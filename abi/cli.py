@@ -98,11 +98,6 @@ def cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_not_yet(args: argparse.Namespace) -> int:
-    print(f"abi {args.command}: not available yet in this version of abi", file=sys.stderr)
-    return 2
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="abi", formatter_class=_Formatter,

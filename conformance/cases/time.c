@@ -1,6 +1,7 @@
 /* time: every clock id's resolution, and facts (never values) about the clocks.
  *
  * covers: clock_getres clock_gettime gettimeofday time nanosleep clock_nanosleep
+ * covers: getitimer
  */
 #include "sys.h"
 #include <sys/time.h>
@@ -86,5 +87,18 @@ int main(void)
                                                    TIMER_ABSTIME, &a, NULL));
     show("clock_nanosleep THREAD_CPUTIME", SC(clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0,
                                               &ms, NULL));
+
+    section("interval timers");
+    struct itimerval it;
+    for (int which = 0; which < 3; which++) {
+        memset(&it, 0xff, sizeof it);
+        long r = SC(getitimer, which, &it);
+        out("getitimer %d = %s, disarmed: %s\n", which, rv(r),
+            !it.it_value.tv_sec && !it.it_value.tv_usec && !it.it_interval.tv_sec &&
+                    !it.it_interval.tv_usec ? "yes" : "no");
+    }
+    show("getitimer 3", SC(getitimer, 3, &it));
+    show("getitimer -1", SC(getitimer, -1, &it));
+    show("getitimer bad pointer", SC(getitimer, ITIMER_REAL, (void *)8));
     return done();
 }

@@ -7,9 +7,8 @@
 #include <kernel/linux.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 #include "../plat/plat.h"
-
-#define NSEC_PER_SEC 1000000000LL
 
 /* The absolute monotonic deadline of a futex timeout (-1: none). WAIT's is
  * relative; WAIT_BITSET's is absolute, on CLOCK_REALTIME when asked. */
@@ -23,14 +22,14 @@ static long futex_deadline(uptr utime, bool absolute, bool realtime, s64 *deadli
 		return 0;
 	if (copy_from_user(&ts, utime, sizeof ts) < 0)
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
+	if (!timespec_valid(&ts))
 		return -EINVAL;
-	ns = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	ns = timespec_to_ns(&ts);
 	if (!absolute)
-		*deadline = plat_clock_ns(PLAT_CLOCK_MONOTONIC) + ns;
+		*deadline = ktime_add_safe(plat_clock_ns(PLAT_CLOCK_MONOTONIC), ns);
 	else if (realtime)
-		*deadline = plat_clock_ns(PLAT_CLOCK_MONOTONIC) +
-			    (ns - plat_clock_ns(PLAT_CLOCK_REALTIME));
+		*deadline = ktime_add_safe(plat_clock_ns(PLAT_CLOCK_MONOTONIC),
+					   ns - plat_clock_ns(PLAT_CLOCK_REALTIME));
 	else
 		*deadline = ns;
 	return 0;

@@ -2,6 +2,7 @@
 #include <abi/syscalls.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 #include "../plat/plat.h"
 
 /* The x86_64 (and aarch64) struct sysinfo: 112 bytes. */
@@ -25,7 +26,7 @@ long sys_sysinfo(uptr info)
 
 	memset(&si, 0, sizeof si);
 	/* Linux rounds the boot-time clock up to the next second */
-	si.uptime = (plat_clock_ns(PLAT_CLOCK_BOOTTIME) + 999999999) / 1000000000;
+	si.uptime = (plat_clock_ns(PLAT_CLOCK_BOOTTIME) + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
 	proc_mem_totals(&total, &free);
 	si.totalram = total;
 	si.freeram = free;

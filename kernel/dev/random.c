@@ -6,8 +6,6 @@
 #include <kernel/mm.h>
 #include "../plat/plat.h"
 
-#define MAX_RW_COUNT (0x7fffffffUL & ~0xfffUL)
-
 /* sys_getrandom fills buf with up to len random bytes; a fault after some
  * bytes returns the count, before any is EFAULT. */
 long sys_getrandom(uptr ubuf, size_t len, unsigned int flags)

@@ -7,10 +7,10 @@
 #include <kernel/kmalloc.h>
 #include <kernel/poll.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 #include "../plat/plat.h"
 
 #define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
-#define NSEC_PER_SEC 1000000000LL
 
 u32 poll_seq;
 
@@ -65,11 +65,26 @@ s64 poll_now(void)
 
 s64 deadline_after(s64 ns)
 {
-	s64 now = poll_now();
-
 	if (ns < 0)
 		return NO_DEADLINE;
-	return ns > 0x7fffffffffffffffLL - now ? 0x7fffffffffffffffLL : now + ns;
+	return ktime_add_safe(poll_now(), ns);
+}
+
+s64 poll_ms_deadline(int ms)
+{
+	if (ms < 0)
+		return NO_DEADLINE;
+	return ms ? deadline_after(ms * NSEC_PER_MSEC) : 0;
+}
+
+/* Linux's poll_select_set_timeout: EINVAL for an invalid timespec; a zero
+ * timeout is deadline 0 (one pass), any other an absolute monotonic one. */
+long poll_timeout_deadline(const struct linux_timespec *ts, s64 *deadline)
+{
+	if (!timespec_valid(ts))
+		return -EINVAL;
+	*deadline = ts->tv_sec || ts->tv_nsec ? deadline_after(timespec_to_ns(ts)) : 0;
+	return 0;
 }
 
 void poll_sleep(u32 seq, s64 deadline)

@@ -5,9 +5,8 @@
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 #include <kernel/vfs.h>
-
-#define MAX_LFS_FILESIZE 0x7fffffffffffffffLL
 
 /* Looks a path argument up under vfs_lock (the caller unlocks and puts). */
 static long lookup_arg(int dfd, uptr filename, unsigned flags, struct path *p)
@@ -307,7 +306,7 @@ long sys_fchown(unsigned int fd, uid_t user, gid_t group)
 
 static bool nsec_valid(s64 nsec)
 {
-	return (nsec >= 0 && nsec <= 999999999) || nsec == UTIME_NOW || nsec == UTIME_OMIT;
+	return (nsec >= 0 && nsec < NSEC_PER_SEC) || nsec == UTIME_NOW || nsec == UTIME_OMIT;
 }
 
 /* Sets atime and mtime (NULL: both to now) as vfs_utimes does: explicit
@@ -405,9 +404,9 @@ static long utimes_timeval(int dfd, uptr filename, uptr utimes)
 	if (copy_from_user(tv, utimes, sizeof tv) < 0)
 		return -EFAULT;
 	for (int i = 0; i < 2; i++) {
-		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= USEC_PER_SEC)
 			return -EINVAL;
-		t[i] = (struct linux_timespec){ tv[i].tv_sec, tv[i].tv_usec * 1000 };
+		t[i] = (struct linux_timespec){ tv[i].tv_sec, tv[i].tv_usec * NSEC_PER_USEC };
 	}
 	return do_utimes(dfd, filename, t, 0);
 }

@@ -453,19 +453,10 @@ static long do_epoll_wait(int epfd, uptr events, int maxevents, s64 deadline)
 	return ret;
 }
 
-static s64 ms_deadline(int timeout)
-{
-	if (timeout < 0)
-		return NO_DEADLINE;
-	if (timeout == 0)
-		return 0;
-	return deadline_after((s64)timeout * 1000000);
-}
-
 /* sys_epoll_wait waits up to timeout ms (negative: forever) for events. */
 long sys_epoll_wait(int epfd, uptr events, int maxevents, int timeout)
 {
-	return do_epoll_wait(epfd, events, maxevents, ms_deadline(timeout));
+	return do_epoll_wait(epfd, events, maxevents, poll_ms_deadline(timeout));
 }
 
 /* sys_epoll_pwait is epoll_wait with a signal mask (checked; no signals yet). */
@@ -474,7 +465,7 @@ long sys_epoll_pwait(int epfd, uptr events, int maxevents, int timeout, uptr sig
 {
 	long ret = check_sigmask(sigmask, sigsetsize);
 
-	return ret < 0 ? ret : do_epoll_wait(epfd, events, maxevents, ms_deadline(timeout));
+	return ret < 0 ? ret : do_epoll_wait(epfd, events, maxevents, poll_ms_deadline(timeout));
 }
 
 /* sys_epoll_pwait2 is epoll_pwait with a timespec timeout (NULL: forever). */
@@ -488,13 +479,8 @@ long sys_epoll_pwait2(int epfd, uptr events, int maxevents, uptr timeout, uptr s
 	if (!uptr_is_null(timeout)) {
 		if (copy_from_user(&ts, timeout, sizeof ts) < 0)
 			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-			return -EINVAL;
-		deadline = (ts.tv_sec || ts.tv_nsec)
-				   ? deadline_after(ts.tv_sec >= 0x7fffffffffffffffLL / 1000000000 - 1
-							    ? 0x7fffffffffffffffLL
-							    : ts.tv_sec * 1000000000 + ts.tv_nsec)
-				   : 0;
+		if ((ret = poll_timeout_deadline(&ts, &deadline)) < 0)
+			return ret;
 	}
 	if ((ret = check_sigmask(sigmask, sigsetsize)) < 0)
 		return ret;

@@ -4,6 +4,7 @@
  * is freed. All under vfs_lock. */
 #include <kernel/kmalloc.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 #include <kernel/vfs.h>
 #include "../plat/plat.h"
 
@@ -11,9 +12,7 @@ struct kmutex vfs_lock = KMUTEX_INIT;
 
 static struct linux_timespec now(void)
 {
-	s64 ns = plat_clock_ns(PLAT_CLOCK_REALTIME);
-
-	return (struct linux_timespec){ ns / 1000000000, ns % 1000000000 };
+	return ns_to_timespec(plat_clock_ns(PLAT_CLOCK_REALTIME));
 }
 
 void inode_touch(struct inode *ino, bool atime, bool mtime, bool ctime)

@@ -27,6 +27,7 @@
 #include <kernel/mm.h>
 #include <kernel/poll.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 #include <kernel/vfs.h>
 #include "../plat/plat.h"
 
@@ -175,7 +176,7 @@ out:
 #define FL_OFD 0x1               /* owned by an open file (F_OFD_SETLK) */
 #define FL_UNLOCK_PENDING 0x2    /* a lease broken for a writer */
 #define FL_DOWNGRADE_PENDING 0x4 /* a write lease broken for a reader */
-#define LEASE_BREAK_NS (45LL * 1000000000) /* /proc/sys/fs/lease-break-time */
+#define LEASE_BREAK_NS (45 * NSEC_PER_SEC) /* /proc/sys/fs/lease-break-time */
 
 struct file_lock {
 	struct list link;

@@ -373,12 +373,6 @@ void parent_lookup_put(struct parent_lookup *pl)
 	pl->buf = NULL;
 }
 
-long path_create_lookup(int dfd, const char *name, bool follow, bool excl, struct path *out,
-			struct parent_lookup *pl)
-{
-	return path_create_lookup_flags(dfd, name, 0, follow, excl, out, pl);
-}
-
 long path_create_lookup_flags(int dfd, const char *name, unsigned flags, bool follow, bool excl,
 			      struct path *out, struct parent_lookup *pl)
 {

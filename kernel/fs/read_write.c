@@ -6,9 +6,6 @@
 #include <kernel/proc.h>
 #include <kernel/vfs.h>
 
-#define MAX_RW_COUNT (0x7fffffffUL & PAGE_MASK)
-#define MAX_LFS_FILESIZE ((s64)0x7fffffffffffffffLL)
-
 #define RWF_SUPPORTED                                                                \
 	(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND |   \
 	 RWF_ATOMIC | RWF_DONTCACHE | RWF_NOSIGNAL)

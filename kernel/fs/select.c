@@ -8,8 +8,8 @@
 #include <kernel/mm.h>
 #include <kernel/poll.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 
-#define NSEC_PER_SEC 1000000000LL
 #define POLLIN_SET (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
 #define POLLOUT_SET (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR)
 #define POLLEX_SET (POLLPRI)
@@ -18,22 +18,6 @@ struct kpollfd {
 	s32 fd;
 	u16 events, revents;
 };
-
-/* poll_select_set_timeout: a valid timespec as an absolute monotonic
- * deadline; 0 for a zero timeout (one pass). */
-static long timeout_to_deadline(s64 sec, s64 nsec, s64 *deadline)
-{
-	if (sec < 0 || nsec < 0 || nsec >= NSEC_PER_SEC)
-		return -EINVAL;
-	if (!sec && !nsec) {
-		*deadline = 0;
-		return 0;
-	}
-	*deadline = deadline_after(sec >= 0x7fffffffffffffffLL / NSEC_PER_SEC - 1
-					   ? 0x7fffffffffffffffLL
-					   : sec * NSEC_PER_SEC + nsec);
-	return 0;
-}
 
 /* The time left to deadline, clamped at zero (what Linux writes back). */
 static s64 time_left(s64 deadline)
@@ -141,12 +125,7 @@ static long do_poll(uptr ufds, unsigned int nfds, s64 deadline)
 /* sys_poll waits up to timeout_msecs (negative: forever) for events on ufds. */
 long sys_poll(uptr ufds, unsigned int nfds, int timeout_msecs)
 {
-	s64 deadline = NO_DEADLINE;
-
-	if (timeout_msecs >= 0)
-		timeout_to_deadline(timeout_msecs / 1000, (s64)(timeout_msecs % 1000) * 1000000,
-				    &deadline);
-	return do_poll(ufds, nfds, deadline);
+	return do_poll(ufds, nfds, poll_ms_deadline(timeout_msecs));
 }
 
 /* sys_ppoll is poll with a timespec timeout (the time left is written
@@ -160,16 +139,14 @@ long sys_ppoll(uptr ufds, unsigned int nfds, uptr tsp, uptr sigmask, size_t sigs
 	if (!uptr_is_null(tsp)) {
 		if (copy_from_user(&ts, tsp, sizeof ts) < 0)
 			return -EFAULT;
-		if ((ret = timeout_to_deadline(ts.tv_sec, ts.tv_nsec, &deadline)) < 0)
+		if ((ret = poll_timeout_deadline(&ts, &deadline)) < 0)
 			return ret;
 	}
 	if ((ret = check_sigmask(sigmask, sigsetsize)) < 0)
 		return ret;
 	ret = do_poll(ufds, nfds, deadline);
 	if (!uptr_is_null(tsp) && deadline != 0) {
-		s64 left = time_left(deadline);
-
-		ts = (struct linux_timespec){ left / NSEC_PER_SEC, left % NSEC_PER_SEC };
+		ts = ns_to_timespec(time_left(deadline));
 		copy_to_user(tsp, &ts, sizeof ts); /* a read-only timespec is not an error */
 	}
 	return ret;
@@ -284,21 +261,22 @@ out:
 long sys_select(int n, uptr inp, uptr outp, uptr exp, uptr tvp)
 {
 	struct linux_timeval tv;
+	struct linux_timespec ts;
 	s64 deadline = NO_DEADLINE;
 	long ret;
 
 	if (!uptr_is_null(tvp)) {
 		if (copy_from_user(&tv, tvp, sizeof tv) < 0)
 			return -EFAULT;
-		if ((ret = timeout_to_deadline(tv.tv_sec + tv.tv_usec / 1000000,
-					       (tv.tv_usec % 1000000) * 1000, &deadline)) < 0)
+		/* Linux carries whole seconds out of tv_usec before checking */
+		ts = (struct linux_timespec){ tv.tv_sec + tv.tv_usec / USEC_PER_SEC,
+					      tv.tv_usec % USEC_PER_SEC * NSEC_PER_USEC };
+		if ((ret = poll_timeout_deadline(&ts, &deadline)) < 0)
 			return ret;
 	}
 	ret = do_select(n, inp, outp, exp, deadline);
 	if (!uptr_is_null(tvp) && deadline != 0) {
-		s64 left = time_left(deadline);
-
-		tv = (struct linux_timeval){ left / NSEC_PER_SEC, left % NSEC_PER_SEC / 1000 };
+		tv = ns_to_timeval(time_left(deadline));
 		copy_to_user(tvp, &tv, sizeof tv);
 	}
 	return ret;
@@ -317,16 +295,14 @@ long sys_pselect6(int n, uptr inp, uptr outp, uptr exp, uptr tsp, uptr sig)
 	if (!uptr_is_null(tsp)) {
 		if (copy_from_user(&ts, tsp, sizeof ts) < 0)
 			return -EFAULT;
-		if ((ret = timeout_to_deadline(ts.tv_sec, ts.tv_nsec, &deadline)) < 0)
+		if ((ret = poll_timeout_deadline(&ts, &deadline)) < 0)
 			return ret;
 	}
 	if ((ret = check_sigmask((uptr){ pack.mask }, pack.size)) < 0)
 		return ret;
 	ret = do_select(n, inp, outp, exp, deadline);
 	if (!uptr_is_null(tsp) && deadline != 0) {
-		s64 left = time_left(deadline);
-
-		ts = (struct linux_timespec){ left / NSEC_PER_SEC, left % NSEC_PER_SEC };
+		ts = ns_to_timespec(time_left(deadline));
 		copy_to_user(tsp, &ts, sizeof ts);
 	}
 	return ret;

@@ -6,7 +6,6 @@
 #include <kernel/mm.h>
 #include <kernel/vfs.h>
 
-#define MAX_RW_COUNT (0x7fffffffUL & PAGE_MASK)
 #define CHUNK (64 * 1024)
 
 /* Reads up to n bytes of f at pos into buf; vfs_lock not held. */

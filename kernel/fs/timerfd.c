@@ -8,9 +8,8 @@
 #include <kernel/mm.h>
 #include <kernel/poll.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 #include "../plat/plat.h"
-
-#define NSEC_PER_SEC 1000000000LL
 
 struct timerfd {
 	int clock;    /* PLAT_CLOCK_* */
@@ -176,33 +175,16 @@ long sys_timerfd_create(int clockid, int flags)
 	return ret;
 }
 
-static bool ts_valid(const struct linux_timespec *ts)
-{
-	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < NSEC_PER_SEC;
-}
-
-static s64 ts_ns(const struct linux_timespec *ts)
-{
-	if (ts->tv_sec >= (0x7fffffffffffffffLL - ts->tv_nsec) / NSEC_PER_SEC)
-		return 0x7fffffffffffffffLL;
-	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
-}
-
-static struct linux_timespec ns_ts(s64 ns)
-{
-	return (struct linux_timespec){ ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
-}
-
 /* The current setting: time to the next expiry and the interval. */
 static struct itimerspec64 timerfd_get(struct timerfd *t)
 {
-	struct itimerspec64 v = { ns_ts(t->interval), { 0, 0 } };
+	struct itimerspec64 v = { ns_to_timespec(t->interval), { 0, 0 } };
 
 	timerfd_update(t);
 	if (t->expiry) {
 		s64 left = t->expiry - plat_clock_ns(t->clock);
 
-		v.value = ns_ts(left > 0 ? left : 0);
+		v.value = ns_to_timespec(left > 0 ? left : 0);
 	}
 	return v;
 }
@@ -233,8 +215,8 @@ long sys_timerfd_settime(int ufd, int flags, uptr utmr, uptr otmr)
 
 	if (copy_from_user(&nv, utmr, sizeof nv) < 0)
 		return -EFAULT;
-	if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) || !ts_valid(&nv.value) ||
-	    !ts_valid(&nv.interval))
+	if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) || !timespec_valid(&nv.value) ||
+	    !timespec_valid(&nv.interval))
 		return -EINVAL;
 	if ((ret = timerfd_fget(ufd, &f)) < 0)
 		return ret;
@@ -242,18 +224,15 @@ long sys_timerfd_settime(int ufd, int flags, uptr utmr, uptr otmr)
 	kmutex_lock(&vfs_lock);
 	old = timerfd_get(t);
 	t->ticks = 0;
-	t->interval = ts_ns(&nv.interval);
+	t->interval = timespec_to_ns(&nv.interval);
 	t->expiry = 0;
 	if (nv.value.tv_sec || nv.value.tv_nsec) {
-		s64 v = ts_ns(&nv.value);
+		s64 v = timespec_to_ns(&nv.value);
 
 		if (flags & TFD_TIMER_ABSTIME)
 			t->expiry = v ? v : 1;
-		else {
-			s64 now = plat_clock_ns(t->clock);
-
-			t->expiry = v > 0x7fffffffffffffffLL - now ? 0x7fffffffffffffffLL : now + v;
-		}
+		else
+			t->expiry = ktime_add_safe(plat_clock_ns(t->clock), v);
 	}
 	poll_wake(NULL, 0); /* sleepers recompute their deadlines; no epoll event */
 	kmutex_unlock(&vfs_lock);

@@ -21,8 +21,3 @@ void kmutex_unlock(struct kmutex *m)
 	if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2)
 		plat_wake(&m->state, 1);
 }
-
-bool kmutex_held(const struct kmutex *m)
-{
-	return __atomic_load_n(&m->state, __ATOMIC_RELAXED) != 0;
-}

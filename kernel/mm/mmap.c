@@ -11,7 +11,6 @@
 #include "../plat/plat.h"
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
-#define MAX_LFS_FILESIZE 0x7fffffffffffffffUL
 
 struct mm kernel_mm;
 
@@ -149,7 +148,7 @@ static long mmap_file(struct file *f, unsigned long addr, unsigned long len, uns
 	else if (PAGE_ALIGN(len) == 0 || off + PAGE_ALIGN(len) < off)
 		ret = -EOVERFLOW;
 	else if (S_ISREG(f->inode->mode) && /* file_mmap_ok: within MAX_LFS_FILESIZE */
-		 (off >> PAGE_SHIFT) > ((MAX_LFS_FILESIZE - PAGE_ALIGN(len)) >> PAGE_SHIFT))
+		 (off >> PAGE_SHIFT) > (((u64)MAX_LFS_FILESIZE - PAGE_ALIGN(len)) >> PAGE_SHIFT))
 		ret = -EOVERFLOW;
 	else if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		ret = -EINVAL;

@@ -1,12 +1,13 @@
 /* Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, time,
- * nanosleep, clock_nanosleep, times, getrusage. Sleeping is plat_wait on a
- * word nobody wakes, with a deadline. */
+ * nanosleep, clock_nanosleep, times, getrusage, and getitimer (no interval
+ * timer can be armed yet). Sleeping is plat_wait on a word nobody wakes,
+ * with a deadline. */
 #include <abi/syscalls.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 #include "../plat/plat.h"
 
-#define NSEC_PER_SEC 1000000000LL
 #define USER_HZ 100
 
 /* A CPU clock id (negative): ~pid << 3 | 4 for a thread clock | which
@@ -46,11 +47,6 @@ static int plat_clock_of(clockid_t id)
 	}
 }
 
-static struct linux_timespec ns_to_ts(s64 ns)
-{
-	return (struct linux_timespec){ ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
-}
-
 /* sys_clock_gettime reads clock which_clock. */
 long sys_clock_gettime(clockid_t which_clock, uptr tp)
 {
@@ -59,7 +55,7 @@ long sys_clock_gettime(clockid_t which_clock, uptr tp)
 
 	if (c < 0)
 		return c;
-	ts = ns_to_ts(plat_clock_ns(c));
+	ts = ns_to_timespec(plat_clock_ns(c));
 	return copy_to_user(tp, &ts, sizeof ts);
 }
 
@@ -73,15 +69,14 @@ long sys_clock_getres(clockid_t which_clock, uptr tp)
 		return c;
 	if (uptr_is_null(tp))
 		return 0;
-	ts = ns_to_ts(plat_clock_res_ns(c));
+	ts = ns_to_timespec(plat_clock_res_ns(c));
 	return copy_to_user(tp, &ts, sizeof ts);
 }
 
 /* sys_gettimeofday gives the wall time in microseconds; the timezone is UTC. */
 long sys_gettimeofday(uptr tv, uptr tz)
 {
-	s64 ns = plat_clock_ns(PLAT_CLOCK_REALTIME);
-	struct linux_timeval t = { ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / 1000 };
+	struct linux_timeval t = ns_to_timeval(plat_clock_ns(PLAT_CLOCK_REALTIME));
 	static const s32 utc[2] = { 0, 0 };
 
 	if (!uptr_is_null(tv) && copy_to_user(tv, &t, sizeof t) < 0)
@@ -101,11 +96,6 @@ long sys_time(uptr tloc)
 	return t;
 }
 
-static bool timespec_valid(const struct linux_timespec *ts)
-{
-	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < NSEC_PER_SEC;
-}
-
 /* Sleeps until the monotonic clock reaches deadline (no signals yet, so
  * nothing interrupts it). */
 static void sleep_until(s64 deadline)
@@ -116,27 +106,17 @@ static void sleep_until(s64 deadline)
 		plat_wait(&never, 0, deadline);
 }
 
-static s64 ts_to_ns(const struct linux_timespec *ts)
-{
-	if (ts->tv_sec >= (0x7fffffffffffffffLL - ts->tv_nsec) / NSEC_PER_SEC)
-		return 0x7fffffffffffffffLL;
-	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
-}
-
 /* sys_nanosleep sleeps for *rqtp on the monotonic clock. */
 long sys_nanosleep(uptr rqtp, uptr rmtp)
 {
 	struct linux_timespec ts;
-	s64 now;
 
 	(void)rmtp; /* only written when interrupted, which cannot happen yet */
 	if (copy_from_user(&ts, rqtp, sizeof ts) < 0)
 		return -EFAULT;
 	if (!timespec_valid(&ts))
 		return -EINVAL;
-	now = plat_clock_ns(PLAT_CLOCK_MONOTONIC);
-	sleep_until(ts_to_ns(&ts) > 0x7fffffffffffffffLL - now ? 0x7fffffffffffffffLL
-								 : now + ts_to_ns(&ts));
+	sleep_until(ktime_add_safe(plat_clock_ns(PLAT_CLOCK_MONOTONIC), timespec_to_ns(&ts)));
 	return 0;
 }
 
@@ -174,14 +154,13 @@ long sys_clock_nanosleep(clockid_t which_clock, int flags, uptr rqtp, uptr rmtp)
 	if (!timespec_valid(&ts))
 		return -EINVAL;
 	now = plat_clock_ns(c);
-	d = ts_to_ns(&ts);
+	d = timespec_to_ns(&ts);
 	if (flags & TIMER_ABSTIME)
 		d = d > now ? d - now : 0;
 	/* a CPU clock advances no faster than the monotonic one while we sleep,
 	 * so sleeping the difference on the monotonic clock is never short for
 	 * the wall clocks and is long enough for the process clock */
-	now = plat_clock_ns(PLAT_CLOCK_MONOTONIC);
-	sleep_until(d > 0x7fffffffffffffffLL - now ? 0x7fffffffffffffffLL : now + d);
+	sleep_until(ktime_add_safe(plat_clock_ns(PLAT_CLOCK_MONOTONIC), d));
 	return 0;
 }
 
@@ -197,8 +176,8 @@ long sys_times(uptr tbuf)
 	if (r < 0)
 		return r;
 	/* Linux converts each timeval as a whole to ticks */
-	t[0] = (ru[0] * NSEC_PER_SEC + ru[1] * 1000) / (NSEC_PER_SEC / USER_HZ);
-	t[1] = (ru[2] * NSEC_PER_SEC + ru[3] * 1000) / (NSEC_PER_SEC / USER_HZ);
+	t[0] = (ru[0] * NSEC_PER_SEC + ru[1] * NSEC_PER_USEC) / (NSEC_PER_SEC / USER_HZ);
+	t[1] = (ru[2] * NSEC_PER_SEC + ru[3] * NSEC_PER_USEC) / (NSEC_PER_SEC / USER_HZ);
 	if (!uptr_is_null(tbuf) && copy_to_user(tbuf, t, sizeof t) < 0)
 		return -EFAULT;
 	return plat_clock_ns(PLAT_CLOCK_BOOTTIME) / (NSEC_PER_SEC / USER_HZ);
@@ -217,4 +196,15 @@ long sys_getrusage(int who, uptr ru)
 	if (who != RUSAGE_CHILDREN && (ret = plat_rusage(who, r)) < 0)
 		return ret;
 	return copy_to_user(ru, r, sizeof r);
+}
+
+/* sys_getitimer reads an interval timer; none can be armed yet, so each
+ * reads as disarmed. */
+long sys_getitimer(int which, uptr value)
+{
+	static const struct linux_timeval zero[2];
+
+	if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+		return -EINVAL;
+	return copy_to_user(value, zero, sizeof zero);
 }

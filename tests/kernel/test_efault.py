@@ -185,6 +185,7 @@ def cases() -> dict[str, tuple[int, Case]]:
         "clock_gettime": (1, lambda e, p: ("clock_gettime", (F["CLOCK_MONOTONIC"], p(e.buf)))),
         "clock_getres": (1, lambda e, p: ("clock_getres", (F["CLOCK_MONOTONIC"], p(e.buf)))),
         "gettimeofday": (2, lambda e, p: ("gettimeofday", (p(e.buf), p(e.buf + 16)))),
+        "getitimer": (1, lambda e, p: ("getitimer", (F["ITIMER_REAL"], p(e.buf)))),
         "time": (1, lambda e, p: ("time", (p(e.buf),))),
         "nanosleep": (2, lambda e, p: ("nanosleep", (p(e.s.mem(bytes(16))), p(e.buf)))),
         "clock_nanosleep": (2, lambda e, p: ("clock_nanosleep", (F["CLOCK_MONOTONIC"], 0,

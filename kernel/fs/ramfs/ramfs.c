@@ -10,7 +10,6 @@
 #include <kernel/vfs.h>
 
 #define DIRENT_SIZE 20
-#define MAX_FILE_SIZE ((s64)0x7fffffffffffffffLL) /* MAX_LFS_FILESIZE */
 
 struct ramfs_data {
 	struct radix pages; /* page index -> page */
@@ -406,9 +405,9 @@ static long ramfs_write(struct file *f, struct uio *u, s64 pos)
 	long err = 0;
 
 	/* Linux writes what fits below the maximum size, EFBIG only at it */
-	if (pos >= MAX_FILE_SIZE)
+	if (pos >= MAX_LFS_FILESIZE)
 		return -EFBIG;
-	want = MIN(want, (size_t)(MAX_FILE_SIZE - pos));
+	want = MIN(want, (size_t)(MAX_LFS_FILESIZE - pos));
 	while (done < want) {
 		size_t off = (size_t)(pos + (s64)done) & ~PAGE_MASK;
 		size_t chunk = MIN(want - done, PAGE_SIZE - off), got;

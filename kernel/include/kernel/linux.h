@@ -16,6 +16,11 @@
 #define MAX_ERRNO 4095
 #define IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-MAX_ERRNO)
 
+/* The most one read or write moves (INT_MAX rounded down to a page), and
+ * the largest file offset (linux/fs.h). */
+#define MAX_RW_COUNT (0x7fffffffUL & PAGE_MASK)
+#define MAX_LFS_FILESIZE ((loff_t)0x7fffffffffffffffLL)
+
 /* Not in the generated flags.h (the prot flag set has no zero entry). */
 #ifndef PROT_NONE
 #define PROT_NONE 0x0

@@ -13,6 +13,5 @@ struct kmutex {
 
 void kmutex_lock(struct kmutex *m);
 void kmutex_unlock(struct kmutex *m);
-bool kmutex_held(const struct kmutex *m);
 
 #endif

@@ -44,6 +44,12 @@ void poll_sleep(u32 seq, s64 deadline);
 /* The monotonic clock, and deadline arithmetic that saturates. */
 s64 poll_now(void);
 s64 deadline_after(s64 ns);
+/* A poll/select timeout as a deadline: -EINVAL for an invalid timespec;
+ * zero is deadline 0 (one pass, no sleep). */
+long poll_timeout_deadline(const struct linux_timespec *ts, s64 *deadline);
+/* A timeout in milliseconds (poll, epoll_wait) as a deadline: negative is
+ * NO_DEADLINE, zero is 0 (one pass). */
+s64 poll_ms_deadline(int ms);
 /* A signal mask argument of ppoll, pselect6 and epoll_pwait*: checked and
  * read (EINVAL for a size other than 8, EFAULT), not applied (no signals). */
 long check_sigmask(uptr mask, size_t size);

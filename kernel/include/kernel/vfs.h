@@ -340,12 +340,10 @@ struct parent_lookup {
 };
 long path_parentat(int dfd, const char *name, unsigned flags, struct parent_lookup *pl);
 void parent_lookup_put(struct parent_lookup *pl);
-/* open(O_CREAT)'s walk: the existing file in *out (a final symlink followed
- * when follow and not excl), or out->dentry NULL and pl holding the parent
- * and name to create, also when they came from a dangling symlink. */
-long path_create_lookup(int dfd, const char *name, bool follow, bool excl, struct path *out,
-			struct parent_lookup *pl);
-/* The same with LOOKUP_* restrictions (openat2). */
+/* open(O_CREAT)'s walk under LOOKUP_* restrictions (openat2's): the
+ * existing file in *out (a final symlink followed when follow and not excl),
+ * or out->dentry NULL and pl holding the parent and name to create, also
+ * when they came from a dangling symlink. */
 long path_create_lookup_flags(int dfd, const char *name, unsigned flags, bool follow, bool excl,
 			      struct path *out, struct parent_lookup *pl);
 /* The parent of a name to create (mkdir, symlink, link, mknod), with write

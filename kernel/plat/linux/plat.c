@@ -1,6 +1,7 @@
 /* The Linux implementation of kernel/plat/plat.h: raw host syscalls, no libc.
  * Shared by the library platform (libabik.so) and, later, the hosted one. */
 #include <kernel/linux.h>
+#include <kernel/time.h>
 #include "../plat.h"
 #include "seed.h"
 #include "syscall.h"
@@ -165,8 +166,7 @@ long plat_wait(const u32 *word, u32 expected, s64 deadline_ns)
 	struct linux_timespec *tp = NULL;
 
 	if (deadline_ns >= 0) {
-		ts.tv_sec = deadline_ns / 1000000000;
-		ts.tv_nsec = deadline_ns % 1000000000;
+		ts = ns_to_timespec(deadline_ns);
 		tp = &ts;
 	}
 	/* WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */
@@ -204,7 +204,7 @@ s64 plat_clock_ns(int clock)
 	struct linux_timespec ts = { 0, 0 };
 
 	host_syscall2(HOST_NR(clock_gettime), host_clock(clock), &ts);
-	return ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
 s64 plat_clock_res_ns(int clock)
@@ -212,7 +212,7 @@ s64 plat_clock_res_ns(int clock)
 	struct linux_timespec ts = { 0, 1 };
 
 	host_syscall2(HOST_NR(clock_getres), host_clock(clock), &ts);
-	return ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
 long plat_entropy(void *buf, size_t len)
