@@ -745,3 +745,28 @@ def test_write_seals_and_mappings(sides: tuple[Side, Side]) -> None:
         return out
 
     both(sides, go)
+
+
+def test_seek_data_over_fallocated_pages(sides: tuple[Side, Side]) -> None:
+    """tmpfs's unwritten pages: a page fallocate allocates is a hole to
+    SEEK_DATA and SEEK_HOLE until it is written, or fallocated a second time;
+    truncation and punching forget it."""
+    def go(s: Side) -> object:
+        data, hole = F["SEEK_DATA"], F["SEEK_HOLE"]
+        m = memfd(s, 0)
+
+        def seeks(*offs: int) -> list[object]:
+            return [res(s("lseek", m, o, w)) for o in offs for w in (data, hole)]
+
+        out: list[object] = [res(s("fallocate", m, 0, 0, 1)), *seeks(0)]
+        out += [res(s("fallocate", m, 0, 0, 20000)), *seeks(0, 4096, 19999)]
+        out += [res(s("pwrite64", m, s.mem(b"x"), 1, 8192)), *seeks(0, 4096, 8192, 12288)]
+        out += [res(s("fallocate", m, 0, 0, 20000)), *seeks(4096, 12288)]
+        out += [res(s("fallocate", m, F["FALLOC_FL_KEEP_SIZE"], 20480, 8192)), *seeks(16384)]
+        out += [res(s("ftruncate", m, 4096)), res(s("ftruncate", m, 40000)), *seeks(0, 4096)]
+        out += [res(s("fallocate", m, 0, 0, 40000)),
+                res(s("fallocate", m, 3, 8192, 4096)), *seeks(0, 8192, 12288)]
+        closing(s, m)
+        return out
+
+    both(sides, go)

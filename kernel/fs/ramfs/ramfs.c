@@ -13,6 +13,9 @@
 
 struct ramfs_data {
 	struct radix pages; /* page index -> page */
+	/* page index -> (void *)1: fallocated and not yet written or mapped,
+	 * tmpfs's !uptodate folios, which SEEK_DATA and SEEK_HOLE see as holes */
+	struct radix unwritten;
 	u64 npages;         /* pages present */
 	char *target;       /* symlinks */
 	bool mapped;        /* mmap has seen it: size changes update mappings */
@@ -33,6 +36,7 @@ static void ramfs_free(struct inode *ino)
 	if (!rd)
 		return;
 	radix_truncate(&rd->pages, 0, fpage_put);
+	radix_truncate(&rd->unwritten, 0, NULL);
 	kfree(rd->target);
 	kfree(rd);
 }
@@ -252,16 +256,25 @@ static u8 *page_at(struct ramfs_data *rd, s64 pos)
 	return radix_get(&rd->pages, (u64)pos >> PAGE_SHIFT);
 }
 
-/* The page holding pos, allocated (zeroed) when missing. */
+/* The page holding pos, allocated (zeroed) when missing, for data about to
+ * be written (or mapped): it is no longer a fallocated hole. */
 static u8 *page_for_write(struct ramfs_data *rd, s64 pos)
 {
-	void **slot = radix_slot(&rd->pages, (u64)pos >> PAGE_SHIFT);
+	u64 idx = (u64)pos >> PAGE_SHIFT;
+	void **slot = radix_slot(&rd->pages, idx);
 
 	if (!slot)
 		return NULL;
 	if (!*slot && (*slot = fpage_alloc()))
 		rd->npages++;
+	radix_remove_range(&rd->unwritten, idx, idx + 1, NULL);
 	return *slot;
+}
+
+/* A present page that holds data (SEEK_DATA's view). */
+static bool page_has_data(struct ramfs_data *rd, u64 idx)
+{
+	return radix_get(&rd->pages, idx) && !radix_get(&rd->unwritten, idx);
 }
 
 /* The page mmap maps (mm/filemap.c): holes within the file get pages. */
@@ -288,8 +301,10 @@ static long ramfs_truncate(struct inode *ino, s64 size)
 		return -EINVAL;
 	/* As tmpfs: shrinking frees every page past the end, KEEP_SIZE
 	 * preallocations included; growing frees nothing. */
-	if (size < ino->size)
+	if (size < ino->size) {
 		rd->npages -= radix_truncate(&rd->pages, pages_of(size), fpage_release);
+		radix_truncate(&rd->unwritten, pages_of(size), NULL);
+	}
 	/* Bytes past the new end of a kept page read as zeros. Growing zeroes
 	 * nothing: what a mapping stored past the old end shows, as on tmpfs. */
 	if (size < old && (size & (s64)~PAGE_MASK) && (last = page_at(rd, size)))
@@ -325,6 +340,7 @@ static long ramfs_fallocate(struct inode *ino, int mode, s64 off, s64 len)
 			memset(p + (off & (s64)~PAGE_MASK), 0, (size_t)(zero_to - off));
 		if (first < last) {
 			rd->npages -= radix_remove_range(&rd->pages, first, last, fpage_release);
+			radix_remove_range(&rd->unwritten, first, last, NULL);
 			if (rd->mapped)
 				filemap_update(ino, first, last, true);
 		}
@@ -332,9 +348,20 @@ static long ramfs_fallocate(struct inode *ino, int mode, s64 off, s64 len)
 		    (p = page_at(rd, (s64)(last << PAGE_SHIFT))))
 			memset(p, 0, (size_t)(end - (s64)(last << PAGE_SHIFT)));
 	} else {
+		/* As tmpfs: a new page is allocated but unwritten (a hole to
+		 * SEEK_DATA); one fallocated before is cleared and becomes data. */
 		for (s64 pos = off & (s64)PAGE_MASK; pos < end; pos += (s64)PAGE_SIZE) {
+			u64 idx = (u64)pos >> PAGE_SHIFT;
+			bool fresh = !radix_get(&rd->pages, idx);
+			void **mark;
+
 			if (!page_for_write(rd, pos))
 				return -ENOSPC;
+			if (fresh) {
+				if (!(mark = radix_slot(&rd->unwritten, idx)))
+					return -ENOSPC;
+				*mark = (void *)1;
+			}
 		}
 		if (!(mode & FALLOC_FL_KEEP_SIZE) && end > ino->size)
 			ino->size = end;
@@ -345,8 +372,9 @@ static long ramfs_fallocate(struct inode *ino, int mode, s64 off, s64 len)
 	return 0;
 }
 
-/* SEEK_DATA and SEEK_HOLE, page by page as tmpfs does (a present page is all
- * data); other seeks are the generic ones. */
+/* SEEK_DATA and SEEK_HOLE, page by page as tmpfs does (a present, written
+ * page is all data; a fallocated one is a hole until written); other seeks
+ * are the generic ones. */
 static long ramfs_llseek(struct file *f, s64 off, int whence)
 {
 	struct inode *ino = f->inode;
@@ -359,12 +387,16 @@ static long ramfs_llseek(struct file *f, s64 off, int whence)
 	if (off < 0 || off >= ino->size)
 		return -ENXIO;
 	if (whence == SEEK_DATA) {
-		if (!radix_next(&rd->pages, (u64)off >> PAGE_SHIFT, &idx) ||
-		    (s64)(idx << PAGE_SHIFT) >= ino->size)
-			return -ENXIO;
+		for (idx = (u64)off >> PAGE_SHIFT;; idx++) {
+			if (!radix_next(&rd->pages, idx, &idx) ||
+			    (s64)(idx << PAGE_SHIFT) >= ino->size)
+				return -ENXIO;
+			if (page_has_data(rd, idx))
+				break;
+		}
 		pos = MAX(off, (s64)(idx << PAGE_SHIFT));
 	} else {
-		for (idx = (u64)off >> PAGE_SHIFT; radix_get(&rd->pages, idx); idx++)
+		for (idx = (u64)off >> PAGE_SHIFT; page_has_data(rd, idx); idx++)
 			;
 		pos = MIN(MAX(off, (s64)(idx << PAGE_SHIFT)), ino->size);
 	}
