@@ -38,9 +38,10 @@ EPILOG = """examples:
   abi conform --runner "qemu-x86_64 -L /" -k 'busybox/*' -j 4
 
 Runners: native (no prefix), qemu (qemu-x86_64), hosted (abi-run), or any command
-prefix; emu (the emulated platform) is planned and refused until it exists. Cases live in conformance/ (see conformance/README.md); they are
-built into build/conformance/. A report directory accumulates one JSON per runner and
-rebuilds report.md and index.html (a syscall matrix across all of them)."""
+prefix; emu (the emulated platform) is planned and refused until it exists. Cases live
+in conformance/ (see conformance/README.md); they are built into build/conformance/. A
+report directory accumulates one JSON per runner and rebuilds report.md and index.html
+(a syscall matrix across all of them)."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
