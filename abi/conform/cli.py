@@ -188,7 +188,7 @@ def _run(args: argparse.Namespace) -> int:
         rel = os.path.relpath(paths[-1])
         print(f"abi conform: report in {paths[-1] if rel.startswith('..') else rel}")
     print(record.summary())
-    c = record.counts()
-    if c["error"]:
+    counts = record.counts()
+    if counts["error"]:
         return 2
-    return 1 if c["fail"] or c["timeout"] else 0
+    return 1 if counts["fail"] or counts["timeout"] else 0
