@@ -1,13 +1,17 @@
 """The two sides of a differential test: Linux itself (libc's syscall() in a
 temporary directory) and a booted libabik.so (its dispatcher abi_syscall(),
 rooted in a directory of its ramfs). Both take the table's x86_64 numbers and
-raw arguments and return the raw result: a value, or -errno."""
+raw arguments and return the raw result: a value, or -errno.
+
+Numbers, flag values and errno names come from the generated abi_sysdefs.py.
+The fixtures that make the sides (lib, sides) are in conftest.py; both() is the
+one helper that runs the same script on the two sides and asserts they agree."""
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
-import re
 import shutil
 import struct
 import subprocess
@@ -20,24 +24,16 @@ from abi.kernel import load_sysdefs
 
 REPO = Path(__file__).resolve().parents[2]
 LIB = REPO / "build" / "kernel" / "libabik.so"
-FLAGS_H = REPO / "build" / "gen" / "include" / "abi" / "flags.h"
 PAGE = 4096
 MAX_ERRNO = 4095
-AT_FDCWD = -100  # a special dirfd value, not a flag: flags.h does not carry it
+AT_FDCWD = -100  # a special dirfd value, not a flag: the table does not carry it
 ABI_BOOT_HOST_CREDS = 0x1  # kernel/include/abi/boot.h
 ARENA = 64 * PAGE
 
-
-def flag_values() -> dict[str, int]:
-    """Every #define of the generated flags.h (x86_64 values)."""
-    text = FLAGS_H.read_text()
-    return {m[1]: int(m[2], 0)
-            for m in re.finditer(r"^#define (\w+) \(?(-?0x[0-9a-fA-F]+|-?\d+)L?\)?$", text, re.M)}
-
-
-F = flag_values()
-NR = load_sysdefs().NUMBERS["x86_64"]
-_ERRNO_NAMES = {v: k for k, v in reversed(load_sysdefs().ERRNO.items())}
+_DEFS = load_sysdefs()
+F: dict[str, int] = _DEFS.FLAGS["x86_64"]  # every flag and enumeration value of the table
+NR: dict[str, int] = _DEFS.NUMBERS["x86_64"]
+_ERRNO_NAMES = {v: k for k, v in reversed(_DEFS.ERRNO.items())}
 
 
 def errno_of(r: int) -> str:
@@ -121,7 +117,9 @@ def res(r: int) -> int | str:
 
 
 def both(sides: tuple[Side, Side], fn: Callable[[Side], Any]) -> Any:
-    """fn on Linux, then on the kernel; they must agree. Returns the common result."""
+    """Runs fn(side) on Linux, then on the kernel, and asserts the two results
+    are equal (fn normalises what may differ: descriptor numbers, addresses).
+    Returns the common result."""
     linux, abi = sides
     want, got = fn(linux), fn(abi)
     assert got == want, f"abi {got!r}, linux {want!r}"
@@ -167,7 +165,9 @@ def tmpfs_dir() -> Path | None:
     return None
 
 
+@functools.cache
 def build_kernel() -> ctypes.CDLL:
+    """libabik.so, built if needed and loaded once per test process."""
     subprocess.run(["make", "-s", "kernel"], cwd=REPO, check=True, capture_output=True)
     lib = ctypes.CDLL(str(LIB))
     lib.abi_syscall.argtypes = [ctypes.c_long] * 7
@@ -180,6 +180,8 @@ def build_kernel() -> ctypes.CDLL:
     lib.abi_guest_range.restype = None
     lib.abi_reset_leaked.argtypes = []
     lib.abi_reset_leaked.restype = ctypes.c_size_t
+    lib.abi_sigpending_mask.argtypes = []
+    lib.abi_sigpending_mask.restype = ctypes.c_uint64
     return lib
 
 

@@ -24,9 +24,10 @@ AT_NULL, AT_PHDR, AT_BASE, AT_ENTRY, AT_PLATFORM = 0, 3, 7, 9, 15
 AT_RANDOM, AT_EXECFN, AT_SYSINFO_EHDR = 25, 31, 33
 
 
-def both(harness: Path, argv: list[str], *, env: dict[str, str], cwd: Path,
+def native_and_loaded(harness: Path, argv: list[str], *, env: dict[str, str], cwd: Path,
          stdin: bytes = b"", opts: tuple[str, ...] = ()) -> tuple[Run, Run]:
-    """Run argv natively and under the harness (argv[0] is the program)."""
+    """(native, loaded): argv run natively and under the harness (argv[0] is
+    the program), not compared: each test asserts what must match."""
     native = run(argv, env=env, cwd=cwd, stdin=stdin)
     loaded = run([str(harness), *opts, *argv], env=env, cwd=cwd, stdin=stdin)
     return native, loaded
@@ -66,15 +67,16 @@ BUSYBOX_CASES: dict[str, tuple[list[str], bytes]] = {
 def test_busybox_matches_native(harness: Path, busybox: Path, workdir: Path, case: str,
                                 copy: bool) -> None:
     args, stdin = BUSYBOX_CASES[case]
-    native, loaded = both(harness, [str(busybox), *args], env=clean_env(workdir), cwd=workdir,
-                          stdin=stdin, opts=("--copy",) if copy else ())
+    native, loaded = native_and_loaded(harness, [str(busybox), *args], env=clean_env(workdir),
+                                       cwd=workdir, stdin=stdin,
+                                       opts=("--copy",) if copy else ())
     assert loaded == native
 
 
 def test_static_pie_matches_native(harness: Path, programs: dict[str, Path],
                                    tmp_path: Path) -> None:
-    native, loaded = both(harness, [str(programs["hello"]), "x", "y z"],
-                          env=clean_env(tmp_path), cwd=tmp_path)
+    native, loaded = native_and_loaded(harness, [str(programs["hello"]), "x", "y z"],
+                                       env=clean_env(tmp_path), cwd=tmp_path)
     assert native.status == 3 and native.stdout.startswith(b"hello from")
     assert loaded == native
 
@@ -89,7 +91,7 @@ def test_dynamic_matches_native(harness: Path, workdir: Path, argv: list[str]) -
         pytest.skip(f"no {argv[0]}")
     if not any(ph["p_type"] == PT_INTERP for ph in phdrs(Path(argv[0]).read_bytes())):
         pytest.skip(f"{argv[0]} is not dynamically linked")
-    native, loaded = both(harness, argv, env=clean_env(workdir), cwd=workdir)
+    native, loaded = native_and_loaded(harness, argv, env=clean_env(workdir), cwd=workdir)
     assert loaded == native
 
 
@@ -97,7 +99,7 @@ def test_longest_argument_linux_allows(harness: Path, busybox: Path, tmp_path: P
     """MAX_ARG_STRLEN (32 pages, NUL included) is the longest string. (A longer
     one cannot reach the harness: its own exec fails with E2BIG first.)"""
     argv = [str(busybox), "sh", "-c", 'echo ${#0}', "x" * 131071]
-    native, loaded = both(harness, argv, env={}, cwd=tmp_path)
+    native, loaded = native_and_loaded(harness, argv, env={}, cwd=tmp_path)
     assert native == loaded == Run(0, b"131071\n", b"")
 
 
