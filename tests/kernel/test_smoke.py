@@ -22,7 +22,7 @@ import os
 import struct
 from collections.abc import Callable
 
-from sides import AT_FDCWD, NR, PAGE, F, Side, both, errno_of, tmpfs_dir
+from sides import AT_FDCWD, NR, PAGE, STAT, F, Side, both, errno_of, tmpfs_dir
 
 # --- the tests --------------------------------------------------------------
 
@@ -58,9 +58,8 @@ def test_file_io(sides: tuple[Side, Side]) -> None:
         out.append(s("lseek", fd, 0, F["SEEK_CUR"]))
         st = s.zeros(144)
         out.append(s("fstat", fd, st))
-        mode, = struct.unpack_from("<I", s.peek(st + 24, 4))
-        size, = struct.unpack_from("<q", s.peek(st + 48, 8))
-        out.append((oct(mode), size))
+        x = STAT.parse(s.peek(st, STAT.sizeof()))
+        out.append((oct(x.st_mode), x.st_size))
         out.append(s("fcntl", fd, F["F_GETFL"], 0))
         out.append(s("close", fd))
         out.append(errno_of(s("close", fd)))
