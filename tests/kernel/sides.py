@@ -199,9 +199,12 @@ def tmpfs_dir() -> Path | None:
 
 @functools.cache
 def build_kernel() -> ctypes.CDLL:
-    """libabik.so, built if needed and loaded once per test process."""
-    subprocess.run(["make", "-s", "kernel"], cwd=REPO, check=True, capture_output=True)
-    lib = ctypes.CDLL(str(LIB))
+    """libabik.so, built if needed and loaded once per test process
+    (ABI_LIBABIK names another build of it, for development)."""
+    other = os.environ.get("ABI_LIBABIK")
+    if not other:
+        subprocess.run(["make", "-s", "kernel"], cwd=REPO, check=True, capture_output=True)
+    lib = ctypes.CDLL(other or str(LIB))
     lib.abi_syscall.argtypes = [ctypes.c_long] * 7
     lib.abi_syscall.restype = ctypes.c_long
     lib.abi_boot.argtypes = [ctypes.c_void_p]
@@ -214,6 +217,8 @@ def build_kernel() -> ctypes.CDLL:
     lib.abi_reset_leaked.restype = ctypes.c_size_t
     lib.abi_sigpending_mask.argtypes = []
     lib.abi_sigpending_mask.restype = ctypes.c_uint64
+    lib.abi_mount_host.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
+    lib.abi_mount_host.restype = ctypes.c_int
     return lib
 
 
