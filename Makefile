@@ -6,7 +6,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 ABI     := $(VENV)/bin/abi
 BUILD   := build
-GEN     := $(BUILD)/gen
+ABI_GEN := $(BUILD)/gen
 TABLE   := $(wildcard syscalls/*.yaml)
 PYSRC   := $(shell find abi -name '*.py')
 HYPOTHESIS_PROFILE ?= ci
@@ -22,26 +22,44 @@ setup: $(VENV)/.abi-installed
 $(VENV)/.abi-installed: pyproject.toml tools/setup.sh
 	sh tools/setup.sh
 
-# One stamp for everything abi gen writes; abi gen only rewrites changed files.
+# The stamp says when abi gen last ran (after a change to the table or to the
+# generator). abi gen only rewrites files whose content changed, and objects
+# depend on the generated files they include (the compiler's -MMD lists), with
+# the stamp order-only: a generator edit that changes no output recompiles
+# nothing; a status change recompiles the objects that include what changed.
 # The build never rewrites committed files: `make docs` (or plain `abi gen`)
-# refreshes docs/SYSCALLS.md, and `make check-gen` fails when it is stale.
-gen: $(GEN)/.stamp
-$(GEN)/.stamp: $(TABLE) $(PYSRC) | setup
-	$(ABI) gen --out $(GEN) --skip-docs >/dev/null
+# refreshes docs/SYSCALLS.md and README.md's counts, and `make check-gen` fails
+# when they are stale.
+gen: $(ABI_GEN)/.stamp
+$(ABI_GEN)/.stamp: $(TABLE) $(PYSRC) | setup
+	$(ABI) gen --out $(ABI_GEN) --skip-docs >/dev/null
 	@touch $@
 
+# The stamp's recipe makes every generated header (the -MMD lists name them);
+# the empty recipe makes make look at a header's time again after abi gen ran.
+# kernel.mk says the same of the generated sources.
+$(ABI_GEN)/include/abi/%.h: $(ABI_GEN)/.stamp ;
+
 docs: setup
-	$(ABI) gen --out $(GEN)
+	$(ABI) gen --out $(ABI_GEN)
 
 check-gen: gen
-	$(ABI) gen --out $(GEN) --check
+	$(ABI) gen --out $(ABI_GEN) --check
 
--include kernel/kernel.mk
--include loader/loader.mk
--include kernel/plat/hosted/hosted.mk
+include kernel/kernel.mk
+include loader/loader.mk
+include kernel/plat/hosted/hosted.mk
 
-lint: setup
+# Each checker is one line of LINTERS' recipe; add a target to extend it.
+LINTERS := lint-c lint-python lint-types
+.PHONY: lint $(LINTERS)
+lint: $(LINTERS)
+
+lint-python: setup
 	$(VENV)/bin/ruff check abi tests tools
+
+lint-types: setup
+	$(VENV)/bin/mypy
 
 pytest: gen kernel loader hosted
 	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=$(HYPOTHESIS_PROFILE)
@@ -83,7 +101,7 @@ bench: kernel hosted $(BUILD)/bench/libbench
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make
 # test runs the ci profile's 200); their outcome classes are printed at the end.
-fuzz: gen kernel loader
+fuzz: gen kernel loader hosted
 	ABI_DIFF_EXAMPLES=20000 ABI_FUZZ_MUTANTS=10000 $(VENV)/bin/pytest -q -p no:cacheprovider \
 		--hypothesis-profile=fuzz
 	@cat $(BUILD)/fuzz/elf-outcomes.txt
@@ -94,8 +112,7 @@ fuzz: gen kernel loader
 CLANG_FORMAT ?= $(firstword $(shell command -v clang-format-14 clang-format 2>/dev/null))
 C_SOURCES = $(shell find kernel loader conformance tests tools examples -name '*.[ch]' \
 	-not -path 'tests/golden/*' | sort)
-.PHONY: format lint-c clang-format-version
-lint: lint-c
+.PHONY: format clang-format-version
 clang-format-version:
 	@$(CLANG_FORMAT) --version 2>/dev/null | grep -q 'version 14\.' || { echo \
 		"make: the C style needs clang-format 14 (tools/setup.sh); found '$(CLANG_FORMAT)'" >&2; \

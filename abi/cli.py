@@ -31,7 +31,11 @@ def _load(args: argparse.Namespace) -> Table:
 def cmd_gen(args: argparse.Namespace) -> int:
     table = _load(args)
     out = Path(args.out) if args.out else table.root.parent / "build" / "gen"
-    files = gen.outputs(table, out.resolve(), table.root.parent)
+    try:
+        files = gen.outputs(table, out.resolve(), table.root.parent)
+    except gen.docs.RegionError as exc:
+        print(f"abi gen: README.md: {exc}", file=sys.stderr)
+        return 2
     if args.skip_docs:
         files = {p: t for p, t in files.items() if p.is_relative_to(out.resolve())}
     if args.check:
@@ -119,9 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if a generated file differs from a fresh one")
     g.epilog = (g.epilog or "") + ("\n\ndocs/SYSCALLS.md is written beside the table's directory "
-                                   "(the repository's docs/ by default).")
+                                   "(the repository's docs/ by default), and so are the counts "
+                                   "in README.md's `<!-- abi gen: NAME -->` regions.")
     g.add_argument("--skip-docs", action="store_true",
-                   help="only the build directory, not docs/SYSCALLS.md (what make uses)")
+                   help="only the build directory, not docs/SYSCALLS.md and README.md "
+                        "(what make uses)")
     g.set_defaults(func=cmd_gen)
 
     t = sub.add_parser("table", help="summarise or show syscall table entries",

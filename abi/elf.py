@@ -10,35 +10,59 @@ file is an ``ElfError`` with a one-line message, never another exception.
 
 from __future__ import annotations
 
+import io
 import struct
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from elftools.common.exceptions import ELFError as _PyElfError
+from elftools.elf.constants import P_FLAGS, SH_FLAGS, SHN_INDICES
+from elftools.elf.dynamic import DynamicSegment
 from elftools.elf.elffile import ELFFile
+from elftools.elf.enums import (
+    ENUM_DT_FLAGS,
+    ENUM_DT_FLAGS_1,
+    ENUM_GNU_PROPERTY_X86_FEATURE_1_FLAGS,
+    ENUM_NOTE_GNU_PROPERTY_TYPE,
+    ENUM_P_TYPE_BASE,
+    ENUM_SH_TYPE_BASE,
+    ENUM_ST_INFO_BIND,
+    ENUM_ST_INFO_TYPE,
+    ENUM_ST_VISIBILITY,
+    ENUM_RELOC_TYPE_x64,
+)
+from elftools.elf.segments import InterpSegment, NoteSegment
 
 MACHINES = {"EM_X86_64": "x86_64", "EM_AARCH64": "aarch64"}
 
-# <elf.h> constants used below.
-PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_TLS = 1, 2, 3, 7
-PT_GNU_STACK, PT_GNU_PROPERTY = 0x6474E551, 0x6474E553
-PF_X = 1
-SHT_SYMTAB, SHT_RELA, SHT_DYNSYM, SHT_NOBITS = 2, 4, 11, 8
-SHT_GNU_VERSYM = 0x6FFFFFFF
-SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 1, 2, 4
-STB_GLOBAL, STB_WEAK = 1, 2
-STT_OBJECT, STT_FUNC, STT_TLS, STT_GNU_IFUNC = 1, 2, 6, 10
-STV_HIDDEN, STV_INTERNAL = 2, 1
-SHN_UNDEF = 0
-DF_STATIC_TLS = 0x10
-DF_1_PIE = 0x08000000
-R_X86_64_GLOB_DAT, R_X86_64_JUMP_SLOT, R_X86_64_RELATIVE = 6, 7, 8
-R_X86_64_DTPMOD64, R_X86_64_TPOFF64, R_X86_64_IRELATIVE = 16, 18, 37
-GNU_PROPERTY_X86_FEATURE_1_AND = 0xC0000002
-X86_FEATURES = {1: "IBT", 2: "SHSTK"}
+# <elf.h> values by their <elf.h> names, from pyelftools' tables.
+PT_LOAD, PT_DYNAMIC = ENUM_P_TYPE_BASE["PT_LOAD"], ENUM_P_TYPE_BASE["PT_DYNAMIC"]
+PF_X = P_FLAGS.PF_X
+SHT_SYMTAB, SHT_RELA = ENUM_SH_TYPE_BASE["SHT_SYMTAB"], ENUM_SH_TYPE_BASE["SHT_RELA"]
+SHT_DYNSYM, SHT_NOBITS = ENUM_SH_TYPE_BASE["SHT_DYNSYM"], ENUM_SH_TYPE_BASE["SHT_NOBITS"]
+SHT_GNU_VERSYM = ENUM_SH_TYPE_BASE["SHT_GNU_versym"]
+SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = SH_FLAGS.SHF_WRITE, SH_FLAGS.SHF_ALLOC, SH_FLAGS.SHF_EXECINSTR
+STB_GLOBAL, STB_WEAK = ENUM_ST_INFO_BIND["STB_GLOBAL"], ENUM_ST_INFO_BIND["STB_WEAK"]
+STT_OBJECT, STT_FUNC = ENUM_ST_INFO_TYPE["STT_OBJECT"], ENUM_ST_INFO_TYPE["STT_FUNC"]
+STT_TLS = ENUM_ST_INFO_TYPE["STT_TLS"]
+STT_GNU_IFUNC = ENUM_ST_INFO_TYPE["STT_LOOS"]  # <elf.h>: STT_GNU_IFUNC is STT_LOOS
+STV_HIDDEN, STV_INTERNAL = ENUM_ST_VISIBILITY["STV_HIDDEN"], ENUM_ST_VISIBILITY["STV_INTERNAL"]
+SHN_UNDEF = SHN_INDICES.SHN_UNDEF
+DF_STATIC_TLS = ENUM_DT_FLAGS["DF_STATIC_TLS"]
+DF_1_PIE = ENUM_DT_FLAGS_1["DF_1_PIE"]
+R_X86_64_GLOB_DAT = ENUM_RELOC_TYPE_x64["R_X86_64_GLOB_DAT"]
+R_X86_64_JUMP_SLOT = ENUM_RELOC_TYPE_x64["R_X86_64_JUMP_SLOT"]
+R_X86_64_RELATIVE = ENUM_RELOC_TYPE_x64["R_X86_64_RELATIVE"]
+R_X86_64_IRELATIVE = ENUM_RELOC_TYPE_x64["R_X86_64_IRELATIVE"]
+R_X86_64_DTPMOD64 = ENUM_RELOC_TYPE_x64["R_X86_64_DTPMOD64"]
+R_X86_64_TPOFF64 = ENUM_RELOC_TYPE_x64["R_X86_64_TPOFF64"]
+GNU_PROPERTY_X86_FEATURE_1_AND = ENUM_NOTE_GNU_PROPERTY_TYPE["GNU_PROPERTY_X86_FEATURE_1_AND"]
+X86_FEATURES = {v: k.removeprefix("GNU_PROPERTY_X86_FEATURE_1_")
+                for k, v in ENUM_GNU_PROPERTY_X86_FEATURE_1_FLAGS.items()
+                if k in ("GNU_PROPERTY_X86_FEATURE_1_IBT", "GNU_PROPERTY_X86_FEATURE_1_SHSTK")}
 
 _SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym: st_name st_info st_other st_shndx st_value st_size
 _RELA = struct.Struct("<QQq")  # Elf64_Rela: r_offset r_info r_addend
@@ -46,6 +70,28 @@ _RELA = struct.Struct("<QQq")  # Elf64_Rela: r_offset r_info r_addend
 
 class ElfError(Exception):
     """The file is not an ELF object these tools can read; the message says why."""
+
+
+class Section(NamedTuple):
+    """The section header fields the tools use (Elf64_Shdr's names)."""
+
+    name: str
+    sh_type: int  # -1 for a type these tools do not read
+    sh_addr: int
+    sh_offset: int
+    sh_size: int
+    sh_link: int
+    sh_flags: int
+
+
+class Segment(NamedTuple):
+    """The program header fields the tools use (Elf64_Phdr's names)."""
+
+    p_type: int  # PT_LOAD, PT_DYNAMIC, or 0 for a type these tools do not read
+    p_flags: int
+    p_offset: int
+    p_vaddr: int
+    p_filesz: int
 
 
 @dataclass(frozen=True)
@@ -100,8 +146,8 @@ class ElfFile:
     x86_features: tuple[str, ...]
     build_id: str | None
     _raw: bytes = field(repr=False)
-    _sections: tuple[tuple[str, int, int, int, int, int, int], ...] = field(repr=False)
-    _segments: tuple[tuple[int, int, int, int, int], ...] = field(repr=False)
+    _sections: tuple[Section, ...] = field(repr=False)
+    _segments: tuple[Segment, ...] = field(repr=False)
 
     @property
     def static(self) -> bool:
@@ -117,21 +163,20 @@ class ElfFile:
             raise ElfError(f"section at offset {offset:#x} runs past the end of the file")
         return self._raw[offset : offset + size]
 
-    def _sections_of(self, sh_type: int) -> list[tuple[str, int, int, int, int, int, int]]:
-        return [s for s in self._sections if s[1] == sh_type]
+    def _sections_of(self, sh_type: int) -> list[Section]:
+        return [s for s in self._sections if s.sh_type == sh_type]
 
     def _strtab(self, link: int) -> bytes:
         if not 0 <= link < len(self._sections):
             raise ElfError(f"bad string table index {link}")
         s = self._sections[link]
-        return self._section_bytes(s[3], s[4])
+        return self._section_bytes(s.sh_offset, s.sh_size)
 
     def _symbols(self, sh_type: int) -> list[Symbol]:
         out: list[Symbol] = []
         for s in self._sections_of(sh_type):
-            _, _, _, off, size, link, _ = s
-            data = self._section_bytes(off, size - size % _SYM.size)
-            strtab = self._strtab(link)
+            data = self._section_bytes(s.sh_offset, s.sh_size - s.sh_size % _SYM.size)
+            strtab = self._strtab(s.sh_link)
             versym = self._versym() if sh_type == SHT_DYNSYM else b""
             for i, (name, info, other, shndx, value, sz) in enumerate(_SYM.iter_unpack(data)):
                 end = strtab.find(b"\0", name)
@@ -146,7 +191,7 @@ class ElfFile:
 
     def _versym(self) -> bytes:
         for s in self._sections_of(SHT_GNU_VERSYM):
-            return self._section_bytes(s[3], s[4])
+            return self._section_bytes(s.sh_offset, s.sh_size)
         return b""
 
     @cached_property
@@ -217,23 +262,26 @@ class ElfFile:
     @cached_property
     def code(self) -> tuple[Code, ...]:
         secs = [s for s in self._sections
-                if s[6] & SHF_EXECINSTR and s[1] != SHT_NOBITS and s[4]]
+                if s.sh_flags & SHF_EXECINSTR and s.sh_type != SHT_NOBITS and s.sh_size]
         if secs:
-            return tuple(Code(s[0], s[2], self._section_bytes(s[3], s[4])) for s in secs)
-        return tuple(Code(f"PT_LOAD@{vaddr:#x}", vaddr, self._section_bytes(off, filesz))
-                     for (p_type, flags, off, vaddr, filesz) in self._segments
-                     if p_type == PT_LOAD and flags & PF_X and filesz)
+            return tuple(Code(s.name, s.sh_addr, self._section_bytes(s.sh_offset, s.sh_size))
+                         for s in secs)
+        return tuple(Code(f"PT_LOAD@{p.p_vaddr:#x}", p.p_vaddr,
+                          self._section_bytes(p.p_offset, p.p_filesz))
+                     for p in self._segments
+                     if p.p_type == PT_LOAD and p.p_flags & PF_X and p.p_filesz)
 
     @cached_property
     def relocs(self) -> Relocs:
         slots: dict[int, str] = {}
         pointers: dict[int, int] = {}
         counts: dict[int, int] = {}
-        for _, _, _, off, size, link, _ in self._sections_of(SHT_RELA):
+        for s in self._sections_of(SHT_RELA):
             syms: list[Symbol] = []
-            if 0 < link < len(self._sections) and self._sections[link][1] == SHT_DYNSYM:
+            link = s.sh_link
+            if 0 < link < len(self._sections) and self._sections[link].sh_type == SHT_DYNSYM:
                 syms = self.dynsyms
-            data = self._section_bytes(off, size - size % _RELA.size)
+            data = self._section_bytes(s.sh_offset, s.sh_size - s.sh_size % _RELA.size)
             for r_offset, r_info, r_addend in _RELA.iter_unpack(data):
                 rtype, rsym = r_info & 0xFFFFFFFF, r_info >> 32
                 counts[rtype] = counts.get(rtype, 0) + 1
@@ -245,9 +293,9 @@ class ElfFile:
 
     def read_word(self, addr: int) -> int | None:
         """The 8-byte word at a virtual address, as stored in the file."""
-        for p_type, _, off, vaddr, filesz in self._segments:
-            if p_type == PT_LOAD and vaddr <= addr and addr + 8 <= vaddr + filesz:
-                pos = off + addr - vaddr
+        for p in self._segments:
+            if p.p_type == PT_LOAD and p.p_vaddr <= addr and addr + 8 <= p.p_vaddr + p.p_filesz:
+                pos = p.p_offset + addr - p.p_vaddr
                 if pos + 8 <= len(self._raw):
                     return int(struct.unpack_from("<Q", self._raw, pos)[0])
         return None
@@ -256,10 +304,12 @@ class ElfFile:
         """Words that point into [lo, hi) once relocated: RELA RELATIVE targets, and the
         words of writable sections that hold such an address already (DT_RELR, static)."""
         out = {a: t for a, t in self.relocs.pointers.items() if lo <= t < hi}
-        for _, sh_type, addr, off, size, _, flags in self._sections:
-            if not flags & SHF_WRITE or not flags & SHF_ALLOC or sh_type == SHT_NOBITS:
+        for s in self._sections:
+            if not s.sh_flags & SHF_WRITE or not s.sh_flags & SHF_ALLOC \
+                    or s.sh_type == SHT_NOBITS:
                 continue
-            data = self._section_bytes(off, size)
+            addr, size = s.sh_addr, s.sh_size
+            data = self._section_bytes(s.sh_offset, size)
             skip = (-addr) % 8
             words = data[skip : skip + (size - skip) // 8 * 8]
             for i, (word,) in enumerate(struct.iter_unpack("<Q", words)):
@@ -270,8 +320,8 @@ class ElfFile:
     def section_named(self, name: str) -> tuple[int, int] | None:
         """(address, size) of a section."""
         for s in self._sections:
-            if s[0] == name:
-                return s[2], s[4]
+            if s.name == name:
+                return s.sh_addr, s.sh_size
         return None
 
 
@@ -308,7 +358,7 @@ def _x86_features(elf: ELFFile, raw: bytes) -> tuple[str, ...]:
 
 def _build_id(elf: ELFFile) -> str | None:
     for seg in elf.iter_segments():
-        if seg["p_type"] != "PT_NOTE":
+        if not isinstance(seg, NoteSegment) or seg["p_type"] != "PT_NOTE":
             continue
         for note in seg.iter_notes():
             if note["n_type"] == "NT_GNU_BUILD_ID":
@@ -341,8 +391,6 @@ def read_elf(path: Path | str) -> ElfFile:
 
 
 def _parse(path: Path, raw: bytes) -> ElfFile:
-    import io
-
     elf = ELFFile(io.BytesIO(raw))
     h = elf.header
     segments = []
@@ -354,8 +402,9 @@ def _parse(path: Path, raw: bytes) -> ElfFile:
         num = {"PT_LOAD": PT_LOAD, "PT_DYNAMIC": PT_DYNAMIC}.get(p_type, 0)
         if p_type == "PT_LOAD" and seg["p_offset"] + seg["p_filesz"] > len(raw):
             raise ElfError(f"PT_LOAD at offset {seg['p_offset']:#x} runs past the end of the file")
-        segments.append((num, seg["p_flags"], seg["p_offset"], seg["p_vaddr"], seg["p_filesz"]))
-        if p_type == "PT_INTERP":
+        segments.append(Segment(num, seg["p_flags"], seg["p_offset"], seg["p_vaddr"],
+                                seg["p_filesz"]))
+        if isinstance(seg, InterpSegment):
             interp = seg.get_interp_name()
         elif p_type == "PT_TLS":
             tls = True
@@ -364,11 +413,11 @@ def _parse(path: Path, raw: bytes) -> ElfFile:
     sections = []
     for sec in elf.iter_sections():
         sh = sec.header
-        sh_type = sh.sh_type if isinstance(sh.sh_type, int) else {
-            "SHT_SYMTAB": SHT_SYMTAB, "SHT_RELA": SHT_RELA, "SHT_DYNSYM": SHT_DYNSYM,
-            "SHT_NOBITS": SHT_NOBITS, "SHT_GNU_versym": SHT_GNU_VERSYM}.get(sh.sh_type, -1)
-        sections.append((sec.name, sh_type, sh.sh_addr, sh.sh_offset, sh.sh_size, sh.sh_link,
-                         sh.sh_flags))
+        # pyelftools gives a known type by its name, an unknown one as a number
+        sh_type = sh.sh_type if isinstance(sh.sh_type, int) else \
+            ENUM_SH_TYPE_BASE.get(sh.sh_type, -1)
+        sections.append(Section(sec.name, sh_type, sh.sh_addr, sh.sh_offset, sh.sh_size,
+                                sh.sh_link, sh.sh_flags))
     needed: list[str] = []
     rpath: list[str] = []
     runpath: list[str] = []
@@ -376,7 +425,7 @@ def _parse(path: Path, raw: bytes) -> ElfFile:
     flags = flags_1 = 0
     init: list[int] = []
     init_array = None
-    dyn = next((s for s in elf.iter_segments() if s.header.p_type == "PT_DYNAMIC"), None)
+    dyn = next((s for s in elf.iter_segments() if isinstance(s, DynamicSegment)), None)
     if dyn is not None:
         needed = _strings(dyn, "DT_NEEDED", "needed")
         rpath = _strings(dyn, "DT_RPATH", "rpath")

@@ -24,8 +24,6 @@ REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / "build"
 
 MAX_ERRNO = 4095
-_PROT_RW = 0x3
-_MAP_PRIVATE_ANON = 0x2 | 0x20
 
 
 class Errno(OSError):
@@ -121,7 +119,9 @@ class Kernel:
 
     def alloc(self, size: int) -> int:
         """Fresh zeroed guest memory, mapped read-write by the kernel's mmap."""
-        return self.sys.mmap(0, size, _PROT_RW, _MAP_PRIVATE_ANON, -1, 0)
+        f = self.defs.FLAGS["x86_64"]
+        return self.sys.mmap(0, size, f["PROT_READ"] | f["PROT_WRITE"],
+                             f["MAP_PRIVATE"] | f["MAP_ANONYMOUS"], -1, 0)
 
     def write(self, addr: int, data: bytes) -> None:
         ctypes.memmove(addr, data, len(data))

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from abi.ctype import CType, CTypeError, parse_ctype
 from abi.yamlload import LDict, LList, SourceError, load_located
+
+_T = TypeVar("_T")
 
 ARCHES = ("x86_64", "aarch64")
 STATUSES = ("implemented", "partial", "enosys")
@@ -519,7 +521,7 @@ def _check_flag_names(c: _Checker, table: Table) -> None:
                                     f"{prev[1].values} in {prev[0].name!r}")
 
 
-def _guard(c: _Checker, fn: Callable[[], Any], default: Any) -> Any:
+def _guard(c: _Checker, fn: Callable[[], _T], default: _T) -> _T:
     try:
         return fn()
     except SourceError as exc:
@@ -536,17 +538,19 @@ def load_table(root: Path | str | None = None) -> Table:
     for special in SPECIAL_FILES:
         if not (root / special).is_file():
             c.err(str(root / special), 0, "missing")
-    errno = _guard(c, lambda: _load_errno(c, root / "errno.yaml"), {}) \
-        if (root / "errno.yaml").is_file() else {}
-    flagsets = _guard(c, lambda: _load_flagsets(c, root / "flags.yaml"), {}) \
-        if (root / "flags.yaml").is_file() else {}
+    errno: dict[str, int] = {}
+    if (root / "errno.yaml").is_file():
+        errno = _guard(c, partial(_load_errno, c, root / "errno.yaml"), errno)
+    flagsets: dict[str, FlagSet] = {}
+    if (root / "flags.yaml").is_file():
+        flagsets = _guard(c, partial(_load_flagsets, c, root / "flags.yaml"), flagsets)
     syscalls: list[Syscall] = []
     families = []
     for path in sorted(root.glob("*.yaml")):
         if path.name in SPECIAL_FILES:
             continue
         families.append(path.stem)
-        syscalls += _guard(c, lambda p=path: _load_family(c, p), [])
+        syscalls += _guard(c, partial(_load_family, c, path), [])
     table = Table(root, tuple(sorted(syscalls, key=lambda s: s.name)), flagsets, errno,
                   tuple(families))
     _cross_check(c, table)

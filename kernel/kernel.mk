@@ -4,7 +4,6 @@
 # ABI_KERNEL_SRCS and ABI_KERNEL_CFLAGS are what other builds (the hosted
 # abi-run, later) reuse.
 
-ABI_GEN ?= build/gen
 ABI_KBUILD := build/kernel
 
 # The platform is a choice of the build: kernel/plat/$(ABI_PLAT)/*.c
@@ -43,19 +42,19 @@ $(ABI_KBUILD)/libabik.so: $(ABI_KERNEL_OBJS) kernel/libabik.map
 # The string functions must not be compiled into calls to themselves.
 $(ABI_KBUILD)/obj/kernel/lib/string.o: ABI_KERNEL_XFLAGS := -fno-tree-loop-distribute-patterns
 
-$(ABI_KBUILD)/obj/kernel/%.o: kernel/%.c $(ABI_GEN)/.stamp
+$(ABI_KBUILD)/obj/kernel/%.o: kernel/%.c | $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_KERNEL_CFLAGS) $(ABI_KERNEL_XFLAGS) -MMD -MP -c $< -o $@
 
 # The ELF loader (loader/) is the kernel's binfmt_elf's.
-$(ABI_KBUILD)/obj/loader/%.o: loader/%.c $(ABI_GEN)/.stamp
+$(ABI_KBUILD)/obj/loader/%.o: loader/%.c | $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
 # abi gen writes these (with the stamp); say so, or a fresh tree has no rule for them.
 $(ABI_KERNEL_GEN_SRCS): $(ABI_GEN)/.stamp ;
 
-$(ABI_KBUILD)/obj/gen/%.o: $(ABI_GEN)/src/%.c $(ABI_GEN)/.stamp
+$(ABI_KBUILD)/obj/gen/%.o: $(ABI_GEN)/src/%.c | $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 

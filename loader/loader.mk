@@ -6,7 +6,6 @@
 # kernel/kernel.mk compiles loader/*.c into libabik.so and abi-run; the
 # objects here are for the test harness, which runs it natively.
 
-ABI_GEN ?= build/gen
 LOADER_BUILD := build/loader
 
 LOADER_SRCS := loader/elf.c
@@ -26,9 +25,11 @@ LOADER_HARNESS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g -fPIE -static-p
 loader: $(LOADER_OBJS)
 loader-harness: $(LOADER_HARNESS)
 
-$(LOADER_BUILD)/%.o: loader/%.c $(LOADER_HDRS) $(ABI_GEN)/.stamp
+$(LOADER_BUILD)/%.o: loader/%.c | $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(LOADER_CFLAGS) -c $< -o $@
+	$(CC) $(LOADER_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(LOADER_OBJS:.o=.d)
 
 $(LOADER_HARNESS): tests/loader/harness.c $(LOADER_OBJS) $(LOADER_HDRS)
 	@mkdir -p $(dir $@)

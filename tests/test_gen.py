@@ -176,3 +176,32 @@ def test_generated_python_matches_table(cgen: tuple[Path, Table]) -> None:
     assert table.errno == mod.ERRNO
     read = mod.SYSCALLS["read"]
     assert [a[0] for a in read[2]] == [a.name for a in table.by_name["read"].args]
+    for arch in ("x86_64", "aarch64"):
+        want = {fv.name: fv.value(arch) for fs in table.flagsets.values()
+                for fv in fs.all_values() if fv.value(arch) is not None}
+        assert mod.FLAGS[arch] == want
+    for fs in table.flagsets.values():
+        kind, fields, names = mod.FLAGSETS[fs.name]
+        assert kind == fs.type and names == tuple(v.name for v in fs.values)
+        assert fields == tuple((f.mask, tuple(v.name for v in f.values)) for f in fs.fields)
+
+
+def test_python_flags_are_the_c_header_values(cgen: tuple[Path, Table], tmp_path: Path) -> None:
+    """abi_sysdefs.FLAGS["x86_64"] says what the C compiler reads in flags.h."""
+    out, _ = cgen
+    spec = importlib.util.spec_from_file_location("abi_sysdefs", out / "python" / "abi_sysdefs.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    flags = mod.FLAGS["x86_64"]
+    prog = tmp_path / "flags.c"
+    prog.write_text("#include <stdio.h>\n#include <abi/flags.h>\nint main(void)\n{\n"
+                    + "".join(f'\tprintf("%s %lld\\n", "{n}", (long long){n});\n' for n in flags)
+                    + "\treturn 0;\n}\n")
+    exe = tmp_path / "flags"
+    subprocess.run(["gcc", "-std=c11", "-I", str(out / "include"), str(prog), "-o", str(exe)],
+                   check=True, capture_output=True, text=True)
+    got = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+    c_values = {n: int(v) for n, v in (line.split() for line in got.splitlines())}
+    # flags.h writes a value above 2^31 as unsigned long: compare modulo 2^64
+    assert {n: v % 2**64 for n, v in c_values.items()} == {n: v % 2**64 for n, v in flags.items()}

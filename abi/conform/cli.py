@@ -17,7 +17,14 @@ from typing import TextIO
 from abi.conform.build import BuildError, build_probe, variants_for
 from abi.conform.engine import Result, run_suite
 from abi.conform.report import write_run
-from abi.conform.runners import REFERENCES, RunnerError, probe, resolve_reference, resolve_runner
+from abi.conform.runners import (
+    PLANNED,
+    REFERENCES,
+    RunnerError,
+    probe,
+    resolve_reference,
+    resolve_runner,
+)
 from abi.conform.suite import SuiteError, default_root, load_suite
 from abi.table import TableError, load_table
 
@@ -29,12 +36,12 @@ EPILOG = """examples:
   abi conform --runner qemu --report build/conformance/report
   abi conform --runner hosted -k files         # abi-run, only cases whose id contains 'files'
   abi conform --runner "qemu-x86_64 -L /" -k 'busybox/*' -j 4
-  abi conform --runner emu --reference qemu-aarch64
 
-Runners: native (no prefix), qemu (qemu-x86_64), hosted (abi-run), emu (abi-run --emu),
-or any command prefix. Cases live in conformance/ (see conformance/README.md); they are
-built into build/conformance/. A report directory accumulates one JSON per runner and
-rebuilds report.md and index.html (a syscall matrix across all of them)."""
+Runners: native (no prefix), qemu (qemu-x86_64), hosted (abi-run), or any command
+prefix; emu (the emulated platform) is planned and refused until it exists. Cases live
+in conformance/ (see conformance/README.md); they are built into build/conformance/. A
+report directory accumulates one JSON per runner and rebuilds report.md and index.html
+(a syscall matrix across all of them)."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,7 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--runner", default="native", metavar="native|hosted|emu|qemu|CMD",
+    p.add_argument("--runner", default="native", metavar="native|hosted|qemu|CMD",
                    help="what runs the cases under test (default: native)")
     p.add_argument("--reference", default="native", choices=REFERENCES,
                    help="what defines the expected behaviour (default: native)")
@@ -134,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.runner in PLANNED:  # before building anything: it cannot run
+        return _fail(f"runner {args.runner}: {PLANNED[args.runner]}")
     if args.jobs < 1:
         return _fail("-j needs a positive number")
     if args.timeout <= 0:
@@ -179,7 +188,7 @@ def _run(args: argparse.Namespace) -> int:
         rel = os.path.relpath(paths[-1])
         print(f"abi conform: report in {paths[-1] if rel.startswith('..') else rel}")
     print(record.summary())
-    c = record.counts()
-    if c["error"]:
+    counts = record.counts()
+    if counts["error"]:
         return 2
-    return 1 if c["fail"] or c["timeout"] else 0
+    return 1 if counts["fail"] or counts["timeout"] else 0

@@ -122,7 +122,8 @@ def junit(run: dict[str, Any]) -> bytes:
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml + b"\n"
 
 
 def matrix(runs: list[dict[str, Any]], table: Table | None) -> list[Row]:
@@ -325,16 +326,16 @@ def html_page(runs: list[dict[str, Any]], table: Table | None) -> str:
     by_run = [{r["id"]: r for r in run["results"]} for run in runs]
     ids = sorted({i for d in by_run for i in d})
     for i in ids:
-        cells = []
+        tds = []
         for d in by_run:
-            r = d.get(i)
-            if r is None:
-                cells.append("<td class=none>-</td>")
+            res = d.get(i)
+            if res is None:
+                tds.append("<td class=none>-</td>")
                 continue
-            secs = r["runner"].get("seconds")
+            secs = res["runner"].get("seconds")
             extra = f" <span class=n>{secs}s</span>" if secs is not None else ""
-            cells.append(f"<td><span class=o-{r['outcome']}>{_e(r['outcome'])}</span>{extra}"
-                         f"</td>")
-        parts.append(f"<tr><td><code>{_e(i)}</code></td>{''.join(cells)}</tr>")
+            tds.append(f"<td><span class=o-{res['outcome']}>{_e(res['outcome'])}</span>{extra}"
+                       f"</td>")
+        parts.append(f"<tr><td><code>{_e(i)}</code></td>{''.join(tds)}</tr>")
     parts.append("</tbody></table></body></html>\n")
     return "\n".join(parts)

@@ -1,8 +1,9 @@
 """Runners: how a program is started on the implementation under test or the reference.
 
 A runner is a command prefix: ``native`` is none, ``qemu`` is ``qemu-x86_64``,
-``hosted`` is ``abi-run``, ``emu`` is ``abi-run --emu``, and any other string is
-split like a shell command line (``"qemu-x86_64 -L /"``). Before a run the
+``hosted`` is ``abi-run``, and any other string is split like a shell command
+line (``"qemu-x86_64 -L /"``). ``emu``, the emulated platform, is planned: it is
+refused with one line until it exists. Before a run the
 runner must pass a probe (a static program that prints ``probe ok``), so an
 absent or not-yet-working runner is one clear error instead of N failures.
 """
@@ -20,7 +21,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-NAMED = ("native", "hosted", "emu", "qemu")
+NAMED = ("native", "hosted", "qemu")
+# Runners the design names that do not exist yet: refused by name, never run.
+PLANNED = {"emu": "the emulated platform is planned and not built yet "
+                  "(abi-run has no --emu); use --runner hosted or qemu"}
 REFERENCES = ("native", "qemu-aarch64")
 # The environment every case sees (plus the case's own env): nothing from the caller leaks in.
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C", "LANG": "C", "TZ": "UTC"}
@@ -79,6 +83,8 @@ def find_abi_run() -> str | None:
 
 def resolve_runner(spec: str) -> Runner:
     """The runner named by ``--runner``."""
+    if spec in PLANNED:
+        raise RunnerError(f"runner {spec}: {PLANNED[spec]}")
     if spec == "native":
         return Runner("native", ())
     if spec == "qemu":
@@ -90,11 +96,10 @@ def resolve_runner(spec: str) -> Runner:
         binary = hosted_binary(build=False)
         if binary.exists():
             return Runner(spec, (str(binary),))
-    if spec in ("hosted", "emu"):
         exe = find_abi_run()
         if exe is None:
             raise RunnerError(f"runner {spec}: abi-run not found (make setup installs it)")
-        return Runner(spec, (exe, "--emu") if spec == "emu" else (exe,))
+        return Runner(spec, (exe,))
     try:
         words = shlex.split(spec)
     except ValueError as exc:

@@ -1,7 +1,8 @@
 """``abi gen``: everything derived from the syscall table.
 
 Build outputs go under the build directory (never committed); docs/SYSCALLS.md
-is committed so it can be read on the web, and ``--check`` keeps it fresh.
+is committed so it can be read on the web, and ``--check`` keeps it fresh, as
+it does README.md's marked regions (the counts it quotes from the table).
 Generation is a pure function of the table: same table, same bytes.
 """
 
@@ -18,6 +19,9 @@ def outputs(table: Table, out: Path, root: Path) -> dict[Path, str]:
     files = {out / rel: text for rel, text in c.build_files(table).items()}
     files.update({out / rel: text for rel, text in py.build_files(table).items()})
     files.update({root / rel: text for rel, text in docs.doc_files(table).items()})
+    readme = root / "README.md"
+    if readme.is_file():
+        files[readme] = docs.fill_regions(table, readme.read_text(encoding="utf-8"))
     return files
 
 

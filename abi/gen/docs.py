@@ -1,8 +1,11 @@
-"""The docs generator: docs/SYSCALLS.md, the coverage report."""
+"""The docs generator: docs/SYSCALLS.md, the coverage report, and the numbers
+README.md quotes from the table (in marked regions, so they cannot go stale)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
 
 from abi.table import ARCHES, STATUSES, Table
 
@@ -47,6 +50,38 @@ def syscalls_md(table: Table) -> str:
             nrs = " | ".join(str(s.numbers.get(a, "—")) for a in ARCHES)
             out.append(f"| `{s.name}` | {nrs} | {s.status} | {_cell(s.note)} |\n")
     return "".join(out)
+
+
+def _x86_count(table: Table) -> str:
+    return str(sum(1 for s in table.syscalls if "x86_64" in s.numbers))
+
+
+def _status_counts(table: Table) -> str:
+    c = Counter(s.status for s in table.syscalls if "x86_64" in s.numbers)
+    return f"{c['implemented']} x86_64 syscalls implemented and {c['partial']} partial"
+
+
+# What a README region `<!-- abi gen: NAME -->...<!-- /abi gen -->` holds.
+REGIONS: dict[str, Callable[[Table], str]] = {
+    "x86_64-count": _x86_count,
+    "status-counts": _status_counts,
+}
+_REGION = re.compile(r"(<!-- abi gen: ([\w-]+) -->)(.*?)(<!-- /abi gen -->)")
+
+
+class RegionError(ValueError):
+    """A marked region names no generator."""
+
+
+def fill_regions(table: Table, text: str) -> str:
+    """text with every marked region rewritten from the table; the rest is untouched."""
+    def fill(m: re.Match[str]) -> str:
+        fn = REGIONS.get(m[2])
+        if fn is None:
+            raise RegionError(f"unknown region {m[2]!r} (known: {', '.join(REGIONS)})")
+        return m[1] + fn(table) + m[4]
+
+    return _REGION.sub(fill, text)
 
 
 def doc_files(table: Table) -> dict[str, str]:

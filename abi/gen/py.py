@@ -1,4 +1,6 @@
-"""The Python generator: numbers and signatures for ctypes bindings and the emulator."""
+"""The Python generator: numbers, signatures, flag values and errno values for
+ctypes bindings, tests and tools, so none of them parses a C header or types a
+value the table holds."""
 
 from __future__ import annotations
 
@@ -26,6 +28,37 @@ def sysdefs_py(table: Table) -> str:
     out.extend(f"    {s.name!r}: {s.order!r},\n" for s in table.syscalls if s.order)
     out.append("}\n\nERRNO: dict[str, int] = {\n")
     out.extend(f"    {n!r}: {v},\n" for n, v in table.errno.items())
+    out.append("}\n")
+    out.append(_flags(table))
+    return "".join(out)
+
+
+def _value(v: int, enum: bool) -> str:
+    return str(v) if enum or v < 0 else hex(v)
+
+
+def _flags(table: Table) -> str:
+    out = ["\n# arch -> flag or enumeration name -> value (a name an arch lacks is absent)\n"
+           "FLAGS: dict[str, dict[str, int]] = {\n"]
+    for arch in ARCHES:
+        out.append(f"    {arch!r}: {{\n")
+        seen: set[str] = set()
+        for fs in table.flagsets.values():
+            for fv in fs.all_values():
+                v = fv.value(arch)
+                if v is not None and fv.name not in seen:
+                    seen.add(fv.name)
+                    out.append(f"        {fv.name!r}: {_value(v, fs.type == 'enum')},\n")
+        out.append("    },\n")
+    out.append("}\n\n# flag set -> (type: 'bits' or 'enum', ((field mask, (names, ...)), ...), "
+               "(names, ...))\n"
+               "FLAGSETS: dict[str, tuple[str, tuple[tuple[int, tuple[str, ...]], ...], "
+               "tuple[str, ...]]] = {\n")
+    for fs in table.flagsets.values():
+        fields = "".join(f"({f.mask:#x}, ({''.join(f'{v.name!r}, ' for v in f.values)})), "
+                         for f in fs.fields)
+        names = "".join(f"{v.name!r}, " for v in fs.values)
+        out.append(f"    {fs.name!r}: ({fs.type!r}, ({fields}), ({names})),\n")
     out.append("}\n")
     return "".join(out)
 

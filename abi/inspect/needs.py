@@ -126,7 +126,7 @@ def _clone_vm(table: Table) -> int | None:
     for fs in table.flagsets.values():
         for fv in fs.all_values():
             if fv.name == "CLONE_VM":
-                return int(fv.value(ARCH))
+                return fv.value(ARCH)
     return None
 
 

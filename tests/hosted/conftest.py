@@ -34,11 +34,13 @@ def busybox() -> Path:
 
 
 @pytest.fixture
-def both(abi_run: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """both(argv, stdin=..., setup=..., after=...) runs argv natively and
-    then under abi-run, each time in the same freshly made directory
-    (prepared by setup), and returns both results and, for each, what
-    after(dir) found there afterwards (default: the whole tree)."""
+def native_and_hosted(abi_run: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """native_and_hosted(argv, stdin=..., setup=..., after=...) runs argv
+    natively and then under abi-run, each time in the same freshly made
+    directory (prepared by setup), and returns (native, hosted, native after,
+    hosted after): both results and, for each, what after(dir) found there
+    afterwards (default: the whole tree). It compares nothing: each test
+    asserts what must match."""
 
     def go(argv: list[str], *, stdin: bytes = b"", setup=None,  # type: ignore[no-untyped-def]
            after=None, abi_opts: tuple[str, ...] = ()):

@@ -107,8 +107,8 @@ APPLETS: list[tuple[list[str], bytes]] = [
 
 
 @pytest.mark.parametrize(("args", "stdin"), APPLETS, ids=[" ".join(a[0][:3]) for a in APPLETS])
-def test_busybox_applet(both, busybox: Path, args: list[str], stdin: bytes) -> None:  # type: ignore[no-untyped-def]
-    native, hosted, _, _ = both([str(busybox), *args], stdin=stdin, setup=files)
+def test_busybox_applet(native_and_hosted, busybox: Path, args: list[str], stdin: bytes) -> None:  # type: ignore[no-untyped-def]
+    native, hosted, _, _ = native_and_hosted([str(busybox), *args], stdin=stdin, setup=files)
     assert hosted == native
 
 
@@ -136,43 +136,46 @@ WRITERS: list[list[str]] = [
 
 
 @pytest.mark.parametrize("args", WRITERS, ids=[" ".join(a[:3]) for a in WRITERS])
-def test_busybox_writes_files(both, busybox: Path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_busybox_writes_files(native_and_hosted, busybox: Path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
     after = None
     if args[0] == "tar":  # the archive records mtimes: compare its listing instead
         def after(d: Path) -> object:
             return run([str(busybox), "tar", "-tvf", "archive.tar"], cwd=d)
-    native, hosted, nafter, hafter = both([str(busybox), *args], setup=files, after=after,
-                                          stdin=INPUT)
+    native, hosted, nafter, hafter = native_and_hosted([str(busybox), *args], setup=files,
+                                                       after=after, stdin=INPUT)
     assert hosted == native
     assert hafter == nafter
 
 
-def test_gunzip(both, busybox: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gunzip(native_and_hosted, busybox: Path) -> None:  # type: ignore[no-untyped-def]
     def setup(d: Path) -> None:
         files(d)
         subprocess.run([str(busybox), "gzip", "in.txt"], cwd=d, check=True)
 
-    native, hosted, nafter, hafter = both([str(busybox), "gunzip", "in.txt.gz"], setup=setup)
+    native, hosted, nafter, hafter = native_and_hosted([str(busybox), "gunzip", "in.txt.gz"],
+                                                       setup=setup)
     assert hosted == native
     assert hafter == nafter
 
 
-def test_tar_extracts(both, busybox: Path) -> None:  # type: ignore[no-untyped-def]
+def test_tar_extracts(native_and_hosted, busybox: Path) -> None:  # type: ignore[no-untyped-def]
     def setup(d: Path) -> None:
         files(d)
         subprocess.run([str(busybox), "tar", "-cf", "a.tar", "in.txt", "sub"], cwd=d, check=True)
         (d / "x").mkdir()
 
-    native, hosted, nafter, hafter = both([str(busybox), "tar", "-xvf", "a.tar", "-C", "x"],
-                                          setup=setup, after=lambda d: tree(d / "x"))
+    native, hosted, nafter, hafter = native_and_hosted(
+        [str(busybox), "tar", "-xvf", "a.tar", "-C", "x"], setup=setup,
+        after=lambda d: tree(d / "x"))
     assert hosted == native
     assert hafter == nafter
 
 
 @pytest.mark.parametrize("kind", ["musl", "glibc", "glibc-pie", "glibc-dynamic"])
 @pytest.mark.parametrize("status", ["0", "5", "255"])
-def test_static_c_program(both, programs: dict[str, Path], kind: str, status: str) -> None:  # type: ignore[no-untyped-def]
-    native, hosted, nafter, hafter = both([str(programs[kind]), status])
+def test_static_c_program(native_and_hosted, programs: dict[str, Path],  # type: ignore[no-untyped-def]
+                          kind: str, status: str) -> None:
+    native, hosted, nafter, hafter = native_and_hosted([str(programs[kind]), status])
     assert hosted == native
     assert hafter == nafter == {}
 
@@ -194,19 +197,20 @@ HOST_PROGRAMS: list[list[str]] = [
 
 @pytest.mark.parametrize("root", [(), ("--root", "/")], ids=["default-root", "root-/"])
 @pytest.mark.parametrize("args", HOST_PROGRAMS, ids=[" ".join(a[:2]) for a in HOST_PROGRAMS])
-def test_dynamic_host_program(both, args: list[str],  # type: ignore[no-untyped-def]
+def test_dynamic_host_program(native_and_hosted, args: list[str],  # type: ignore[no-untyped-def]
                               root: tuple[str, ...]) -> None:
     if not Path(args[0]).exists():
         pytest.skip(f"no {args[0]}")
-    native, hosted, nafter, hafter = both(args, setup=files, stdin=INPUT, abi_opts=root)
+    native, hosted, nafter, hafter = native_and_hosted(args, setup=files, stdin=INPUT,
+                                                       abi_opts=root)
     assert hosted == native
     assert hafter == nafter
 
 
 @pytest.mark.parametrize("kind", ["exec-musl", "exec-glibc", "exec-dynamic"])
-def test_execve(both, programs: dict[str, Path], kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_execve(native_and_hosted, programs: dict[str, Path], kind: str) -> None:  # type: ignore[no-untyped-def]
     """execve replaces the program: argv, envp, descriptors, cwd, signals."""
-    native, hosted, nafter, hafter = both([str(programs[kind])])
+    native, hosted, nafter, hafter = native_and_hosted([str(programs[kind])])
     assert hosted == native
     assert hafter == nafter
 
@@ -240,19 +244,19 @@ EXECS: list[list[str]] = [
 
 
 @pytest.mark.parametrize("args", EXECS, ids=[" ".join(a[:3]) for a in EXECS])
-def test_busybox_exec(both, busybox: Path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
-    native, hosted, nafter, hafter = both([str(busybox), *args], setup=scripts)
+def test_busybox_exec(native_and_hosted, busybox: Path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    native, hosted, nafter, hafter = native_and_hosted([str(busybox), *args], setup=scripts)
     assert hosted == native
     assert hafter == nafter
 
 
 @pytest.mark.parametrize("args", [[], ["15"], ["10"], ["2"], ["9"], ["15", "ignore"],
                                   ["10", "block"], ["28"], ["17"]])
-def test_signal_to_self(both, programs: dict[str, Path], args: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_signal_to_self(native_and_hosted, programs: dict[str, Path], args: list[str]) -> None:  # type: ignore[no-untyped-def]
     """kill/tgkill to itself: a terminating default action kills abi-run by
     the same signal (the parent sees 128+N), ignored ones are dropped,
     blocked ones stay pending."""
-    native, hosted, _, _ = both([str(programs["raise"]), *args])
+    native, hosted, _, _ = native_and_hosted([str(programs["raise"]), *args])
     assert hosted == native
 
 
@@ -264,14 +268,14 @@ KILLS = ["kill -TERM $$", "kill -9 $$", "kill -0 $$; echo alive $?",
 
 
 @pytest.mark.parametrize("script", KILLS)
-def test_busybox_kill(both, busybox: Path, script: str) -> None:  # type: ignore[no-untyped-def]
-    native, hosted, _, _ = both([str(busybox), "sh", "-c", script])
+def test_busybox_kill(native_and_hosted, busybox: Path, script: str) -> None:  # type: ignore[no-untyped-def]
+    native, hosted, _, _ = native_and_hosted([str(busybox), "sh", "-c", script])
     assert hosted == native
 
 
-def test_exit_status_of_sh(both, busybox: Path) -> None:  # type: ignore[no-untyped-def]
+def test_exit_status_of_sh(native_and_hosted, busybox: Path) -> None:  # type: ignore[no-untyped-def]
     for code in ("0", "1", "42", "255"):
-        native, hosted, _, _ = both([str(busybox), "sh", "-c", f"exit {code}"])
+        native, hosted, _, _ = native_and_hosted([str(busybox), "sh", "-c", f"exit {code}"])
         assert hosted == native
 
 

@@ -1,43 +1,72 @@
 """The two sides of a differential test: Linux itself (libc's syscall() in a
 temporary directory) and a booted libabik.so (its dispatcher abi_syscall(),
 rooted in a directory of its ramfs). Both take the table's x86_64 numbers and
-raw arguments and return the raw result: a value, or -errno."""
+raw arguments and return the raw result: a value, or -errno.
+
+Numbers, flag values and errno names come from the generated abi_sysdefs.py.
+The fixtures that make the sides (lib, sides) are in conftest.py; both() is the
+one helper that runs the same script on the two sides and asserts they agree."""
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
-import re
 import shutil
-import struct
 import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from construct import Int8ul, Int16ul, Int32ul, Int64sl, Int64ul, PaddedString, Padding, Struct
+
 from abi.kernel import load_sysdefs
 
 REPO = Path(__file__).resolve().parents[2]
 LIB = REPO / "build" / "kernel" / "libabik.so"
-FLAGS_H = REPO / "build" / "gen" / "include" / "abi" / "flags.h"
 PAGE = 4096
 MAX_ERRNO = 4095
-AT_FDCWD = -100  # a special dirfd value, not a flag: flags.h does not carry it
+AT_FDCWD = -100  # a special dirfd value, not a flag: the table does not carry it
 ABI_BOOT_HOST_CREDS = 0x1  # kernel/include/abi/boot.h
 ARENA = 64 * PAGE
 
+_DEFS = load_sysdefs()
+F: dict[str, int] = _DEFS.FLAGS["x86_64"]  # every flag and enumeration value of the table
+NR: dict[str, int] = _DEFS.NUMBERS["x86_64"]
+_ERRNO_NAMES = {v: k for k, v in reversed(_DEFS.ERRNO.items())}
 
-def flag_values() -> dict[str, int]:
-    """Every #define of the generated flags.h (x86_64 values)."""
-    text = FLAGS_H.read_text()
-    return {m[1]: int(m[2], 0)
-            for m in re.finditer(r"^#define (\w+) \(?(-?0x[0-9a-fA-F]+|-?\d+)L?\)?$", text, re.M)}
-
-
-F = flag_values()
-NR = load_sysdefs().NUMBERS["x86_64"]
-_ERRNO_NAMES = {v: k for k, v in reversed(load_sysdefs().ERRNO.items())}
+# The binary structs the tests read and write, with the kernel's field names
+# (x86_64 layouts: asm/stat.h, linux/stat.h, linux/dirent.h, abi/boot.h).
+STAT = Struct(
+    "st_dev" / Int64ul, "st_ino" / Int64ul, "st_nlink" / Int64ul,
+    "st_mode" / Int32ul, "st_uid" / Int32ul, "st_gid" / Int32ul, Padding(4),
+    "st_rdev" / Int64ul, "st_size" / Int64sl, "st_blksize" / Int64sl, "st_blocks" / Int64sl,
+    "st_atime" / Int64sl, "st_atime_nsec" / Int64sl, "st_mtime" / Int64sl,
+    "st_mtime_nsec" / Int64sl, "st_ctime" / Int64sl, "st_ctime_nsec" / Int64sl, Padding(24),
+)
+STATX_TIMESTAMP = Struct("tv_sec" / Int64sl, "tv_nsec" / Int32ul, Padding(4))
+STATX = Struct(
+    "stx_mask" / Int32ul, "stx_blksize" / Int32ul, "stx_attributes" / Int64ul,
+    "stx_nlink" / Int32ul, "stx_uid" / Int32ul, "stx_gid" / Int32ul, "stx_mode" / Int16ul,
+    Padding(2), "stx_ino" / Int64ul, "stx_size" / Int64ul, "stx_blocks" / Int64ul,
+    "stx_attributes_mask" / Int64ul, "stx_atime" / STATX_TIMESTAMP,
+    "stx_btime" / STATX_TIMESTAMP, "stx_ctime" / STATX_TIMESTAMP, "stx_mtime" / STATX_TIMESTAMP,
+    "stx_rdev_major" / Int32ul, "stx_rdev_minor" / Int32ul, "stx_dev_major" / Int32ul,
+    "stx_dev_minor" / Int32ul, "stx_mnt_id" / Int64ul, "stx_dio_mem_align" / Int32ul,
+    "stx_dio_offset_align" / Int32ul, Padding(96),
+)
+DIRENT64 = Struct(  # the fixed part; d_name follows, NUL-terminated, up to d_reclen
+    "d_ino" / Int64ul, "d_off" / Int64sl, "d_reclen" / Int16ul, "d_type" / Int8ul,
+)
+BOOT_ARGS = Struct(  # its first 40 bytes: size says the kernel has no more
+    "size" / Int32ul, "flags" / Int32ul, "uid" / Int32ul, "gid" / Int32ul, "umask" / Int32ul,
+    "nofile" / Int32ul, "guest_base" / Int64ul, "guest_size" / Int64ul,
+)
+# ... and with the uname fields after them (abi_boot_args.release, .nodename)
+BOOT_ARGS_UTS = Struct(*BOOT_ARGS.subcons, "release" / PaddedString(65, "ascii"),
+                       "nodename" / PaddedString(65, "ascii"))
+assert STAT.sizeof() == 144 and STATX.sizeof() == 256 and BOOT_ARGS.sizeof() == 40
 
 
 def errno_of(r: int) -> str:
@@ -95,10 +124,10 @@ class Side:
 
     def stat(self, rel: str, follow: bool = True) -> tuple[int, ...] | str:
         """(type and mode, nlink, size, blocks) or the errno's name."""
-        st = self.zeros(144)
+        st = self.zeros(STAT.sizeof())
         r = self("newfstatat", AT_FDCWD, self.path(rel), st,
                  0 if follow else F["AT_SYMLINK_NOFOLLOW"])
-        return errno_of(r) if r < 0 else unpack_stat(self.peek(st, 144))
+        return errno_of(r) if r < 0 else unpack_stat(self.peek(st, STAT.sizeof()))
 
     def dirents(self, fd: int, bufsize: int = 4096) -> list[tuple[bytes, int]] | str:
         """Every entry getdents64 gives from the current position, as
@@ -109,9 +138,10 @@ class Side:
             data = self.peek(buf, n)
             off = 0
             while off < n:
-                _ino, _doff, reclen, dtype = struct.unpack_from("<QqHB", data, off)
-                out.append((data[off + 19:off + reclen].split(b"\0", 1)[0], dtype))
-                off += reclen
+                d = DIRENT64.parse(data[off:])
+                name = data[off + DIRENT64.sizeof():off + d.d_reclen].split(b"\0", 1)[0]
+                out.append((name, d.d_type))
+                off += d.d_reclen
         return errno_of(n) if n < 0 else out
 
 
@@ -121,7 +151,9 @@ def res(r: int) -> int | str:
 
 
 def both(sides: tuple[Side, Side], fn: Callable[[Side], Any]) -> Any:
-    """fn on Linux, then on the kernel; they must agree. Returns the common result."""
+    """Runs fn(side) on Linux, then on the kernel, and asserts the two results
+    are equal (fn normalises what may differ: descriptor numbers, addresses).
+    Returns the common result."""
     linux, abi = sides
     want, got = fn(linux), fn(abi)
     assert got == want, f"abi {got!r}, linux {want!r}"
@@ -132,24 +164,22 @@ def unpack_stat(raw: bytes) -> tuple[int, ...]:
     """The comparable fields of an x86_64 struct stat: st_mode, st_nlink,
     st_uid, st_gid, st_size and st_blocks (device and inode numbers and
     times are not)."""
-    nlink, = struct.unpack_from("<Q", raw, 16)
-    mode, uid, gid = struct.unpack_from("<III", raw, 24)
-    size, _blksize, blocks = struct.unpack_from("<qqq", raw, 48)
-    return (mode, nlink, uid, gid, size, blocks)
+    st = STAT.parse(raw)
+    return (st.st_mode, st.st_nlink, st.st_uid, st.st_gid, st.st_size, st.st_blocks)
 
 
 def unpack_times(raw: bytes) -> tuple[int, ...]:
     """st_atime and st_mtime with their nanoseconds."""
-    return struct.unpack_from("<qqqq", raw, 72)
+    st = STAT.parse(raw)
+    return (st.st_atime, st.st_atime_nsec, st.st_mtime, st.st_mtime_nsec)
 
 
 def unpack_statx(raw: bytes) -> tuple[int, ...]:
     """The comparable fields of struct statx: stx_mask, stx_blksize,
     stx_nlink, stx_uid, stx_gid, stx_mode, stx_size, stx_blocks."""
-    mask, blksize = struct.unpack_from("<II", raw, 0)
-    nlink, uid, gid, mode = struct.unpack_from("<IIIH", raw, 16)
-    size, blocks = struct.unpack_from("<QQ", raw, 40)
-    return (mask, blksize, nlink, uid, gid, mode, size, blocks)
+    x = STATX.parse(raw)
+    return (x.stx_mask, x.stx_blksize, x.stx_nlink, x.stx_uid, x.stx_gid, x.stx_mode,
+            x.stx_size, x.stx_blocks)
 
 
 def tmpfs_dir() -> Path | None:
@@ -167,9 +197,14 @@ def tmpfs_dir() -> Path | None:
     return None
 
 
+@functools.cache
 def build_kernel() -> ctypes.CDLL:
-    subprocess.run(["make", "-s", "kernel"], cwd=REPO, check=True, capture_output=True)
-    lib = ctypes.CDLL(str(LIB))
+    """libabik.so, built if needed and loaded once per test process
+    (ABI_LIBABIK names another build of it, for development)."""
+    other = os.environ.get("ABI_LIBABIK")
+    if not other:
+        subprocess.run(["make", "-s", "kernel"], cwd=REPO, check=True, capture_output=True)
+    lib = ctypes.CDLL(other or str(LIB))
     lib.abi_syscall.argtypes = [ctypes.c_long] * 7
     lib.abi_syscall.restype = ctypes.c_long
     lib.abi_boot.argtypes = [ctypes.c_void_p]
@@ -180,12 +215,17 @@ def build_kernel() -> ctypes.CDLL:
     lib.abi_guest_range.restype = None
     lib.abi_reset_leaked.argtypes = []
     lib.abi_reset_leaked.restype = ctypes.c_size_t
+    lib.abi_sigpending_mask.argtypes = []
+    lib.abi_sigpending_mask.restype = ctypes.c_uint64
+    lib.abi_mount_host.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
+    lib.abi_mount_host.restype = ctypes.c_int
     return lib
 
 
 def boot_args(flags: int, nofile: int = 0) -> ctypes.Array[ctypes.c_char]:
-    # struct abi_boot_args: u32 size, flags, uid, gid, umask, nofile; u64 base, size
-    return ctypes.create_string_buffer(struct.pack("<6I2Q", 40, flags, 0, 0, 0o22, nofile, 0, 0))
+    raw = BOOT_ARGS.build(dict(size=BOOT_ARGS.sizeof(), flags=flags, uid=0, gid=0, umask=0o22,
+                               nofile=nofile, guest_base=0, guest_size=0))
+    return ctypes.create_string_buffer(raw)
 
 
 def boot_guest(lib: ctypes.CDLL, nofile: int = 0) -> Side:

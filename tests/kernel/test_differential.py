@@ -84,22 +84,12 @@ RWF = [0, F["RWF_HIPRI"], F["RWF_DSYNC"], F["RWF_APPEND"], F["RWF_NOWAIT"], 0x20
 NSEC = [0, 5, 999999999, 1000000000, (1 << 30) - 1, (1 << 30) - 2, -1]
 STATX_MASKS = [0, 0x7FF, 0xFFF, 0x1000, 0x4000, 0x80000000]
 
-_lib: ctypes.CDLL | None = None
-
-
-def kernel_lib() -> ctypes.CDLL:
-    global _lib
-    if _lib is None:
-        _lib = build_kernel()
-    return _lib
-
-
 class Diff(RuleBasedStateMachine):
     """Each rule runs one call on both sides and asserts the results agree."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.lib = kernel_lib()
+        self.lib = build_kernel()  # the lib fixture's library: a state machine takes no fixtures
         self.dir = NativeDir()
         self.linux = native_side(self.dir.path)
         self.abi = boot_guest(self.lib)
@@ -116,8 +106,9 @@ class Diff(RuleBasedStateMachine):
         self.lib.abi_reset()
         assert self.lib.abi_reset_leaked() == 0, "the kernel leaked heap memory"
 
-    def both(self, what: str, fn: object) -> tuple[int, int]:
-        """Runs fn(side) on both sides; their raw results must agree."""
+    def agree(self, what: str, fn: object) -> tuple[int, int]:
+        """Runs fn(side) on both sides and asserts their raw results agree (an
+        error only by its errno); returns (linux, abi)."""
         want = fn(self.linux)  # type: ignore[operator]
         got = fn(self.abi)  # type: ignore[operator]
         event(f"{what.split('(')[0]}: {errno_of(want) if isinstance(want, int) else 'value'}")
@@ -142,7 +133,7 @@ class Diff(RuleBasedStateMachine):
             self.fds = [p for p in self.fds if p[0] != want and p[1] != got]
             self.fds.append((want, got))
 
-    def both_fd(self, what: str, fn: object) -> None:
+    def agree_fd(self, what: str, fn: object) -> None:
         """For calls returning a new descriptor: success and errno must agree."""
         want = fn(self.linux)  # type: ignore[operator]
         got = fn(self.abi)  # type: ignore[operator]
@@ -172,39 +163,39 @@ class Diff(RuleBasedStateMachine):
             return call
 
         for name in sorted(dirs):
-            self.both(f"mkdir({name!r})", mkdir(name))
+            self.agree(f"mkdir({name!r})", mkdir(name))
         for name in sorted(files):
-            self.both(f"create({name!r})", create(name))
+            self.agree(f"create({name!r})", create(name))
         if link:
-            self.both("symlink('a', 'l')", lambda s: s("symlink", s.name_("a"), s.path("l")))
+            self.agree("symlink('a', 'l')", lambda s: s("symlink", s.name_("a"), s.path("l")))
         # and a few descriptors, so descriptor rules are not all EBADF
         for name, flags in (("a", F["O_RDWR"]), ("b", F["O_RDONLY"]),
                             ("", F["O_RDONLY"] | F["O_DIRECTORY"])):
-            self.both_fd(f"open({name!r})", lambda s, n=name, f=flags: s.open(n or ".", f))
+            self.agree_fd(f"open({name!r})", lambda s, n=name, f=flags: s.open(n or ".", f))
 
     # --- names --------------------------------------------------------------
 
     @rule(name=st.sampled_from(NAMES), flags=st.sampled_from(OPEN_FLAGS),
           mode=st.sampled_from(MODES))
     def open(self, name: str, flags: int, mode: int) -> None:
-        self.both_fd(f"open({name!r}, {flags:#x})", lambda s: s.open(name, flags, mode))
+        self.agree_fd(f"open({name!r}, {flags:#x})", lambda s: s.open(name, flags, mode))
 
     @rule(name=st.sampled_from(NAMES), mode=st.sampled_from(MODES))
     def mkdir(self, name: str, mode: int) -> None:
-        self.both(f"mkdir({name!r})", lambda s: s("mkdir", s.path(name), mode))
+        self.agree(f"mkdir({name!r})", lambda s: s("mkdir", s.path(name), mode))
 
     @rule(name=st.sampled_from(NAMES))
     def rmdir(self, name: str) -> None:
-        self.both(f"rmdir({name!r})", lambda s: s("rmdir", s.path(name)))
+        self.agree(f"rmdir({name!r})", lambda s: s("rmdir", s.path(name)))
 
     @rule(name=st.sampled_from(NAMES))
     def unlink(self, name: str) -> None:
-        self.both(f"unlink({name!r})", lambda s: s("unlink", s.path(name)))
+        self.agree(f"unlink({name!r})", lambda s: s("unlink", s.path(name)))
 
     @rule(dest=st.sampled_from(TARGETS), name=st.sampled_from(NAMES))
     def symlink(self, dest: str, name: str) -> None:
-        self.both(f"symlink({dest!r}, {name!r})",
-                  lambda s: s("symlink", s.name_(dest), s.path(name)))
+        self.agree(f"symlink({dest!r}, {name!r})",
+                   lambda s: s("symlink", s.name_(dest), s.path(name)))
 
     @rule(name=st.sampled_from(NAMES), size=st.sampled_from([1, 3, 64]))
     def readlink(self, name: str, size: int) -> None:
@@ -213,49 +204,49 @@ class Diff(RuleBasedStateMachine):
             r = s("readlink", s.path(name), buf, size)
             return errno_of(r), s.peek(buf, max(r, 0))
 
-        self.both(f"readlink({name!r})", call)
+        self.agree(f"readlink({name!r})", call)
 
     @rule(old=st.sampled_from(NAMES), new=st.sampled_from(NAMES),
           follow=st.sampled_from([0, F["AT_SYMLINK_FOLLOW"], 0x2]))
     def link(self, old: str, new: str, follow: int) -> None:
-        self.both(f"linkat({old!r}, {new!r}, {follow:#x})",
-                  lambda s: s("linkat", AT_FDCWD, s.path(old), AT_FDCWD, s.path(new), follow))
+        self.agree(f"linkat({old!r}, {new!r}, {follow:#x})",
+                   lambda s: s("linkat", AT_FDCWD, s.path(old), AT_FDCWD, s.path(new), follow))
 
     @rule(old=st.sampled_from(NAMES), new=st.sampled_from(NAMES),
           flags=st.sampled_from(RENAME_FLAGS))
     def rename(self, old: str, new: str, flags: int) -> None:
-        self.both(f"renameat2({old!r}, {new!r}, {flags:#x})",
-                  lambda s: s("renameat2", AT_FDCWD, s.path(old), AT_FDCWD, s.path(new), flags))
+        self.agree(f"renameat2({old!r}, {new!r}, {flags:#x})",
+                   lambda s: s("renameat2", AT_FDCWD, s.path(old), AT_FDCWD, s.path(new), flags))
 
     @rule(name=st.sampled_from(NAMES), follow=st.booleans())
     def stat(self, name: str, follow: bool) -> None:
-        self.both(f"stat({name!r}, follow={follow})", lambda s: s.stat(name, follow))
+        self.agree(f"stat({name!r}, follow={follow})", lambda s: s.stat(name, follow))
 
     @rule(data=st.data(), name=st.sampled_from(NAMES), flags=st.sampled_from(OPEN_FLAGS))
     def openat_relative(self, data: st.DataObject, name: str, flags: int) -> None:
         dfd = self.fd(data)
-        self.both_fd(f"openat({dfd}, {name!r}, {flags:#x})",
-                     lambda s: s("openat", self.pick(s, dfd), s.name_(name), flags, 0o644))
+        self.agree_fd(f"openat({dfd}, {name!r}, {flags:#x})",
+                      lambda s: s("openat", self.pick(s, dfd), s.name_(name), flags, 0o644))
 
     @rule(name=st.sampled_from(NAMES), size=st.sampled_from(SIZES))
     def truncate(self, name: str, size: int) -> None:
-        self.both(f"truncate({name!r}, {size})", lambda s: s("truncate", s.path(name), size))
+        self.agree(f"truncate({name!r}, {size})", lambda s: s("truncate", s.path(name), size))
 
     @rule(name=st.sampled_from(NAMES), mode=st.sampled_from([*MODES, 0o2755, 0o7777]))
     def chmod(self, name: str, mode: int) -> None:
-        self.both(f"chmod({name!r}, {mode:o})", lambda s: s("chmod", s.path(name), mode))
+        self.agree(f"chmod({name!r}, {mode:o})", lambda s: s("chmod", s.path(name), mode))
 
     @rule(name=st.sampled_from(NAMES), uid=st.sampled_from(IDS), gid=st.sampled_from(IDS),
           flag=st.sampled_from([0, F["AT_SYMLINK_NOFOLLOW"], 0x2]))
     def chown(self, name: str, uid: int, gid: int, flag: int) -> None:
-        self.both(f"fchownat({name!r}, {uid}, {gid}, {flag:#x})",
-                  lambda s: s("fchownat", AT_FDCWD, s.path(name), uid, gid, flag))
+        self.agree(f"fchownat({name!r}, {uid}, {gid}, {flag:#x})",
+                   lambda s: s("fchownat", AT_FDCWD, s.path(name), uid, gid, flag))
 
     @rule(name=st.sampled_from(NAMES), mode=st.sampled_from(ACCESS),
           flags=st.sampled_from([0, F["AT_EACCESS"], F["AT_SYMLINK_NOFOLLOW"], 0x1]))
     def access(self, name: str, mode: int, flags: int) -> None:
-        self.both(f"faccessat2({name!r}, {mode}, {flags:#x})",
-                  lambda s: s("faccessat2", AT_FDCWD, s.path(name), mode, flags))
+        self.agree(f"faccessat2({name!r}, {mode}, {flags:#x})",
+                   lambda s: s("faccessat2", AT_FDCWD, s.path(name), mode, flags))
 
     @rule(name=st.sampled_from(NAMES), a=st.sampled_from(NSEC), m=st.sampled_from(NSEC),
           flags=st.sampled_from([0, F["AT_SYMLINK_NOFOLLOW"], 0x1]))
@@ -272,7 +263,7 @@ class Diff(RuleBasedStateMachine):
             return "ok", (at, ans) if a != (1 << 30) - 2 else None, \
                 (mt, mns) if m != (1 << 30) - 2 else None
 
-        self.both(f"utimensat({name!r}, {a}, {m}, {flags:#x})", call)
+        self.agree(f"utimensat({name!r}, {a}, {m}, {flags:#x})", call)
 
     @rule(name=st.sampled_from(NAMES), flags=st.sampled_from([0, F["AT_SYMLINK_NOFOLLOW"],
                                                               F["AT_EMPTY_PATH"], 0x6000, 0x1]),
@@ -283,33 +274,33 @@ class Diff(RuleBasedStateMachine):
             r = s("statx", AT_FDCWD, s.path(name), flags, mask, buf)
             return errno_of(r) if r < 0 else unpack_statx(s.peek(buf, 256))
 
-        self.both(f"statx({name!r}, {flags:#x}, {mask:#x})", call)
+        self.agree(f"statx({name!r}, {flags:#x}, {mask:#x})", call)
 
     # --- descriptors ----------------------------------------------------------
 
     @rule(data=st.data(), size=st.sampled_from(SIZES))
     def ftruncate(self, data: st.DataObject, size: int) -> None:
         fd = self.fd(data)
-        self.both(f"ftruncate({fd}, {size})", lambda s: s("ftruncate", self.pick(s, fd), size))
+        self.agree(f"ftruncate({fd}, {size})", lambda s: s("ftruncate", self.pick(s, fd), size))
 
     @rule(data=st.data(), mode=st.sampled_from(FALLOC), off=st.sampled_from([0, 100, 4096, -1]),
           length=st.sampled_from([0, 1, 4096, 10000]))
     def fallocate(self, data: st.DataObject, mode: int, off: int, length: int) -> None:
         fd = self.fd(data)
-        self.both(f"fallocate({fd}, {mode:#x}, {off}, {length})",
-                  lambda s: s("fallocate", self.pick(s, fd), mode, off, length))
+        self.agree(f"fallocate({fd}, {mode:#x}, {off}, {length})",
+                   lambda s: s("fallocate", self.pick(s, fd), mode, off, length))
 
     @rule(data=st.data(), mode=st.sampled_from([0o600, 0o4755, 0o2711]),
           uid=st.sampled_from(IDS))
     def fchmod_fchown(self, data: st.DataObject, mode: int, uid: int) -> None:
         fd = self.fd(data)
-        self.both(f"fchmod({fd}, {mode:o})", lambda s: s("fchmod", self.pick(s, fd), mode))
-        self.both(f"fchown({fd}, {uid})", lambda s: s("fchown", self.pick(s, fd), uid, uid))
+        self.agree(f"fchmod({fd}, {mode:o})", lambda s: s("fchmod", self.pick(s, fd), mode))
+        self.agree(f"fchown({fd}, {uid})", lambda s: s("fchown", self.pick(s, fd), uid, uid))
 
     @rule(data=st.data(), op=st.sampled_from(["fsync", "fdatasync", "syncfs"]))
     def fsync(self, data: st.DataObject, op: str) -> None:
         fd = self.fd(data)
-        self.both(f"{op}({fd})", lambda s: s(op, self.pick(s, fd)))
+        self.agree(f"{op}({fd})", lambda s: s(op, self.pick(s, fd)))
 
     @rule(data=st.data(), parts=st.lists(DATA, max_size=4), pos=st.sampled_from([-1, 0, 7, -2]),
           flags=st.sampled_from(RWF), write=st.booleans())
@@ -331,22 +322,22 @@ class Diff(RuleBasedStateMachine):
                                                        zip(bufs, parts, strict=True))
             return errno_of(r) if r < 0 else str(r), got[:max(r, 0)]
 
-        self.both(f"{'write' if write else 'read'}v({fd}, {len(parts)}, {pos}, {flags:#x})",
-                  call)
+        self.agree(f"{'write' if write else 'read'}v({fd}, {len(parts)}, {pos}, {flags:#x})",
+                   call)
 
 
     @rule(data=st.data())
     def close(self, data: st.DataObject) -> None:
         fd = self.fd(data)
-        self.both(f"close({fd})", lambda s: s("close", self.pick(s, fd)))
+        self.agree(f"close({fd})", lambda s: s("close", self.pick(s, fd)))
         if fd in self.fds:
             self.fds.remove(fd)
 
     @rule(data=st.data(), payload=DATA)
     def write(self, data: st.DataObject, payload: bytes) -> None:
         fd = self.fd(data)
-        self.both(f"write({fd}, {len(payload)})",
-                  lambda s: s("write", self.pick(s, fd), s.mem(payload), len(payload)))
+        self.agree(f"write({fd}, {len(payload)})",
+                   lambda s: s("write", self.pick(s, fd), s.mem(payload), len(payload)))
 
     @rule(data=st.data(), size=st.sampled_from([0, 1, 7, 100, 5000]))
     def read(self, data: st.DataObject, size: int) -> None:
@@ -357,13 +348,13 @@ class Diff(RuleBasedStateMachine):
             r = s("read", self.pick(s, fd), buf, size)
             return errno_of(r), s.peek(buf, max(r, 0))
 
-        self.both(f"read({fd}, {size})", call)
+        self.agree(f"read({fd}, {size})", call)
 
     @rule(data=st.data(), payload=DATA, pos=st.sampled_from(OFFSETS))
     def pwrite(self, data: st.DataObject, payload: bytes, pos: int) -> None:
         fd = self.fd(data)
-        self.both(f"pwrite64({fd}, {len(payload)}, {pos})",
-                  lambda s: s("pwrite64", self.pick(s, fd), s.mem(payload), len(payload), pos))
+        self.agree(f"pwrite64({fd}, {len(payload)}, {pos})",
+                   lambda s: s("pwrite64", self.pick(s, fd), s.mem(payload), len(payload), pos))
 
     @rule(data=st.data(), size=st.sampled_from([1, 100, 5000]), pos=st.sampled_from(OFFSETS))
     def pread(self, data: st.DataObject, size: int, pos: int) -> None:
@@ -374,13 +365,13 @@ class Diff(RuleBasedStateMachine):
             r = s("pread64", self.pick(s, fd), buf, size, pos)
             return errno_of(r), s.peek(buf, max(r, 0))
 
-        self.both(f"pread64({fd}, {size}, {pos})", call)
+        self.agree(f"pread64({fd}, {size}, {pos})", call)
 
     @rule(data=st.data(), off=st.sampled_from(OFFSETS), whence=st.sampled_from(WHENCE))
     def lseek(self, data: st.DataObject, off: int, whence: int) -> None:
         fd = self.fd(data)
-        self.both(f"lseek({fd}, {off}, {whence})",
-                  lambda s: s("lseek", self.pick(s, fd), off, whence))
+        self.agree(f"lseek({fd}, {off}, {whence})",
+                   lambda s: s("lseek", self.pick(s, fd), off, whence))
 
     @rule(data=st.data())
     def fstat(self, data: st.DataObject) -> None:
@@ -391,7 +382,7 @@ class Diff(RuleBasedStateMachine):
             r = s("fstat", self.pick(s, fd), buf)
             return errno_of(r) if r < 0 else unpack_stat(s.peek(buf, 144))
 
-        self.both(f"fstat({fd})", call)
+        self.agree(f"fstat({fd})", call)
 
     @rule(data=st.data(), size=st.sampled_from([10, 64, 4096]))
     def getdents(self, data: st.DataObject, size: int) -> None:
@@ -401,18 +392,18 @@ class Diff(RuleBasedStateMachine):
             r = s.dirents(self.pick(s, fd), size)
             return r if isinstance(r, str) else sorted(r)
 
-        self.both(f"getdents64({fd}, {size})", call)
+        self.agree(f"getdents64({fd}, {size})", call)
 
     @rule(data=st.data(), newfd=st.sampled_from([None, "slot", *HIGH, BADFD]),
           flags=st.sampled_from([0, F["O_CLOEXEC"], 0x1]))
     def dup(self, data: st.DataObject, newfd: int | str | None, flags: int) -> None:
         fd = self.fd(data)
         if newfd is None:
-            self.both_fd(f"dup({fd})", lambda s: s("dup", self.pick(s, fd)))
+            self.agree_fd(f"dup({fd})", lambda s: s("dup", self.pick(s, fd)))
             return
         target = self.fd(data) if newfd == "slot" else (newfd, newfd)
-        self.both_fd(f"dup3({fd}, {target}, {flags:#x})",
-                     lambda s: s("dup3", self.pick(s, fd), self.pick(s, target), flags))  # type: ignore[arg-type]
+        self.agree_fd(f"dup3({fd}, {target}, {flags:#x})",
+                      lambda s: s("dup3", self.pick(s, fd), self.pick(s, target), flags))  # type: ignore[arg-type]
 
     @rule(data=st.data(), cmd=st.sampled_from(FCNTL))
     def fcntl(self, data: st.DataObject, cmd: tuple[int, int]) -> None:
@@ -420,15 +411,15 @@ class Diff(RuleBasedStateMachine):
         what = f"fcntl({fd}, {cmd})"
         call = lambda s: s("fcntl", self.pick(s, fd), cmd[0], cmd[1])  # noqa: E731
         if cmd[0] in (F["F_DUPFD"], F["F_DUPFD_CLOEXEC"]):
-            self.both_fd(what, call)
+            self.agree_fd(what, call)
         else:
-            self.both(what, call)
+            self.agree(what, call)
 
     @rule(first=st.sampled_from(HIGH), last=st.sampled_from([*HIGH, BADFD]),
           flags=st.sampled_from([0, F["CLOSE_RANGE_CLOEXEC"], 0x8]))
     def close_range(self, first: int, last: int, flags: int) -> None:
-        want, _ = self.both(f"close_range({first}, {last}, {flags:#x})",
-                            lambda s: s("close_range", first, last, flags))
+        want, _ = self.agree(f"close_range({first}, {last}, {flags:#x})",
+                             lambda s: s("close_range", first, last, flags))
         if want == 0 and not flags:
             self.fds = [p for p in self.fds if not first <= p[0] <= last]
 
@@ -466,7 +457,7 @@ class Diff(RuleBasedStateMachine):
                 return s("mprotect", addr, length, prot)
             return s("madvise", addr, length, int(op.split("-")[1]))
 
-        self.both(f"{op}(map {i} + {page} pages, {count})", call)
+        self.agree(f"{op}(map {i} + {page} pages, {count})", call)
         if op == "munmap":
             # The host may reuse a native hole for its own memory at once, so
             # the rest of this mapping goes too and no rule touches it again.
@@ -499,7 +490,7 @@ class Diff(RuleBasedStateMachine):
             s("unlink", s.path("memfile"))
             return errno_of(r), errno_of(w), s.peek(back, max(got, 0))
 
-        self.both(f"memcopy(map {i} page {page}, {len(payload)})", call)
+        self.agree(f"memcopy(map {i} page {page}, {len(payload)})", call)
 
     # --- invariants -----------------------------------------------------------------
 
@@ -527,7 +518,7 @@ class Diff(RuleBasedStateMachine):
                         todo.append(path)
             return out
 
-        self.both("tree", walk)
+        self.agree("tree", walk)
 
 
 # make test sets ABI_DIFF_EXAMPLES (2000); without it the hypothesis profile decides.
@@ -538,8 +529,8 @@ TestDifferential = Diff.TestCase
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _kernel_built() -> None:
-    kernel_lib()
+def _kernel_built(lib: ctypes.CDLL) -> None:
+    """The kernel is built before hypothesis times the first example."""
 
 
 def test_native_root_is_private(tmp_path: Path) -> None:

@@ -6,25 +6,18 @@ must not crash."""
 
 from __future__ import annotations
 
-import ctypes
 import importlib
 import inspect
 import struct
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from sides import (
     AT_FDCWD,
     PAGE,
     F,
-    NativeDir,
     Side,
-    boot_guest,
-    build_kernel,
     errno_of,
-    native_release,
-    native_side,
 )
 
 from abi.kernel import load_sysdefs
@@ -250,29 +243,12 @@ def cases() -> dict[str, tuple[int, Case]]:
     }
 
 
-_lib: ctypes.CDLL | None = None
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    global _lib
-    if _lib is None:
-        _lib = build_kernel()
-    return _lib
-
-
 @pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Env, Env]]:
-    d = NativeDir(tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    envs = (Env(linux), Env(abi))
-    yield envs
-    envs[0].close()
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
+def envs(sides: tuple[Side, Side]) -> Iterator[tuple[Env, Env]]:
+    """An Env on each side (conftest's sides)."""
+    pair = (Env(sides[0]), Env(sides[1]))
+    yield pair
+    pair[0].close()
 
 
 # Syscalls whose pointers need descriptors of their own kind (a pipe, an epoll
@@ -341,5 +317,5 @@ def check_bad_pointers(envs: tuple[Env, Env], name: str, kind: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(cases()))
 @pytest.mark.parametrize("kind", ["hole", "readonly", "null"])
-def test_bad_pointer(sides: tuple[Env, Env], name: str, kind: str) -> None:
-    check_bad_pointers(sides, name, kind)
+def test_bad_pointer(envs: tuple[Env, Env], name: str, kind: str) -> None:
+    check_bad_pointers(envs, name, kind)

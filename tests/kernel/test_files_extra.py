@@ -13,6 +13,7 @@ import pytest
 from sides import (
     AT_FDCWD,
     PAGE,
+    STAT,
     F,
     Side,
     both,
@@ -81,9 +82,9 @@ def test_memfd_basics(sides: tuple[Side, Side]) -> None:
         fd = s("memfd_create", s.mem(b"hello\0"), MFD_CLOEXEC)
         assert fd >= 0, errno_of(fd)
         wrote = s("write", fd, s.mem(PAYLOAD), len(PAYLOAD))
-        st = s.zeros(144)
+        st = s.zeros(STAT.sizeof())
         assert s("fstat", fd, st) == 0
-        mode, = struct.unpack_from("<I", s.peek(st, 144), 24)
+        mode = STAT.parse(s.peek(st, STAT.sizeof())).st_mode
         link = s.zeros(256)
         n = s("readlinkat", AT_FDCWD, s.mem(f"/proc/self/fd/{fd}\0".encode()), link, 256)
         r = (wrote, read_all(s, fd) == PAYLOAD, pos(s, fd), oct(mode),

@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import test_differential
 from hypothesis import settings
 from sides import (
     AT_FDCWD,
@@ -47,28 +46,10 @@ from test_efault import Env, cases, check_bad_pointers
 GUEST_DIR = b"/tmp/t"
 SECRET = b"TOP SECRET, outside the mount\n"
 
-_lib: ctypes.CDLL | None = None
-
-
 def kernel_lib() -> ctypes.CDLL:
-    """libabik.so (ABI_LIBABIK names another build of it, for development)."""
-    global _lib
-    if _lib is None:
-        other = os.environ.get("ABI_LIBABIK")
-        _lib = ctypes.CDLL(other) if other else build_kernel()
-        if other:
-            for name, args, res in (
-                ("abi_syscall", [ctypes.c_long] * 7, ctypes.c_long),
-                ("abi_boot", [ctypes.c_void_p], ctypes.c_int),
-                ("abi_reset", [], None),
-                ("abi_reset_leaked", [], ctypes.c_size_t),
-            ):
-                getattr(_lib, name).argtypes = args
-                getattr(_lib, name).restype = res
-        _lib.abi_mount_host.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
-        _lib.abi_mount_host.restype = ctypes.c_int
-        test_differential._lib = _lib  # the machine below boots this one
-    return _lib
+    """libabik.so: the lib fixture's (sides.build_kernel), for the state
+    machine, which takes no fixtures."""
+    return build_kernel()
 
 
 def mount(lib: ctypes.CDLL, host: Path, guest: bytes = GUEST_DIR, ro: bool = False) -> None:

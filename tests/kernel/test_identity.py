@@ -9,6 +9,8 @@ import ctypes
 import struct
 
 from sides import (
+    BOOT_ARGS_UTS,
+    NR,
     F,
     Side,
     errno_of,
@@ -49,13 +51,16 @@ def test_uname(sides: tuple[Side, Side]) -> None:
 
 
 def test_uname_release_is_configurable(lib: ctypes.CDLL) -> None:
-    args = struct.pack("<6I2Q65s65s", 40 + 130, 0, 0, 0, 0o22, 0, 0, 0, b"5.15.0-test", b"box")
+    args = BOOT_ARGS_UTS.build(dict(size=BOOT_ARGS_UTS.sizeof(), flags=0, uid=0, gid=0,
+                                    umask=0o22, nofile=0, guest_base=0, guest_size=0,
+                                    release="5.15.0-test", nodename="box"))
     buf = ctypes.create_string_buffer(args)
     assert lib.abi_boot(ctypes.addressof(buf)) == 0
     try:
-        page = lib.abi_syscall(9, 0, 4096, 3, 0x22, -1, 0)  # the table's mmap number
+        page = lib.abi_syscall(NR["mmap"], 0, 4096, F["PROT_READ"] | F["PROT_WRITE"],
+                               F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"], -1, 0)
         assert page > 0
-        assert lib.abi_syscall(63, page, 0, 0, 0, 0, 0) == 0  # uname
+        assert lib.abi_syscall(NR["uname"], page, 0, 0, 0, 0, 0) == 0
         raw = ctypes.string_at(page, 390)
         assert raw[65:68] == b"box" and raw[130:141] == b"5.15.0-test"
     finally:

@@ -27,6 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sides import (
     AT_FDCWD,
     PAGE,
+    STAT,
     F,
     NativeDir,
     Side,
@@ -83,12 +84,10 @@ def poke(addr: int, data: bytes) -> None:
 
 def fstat(s: Side, fd: int) -> tuple[int, int, int, int]:
     """(size, blocks, dev, ino) of fd."""
-    st = s.zeros(144)
+    st = s.zeros(STAT.sizeof())
     assert s("fstat", fd, st) == 0
-    raw = s.peek(st, 144)
-    dev, ino = struct.unpack_from("<QQ", raw, 0)
-    size, _blksize, blocks = struct.unpack_from("<qqq", raw, 48)
-    return size, blocks, dev, ino
+    x = STAT.parse(s.peek(st, STAT.sizeof()))
+    return x.st_size, x.st_blocks, x.st_dev, x.st_ino
 
 
 def size_blocks(s: Side, fd: int) -> tuple[int, int]:

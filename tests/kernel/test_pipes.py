@@ -18,7 +18,6 @@ from sides import (
     F,
     Side,
     both,
-    build_kernel,
     errno_of,
     res,
     unpack_stat,
@@ -26,14 +25,6 @@ from sides import (
 
 SIGPIPE = 13
 EFD_MAX = (1 << 64) - 1
-
-
-@pytest.fixture(scope="module")
-def lib() -> ctypes.CDLL:
-    lib = build_kernel()
-    lib.abi_sigpending_mask.argtypes = []
-    lib.abi_sigpending_mask.restype = ctypes.c_uint64
-    return lib
 
 
 class Fds:

@@ -31,9 +31,7 @@ from sides import (
 )
 from test_pipes import Fds, both, pipe, poll1, read, res, write
 
-EPOLLET = 1 << 31
-EPOLLONESHOT = 1 << 30
-EPOLLEXCLUSIVE = 1 << 28
+EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE = F["EPOLLET"], F["EPOLLONESHOT"], F["EPOLLEXCLUSIVE"]
 IN, OUT = F["POLLIN"], F["POLLOUT"]
 
 

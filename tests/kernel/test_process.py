@@ -36,10 +36,11 @@ def bad_pointer(s: Side) -> int:
     return page
 
 
-def both(sides: tuple[Side, Side], fn: object) -> list[object]:
-    """fn(side) natively in a forked child, made a session leader like the
+def session_leader_results(sides: tuple[Side, Side], fn: object) -> list[object]:
+    """[fn(linux), fn(abi)], without comparing them (the caller normalises
+    first): fn runs natively in a forked child, made a session leader like the
     kernel's process (alone in its process group: PRIO_PGRP then names it
-    alone), and on the kernel."""
+    alone), and on the kernel. sides.both is the comparing helper."""
     linux, abi = sides
     assert callable(fn)
 
@@ -153,7 +154,7 @@ def test_setscheduler_as_unprivileged(sides: tuple[Side, Side]) -> None:
         assert s("setresuid", 1000, 1000, 1000) == 0
         return setscheduler_probe(s)
 
-    lin, abi = both(sides, probe)
+    lin, abi = session_leader_results(sides, probe)
     assert abi == lin
 
 
@@ -194,7 +195,7 @@ def test_affinity(sides: tuple[Side, Side]) -> None:
         out.append(errno_of(s("sched_setaffinity", 0, 1, s.mem(b"\x01"))))  # short mask
         return out
 
-    lin, ab = both(sides, probe)
+    lin, ab = session_leader_results(sides, probe)
     assert ab == lin
     del linux, abi
 
@@ -233,7 +234,7 @@ def nice_probe(s: Side) -> list[object]:
 
 
 def test_setpriority_root(sides: tuple[Side, Side]) -> None:
-    lin, abi = both(sides, nice_probe)
+    lin, abi = session_leader_results(sides, nice_probe)
     assert abi == lin
 
 
@@ -243,7 +244,7 @@ def test_setpriority_unprivileged(sides: tuple[Side, Side]) -> None:
         assert s("setresuid", 1000, 1000, 1000) == 0
         return nice_probe(s)
 
-    lin, abi = both(sides, probe)
+    lin, abi = session_leader_results(sides, probe)
     assert abi == lin
 
 
@@ -278,7 +279,7 @@ def ioprio_probe(s: Side, alone_as_user: bool) -> list[object]:
 
 
 def test_ioprio_root(sides: tuple[Side, Side]) -> None:
-    lin, abi = both(sides, lambda s: ioprio_probe(s, alone_as_user=False))
+    lin, abi = session_leader_results(sides, lambda s: ioprio_probe(s, alone_as_user=False))
     assert abi == lin
 
 
@@ -288,7 +289,7 @@ def test_ioprio_unprivileged(sides: tuple[Side, Side]) -> None:
         assert s("setresuid", 4242, 4242, 4242) == 0
         return ioprio_probe(s, alone_as_user=True)
 
-    lin, abi = both(sides, probe)
+    lin, abi = session_leader_results(sides, probe)
     assert abi == lin
 
 
@@ -330,7 +331,7 @@ def sched_attr_probe(s: Side) -> list[object]:
 
 
 def test_sched_attr_root(sides: tuple[Side, Side]) -> None:
-    lin, abi = both(sides, sched_attr_probe)
+    lin, abi = session_leader_results(sides, sched_attr_probe)
     assert abi == lin
 
 
@@ -341,7 +342,7 @@ def test_sched_attr_unprivileged(sides: tuple[Side, Side]) -> None:
         assert s("setresuid", 1000, 1000, 1000) == 0
         return sched_attr_probe(s)
 
-    lin, abi = both(sides, probe)
+    lin, abi = session_leader_results(sides, probe)
     assert abi == lin
 
 
@@ -369,7 +370,7 @@ def test_robust_list(sides: tuple[Side, Side]) -> None:
                 errno_of(s("set_robust_list", 0, 24)), got(s("get_robust_list", 0, hp, lp))]
         return out
 
-    lin, abi = both(sides, probe)
+    lin, abi = session_leader_results(sides, probe)
     assert abi == lin
 
 
@@ -382,7 +383,7 @@ def test_personality(sides: tuple[Side, Side]) -> None:
                 s("personality", 0xFFFFFFFF), s("personality", F["PER_LINUX"]),
                 s("personality", 0xFFFFFFFF)]
 
-    lin, abi = both(sides, probe)
+    lin, abi = session_leader_results(sides, probe)
     assert abi == lin
 
 
@@ -400,7 +401,7 @@ def test_membarrier(sides: tuple[Side, Side]) -> None:
         out.append(str(s("membarrier", 512, 0, 0)))  # MEMBARRIER_CMD_GET_REGISTRATIONS
         return out
 
-    lin, abi = both(sides, probe)
+    lin, abi = session_leader_results(sides, probe)
     assert abi == lin
 
 

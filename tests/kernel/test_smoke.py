@@ -1,9 +1,9 @@
-"""libabik.so against Linux: the same syscalls, made natively through libc's
+"""lib.so against Linux: the same syscalls, made natively through libc's
 syscall() in a temporary directory and on a freshly booted kernel through its
 dispatcher abi_syscall(), must give the same results and errnos.
 
 Both sides use plain ctypes and the table's x86_64 numbers; flag values come
-from the generated flags.h. Normalisations, where a value cannot match:
+from the generated abi_sysdefs.py. Normalisations, where a value cannot match:
 - inode and device numbers, times and directory sizes differ between the
   host's filesystem and ramfs, so stat results are compared field by field
   only for type, permission bits, link count and regular-file size;
@@ -20,69 +20,23 @@ from __future__ import annotations
 import ctypes
 import os
 import struct
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
-from sides import (
-    AT_FDCWD,
-    PAGE,
-    F,
-    NativeDir,
-    Side,
-    boot_guest,
-    build_kernel,
-    errno_of,
-    flag_values,
-    native_release,
-    native_side,
-    tmpfs_dir,
-)
-
-from abi.kernel import load_sysdefs
-
-
-@pytest.fixture(scope="session")
-def libabik() -> ctypes.CDLL:
-    return build_kernel()
-
-
-@pytest.fixture
-def guest(libabik: ctypes.CDLL) -> Iterator[Side]:
-    yield boot_guest(libabik)
-    libabik.abi_reset()
-    assert libabik.abi_reset_leaked() == 0, "the kernel leaked heap memory"
-
-
-@pytest.fixture
-def native(tmp_path: Path) -> Iterator[Side]:
-    d = NativeDir(tmp_path)
-    side = native_side(d.path)
-    yield side
-    native_release(side)
-    d.remove()
-
-
-def both(native: Side, guest: Side, script: Callable[[Side], object]) -> object:
-    """Runs script on Linux and on the kernel; the results must be equal."""
-    want = script(native)
-    got = script(guest)
-    assert got == want, f"kernel gave {got!r}, Linux gave {want!r}"
-    return want
-
+from sides import AT_FDCWD, NR, PAGE, STAT, F, Side, both, errno_of, tmpfs_dir
 
 # --- the tests --------------------------------------------------------------
 
 
-def test_boot_maps_guest_memory(libabik: ctypes.CDLL, guest: Side) -> None:
+def test_boot_maps_guest_memory(lib: ctypes.CDLL, sides: tuple[Side, Side]) -> None:
+    guest = sides[1]
     base, size = ctypes.c_uint64(), ctypes.c_uint64()
-    libabik.abi_guest_range(ctypes.byref(base), ctypes.byref(size))
+    lib.abi_guest_range(ctypes.byref(base), ctypes.byref(size))
     assert base.value <= guest.arena < base.value + size.value
     assert guest.arena % PAGE == 0
     assert guest.peek(guest.arena + 16 * PAGE - 8, 8) == b"\0" * 8
 
 
-def test_file_io(native: Side, guest: Side) -> None:
+def test_file_io(sides: tuple[Side, Side]) -> None:
     def script(s: Side) -> list[object]:
         out: list[object] = []
         fd = s.open("f", F["O_CREAT"] | F["O_RDWR"] | F["O_TRUNC"], 0o600)
@@ -104,9 +58,8 @@ def test_file_io(native: Side, guest: Side) -> None:
         out.append(s("lseek", fd, 0, F["SEEK_CUR"]))
         st = s.zeros(144)
         out.append(s("fstat", fd, st))
-        mode, = struct.unpack_from("<I", s.peek(st + 24, 4))
-        size, = struct.unpack_from("<q", s.peek(st + 48, 8))
-        out.append((oct(mode), size))
+        x = STAT.parse(s.peek(st, STAT.sizeof()))
+        out.append((oct(x.st_mode), x.st_size))
         out.append(s("fcntl", fd, F["F_GETFL"], 0))
         out.append(s("close", fd))
         out.append(errno_of(s("close", fd)))
@@ -119,10 +72,10 @@ def test_file_io(native: Side, guest: Side) -> None:
         s("close", fd)
         return out
 
-    both(native, guest, script)
+    both(sides, script)
 
 
-def test_errors(native: Side, guest: Side) -> None:
+def test_errors(sides: tuple[Side, Side]) -> None:
     def script(s: Side) -> dict[str, str]:
         out: dict[str, str] = {}
         fd = s.open("file", F["O_CREAT"] | F["O_WRONLY"])
@@ -199,10 +152,10 @@ def test_errors(native: Side, guest: Side) -> None:
         s("close", d)
         return out
 
-    both(native, guest, script)
+    both(sides, script)
 
 
-def test_getdents64(native: Side, guest: Side) -> None:
+def test_getdents64(sides: tuple[Side, Side]) -> None:
     def script(s: Side) -> list[tuple[bytes, int]]:
         s("mkdir", s.path("g"), 0o755)
         for name in ("a", "bb", "c" * 100):
@@ -224,11 +177,11 @@ def test_getdents64(native: Side, guest: Side) -> None:
         s("close", fd)
         return sorted(seen)
 
-    entries = both(native, guest, script)
+    entries = both(sides, script)
     assert len(entries) == 7  # type: ignore[arg-type]
 
 
-def test_efault(native: Side, guest: Side) -> None:
+def test_efault(sides: tuple[Side, Side]) -> None:
     def script(s: Side) -> dict[str, str]:
         # An address neither side has mapped: a page we map and unmap again.
         hole = s("mmap", 0, PAGE, F["PROT_READ"], F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"], -1, 0)
@@ -255,11 +208,11 @@ def test_efault(native: Side, guest: Side) -> None:
         s("munmap", ro, PAGE)
         return {k: errno_of(v) for k, v in out.items()}
 
-    result = both(native, guest, script)
+    result = both(sides, script)
     assert result["read into hole"] == "EFAULT"  # type: ignore[index]
 
 
-def test_mm_errors(native: Side, guest: Side) -> None:
+def test_mm_errors(sides: tuple[Side, Side]) -> None:
     def script(s: Side) -> dict[str, str]:
         rw = F["PROT_READ"] | F["PROT_WRITE"]
         anon = F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"]
@@ -296,10 +249,10 @@ def test_mm_errors(native: Side, guest: Side) -> None:
         s("munmap", a, 3 * PAGE)
         return {k: errno_of(v) for k, v in out.items()}
 
-    both(native, guest, script)
+    both(sides, script)
 
 
-def test_madvise_dontneed_zero_fills(native: Side, guest: Side) -> None:
+def test_madvise_dontneed_zero_fills(sides: tuple[Side, Side]) -> None:
     def script(s: Side) -> list[object]:
         a = s("mmap", 0, 2 * PAGE, F["PROT_READ"] | F["PROT_WRITE"],
               F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"], -1, 0)
@@ -309,34 +262,34 @@ def test_madvise_dontneed_zero_fills(native: Side, guest: Side) -> None:
         s("munmap", a, 2 * PAGE)
         return out
 
-    both(native, guest, script)
+    both(sides, script)
 
 
-def test_reset_gives_a_fresh_kernel(libabik: ctypes.CDLL) -> None:
-    libabik.abi_boot(None)
+def test_reset_gives_a_fresh_kernel(lib: ctypes.CDLL) -> None:
+    lib.abi_boot(None)
     path = ctypes.create_string_buffer(b"/tmp/left-behind")
-    nr = load_sysdefs().NUMBERS["x86_64"]
+    nr = NR
     # the path must be in guest memory: map a page and copy it there
-    F = flag_values()
     rw, anon = F["PROT_READ"] | F["PROT_WRITE"], F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"]
-    page = libabik.abi_syscall(nr["mmap"], 0, PAGE, rw, anon, -1, 0)
+    page = lib.abi_syscall(nr["mmap"], 0, PAGE, rw, anon, -1, 0)
     ctypes.memmove(page, path, len(path))
-    assert libabik.abi_syscall(nr["mkdir"], page, 0o755, 0, 0, 0, 0) == 0
-    libabik.abi_reset()
-    libabik.abi_boot(None)
-    page2 = libabik.abi_syscall(nr["mmap"], 0, PAGE, rw, anon, -1, 0)
+    assert lib.abi_syscall(nr["mkdir"], page, 0o755, 0, 0, 0, 0) == 0
+    lib.abi_reset()
+    lib.abi_boot(None)
+    page2 = lib.abi_syscall(nr["mmap"], 0, PAGE, rw, anon, -1, 0)
     assert page2 == page  # same layout after a reset
     assert ctypes.string_at(page2, 4) == b"\0" * 4
     ctypes.memmove(page2, path, len(path))
-    assert libabik.abi_syscall(nr["mkdir"], page2, 0o755, 0, 0, 0, 0) == 0  # gone: no EEXIST
-    libabik.abi_reset()
+    assert lib.abi_syscall(nr["mkdir"], page2, 0o755, 0, 0, 0, 0) == 0  # gone: no EEXIST
+    lib.abi_reset()
 
 
 
 
-def test_cwd(native: Side, guest: Side) -> None:
+def test_cwd(sides: tuple[Side, Side]) -> None:
     """chdir/fchdir/getcwd; the native side runs in a child process so that
     pytest's own working directory never moves."""
+    native, guest = sides
     def script(s: Side) -> list[object]:
         out: list[object] = []
         buf = s.zeros(4096)
@@ -394,7 +347,7 @@ def test_cwd(native: Side, guest: Side) -> None:
     assert "ENOENT" in want and "ERANGE" in want  # the cases above really ran
 
 
-def test_dev(native: Side, guest: Side) -> None:
+def test_dev(sides: tuple[Side, Side]) -> None:
     """The memory devices, by absolute path on both sides."""
     def script(s: Side) -> list[object]:
         out: list[object] = []
@@ -419,4 +372,4 @@ def test_dev(native: Side, guest: Side) -> None:
             s("close", tty)
         return out
 
-    both(native, guest, script)
+    both(sides, script)

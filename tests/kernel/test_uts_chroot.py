@@ -17,7 +17,7 @@ from sides import (
     res,
 )
 
-CLONE_NEWUTS = 0x04000000
+CLONE_NEWUTS = F["CLONE_NEWUTS"]
 
 
 def bad_pages(s: Side) -> tuple[int, int]:

@@ -10,38 +10,20 @@ from __future__ import annotations
 import ctypes
 import random
 import struct
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from native_child import in_child
 from sides import (
     PAGE,
     F,
-    NativeDir,
     Side,
-    boot_guest,
     both,
-    native_release,
-    native_side,
     res,
 )
 
 AT_FDCWD = -100
 BIG = 70000  # more than XATTR_SIZE_MAX
 S_IFIFO = 0o010000
-
-
-@pytest.fixture
-def sides(lib: ctypes.CDLL, tmp_path: Path) -> Iterator[tuple[Side, Side]]:
-    d = NativeDir(Path("/dev/shm") if Path("/dev/shm").is_dir() else tmp_path)
-    linux = native_side(d.path)
-    abi = boot_guest(lib)
-    yield linux, abi
-    native_release(linux)
-    d.remove()
-    lib.abi_reset()
-    assert lib.abi_reset_leaked() == 0
 
 
 class X:

@@ -13,20 +13,31 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import struct
 import subprocess
 from pathlib import Path
 
 import pytest
-from loader_util import PHDR_FIELDS, PT_INTERP, PT_LOAD, Run, clean_env, phdrs, run
+from loader_util import (
+    EHDR,
+    EI_CLASS,
+    EI_DATA,
+    PHDR,
+    PT_INTERP,
+    PT_LOAD,
+    Run,
+    clean_env,
+    phdrs,
+    run,
+)
 
 AT_NULL, AT_PHDR, AT_BASE, AT_ENTRY, AT_PLATFORM = 0, 3, 7, 9, 15
 AT_RANDOM, AT_EXECFN, AT_SYSINFO_EHDR = 25, 31, 33
 
 
-def both(harness: Path, argv: list[str], *, env: dict[str, str], cwd: Path,
+def native_and_loaded(harness: Path, argv: list[str], *, env: dict[str, str], cwd: Path,
          stdin: bytes = b"", opts: tuple[str, ...] = ()) -> tuple[Run, Run]:
-    """Run argv natively and under the harness (argv[0] is the program)."""
+    """(native, loaded): argv run natively and under the harness (argv[0] is
+    the program), not compared: each test asserts what must match."""
     native = run(argv, env=env, cwd=cwd, stdin=stdin)
     loaded = run([str(harness), *opts, *argv], env=env, cwd=cwd, stdin=stdin)
     return native, loaded
@@ -66,15 +77,16 @@ BUSYBOX_CASES: dict[str, tuple[list[str], bytes]] = {
 def test_busybox_matches_native(harness: Path, busybox: Path, workdir: Path, case: str,
                                 copy: bool) -> None:
     args, stdin = BUSYBOX_CASES[case]
-    native, loaded = both(harness, [str(busybox), *args], env=clean_env(workdir), cwd=workdir,
-                          stdin=stdin, opts=("--copy",) if copy else ())
+    native, loaded = native_and_loaded(harness, [str(busybox), *args], env=clean_env(workdir),
+                                       cwd=workdir, stdin=stdin,
+                                       opts=("--copy",) if copy else ())
     assert loaded == native
 
 
 def test_static_pie_matches_native(harness: Path, programs: dict[str, Path],
                                    tmp_path: Path) -> None:
-    native, loaded = both(harness, [str(programs["hello"]), "x", "y z"],
-                          env=clean_env(tmp_path), cwd=tmp_path)
+    native, loaded = native_and_loaded(harness, [str(programs["hello"]), "x", "y z"],
+                                       env=clean_env(tmp_path), cwd=tmp_path)
     assert native.status == 3 and native.stdout.startswith(b"hello from")
     assert loaded == native
 
@@ -89,7 +101,7 @@ def test_dynamic_matches_native(harness: Path, workdir: Path, argv: list[str]) -
         pytest.skip(f"no {argv[0]}")
     if not any(ph["p_type"] == PT_INTERP for ph in phdrs(Path(argv[0]).read_bytes())):
         pytest.skip(f"{argv[0]} is not dynamically linked")
-    native, loaded = both(harness, argv, env=clean_env(workdir), cwd=workdir)
+    native, loaded = native_and_loaded(harness, argv, env=clean_env(workdir), cwd=workdir)
     assert loaded == native
 
 
@@ -97,7 +109,7 @@ def test_longest_argument_linux_allows(harness: Path, busybox: Path, tmp_path: P
     """MAX_ARG_STRLEN (32 pages, NUL included) is the longest string. (A longer
     one cannot reach the harness: its own exec fails with E2BIG first.)"""
     argv = [str(busybox), "sh", "-c", 'echo ${#0}', "x" * 131071]
-    native, loaded = both(harness, argv, env={}, cwd=tmp_path)
+    native, loaded = native_and_loaded(harness, argv, env={}, cwd=tmp_path)
     assert native == loaded == Run(0, b"131071\n", b"")
 
 
@@ -215,19 +227,15 @@ def test_extra_aux_entries_go_before_at_null(harness: Path, programs: dict[str, 
 
 # (c) Refusals, with Linux's verdict on the same file where it gives one.
 
-def poke(data: bytearray, off: int, fmt: str, value: int) -> None:
-    struct.pack_into(fmt, data, off, value)
-
-
-def field(name: str) -> tuple[int, str]:
-    return next((off, fmt) for n, off, fmt in PHDR_FIELDS if n == name)
+def set_ehdr(data: bytearray, name: str, value: int) -> None:
+    """Set field name of the ELF header."""
+    EHDR[name].poke(data, 0, value)
 
 
 def mutate_load(data: bytearray, index: int, name: str, fn: object) -> None:
     """Set field name of the index-th PT_LOAD to fn(phdr) (a callable)."""
     ph = [p for p in phdrs(bytes(data)) if p["p_type"] == PT_LOAD][index]
-    off, fmt = field(name)
-    poke(data, ph["offset"] + off, fmt, fn(ph))  # type: ignore[operator]
+    PHDR[name].poke(data, ph["offset"], fn(ph))  # type: ignore[operator]
 
 
 # name: (mutation, expected message, errno, what Linux does with the file:
@@ -236,25 +244,26 @@ def mutate_load(data: bytearray, index: int, name: str, fn: object) -> None:
 #        program dies touching file pages past the end); or None (Linux runs
 #        it: we are stricter, as the issue asks)).
 CRAFTED = {
-    "bad-magic": (lambda d: poke(d, 0, "<B", 0), "not an ELF file (bad magic)",
+    "bad-magic": (lambda d: d.__setitem__(0, 0), "not an ELF file (bad magic)",
                   errno.ENOEXEC, errno.ENOEXEC),
     "truncated": (lambda d: d.__delitem__(slice(40, None)), "file too short for an ELF header",
                   errno.ENOEXEC, errno.ENOEXEC),
-    "elfclass32": (lambda d: poke(d, 4, "<B", 1), "not a 64-bit ELF file (EI_CLASS)",
+    "elfclass32": (lambda d: d.__setitem__(EI_CLASS, 1), "not a 64-bit ELF file (EI_CLASS)",
                    errno.ENOEXEC, None),
-    "big-endian": (lambda d: poke(d, 5, "<B", 2), "not a little-endian ELF file (EI_DATA)",
+    "big-endian": (lambda d: d.__setitem__(EI_DATA, 2), "not a little-endian ELF file (EI_DATA)",
                    errno.ENOEXEC, None),
-    "et-rel": (lambda d: poke(d, 16, "<H", 1),
+    "et-rel": (lambda d: set_ehdr(d, "e_type", 1),
                "not an executable (e_type is neither ET_EXEC nor ET_DYN)",
                errno.ENOEXEC, errno.ENOEXEC),
-    "aarch64": (lambda d: poke(d, 18, "<H", 183), "wrong machine (e_machine)",
+    "aarch64": (lambda d: set_ehdr(d, "e_machine", 183), "wrong machine (e_machine)",
                 errno.ENOEXEC, errno.ENOEXEC),
-    "phentsize": (lambda d: poke(d, 54, "<H", 32), "e_phentsize is not the size of Elf64_Phdr",
+    "phentsize": (lambda d: set_ehdr(d, "e_phentsize", 32),
+                  "e_phentsize is not the size of Elf64_Phdr",
                   errno.ENOEXEC, errno.ENOEXEC),
-    "phnum-0": (lambda d: poke(d, 56, "<H", 0),
+    "phnum-0": (lambda d: set_ehdr(d, "e_phnum", 0),
                 "e_phnum out of range (1..1170: at most 64 KiB of program headers)",
                 errno.ENOEXEC, errno.ENOEXEC),
-    "phoff-past-eof": (lambda d: poke(d, 32, "<Q", len(d)),
+    "phoff-past-eof": (lambda d: set_ehdr(d, "e_phoff", len(d)),
                        "program headers outside the file (e_phoff)", errno.ENOEXEC, errno.ENOEXEC),
     "filesz-gt-memsz": (lambda d: mutate_load(d, 1, "p_filesz", lambda p: p["p_memsz"] + 1),
                         "PT_LOAD with p_filesz > p_memsz", errno.EINVAL, "SIGSEGV"),
@@ -304,7 +313,7 @@ def test_crafted_refusal(harness: Path, programs: dict[str, Path], tmp_path: Pat
 def test_aarch64_accepted_when_asked(harness: Path, programs: dict[str, Path],
                                      tmp_path: Path) -> None:
     data = bytearray(programs["stackdump"].read_bytes())
-    poke(data, 18, "<H", 183)
+    set_ehdr(data, "e_machine", 183)
     f = tmp_path / "arm"
     f.write_bytes(bytes(data))
     assert run([str(harness), "--check", "--machine", "183", str(f)]).stdout == b"ok\n"
@@ -323,7 +332,7 @@ def test_interp_refusals(harness: Path, tmp_path: Path, mutation: str) -> None:
         data[ph["p_offset"] + ph["p_filesz"] - 1] = ord("x")
         want = "PT_INTERP string not NUL-terminated (ENOEXEC)"
     elif mutation == "too-short":
-        poke(data, ph["offset"] + field("p_filesz")[0], "<Q", 1)
+        PHDR["p_filesz"].poke(data, ph["offset"], 1)
         want = "PT_INTERP size out of range (2..4096) (ENOEXEC)"
     else:
         data[ph["p_offset"] + 1] = ord("X")

@@ -7,7 +7,6 @@ checks refuse is refused by the full load too, for the same reason."""
 
 from __future__ import annotations
 
-import struct
 import subprocess
 import tempfile
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, event, given, settings
-from loader_util import EHDR_FIELDS, PHDR_FIELDS, PHENT
+from loader_util import EHDR_FIELDS, ELF64_EHDR, PHDR_FIELDS, PHENT
 
 TIMEOUT = 10
 INTERESTING = [0, 1, 2, 3, 0x38, 0x40, 0xFF, 0x1000, 0x1001, 0xFFFF, 0x10000, 0x400000,
@@ -31,8 +30,8 @@ def sources(programs: dict[str, Path]) -> list[Path]:
 def mutations(draw: st.DrawFn, data: bytes) -> bytes:
     """One to four mutations of data, mostly in the ELF and program headers."""
     out = bytearray(data)
-    phoff = struct.unpack_from("<Q", data, 32)[0]
-    phnum = struct.unpack_from("<H", data, 56)[0]
+    eh = ELF64_EHDR.parse(data)
+    phoff, phnum = eh.e_phoff, eh.e_phnum
     headers_end = min(len(data), phoff + phnum * PHENT)
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["flip", "ehdr", "phdr", "phdr", "truncate"]))
@@ -41,14 +40,14 @@ def mutations(draw: st.DrawFn, data: bytes) -> bytes:
             out[where] ^= 1 << draw(st.integers(0, 7))
         elif kind in ("ehdr", "phdr"):
             if kind == "ehdr":
-                _, off, fmt = draw(st.sampled_from(EHDR_FIELDS))
+                f, base = draw(st.sampled_from(EHDR_FIELDS)), 0
             else:
-                _, foff, fmt = draw(st.sampled_from(PHDR_FIELDS))
-                off = phoff + draw(st.integers(0, max(0, phnum - 1))) * PHENT + foff
-            bits = struct.calcsize(fmt) * 8
-            value = draw(st.one_of(st.sampled_from(INTERESTING), st.integers(0, (1 << bits) - 1)))
-            if off + struct.calcsize(fmt) <= len(out):
-                struct.pack_into(fmt, out, off, value & ((1 << bits) - 1))
+                f = draw(st.sampled_from(PHDR_FIELDS))
+                base = phoff + draw(st.integers(0, max(0, phnum - 1))) * PHENT
+            value = draw(st.one_of(st.sampled_from(INTERESTING),
+                                   st.integers(0, (1 << 8 * f.size) - 1)))
+            if base + f.offset + f.size <= len(out):
+                f.poke(out, base, value)
         elif kind == "truncate":
             end = draw(st.one_of(st.integers(0, headers_end + 64), st.integers(0, len(out))))
             del out[end:]

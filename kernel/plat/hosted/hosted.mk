@@ -26,7 +26,7 @@ $(ABI_HBUILD)/abi-run: $(ABI_HOSTED_OBJS) $(ABI_KERNEL_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_HOSTED_LDFLAGS) -o $@ $(ABI_HOSTED_OBJS) $(ABI_KERNEL_OBJS) -lgcc
 
-$(ABI_HBUILD)/obj/kernel/plat/hosted/%.o: kernel/plat/hosted/%.c $(ABI_GEN)/.stamp
+$(ABI_HBUILD)/obj/kernel/plat/hosted/%.o: kernel/plat/hosted/%.c | $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 

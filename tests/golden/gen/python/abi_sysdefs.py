@@ -45,3 +45,45 @@ ERRNO: dict[str, int] = {
     'EINVAL': 22,
     'ENOSYS': 38,
 }
+
+# arch -> flag or enumeration name -> value (a name an arch lacks is absent)
+FLAGS: dict[str, dict[str, int]] = {
+    'x86_64': {
+        'O_RDONLY': 0x0,
+        'O_WRONLY': 0x1,
+        'O_RDWR': 0x2,
+        'O_CREAT': 0x40,
+        'O_EXCL': 0x80,
+        'O_DIRECTORY': 0x10000,
+        'O_CLOEXEC': 0x80000,
+        'SEEK_SET': 0,
+        'SEEK_CUR': 1,
+        'SEEK_END': 2,
+        'PROT_READ': 0x1,
+        'PROT_WRITE': 0x2,
+        'PROT_EXEC': 0x4,
+    },
+    'aarch64': {
+        'O_RDONLY': 0x0,
+        'O_WRONLY': 0x1,
+        'O_RDWR': 0x2,
+        'O_CREAT': 0x40,
+        'O_EXCL': 0x80,
+        'O_DIRECTORY': 0x4000,
+        'O_CLOEXEC': 0x80000,
+        'SEEK_SET': 0,
+        'SEEK_CUR': 1,
+        'SEEK_END': 2,
+        'PROT_READ': 0x1,
+        'PROT_WRITE': 0x2,
+        'PROT_EXEC': 0x4,
+        'PROT_BTI': 0x10,
+    },
+}
+
+# flag set -> (type: 'bits' or 'enum', ((field mask, (names, ...)), ...), (names, ...))
+FLAGSETS: dict[str, tuple[str, tuple[tuple[int, tuple[str, ...]], ...], tuple[str, ...]]] = {
+    'open_flags': ('bits', ((0x3, ('O_RDONLY', 'O_WRONLY', 'O_RDWR', )), ), ('O_CREAT', 'O_EXCL', 'O_DIRECTORY', 'O_CLOEXEC', )),
+    'seek_whence': ('enum', (), ('SEEK_SET', 'SEEK_CUR', 'SEEK_END', )),
+    'prot': ('bits', (), ('PROT_READ', 'PROT_WRITE', 'PROT_EXEC', 'PROT_BTI', )),
+}
