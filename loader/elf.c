@@ -12,11 +12,24 @@
 #endif
 
 /* Reject with an errno and a message naming the failed check. */
-#define REJECT(err, msg) do { *why = (msg); return -(err); } while (0)
+#define REJECT(err, msg)       \
+	do {                   \
+		*why = (msg);  \
+		return -(err); \
+	} while (0)
 
-static inline uint64_t page_start(uint64_t v, uint64_t pagesize) { return v & ~(pagesize - 1); }
-static inline uint64_t page_offset(uint64_t v, uint64_t pagesize) { return v & (pagesize - 1); }
-static inline int is_power_of_2(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+static inline uint64_t page_start(uint64_t v, uint64_t pagesize)
+{
+	return v & ~(pagesize - 1);
+}
+static inline uint64_t page_offset(uint64_t v, uint64_t pagesize)
+{
+	return v & (pagesize - 1);
+}
+static inline int is_power_of_2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
 
 /* Round v up to a multiple of pagesize; 0 when that overflows (callers have
  * already bounded v below task_size, so 0 never means a real address). */
@@ -35,7 +48,7 @@ static size_t cstrlen(const char *s)
 
 /* Read exactly len bytes at off; a short read means the file ends early. */
 static long read_exact(const struct loader_ops *ops, void *file, void *buf, size_t len,
-                       uint64_t off)
+		       uint64_t off)
 {
 	char *p = buf;
 	while (len > 0) {
@@ -89,7 +102,8 @@ long elf_check_header(const Elf64_Ehdr *ehdr, uint16_t machine, const char **why
 	if (ehdr->e_phentsize != sizeof(Elf64_Phdr))
 		REJECT(ENOEXEC, "e_phentsize is not the size of Elf64_Phdr");
 	if (ehdr->e_phnum < 1 || ehdr->e_phnum > ELF_MAX_PHNUM)
-		REJECT(ENOEXEC, "e_phnum out of range (1..1170: at most 64 KiB of program headers)");
+		REJECT(ENOEXEC,
+		       "e_phnum out of range (1..1170: at most 64 KiB of program headers)");
 	return 0;
 }
 
@@ -113,7 +127,7 @@ long elf_read_phdrs(const struct loader_ops *ops, struct elf_binary *bin, const 
  * congruent modulo the page size, and the whole image inside the address
  * space. Where Linux has the same check we return its errno. */
 long elf_check_segments(const struct elf_binary *bin, const struct loader_params *params,
-                        const char **why)
+			const char **why)
 {
 	uint64_t pagesize = params->pagesize;
 	uint64_t task_size = params->task_size;
@@ -135,7 +149,8 @@ long elf_check_segments(const struct elf_binary *bin, const struct loader_params
 		if (page_offset(ph->p_vaddr, pagesize) != page_offset(ph->p_offset, pagesize))
 			REJECT(EINVAL, "PT_LOAD p_vaddr and p_offset differ modulo the page size");
 		if (ph->p_offset > bin->size || ph->p_filesz > bin->size - ph->p_offset)
-			REJECT(ENOEXEC, "PT_LOAD file bytes outside the file (p_offset + p_filesz)");
+			REJECT(ENOEXEC,
+			       "PT_LOAD file bytes outside the file (p_offset + p_filesz)");
 		if (nload > 0 && ph->p_vaddr < prev_vaddr)
 			REJECT(ENOEXEC, "PT_LOAD segments not in ascending p_vaddr order");
 		if (nload > 0 && ph->p_vaddr < prev_end)
@@ -158,7 +173,7 @@ long elf_check_segments(const struct elf_binary *bin, const struct loader_params
  * /lib64/ld-linux-x86-64.so.2) into path: 1 if there is one, 0 if not.
  * Like Linux: 2..PATH_MAX bytes, inside the file, ending in NUL. */
 long elf_find_interp(const struct loader_ops *ops, const struct elf_binary *bin, char *path,
-                     size_t path_size, const char **why)
+		     size_t path_size, const char **why)
 {
 	for (unsigned i = 0; i < bin->ehdr.e_phnum; i++) {
 		const Elf64_Phdr *ph = &bin->phdr[i];
@@ -181,7 +196,7 @@ long elf_find_interp(const struct loader_ops *ops, const struct elf_binary *bin,
 /* elf_read_binary reads and checks one ELF file: header, program headers,
  * segments. It maps nothing. */
 long elf_read_binary(const struct loader_ops *ops, const struct loader_params *params,
-                     struct elf_binary *bin, void *file, uint64_t size, const char **why)
+		     struct elf_binary *bin, void *file, uint64_t size, const char **why)
 {
 	bin->file = file;
 	bin->size = size;
@@ -204,7 +219,7 @@ long elf_read_binary(const struct loader_ops *ops, const struct loader_params *p
 /* Copy file bytes [off, off + len) to the guest at dst, for a caller without
  * map_file. */
 static long copy_file_in(const struct loader_ops *ops, void *file, uptr dst, uint64_t len,
-                         uint64_t off)
+			 uint64_t off)
 {
 	char buf[1024];
 	while (len > 0) {
@@ -227,7 +242,7 @@ static long copy_file_in(const struct loader_ops *ops, void *file, uptr dst, uin
  * The gABI says the bytes past p_filesz read as zero, so the rest of the last
  * file page is cleared, even in a read-only segment (Linux skips that case). */
 long elf_map_segment(const struct loader_ops *ops, const struct elf_binary *bin,
-                     const Elf64_Phdr *phdr, uint64_t pagesize, const char **why)
+		     const Elf64_Phdr *phdr, uint64_t pagesize, const char **why)
 {
 	uint64_t addr = bin->load_bias + phdr->p_vaddr;
 	uint64_t start = page_start(addr, pagesize);
@@ -246,7 +261,7 @@ long elf_map_segment(const struct loader_ops *ops, const struct elf_binary *bin,
 		int fill_prot = (ops->map_file ? prot : PROT_READ) | PROT_WRITE;
 		if (ops->map_file) {
 			err = ops->map_file(ops->ctx, bin->file, (uptr){ start }, len,
-			                    clear_tail ? fill_prot : prot, off);
+					    clear_tail ? fill_prot : prot, off);
 		} else {
 			uptr at = { start };
 			err = ops->map_anon(ops->ctx, &at, len, fill_prot, LOADER_MAP_FIXED);
@@ -261,7 +276,8 @@ long elf_map_segment(const struct loader_ops *ops, const struct elf_binary *bin,
 		if (clear_tail) {
 			err = clear_user((uptr){ file_end }, tail);
 			if (err < 0)
-				REJECT(-err, "cannot clear the bss part of a segment's last file page");
+				REJECT(-err,
+				       "cannot clear the bss part of a segment's last file page");
 		}
 		if (clear_tail || !ops->map_file) {
 			err = ops->protect(ops->ctx, (uptr){ start }, len, prot);
@@ -295,8 +311,8 @@ static uint64_t maximum_alignment(const struct elf_binary *bin, uint64_t pagesiz
 /* Reserve the span [lo, hi) of the image: at lo for ET_EXEC, at a base
  * aligned to the segments' p_align (near hint) for ET_DYN. Sets load_bias. */
 static long reserve_image(const struct loader_ops *ops, const struct loader_params *params,
-                          struct elf_binary *bin, uint64_t lo, uint64_t hi, uptr hint,
-                          const char **why)
+			  struct elf_binary *bin, uint64_t lo, uint64_t hi, uptr hint,
+			  const char **why)
 {
 	uint64_t span = hi - lo;
 	long err;
@@ -332,7 +348,7 @@ static long reserve_image(const struct loader_ops *ops, const struct loader_para
  * The image is reserved whole first, so a base is only chosen where all of
  * it fits; the holes between segments are unmapped again, as on Linux. */
 long elf_load_binary(const struct loader_ops *ops, const struct loader_params *params,
-                     struct elf_binary *bin, uptr base, const char **why)
+		     struct elf_binary *bin, uptr base, const char **why)
 {
 	uint64_t pagesize = params->pagesize;
 	const Elf64_Phdr *first = 0, *last = 0;
@@ -384,7 +400,7 @@ long elf_load_binary(const struct loader_ops *ops, const struct loader_params *p
 /* elf_check_exec reads and checks the program and, when it has PT_INTERP,
  * opens and checks its interpreter (left open in img->interp.file). */
 static long read_exec(const struct loader_ops *ops, const struct loader_params *params,
-                      struct loader_image *img, void *file, uint64_t size, const char **why)
+		      struct loader_image *img, void *file, uint64_t size, const char **why)
 {
 	img->has_interp = 0;
 	img->interp.file = 0;
@@ -413,7 +429,7 @@ static long read_exec(const struct loader_ops *ops, const struct loader_params *
 }
 
 long elf_check_exec(const struct loader_ops *ops, const struct loader_params *params,
-                    struct loader_image *img, void *file, uint64_t size, const char **why)
+		    struct loader_image *img, void *file, uint64_t size, const char **why)
 {
 	img->interp_failed = 0;
 	long err = read_exec(ops, params, img, file, size, why);
@@ -457,7 +473,7 @@ static long flush_words(struct word_writer *w)
  * order, contiguous, from the returned *p up (as execve's copy_strings()).
  * Sets *count. */
 static long push_strings(const struct loader_ops *ops, uint64_t *p, uint64_t bottom,
-                         const char *const *strs, uint64_t *count, const char **why)
+			 const char *const *strs, uint64_t *count, const char **why)
 {
 	uint64_t n = 0;
 	while (strs && strs[n])
@@ -483,8 +499,8 @@ static long push_strings(const struct loader_ops *ops, uint64_t *p, uint64_t bot
  * AT_PLATFORM string, the 16 AT_RANDOM bytes, then, 16-byte aligned at sp,
  * argc, argv[], NULL, envp[], NULL and the auxv pairs ending in AT_NULL. */
 long create_elf_tables(const struct loader_ops *ops, const struct loader_params *params,
-                       const struct loader_args *args, const struct loader_image *img,
-                       struct loader_result *res, const char **why)
+		       const struct loader_args *args, const struct loader_image *img,
+		       struct loader_result *res, const char **why)
 {
 	uint64_t top = args->stack_top.addr;
 	uint64_t bottom = top - args->stack_size;
@@ -612,8 +628,8 @@ long create_elf_tables(const struct loader_ops *ops, const struct loader_params 
 /* elf_exec is Linux's load_elf_binary past the point of no return: check the
  * program and its interpreter, map both, build the stack. */
 long elf_exec(const struct loader_ops *ops, const struct loader_params *params,
-              const struct loader_args *args, struct loader_image *img, void *file,
-              uint64_t size, struct loader_result *res, const char **why)
+	      const struct loader_args *args, struct loader_image *img, void *file, uint64_t size,
+	      struct loader_result *res, const char **why)
 {
 	img->interp_failed = 0;
 	long err = read_exec(ops, params, img, file, size, why);

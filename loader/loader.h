@@ -76,9 +76,9 @@ struct elf_binary {
 
 /* What the caller decides about a load. */
 struct loader_params {
-	uint16_t machine;  /* EM_X86_64, or EM_AARCH64 for the emulator */
-	uint64_t pagesize; /* a power of two: 4096 on x86_64 */
-	uptr dyn_base;     /* preferred base of an ET_DYN program (0: anywhere);
+	uint16_t machine;   /* EM_X86_64, or EM_AARCH64 for the emulator */
+	uint64_t pagesize;  /* a power of two: 4096 on x86_64 */
+	uptr dyn_base;      /* preferred base of an ET_DYN program (0: anywhere);
 	                    * Linux uses ELF_ET_DYN_BASE with an interpreter and
 	                    * the mmap area without. Interpreters go anywhere. */
 	uint64_t task_size; /* end of the user address space (1 << 47 on x86_64) */
@@ -114,9 +114,9 @@ struct loader_result {
 	uptr interp_base; /* AT_BASE: 0 without an interpreter */
 	uptr brk;         /* page-aligned end of the program: start_brk */
 	uptr arg_start, arg_end, env_start, env_end; /* /proc/pid/cmdline, environ */
-	uptr auxv;        /* the auxv on the stack (/proc/pid/auxv) */
-	uint64_t auxv_len; /* its length in bytes, AT_NULL included */
-	uptr random;      /* the 16 AT_RANDOM bytes */
+	uptr auxv;                                   /* the auxv on the stack (/proc/pid/auxv) */
+	uint64_t auxv_len;                           /* its length in bytes, AT_NULL included */
+	uptr random;                                 /* the 16 AT_RANDOM bytes */
 };
 
 /* The loader's working memory for one exec: the caller provides it (about
@@ -137,28 +137,28 @@ struct loader_image {
 long elf_check_header(const Elf64_Ehdr *ehdr, uint16_t machine, const char **why);
 long elf_read_phdrs(const struct loader_ops *ops, struct elf_binary *bin, const char **why);
 long elf_check_segments(const struct elf_binary *bin, const struct loader_params *params,
-                        const char **why);
+			const char **why);
 long elf_find_interp(const struct loader_ops *ops, const struct elf_binary *bin, char *path,
-                     size_t path_size, const char **why);
+		     size_t path_size, const char **why);
 long elf_read_binary(const struct loader_ops *ops, const struct loader_params *params,
-                     struct elf_binary *bin, void *file, uint64_t size, const char **why);
+		     struct elf_binary *bin, void *file, uint64_t size, const char **why);
 long elf_map_segment(const struct loader_ops *ops, const struct elf_binary *bin,
-                     const Elf64_Phdr *phdr, uint64_t pagesize, const char **why);
+		     const Elf64_Phdr *phdr, uint64_t pagesize, const char **why);
 long elf_load_binary(const struct loader_ops *ops, const struct loader_params *params,
-                     struct elf_binary *bin, uptr base, const char **why);
+		     struct elf_binary *bin, uptr base, const char **why);
 long create_elf_tables(const struct loader_ops *ops, const struct loader_params *params,
-                       const struct loader_args *args, const struct loader_image *img,
-                       struct loader_result *res, const char **why);
+		       const struct loader_args *args, const struct loader_image *img,
+		       struct loader_result *res, const char **why);
 
 /* Every check of the program and its interpreter, without mapping anything. */
 long elf_check_exec(const struct loader_ops *ops, const struct loader_params *params,
-                    struct loader_image *img, void *file, uint64_t size, const char **why);
+		    struct loader_image *img, void *file, uint64_t size, const char **why);
 /* The whole of exec after the point of no return, like Linux's
  * load_elf_binary: check, load the program and its interpreter, build the
  * stack. On failure the address space may hold partial mappings: the caller
  * discards it (Linux kills the process). */
 long elf_exec(const struct loader_ops *ops, const struct loader_params *params,
-              const struct loader_args *args, struct loader_image *img, void *file,
-              uint64_t size, struct loader_result *res, const char **why);
+	      const struct loader_args *args, struct loader_image *img, void *file, uint64_t size,
+	      struct loader_result *res, const char **why);
 
 #endif

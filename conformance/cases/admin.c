@@ -53,9 +53,11 @@ int main(void)
     bytes("content", buf, n > 0 ? n : 0);
     SC(close, fd);
     show("openat /jail (above the new root)", SC(openat, AT_FDCWD, "/jail", O_RDONLY));
-    fd = show("openat /../../marker (.. stops at the root)", SC(openat, AT_FDCWD, "/../../marker", O_RDONLY));
+    fd = show("openat /../../marker (.. stops at the root)",
+              SC(openat, AT_FDCWD, "/../../marker", O_RDONLY));
     SC(close, fd);
-    fd = show("openat jail/marker (cwd is unchanged, outside)", SC(openat, AT_FDCWD, "jail/marker", O_RDONLY));
+    fd = show("openat jail/marker (cwd is unchanged, outside)",
+              SC(openat, AT_FDCWD, "jail/marker", O_RDONLY));
     SC(close, fd);
     show("chdir /", SC(chdir, "/"));
     long len = SC(getcwd, buf, sizeof buf);

@@ -45,8 +45,12 @@ static void owner_of(const char *what, const char *path, int flags)
         return;
     }
     out("%s: uid=%s gid=%s\n", what,
-        (long)st.st_uid == uid ? "self" : st.st_uid == 4242 ? "4242" : "other",
-        (long)st.st_gid == gid ? "self" : st.st_gid == 4343 ? "4343" : "other");
+        (long)st.st_uid == uid ? "self"
+        : st.st_uid == 4242    ? "4242"
+                               : "other",
+        (long)st.st_gid == gid ? "self"
+        : st.st_gid == 4343    ? "4343"
+                               : "other");
 }
 
 static void times_of(const char *what, const char *path)
@@ -151,7 +155,7 @@ static void owners(void)
 static void times(void)
 {
     section("times");
-    struct timespec ts[2] = {{1000000000, 123456789}, {1234567890, 987654321}};
+    struct timespec ts[2] = { { 1000000000, 123456789 }, { 1234567890, 987654321 } };
     show("utimensat f", SC(utimensat, AT_FDCWD, "f", ts, 0));
     times_of("f", "f");
     ts[0].tv_nsec = UTIME_OMIT;
@@ -186,7 +190,7 @@ static void times(void)
     show("utimensat missing", SC(utimensat, AT_FDCWD, "missing", ts, 0));
     SC(close, fd);
 
-    struct timeval tv[2] = {{1200000000, 250000}, {1200000002, 750000}};
+    struct timeval tv[2] = { { 1200000000, 250000 }, { 1200000002, 750000 } };
 #ifdef SYS_utimes
     show("utimes f", SC(utimes, "f", tv));
     times_of("f", "f");
@@ -201,7 +205,7 @@ static void times(void)
     show("futimesat missing", SC(futimesat, AT_FDCWD, "missing", tv));
 #endif
 #ifdef SYS_utime
-    struct utimbuf ub = {1250000000, 1250000001};
+    struct utimbuf ub = { 1250000000, 1250000001 };
     show("utime f", SC(utime, "f", &ub));
     times_of("f", "f");
     show("utime missing", SC(utime, "missing", &ub));

@@ -122,11 +122,11 @@ static void vectors(void)
     section("preadv pwritev");
     long fd = mkfile("v", "abcdefghijklmnop");
     SC(lseek, fd, 3, SEEK_SET);
-    struct iovec w[2] = {{"XY", 2}, {"Z", 1}};
+    struct iovec w[2] = { { "XY", 2 }, { "Z", 1 } };
     show("pwritev 2+1 at 5", SC(pwritev, fd, w, 2, 5, 0));
     show("offset unchanged", SC(lseek, fd, 0, SEEK_CUR));
-    char a[4] = {0}, b[6] = {0};
-    struct iovec r[2] = {{a, 4}, {b, 6}};
+    char a[4] = { 0 }, b[6] = { 0 };
+    struct iovec r[2] = { { a, 4 }, { b, 6 } };
     show("preadv 4+6 at 2", SC(preadv, fd, r, 2, 2, 0));
     bytes("first", a, 4);
     bytes("second", b, 6);
@@ -176,7 +176,7 @@ static void open2(void)
     SC(symlinkat, "in", AT_FDCWD, "d/link");
     SC(symlinkat, "../top", AT_FDCWD, "d/up");
     long d = SC(openat, AT_FDCWD, "d", O_RDONLY | O_DIRECTORY);
-    struct how h = {O_RDONLY, 0, 0};
+    struct how h = { O_RDONLY, 0, 0 };
     long fd = show("openat2 d/in", SC(openat2, AT_FDCWD, "d/in", &h, sizeof h));
     SC(close, fd);
     h.flags = O_CREAT | O_WRONLY | O_EXCL;
@@ -211,7 +211,7 @@ static void open2(void)
     struct {
         struct how h;
         uint64_t extra;
-    } big = {{O_RDONLY, 0, 0}, 0};
+    } big = { { O_RDONLY, 0, 0 }, 0 };
     fd = show("openat2 size 32, zero tail", SC(openat2, AT_FDCWD, "top", &big, sizeof big));
     SC(close, fd);
     big.extra = 1;
@@ -228,7 +228,8 @@ static void locks(void)
     long a2 = SC(dup, a);
     show("flock a LOCK_EX", SC(flock, a, LOCK_EX));
     show("flock b LOCK_SH|LOCK_NB (conflict)", SC(flock, b, LOCK_SH | LOCK_NB));
-    show("flock dup of a LOCK_EX|LOCK_NB (same file description)", SC(flock, a2, LOCK_EX | LOCK_NB));
+    show("flock dup of a LOCK_EX|LOCK_NB (same file description)",
+         SC(flock, a2, LOCK_EX | LOCK_NB));
     show("flock a LOCK_SH (convert)", SC(flock, a, LOCK_SH));
     show("flock b LOCK_SH|LOCK_NB", SC(flock, b, LOCK_SH | LOCK_NB));
     show("flock b LOCK_EX|LOCK_NB (conflict)", SC(flock, b, LOCK_EX | LOCK_NB));
@@ -266,9 +267,9 @@ static void hints(void)
     show("readahead O_WRONLY", SC(readahead, wo, 0, 4096));
     SC(close, wo);
     show("sync_file_range WRITE", SC(sync_file_range, fd, 0, 0, SYNC_FILE_RANGE_WRITE));
-    show("sync_file_range all flags", SC(sync_file_range, fd, 0, 4096,
-                                         SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                                             SYNC_FILE_RANGE_WAIT_AFTER));
+    show("sync_file_range all flags",
+         SC(sync_file_range, fd, 0, 4096,
+            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER));
     show("sync_file_range bad flags", SC(sync_file_range, fd, 0, 0, 8));
     show("sync_file_range negative offset", SC(sync_file_range, fd, -1, 0, SYNC_FILE_RANGE_WRITE));
     show("sync_file_range negative nbytes", SC(sync_file_range, fd, 0, -1, SYNC_FILE_RANGE_WRITE));

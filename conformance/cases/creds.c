@@ -46,8 +46,8 @@ int main(void)
     show("setuid -1", SC(setuid, -1));
     show("setgid -1", SC(setgid, -1));
     fact("setfsuid self returns self", SC(setfsuid, uid) == uid);
-    fact("ids unchanged", SC(getuid) == uid && SC(geteuid) == uid && SC(getgid) == gid &&
-                              SC(getegid) == gid);
+    fact("ids unchanged",
+         SC(getuid) == uid && SC(geteuid) == uid && SC(getgid) == gid && SC(getegid) == gid);
     if (uid != 0) {
         out("not root: the privileged part is skipped\n");
         return done();
@@ -99,7 +99,8 @@ int main(void)
     show("setgid 500 (the real gid)", SC(setgid, 500));
     show("setfsgid 9999 (refused; returns the old fsgid)", SC(setfsgid, 9999));
     rgids("after refused changes");
-    long r = show("openat root's 0600 file as fsuid 1000", SC(openat, AT_FDCWD, "secret", O_RDONLY));
+    long r =
+        show("openat root's 0600 file as fsuid 1000", SC(openat, AT_FDCWD, "secret", O_RDONLY));
     if (r >= 0)
         SC(close, r);
     return done();

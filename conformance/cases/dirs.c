@@ -55,8 +55,10 @@ static void list_with(const char *path, unsigned bufsize, int old)
             unsigned short reclen = old ? o->d_reclen : d->d_reclen;
             unsigned char type = old ? (unsigned char)buf[off + reclen - 1] : d->d_type;
             if (count < 64) {
-                const char *t = type == 4 ? "dir" : type == 8 ? "reg"
-                              : type == 10 ? "lnk" : "other";
+                const char *t = type == 4    ? "dir"
+                                : type == 8  ? "reg"
+                                : type == 10 ? "lnk"
+                                             : "other";
                 snprintf(names[count], sizeof names[0], "%s:%s", old ? o->d_name : d->d_name, t);
                 sorted[count] = names[count];
                 count++;
@@ -192,7 +194,7 @@ int main(void)
     show("unlink d (a dir)", SC(unlink, "d"));
     show("unlink d/b2", SC(unlink, "d/b2"));
 #endif
-    const char *rest[] = {"b", "b2", "b3", "c", "y", "z", "link", "dangling"};
+    const char *rest[] = { "b", "b2", "b3", "c", "y", "z", "link", "dangling" };
     for (unsigned i = 0; i < sizeof rest / sizeof rest[0]; i++)
         SC(unlinkat, dfd, rest[i], 0);
     list("d", sizeof buf);

@@ -40,8 +40,8 @@ int main(void)
     section("EEXIST");
     show("mkdirat existing dir", SC(mkdirat, AT_FDCWD, "dir", 0755));
     show("mkdirat existing file", SC(mkdirat, AT_FDCWD, "file", 0755));
-    show("openat O_CREAT|O_EXCL existing", SC(openat, AT_FDCWD, "file",
-                                              O_CREAT | O_EXCL | O_RDWR, 0644));
+    show("openat O_CREAT|O_EXCL existing",
+         SC(openat, AT_FDCWD, "file", O_CREAT | O_EXCL | O_RDWR, 0644));
     show("symlinkat onto existing", SC(symlinkat, "x", AT_FDCWD, "file"));
     show("linkat onto existing", SC(linkat, AT_FDCWD, "file", AT_FDCWD, "dir", 0));
 
@@ -115,7 +115,6 @@ int main(void)
     SC(symlinkat, "loop1", AT_FDCWD, "loop2");
     show("openat a symlink loop", SC(openat, AT_FDCWD, "loop1", O_RDONLY));
     show("openat O_NOFOLLOW on a symlink", SC(openat, AT_FDCWD, "loop1", O_RDONLY | O_NOFOLLOW));
-    show("newfstatat loop nofollow", SC(newfstatat, AT_FDCWD, "loop1", &st,
-                                        AT_SYMLINK_NOFOLLOW));
+    show("newfstatat loop nofollow", SC(newfstatat, AT_FDCWD, "loop1", &st, AT_SYMLINK_NOFOLLOW));
     return done();
 }

@@ -130,7 +130,7 @@ static void timerfds(void)
     fd_set rd;
     FD_ZERO(&rd);
     FD_SET(fd, &rd);
-    struct timespec t20 = {0, 20000000};
+    struct timespec t20 = { 0, 20000000 };
     show("pselect6 until the 1 ms timer fires (20 ms timeout)",
          SC(pselect6, fd + 1, &rd, NULL, NULL, &t20, NULL));
     fact("timerfd in read set", FD_ISSET(fd, &rd));
@@ -184,7 +184,7 @@ static void selects(void)
     long efd = SC(eventfd2, 0, EFD_NONBLOCK);
     long nfds = (efd > p[1] ? efd : p[1]) + 1;
 #ifdef SYS_select
-    struct timeval tv = {0, 10000};
+    struct timeval tv = { 0, 10000 };
     FD_ZERO(&rd);
     FD_SET(p[0], &rd);
     FD_SET(efd, &rd);
@@ -218,7 +218,7 @@ static void selects(void)
 #endif
 
     section("pselect6");
-    struct timespec ts = {0, 10000000};
+    struct timespec ts = { 0, 10000000 };
     FD_ZERO(&rd);
     FD_SET(p[0], &rd);
     FD_SET(efd, &rd);
@@ -237,8 +237,9 @@ static void selects(void)
     struct {
         const void *set;
         size_t size;
-    } sig = {&mask, 8};
-    show("pselect6 pipe readable and writable, sigmask", SC(pselect6, nfds, &rd, &wr, NULL, &ts, &sig));
+    } sig = { &mask, 8 };
+    show("pselect6 pipe readable and writable, sigmask",
+         SC(pselect6, nfds, &rd, &wr, NULL, &ts, &sig));
     fact("pipe readable", FD_ISSET(p[0], &rd));
     fact("eventfd readable", FD_ISSET(efd, &rd));
     fact("pipe writable", FD_ISSET(p[1], &wr));
@@ -254,7 +255,7 @@ static void selects(void)
 
     section("epoll_pwait2");
     long ep = show("epoll_create1", SC(epoll_create1, EPOLL_CLOEXEC));
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 42}, got[4];
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 }, got[4];
     show("epoll_ctl ADD eventfd", SC(epoll_ctl, ep, EPOLL_CTL_ADD, efd, &ev));
     ts.tv_sec = 0;
     ts.tv_nsec = 0;

@@ -15,7 +15,9 @@ static void stat_facts(const char *what, long r, const struct stat *st)
         return;
     }
     out("%s = 0 type=%s mode=%04o nlink=%lu size=%ld\n", what,
-        S_ISREG(st->st_mode) ? "reg" : S_ISDIR(st->st_mode) ? "dir" : "other",
+        S_ISREG(st->st_mode)   ? "reg"
+        : S_ISDIR(st->st_mode) ? "dir"
+                               : "other",
         (unsigned)(st->st_mode & 07777), (unsigned long)st->st_nlink, (long)st->st_size);
 }
 
@@ -27,8 +29,8 @@ int main(void)
     section("create");
     show("umask 022", SC(umask, 022));
     show("umask again", SC(umask, 022));
-    long fd = show("openat a.txt O_CREAT|O_EXCL|O_RDWR", SC(openat, AT_FDCWD, "a.txt",
-                                                            O_CREAT | O_EXCL | O_RDWR, 0666));
+    long fd = show("openat a.txt O_CREAT|O_EXCL|O_RDWR",
+                   SC(openat, AT_FDCWD, "a.txt", O_CREAT | O_EXCL | O_RDWR, 0666));
     show("write hello world", SC(write, fd, "hello world\n", 12));
     show("lseek 0 SEEK_CUR", SC(lseek, fd, 0, SEEK_CUR));
     show("lseek 0 SEEK_SET", SC(lseek, fd, 0, SEEK_SET));
@@ -48,11 +50,11 @@ int main(void)
     show("pread64 negative offset", SC(pread64, fd, buf, 1, -1));
 
     section("vectors");
-    struct iovec iov[2] = {{"ab", 2}, {"cdef", 4}};
+    struct iovec iov[2] = { { "ab", 2 }, { "cdef", 4 } };
     show("lseek 12", SC(lseek, fd, 12, SEEK_SET));
     show("writev 2+4", SC(writev, fd, iov, 2));
-    char v1[3] = {0}, v2[5] = {0};
-    struct iovec rio[2] = {{v1, 3}, {v2, 5}};
+    char v1[3] = { 0 }, v2[5] = { 0 };
+    struct iovec rio[2] = { { v1, 3 }, { v2, 5 } };
     show("lseek 10", SC(lseek, fd, 10, SEEK_SET));
     show("readv 3+5", SC(readv, fd, rio, 2));
     bytes("readv first", v1, 3);
@@ -96,8 +98,7 @@ int main(void)
     show("write to O_RDONLY", SC(write, fd, "x", 1));
     show("ftruncate O_RDONLY", SC(ftruncate, fd, 0));
     SC(close, fd);
-    fd = show("openat a.txt O_WRONLY|O_APPEND", SC(openat, AT_FDCWD, "a.txt",
-                                                     O_WRONLY | O_APPEND));
+    fd = show("openat a.txt O_WRONLY|O_APPEND", SC(openat, AT_FDCWD, "a.txt", O_WRONLY | O_APPEND));
     show("read from O_WRONLY", SC(read, fd, buf, 1));
     show("lseek 0 SEEK_SET", SC(lseek, fd, 0, SEEK_SET));
     show("append write", SC(write, fd, "!\n", 2));
@@ -106,8 +107,8 @@ int main(void)
 #ifdef SYS_creat
     fd = show("creat b.txt", SC(creat, "b.txt", 0600));
 #else
-    fd = show("openat b.txt O_CREAT|O_WRONLY|O_TRUNC", SC(openat, AT_FDCWD, "b.txt",
-                                                          O_CREAT | O_WRONLY | O_TRUNC, 0600));
+    fd = show("openat b.txt O_CREAT|O_WRONLY|O_TRUNC",
+              SC(openat, AT_FDCWD, "b.txt", O_CREAT | O_WRONLY | O_TRUNC, 0600));
 #endif
     stat_facts("fstat b.txt", SC(fstat, fd, &st), &st);
     SC(close, fd);
@@ -155,8 +156,8 @@ int main(void)
     SC(close, fd);
 
     section("output file");
-    fd = show("openat result.txt", SC(openat, AT_FDCWD, "result.txt",
-                                      O_CREAT | O_WRONLY | O_TRUNC, 0644));
+    fd = show("openat result.txt",
+              SC(openat, AT_FDCWD, "result.txt", O_CREAT | O_WRONLY | O_TRUNC, 0644));
     show("write result", SC(write, fd, "files case wrote this\n", 22));
     SC(close, fd);
     return done();

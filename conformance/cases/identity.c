@@ -47,8 +47,8 @@ int main(void)
 
     section("limits");
     struct rlimit rl;
-    const int res[] = {RLIMIT_NOFILE, RLIMIT_STACK, RLIMIT_AS, RLIMIT_CORE};
-    const char *names[] = {"NOFILE", "STACK", "AS", "CORE"};
+    const int res[] = { RLIMIT_NOFILE, RLIMIT_STACK, RLIMIT_AS, RLIMIT_CORE };
+    const char *names[] = { "NOFILE", "STACK", "AS", "CORE" };
     for (int i = 0; i < 4; i++) {
         long rr = SC(getrlimit, res[i], &rl);
         out("getrlimit %s = %s, soft <= hard: %s\n", names[i], rv(rr),
@@ -58,8 +58,8 @@ int main(void)
     struct rlimit old;
     show("prlimit64 self NOFILE", SC(prlimit64, 0, RLIMIT_NOFILE, NULL, &old));
     SC(getrlimit, RLIMIT_NOFILE, &rl);
-    fact("prlimit64 agrees with getrlimit", old.rlim_cur == rl.rlim_cur &&
-                                                old.rlim_max == rl.rlim_max);
+    fact("prlimit64 agrees with getrlimit",
+         old.rlim_cur == rl.rlim_cur && old.rlim_max == rl.rlim_max);
     show("prlimit64 bad resource", SC(prlimit64, 0, 99, NULL, &old));
 
     section("system");
@@ -88,7 +88,7 @@ int main(void)
     show("getrandom bad flags", SC(getrandom, rb, 8, 0x100));
     show("getrandom bad pointer", SC(getrandom, (void *)8, 8, 0));
     section("robust list");
-    void *head = 0, *mine[3] = {0, 0, 0};
+    void *head = 0, *mine[3] = { 0, 0, 0 };
     size_t len = 0;
     show("get_robust_list", SC(get_robust_list, 0, &head, &len));
     fact("size is that of struct robust_list_head", len == 24);

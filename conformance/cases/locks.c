@@ -29,7 +29,10 @@ static void lk(const char *what, long fd, int cmd, short type, short whence, lon
     }
     out("%s = %s: type %d whence %d start %lld len %lld pid %s\n", what, rv(r), fl.l_type,
         fl.l_whence, (long long)fl.l_start, (long long)fl.l_len,
-        fl.l_pid == self ? "self" : fl.l_pid == -1 ? "-1" : fl.l_pid ? "other" : "0");
+        fl.l_pid == self ? "self"
+        : fl.l_pid == -1 ? "-1"
+        : fl.l_pid       ? "other"
+                         : "0");
 }
 
 static long mkfile(const char *path)

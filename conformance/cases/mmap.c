@@ -86,7 +86,7 @@ static void file_mappings(void)
     fact("mmap shared", r > 0);
     if (r <= 0)
         return;
-    char *m = (char *)r, buf[8] = {0};
+    char *m = (char *)r, buf[8] = { 0 };
     fact("a fresh file reads zero", m[0] == 0 && m[3 * PAGE - 1] == 0);
     memcpy(m + PAGE, "stored", 6);
     show("pread at page 1", SC(pread64, fd, buf, 6, PAGE));
@@ -190,8 +190,8 @@ int main(void)
     showaddr("mmap length 0", SC(mmap, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     showaddr("mmap no type", SC(mmap, 0, PAGE, PROT_READ, MAP_ANONYMOUS, -1, 0));
     showaddr("mmap file on bad fd", SC(mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, 999, 0));
-    showaddr("mmap unaligned offset", SC(mmap, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-                                     -1, 1));
+    showaddr("mmap unaligned offset",
+             SC(mmap, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 1));
     show("munmap everything left", SC(munmap, p, 4 * PAGE));
     maps_facts("maps after munmap all", base, 4 * PAGE);
 

@@ -11,7 +11,7 @@
 
 static void poll_facts(const char *what, int fd, short events)
 {
-    struct pollfd p = {.fd = fd, .events = events};
+    struct pollfd p = { .fd = fd, .events = events };
     long r = SC(poll, &p, 1, 0);
     out("%s: poll = %s revents =%s%s%s%s%s\n", what, rv(r), p.revents & POLLIN ? " IN" : "",
         p.revents & POLLOUT ? " OUT" : "", p.revents & POLLHUP ? " HUP" : "",
@@ -59,11 +59,11 @@ int main(void)
     poll_facts("write end", p[1], POLLOUT);
     SC(write, p[1], "z", 1);
     poll_facts("read end with data", p[0], POLLIN);
-    struct pollfd bad = {.fd = 999, .events = POLLIN};
+    struct pollfd bad = { .fd = 999, .events = POLLIN };
     show("poll on a closed fd", SC(poll, &bad, 1, 0));
     out("revents NVAL: %s\n", bad.revents & POLLNVAL ? "yes" : "no");
-    struct timespec zero = {0, 0};
-    struct pollfd pp = {.fd = p[0], .events = POLLIN};
+    struct timespec zero = { 0, 0 };
+    struct pollfd pp = { .fd = p[0], .events = POLLIN };
     show("ppoll", SC(ppoll, &pp, 1, &zero, NULL, 8));
     SC(read, p[0], buf, 1);
 
@@ -105,7 +105,7 @@ int main(void)
     show("epoll_create 0", SC(epoll_create, 0));
 #endif
     SC(pipe2, p, O_NONBLOCK);
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 7};
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 7 };
     show("epoll_ctl ADD", SC(epoll_ctl, ep, EPOLL_CTL_ADD, p[0], &ev));
     show("epoll_ctl ADD again", SC(epoll_ctl, ep, EPOLL_CTL_ADD, p[0], &ev));
     show("epoll_ctl DEL unregistered", SC(epoll_ctl, ep, EPOLL_CTL_DEL, p[1], &ev));

@@ -35,7 +35,7 @@ static void priorities(void)
     show("sched_getscheduler self", SC(sched_getscheduler, self));
     show("sched_getscheduler -1", SC(sched_getscheduler, -1));
     show("sched_getscheduler no such pid", SC(sched_getscheduler, NOPID));
-    struct sched_param sp = {.sched_priority = 7};
+    struct sched_param sp = { .sched_priority = 7 };
     show("sched_getparam 0", SC(sched_getparam, 0, &sp));
     out("priority %d\n", sp.sched_priority);
     show("sched_getparam no such pid", SC(sched_getparam, NOPID, &sp));
@@ -48,8 +48,13 @@ static void priorities(void)
     static const struct {
         const char *name;
         int policy;
-    } pols[] = {{"OTHER", SCHED_OTHER}, {"FIFO", SCHED_FIFO}, {"RR", SCHED_RR},
-                {"BATCH", SCHED_BATCH}, {"IDLE", SCHED_IDLE}, {"99", 99}, {"-1", -1}};
+    } pols[] = { { "OTHER", SCHED_OTHER },
+                 { "FIFO", SCHED_FIFO },
+                 { "RR", SCHED_RR },
+                 { "BATCH", SCHED_BATCH },
+                 { "IDLE", SCHED_IDLE },
+                 { "99", 99 },
+                 { "-1", -1 } };
     for (unsigned i = 0; i < sizeof pols / sizeof pols[0]; i++) {
         char what[64];
         snprintf(what, sizeof what, "sched_get_priority_min %s", pols[i].name);
@@ -57,9 +62,10 @@ static void priorities(void)
         snprintf(what, sizeof what, "sched_get_priority_max %s", pols[i].name);
         show(what, SC(sched_get_priority_max, pols[i].policy));
     }
-    struct timespec ts = {-1, -1};
+    struct timespec ts = { -1, -1 };
     show("sched_rr_get_interval 0", SC(sched_rr_get_interval, 0, &ts));
-    fact("interval is a valid timespec", ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
+    fact("interval is a valid timespec",
+         ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
     show("sched_rr_get_interval no such pid", SC(sched_rr_get_interval, NOPID, &ts));
     show("sched_rr_get_interval -1", SC(sched_rr_get_interval, -1, &ts));
 
@@ -75,8 +81,8 @@ static void priorities(void)
     } else {
         out("setpriority nice+1 = 0\ngetpriority one lower: yes\n");
     }
-    fact("getpriority self pid agrees", SC(getpriority, PRIO_PROCESS, self) ==
-                                            SC(getpriority, PRIO_PROCESS, 0));
+    fact("getpriority self pid agrees",
+         SC(getpriority, PRIO_PROCESS, self) == SC(getpriority, PRIO_PROCESS, 0));
     show("setpriority nice 100 (clamped)", SC(setpriority, PRIO_PROCESS, 0, 100));
     show("getpriority after clamp", SC(getpriority, PRIO_PROCESS, 0));
 
@@ -97,8 +103,14 @@ static void priorities(void)
     /* struct sched_attr (VER1, 56 bytes); the default fair slice is the
      * host's, so it is only compared with itself. */
     section("sched_attr");
-    struct { uint32_t size, policy; uint64_t flags; int32_t nice; uint32_t prio;
-             uint64_t runtime, deadline, period; uint32_t umin, umax; } a, b;
+    struct {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t prio;
+        uint64_t runtime, deadline, period;
+        uint32_t umin, umax;
+    } a, b;
     memset(&a, 0, sizeof a);
     show("sched_getattr", SC(sched_getattr, 0, &a, sizeof a, 0));
     out("size %u policy %u flags %llu nice %d prio %u\n", a.size, a.policy,
@@ -144,7 +156,8 @@ static void cpus(void)
     fact("at least one CPU allowed", n >= 1);
     unsigned cpu = ~0u, node = ~0u;
     show("getcpu", SC(getcpu, &cpu, &node, NULL));
-    fact("getcpu cpu is in the affinity mask", cpu < sizeof mask * 8 && ((mask[cpu / 64] >> (cpu % 64)) & 1));
+    fact("getcpu cpu is in the affinity mask",
+         cpu < sizeof mask * 8 && ((mask[cpu / 64] >> (cpu % 64)) & 1));
     fact("getcpu node set", node != ~0u);
     show("getcpu NULL NULL", SC(getcpu, NULL, NULL, NULL));
     show("sched_setaffinity same mask", SC(sched_setaffinity, 0, sizeof mask, mask));

@@ -77,6 +77,8 @@ static inline long sc6(long nr, long a, long b, long c, long d, long e, long f)
 
 /* ---- errno names ---------------------------------------------------------------------- */
 
+/* One table of names, a row per line: not for clang-format. */
+/* clang-format off */
 UNUSED static const char *errname(long e)
 {
 #define E_(x) case x: return #x;
@@ -92,6 +94,7 @@ UNUSED static const char *errname(long e)
     }
 #undef E_
 }
+/* clang-format on */
 
 /* ---- output ------------------------------------------------------------------------- */
 

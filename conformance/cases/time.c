@@ -8,9 +8,9 @@
 #include <time.h>
 
 static const char *clock_names[] = {
-    "REALTIME", "MONOTONIC", "PROCESS_CPUTIME_ID", "THREAD_CPUTIME_ID", "MONOTONIC_RAW",
-    "REALTIME_COARSE", "MONOTONIC_COARSE", "BOOTTIME", "REALTIME_ALARM", "BOOTTIME_ALARM",
-    "SGI_CYCLE", "TAI",
+    "REALTIME",       "MONOTONIC",       "PROCESS_CPUTIME_ID", "THREAD_CPUTIME_ID",
+    "MONOTONIC_RAW",  "REALTIME_COARSE", "MONOTONIC_COARSE",   "BOOTTIME",
+    "REALTIME_ALARM", "BOOTTIME_ALARM",  "SGI_CYCLE",          "TAI",
 };
 
 static long ns(const struct timespec *t)
@@ -29,8 +29,7 @@ int main(void)
         if (r < 0)
             out("%-18s getres = %s\n", clock_names[id], rv(r));
         else
-            out("%-18s getres = 0 res=%ld.%09ld\n", clock_names[id], (long)res.tv_sec,
-                res.tv_nsec);
+            out("%-18s getres = 0 res=%ld.%09ld\n", clock_names[id], (long)res.tv_sec, res.tv_nsec);
     }
     show("getres NULL res", SC(clock_getres, CLOCK_MONOTONIC, NULL));
     show("getres clock 99", SC(clock_getres, 99, &res));
@@ -44,8 +43,8 @@ int main(void)
             out("%-18s gettime = %s\n", clock_names[id], rv(r1));
             continue;
         }
-        out("%-18s gettime = %s, nsec in range: %s, second read not earlier: %s\n",
-            clock_names[id], rv(r2), a.tv_nsec >= 0 && a.tv_nsec < 1000000000L ? "yes" : "no",
+        out("%-18s gettime = %s, nsec in range: %s, second read not earlier: %s\n", clock_names[id],
+            rv(r2), a.tv_nsec >= 0 && a.tv_nsec < 1000000000L ? "yes" : "no",
             ns(&b) >= ns(&a) ? "yes" : "no");
     }
     show("gettime clock 99", SC(clock_gettime, 99, &a));
@@ -56,8 +55,8 @@ int main(void)
     fact("REALTIME after 2020", a.tv_sec > 1577836800L);
     struct timeval tv;
     show("gettimeofday", SC(gettimeofday, &tv, NULL));
-    fact("gettimeofday within 10s of REALTIME", tv.tv_sec - a.tv_sec < 10 &&
-                                                    a.tv_sec - tv.tv_sec < 10);
+    fact("gettimeofday within 10s of REALTIME",
+         tv.tv_sec - a.tv_sec < 10 && a.tv_sec - tv.tv_sec < 10);
     fact("usec in range", tv.tv_usec >= 0 && tv.tv_usec < 1000000);
 #ifdef SYS_time
     long t = SC(time, NULL);
@@ -65,12 +64,12 @@ int main(void)
 #endif
 
     section("sleep");
-    struct timespec ms = {0, 2000000}, rem;
+    struct timespec ms = { 0, 2000000 }, rem;
     SC(clock_gettime, CLOCK_MONOTONIC, &a);
     show("nanosleep 2ms", SC(nanosleep, &ms, &rem));
     SC(clock_gettime, CLOCK_MONOTONIC, &b);
     fact("at least 2ms passed", ns(&b) - ns(&a) >= 2000000);
-    struct timespec badts = {0, 1000000000L};
+    struct timespec badts = { 0, 1000000000L };
     show("nanosleep nsec 1e9", SC(nanosleep, &badts, NULL));
     SC(clock_gettime, CLOCK_MONOTONIC, &a);
     struct timespec until = a;
@@ -79,14 +78,14 @@ int main(void)
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
     }
-    show("clock_nanosleep ABSTIME +3ms", SC(clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME,
-                                            &until, NULL));
+    show("clock_nanosleep ABSTIME +3ms",
+         SC(clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL));
     SC(clock_gettime, CLOCK_MONOTONIC, &b);
     fact("woke at or after the deadline", ns(&b) >= ns(&until));
-    show("clock_nanosleep ABSTIME in the past", SC(clock_nanosleep, CLOCK_MONOTONIC,
-                                                   TIMER_ABSTIME, &a, NULL));
-    show("clock_nanosleep THREAD_CPUTIME", SC(clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0,
-                                              &ms, NULL));
+    show("clock_nanosleep ABSTIME in the past",
+         SC(clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &a, NULL));
+    show("clock_nanosleep THREAD_CPUTIME",
+         SC(clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &ms, NULL));
 
     section("interval timers");
     struct itimerval it;
@@ -95,7 +94,9 @@ int main(void)
         long r = SC(getitimer, which, &it);
         out("getitimer %d = %s, disarmed: %s\n", which, rv(r),
             !it.it_value.tv_sec && !it.it_value.tv_usec && !it.it_interval.tv_sec &&
-                    !it.it_interval.tv_usec ? "yes" : "no");
+                    !it.it_interval.tv_usec
+                ? "yes"
+                : "no");
     }
     show("getitimer 3", SC(getitimer, 3, &it));
     show("getitimer -1", SC(getitimer, -1, &it));

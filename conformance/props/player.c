@@ -34,7 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef RENAME_NOREPLACE /* musl 1.2.3 has renameat2's flags in no header */
+#ifndef RENAME_NOREPLACE          /* musl 1.2.3 has renameat2's flags in no header */
 #define RENAME_NOREPLACE (1 << 0) /* linux/fs.h */
 #define RENAME_EXCHANGE (1 << 1)
 #endif
@@ -51,11 +51,10 @@ struct call_name {
 
 #define CALL(n) { #n, SYS_##n },
 static const struct call_name calls[] = {
-    CALL(openat) CALL(close) CALL(read) CALL(write) CALL(pread64) CALL(pwrite64)
-    CALL(lseek) CALL(ftruncate) CALL(fallocate) CALL(mkdirat) CALL(unlinkat)
-    CALL(renameat2) CALL(symlinkat) CALL(readlinkat) CALL(linkat) CALL(fchmodat)
-    CALL(dup) CALL(dup3) CALL(fcntl) CALL(pipe2) CALL(newfstatat) CALL(getdents64)
-    CALL(faccessat)
+    CALL(openat) CALL(close) CALL(read) CALL(write) CALL(pread64) CALL(pwrite64) CALL(lseek)
+        CALL(ftruncate) CALL(fallocate) CALL(mkdirat) CALL(unlinkat) CALL(renameat2) CALL(symlinkat)
+            CALL(readlinkat) CALL(linkat) CALL(fchmodat) CALL(dup) CALL(dup3) CALL(fcntl)
+                CALL(pipe2) CALL(newfstatat) CALL(getdents64) CALL(faccessat)
 };
 
 struct symbol {
@@ -66,23 +65,20 @@ struct symbol {
 #define SYM(n) { #n, n },
 static const struct symbol symbols[] = {
     SYM(AT_FDCWD) SYM(AT_REMOVEDIR) SYM(AT_SYMLINK_NOFOLLOW) SYM(AT_SYMLINK_FOLLOW)
-    SYM(AT_EMPTY_PATH) SYM(AT_EACCESS)
-    SYM(O_RDONLY) SYM(O_WRONLY) SYM(O_RDWR) SYM(O_CREAT) SYM(O_EXCL) SYM(O_TRUNC)
-    SYM(O_APPEND) SYM(O_NONBLOCK) SYM(O_DIRECTORY) SYM(O_NOFOLLOW) SYM(O_CLOEXEC)
-    SYM(O_PATH)
-    SYM(SEEK_SET) SYM(SEEK_CUR) SYM(SEEK_END) SYM(SEEK_DATA) SYM(SEEK_HOLE)
-    SYM(F_DUPFD) SYM(F_DUPFD_CLOEXEC) SYM(F_GETFD) SYM(F_SETFD) SYM(F_GETFL)
-    SYM(F_SETFL) SYM(FD_CLOEXEC)
-    SYM(FALLOC_FL_KEEP_SIZE) SYM(FALLOC_FL_PUNCH_HOLE)
-    SYM(RENAME_NOREPLACE) SYM(RENAME_EXCHANGE)
-    SYM(R_OK) SYM(W_OK) SYM(X_OK) SYM(F_OK)
+        SYM(AT_EMPTY_PATH) SYM(AT_EACCESS) SYM(O_RDONLY) SYM(O_WRONLY) SYM(O_RDWR) SYM(O_CREAT)
+            SYM(O_EXCL) SYM(O_TRUNC) SYM(O_APPEND) SYM(O_NONBLOCK) SYM(O_DIRECTORY) SYM(O_NOFOLLOW)
+                SYM(O_CLOEXEC) SYM(O_PATH) SYM(SEEK_SET) SYM(SEEK_CUR) SYM(SEEK_END) SYM(SEEK_DATA)
+                    SYM(SEEK_HOLE) SYM(F_DUPFD) SYM(F_DUPFD_CLOEXEC) SYM(F_GETFD) SYM(F_SETFD)
+                        SYM(F_GETFL) SYM(F_SETFL) SYM(FD_CLOEXEC) SYM(FALLOC_FL_KEEP_SIZE)
+                            SYM(FALLOC_FL_PUNCH_HOLE) SYM(RENAME_NOREPLACE) SYM(RENAME_EXCHANGE)
+                                SYM(R_OK) SYM(W_OK) SYM(X_OK) SYM(F_OK)
 };
 
 struct arg {
     long value;
     unsigned char *buf; /* buf: and out: */
     long size;
-    int print_all;      /* out: */
+    int print_all; /* out: */
 };
 
 static long results[MAX_CALLS];
@@ -99,7 +95,7 @@ static long find_call(const char *name)
 {
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
         if (!strcmp(calls[i].name, name))
-        return calls[i].nr;
+            return calls[i].nr;
     return -1;
 }
 
@@ -122,12 +118,12 @@ static int parse_flags(char *s, long *v)
         size_t i;
 
         for (i = 0; i < sizeof symbols / sizeof symbols[0]; i++)
-        if (!strcmp(symbols[i].name, part))
-        break;
+            if (!strcmp(symbols[i].name, part))
+                break;
         if (i < sizeof symbols / sizeof symbols[0])
-        x = symbols[i].value;
+            x = symbols[i].value;
         else if (parse_number(part, &x))
-        return -1;
+            return -1;
         *v |= x;
     }
     return 0;
@@ -151,30 +147,30 @@ static const char *parse_arg(char *tok, int n, struct arg *a)
     if (tok[0] == '"') {
         size_t len = strlen(tok);
         if (len < 2 || tok[len - 1] != '"')
-        return "unterminated string";
+            return "unterminated string";
         tok[len - 1] = 0;
         a->value = (long)(tok + 1);
     } else if (tok[0] == '$') {
         if (parse_number(tok + 1, &k) || k < 0 || k >= n)
-        return "$N must name an earlier call";
+            return "$N must name an earlier call";
         a->value = results[k];
     } else if (!strcmp(tok, "bad")) {
         a->value = BAD_ADDR;
     } else if (!strncmp(tok, "data:", 5)) {
         size_t len = strlen(tok + 5);
         if (len % 2)
-        return "data: needs an even number of hex digits";
+            return "data: needs an even number of hex digits";
         a->buf = calloc(len / 2 + 1, 1);
         for (size_t i = 0; i < len / 2; i++) {
-        int hi = hexval(tok[5 + 2 * i]), lo = hexval(tok[6 + 2 * i]);
-        if (hi < 0 || lo < 0)
-        return "data: needs lower-case hex digits";
-        a->buf[i] = (unsigned char)(hi << 4 | lo);
+            int hi = hexval(tok[5 + 2 * i]), lo = hexval(tok[6 + 2 * i]);
+            if (hi < 0 || lo < 0)
+                return "data: needs lower-case hex digits";
+            a->buf[i] = (unsigned char)(hi << 4 | lo);
         }
         a->value = (long)a->buf;
     } else if (!strncmp(tok, "buf:", 4) || !strncmp(tok, "out:", 4)) {
         if (parse_number(tok + 4, &a->size) || a->size < 0 || a->size > BUF_MAX)
-        return "buffer size must be 0..65536";
+            return "buffer size must be 0..65536";
         a->buf = calloc((size_t)a->size + 1, 1);
         a->print_all = tok[0] == 'o';
         a->value = (long)a->buf;
@@ -214,13 +210,13 @@ static void observe_ls(const char *path)
     }
     while ((n = SC(getdents64, fd, dents, sizeof dents)) > 0) {
         for (long off = 0; off < n;) {
-        unsigned short reclen = *(unsigned short *)(dents + off + 16);
-        const char *name = (const char *)dents + off + 19;
-        if (strcmp(name, ".") && strcmp(name, "..") && count < 1024) {
-        names[count] = malloc(strlen(name) + 4);
-        sprintf(names[count++], "%s/%u", name, dents[off + 18]);
-        }
-        off += reclen;
+            unsigned short reclen = *(unsigned short *)(dents + off + 16);
+            const char *name = (const char *)dents + off + 19;
+            if (strcmp(name, ".") && strcmp(name, "..") && count < 1024) {
+                names[count] = malloc(strlen(name) + 4);
+                sprintf(names[count++], "%s/%u", name, dents[off + 18]);
+            }
+            off += reclen;
         }
     }
     SC(close, fd);
@@ -240,7 +236,8 @@ int main(void)
     long got;
     static char input[1 << 20];
 
-    while (have < sizeof input - 1 && (got = SC(read, 0, input + have, sizeof input - 1 - have)) > 0)
+    while (have < sizeof input - 1 &&
+           (got = SC(read, 0, input + have, sizeof input - 1 - have)) > 0)
         have += (size_t)got;
     if (have >= sizeof input - 1)
         return fail(0, "sequence longer than 1 MiB", NULL);
@@ -252,38 +249,38 @@ int main(void)
         const char *why;
 
         if (strlen(l) >= sizeof line)
-        return fail(n, "line too long", NULL);
+            return fail(n, "line too long", NULL);
         strcpy(line, l);
         if (!(name = strtok_r(line, " \t", &tsave)) || name[0] == '#')
-        continue;
+            continue;
         if (n >= MAX_CALLS)
-        return fail(n, "more than 512 calls", NULL);
+            return fail(n, "more than 512 calls", NULL);
         while ((tok = strtok_r(NULL, " \t", &tsave))) {
-        if (nargs == MAX_ARGS)
-        return fail(n, "more than 6 arguments", NULL);
-        if ((why = parse_arg(tok, n, &args[nargs++])))
-        return fail(n, why, tok);
+            if (nargs == MAX_ARGS)
+                return fail(n, "more than 6 arguments", NULL);
+            if ((why = parse_arg(tok, n, &args[nargs++])))
+                return fail(n, why, tok);
         }
         if (!strcmp(name, "stat") || !strcmp(name, "ls")) {
-        if (nargs != 1 || !args[0].value)
-        return fail(n, "stat and ls take one \"path\"", name);
-        out("%d %s\n", n, name);
-        (name[0] == 's' ? observe_stat : observe_ls)((const char *)args[0].value);
-        results[n++] = 0;
-        continue;
+            if (nargs != 1 || !args[0].value)
+                return fail(n, "stat and ls take one \"path\"", name);
+            out("%d %s\n", n, name);
+            (name[0] == 's' ? observe_stat : observe_ls)((const char *)args[0].value);
+            results[n++] = 0;
+            continue;
         }
         if ((nr = find_call(name)) < 0)
-        return fail(n, "unknown call", name);
+            return fail(n, "unknown call", name);
         while (nargs < MAX_ARGS)
-        memset(&args[nargs++], 0, sizeof args[0]);
-        r = sc6(nr, args[0].value, args[1].value, args[2].value, args[3].value,
-        args[4].value, args[5].value);
+            memset(&args[nargs++], 0, sizeof args[0]);
+        r = sc6(nr, args[0].value, args[1].value, args[2].value, args[3].value, args[4].value,
+                args[5].value);
         out("%d %s = %s\n", n, l, rv(r));
         for (int i = 0; i < MAX_ARGS; i++) {
-        if (args[i].size && r >= 0)
-        bytes("  bytes", args[i].buf,
-              args[i].print_all ? args[i].size : (r < args[i].size ? r : args[i].size));
-        free(args[i].buf);
+            if (args[i].size && r >= 0)
+                bytes("  bytes", args[i].buf,
+                      args[i].print_all ? args[i].size : (r < args[i].size ? r : args[i].size));
+            free(args[i].buf);
         }
         results[n++] = r;
     }

@@ -88,8 +88,13 @@ out:
 int abi_boot(const struct abi_boot_args *args)
 {
 	struct abi_boot_args a = {
-		.size = sizeof a, .uid = DEFAULT_ID, .gid = DEFAULT_ID, .umask = 022,
-		.nofile = 1024, .guest_base = DEFAULT_GUEST_BASE, .guest_size = DEFAULT_GUEST_SIZE,
+		.size = sizeof a,
+		.uid = DEFAULT_ID,
+		.gid = DEFAULT_ID,
+		.umask = 022,
+		.nofile = 1024,
+		.guest_base = DEFAULT_GUEST_BASE,
+		.guest_size = DEFAULT_GUEST_SIZE,
 	};
 	long r;
 

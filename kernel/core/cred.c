@@ -293,8 +293,9 @@ long sys_setgroups(int gidsetsize, uptr grouplist)
 #define CAP_FULL_SET ((1ull << (CAP_LAST_CAP + 1)) - 1)
 /* CAP_FS_SET: CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID,
  * LINUX_IMMUTABLE, MKNOD, MAC_OVERRIDE: what the fsuid moves in and out. */
-#define CAP_FS_SET ((1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 4) | \
-		    (1ull << 9) | (1ull << 27) | (1ull << 32))
+#define CAP_FS_SET                                                                           \
+	((1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 4) | (1ull << 9) | \
+	 (1ull << 27) | (1ull << 32))
 
 struct cap_header {
 	u32 version;

@@ -73,7 +73,8 @@ long sys_get_robust_list(int pid, uptr head_ptr, uptr len_ptr)
 
 	if (pid != 0 && pid != current_proc.pid)
 		return -ESRCH;
-	if (copy_to_user(len_ptr, &len, sizeof len) < 0 || copy_to_user(head_ptr, &head, sizeof head) < 0)
+	if (copy_to_user(len_ptr, &len, sizeof len) < 0 ||
+	    copy_to_user(head_ptr, &head, sizeof head) < 0)
 		return -EFAULT;
 	return 0;
 }

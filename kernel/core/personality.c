@@ -8,8 +8,8 @@
 /* The commands served: a full fence in the caller is a barrier on every
  * thread of the process while the process has one thread. The SYNC_CORE
  * and RSEQ variants are not offered. */
-#define MEMBARRIER_SUPPORTED                                                        \
-	(MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |                  \
+#define MEMBARRIER_SUPPORTED                                                           \
+	(MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |                     \
 	 MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED | \
 	 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED | MEMBARRIER_CMD_GET_REGISTRATIONS)
 

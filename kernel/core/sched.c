@@ -239,8 +239,9 @@ static long set_attr(struct sched_attr *a)
 	current_proc.sched_policy = policy | (reset ? SCHED_RESET_ON_FORK : 0);
 	if (fair) { /* SCHED_IDLE keeps the nice value and slice it had */
 		current_proc.nice = a->sched_nice;
-		current_proc.sched_slice = a->sched_runtime ? MIN(MAX(a->sched_runtime, SLICE_MIN_NS),
-								  SLICE_MAX_NS) : 0;
+		current_proc.sched_slice =
+			a->sched_runtime ? MIN(MAX(a->sched_runtime, SLICE_MIN_NS), SLICE_MAX_NS)
+					 : 0;
 	}
 	return 0;
 }
@@ -260,8 +261,9 @@ long sys_sched_setattr(pid_t pid, uptr uattr, unsigned int flags)
 		return -EFAULT;
 	if (size == 0)
 		size = SCHED_ATTR_SIZE_VER0;
-	r = size < SCHED_ATTR_SIZE_VER0 || size > PAGE_SIZE ? -E2BIG
-		: copy_struct_from_user(&a, sizeof a, uattr, size);
+	r = size < SCHED_ATTR_SIZE_VER0 || size > PAGE_SIZE
+		    ? -E2BIG
+		    : copy_struct_from_user(&a, sizeof a, uattr, size);
 	if (r == -E2BIG) {
 		size = sizeof a;
 		return copy_to_user(uattr, &size, sizeof size) < 0 ? -EFAULT : -E2BIG;

@@ -11,7 +11,7 @@
 #define SIG_KILL 9
 #define SIG_STOP 19
 #define NSIG_MAX 64
-#define SIGBIT(s) (1ULL << ((s) - 1))
+#define SIGBIT(s) (1ULL << ((s)-1))
 #define UNBLOCKABLE (SIGBIT(SIG_KILL) | SIGBIT(SIG_STOP))
 
 /* sys_rt_sigaction records the action of sig and returns the old one;

@@ -63,8 +63,8 @@ static long console_write(struct file *f, struct uio *u, s64 pos)
 static unsigned int console_poll(struct file *f, struct poll_table *pt)
 {
 	(void)pt;
-	return (unsigned int)plat_console_poll(hostfd_of(f), POLLIN | POLLOUT | POLLRDNORM |
-								     POLLWRNORM);
+	return (unsigned int)plat_console_poll(hostfd_of(f),
+					       POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
 }
 
 static long console_ioctl(struct file *f, unsigned int cmd, unsigned long arg)

@@ -83,14 +83,18 @@ static long noop_llseek(struct file *f, s64 off, int whence)
 	return f->pos;
 }
 
-const struct file_ops dev_null_fops = { .read = null_read, .write = sink_write,
+const struct file_ops dev_null_fops = { .read = null_read,
+					.write = sink_write,
 					.llseek = zero_llseek };
-const struct file_ops dev_zero_fops = { .read = zero_read, .write = sink_write,
-					.llseek = zero_llseek, .mmap = zero_mmap };
-const struct file_ops dev_full_fops = { .read = zero_read, .write = full_write,
+const struct file_ops dev_zero_fops = {
+	.read = zero_read, .write = sink_write, .llseek = zero_llseek, .mmap = zero_mmap
+};
+const struct file_ops dev_full_fops = { .read = zero_read,
+					.write = full_write,
 					.llseek = zero_llseek };
-const struct file_ops dev_random_fops = { .read = random_read, .write = sink_write,
-					  .llseek = noop_llseek, .stream = true };
+const struct file_ops dev_random_fops = {
+	.read = random_read, .write = sink_write, .llseek = noop_llseek, .stream = true
+};
 
 /* /dev/tty: there is no controlling terminal, so opening it is ENXIO. */
 static long tty_open(struct inode *ino, struct file *f)

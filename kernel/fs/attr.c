@@ -85,8 +85,8 @@ out:
 	return ret;
 }
 
-#define FALLOC_VFS_MODES                                                          \
-	(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE |  \
+#define FALLOC_VFS_MODES                                                         \
+	(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | \
 	 FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
 
 /* The mode checks vfs_fallocate makes before looking at the file. */
@@ -267,8 +267,7 @@ long sys_fchownat(int dfd, uptr filename, uid_t user, gid_t group, int flag)
 
 	if (flag & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	ret = lookup_arg(dfd, filename,
-			 at_lookup_flags((unsigned int)flag), &p);
+	ret = lookup_arg(dfd, filename, at_lookup_flags((unsigned int)flag), &p);
 	if (ret < 0)
 		return ret;
 	ret = chown_inode(p.dentry->inode, user, group);
@@ -367,8 +366,7 @@ static long do_utimes(int dfd, uptr filename, const struct linux_timespec *t, in
 	}
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	ret = lookup_arg(dfd, filename,
-			 at_lookup_flags((unsigned int)flags), &p);
+	ret = lookup_arg(dfd, filename, at_lookup_flags((unsigned int)flags), &p);
 	if (ret < 0)
 		return ret;
 	ret = utimes_inode(p.dentry->inode, t);

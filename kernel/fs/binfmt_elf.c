@@ -247,9 +247,11 @@ long load_elf_binary(struct linux_binprm *bprm)
 	bprm->interp_failed = bprm->img->interp_failed;
 	if (r == 0)
 		r = check_fixed_image(&bprm->img->prog, &bprm->why);
-	if (r == 0 && bprm->img->has_interp && (r = check_fixed_image(&bprm->img->interp, &bprm->why)))
+	if (r == 0 && bprm->img->has_interp &&
+	    (r = check_fixed_image(&bprm->img->interp, &bprm->why)))
 		bprm->interp_failed = true;
-	if (r == 0 && (r = begin_new_exec(bprm)) == 0 && (r = load_image(bprm, &params, &res)) == 0) {
+	if (r == 0 && (r = begin_new_exec(bprm)) == 0 &&
+	    (r = load_image(bprm, &params, &res)) == 0) {
 		bprm->entry = res.entry.addr;
 		bprm->sp = res.sp.addr;
 	}

@@ -7,6 +7,7 @@
 extern const struct file_ops dev_null_fops, dev_zero_fops, dev_full_fops, dev_random_fops,
 	dev_tty_fops;
 
+/* clang-format off */
 /* Linux's new_encode_dev. */
 #define MKDEV(ma, mi) ((u64)(((mi) & 0xff) | ((ma) << 8) | (((mi) & ~0xffu) << 12)))
 
@@ -23,6 +24,7 @@ static const struct {
 	{ "urandom", 1, 9, 0666, &dev_random_fops },
 	{ "tty", 5, 0, 0666, &dev_tty_fops },
 };
+/* clang-format on */
 
 static const struct {
 	const char *name, *target;

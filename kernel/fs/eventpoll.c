@@ -13,7 +13,7 @@
 #include <kernel/proc.h>
 
 #define EP_PRIVATE_BITS (EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
-#define EPOLLEXCLUSIVE_OK_BITS                                                         \
+#define EPOLLEXCLUSIVE_OK_BITS \
 	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
 #define EP_MAX_NESTS 4
 #define EP_MAX_EVENTS (0x7fffffff / 12)
@@ -25,8 +25,8 @@ struct kepoll_event {
 } __attribute__((packed));
 
 struct eventpoll {
-	struct list items;  /* epitem.ep_link */
-	struct list rdlist; /* epitem.rd_link */
+	struct list items;   /* epitem.ep_link */
+	struct list rdlist;  /* epitem.rd_link */
 	struct wait_head wh; /* epolls and sleepers watching this one */
 };
 
@@ -43,7 +43,10 @@ struct epitem {
 
 static const struct file_ops eventpoll_fops;
 
-static bool is_epoll(const struct file *f) { return f->ops == &eventpoll_fops; }
+static bool is_epoll(const struct file *f)
+{
+	return f->ops == &eventpoll_fops;
+}
 
 static void rd_add_tail(struct epitem *epi)
 {
@@ -115,7 +118,8 @@ static void ep_refresh(struct eventpoll *ep, s64 *deadline)
 		struct poll_table pt = { NULL, NO_DEADLINE };
 
 		file_poll(epi->file, &pt);
-		if (pt.deadline != NO_DEADLINE && (*deadline == NO_DEADLINE || pt.deadline < *deadline))
+		if (pt.deadline != NO_DEADLINE &&
+		    (*deadline == NO_DEADLINE || pt.deadline < *deadline))
 			*deadline = pt.deadline;
 	}
 }
@@ -129,7 +133,8 @@ static unsigned int ep_poll_op(struct file *f, struct poll_table *pt)
 	ep_refresh(ep, &deadline);
 	if (pt) {
 		pt->head = &ep->wh;
-		if (deadline != NO_DEADLINE && (pt->deadline == NO_DEADLINE || deadline < pt->deadline))
+		if (deadline != NO_DEADLINE &&
+		    (pt->deadline == NO_DEADLINE || deadline < pt->deadline))
 			pt->deadline = deadline;
 	}
 	/* queued items that are not ready after all leave the list (Linux) */

@@ -329,8 +329,8 @@ static long do_execveat(int fd, const char *name, struct arg_ptr argv, struct ar
 	bprm->envc = (size_t)envc;
 	if ((r = stack_limits(bprm)) < 0)
 		return r;
-	bprm->max_ptrs = (size_t)argc + (size_t)envc + 3 +
-			 SCRIPT_EXTRA_PTRS * (BINPRM_MAX_DEPTH + 1);
+	bprm->max_ptrs =
+		(size_t)argc + (size_t)envc + 3 + SCRIPT_EXTRA_PTRS * (BINPRM_MAX_DEPTH + 1);
 	bprm->strings = kmalloc(bprm->limit);
 	bprm->ptrs = kmalloc(bprm->max_ptrs * sizeof *bprm->ptrs);
 	if (!bprm->strings || !bprm->ptrs)

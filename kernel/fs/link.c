@@ -87,7 +87,8 @@ static long do_mkdirat(int dfd, const char *name, u32 mode)
 	else if (!dir->iops || !dir->iops->mkdir)
 		ret = -EPERM;
 	else
-		ret = dir->iops->mkdir(dir, d, mode & (S_IALLUGO & ~(S_ISUID | S_ISGID)) & ~current_proc.umask);
+		ret = dir->iops->mkdir(
+			dir, d, mode & (S_IALLUGO & ~(S_ISUID | S_ISGID)) & ~current_proc.umask);
 	dput(d);
 	parent_lookup_put(&pl);
 unlock:

@@ -42,7 +42,7 @@ struct flock_entry {
 
 static struct list flocks = LIST_INIT(flocks);
 static struct kmutex flock_lock = KMUTEX_INIT; /* every lock and lease */
-static u32 flock_gen; /* bumped on every release, for waiters */
+static u32 flock_gen;                          /* bumped on every release, for waiters */
 
 static void locks_changed(void)
 {
@@ -173,9 +173,9 @@ out:
 
 /* --- Record locks ------------------------------------------------------- */
 
-#define FL_OFD 0x1               /* owned by an open file (F_OFD_SETLK) */
-#define FL_UNLOCK_PENDING 0x2    /* a lease broken for a writer */
-#define FL_DOWNGRADE_PENDING 0x4 /* a write lease broken for a reader */
+#define FL_OFD 0x1                         /* owned by an open file (F_OFD_SETLK) */
+#define FL_UNLOCK_PENDING 0x2              /* a lease broken for a writer */
+#define FL_DOWNGRADE_PENDING 0x4           /* a write lease broken for a reader */
 #define LEASE_BREAK_NS (45 * NSEC_PER_SEC) /* /proc/sys/fs/lease-break-time */
 
 struct file_lock {
@@ -183,7 +183,7 @@ struct file_lock {
 	const void *owner; /* &current_proc for a POSIX lock; the file for OFD locks, leases */
 	struct file *file; /* the open file it was set through (not referenced) */
 	s64 start, end;    /* inclusive; end OFFSET_MAX: to EOF and beyond */
-	short type;          /* F_RDLCK, F_WRLCK (F_UNLCK only in requests) */
+	short type;        /* F_RDLCK, F_WRLCK (F_UNLCK only in requests) */
 	u8 flags;
 	s64 break_time, downgrade_time; /* leases: when a pending break is forced; 0: not */
 };
@@ -241,8 +241,7 @@ static bool posix_conflict(const struct file_lock *req, const struct file_lock *
 
 /* Linux's flock_to_posix_lock: the type and byte range struct flock asks
  * for, from the file position or size for SEEK_CUR and SEEK_END. */
-static long flock_to_lock(const struct file *f, const struct linux_flock *l,
-			  struct file_lock *fl)
+static long flock_to_lock(const struct file *f, const struct linux_flock *l, struct file_lock *fl)
 {
 	s64 base;
 
@@ -462,7 +461,8 @@ long fcntl_setlk(unsigned int fd, struct file *f, unsigned int cmd, uptr arg)
 		return -EFAULT;
 	if ((ret = flock_to_lock(f, &l, &req)) < 0)
 		return ret;
-	if ((req.type == F_RDLCK && !file_readable(f)) || (req.type == F_WRLCK && !file_writable(f)))
+	if ((req.type == F_RDLCK && !file_readable(f)) ||
+	    (req.type == F_WRLCK && !file_writable(f)))
 		return -EBADF;
 	if (ofd) {
 		if (l.l_pid != 0)
@@ -487,7 +487,9 @@ long fcntl_setlk(unsigned int fd, struct file *f, unsigned int cmd, uptr arg)
 
 void locks_remove_posix(struct file *f)
 {
-	struct file_lock req = { .owner = &current_proc, .start = 0, .end = OFFSET_MAX,
+	struct file_lock req = { .owner = &current_proc,
+				 .start = 0,
+				 .end = OFFSET_MAX,
 				 .type = F_UNLCK };
 
 	/* an O_PATH descriptor's close leaves them, as Linux's filp_flush */
@@ -719,7 +721,8 @@ long lease_break(struct inode *ino, u32 flags)
 		}
 		/* Linux sends the holder its SIGIO (or F_SETSIG signal) here */
 		if (fl->file->owner.pid)
-			proc_signal_pending(fl->file->owner.signum ? fl->file->owner.signum : SIGIO);
+			proc_signal_pending(fl->file->owner.signum ? fl->file->owner.signum
+								   : SIGIO);
 	}
 	if (flags & O_NONBLOCK) {
 		ret = -EWOULDBLOCK;

@@ -7,10 +7,10 @@
 #include <kernel/vfs.h>
 
 struct walk {
-	struct path cur;  /* referenced */
-	struct path root; /* the process root (the scope of a scoped walk), not referenced */
+	struct path cur;   /* referenced */
+	struct path root;  /* the process root (the scope of a scoped walk), not referenced */
 	struct path scope; /* referenced start of a scoped walk, or NULL */
-	unsigned flags;   /* LOOKUP_* */
+	unsigned flags;    /* LOOKUP_* */
 	int nlinks;
 	char *bufs[MAXSYMLINKS + 1];
 	int nbufs;
@@ -252,8 +252,9 @@ static long walk_parent(struct walk *w, const char *s, const char **last, size_t
 			*last = comp;
 			*last_len = len;
 			*trailing = slash;
-			*type = (len == 1 && comp[0] == '.') ? LAST_DOT :
-				(len == 2 && comp[0] == '.' && comp[1] == '.') ? LAST_DOTDOT : LAST_NORM;
+			*type = (len == 1 && comp[0] == '.')                     ? LAST_DOT
+				: (len == 2 && comp[0] == '.' && comp[1] == '.') ? LAST_DOTDOT
+										 : LAST_NORM;
 			return 0;
 		}
 		if ((r = step(w, comp, len, true)) < 0)

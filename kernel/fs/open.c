@@ -7,7 +7,7 @@
 #include <kernel/proc.h>
 #include <kernel/vfs.h>
 
-#define VALID_OPEN_FLAGS                                                                   \
+#define VALID_OPEN_FLAGS                                                                       \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
 	 FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |  \
 	 O_SYNC | O_PATH | O_TMPFILE)
@@ -100,7 +100,8 @@ static long open_tmpfile(int dfd, const char *name, u32 flags, u32 mode, unsigne
 	long r;
 
 	r = path_lookupat(dfd, name,
-			  lookup | LOOKUP_DIRECTORY | ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW), &dir);
+			  lookup | LOOKUP_DIRECTORY | ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW),
+			  &dir);
 	if (r < 0)
 		return r;
 	di = dir.dentry->inode;
@@ -285,7 +286,7 @@ struct open_how {
 };
 
 #define OPEN_HOW_SIZE_VER0 24
-#define RESOLVE_ALL                                                                  \
+#define RESOLVE_ALL                                                                        \
 	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
 	 RESOLVE_IN_ROOT | RESOLVE_CACHED)
 

@@ -29,7 +29,7 @@ struct pipe_slot {
 struct pipe {
 	struct pipe_slot *slots; /* ring of nslots (a power of two) */
 	u32 nslots;
-	u32 head, tail;          /* free-running; used = head - tail */
+	u32 head, tail; /* free-running; used = head - tail */
 	int readers, writers;
 	struct wait_head rd_wait, wr_wait;
 	u64 ino;
@@ -37,9 +37,18 @@ struct pipe {
 
 static const struct file_ops pipe_fops;
 
-static bool pipe_empty(const struct pipe *p) { return p->head == p->tail; }
-static bool pipe_full(const struct pipe *p) { return p->head - p->tail >= p->nslots; }
-static struct pipe_slot *slot_at(struct pipe *p, u32 i) { return &p->slots[i & (p->nslots - 1)]; }
+static bool pipe_empty(const struct pipe *p)
+{
+	return p->head == p->tail;
+}
+static bool pipe_full(const struct pipe *p)
+{
+	return p->head - p->tail >= p->nslots;
+}
+static struct pipe_slot *slot_at(struct pipe *p, u32 i)
+{
+	return &p->slots[i & (p->nslots - 1)];
+}
 
 static struct pipe *pipe_of(struct file *f)
 {

@@ -6,9 +6,9 @@
 #include <kernel/proc.h>
 #include <kernel/vfs.h>
 
-#define RWF_SUPPORTED                                                                \
-	(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND |   \
-	 RWF_ATOMIC | RWF_DONTCACHE | RWF_NOSIGNAL)
+#define RWF_SUPPORTED                                                                             \
+	(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND | RWF_ATOMIC | \
+	 RWF_DONTCACHE | RWF_NOSIGNAL)
 
 /* Reads into u at pos (-1: at the file position, which then moves). */
 static long do_read_uio(struct file *f, struct uio *u, s64 pos)

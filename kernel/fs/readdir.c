@@ -20,11 +20,12 @@ struct getdents_ctx {
 #define OLD_DIRENT_NAME 18
 
 static bool fill_dirent(struct dir_context *ctx, const char *name, size_t len, u64 ino,
-			  unsigned type, s64 next_pos)
+			unsigned type, s64 next_pos)
 {
 	struct getdents_ctx *g = container_of(ctx, struct getdents_ctx, ctx);
 	size_t reclen = g->old ? (OLD_DIRENT_NAME + len + 2 + 7) & ~(size_t)7
-			       : (offsetof(struct linux_dirent64, d_name) + len + 1 + 7) & ~(size_t)7;
+			       : (offsetof(struct linux_dirent64, d_name) + len + 1 + 7) &
+					 ~(size_t)7;
 	char *rec = g->buf + g->used;
 	struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)rec;
 

@@ -227,8 +227,12 @@ static long do_select(int n, uptr inp, uptr outp, uptr exp, s64 deadline)
 	mem = kzalloc(6 * bytes + 8);
 	if (!mem)
 		return -ENOMEM;
-	s = (struct fdsets){ mem, mem + bytes / 8, mem + 2 * bytes / 8, mem + 3 * bytes / 8,
-			     mem + 4 * bytes / 8, mem + 5 * bytes / 8 };
+	s = (struct fdsets){ mem,
+			     mem + bytes / 8,
+			     mem + 2 * bytes / 8,
+			     mem + 3 * bytes / 8,
+			     mem + 4 * bytes / 8,
+			     mem + 5 * bytes / 8 };
 	if (get_fd_set(inp, s.in, bytes) < 0 || get_fd_set(outp, s.out, bytes) < 0 ||
 	    get_fd_set(exp, s.ex, bytes) < 0) {
 		ret = -EFAULT;
@@ -286,7 +290,9 @@ long sys_select(int n, uptr inp, uptr outp, uptr exp, uptr tvp)
 long sys_pselect6(int n, uptr inp, uptr outp, uptr exp, uptr tsp, uptr sig)
 {
 	struct linux_timespec ts;
-	struct { u64 mask, size; } pack = { 0, 0 };
+	struct {
+		u64 mask, size;
+	} pack = { 0, 0 };
 	s64 deadline = NO_DEADLINE;
 	long ret;
 

@@ -30,7 +30,8 @@ static long do_statat(int dfd, uptr filename, uptr statbuf, int flag)
 	char *name;
 	long ret;
 
-	if (flag & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE_MASK))
+	if (flag &
+	    ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE_MASK))
 		return -EINVAL;
 	if ((ret = getname(filename, flag & AT_EMPTY_PATH, &name)) < 0)
 		return ret;
@@ -127,8 +128,8 @@ static void fill_statx(const struct path *p, unsigned int mask, struct linux_sta
 	if (ino->iops && ino->iops->getattr)
 		ino->iops->getattr(ino);
 	memset(sx, 0, sizeof *sx);
-	sx->stx_mask = STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID |
-		       STATX_ATIME | STATX_INO | STATX_SIZE | STATX_BLOCKS |
+	sx->stx_mask = STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID | STATX_ATIME |
+		       STATX_INO | STATX_SIZE | STATX_BLOCKS |
 		       (mask & (STATX_MTIME | STATX_CTIME | STATX_BTIME)) |
 		       ((mask & STATX_MNT_ID_UNIQUE) ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID);
 	sx->stx_blksize = PAGE_SIZE;

@@ -139,12 +139,23 @@ long sys_timerfd_create(int clockid, int flags)
 	long ret;
 
 	switch (clockid) {
-	case CLOCK_REALTIME: clock = PLAT_CLOCK_REALTIME; break;
-	case CLOCK_MONOTONIC: clock = PLAT_CLOCK_MONOTONIC; break;
-	case CLOCK_BOOTTIME: clock = PLAT_CLOCK_BOOTTIME; break;
-	case CLOCK_REALTIME_ALARM: clock = PLAT_CLOCK_REALTIME; break;
-	case CLOCK_BOOTTIME_ALARM: clock = PLAT_CLOCK_BOOTTIME; break;
-	default: return -EINVAL;
+	case CLOCK_REALTIME:
+		clock = PLAT_CLOCK_REALTIME;
+		break;
+	case CLOCK_MONOTONIC:
+		clock = PLAT_CLOCK_MONOTONIC;
+		break;
+	case CLOCK_BOOTTIME:
+		clock = PLAT_CLOCK_BOOTTIME;
+		break;
+	case CLOCK_REALTIME_ALARM:
+		clock = PLAT_CLOCK_REALTIME;
+		break;
+	case CLOCK_BOOTTIME_ALARM:
+		clock = PLAT_CLOCK_BOOTTIME;
+		break;
+	default:
+		return -EINVAL;
 	}
 	if (flags & ~(TFD_CLOEXEC | TFD_NONBLOCK))
 		return -EINVAL;
@@ -215,8 +226,8 @@ long sys_timerfd_settime(int ufd, int flags, uptr utmr, uptr otmr)
 
 	if (copy_from_user(&nv, utmr, sizeof nv) < 0)
 		return -EFAULT;
-	if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) || !timespec_valid(&nv.value) ||
-	    !timespec_valid(&nv.interval))
+	if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) ||
+	    !timespec_valid(&nv.value) || !timespec_valid(&nv.interval))
 		return -EINVAL;
 	if ((ret = timerfd_fget(ufd, &f)) < 0)
 		return ret;

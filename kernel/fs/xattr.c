@@ -301,8 +301,7 @@ static long do_set(struct inode *ino, const char *name, u8 *value, size_t size, 
 	if ((r = xattr_permission(ino, name, MAY_WRITE)) < 0)
 		return r;
 	/* cap_inode_setxattr: security.* (but capabilities) needs CAP_SYS_ADMIN */
-	if (has_prefix(name, "security.") && strcmp(name, CAPS_NAME) != 0 &&
-	    !capable_sys_admin())
+	if (has_prefix(name, "security.") && strcmp(name, CAPS_NAME) != 0 && !capable_sys_admin())
 		return -EPERM;
 	if (ino->sb->xattr == SB_XATTR_OPS)
 		return ino->sb->ops->setxattr(ino, name, value ? value : (const u8 *)"", size,
@@ -389,7 +388,7 @@ static long do_get(struct inode *ino, const char *name, u8 *buf, size_t size)
 		return ino->sb->ops->getxattr(ino, name, buf, size);
 	if (is_acl_name(name))
 		return ino->sb->xattr != SB_XATTR_MEM || S_ISLNK(ino->mode) ? -EOPNOTSUPP
-									  : -ENODATA;
+									    : -ENODATA;
 	if ((r = resolve_name(ino, name)) < 0)
 		return r;
 	x = *xattr_find(ino, name, &found);
@@ -557,8 +556,7 @@ static long do_remove(struct inode *ino, const char *name)
 		return acl_set(ino, name, false, NULL, 0);
 	if ((r = xattr_permission(ino, name, MAY_WRITE)) < 0)
 		return r;
-	if (has_prefix(name, "security.") && strcmp(name, CAPS_NAME) != 0 &&
-	    !capable_sys_admin())
+	if (has_prefix(name, "security.") && strcmp(name, CAPS_NAME) != 0 && !capable_sys_admin())
 		return -EPERM;
 	if (ino->sb->xattr == SB_XATTR_OPS)
 		return ino->sb->ops->removexattr(ino, name);

@@ -33,8 +33,8 @@ static void put_str(struct out *o, const char *s, int width, int prec, bool left
 		pad(o, ' ', width - n);
 }
 
-static void put_num(struct out *o, u64 v, bool neg, unsigned base, bool upper, int width,
-		    bool left, bool zero, const char *prefix)
+static void put_num(struct out *o, u64 v, bool neg, unsigned base, bool upper, int width, bool left,
+		    bool zero, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -95,7 +95,8 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'i': {
 			s64 v = lng ? va_arg(ap, long) : va_arg(ap, int);
 
-			put_num(&o, v < 0 ? -(u64)v : (u64)v, v < 0, 10, false, width, left, zero, "");
+			put_num(&o, v < 0 ? -(u64)v : (u64)v, v < 0, 10, false, width, left, zero,
+				"");
 			break;
 		}
 		case 'u':
@@ -109,7 +110,8 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		}
 		case 'p':
-			put_num(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, width, left, zero, "0x");
+			put_num(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, width, left,
+				zero, "0x");
 			break;
 		case 'c':
 			put(&o, (char)va_arg(ap, int));

@@ -6,7 +6,8 @@ void kmutex_lock(struct kmutex *m)
 {
 	u32 c = 0;
 
-	if (__atomic_compare_exchange_n(&m->state, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (__atomic_compare_exchange_n(&m->state, &c, 1, false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED))
 		return;
 	if (c != 2)
 		c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);

@@ -73,7 +73,8 @@ static bool next_in(const struct node *n, unsigned h, u64 base, u64 idx, u64 *fo
 			*found = child_base;
 			return true;
 		}
-		if (next_in(n->slot[i], h - 1, child_base, idx > child_base ? idx : child_base, found))
+		if (next_in(n->slot[i], h - 1, child_base, idx > child_base ? idx : child_base,
+			    found))
 			return true;
 	}
 	return false;

@@ -29,11 +29,13 @@ long sys_brk(unsigned long brk)
 			goto out;
 	} else if (newbrk > oldbrk) {
 		/* Linux keeps a guard page between the heap and the next mapping. */
-		if (newbrk + PAGE_SIZE > mm->limit || vma_intersects(mm, oldbrk, newbrk + PAGE_SIZE))
+		if (newbrk + PAGE_SIZE > mm->limit ||
+		    vma_intersects(mm, oldbrk, newbrk + PAGE_SIZE))
 			goto out;
 		if (plat_mem_commit(oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE, false) < 0)
 			goto out;
-		if (vma_insert(mm, oldbrk, newbrk, PROT_READ | PROT_WRITE, VMA_HEAP, 0, "[heap]") < 0) {
+		if (vma_insert(mm, oldbrk, newbrk, PROT_READ | PROT_WRITE, VMA_HEAP, 0, "[heap]") <
+		    0) {
 			plat_mem_decommit(oldbrk, newbrk - oldbrk);
 			goto out;
 		}

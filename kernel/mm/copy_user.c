@@ -18,59 +18,50 @@
 #define HIDDEN_LABEL(name) ".globl " #name "\n.hidden " #name "\n" #name ":\n"
 
 __asm__(".text\n"
-	".balign 16\n"
-	HIDDEN_LABEL(uaccess_text_start)
+	".balign 16\n" HIDDEN_LABEL(uaccess_text_start)
 
 	/* size_t uaccess_copy(void *dst, const void *src, size_t n): either
 	 * side may be guest memory; returns the bytes not copied. rep movsb
 	 * faults precisely: rcx is what is left. */
-	HIDDEN_FUNC(uaccess_copy)
-	"	cld\n"
-	"	mov %rdx, %rcx\n"
-	HIDDEN_LABEL(uaccess_copy_insn)
-	"	rep movsb\n"
-	"	xor %eax, %eax\n"
-	"	ret\n"
-	HIDDEN_LABEL(uaccess_copy_fixup)
-	"	mov %rcx, %rax\n"
-	"	ret\n"
-	".size uaccess_copy, . - uaccess_copy\n"
+	HIDDEN_FUNC(
+		uaccess_copy) "	cld\n"
+			      "	mov %rdx, %rcx\n" HIDDEN_LABEL(
+				      uaccess_copy_insn) "	rep movsb\n"
+							 "	xor %eax, %eax\n"
+							 "	ret\n" HIDDEN_LABEL(
+								 uaccess_copy_fixup) "	mov %rcx, %rax\n"
+										     "	ret\n"
+										     ".size uaccess_copy, . - uaccess_copy\n"
 
 	/* size_t uaccess_clear(void *dst, size_t n): the bytes not zeroed. */
-	HIDDEN_FUNC(uaccess_clear)
-	"	cld\n"
-	"	mov %rsi, %rcx\n"
-	"	xor %eax, %eax\n"
-	HIDDEN_LABEL(uaccess_clear_insn)
-	"	rep stosb\n"
-	"	ret\n" /* eax is still 0 */
-	HIDDEN_LABEL(uaccess_clear_fixup)
-	"	mov %rcx, %rax\n"
-	"	ret\n"
-	".size uaccess_clear, . - uaccess_clear\n"
+	HIDDEN_FUNC(uaccess_clear) "	cld\n"
+				   "	mov %rsi, %rcx\n"
+				   "	xor %eax, %eax\n" HIDDEN_LABEL(
+					   uaccess_clear_insn) "	rep stosb\n"
+							       "	ret\n" /* eax is still 0 */
+	HIDDEN_LABEL(uaccess_clear_fixup) "	mov %rcx, %rax\n"
+					  "	ret\n"
+					  ".size uaccess_clear, . - uaccess_clear\n"
 
 	/* long uaccess_strncpy(char *dst, const char *src, size_t n): copies
 	 * up to and including a NUL, at most n bytes; the string's length, n
 	 * when there is no NUL in n bytes, or -1 when src faults. */
-	HIDDEN_FUNC(uaccess_strncpy)
-	"	xor %eax, %eax\n"
-	"1:	cmp %rdx, %rax\n"
-	"	je 2f\n"
-	HIDDEN_LABEL(uaccess_strncpy_insn)
-	"	movzbl (%rsi,%rax), %ecx\n"
-	"	mov %cl, (%rdi,%rax)\n"
-	"	test %cl, %cl\n"
-	"	je 2f\n"
-	"	inc %rax\n"
-	"	jmp 1b\n"
-	"2:	ret\n"
-	HIDDEN_LABEL(uaccess_strncpy_fixup)
-	"	mov $-1, %rax\n"
-	"	ret\n"
-	".size uaccess_strncpy, . - uaccess_strncpy\n"
+	HIDDEN_FUNC(
+		uaccess_strncpy) "	xor %eax, %eax\n"
+				 "1:	cmp %rdx, %rax\n"
+				 "	je 2f\n" HIDDEN_LABEL(
+					 uaccess_strncpy_insn) "	movzbl (%rsi,%rax), %ecx\n"
+							       "	mov %cl, (%rdi,%rax)\n"
+							       "	test %cl, %cl\n"
+							       "	je 2f\n"
+							       "	inc %rax\n"
+							       "	jmp 1b\n"
+							       "2:	ret\n" HIDDEN_LABEL(
+								       uaccess_strncpy_fixup) "	mov $-1, %rax\n"
+											      "	ret\n"
+											      ".size uaccess_strncpy, . - uaccess_strncpy\n"
 
-	HIDDEN_LABEL(uaccess_text_end)
-	".previous\n");
+	HIDDEN_LABEL(uaccess_text_end) ".previous\n");
 
 #define HIDDEN __attribute__((visibility("hidden")))
 

@@ -40,13 +40,13 @@ struct free_page {
 static struct kmutex pool_lock = KMUTEX_INIT;
 static int pool_fd = -1;
 static u8 *pool_view;
-static size_t pool_max;   /* bytes of view */
-static size_t pool_size;  /* bytes of the host object */
-static size_t pool_next;  /* pages below were handed out at least once */
-static u32 *pool_refs;    /* references, per page */
+static size_t pool_max;  /* bytes of view */
+static size_t pool_size; /* bytes of the host object */
+static size_t pool_next; /* pages below were handed out at least once */
+static u32 *pool_refs;   /* references, per page */
 static size_t pool_refs_cap;
 static struct free_page *pool_free;
-static size_t pool_used;  /* pages with references */
+static size_t pool_used; /* pages with references */
 
 static size_t page_index(const void *page)
 {

@@ -9,7 +9,8 @@
 
 #define CHUNK_SIZE (64 * 1024)
 #define MIN_SHIFT 4
-#define NCLASSES 12 /* 16 .. 32768 bytes, header included: path and bounce buffers stay off the host */
+#define NCLASSES \
+	12 /* 16 .. 32768 bytes, header included: path and bounce buffers stay off the host */
 #define LARGE_CLASS 0xff
 
 /* Precedes every allocation; 16 bytes keep the payload 16-byte aligned. */

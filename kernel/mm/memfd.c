@@ -12,8 +12,9 @@
 
 #define MFD_NOEXEC_SEAL 0x8U
 #define MFD_EXEC 0x10U
-#define F_ALL_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | \
-		     F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
+#define F_ALL_SEALS                                                                       \
+	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | \
+	 F_SEAL_EXEC)
 #define F_ANY_WRITE (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
 /* Linux's MFD_NAME_MAX_LEN: NAME_MAX less the "memfd:" prefix. */
 #define MFD_NAME_MAX (NAME_MAX - 6)
@@ -189,8 +190,9 @@ long sys_memfd_create(uptr uname, unsigned int flags)
 	if (n == 0) {
 		/* sealing needs MFD_ALLOW_SEALING; MFD_NOEXEC_SEAL implies it
 		 * and seals F_SEAL_EXEC at once */
-		f->inode->seals = (flags & MFD_NOEXEC_SEAL) ? F_SEAL_EXEC
-				  : (flags & MFD_ALLOW_SEALING) ? 0 : F_SEAL_SEAL;
+		f->inode->seals = (flags & MFD_NOEXEC_SEAL)     ? F_SEAL_EXEC
+				  : (flags & MFD_ALLOW_SEALING) ? 0
+								: F_SEAL_SEAL;
 	}
 	kmutex_unlock(&vfs_lock);
 	if (n < 0) {

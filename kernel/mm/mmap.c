@@ -174,7 +174,8 @@ static long mmap_file(struct file *f, unsigned long addr, unsigned long len, uns
 		kmutex_lock(&vfs_lock); /* the file's pages; vfs_lock comes before the map's */
 	kmutex_lock(&mm->lock);
 	if ((ret = place(mm, &addr, len, flags)) == 0)
-		ret = map_file_range(mm, f, addr, len, off >> PAGE_SHIFT, (u32)(prot & PROT_ALL), vflags);
+		ret = map_file_range(mm, f, addr, len, off >> PAGE_SHIFT, (u32)(prot & PROT_ALL),
+				     vflags);
 	dead = mm_unlock_deferred(mm);
 	if (paged)
 		kmutex_unlock(&vfs_lock);
@@ -505,8 +506,8 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 
 		if (v->file)
 			ret = map_file_range(mm, v->file, addr + old_len, new_len - old_len,
-					     v->pgoff + ((addr + old_len - v->start) >> PAGE_SHIFT), prot,
-					     vflags);
+					     v->pgoff + ((addr + old_len - v->start) >> PAGE_SHIFT),
+					     prot, vflags);
 		else if ((ret = plat_mem_commit(addr + old_len, new_len - old_len, (int)prot,
 						vflags & VMA_SHARED)) == 0)
 			ret = vma_insert(mm, addr + old_len, addr + new_len, prot, vflags, 0, name);
@@ -530,12 +531,29 @@ out:
 static bool madvise_valid(int behavior)
 {
 	switch (behavior) {
-	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
-	case MADV_DONTNEED: case MADV_FREE: case MADV_REMOVE: case MADV_DONTFORK:
-	case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE:
-	case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK:
-	case MADV_KEEPONFORK: case MADV_COLD: case MADV_PAGEOUT: case MADV_POPULATE_READ:
-	case MADV_POPULATE_WRITE: case MADV_DONTNEED_LOCKED: case MADV_COLLAPSE:
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+	case MADV_DONTNEED:
+	case MADV_FREE:
+	case MADV_REMOVE:
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_MERGEABLE:
+	case MADV_UNMERGEABLE:
+	case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE:
+	case MADV_DONTDUMP:
+	case MADV_DODUMP:
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+	case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE:
+	case MADV_DONTNEED_LOCKED:
+	case MADV_COLLAPSE:
 		return true;
 	}
 	return false;
@@ -598,8 +616,8 @@ static long madvise_remove(struct mm *mm, uintptr_t start, uintptr_t end)
 			hole = -ENOMEM;
 		if (v->flags & VMA_LOCKED)
 			ret = -EINVAL;
-		else if (v->file && (v->flags & (VMA_SHARED | VMA_MAYWRITE)) !=
-					    (VMA_SHARED | VMA_MAYWRITE))
+		else if (v->file &&
+			 (v->flags & (VMA_SHARED | VMA_MAYWRITE)) != (VMA_SHARED | VMA_MAYWRITE))
 			ret = -EACCES;
 		else if (v->file && v->file->inode->iops && v->file->inode->iops->fallocate)
 			f = fget_raw(v->file);

@@ -184,8 +184,8 @@ long vma_insert(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 fla
 	return insert(mm, start, end, prot, flags, pgoff, name, NULL);
 }
 
-long vma_insert_file(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags,
-		     u64 pgoff, struct file *file)
+long vma_insert_file(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags, u64 pgoff,
+		     struct file *file)
 {
 	return insert(mm, start, end, prot, flags, pgoff, NULL, file);
 }
@@ -286,9 +286,9 @@ static uintptr_t vma_file_end(const struct vma *v)
 	pages = ((u64)v->file->inode->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	if (pages <= v->pgoff)
 		return v->start;
-	return pages - v->pgoff < (v->end - v->start) >> PAGE_SHIFT ?
-		       v->start + ((pages - v->pgoff) << PAGE_SHIFT) :
-		       v->end;
+	return pages - v->pgoff < (v->end - v->start) >> PAGE_SHIFT
+		       ? v->start + ((pages - v->pgoff) << PAGE_SHIFT)
+		       : v->end;
 }
 
 size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_prot)

@@ -67,10 +67,10 @@ long plat_wake(const u32 *word, int n);
 
 #define PLAT_CLOCK_REALTIME 0
 #define PLAT_CLOCK_MONOTONIC 1
-#define PLAT_CLOCK_BOOTTIME 2     /* monotonic, counting suspend */
+#define PLAT_CLOCK_BOOTTIME 2 /* monotonic, counting suspend */
 #define PLAT_CLOCK_TAI 3
-#define PLAT_CLOCK_PROCESS_CPU 4  /* CPU time of the whole kernel process */
-#define PLAT_CLOCK_THREAD_CPU 5   /* CPU time of the calling host thread */
+#define PLAT_CLOCK_PROCESS_CPU 4 /* CPU time of the whole kernel process */
+#define PLAT_CLOCK_THREAD_CPU 5  /* CPU time of the calling host thread */
 #define PLAT_CLOCK_MONOTONIC_RAW 6
 #define PLAT_CLOCK_REALTIME_COARSE 7
 #define PLAT_CLOCK_MONOTONIC_COARSE 8

@@ -34,16 +34,26 @@ static int plat_clock_of(clockid_t id)
 	if (id < 0)
 		return plat_cpu_clock_of(id);
 	switch (id) {
-	case CLOCK_REALTIME: return PLAT_CLOCK_REALTIME;
-	case CLOCK_MONOTONIC: return PLAT_CLOCK_MONOTONIC;
-	case CLOCK_PROCESS_CPUTIME_ID: return PLAT_CLOCK_PROCESS_CPU;
-	case CLOCK_THREAD_CPUTIME_ID: return PLAT_CLOCK_THREAD_CPU;
-	case CLOCK_MONOTONIC_RAW: return PLAT_CLOCK_MONOTONIC_RAW;
-	case CLOCK_REALTIME_COARSE: return PLAT_CLOCK_REALTIME_COARSE;
-	case CLOCK_MONOTONIC_COARSE: return PLAT_CLOCK_MONOTONIC_COARSE;
-	case CLOCK_BOOTTIME: return PLAT_CLOCK_BOOTTIME;
-	case CLOCK_TAI: return PLAT_CLOCK_TAI;
-	default: return -EINVAL; /* the alarm clocks need a wakeup device; CPU clocks of other pids later */
+	case CLOCK_REALTIME:
+		return PLAT_CLOCK_REALTIME;
+	case CLOCK_MONOTONIC:
+		return PLAT_CLOCK_MONOTONIC;
+	case CLOCK_PROCESS_CPUTIME_ID:
+		return PLAT_CLOCK_PROCESS_CPU;
+	case CLOCK_THREAD_CPUTIME_ID:
+		return PLAT_CLOCK_THREAD_CPU;
+	case CLOCK_MONOTONIC_RAW:
+		return PLAT_CLOCK_MONOTONIC_RAW;
+	case CLOCK_REALTIME_COARSE:
+		return PLAT_CLOCK_REALTIME_COARSE;
+	case CLOCK_MONOTONIC_COARSE:
+		return PLAT_CLOCK_MONOTONIC_COARSE;
+	case CLOCK_BOOTTIME:
+		return PLAT_CLOCK_BOOTTIME;
+	case CLOCK_TAI:
+		return PLAT_CLOCK_TAI;
+	default:
+		return -EINVAL; /* the alarm clocks need a wakeup device; CPU clocks of other pids later */
 	}
 }
 
@@ -130,16 +140,20 @@ long sys_clock_nanosleep(clockid_t which_clock, int flags, uptr rqtp, uptr rmtp)
 
 	(void)rmtp;
 	switch (which_clock) {
-	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_TAI:
+	case CLOCK_REALTIME:
+	case CLOCK_MONOTONIC:
+	case CLOCK_BOOTTIME:
+	case CLOCK_TAI:
 		break;
 	case CLOCK_THREAD_CPUTIME_ID:
 		return -EOPNOTSUPP; /* as Linux 6 does (the man page still says EINVAL) */
-	case CLOCK_REALTIME_ALARM: case CLOCK_BOOTTIME_ALARM:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_BOOTTIME_ALARM:
 		return -EOPNOTSUPP; /* as Linux on a host without an RTC wake alarm */
 	case CLOCK_PROCESS_CPUTIME_ID:
 		break;
 	default:
-		if (which_clock < 0) { /* a CPU clock id: only process clocks sleep */
+		if (which_clock < 0) {              /* a CPU clock id: only process clocks sleep */
 			if ((which_clock & 7) == 3) /* a clock device's fd: they never sleep */
 				return -EOPNOTSUPP;
 			if (plat_cpu_clock_of(which_clock) < 0 || (which_clock & 4))

@@ -34,7 +34,9 @@
 /* kernel/include/abi/types.h names some libc types differently (loff_t,
  * timer_t); this hosted file takes only its uptr, spelled the same way. */
 #define ABI_TYPES_H
-typedef struct { uintptr_t addr; } uptr;
+typedef struct {
+	uintptr_t addr;
+} uptr;
 #include "loader.h"
 
 #define STACK_SIZE (8ul << 20)
@@ -45,10 +47,19 @@ extern char **environ;
 
 static uint64_t seed_state; /* 0: use getrandom */
 
-static long neg_errno(void) { return -(long)errno; }
+static long neg_errno(void)
+{
+	return -(long)errno;
+}
 
-static int fd_of(void *file) { return (int)(intptr_t)file - 1; }
-static void *file_of(int fd) { return (void *)(intptr_t)(fd + 1); }
+static int fd_of(void *file)
+{
+	return (int)(intptr_t)file - 1;
+}
+static void *file_of(int fd)
+{
+	return (void *)(intptr_t)(fd + 1);
+}
 
 static long host_open(void *ctx, const char *path, void **file, uint64_t *size)
 {
@@ -83,7 +94,9 @@ static long host_pread(void *ctx, void *file, void *buf, size_t len, uint64_t of
 /* The ops contract (loader.h): FIXED mappings, protections and writes stay
  * inside ranges the loader reserved itself (or the stack). The harness checks
  * it, so that the fuzz test would catch a loader that clobbers its caller. */
-static struct { uintptr_t start, end; } owned[64];
+static struct {
+	uintptr_t start, end;
+} owned[64];
 static size_t nowned;
 
 static void own(uintptr_t start, size_t len)
@@ -98,7 +111,7 @@ static void check_owned(const char *op, uintptr_t start, size_t len)
 		if (start >= owned[i].start && len <= owned[i].end - start)
 			return;
 	fprintf(stderr, "harness: loader broke the ops contract: %s at %#lx+%#zx\n", op,
-	        (unsigned long)start, len);
+		(unsigned long)start, len);
 	exit(3);
 }
 
@@ -109,8 +122,7 @@ static long host_map_anon(void *ctx, uptr *addr, size_t len, int prot, enum load
 	if (how == LOADER_MAP_FIXED) {
 		check_owned("map_anon(FIXED)", addr->addr, len);
 		flags |= MAP_FIXED;
-	}
-	else if (how == LOADER_MAP_FIXED_NOREPLACE)
+	} else if (how == LOADER_MAP_FIXED_NOREPLACE)
 		flags |= MAP_FIXED_NOREPLACE;
 	void *p = mmap((void *)addr->addr, len, prot, flags, -1, 0);
 	if (p == MAP_FAILED)
@@ -130,7 +142,7 @@ static long host_map_file(void *ctx, void *file, uptr addr, size_t len, int prot
 	(void)ctx;
 	check_owned("map_file", addr.addr, len);
 	void *p = mmap((void *)addr.addr, len, prot, MAP_PRIVATE | MAP_FIXED, fd_of(file),
-	               (off_t)off);
+		       (off_t)off);
 	return p == MAP_FAILED ? neg_errno() : 0;
 }
 
@@ -240,26 +252,27 @@ __attribute__((noreturn)) static void start_program(uint64_t entry, uint64_t sp)
 	/* The x86_64 psABI process entry: rsp at argc, rdx = 0 (no atexit
 	 * function for the program to register). */
 	__asm__ volatile("mov %0, %%rsp\n\t"
-	                 "xor %%edx, %%edx\n\t"
-	                 "xor %%ebp, %%ebp\n\t"
-	                 "jmp *%1"
-	                 :
-	                 : "r"(sp), "a"(entry)
-	                 : "memory");
+			 "xor %%edx, %%edx\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "jmp *%1"
+			 :
+			 : "r"(sp), "a"(entry)
+			 : "memory");
 	__builtin_unreachable();
 }
 
 static int refuse(const char *path, long err, const char *why, int in_interp)
 {
 	fprintf(stderr, "harness: %s: %s%s (%s)\n", path, in_interp ? "interpreter: " : "",
-	        why ? why : "failed", strerrorname_np((int)-err));
+		why ? why : "failed", strerrorname_np((int)-err));
 	return 2;
 }
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: harness [--check|--load] [--copy] [--machine N] [--seed N] [--gap N] "
-	                "[-a KEY=VAL]... PATH [ARG...]\n");
+	fprintf(stderr,
+		"usage: harness [--check|--load] [--copy] [--machine N] [--seed N] [--gap N] "
+		"[-a KEY=VAL]... PATH [ARG...]\n");
 	return 2;
 }
 
@@ -306,13 +319,19 @@ int main(int argc, char **argv)
 	const char *path = argv[i];
 
 	struct loader_ops ops = {
-		.open = host_open, .close = host_close, .pread = host_pread,
-		.map_anon = host_map_anon, .map_file = copy ? 0 : host_map_file,
-		.unmap = host_unmap, .protect = host_protect, .copy_out = host_copy_out,
+		.open = host_open,
+		.close = host_close,
+		.pread = host_pread,
+		.map_anon = host_map_anon,
+		.map_file = copy ? 0 : host_map_file,
+		.unmap = host_unmap,
+		.protect = host_protect,
+		.copy_out = host_copy_out,
 		.random = host_random,
 	};
 	struct loader_params params = {
-		.machine = machine, .pagesize = host_aux_or_0(AT_PAGESZ),
+		.machine = machine,
+		.pagesize = host_aux_or_0(AT_PAGESZ),
 		.task_size = TASK_SIZE,
 	};
 	void *file;
@@ -332,11 +351,18 @@ int main(int argc, char **argv)
 	/* The program runs on the host kernel, so the host's values are the
 	 * truth: its hwcaps, its signal frame size, and its rseq support. */
 	struct loader_args args = {
-		.argv = (const char *const *)&argv[i], .envp = (const char *const *)environ,
-		.execfn = path, .platform = "x86_64",
-		.uid = getuid(), .euid = geteuid(), .gid = getgid(), .egid = getegid(),
-		.secure = host_aux_or_0(AT_SECURE), .hwcap = host_aux_or_0(AT_HWCAP),
-		.hwcap2 = host_aux_or_0(AT_HWCAP2), .clktck = host_aux_or_0(AT_CLKTCK),
+		.argv = (const char *const *)&argv[i],
+		.envp = (const char *const *)environ,
+		.execfn = path,
+		.platform = "x86_64",
+		.uid = getuid(),
+		.euid = geteuid(),
+		.gid = getgid(),
+		.egid = getegid(),
+		.secure = host_aux_or_0(AT_SECURE),
+		.hwcap = host_aux_or_0(AT_HWCAP),
+		.hwcap2 = host_aux_or_0(AT_HWCAP2),
+		.clktck = host_aux_or_0(AT_CLKTCK),
 		.minsigstksz = host_aux_or_0(AT_MINSIGSTKSZ),
 	};
 	uint64_t v;
@@ -352,7 +378,7 @@ int main(int argc, char **argv)
 	}
 	args.stack_gap = gap;
 	void *stack = mmap(0, STACK_SIZE, PROT_READ | PROT_WRITE,
-	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (stack == MAP_FAILED)
 		return refuse(path, neg_errno(), "cannot map a stack", 0);
 	own((uintptr_t)stack, STACK_SIZE);

@@ -16,8 +16,10 @@
 static long sys3(long nr, long a, long b, long c)
 {
 	long ret;
-	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c)
-	                 : "rcx", "r11", "memory");
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
 	return ret;
 }
 
@@ -132,7 +134,7 @@ __attribute__((used)) void dump(uint64_t *sp)
 		put("random ");
 		for (int i = 0; i < 16; i++) {
 			char b[3] = { "0123456789abcdef"[random[i] >> 4],
-			              "0123456789abcdef"[random[i] & 15], 0 };
+				      "0123456789abcdef"[random[i] & 15], 0 };
 			put(b);
 		}
 		put("\n");
@@ -143,8 +145,8 @@ __attribute__((used)) void dump(uint64_t *sp)
 
 /* The psABI entry: rsp points at argc. Keep it, align, and call dump. */
 __asm__(".globl _start\n"
-        "_start:\n"
-        "\tmov %rsp, %rdi\n"
-        "\tand $-16, %rsp\n"
-        "\tcall dump\n"
-        "\thlt\n");
+	"_start:\n"
+	"\tmov %rsp, %rdi\n"
+	"\tand $-16, %rsp\n"
+	"\tcall dump\n"
+	"\thlt\n");

@@ -33,8 +33,10 @@ static long native(long nr, long a, long b, long c, long d, long e, long f)
 	register long r9 __asm__("r9") = f;
 	long ret;
 
-	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10),
-			 "r"(r8), "r"(r9) : "rcx", "r11", "memory");
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
 	return ret;
 }
 
@@ -43,8 +45,8 @@ struct side {
 	const char *name;
 	long (*call)(struct side *s, int nr, long a, long b, long c, long d, long e, long f);
 	void *lib;
-	char *path;  /* a file three directories deep, 64 KiB long */
-	char *buf;   /* 4 KiB */
+	char *path; /* a file three directories deep, 64 KiB long */
+	char *buf;  /* 4 KiB */
 	long fd;
 };
 
@@ -71,14 +73,22 @@ static long call_abi(struct side *s, int nr, long a, long b, long c, long d, lon
 {
 	(void)s;
 	switch (nr) {
-	case SYS_getpid: return k_getpid(a, b, c, d, e, f);
-	case SYS_pread64: return k_pread64(a, b, c, d, e, f);
-	case SYS_pwrite64: return k_pwrite64(a, b, c, d, e, f);
-	case SYS_openat: return k_openat(a, b, c, d, e, f);
-	case SYS_close: return k_close(a, b, c, d, e, f);
-	case SYS_newfstatat: return k_newfstatat(a, b, c, d, e, f);
-	case SYS_mmap: return k_mmap(a, b, c, d, e, f);
-	case SYS_munmap: return k_munmap(a, b, c, d, e, f);
+	case SYS_getpid:
+		return k_getpid(a, b, c, d, e, f);
+	case SYS_pread64:
+		return k_pread64(a, b, c, d, e, f);
+	case SYS_pwrite64:
+		return k_pwrite64(a, b, c, d, e, f);
+	case SYS_openat:
+		return k_openat(a, b, c, d, e, f);
+	case SYS_close:
+		return k_close(a, b, c, d, e, f);
+	case SYS_newfstatat:
+		return k_newfstatat(a, b, c, d, e, f);
+	case SYS_mmap:
+		return k_mmap(a, b, c, d, e, f);
+	case SYS_munmap:
+		return k_munmap(a, b, c, d, e, f);
 	}
 	abort();
 }
@@ -91,8 +101,8 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-#define SC(s, nr, a, b, c, d, e, f) (s)->call((s), (nr), (long)(a), (long)(b), (long)(c), \
-					      (long)(d), (long)(e), (long)(f))
+#define SC(s, nr, a, b, c, d, e, f) \
+	(s)->call((s), (nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
 static void must(long r, const char *what)
 {
@@ -102,9 +112,18 @@ static void must(long r, const char *what)
 	}
 }
 
-static void op_getpid(struct side *s) { SC(s, SYS_getpid, 0, 0, 0, 0, 0, 0); }
-static void op_pread(struct side *s) { SC(s, SYS_pread64, s->fd, s->buf, 4096, 8192, 0, 0); }
-static void op_pwrite(struct side *s) { SC(s, SYS_pwrite64, s->fd, s->buf, 4096, 16384, 0, 0); }
+static void op_getpid(struct side *s)
+{
+	SC(s, SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
+static void op_pread(struct side *s)
+{
+	SC(s, SYS_pread64, s->fd, s->buf, 4096, 8192, 0, 0);
+}
+static void op_pwrite(struct side *s)
+{
+	SC(s, SYS_pwrite64, s->fd, s->buf, 4096, 16384, 0, 0);
+}
 static void op_open_close(struct side *s)
 {
 	long fd = SC(s, SYS_openat, AT_FDCWD, s->path, O_RDONLY, 0, 0, 0);
@@ -116,7 +135,8 @@ static void op_stat(struct side *s)
 }
 static void op_mmap(struct side *s)
 {
-	long p = SC(s, SYS_mmap, 0, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long p = SC(s, SYS_mmap, 0, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		    0);
 	((volatile char *)p)[0] = 1;
 	SC(s, SYS_munmap, p, 65536, 0, 0, 0, 0);
 }
@@ -151,8 +171,11 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*op)(struct side *);
 	} benches[] = {
-		{ "getpid", op_getpid }, { "pread64-4k", op_pread }, { "pwrite64-4k", op_pwrite },
-		{ "openat+close", op_open_close }, { "newfstatat", op_stat },
+		{ "getpid", op_getpid },
+		{ "pread64-4k", op_pread },
+		{ "pwrite64-4k", op_pwrite },
+		{ "openat+close", op_open_close },
+		{ "newfstatat", op_stat },
 		{ "mmap+touch+munmap-64k", op_mmap },
 		{ "mmap-shared-file+touch+munmap-64k", op_mmap_file },
 	};
@@ -190,7 +213,10 @@ int main(int argc, char **argv)
 		const char *dir = s == &nat ? tmpl : "/tmp";
 		char p[256];
 		for (int i = 0; i < 3; i++) {
-			snprintf(p, sizeof p, "%s%s", dir, i == 0 ? "/a" : i == 1 ? "/a/b" : "/a/b/c");
+			snprintf(p, sizeof p, "%s%s", dir,
+				 i == 0   ? "/a"
+				 : i == 1 ? "/a/b"
+					  : "/a/b/c");
 			strcpy(s->path, p);
 			if (s == &nat)
 				mkdir(p, 0755);

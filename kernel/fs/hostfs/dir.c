@@ -30,8 +30,7 @@ static void exact_mode(int fd, u32 mode)
 {
 	struct plat_stat st;
 
-	if (plat_host_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
-	    (st.mode & 0777) != (mode & 0777))
+	if (plat_host_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 && (st.mode & 0777) != (mode & 0777))
 		plat_host_fchmod(fd, (int)((mode & 0777) | (st.mode & 07000)));
 }
 

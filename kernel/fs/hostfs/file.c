@@ -45,7 +45,8 @@ static long with_writable(struct inode *ino, long (*fn)(int fd, s64 a, s64 b, in
 			return -ENOENT;
 		if ((r = hostfs_host_parent(d, &dfd)) < 0)
 			return r;
-		tmp = plat_host_openat(dfd, d->name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+		tmp = plat_host_openat(dfd, d->name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+				       0);
 		hostfs_host_put(HSB(ino), dfd);
 		if (tmp < 0)
 			return tmp;

@@ -192,7 +192,8 @@ bool hostfs_revalidate(struct inode *dir, struct dentry *d)
 	}
 	if (r == 0 && st.ino == d->inode->ino && (st.mode & S_IFMT) == (d->inode->mode & S_IFMT)) {
 		if (S_ISDIR(st.mode))
-			hostfs_dir_verified(d->inode); /* found under its name in a trusted parent */
+			hostfs_dir_verified(
+				d->inode); /* found under its name in a trusted parent */
 		hostfs_apply_stat(d->inode, &st);
 		return true;
 	}

@@ -42,8 +42,14 @@ struct hostfs_file {
 	struct list link;
 };
 
-static inline struct hostfs_sb *HSB(const struct inode *ino) { return ino->sb->priv; }
-static inline struct hostfs_inode *HI(const struct inode *ino) { return ino->priv; }
+static inline struct hostfs_sb *HSB(const struct inode *ino)
+{
+	return ino->sb->priv;
+}
+static inline struct hostfs_inode *HI(const struct inode *ino)
+{
+	return ino->priv;
+}
 
 /* --- host.c: confined host access --------------------------------------- */
 

@@ -35,7 +35,8 @@ static struct super_block *hostfs_new(int rootfd, bool ro, struct dentry **root)
 	struct inode *ino = NULL;
 
 	*root = NULL;
-	if (sb && hs && plat_host_fstatat(rootfd, "", &st, AT_EMPTY_PATH) == 0 && S_ISDIR(st.mode)) {
+	if (sb && hs && plat_host_fstatat(rootfd, "", &st, AT_EMPTY_PATH) == 0 &&
+	    S_ISDIR(st.mode)) {
 		sb->ops = &hostfs_sops;
 		sb->dev = next_dev++;
 		sb->priv = hs;

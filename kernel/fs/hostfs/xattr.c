@@ -46,8 +46,7 @@ long hostfs_getxattr(struct inode *ino, const char *name, void *buf, size_t size
 	return host_xattr(ino, XATTR_GET, name, buf, size, 0);
 }
 
-long hostfs_setxattr(struct inode *ino, const char *name, const void *value, size_t size,
-			    int flags)
+long hostfs_setxattr(struct inode *ino, const char *name, const void *value, size_t size, int flags)
 {
 	return host_xattr(ino, XATTR_SET, name, (void *)value, size, flags);
 }

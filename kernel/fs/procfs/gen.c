@@ -117,8 +117,8 @@ void proc_gen_status(struct seq *s)
 	for (u32 i = 0; i < c->ngroups; i++)
 		seq_printf(s, i ? " %u" : "%u", c->groups[i]);
 	/* Linux ends the list with a space, even an empty one */
-	seq_printf(s, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", pid, pid,
-		   pid, pid);
+	seq_printf(s, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", pid,
+		   pid, pid, pid);
 	seq_printf(s, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n",
 		   t.size, t.size, 0UL, 0UL);
 	/* resident set sizes are not tracked: the host decides residency */
@@ -293,10 +293,11 @@ static void kb_line(struct seq *s, const char *name, unsigned long kb)
 void proc_gen_meminfo(struct seq *s)
 {
 	static const char *const zero[] = {
-		"Buffers", "Cached", "SwapCached", "Active", "Inactive", "Active(anon)",
-		"Inactive(anon)", "Active(file)", "Inactive(file)", "Unevictable", "Mlocked",
-		"SwapTotal", "SwapFree", "Dirty", "Writeback", "AnonPages", "Mapped", "Shmem",
-		"KReclaimable", "Slab", "SReclaimable", "SUnreclaim", "KernelStack", "PageTables",
+		"Buffers",      "Cached",         "SwapCached",   "Active",         "Inactive",
+		"Active(anon)", "Inactive(anon)", "Active(file)", "Inactive(file)", "Unevictable",
+		"Mlocked",      "SwapTotal",      "SwapFree",     "Dirty",          "Writeback",
+		"AnonPages",    "Mapped",         "Shmem",        "KReclaimable",   "Slab",
+		"SReclaimable", "SUnreclaim",     "KernelStack",  "PageTables",
 	};
 	unsigned long total, free;
 

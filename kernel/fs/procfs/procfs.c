@@ -10,10 +10,23 @@
 #include "procfs.h"
 
 enum kind {
-	K_ROOT = 1, K_SELF, K_MOUNTS_LINK, K_CPUINFO, K_MEMINFO, /* /proc */
-	K_PID, K_CMDLINE, K_CWD, K_ENVIRON, K_EXE, K_FD_DIR, K_MAPS, K_MOUNTS, K_ROOT_LINK,
-	K_STAT, K_STATUS, /* /proc/<pid> */
-	K_FD,             /* /proc/<pid>/fd/N */
+	K_ROOT = 1,
+	K_SELF,
+	K_MOUNTS_LINK,
+	K_CPUINFO,
+	K_MEMINFO, /* /proc */
+	K_PID,
+	K_CMDLINE,
+	K_CWD,
+	K_ENVIRON,
+	K_EXE,
+	K_FD_DIR,
+	K_MAPS,
+	K_MOUNTS,
+	K_ROOT_LINK,
+	K_STAT,
+	K_STATUS, /* /proc/<pid> */
+	K_FD,     /* /proc/<pid>/fd/N */
 };
 
 struct entry {
@@ -30,6 +43,7 @@ static const struct entry root_entries[] = {
 	{ "mounts", K_MOUNTS_LINK, S_IFLNK | 0777 },
 };
 
+/* clang-format off */
 static const struct entry pid_entries[] = {
 	{ "cmdline", K_CMDLINE, S_IFREG | 0444 },
 	{ "cwd", K_CWD, S_IFLNK | 0777 },
@@ -42,9 +56,9 @@ static const struct entry pid_entries[] = {
 	{ "stat", K_STAT, S_IFREG | 0444 },
 	{ "status", K_STATUS, S_IFREG | 0444 },
 };
+/* clang-format on */
 
-static const struct inode_ops proc_dir_iops, proc_fd_dir_iops, proc_link_iops,
-	proc_magic_iops;
+static const struct inode_ops proc_dir_iops, proc_fd_dir_iops, proc_link_iops, proc_magic_iops;
 static const struct file_ops proc_dir_fops, proc_seq_fops, proc_info_fops, proc_args_fops;
 
 #define PRIV(kind, fd) ((void *)(uintptr_t)((u64)(kind) | ((u64)(u32)(fd) << 8)))
@@ -52,7 +66,10 @@ static enum kind kind_of(const struct inode *ino)
 {
 	return (enum kind)((uintptr_t)ino->priv & 0xff);
 }
-static int fd_of(const struct inode *ino) { return (int)((uintptr_t)ino->priv >> 8); }
+static int fd_of(const struct inode *ino)
+{
+	return (int)((uintptr_t)ino->priv >> 8);
+}
 
 /* Stable inode numbers, so that getdents and stat agree. */
 static u64 ino_of(enum kind kind, int fd)
@@ -168,14 +185,15 @@ static struct inode *proc_inode(struct super_block *sb, enum kind kind, int fd, 
 		ino->fops = &proc_dir_fops;
 	} else if (S_ISLNK(mode)) {
 		ino->iops = (kind == K_SELF || kind == K_MOUNTS_LINK) ? &proc_link_iops
-								       : &proc_magic_iops;
+								      : &proc_magic_iops;
 		if (kind == K_MOUNTS_LINK)
 			ino->size = 11; /* "self/mounts": an ordinary symlink */
 		if (kind == K_FD)
 			ino->size = 64; /* what Linux's fd links show */
 	} else {
-		ino->fops = !owned ? &proc_info_fops :
-			    (kind == K_CMDLINE || kind == K_ENVIRON) ? &proc_args_fops : &proc_seq_fops;
+		ino->fops = !owned                                     ? &proc_info_fops
+			    : (kind == K_CMDLINE || kind == K_ENVIRON) ? &proc_args_fops
+								       : &proc_seq_fops;
 	}
 	return ino;
 }
@@ -357,7 +375,8 @@ static long proc_iterate(struct file *f, struct dir_context *ctx)
 		if (k == K_ROOT && ctx->pos == 2 + (s64)n) {
 			int len = ksnprintf(name, sizeof name, "%d", current_proc.pid);
 
-			if (!ctx->emit(ctx, name, (size_t)len, ino_of(K_PID, 0), DT_DIR, ctx->pos + 1))
+			if (!ctx->emit(ctx, name, (size_t)len, ino_of(K_PID, 0), DT_DIR,
+				       ctx->pos + 1))
 				return 0;
 			ctx->pos++;
 		}
@@ -385,15 +404,32 @@ static long proc_seq_open(struct inode *ino, struct file *f)
 	if (!s)
 		return -ENOMEM;
 	switch (kind_of(ino)) {
-	case K_CPUINFO: proc_gen_cpuinfo(s); break;
-	case K_MEMINFO: proc_gen_meminfo(s); break;
-	case K_CMDLINE: proc_gen_cmdline(s); break;
-	case K_ENVIRON: proc_gen_environ(s); break;
-	case K_MAPS: proc_gen_maps(s); break;
-	case K_MOUNTS: proc_gen_mounts(s); break;
-	case K_STAT: proc_gen_stat(s); break;
-	case K_STATUS: proc_gen_status(s); break;
-	default: break;
+	case K_CPUINFO:
+		proc_gen_cpuinfo(s);
+		break;
+	case K_MEMINFO:
+		proc_gen_meminfo(s);
+		break;
+	case K_CMDLINE:
+		proc_gen_cmdline(s);
+		break;
+	case K_ENVIRON:
+		proc_gen_environ(s);
+		break;
+	case K_MAPS:
+		proc_gen_maps(s);
+		break;
+	case K_MOUNTS:
+		proc_gen_mounts(s);
+		break;
+	case K_STAT:
+		proc_gen_stat(s);
+		break;
+	case K_STATUS:
+		proc_gen_status(s);
+		break;
+	default:
+		break;
 	}
 	if (s->oom) {
 		kfree(s->buf);

@@ -16,9 +16,9 @@ struct ramfs_data {
 	/* page index -> (void *)1: fallocated and not yet written or mapped,
 	 * tmpfs's !uptodate folios, which SEEK_DATA and SEEK_HOLE see as holes */
 	struct radix unwritten;
-	u64 npages;         /* pages present */
-	char *target;       /* symlinks */
-	bool mapped;        /* mmap has seen it: size changes update mappings */
+	u64 npages;   /* pages present */
+	char *target; /* symlinks */
+	bool mapped;  /* mmap has seen it: size changes update mappings */
 };
 
 static const struct inode_ops ramfs_dir_iops;
@@ -476,8 +476,9 @@ static long ramfs_write(struct file *f, struct uio *u, s64 pos)
 
 static s64 below(struct dentry *dir, struct list *pos)
 {
-	return pos->prev == &dir->children ? DIR_EOD
-					   : (s64)list_entry(pos->prev, struct dentry, sibling)->cookie;
+	return pos->prev == &dir->children
+		       ? DIR_EOD
+		       : (s64)list_entry(pos->prev, struct dentry, sibling)->cookie;
 }
 
 static long ramfs_iterate(struct file *f, struct dir_context *ctx)

@@ -11,13 +11,13 @@
 #define ABI_BOOT_WARN_ENOSYS 0x2 /* log the first call of each missing syscall */
 
 struct abi_boot_args {
-	u32 size;       /* sizeof(struct abi_boot_args), for later extension */
-	u32 flags;      /* ABI_BOOT_* */
-	u32 uid, gid;   /* credentials unless ABI_BOOT_HOST_CREDS (default 1000/1000) */
-	u32 umask;      /* default 022 */
-	u32 nofile;     /* RLIMIT_NOFILE soft limit (default 1024) */
-	u64 guest_base; /* where to reserve guest memory (a hint; 0: default) */
-	u64 guest_size; /* bytes of guest address space (0: 64 GiB) */
+	u32 size;          /* sizeof(struct abi_boot_args), for later extension */
+	u32 flags;         /* ABI_BOOT_* */
+	u32 uid, gid;      /* credentials unless ABI_BOOT_HOST_CREDS (default 1000/1000) */
+	u32 umask;         /* default 022 */
+	u32 nofile;        /* RLIMIT_NOFILE soft limit (default 1024) */
+	u64 guest_base;    /* where to reserve guest memory (a hint; 0: default) */
+	u64 guest_size;    /* bytes of guest address space (0: 64 GiB) */
 	char release[65];  /* uname's release ("": ABI_DEFAULT_RELEASE) */
 	char nodename[65]; /* uname's nodename ("": "abi") */
 	/* The program's argv and envp for /proc/self/cmdline, environ and

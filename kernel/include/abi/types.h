@@ -40,9 +40,17 @@ typedef int timer_t;
 
 /* A guest address. It cannot be dereferenced, only copied through the
  * user-access helpers, which fail with -EFAULT instead of crashing. */
-typedef struct { uintptr_t addr; } uptr;
+typedef struct {
+	uintptr_t addr;
+} uptr;
 
-static inline uptr uptr_add(uptr p, size_t off) { return (uptr){ p.addr + off }; }
-static inline bool uptr_is_null(uptr p) { return p.addr == 0; }
+static inline uptr uptr_add(uptr p, size_t off)
+{
+	return (uptr){ p.addr + off };
+}
+static inline bool uptr_is_null(uptr p)
+{
+	return p.addr == 0;
+}
 
 #endif

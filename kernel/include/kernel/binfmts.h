@@ -29,9 +29,9 @@ struct linux_binprm {
 	const char *filename;
 	/* The name of file: filename, or the interpreter a script named. */
 	const char *interp;
-	bool path_inaccessible; /* a "/dev/fd/N" name of a close-on-exec fd */
-	bool comm_from_dentry;  /* execveat(fd, "", AT_EMPTY_PATH): comm is the file's name */
-	bool point_of_no_return; /* the old program is gone: a failure kills */
+	bool path_inaccessible;    /* a "/dev/fd/N" name of a close-on-exec fd */
+	bool comm_from_dentry;     /* execveat(fd, "", AT_EMPTY_PATH): comm is the file's name */
+	bool point_of_no_return;   /* the old program is gone: a failure kills */
 	char buf[BINPRM_BUF_SIZE]; /* the file's first bytes, zero-padded */
 	/* The strings, back to back, and argv[0..argc), NULL, envp[0..envc), NULL. */
 	char *strings;

@@ -8,7 +8,7 @@
 
 struct file {
 	int refcnt;
-	u32 flags;             /* O_ACCMODE | status flags (O_APPEND, O_NONBLOCK, ...) */
+	u32 flags; /* O_ACCMODE | status flags (O_APPEND, O_NONBLOCK, ...) */
 	s64 pos;
 	struct kmutex pos_lock;
 	struct path path;
@@ -16,12 +16,12 @@ struct file {
 	const struct file_ops *ops;
 	void *priv;
 	struct file *dead_next; /* on kernel_mm.dead_files: fput after the map lock */
-	u64 cred_gen; /* current_proc.cred_gen when opened (Linux's f_cred) */
+	u64 cred_gen;           /* current_proc.cred_gen when opened (Linux's f_cred) */
 	/* fcntl's records (fd/fcntl.c): F_SETOWN/F_SETOWN_EX, F_SETSIG and
 	 * F_NOTIFY are kept and reported; no SIGIO or dnotify signal is sent. */
 	struct fown {
-		s32 pid;       /* 0: none */
-		u8 type;       /* F_OWNER_TID (the zero state), _PID or _PGRP */
+		s32 pid; /* 0: none */
+		u8 type; /* F_OWNER_TID (the zero state), _PID or _PGRP */
 		s32 signum;
 		u32 uid, euid; /* who set a non-zero owner (F_GETOWNER_UIDS) */
 	} owner;

@@ -5,9 +5,9 @@
 
 #include <abi/types.h>
 
-void *kmalloc(size_t size);              /* NULL when out of memory */
+void *kmalloc(size_t size); /* NULL when out of memory */
 void *kzalloc(size_t size);
-void *krealloc(void *p, size_t size);    /* like realloc; NULL leaves p alone */
+void *krealloc(void *p, size_t size); /* like realloc; NULL leaves p alone */
 void kfree(void *p);
 char *kstrndup(const char *s, size_t n); /* n bytes of s plus a NUL */
 

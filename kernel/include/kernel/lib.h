@@ -10,7 +10,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
@@ -28,15 +28,14 @@ size_t strlcpy(char *dst, const char *src, size_t size);
  * a width (or '*'), a precision for %s, and length modifiers l, ll, z.
  * Returns the length the full output would have, like snprintf. */
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Formats to the platform log (at most 512 bytes per call). */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void kpanic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define KASSERT(cond)                                                              \
-	do {                                                                       \
-		if (!(cond))                                                       \
+#define KASSERT(cond)                                                                     \
+	do {                                                                              \
+		if (!(cond))                                                              \
 			kpanic("%s:%d: assertion failed: %s", __FILE__, __LINE__, #cond); \
 	} while (0)
 
@@ -45,9 +44,18 @@ struct list {
 	struct list *next, *prev;
 };
 
-#define LIST_INIT(name) { &(name), &(name) }
-static inline void list_init(struct list *l) { l->next = l->prev = l; }
-static inline bool list_empty(const struct list *l) { return l->next == l; }
+#define LIST_INIT(name)          \
+	{                        \
+		&(name), &(name) \
+	}
+static inline void list_init(struct list *l)
+{
+	l->next = l->prev = l;
+}
+static inline bool list_empty(const struct list *l)
+{
+	return l->next == l;
+}
 
 static inline void list_insert_between(struct list *n, struct list *prev, struct list *next)
 {
@@ -76,7 +84,8 @@ static inline void list_del(struct list *n)
 
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_for_each(pos, head) for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
-#define list_for_each_safe(pos, tmp, head) \
-	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); (pos) = (tmp), (tmp) = (pos)->next)
+#define list_for_each_safe(pos, tmp, head)                               \
+	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); \
+	     (pos) = (tmp), (tmp) = (pos)->next)
 
 #endif

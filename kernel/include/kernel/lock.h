@@ -9,7 +9,10 @@ struct kmutex {
 	u32 state; /* 0 free, 1 held, 2 held and maybe contended */
 };
 
-#define KMUTEX_INIT { 0 }
+#define KMUTEX_INIT \
+	{           \
+		0   \
+	}
 
 void kmutex_lock(struct kmutex *m);
 void kmutex_unlock(struct kmutex *m);

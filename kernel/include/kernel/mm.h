@@ -17,10 +17,10 @@ struct inode;
 #define VMA_HEAP 0x4      /* the brk area */
 #define VMA_STACK 0x8     /* the main thread's stack */
 #define VMA_NORESERVE 0x10
-#define VMA_LOCKED 0x20    /* mlock: counted against RLIMIT_MEMLOCK */
+#define VMA_LOCKED 0x20      /* mlock: counted against RLIMIT_MEMLOCK */
 #define VMA_LOCKONFAULT 0x40 /* mlock2(MLOCK_ONFAULT), with VMA_LOCKED */
-#define VMA_PAGES 0x80     /* file pages from the pool, recorded in mm->fpages */
-#define VMA_MAYWRITE 0x100 /* shared file mapping of a writable open: PROT_WRITE allowed */
+#define VMA_PAGES 0x80       /* file pages from the pool, recorded in mm->fpages */
+#define VMA_MAYWRITE 0x100   /* shared file mapping of a writable open: PROT_WRITE allowed */
 
 struct vma {
 	uintptr_t start, end; /* page aligned, start < end */
@@ -37,7 +37,7 @@ struct mm {
 	struct vma *vmas;      /* sorted by start, disjoint */
 	size_t nvmas, cap;
 	uintptr_t brk_start, brk;
-	uintptr_t mmap_top;    /* top-down allocation starts below this */
+	uintptr_t mmap_top; /* top-down allocation starts below this */
 	/* Guest page (address - base) >> PAGE_SHIFT -> the pool page mapped
 	 * there, referenced, for VMA_PAGES mappings (mm/filemap.c). */
 	struct radix fpages;
@@ -65,8 +65,8 @@ long vma_insert(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 fla
 		const char *name);
 /* The same for a file mapping: the VMA takes a reference to file, and merges
  * only with mappings of the same file at the adjacent offset. */
-long vma_insert_file(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags,
-		     u64 pgoff, struct file *file);
+long vma_insert_file(struct mm *mm, uintptr_t start, uintptr_t end, u32 prot, u32 flags, u64 pgoff,
+		     struct file *file);
 /* Forgets every mapping in [start, end), splitting partial ones, and drops
  * the pool pages recorded there (the platform must no longer map them). */
 long vma_remove(struct mm *mm, uintptr_t start, uintptr_t end);
@@ -93,9 +93,9 @@ size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_
 #define UACCESS_READ 1
 #define UACCESS_WRITE 2
 
-long copy_from_user(void *dst, uptr src, size_t n);          /* 0 or -EFAULT */
-long copy_to_user(uptr dst, const void *src, size_t n);      /* 0 or -EFAULT */
-long clear_user(uptr dst, size_t n);                         /* 0 or -EFAULT */
+long copy_from_user(void *dst, uptr src, size_t n);     /* 0 or -EFAULT */
+long copy_to_user(uptr dst, const void *src, size_t n); /* 0 or -EFAULT */
+long clear_user(uptr dst, size_t n);                    /* 0 or -EFAULT */
 /* Linux's extensible structs: a user struct of usize bytes into one of ksize
  * (zero-extended; a longer one must have a zero tail, else -E2BIG), and
  * back (zero-filling what the user's is longer by). 0 or -errno. */
@@ -143,13 +143,13 @@ void mm_shutdown(void);
  * copy-on-write view of it (MAP_PRIVATE). A pool page is counted: the file
  * holds one reference and every guest page mapping it one more, so memory a
  * mapping still shows is never reused for other data. */
-void *fpage_alloc(void);      /* a zeroed page; NULL when the pool is full */
+void *fpage_alloc(void); /* a zeroed page; NULL when the pool is full */
 void fpage_get(void *page);
 void fpage_put(void *page);
 /* The file lets go of its page: a page still mapped is zeroed first, so
  * mappings that have not copied it read the hole Linux refaults there. */
 void fpage_release(void *page);
-size_t fpage_in_use(void);    /* bytes, for leak checks */
+size_t fpage_in_use(void); /* bytes, for leak checks */
 /* Gives the pool back to the platform (abi_reset, after the VFS). */
 void fpage_shutdown(void);
 

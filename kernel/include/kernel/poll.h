@@ -21,7 +21,10 @@ struct wait_head {
 	struct list items; /* struct epitem.wh_link */
 };
 
-static inline void wait_head_init(struct wait_head *wh) { list_init(&wh->items); }
+static inline void wait_head_init(struct wait_head *wh)
+{
+	list_init(&wh->items);
+}
 
 /* What a file's poll op fills in besides its answer. */
 struct poll_table {

@@ -40,10 +40,10 @@ struct proc {
 	u64 cpus_allowed; /* 0: every CPU of the host */
 	int sched_policy; /* with SCHED_RESET_ON_FORK */
 	int nice;
-	u16 ioprio;       /* as ioprio_set stored it; 0 is IOPRIO_CLASS_NONE */
-	u64 sched_slice;  /* sched_setattr's custom fair slice in ns; 0: the host's */
-	int mlockall;     /* MCL_FUTURE | MCL_ONFAULT from mlockall (mm/mlock.c) */
-	u32 membarrier;   /* registered MEMBARRIER_CMD_REGISTER_* commands */
+	u16 ioprio;      /* as ioprio_set stored it; 0 is IOPRIO_CLASS_NONE */
+	u64 sched_slice; /* sched_setattr's custom fair slice in ns; 0: the host's */
+	int mlockall;    /* MCL_FUTURE | MCL_ONFAULT from mlockall (mm/mlock.c) */
+	u32 membarrier;  /* registered MEMBARRIER_CMD_REGISTER_* commands */
 	u32 personality;
 	/* Signals raised and not delivered (bit sig-1): there is no delivery
 	 * yet, so this only records them (SIGPIPE from pipes); see
@@ -56,12 +56,17 @@ struct proc {
 	/* Signal actions and the blocked mask (core/signal.c), recorded and
 	 * reported; nothing is delivered yet. */
 	u64 sigmask;
-	struct k_sigaction { u64 handler, flags, restorer, mask; } sigactions[64];
+	struct k_sigaction {
+		u64 handler, flags, restorer, mask;
+	} sigactions[64];
 };
 
 extern struct proc current_proc;
 
-static inline bool cred_is_root(const struct cred *c) { return c->fsuid == 0; }
+static inline bool cred_is_root(const struct cred *c)
+{
+	return c->fsuid == 0;
+}
 /* fsgid or a supplementary group is gid. */
 bool cred_in_group(const struct cred *c, u32 gid);
 

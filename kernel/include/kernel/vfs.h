@@ -45,11 +45,11 @@ struct super_ops {
 
 struct super_block {
 	const struct super_ops *ops;
-	u64 dev;      /* st_dev */
+	u64 dev; /* st_dev */
 	u64 next_ino;
 	void *priv;
-	bool rdonly;  /* a read-only filesystem: writing gives EROFS */
-	u8 xattr;     /* SB_XATTR_*: what the xattr syscalls find here */
+	bool rdonly; /* a read-only filesystem: writing gives EROFS */
+	u8 xattr;    /* SB_XATTR_*: what the xattr syscalls find here */
 };
 
 /* Extended attributes (fs/xattr.c). NONE: a Linux filesystem without xattr
@@ -126,10 +126,10 @@ struct inode_ops {
 struct uio {
 	const struct linux_iovec *iov; /* guest buffers, or one kernel buffer */
 	size_t iovcnt;
-	size_t idx, off;               /* the current segment and offset in it */
-	size_t resid;                  /* bytes left */
-	bool kernel;                   /* iov_base values are kernel pointers */
-	bool fault;                    /* a copy stopped at a bad guest address */
+	size_t idx, off; /* the current segment and offset in it */
+	size_t resid;    /* bytes left */
+	bool kernel;     /* iov_base values are kernel pointers */
+	bool fault;      /* a copy stopped at a bad guest address */
 };
 
 void uio_init_user(struct uio *u, const struct linux_iovec *iov, size_t cnt, size_t total);
@@ -208,8 +208,8 @@ struct inode {
 	/* Open files for writing, and for reading only (Linux's i_writecount
 	 * and i_readcount): what F_SETLEASE may grant (fs/file.c counts). */
 	int writecount, readcount;
-	u32 seals;      /* a memfd's F_SEAL_* (mm/memfd.c); 0 for other files */
-	u8 write_hint;  /* F_SET_RW_HINT's value, recorded only */
+	u32 seals;     /* a memfd's F_SEAL_* (mm/memfd.c); 0 for other files */
+	u8 write_hint; /* F_SET_RW_HINT's value, recorded only */
 };
 
 struct dentry {
@@ -220,7 +220,7 @@ struct dentry {
 	struct inode *inode;   /* holds a reference */
 	struct list children;  /* linked children, by increasing cookie */
 	struct list sibling;
-	u64 cookie;            /* directory offset in the parent, for getdents */
+	u64 cookie; /* directory offset in the parent, for getdents */
 	u64 next_cookie;
 	struct mount *mounted; /* mounted on this dentry, or NULL */
 	bool linked;           /* in the parent's children (holds one ref) */
@@ -274,8 +274,15 @@ void d_move(struct dentry *d, struct dentry *parent, char *name, size_t len, u64
 /* True when a is d or one of its ancestors. */
 bool d_is_ancestor(const struct dentry *a, const struct dentry *d);
 
-static inline void path_get(const struct path *p) { dget(p->dentry); }
-static inline void path_put(const struct path *p) { if (p->dentry) dput(p->dentry); }
+static inline void path_get(const struct path *p)
+{
+	dget(p->dentry);
+}
+static inline void path_put(const struct path *p)
+{
+	if (p->dentry)
+		dput(p->dentry);
+}
 
 /* --- Mounts --------------------------------------------------------------- */
 
@@ -308,9 +315,9 @@ bool owner_or_capable(const struct inode *ino);
  * backing store (hostfs) trusts it only until the next walk begins. */
 extern u64 vfs_walk_gen;
 
-#define LOOKUP_FOLLOW 0x1      /* follow a final symlink */
-#define LOOKUP_DIRECTORY 0x2   /* the result must be a directory */
-#define LOOKUP_EMPTY 0x4       /* "" names dfd itself (AT_EMPTY_PATH) */
+#define LOOKUP_FOLLOW 0x1    /* follow a final symlink */
+#define LOOKUP_DIRECTORY 0x2 /* the result must be a directory */
+#define LOOKUP_EMPTY 0x4     /* "" names dfd itself (AT_EMPTY_PATH) */
 /* openat2's RESOLVE_* restrictions. */
 #define LOOKUP_NO_SYMLINKS 0x10   /* any symlink: ELOOP */
 #define LOOKUP_NO_MAGICLINKS 0x20 /* a procfs magic link: ELOOP */
@@ -331,12 +338,12 @@ long path_lookupat(int dfd, const char *name, unsigned flags, struct path *out);
 /* The parent of a path's last component, for create/unlink. */
 enum last_type { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT };
 struct parent_lookup {
-	struct path dir;      /* the parent, referenced */
-	const char *last;     /* points into name or a symlink body kept in buf */
+	struct path dir;  /* the parent, referenced */
+	const char *last; /* points into name or a symlink body kept in buf */
 	size_t last_len;
 	enum last_type type;
 	bool trailing_slash;
-	char *buf;            /* owned symlink body, or NULL */
+	char *buf; /* owned symlink body, or NULL */
 };
 long path_parentat(int dfd, const char *name, unsigned flags, struct parent_lookup *pl);
 void parent_lookup_put(struct parent_lookup *pl);

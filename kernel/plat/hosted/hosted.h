@@ -10,8 +10,8 @@
 /* Options that reach the trap path. */
 struct hosted_opts {
 	bool trace, stats, verbose;
-	int trace_fd;  /* host fd for --trace lines (2 unless --trace-file) */
-	int report_fd; /* host fd for --report's JSON, or -1 */
+	int trace_fd;        /* host fd for --trace lines (2 unless --trace-file) */
+	int report_fd;       /* host fd for --report's JSON, or -1 */
 	const char *program; /* the program's path, for --report */
 };
 extern struct hosted_opts hosted_opts;

@@ -40,7 +40,9 @@ static bool is_shared_object(const char *path)
 {
 	static const struct loader_ops ops = { .pread = read_op };
 	static const struct loader_params params = {
-		.machine = EM_X86_64, .pagesize = PAGE_SIZE, .task_size = 1UL << 47,
+		.machine = EM_X86_64,
+		.pagesize = PAGE_SIZE,
+		.task_size = 1UL << 47,
 	};
 	static struct elf_binary bin; /* ~64 KiB of program headers */
 	const char *why;
@@ -153,9 +155,10 @@ _Noreturn void hosted_main(u64 *sp)
 		if (strncmp(*p, "ABI_HOSTED_NO_SUD=", 18) == 0)
 			force = true;
 	if ((r = hosted_sud_probe(force)) < 0)
-		hosted_die("this host has no Syscall User Dispatch (Linux >= 5.11 with "
-			   "CONFIG_GENERIC_ENTRY): prctl(PR_SET_SYSCALL_USER_DISPATCH) failed with %s",
-			   hosted_errname(r));
+		hosted_die(
+			"this host has no Syscall User Dispatch (Linux >= 5.11 with "
+			"CONFIG_GENERIC_ENTRY): prctl(PR_SET_SYSCALL_USER_DISPATCH) failed with %s",
+			hosted_errname(r));
 
 	boot();
 	/* The handlers first: a fault while loading is reported too. */

@@ -75,8 +75,8 @@ static bool *switch_of(const char *a)
 		const char *name;
 		bool *flag;
 	} switches[] = {
-		{ "--trace", &hosted_opts.trace },	{ "--stats", &hosted_opts.stats },
-		{ "--verbose", &hosted_opts.verbose },	{ "--sandbox", &hosted_setup.sandbox },
+		{ "--trace", &hosted_opts.trace },          { "--stats", &hosted_opts.stats },
+		{ "--verbose", &hosted_opts.verbose },      { "--sandbox", &hosted_setup.sandbox },
 		{ "--clear-env", &hosted_setup.clear_env },
 	};
 
@@ -231,4 +231,3 @@ bool hosted_search_path(const char *name, char *out, size_t size)
 	}
 	return false;
 }
-

@@ -4,8 +4,14 @@
  * host's initial stack (argc, argv, envp, auxv). */
 #include <abi/types.h>
 
-struct dyn { s64 tag; u64 val; };
-struct rela { u64 off, info; s64 addend; };
+struct dyn {
+	s64 tag;
+	u64 val;
+};
+struct rela {
+	u64 off, info;
+	s64 addend;
+};
 
 #define DT_NULL 0
 #define DT_RELA 7

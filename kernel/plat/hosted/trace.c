@@ -9,7 +9,7 @@
 #include <kernel/mm.h>
 #include "hosted.h"
 
-#define STRSIZE 32   /* strace's default -s */
+#define STRSIZE 32    /* strace's default -s */
 #define PATHSIZE 4096 /* PATH_MAX: paths are not truncated */
 #define RET_COLUMN 39 /* strace pads the call to this width before " = " */
 #define LINE_MAX_LEN 2048
@@ -65,13 +65,27 @@ static void put_quoted(struct line *l, long addr, size_t len, bool nul_terminate
 		u8 c = buf[i];
 
 		switch (c) {
-		case '"': put(l, "\\\""); break;
-		case '\\': put(l, "\\\\"); break;
-		case '\n': put(l, "\\n"); break;
-		case '\t': put(l, "\\t"); break;
-		case '\r': put(l, "\\r"); break;
-		case '\v': put(l, "\\v"); break;
-		case '\f': put(l, "\\f"); break;
+		case '"':
+			put(l, "\\\"");
+			break;
+		case '\\':
+			put(l, "\\\\");
+			break;
+		case '\n':
+			put(l, "\\n");
+			break;
+		case '\t':
+			put(l, "\\t");
+			break;
+		case '\r':
+			put(l, "\\r");
+			break;
+		case '\v':
+			put(l, "\\v");
+			break;
+		case '\f':
+			put(l, "\\f");
+			break;
 		default:
 			if (c >= 0x20 && c < 0x7f)
 				put(l, "%c", c);
@@ -94,7 +108,8 @@ static void put_flags(struct line *l, const struct abi_flagset *fs, unsigned lon
 
 	if (fs->is_enum) {
 		for (unsigned i = 0; i < fs->count; i++)
-			if (flag_on_arch(&fs->values[i]) && fs->values[i].value[ABI_ARCH_X86_64] == v) {
+			if (flag_on_arch(&fs->values[i]) &&
+			    fs->values[i].value[ABI_ARCH_X86_64] == v) {
 				put(l, "%s", fs->values[i].name);
 				return;
 			}
@@ -165,7 +180,8 @@ static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const lo
 	case ABI_FMT_FLAGS:
 	case ABI_FMT_ENUM:
 		if (am->flags) {
-			put_flags(l, am->flags, am->size == 4 ? (unsigned long)(u32)v : (unsigned long)v);
+			put_flags(l, am->flags,
+				  am->size == 4 ? (unsigned long)(u32)v : (unsigned long)v);
 			break;
 		}
 		put(l, "0x%lx", (unsigned long)v);
@@ -218,7 +234,8 @@ static void put_strv(struct line *l, long addr, bool count_only)
 		return;
 	}
 	if (count_only) {
-		while (n < 100000 && copy_from_user(&p, (uptr){ (uintptr_t)addr + n * 8 }, 8) == 0 && p)
+		while (n < 100000 &&
+		       copy_from_user(&p, (uptr){ (uintptr_t)addr + n * 8 }, 8) == 0 && p)
 			n++;
 		put(l, "0x%lx /* %lu vars */", (unsigned long)addr, (unsigned long)n);
 		return;
@@ -241,9 +258,9 @@ static void put_call(struct line *l, long nr, const long a[6], long ret)
 	const struct abi_sysmeta *m;
 
 	if (id < 0) {
-		put(l, "syscall_%ld(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)", nr, (unsigned long)a[0],
-		    (unsigned long)a[1], (unsigned long)a[2], (unsigned long)a[3],
-		    (unsigned long)a[4], (unsigned long)a[5]);
+		put(l, "syscall_%ld(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)", nr,
+		    (unsigned long)a[0], (unsigned long)a[1], (unsigned long)a[2],
+		    (unsigned long)a[3], (unsigned long)a[4], (unsigned long)a[5]);
 		return;
 	}
 	m = &abi_sysmeta[id];
@@ -271,22 +288,40 @@ static void emit(struct line *l)
 
 /* strace's descriptions (glibc's strerror) of the errnos programs meet most;
  * the others print their name only. */
-static const struct { int e; const char *msg; } messages[] = {
-	{ EPERM, "Operation not permitted" }, { ENOENT, "No such file or directory" },
-	{ EINTR, "Interrupted system call" }, { EIO, "Input/output error" },
-	{ EBADF, "Bad file descriptor" }, { EAGAIN, "Resource temporarily unavailable" },
-	{ ENOMEM, "Cannot allocate memory" }, { EACCES, "Permission denied" },
-	{ EFAULT, "Bad address" }, { EEXIST, "File exists" },
-	{ ENOTDIR, "Not a directory" }, { EISDIR, "Is a directory" },
-	{ EINVAL, "Invalid argument" }, { EMFILE, "Too many open files" },
-	{ ENOTTY, "Inappropriate ioctl for device" }, { ENOSPC, "No space left on device" },
-	{ ESPIPE, "Illegal seek" }, { EROFS, "Read-only file system" },
-	{ EPIPE, "Broken pipe" }, { ERANGE, "Numerical result out of range" },
-	{ ENAMETOOLONG, "File name too long" }, { ENOSYS, "Function not implemented" },
-	{ ENOTEMPTY, "Directory not empty" }, { ELOOP, "Too many levels of symbolic links" },
-	{ ENODEV, "No such device" }, { EXDEV, "Invalid cross-device link" },
-	{ ENXIO, "No such device or address" }, { ECHILD, "No child processes" },
-	{ ESRCH, "No such process" }, { EOPNOTSUPP, "Operation not supported" },
+static const struct {
+	int e;
+	const char *msg;
+} messages[] = {
+	{ EPERM, "Operation not permitted" },
+	{ ENOENT, "No such file or directory" },
+	{ EINTR, "Interrupted system call" },
+	{ EIO, "Input/output error" },
+	{ EBADF, "Bad file descriptor" },
+	{ EAGAIN, "Resource temporarily unavailable" },
+	{ ENOMEM, "Cannot allocate memory" },
+	{ EACCES, "Permission denied" },
+	{ EFAULT, "Bad address" },
+	{ EEXIST, "File exists" },
+	{ ENOTDIR, "Not a directory" },
+	{ EISDIR, "Is a directory" },
+	{ EINVAL, "Invalid argument" },
+	{ EMFILE, "Too many open files" },
+	{ ENOTTY, "Inappropriate ioctl for device" },
+	{ ENOSPC, "No space left on device" },
+	{ ESPIPE, "Illegal seek" },
+	{ EROFS, "Read-only file system" },
+	{ EPIPE, "Broken pipe" },
+	{ ERANGE, "Numerical result out of range" },
+	{ ENAMETOOLONG, "File name too long" },
+	{ ENOSYS, "Function not implemented" },
+	{ ENOTEMPTY, "Directory not empty" },
+	{ ELOOP, "Too many levels of symbolic links" },
+	{ ENODEV, "No such device" },
+	{ EXDEV, "Invalid cross-device link" },
+	{ ENXIO, "No such device or address" },
+	{ ECHILD, "No child processes" },
+	{ ESRCH, "No such process" },
+	{ EOPNOTSUPP, "Operation not supported" },
 };
 
 static const char *message(long e)

@@ -24,8 +24,26 @@
 #define HOST_SIGSTACK_SIZE (256 * 1024)
 
 /* ucontext_t's general registers (x86_64 <sys/ucontext.h> REG_*). */
-enum { REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15, REG_RDI, REG_RSI,
-       REG_RBP, REG_RBX, REG_RDX, REG_RAX, REG_RCX, REG_RSP, REG_RIP, REG_EFL };
+enum {
+	REG_R8,
+	REG_R9,
+	REG_R10,
+	REG_R11,
+	REG_R12,
+	REG_R13,
+	REG_R14,
+	REG_R15,
+	REG_RDI,
+	REG_RSI,
+	REG_RBP,
+	REG_RBX,
+	REG_RDX,
+	REG_RAX,
+	REG_RCX,
+	REG_RSP,
+	REG_RIP,
+	REG_EFL
+};
 
 struct host_ucontext {
 	u64 uc_flags;
@@ -123,7 +141,7 @@ static void on_sigsys(int sig, void *info, void *ctx)
 	u64 *g = uc->gregs;
 	long nr = *(const int *)((const char *)info + 24); /* si_syscall */
 	long a[6] = { (long)g[REG_RDI], (long)g[REG_RSI], (long)g[REG_RDX],
-		      (long)g[REG_R10], (long)g[REG_R8], (long)g[REG_R9] };
+		      (long)g[REG_R10], (long)g[REG_R8],  (long)g[REG_R9] };
 	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
 	bool counting = hosted_opts.stats || hosted_opts.report_fd >= 0;
 	bool exec = id == ABI_SYS_execve || id == ABI_SYS_execveat;

@@ -30,7 +30,10 @@ long plat_console_ioctl(int hostfd, unsigned int cmd, void *arg)
 
 int plat_console_poll(int hostfd, int events)
 {
-	struct { int fd; short events, revents; } p = { hostfd, (short)events, 0 };
+	struct {
+		int fd;
+		short events, revents;
+	} p = { hostfd, (short)events, 0 };
 	long r = host_syscall3(HOST_NR(poll), &p, 1, 0);
 
 	return r < 0 ? 0 : p.revents;

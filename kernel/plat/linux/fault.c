@@ -17,7 +17,7 @@
 #include "../plat.h"
 #include "syscall.h"
 
-#define HOST_REG_RIP 16 /* ucontext_t's gregs[REG_RIP] */
+#define HOST_REG_RIP 16    /* ucontext_t's gregs[REG_RIP] */
 #define HOST_SI_USER_MAX 0 /* si_code <= 0: sent by kill, tgkill, sigqueue */
 
 struct host_sigaction {

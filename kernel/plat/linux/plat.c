@@ -67,7 +67,8 @@ long plat_mem_move(uintptr_t from, size_t len, uintptr_t to)
 			       MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to);
 
 	if (r == -EINVAL) /* hosts before 5.7, or shared memory before 5.13 */
-		r = host_syscall5(HOST_NR(mremap), from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		r = host_syscall5(HOST_NR(mremap), from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+				  to);
 	if (IS_ERR_VALUE(r))
 		return r;
 	return plat_mem_decommit(from, len);
@@ -182,20 +183,33 @@ long plat_wake(const u32 *word, int n)
 static int host_clock(int clock)
 {
 	switch (clock) {
-	case PLAT_CLOCK_REALTIME: return CLOCK_REALTIME;
-	case PLAT_CLOCK_BOOTTIME: return CLOCK_BOOTTIME;
-	case PLAT_CLOCK_TAI: return CLOCK_TAI;
-	case PLAT_CLOCK_PROCESS_CPU: return CLOCK_PROCESS_CPUTIME_ID;
-	case PLAT_CLOCK_THREAD_CPU: return CLOCK_THREAD_CPUTIME_ID;
-	case PLAT_CLOCK_MONOTONIC_RAW: return CLOCK_MONOTONIC_RAW;
-	case PLAT_CLOCK_REALTIME_COARSE: return CLOCK_REALTIME_COARSE;
-	case PLAT_CLOCK_MONOTONIC_COARSE: return CLOCK_MONOTONIC_COARSE;
+	case PLAT_CLOCK_REALTIME:
+		return CLOCK_REALTIME;
+	case PLAT_CLOCK_BOOTTIME:
+		return CLOCK_BOOTTIME;
+	case PLAT_CLOCK_TAI:
+		return CLOCK_TAI;
+	case PLAT_CLOCK_PROCESS_CPU:
+		return CLOCK_PROCESS_CPUTIME_ID;
+	case PLAT_CLOCK_THREAD_CPU:
+		return CLOCK_THREAD_CPUTIME_ID;
+	case PLAT_CLOCK_MONOTONIC_RAW:
+		return CLOCK_MONOTONIC_RAW;
+	case PLAT_CLOCK_REALTIME_COARSE:
+		return CLOCK_REALTIME_COARSE;
+	case PLAT_CLOCK_MONOTONIC_COARSE:
+		return CLOCK_MONOTONIC_COARSE;
 	/* the host's own CPU clocks of pid/tid 0: ~0 << 3 | 4 (thread) | which */
-	case PLAT_CLOCK_PROCESS_PROF: return -8;
-	case PLAT_CLOCK_PROCESS_VIRT: return -7;
-	case PLAT_CLOCK_THREAD_PROF: return -4;
-	case PLAT_CLOCK_THREAD_VIRT: return -3;
-	default: return CLOCK_MONOTONIC;
+	case PLAT_CLOCK_PROCESS_PROF:
+		return -8;
+	case PLAT_CLOCK_PROCESS_VIRT:
+		return -7;
+	case PLAT_CLOCK_THREAD_PROF:
+		return -4;
+	case PLAT_CLOCK_THREAD_VIRT:
+		return -3;
+	default:
+		return CLOCK_MONOTONIC;
 	}
 }
 
@@ -285,7 +299,9 @@ int plat_cpu_count(void)
 bool plat_cpuid(u32 leaf, u32 r[4])
 {
 #if defined(__x86_64__)
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(0));
 	return true;
 #else
 	(void)leaf, (void)r;

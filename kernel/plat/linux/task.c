@@ -27,7 +27,9 @@ _Noreturn void plat_exit(int status)
 
 _Noreturn void plat_kill_self(int sig)
 {
-	struct { u64 handler, flags, restorer, mask; } dfl = { 0, 0, 0, 0 }; /* SIG_DFL */
+	struct {
+		u64 handler, flags, restorer, mask;
+	} dfl = { 0, 0, 0, 0 }; /* SIG_DFL */
 	u64 set = 1ULL << (sig - 1);
 	long pid = host_syscall0(HOST_NR(getpid));
 

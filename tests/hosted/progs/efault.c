@@ -35,13 +35,20 @@ static char *bad;
 static const char *ename(int e)
 {
 	switch (e) {
-	case EFAULT: return "EFAULT";
-	case EAGAIN: return "EAGAIN";
-	case EINVAL: return "EINVAL";
-	case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	default: return "other";
+	case EFAULT:
+		return "EFAULT";
+	case EAGAIN:
+		return "EAGAIN";
+	case EINVAL:
+		return "EINVAL";
+	case ENOENT:
+		return "ENOENT";
+	case EBADF:
+		return "EBADF";
+	case ENAMETOOLONG:
+		return "ENAMETOOLONG";
+	default:
+		return "other";
 	}
 }
 

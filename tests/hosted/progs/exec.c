@@ -12,7 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void handler(int sig) { (void)sig; }
+static void handler(int sig)
+{
+	(void)sig;
+}
 
 int main(int argc, char **argv, char **envp)
 {
@@ -23,14 +26,16 @@ int main(int argc, char **argv, char **envp)
 
 		printf("child argc %d argv2 %s env %s\n", argc, argc > 2 ? argv[2] : "-",
 		       getenv("EXEC_TEST") ? getenv("EXEC_TEST") : "(unset)");
-		printf("fd 5 open %d, fd 6 open %d\n", fcntl(5, F_GETFD) >= 0, fcntl(6, F_GETFD) >= 0);
+		printf("fd 5 open %d, fd 6 open %d\n", fcntl(5, F_GETFD) >= 0,
+		       fcntl(6, F_GETFD) >= 0);
 		sigaction(SIGUSR1, NULL, &sa);
 		printf("usr1 default %d\n", sa.sa_handler == SIG_DFL);
 		sigaction(SIGUSR2, NULL, &sa);
 		printf("usr2 ignored %d\n", sa.sa_handler == SIG_IGN);
 		sigprocmask(SIG_SETMASK, NULL, &set);
 		printf("hup blocked %d\n", sigismember(&set, SIGHUP));
-		printf("cwd ends in sub %d\n", getcwd(cwd, sizeof cwd) && strstr(cwd, "/sub") != NULL);
+		printf("cwd ends in sub %d\n",
+		       getcwd(cwd, sizeof cwd) && strstr(cwd, "/sub") != NULL);
 		(void)envp;
 		return 7;
 	}

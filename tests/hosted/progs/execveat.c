@@ -122,8 +122,8 @@ static void errors(void)
 	report("nest too deep", execve("n1.sh", argv, env));
 	report("at: bad flags", sys_execveat(AT_FDCWD, "garbage", argv, env, 0x1));
 	report("at: bad flags high", sys_execveat(AT_FDCWD, "garbage", argv, env, 0x40000000));
-	report("at: nofollow symlink", sys_execveat(AT_FDCWD, "link", argv, env,
-						    AT_SYMLINK_NOFOLLOW));
+	report("at: nofollow symlink",
+	       sys_execveat(AT_FDCWD, "link", argv, env, AT_SYMLINK_NOFOLLOW));
 	report("at: symlink followed", sys_execveat(AT_FDCWD, "link", argv, env, 0));
 	report("at: empty without flag", sys_execveat(file, "", argv, env, 0));
 	report("at: empty of garbage", sys_execveat(file, "", argv, env, AT_EMPTY_PATH));
@@ -132,8 +132,8 @@ static void errors(void)
 	report("at: fd not a dir", sys_execveat(file, "x", argv, env, 0));
 	report("at: bad fd", sys_execveat(999, "garbage", argv, env, 0));
 	report("at: cloexec script", sys_execveat(cloexec_script, "", argv, env, AT_EMPTY_PATH));
-	report("at: script fd", sys_execveat(script, "", argv, env,
-					     AT_EMPTY_PATH | AT_EXECVE_CHECK));
+	report("at: script fd",
+	       sys_execveat(script, "", argv, env, AT_EMPTY_PATH | AT_EXECVE_CHECK));
 	report("at: check garbage", sys_execveat(AT_FDCWD, "garbage", argv, env, AT_EXECVE_CHECK));
 	report("at: check noexec", sys_execveat(AT_FDCWD, "noexec", argv, env, AT_EXECVE_CHECK));
 	{

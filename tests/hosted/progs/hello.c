@@ -18,15 +18,18 @@
 
 static __thread int tls_counter = 41;
 
-static void handler(int sig) { (void)sig; }
+static void handler(int sig)
+{
+	(void)sig;
+}
 
 /* Prints a call's result and errno, evaluated in that order. */
-#define SHOW(label, call)                                                   \
-	do {                                                                \
-		long r_;                                                    \
-		errno = 0;                                                  \
-		r_ = (long)(call);                                          \
-		printf("%s %ld errno %d\n", label, r_, errno);              \
+#define SHOW(label, call)                                      \
+	do {                                                   \
+		long r_;                                       \
+		errno = 0;                                     \
+		r_ = (long)(call);                             \
+		printf("%s %ld errno %d\n", label, r_, errno); \
 	} while (0)
 
 int main(int argc, char **argv)
@@ -59,7 +62,8 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGKILL);
 	printf("block %d\n", sigprocmask(SIG_BLOCK, &set, NULL));
 	sigprocmask(SIG_SETMASK, NULL, &oset);
-	printf("blocked usr1 %d kill %d\n", sigismember(&oset, SIGUSR1), sigismember(&oset, SIGKILL));
+	printf("blocked usr1 %d kill %d\n", sigismember(&oset, SIGUSR1),
+	       sigismember(&oset, SIGKILL));
 	SHOW("bad how", syscall(SYS_rt_sigprocmask, 99, &set, NULL, 8));
 
 	char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

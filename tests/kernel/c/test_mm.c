@@ -12,7 +12,10 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 
-static uptr U(unsigned long a) { return (uptr){ a }; }
+static uptr U(unsigned long a)
+{
+	return (uptr){ a };
+}
 
 static long map(unsigned long addr, size_t len, int prot, int flags)
 {
@@ -54,11 +57,11 @@ static void test_mmap_errors(void)
 	boot();
 	CHECK_EQ(map(0, 0, RW, ANON), -EINVAL);
 	CHECK_EQ(sys_mmap(0, PG, RW, ANON, (unsigned long)-1, 1), -EINVAL);
-	CHECK_EQ(map(0, PG, RW, MAP_ANONYMOUS), -EINVAL);                /* no type */
+	CHECK_EQ(map(0, PG, RW, MAP_ANONYMOUS), -EINVAL); /* no type */
 	CHECK_EQ(map(0, PG, RW, MAP_SHARED_VALIDATE | MAP_ANONYMOUS), -EINVAL);
 	CHECK_EQ(map(0, (size_t)-1, RW, ANON), -ENOMEM);
 	CHECK_EQ(map(kernel_mm.base + 1, PG, RW, ANON | MAP_FIXED), -EINVAL);
-	CHECK_EQ(map(0x10000, PG, RW, ANON | MAP_FIXED), -ENOMEM);      /* outside the guest */
+	CHECK_EQ(map(0x10000, PG, RW, ANON | MAP_FIXED), -ENOMEM); /* outside the guest */
 	CHECK_EQ(sys_mmap(0, PG, RW, MAP_PRIVATE, 77, 0), -EBADF);
 	a = map(0, PG, RW, ANON);
 	CHECK_EQ(map((unsigned long)a, PG, RW, ANON | MAP_FIXED_NOREPLACE), -EEXIST);
@@ -155,14 +158,15 @@ static void test_mremap(void)
 	CHECK(vma_find(&kernel_mm, (uintptr_t)a) == NULL);
 	/* FIXED onto a chosen place, replacing what is there */
 	CHECK_EQ(sys_mremap((unsigned long)c, 4 * PG, 4 * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
-			    (unsigned long)a - 8 * PG), a - 8 * (long)PG);
+			    (unsigned long)a - 8 * PG),
+		 a - 8 * (long)PG);
 	CHECK_EQ(((unsigned char *)a - 8 * PG)[0], 7);
 	/* DONTUNMAP leaves the old range mapped and empty */
 	c = sys_mremap((unsigned long)a - 8 * PG, PG, PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
 	CHECK_EQ(c > 0, 1);
 	if (c < 0) {
 		abi_reset();
-	CHECK_EQ(abi_reset_leaked(), 0);
+		CHECK_EQ(abi_reset_leaked(), 0);
 		return;
 	}
 	CHECK_EQ(((unsigned char *)c)[0], 7);
@@ -170,11 +174,13 @@ static void test_mremap(void)
 	/* errors */
 	CHECK_EQ(sys_mremap((unsigned long)c, PG, 2 * PG, 0x80, 0), -EINVAL);
 	CHECK_EQ(sys_mremap((unsigned long)c, PG, 2 * PG, MREMAP_FIXED, 0), -EINVAL);
-	CHECK_EQ(sys_mremap((unsigned long)c, PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0), -EINVAL);
+	CHECK_EQ(sys_mremap((unsigned long)c, PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0),
+		 -EINVAL);
 	CHECK_EQ(sys_mremap((unsigned long)c + 1, PG, PG, 0, 0), -EINVAL);
 	CHECK_EQ(sys_mremap((unsigned long)c, PG, 0, 0, 0), -EINVAL);
 	CHECK_EQ(sys_mremap(kernel_mm.base, PG, 2 * PG, MREMAP_MAYMOVE, 0), -EFAULT);
-	CHECK_EQ(sys_mremap((unsigned long)c, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (unsigned long)c),
+	CHECK_EQ(sys_mremap((unsigned long)c, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+			    (unsigned long)c),
 		 -EINVAL); /* overlap */
 	abi_reset();
 	CHECK_EQ(abi_reset_leaked(), 0);
@@ -189,7 +195,8 @@ static void test_brk(void)
 	CHECK_EQ(start, kernel_mm.brk_start);
 	CHECK_EQ(sys_brk(start + 100), start + 100);
 	CHECK_EQ(copy_to_user(U(start), "x", 1), 0);
-	CHECK(vma_find(&kernel_mm, start) && strcmp(vma_find(&kernel_mm, start)->name, "[heap]") == 0);
+	CHECK(vma_find(&kernel_mm, start) &&
+	      strcmp(vma_find(&kernel_mm, start)->name, "[heap]") == 0);
 	cur = (unsigned long)sys_brk(start + 3 * PG);
 	CHECK_EQ(cur, start + 3 * PG);
 	CHECK_EQ(kernel_mm.nvmas, 1);

@@ -14,8 +14,9 @@ static void count_release(void *v)
 static void test_get_and_set(void)
 {
 	struct radix r = { NULL, 0 };
-	static const unsigned long long idx[] = { 0, 1, 511, 512, 262143, 262144, 1ULL << 40,
-						  (1ULL << 51) + 7, ~0ULL >> 12 };
+	static const unsigned long long idx[] = { 0,          1,      511,        512,
+						  262143,     262144, 1ULL << 40, (1ULL << 51) + 7,
+						  ~0ULL >> 12 };
 	u64 found;
 
 	CHECK(radix_get(&r, 0) == NULL);

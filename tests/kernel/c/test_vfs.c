@@ -11,7 +11,10 @@
 static char *arena;
 static size_t arena_used;
 
-static uptr U(const void *p) { return (uptr){ (uintptr_t)p }; }
+static uptr U(const void *p)
+{
+	return (uptr){ (uintptr_t)p };
+}
 
 /* A copy of s in guest memory. */
 static uptr G(const char *s)
@@ -400,7 +403,8 @@ static void test_descriptors(void)
 	CHECK_EQ(sys_fcntl(0, F_SETFD, 0), 0);
 	CHECK_EQ(sys_fcntl(0, F_GETFD, 0), 0);
 	CHECK_EQ(sys_fcntl(0, F_SETFL, O_NONBLOCK | O_APPEND | O_RDWR), 0);
-	CHECK_EQ(sys_fcntl(1, F_GETFL, 0), O_RDONLY | O_NONBLOCK | O_APPEND | O_LARGEFILE); /* shared */
+	CHECK_EQ(sys_fcntl(1, F_GETFL, 0),
+		 O_RDONLY | O_NONBLOCK | O_APPEND | O_LARGEFILE); /* shared */
 	CHECK_EQ(sys_fcntl(0, 9999, 0), -EINVAL);
 	CHECK_EQ(sys_fcntl(99, F_GETFD, 0), -EBADF);
 	/* fds 0,1,3,4,5,6 used: 2 and 7 are left */

@@ -7,7 +7,7 @@
 #include "ktest.h"
 
 #define BASE 0x100000UL
-#define P(n) (BASE + (n) * PAGE_SIZE)
+#define P(n) (BASE + (n)*PAGE_SIZE)
 #define RW (PROT_READ | PROT_WRITE)
 
 static struct mm mm;
