@@ -21,8 +21,8 @@ KINDS = ["execveat", "execveat-dynamic"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_exec_errors(both, programs: dict[str, Path], kind: str) -> None:  # type: ignore[no-untyped-def]
-    native, hosted, _, _ = both([str(programs[kind]), "errors"])
+def test_exec_errors(native_and_hosted, programs: dict[str, Path], kind: str) -> None:  # type: ignore[no-untyped-def]
+    native, hosted, _, _ = native_and_hosted([str(programs[kind]), "errors"])
     assert native.status == 0, native.stdout.decode() + native.stderr.decode()
     assert hosted.stdout.decode() == native.stdout.decode()
     assert hosted == native
@@ -31,8 +31,9 @@ def test_exec_errors(both, programs: dict[str, Path], kind: str) -> None:  # typ
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("form", [["fexecve"], ["dirfd"], ["script"], ["nest", "5"],
                                   ["nest", "6"]], ids=lambda f: " ".join(f))
-def test_exec_runs(both, programs: dict[str, Path], kind: str, form: list[str]) -> None:  # type: ignore[no-untyped-def]
-    native, hosted, nafter, hafter = both([str(programs[kind]), *form])
+def test_exec_runs(native_and_hosted, programs: dict[str, Path],  # type: ignore[no-untyped-def]
+                   kind: str, form: list[str]) -> None:
+    native, hosted, nafter, hafter = native_and_hosted([str(programs[kind]), *form])
     assert hosted.stdout.decode() == native.stdout.decode()
     assert hosted == native
     assert hafter == nafter
@@ -65,14 +66,14 @@ def with_huge_bss(prog: Path, out: Path) -> Path:
     return out
 
 
-def test_failure_after_the_point_of_no_return(both, programs: dict[str, Path],  # type: ignore[no-untyped-def]
+def test_failure_after_the_point_of_no_return(native_and_hosted, programs: dict[str, Path],  # type: ignore[no-untyped-def]
                                               busybox: Path, tmp_path: Path) -> None:
     """An exec that fails once the old program is gone kills the process
     with SIGSEGV, as Linux does (the kernel also says why on stderr)."""
     if Path("/proc/sys/vm/overcommit_memory").read_text().strip() != "0":
         pytest.skip("needs the heuristic overcommit, which refuses a 1 TiB bss")
     huge = with_huge_bss(programs["glibc-pie"], tmp_path / "huge")
-    native, hosted, _, _ = both([str(busybox), "env", str(huge), "3"])
+    native, hosted, _, _ = native_and_hosted([str(busybox), "env", str(huge), "3"])
     assert native.status == 128 + 11
     assert (hosted.status, hosted.stdout) == (native.status, native.stdout)
     assert b"abi: exec " in hosted.stderr
