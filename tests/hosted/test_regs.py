@@ -1,7 +1,8 @@
 """The registers a program sees, compared with Linux: at its first
 instruction, after each kind of syscall return (a plain result, an error, a
-copy to the program, a failed execve) and at the entry of the program a
-successful execve starts. tests/hosted/progs/regs.c dumps every general,
+copy to the program, a copy that faults, an unknown number, a failed
+execve) and at the entry of the program a successful execve starts.
+tests/hosted/progs/regs.c dumps every general,
 flag, selector, FS/GS base, x87, SSE, AVX and AVX-512 register (XSAVE) and
 the auxv; it runs natively and under abi-run and the dumps must match, so
 that no register holds an address of abi-run (where its syscall
@@ -24,7 +25,7 @@ from hosted_util import HERE, run
 GPRS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]
 SEGS = ["cs", "ds", "es", "fs", "gs", "ss"]
-PROBES = ["getpid", "close-ebadf", "uname", "execve-enoent"]
+PROBES = ["getpid", "close-ebadf", "uname", "uname-efault", "nr-1000", "execve-enoent"]
 AT_SYSINFO_EHDR, AT_RSEQ_FEATURE_SIZE, AT_RSEQ_ALIGN = 33, 27, 28
 
 

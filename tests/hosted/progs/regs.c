@@ -9,9 +9,10 @@
  * buffer pointers are the same in both runs (only rsp differs).
  *
  *   regs          the entry state, then the probes: getpid, close(-1)
- *                 (an error), uname (a copy to the program), a failed
- *                 execve, then a successful execve of itself as "regs
- *                 child", which dumps its own entry state.
+ *                 (an error), uname (a copy to the program), uname(8)
+ *                 (EFAULT: the copy faults), syscall 1000 (ENOSYS), a
+ *                 failed execve, then a successful execve of itself as
+ *                 "regs child", which dumps its own entry state.
  *
  * Output: "name value..." lines of hex; "state NAME" starts each dump.
  * Signal frames are not probed: abi-run delivers no signals yet. */
@@ -388,6 +389,8 @@ void cmain(u64 *sp)
 	probe_as("getpid", 39, 0, 0, 0);
 	probe_as("close-ebadf", 3, -1, 0, 0);
 	probe_as("uname", 63, (long)uts, 0, 0);
+	probe_as("uname-efault", 63, 8, 0, 0);
+	probe_as("nr-1000", 1000, 0, 0, 0);
 	probe_as("execve-enoent", 59, (long)"/nonexistent/regs", (long)child_argv, (long)no_env);
 	probe_as("execve", 59, (long)self, (long)child_argv, (long)no_env);
 	puts_("execve returned\n");
