@@ -110,7 +110,7 @@ def test_trap_serves_nothing_outside_the_table() -> None:
     body = trap[trap.index("static void on_sigsys("):]
     body = body[:body.index("\n}\n")]
     assert body.count("abi_syscall(") == 1
-    assert "return;" not in body.replace("resume_at_entry(g, entry, sp);\n\t\treturn;", "")
+    assert "return;" not in body.replace("resume_at_entry(uc, entry, sp);\n\t\treturn;", "")
     table = {s.name: s for s in load_table().syscalls}
     named = set(re.findall(r"ABI_X86_64_NR_(\w+)", body)) | \
         set(re.findall(r"ABI_SYS_(\w+)", body))

@@ -84,16 +84,68 @@ static void run_with_launcher(int nargs)
 	strlcpy(prog_path, launcher, sizeof prog_path);
 }
 
+/* The FPU's initial state, for XRSTOR (or FXRSTOR): FCW 0x37f (bytes 0-1),
+ * MXCSR 0x1f80 (bytes 24-27), every register 0, and an XSAVE header (at
+ * 512) whose XSTATE_BV of 0 puts each component XRSTOR loads in its
+ * initial state (those components' own areas are not read). */
+static u8 fpu_init_area[1024] __attribute__((aligned(64))) = { 0x7f, 0x03, [24] = 0x80, 0x1f };
+static u64 entry_rip, entry_sp;
+
+/* The components XRSTOR puts in their initial state at the entry: x87, SSE,
+ * AVX, MPX, AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM). Not PKRU, which keeps
+ * the value Linux gave abi-run (Linux's default for a new process), nor
+ * the XFD-guarded AMX tiles, which abi-run has no permission for. */
+#define ENTRY_XSTATE 0xffu
+
+/* The x86_64 psABI process entry, with every register as Linux's execve
+ * leaves it (observed by tests/hosted/test_regs.py): rsp at argc, every
+ * other general register 0 (rdx 0: no atexit function for the program to
+ * register), rflags 0x202 (IF and the always-one bit), the x87, SSE, AVX
+ * and AVX-512 registers in their initial state, no FS or GS base (abi-run
+ * sets none). Nothing of abi-run's is left in a register: an address of
+ * its text would tell the program where its syscall instructions are. The
+ * entry point and the stack are read from memory (rip-relative), so no
+ * register holds them either. */
 static _Noreturn void start_program(u64 entry, u64 sp)
 {
-	/* The x86_64 psABI process entry: rsp at argc, rdx = 0 (no atexit
-	 * function for the program to register). */
-	__asm__ volatile("mov %%rdi, %%rsp\n\t"
+	u32 r[4] = { 0, 0, 0, 0 };
+	u32 lo = 0, hi = 0;
+	bool xsave = plat_cpuid(1, r) && (r[2] & (1u << 27)); /* OSXSAVE */
+
+	if (xsave) {
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		lo &= ENTRY_XSTATE;
+		hi = 0;
+	}
+	entry_rip = entry;
+	entry_sp = sp;
+	__asm__ volatile("test %%ecx, %%ecx\n\t"
+			 "jz 1f\n\t"
+			 "xrstor %[fpu]\n\t"
+			 "jmp 2f\n"
+			 "1:\tfxrstor %[fpu]\n"
+			 "2:\txor %%eax, %%eax\n\t"
+			 "xor %%ebx, %%ebx\n\t"
+			 "xor %%ecx, %%ecx\n\t"
 			 "xor %%edx, %%edx\n\t"
+			 "xor %%esi, %%esi\n\t"
+			 "xor %%edi, %%edi\n\t"
 			 "xor %%ebp, %%ebp\n\t"
-			 "jmp *%%rsi"
+			 "xor %%r8d, %%r8d\n\t"
+			 "xor %%r9d, %%r9d\n\t"
+			 "xor %%r10d, %%r10d\n\t"
+			 "xor %%r11d, %%r11d\n\t"
+			 "xor %%r12d, %%r12d\n\t"
+			 "xor %%r13d, %%r13d\n\t"
+			 "xor %%r14d, %%r14d\n\t"
+			 "xor %%r15d, %%r15d\n\t"
+			 "pushq $0x202\n\t"
+			 "popfq\n\t"
+			 "mov %[sp], %%rsp\n\t"
+			 "jmp *%[rip]"
 			 :
-			 : "D"(sp), "S"(entry)
+			 : "a"(lo), "d"(hi), "c"((u32)xsave), [fpu] "m"(fpu_init_area),
+			   [sp] "m"(entry_sp), [rip] "m"(entry_rip)
 			 : "memory");
 	__builtin_unreachable();
 }

@@ -12,6 +12,7 @@
 #include <abi/boot.h>
 #include <abi/syscalls.h>
 #include <abi/trace_meta.h>
+#include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
 #include "../linux/syscall.h"
@@ -22,6 +23,7 @@
 #define PR_SYS_DISPATCH_ON 1
 #define SYSCALL_DISPATCH_FILTER_BLOCK 1
 #define HOST_SIGSTACK_SIZE (256 * 1024)
+#define HOST_ARCH_SET_GS 0x1001
 
 /* ucontext_t's general registers (x86_64 <sys/ucontext.h> REG_*). */
 enum {
@@ -52,6 +54,7 @@ struct host_ucontext {
 	u32 ss_flags, pad;
 	u64 ss_size;
 	u64 gregs[23];
+	u8 *fpregs; /* the FPU state in the frame, or NULL */
 };
 
 struct host_sigaction {
@@ -118,18 +121,63 @@ static void count(int id, long ret, s64 t0)
 		enosys_order[n_enosys++] = (u16)id;
 }
 
-/* The platform's part of exec: the kernel has replaced the address space,
- * and the thread resumes in the new program in the x86_64 psABI's process
- * entry state (rsp at argc, rdx 0: no atexit function; the other general
- * registers 0, no TLS base). */
-static void resume_at_entry(u64 *g, u64 entry, u64 sp)
+/* The signal frame's FPU state (uc_mcontext.fpregs): the FXSAVE layout,
+ * then, when the software bytes at 464 carry FP_XSTATE_MAGIC1, the XSAVE
+ * header at 512 of an area xstate_size long (its size varies with the
+ * CPU's features; rt_sigreturn loads it with XRSTOR, or only the FXSAVE
+ * part without the magic). */
+#define FP_XSTATE_MAGIC1 0x46505853u
+#define FPU_SW_BYTES 464
+#define XSAVE_HEADER 512
+#define XSTATE_PKRU (1ULL << 9)
+
+/* Puts the frame's FPU state in its initial state, as a new program gets
+ * it: FCW 0x37f, MXCSR 0x1f80, the x87 and XMM registers 0, and every
+ * XSAVE component but PKRU marked initial in XSTATE_BV, so rt_sigreturn's
+ * XRSTOR zeroes the AVX and AVX-512 registers (the components' own bytes
+ * need no clearing: XRSTOR does not read them). PKRU keeps the program's
+ * value (abi-run offers no protection keys; Linux's exec would reset it to
+ * its default). Without the magic, rt_sigreturn restores the FXSAVE part
+ * and puts the rest in its initial state itself. */
+static void fpstate_init(u8 *fp)
 {
+	u32 magic, xstate_size;
+
+	if (!fp)
+		return;
+	memset(fp, 0, 24);            /* fcw fsw ftw fop fip fdp */
+	fp[0] = 0x7f, fp[1] = 0x03;   /* fcw 0x37f */
+	fp[24] = 0x80, fp[25] = 0x1f; /* mxcsr 0x1f80 (mxcsr_mask kept) */
+	fp[26] = 0, fp[27] = 0;
+	memset(fp + 32, 0, 416 - 32); /* st0-7, xmm0-15 */
+	memcpy(&magic, fp + FPU_SW_BYTES, 4);
+	memcpy(&xstate_size, fp + FPU_SW_BYTES + 16, 4);
+	if (magic == FP_XSTATE_MAGIC1 && xstate_size >= XSAVE_HEADER + 64) {
+		u64 bv;
+
+		memcpy(&bv, fp + XSAVE_HEADER, 8);
+		bv &= XSTATE_PKRU;
+		memcpy(fp + XSAVE_HEADER, &bv, 8);
+	}
+}
+
+/* The platform's part of exec: the kernel has replaced the address space,
+ * and the thread resumes in the new program in the state Linux's execve
+ * gives (see start_program in main.c): rsp at argc, every other general
+ * register 0 (rdx 0: no atexit function), rflags 0x202, the FPU in its
+ * initial state, no FS or GS base. */
+static void resume_at_entry(struct host_ucontext *uc, u64 entry, u64 sp)
+{
+	u64 *g = uc->gregs;
+
 	for (int i = REG_R8; i <= REG_RCX; i++)
 		g[i] = 0;
 	g[REG_RSP] = sp;
 	g[REG_RIP] = entry;
 	g[REG_EFL] = 0x202;
+	fpstate_init(uc->fpregs);
 	plat_set_fs(0);
+	host_syscall2(HOST_NR(arch_prctl), HOST_ARCH_SET_GS, 0);
 }
 
 /* Every syscall the program makes is served by abi_syscall, execve and
@@ -171,7 +219,7 @@ static void on_sigsys(int sig, void *info, void *ctx)
 	else if (hosted_opts.trace)
 		hosted_trace(nr, a, ret);
 	if (exec && ret == 0 && abi_exec_entry(&entry, &sp)) {
-		resume_at_entry(g, entry, sp);
+		resume_at_entry(uc, entry, sp);
 		return;
 	}
 	g[REG_RAX] = (u64)ret;
