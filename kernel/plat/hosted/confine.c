@@ -1,0 +1,353 @@
+/* The second wall (docs/SECURITY.md): abi-run confines itself just before
+ * the program's first instruction, so that a guest that jumps to a
+ * `syscall` instruction inside abi-run's text (Syscall User Dispatch lets
+ * those through) gains nothing:
+ *   - no_new_privs;
+ *   - Landlock: host files only beneath --root and each --mount (read-only
+ *     where :ro), /proc/self for reading (the platform's pagemap, auxv and
+ *     fd paths), nothing at all under a plain --sandbox; no execute right
+ *     anywhere (exec is the kernel's: abi-run never host-execs), no device
+ *     nodes, no TCP, and signals and abstract sockets scoped to abi-run;
+ *   - a seccomp filter allowing only the host calls kernel/plat makes
+ *     (allowed_calls and arg_rules below; tests/hosted/test_confine.py checks that every
+ *     HOST_NR( in kernel/ is in it), with argument checks where they fit.
+ * The guest's own syscalls never reach the filter: dispatch turns them into
+ * SIGSYS first, so the filter constrains abi-run alone.
+ *
+ * A call outside the list kills the process (SECCOMP_RET_KILL_PROCESS):
+ * the list is exhaustive by construction, and an attacker learns nothing
+ * from a retry. A listed call whose arguments fail the check returns EPERM
+ * (ENOTTY for an ioctl request), so a rare legitimate path degrades into an
+ * error instead of a dead guest. */
+#include <kernel/lib.h>
+#include <kernel/linux.h>
+#include "../linux/syscall.h"
+#include "../plat.h"
+#include "hosted.h"
+
+#ifndef ABI_X86_64_NR_fchmodat2
+#define ABI_X86_64_NR_fchmodat2 452
+#endif
+
+#define PR_SET_NO_NEW_PRIVS 38
+#define PR_GET_NO_NEW_PRIVS 39
+#define PR_GET_SECCOMP 21
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+
+/* Landlock (include/uapi/linux/landlock.h). */
+#define LANDLOCK_RULE_PATH_BENEATH 1
+#define LL_EXECUTE (1ULL << 0)
+#define LL_WRITE_FILE (1ULL << 1)
+#define LL_READ_FILE (1ULL << 2)
+#define LL_READ_DIR (1ULL << 3)
+#define LL_REMOVE_DIR (1ULL << 4)
+#define LL_REMOVE_FILE (1ULL << 5)
+#define LL_MAKE_CHAR (1ULL << 6)
+#define LL_MAKE_DIR (1ULL << 7)
+#define LL_MAKE_REG (1ULL << 8)
+#define LL_MAKE_SOCK (1ULL << 9)
+#define LL_MAKE_FIFO (1ULL << 10)
+#define LL_MAKE_BLOCK (1ULL << 11)
+#define LL_MAKE_SYM (1ULL << 12)
+#define LL_REFER (1ULL << 13)       /* ABI 2 */
+#define LL_TRUNCATE (1ULL << 14)    /* ABI 3 */
+#define LL_IOCTL_DEV (1ULL << 15)   /* ABI 5 */
+#define LL_NET_BIND_TCP (1ULL << 0) /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL (1ULL << 1)
+
+struct ll_ruleset_attr {
+	u64 handled_access_fs, handled_access_net, scoped;
+};
+
+struct __attribute__((packed)) ll_path_beneath {
+	u64 allowed_access;
+	s32 parent_fd;
+};
+
+/* seccomp and classic BPF (linux/seccomp.h, linux/filter.h, linux/audit.h). */
+#define SECCOMP_SET_MODE_FILTER 1
+#define SECCOMP_GET_ACTION_AVAIL 2
+#define SECCOMP_RET_KILL_PROCESS 0x80000000U
+#define SECCOMP_RET_ERRNO 0x00050000U
+#define SECCOMP_RET_ALLOW 0x7fff0000U
+#define AUDIT_ARCH_X86_64 0xc000003eU
+#define X32_SYSCALL_BIT 0x40000000U
+#define BPF_LD_W_ABS 0x20 /* BPF_LD | BPF_W | BPF_ABS */
+#define BPF_JEQ_K 0x15    /* BPF_JMP | BPF_JEQ | BPF_K */
+#define BPF_JGE_K 0x35    /* BPF_JMP | BPF_JGE | BPF_K */
+#define BPF_RET_K 0x06
+#define SD_NR 0 /* struct seccomp_data offsets */
+#define SD_ARCH 4
+#define SD_ARG(i) (16 + 8 * (i)) /* the low half (little-endian) */
+
+struct sock_filter {
+	u16 code;
+	u8 jt, jf;
+	u32 k;
+};
+
+struct sock_fprog {
+	unsigned short len;
+	struct sock_filter *filter;
+};
+
+struct open_how {
+	u64 flags, mode, resolve;
+};
+
+#define N(name) HOST_NR(name)
+
+/* Every host call kernel/plat makes after the program starts, most
+ * frequent first (the filter is a linear scan). tests/hosted/
+ * test_confine.py reads this list: one N(name) per call. openat2,
+ * fchmodat2, mknodat and statx are for hostfs's race-free walk. */
+static const u32 allowed_calls[] = {
+	N(read),         N(write),          N(pread64),      N(pwrite64),    N(lseek),
+	N(close),        N(fstat),          N(newfstatat),   N(openat),      N(openat2),
+	N(getdents64),   N(readlinkat),     N(mmap),         N(munmap),      N(mprotect),
+	N(mremap),       N(madvise),        N(mincore),      N(msync),       N(memfd_create),
+	N(rt_sigaction), N(rt_sigprocmask), N(rt_sigreturn), N(sigaltstack), N(clock_gettime),
+	N(clock_getres), N(getrandom),      N(getpid),       N(gettid),      N(getuid),
+	N(getgid),       N(getrusage),      N(poll),         N(ftruncate),   N(fallocate),
+	N(fsync),        N(fdatasync),      N(fchmod),       N(fchmodat),    N(fchmodat2),
+	N(fchownat),     N(utimensat),      N(mkdirat),      N(mknodat),     N(unlinkat),
+	N(renameat2),    N(linkat),         N(symlinkat),    N(getxattr),    N(setxattr),
+	N(listxattr),    N(removexattr),    N(fgetxattr),    N(fsetxattr),   N(flistxattr),
+	N(fremovexattr), N(statx),          N(exit_group),   N(exit),
+};
+
+/* Calls allowed with some values of one argument (the low 32 bits: every
+ * checked argument is an int, which is all the host kernel reads). */
+struct arg_rule {
+	u32 nr;
+	u8 arg;
+	u32 deny_errno;
+	u32 values[12];
+	u8 nvalues;
+};
+
+#define FUTEX_WAKE_PRIVATE 129        /* FUTEX_WAKE | FUTEX_PRIVATE_FLAG */
+#define FUTEX_WAIT_BITSET_PRIVATE 137 /* FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG */
+
+static struct arg_rule arg_rules[] = {
+	{ N(futex), 1, EPERM, { FUTEX_WAIT_BITSET_PRIVATE, FUTEX_WAKE_PRIVATE }, 2 },
+	/* The console's requests: TCGETS, TCSETS, TCSETSW, TCSETSF,
+	 * TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCGPGRP; never TIOCSTI. */
+	{ N(ioctl),
+	  1,
+	  ENOTTY,
+	  { 0x5401, 0x5402, 0x5403, 0x5404, 0x5413, 0x5414, 0x541b, 0x540f },
+	  8 },
+	/* F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK,
+	 * F_SETLKW, the OFD locks, F_DUPFD_CLOEXEC; never F_SETOWN/F_SETSIG
+	 * (signals to other processes), leases or notify. */
+	{ N(fcntl), 1, EPERM, { 0, 1, 2, 3, 4, 5, 6, 7, 36, 37, 38, 1030 }, 12 },
+	{ N(prctl), 0, EPERM, { PR_SET_SYSCALL_USER_DISPATCH }, 1 },
+	{ N(arch_prctl), 0, EPERM, { 0x1002 /* ARCH_SET_FS */, 0x1003 /* ARCH_GET_FS */ }, 2 },
+	{ N(sched_getaffinity), 0, EPERM, { 0 }, 1 },
+	{ N(sched_getattr), 0, EPERM, { 0 }, 1 },
+	/* tgkill: this process only (values[0] is set at install). */
+	{ N(tgkill), 0, EPERM, { 0 }, 1 },
+};
+
+#define FILTER_MAX 512
+static struct sock_filter filter[FILTER_MAX];
+static unsigned filter_len;
+
+static void emit(u16 code, u8 jt, u8 jf, u32 k)
+{
+	if (filter_len < FILTER_MAX)
+		filter[filter_len++] = (struct sock_filter){ code, jt, jf, k };
+}
+
+static void build_filter(void)
+{
+	filter_len = 0;
+	emit(BPF_LD_W_ABS, 0, 0, SD_ARCH);
+	emit(BPF_JEQ_K, 1, 0, AUDIT_ARCH_X86_64);
+	emit(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+	emit(BPF_LD_W_ABS, 0, 0, SD_NR);
+	emit(BPF_JGE_K, 0, 1, X32_SYSCALL_BIT); /* x32 numbers */
+	emit(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+	for (size_t i = 0; i < ARRAY_SIZE(allowed_calls); i++) {
+		emit(BPF_JEQ_K, 0, 1, allowed_calls[i]);
+		emit(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(arg_rules); i++) {
+		const struct arg_rule *r = &arg_rules[i];
+
+		/* nr != r->nr: skip the block (load, n tests, deny, allow). */
+		emit(BPF_JEQ_K, 0, (u8)(r->nvalues + 3), r->nr);
+		emit(BPF_LD_W_ABS, 0, 0, SD_ARG(r->arg));
+		for (u8 v = 0; v < r->nvalues; v++)
+			emit(BPF_JEQ_K, (u8)(r->nvalues - v), 0, r->values[v]);
+		emit(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | r->deny_errno);
+		emit(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW);
+	}
+	emit(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+}
+
+static unsigned allowed_count(void)
+{
+	return (unsigned)(ARRAY_SIZE(allowed_calls) + ARRAY_SIZE(arg_rules));
+}
+
+static long landlock_abi(void)
+{
+	return host_syscall3(HOST_NR(landlock_create_ruleset), 0, 0,
+			     LANDLOCK_CREATE_RULESET_VERSION);
+}
+
+static u64 fs_rights(long abi)
+{
+	u64 all = (LL_MAKE_SYM << 1) - 1;
+
+	if (abi >= 2)
+		all |= LL_REFER;
+	if (abi >= 3)
+		all |= LL_TRUNCATE;
+	if (abi >= 5)
+		all |= LL_IOCTL_DEV;
+	return all;
+}
+
+/* Adds a rule for host path `path` (a directory). */
+static long add_path_rule(int ruleset, const char *path, u64 rights)
+{
+	long fd = plat_host_openat(AT_FDCWD, path, O_PATH | O_CLOEXEC, 0), r;
+	struct ll_path_beneath pb;
+
+	if (fd < 0)
+		return fd;
+	pb.allowed_access = rights;
+	pb.parent_fd = (s32)fd;
+	r = host_syscall4(HOST_NR(landlock_add_rule), ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	plat_host_close((int)fd);
+	return r;
+}
+
+static long tree_rights(long abi, bool ro)
+{
+	u64 read = LL_READ_FILE | LL_READ_DIR;
+
+	/* Everything the guest's file calls need; no execute (the kernel
+	 * reads programs, the host never execs), no device nodes. */
+	if (ro)
+		return (long)read;
+	return (long)(fs_rights(abi) & ~(LL_EXECUTE | LL_MAKE_CHAR | LL_MAKE_BLOCK | LL_IOCTL_DEV));
+}
+
+static long landlock_confine(long abi)
+{
+	struct ll_ruleset_attr attr = { 0, 0, 0 };
+	size_t size = 8;
+	long rs, r = 0;
+
+	attr.handled_access_fs = fs_rights(abi);
+	if (abi >= 4) {
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+		size = 16;
+	}
+	if (abi >= 6) {
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+		size = 24;
+	}
+	rs = host_syscall3(HOST_NR(landlock_create_ruleset), &attr, size, 0);
+	if (rs < 0)
+		return rs;
+	/* The platform reads its own /proc/self (pagemap, auxv) and reaches
+	 * O_PATH descriptors through /proc/self/fd/N; the magic links there
+	 * lead to files that Landlock checks where they are. */
+	r = add_path_rule((int)rs, "/proc/self", LL_READ_FILE);
+	if (r == 0 && !hosted_setup.sandbox)
+		r = add_path_rule((int)rs, hosted_setup.root ? hosted_setup.root : "/",
+				  (u64)tree_rights(abi, hosted_setup.root_ro));
+	for (int i = 0; r == 0 && i < hosted_setup.nmounts; i++)
+		r = add_path_rule((int)rs, hosted_setup.mounts[i].host,
+				  (u64)tree_rights(abi, hosted_setup.mounts[i].ro));
+	if (r == 0)
+		r = host_syscall2(HOST_NR(landlock_restrict_self), rs, 0);
+	plat_host_close((int)rs);
+	return r;
+}
+
+static long seccomp_confine(void)
+{
+	struct sock_fprog prog;
+
+	arg_rules[ARRAY_SIZE(arg_rules) - 1].values[0] = (u32)host_syscall0(HOST_NR(getpid));
+	build_filter();
+	if (filter_len >= FILTER_MAX)
+		return -E2BIG;
+	prog.len = (unsigned short)filter_len;
+	prog.filter = filter;
+	return host_syscall3(HOST_NR(seccomp), SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+static void missing(const char *wall, long r)
+{
+	if (hosted_opts.require_confinement)
+		hosted_die("--require-confinement: %s is not available on this host (%s)", wall,
+			   hosted_errname(r));
+	hosted_printf(
+		2,
+		"abi-run: warning: no %s on this host (%s): the sandbox is weaker (abi-run --sandbox-info)\n",
+		wall, hosted_errname(r));
+}
+
+void hosted_confine(void)
+{
+	long r, abi;
+
+	if (hosted_opts.no_confine)
+		return;
+	if ((r = host_syscall5(HOST_NR(prctl), PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0)
+		missing("no_new_privs", r);
+	if ((abi = landlock_abi()) < 0)
+		missing("Landlock", abi);
+	else if ((r = landlock_confine(abi)) < 0)
+		hosted_die("Landlock: %s", hosted_errname(r));
+	if ((r = seccomp_confine()) < 0)
+		missing("seccomp filter", r);
+	if (hosted_opts.verbose)
+		hosted_printf(2,
+			      "abi-run: confined: Landlock ABI %ld, seccomp filter of %u calls "
+			      "(%u instructions)\n",
+			      abi < 0 ? 0 : abi, allowed_count(), filter_len);
+}
+
+_Noreturn void hosted_sandbox_info(void)
+{
+	long abi = landlock_abi(), sud = hosted_sud_probe(false), r;
+	u32 action = SECCOMP_RET_KILL_PROCESS;
+	struct open_how how = { O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_BENEATH };
+	long seccomp = host_syscall1(HOST_NR(prctl), PR_GET_SECCOMP);
+	long kill_ok = host_syscall3(HOST_NR(seccomp), SECCOMP_GET_ACTION_AVAIL, 0, &action);
+	long nnp = host_syscall1(HOST_NR(prctl), PR_GET_NO_NEW_PRIVS);
+	long o2 = host_syscall4(HOST_NR(openat2), AT_FDCWD, ".", &how, sizeof how);
+
+	if (o2 >= 0)
+		plat_host_close((int)o2);
+	build_filter();
+	hosted_printf(1, "abi-run sandbox walls on this host:\n");
+	hosted_printf(1, "  syscall user dispatch: %s\n", sud == 0 ? "yes" : hosted_errname(sud));
+	hosted_printf(1, "  no_new_privs: %s (set at start unless --no-confine)\n",
+		      nnp >= 0 ? "available" : hosted_errname(nnp));
+	if (abi > 0)
+		hosted_printf(1, "  landlock: ABI %ld (files%s%s)\n", abi, abi >= 4 ? ", tcp" : "",
+			      abi >= 6 ? ", signal and socket scopes" : "");
+	else
+		hosted_printf(1, "  landlock: no (%s)\n", hosted_errname(abi));
+	r = seccomp >= 0 && kill_ok == 0;
+	hosted_printf(
+		1,
+		"  seccomp filter: %s (mode filter, kill-process; %u calls allowed, %u instructions)\n",
+		r ? "yes" : "no", allowed_count(), filter_len);
+	hosted_printf(1, "  openat2 RESOLVE_BENEATH: %s\n", o2 >= 0 ? "yes" : hosted_errname(o2));
+	hosted_printf(1, "  namespaces: not used\n");
+	hosted_printf(1, "  confinement: %s\n",
+		      hosted_opts.no_confine ? "off (--no-confine)" : "on");
+	plat_exit(0);
+}
