@@ -99,6 +99,9 @@ struct open_how {
 
 #define N(name) HOST_NR(name)
 
+/* The mount-namespace wall's state, for --verbose. */
+static const char *ns_state = "not used";
+
 /* Every host call kernel/plat makes after the program starts, most
  * frequent first (the filter is a linear scan). tests/hosted/
  * test_confine.py reads this list: one N(name) per call. openat2,
@@ -314,8 +317,204 @@ void hosted_confine(void)
 	if (hosted_opts.verbose)
 		hosted_printf(2,
 			      "abi-run: confined: Landlock ABI %ld, seccomp filter of %u calls "
-			      "(%u instructions)\n",
-			      abi < 0 ? 0 : abi, allowed_count(), filter_len);
+			      "(%u instructions), mount namespace %s\n",
+			      abi < 0 ? 0 : abi, allowed_count(), filter_len, ns_state);
+}
+
+/* The mount namespace (root only: an unprivileged user namespace would
+ * show every file not owned by the user as nobody's). The new root is a
+ * read-only tmpfs holding, at their own host paths, bind mounts of the
+ * trees (read-only where :ro), of /proc/self and, under --sandbox, of the
+ * program to copy in; so an absolute path, or ".." from a tree's root,
+ * reaches nothing else, which closes what Landlock leaves open (chmod,
+ * chown, utimes and xattrs by path). The default root, the host's /, has
+ * nothing to hide: no namespace. */
+#define NS_MAX (HOSTED_MAX_MOUNTS + 3)
+static struct ns_bind {
+	long fd; /* only while ns_add makes the path canonical */
+	char path[4096];
+	bool ro, file;
+} binds[NS_MAX];
+static int nbinds;
+static char ns_prog[4096];
+
+#define NEWROOT "/tmp" /* overmounted in the private namespace only */
+
+/* Opens host path p (O_PATH) and records its canonical path. */
+static char *ns_add(const char *p, bool ro, bool file)
+{
+	struct ns_bind *b = &binds[nbinds];
+	char link[PLAT_FD_PATH_MAX];
+	long n;
+
+	if (nbinds == NS_MAX)
+		return NULL;
+	b->fd = plat_host_openat(AT_FDCWD, p, O_PATH | O_CLOEXEC | (file ? 0 : O_DIRECTORY), 0);
+	if (b->fd < 0)
+		return NULL;
+	n = plat_host_readlinkat(AT_FDCWD, plat_host_fd_path((int)b->fd, link), b->path,
+				 sizeof b->path - 1);
+	if (n <= 0 || b->path[0] != '/') {
+		plat_host_close((int)b->fd);
+		return NULL;
+	}
+	b->path[n] = 0;
+	plat_host_close((int)b->fd);
+	b->ro = ro;
+	b->file = file;
+	return binds[nbinds++].path;
+}
+
+/* mkdir -p path in the new root (the last component a file when file):
+ * inside a tree bound earlier every component exists already. */
+static long ns_mkpath(const char *path, bool file)
+{
+	char buf[4096];
+	size_t n = strlcpy(buf, path, sizeof buf);
+	long r = 0;
+
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] == '/' || buf[i] == 0) {
+			char c = buf[i];
+
+			buf[i] = 0;
+			if (c == 0 && file) {
+				r = plat_host_openat(AT_FDCWD, buf, O_RDONLY | O_CREAT | O_CLOEXEC,
+						     0444);
+				if (r >= 0)
+					r = plat_host_close((int)r);
+			} else {
+				r = host_syscall3(HOST_NR(mkdirat), AT_FDCWD, buf, 0755);
+				if (r == -EEXIST)
+					r = 0;
+			}
+			buf[i] = c;
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static long ns_mount(const char *src, const char *dst, const char *type, unsigned long fl)
+{
+	return host_syscall5(HOST_NR(mount), src, dst, type, fl, 0);
+}
+
+/* Binds the old root's path (following no symlink: one swapped in since
+ * the path was made canonical fails) at the same path in the new root. */
+static long ns_bind(const struct ns_bind *b)
+{
+	char src[4200], link[PLAT_FD_PATH_MAX + 8];
+	struct open_how how = { O_PATH | O_CLOEXEC | (b->file ? 0 : O_DIRECTORY), 0,
+				RESOLVE_NO_SYMLINKS };
+	long fd, r;
+
+	ksnprintf(src, sizeof src, "/.old%s", b->path);
+	if ((fd = host_syscall4(HOST_NR(openat2), AT_FDCWD, src, &how, sizeof how)) < 0)
+		return fd;
+	ksnprintf(link, sizeof link, "/.old/proc/self/fd/%ld", fd);
+	r = ns_mkpath(b->path, b->file);
+	if (r == 0)
+		r = ns_mount(link, b->path, 0, MS_BIND | MS_REC);
+	if (r == 0 && b->ro)
+		r = ns_mount(0, b->path, 0, MS_REMOUNT | MS_BIND | MS_RDONLY);
+	plat_host_close((int)fd);
+	return r;
+}
+
+static long ns_build(void)
+{
+	static char cwd[4096];
+	char pid[16];
+	int order[NS_MAX];
+	long r, have_cwd = host_syscall2(HOST_NR(getcwd), cwd, sizeof cwd);
+
+	if ((r = host_syscall1(HOST_NR(unshare), CLONE_NEWNS)) < 0)
+		return r;
+	if ((r = ns_mount(0, "/", 0, MS_REC | MS_PRIVATE)) < 0 ||
+	    (r = ns_mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV)) < 0 ||
+	    (r = host_syscall3(HOST_NR(mkdirat), AT_FDCWD, NEWROOT "/.old", 0700)) < 0 ||
+	    (r = host_syscall2(HOST_NR(pivot_root), NEWROOT, NEWROOT "/.old")) < 0 ||
+	    (r = host_syscall1(HOST_NR(chdir), "/")) < 0)
+		return r;
+	/* Parents before the trees nested in them: shorter paths first (an
+	 * order of indices: the options point into binds). */
+	for (int i = 0; i < nbinds; i++)
+		order[i] = i;
+	for (int i = 1; i < nbinds; i++)
+		for (int j = i;
+		     j > 0 && strlen(binds[order[j]].path) < strlen(binds[order[j - 1]].path);
+		     j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (int i = 0; i < nbinds; i++)
+		if ((r = ns_bind(&binds[order[i]])) < 0)
+			return r;
+	/* /proc/self, the platform's name for its own /proc/PID. */
+	ksnprintf(pid, sizeof pid, "%ld", host_syscall0(HOST_NR(getpid)));
+	host_syscall3(HOST_NR(symlinkat), pid, AT_FDCWD, "/proc/self");
+	if ((r = host_syscall2(HOST_NR(umount2), "/.old", MNT_DETACH)) < 0)
+		return r;
+	host_syscall3(HOST_NR(unlinkat), AT_FDCWD, "/.old", AT_REMOVEDIR);
+	if ((r = ns_mount(0, "/", 0, MS_REMOUNT | MS_BIND | MS_RDONLY)) < 0)
+		return r;
+	/* The same working directory when it lies in a tree, else /. */
+	if (have_cwd > 0)
+		host_syscall1(HOST_NR(chdir), cwd);
+	return 0;
+}
+
+static bool streq_root(const char *p)
+{
+	return p[0] == '/' && p[1] == 0;
+}
+
+void hosted_confine_mounts(const char **prog)
+{
+	long r;
+	char *p;
+
+	if (hosted_opts.no_confine || (!hosted_setup.sandbox && !hosted_setup.root))
+		return;
+	nbinds = 0;
+	ns_state = "unavailable";
+	if (!ns_add("/proc/self", false, false))
+		return;
+	if (hosted_setup.sandbox) {
+		if (!(p = ns_add(*prog, true, true)))
+			return;
+		strlcpy(ns_prog, p, sizeof ns_prog);
+	} else if ((p = ns_add(hosted_setup.root, hosted_setup.root_ro, false))) {
+		hosted_setup.root = p;
+	} else {
+		return; /* setup_fs reports the bad --root */
+	}
+	for (int i = 0; i < hosted_setup.nmounts; i++) {
+		struct hosted_mount *m = &hosted_setup.mounts[i];
+
+		if (!(p = ns_add(m->host, m->ro, false)))
+			return;
+		m->host = p;
+	}
+	/* A tree that is the host's / leaves nothing to hide. */
+	for (int i = 0; i < nbinds; i++)
+		if (streq_root(binds[i].path)) {
+			ns_state = "not used (a tree is the host's /)";
+			return;
+		}
+	if ((r = ns_build()) < 0) {
+		if (r != -EPERM)
+			hosted_die("mount namespace: %s", hosted_errname(r));
+		ns_state = "unavailable (needs root)";
+		return;
+	}
+	if (hosted_setup.sandbox)
+		*prog = ns_prog;
+	ns_state = "used";
 }
 
 _Noreturn void hosted_sandbox_info(void)
@@ -346,7 +545,10 @@ _Noreturn void hosted_sandbox_info(void)
 		"  seccomp filter: %s (mode filter, kill-process; %u calls allowed, %u instructions)\n",
 		r ? "yes" : "no", allowed_count(), filter_len);
 	hosted_printf(1, "  openat2 RESOLVE_BENEATH: %s\n", o2 >= 0 ? "yes" : hosted_errname(o2));
-	hosted_printf(1, "  namespaces: not used\n");
+	hosted_printf(1,
+		      "  mount namespace: %s (with --sandbox or --root, when abi-run runs as "
+		      "root)\n",
+		      host_syscall0(HOST_NR(getuid)) == 0 ? "available" : "unavailable");
 	hosted_printf(1, "  confinement: %s\n",
 		      hosted_opts.no_confine ? "off (--no-confine)" : "on");
 	plat_exit(0);

@@ -63,6 +63,9 @@ const char *hosted_errname(long r);
  * just before the program's first instruction; a wall this host lacks is a
  * warning, or an error under --require-confinement. */
 void hosted_confine(void);
+/* The mount-namespace wall, before hosted_setup_fs: rewrites the trees'
+ * host paths (and *prog under --sandbox) to canonical ones in the new root. */
+void hosted_confine_mounts(const char **prog);
 /* --sandbox-info: which walls this host has; exits 0. */
 _Noreturn void hosted_sandbox_info(void);
 

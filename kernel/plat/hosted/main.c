@@ -165,6 +165,7 @@ _Noreturn void hosted_main(u64 *sp)
 	if ((r = hosted_trap_install()) < 0)
 		hosted_die("SIGSYS handler: %s", hosted_errname(r));
 	hosted_setup_console();
+	hosted_confine_mounts(&prog);
 	hosted_setup_fs(prog, prog_path, sizeof prog_path);
 	if (is_shared_object(prog_path))
 		run_with_launcher(argc - first);

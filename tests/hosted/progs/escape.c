@@ -94,6 +94,12 @@ int main(int argc, char **argv)
 		r = R(SYS_truncate, secret, 0, 0, 0, 0, 0);
 	} else if (!strcmp(what, "chmod")) {
 		r = R(SYS_fchmodat, AT_FDCWD, secret, 0666, 0, 0, 0);
+	} else if (!strcmp(what, "chmod-dotdot")) {
+		/* From the cwd and from every descriptor abi-run may hold on a
+		 * tree (the test's trees are siblings of "outside"). */
+		r = R(SYS_fchmodat, AT_FDCWD, "../outside/secret", 0666, 0, 0, 0);
+		for (long fd = 3; fd < 64 && r < 0; fd++)
+			r = R(SYS_fchmodat, fd, "../outside/secret", 0666, 0, 0, 0);
 	} else if (!strcmp(what, "setxattr")) {
 		r = R(SYS_setxattr, secret, "user.escape", "x", 1, 0, 0);
 	} else if (!strcmp(what, "ptrace")) {
