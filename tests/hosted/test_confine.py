@@ -108,7 +108,7 @@ MODES = {
 
 
 def attempt(abi_run: Path | None, opts: list[str], escape: Path, what: str,
-            w: World) -> tuple[int, str]:
+            w: World, *, own_syscall: bool = False) -> tuple[int, str]:
     """Runs one attempt; returns (exit status, stdout)."""
     args = [what, str(w.secret), str(w.out), str(w.victim.pid)]
     if abi_run is None:
@@ -121,7 +121,7 @@ def attempt(abi_run: Path | None, opts: list[str], escape: Path, what: str,
         argv, cwd = [str(abi_run), *opts, str(prog), *args], w.root
     p = subprocess.Popen(argv, cwd=cwd, env=ENV, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    addr = 0 if abi_run is None else load_base(p.pid, abi_run) + gadget_offset(abi_run)
+    addr = 0 if abi_run is None or own_syscall else load_base(p.pid, abi_run) + gadget_offset(abi_run)
     out, err = p.communicate(f"{addr:x}\n".encode(), timeout=30)
     status = p.returncode if p.returncode >= 0 else 128 - p.returncode
     assert b"fault in the kernel" not in err, err
@@ -228,3 +228,31 @@ def test_confined_run_still_works(abi_run: Path, world: World) -> None:
     assert "confined: Landlock ABI" in p.stderr
     assert ("mount namespace used" in p.stderr) == NAMESPACE
     assert (world.mnt / "out").read_text() == "hello\n"
+
+
+@pytest.mark.parametrize("what", ["ptrace", "bpf", "personality", "socket", "io_uring_setup",
+                                  "x32", "fork", "kill"])
+def test_guest_calls_never_reach_the_filter(abi_run: Path, escape: Path, world: World,
+                                            what: str) -> None:
+    """The guest's own syscall instructions are trapped by Syscall User
+    Dispatch before seccomp sees them: the kernel answers, nothing is killed."""
+    status, out = attempt(abi_run, ["--sandbox"], escape, what, world, own_syscall=True)
+    assert status == 0 and result(out, what) is not None, (status, out)
+    settle(world, what)
+    assert world.snapshot() == world.before
+
+
+def test_missing_wall_warns(abi_run: Path, tmp_path: Path) -> None:
+    env = {**ENV, "ABI_HOSTED_NO_LANDLOCK": "1"}
+    p = subprocess.run([str(abi_run), "--sandbox", "/bin/busybox", "true"], env=env,
+                       capture_output=True, text=True, check=False, timeout=30)
+    assert p.returncode == 0
+    assert re.fullmatch(r"abi-run: warning: no Landlock on this host \(ENOSYS\).*\n", p.stderr)
+    p = subprocess.run([str(abi_run), "--require-confinement", "--sandbox", "/bin/busybox",
+                        "true"], env=env, capture_output=True, text=True, check=False,
+                       timeout=30)
+    assert p.returncode == 2
+    assert "--require-confinement: Landlock is not available" in p.stderr
+    p = subprocess.run([str(abi_run), "--sandbox", "/bin/busybox", "true"], env=ENV,
+                       capture_output=True, text=True, check=False, timeout=30)
+    assert (p.returncode, p.stderr) == (0, "")
