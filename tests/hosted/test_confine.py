@@ -121,7 +121,9 @@ def attempt(abi_run: Path | None, opts: list[str], escape: Path, what: str,
         argv, cwd = [str(abi_run), *opts, str(prog), *args], w.root
     p = subprocess.Popen(argv, cwd=cwd, env=ENV, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    addr = 0 if abi_run is None or own_syscall else load_base(p.pid, abi_run) + gadget_offset(abi_run)
+    addr = 0
+    if abi_run is not None and not own_syscall:
+        addr = load_base(p.pid, abi_run) + gadget_offset(abi_run)
     out, err = p.communicate(f"{addr:x}\n".encode(), timeout=30)
     status = p.returncode if p.returncode >= 0 else 128 - p.returncode
     assert b"fault in the kernel" not in err, err
