@@ -83,7 +83,7 @@ class World:
     def snapshot(self) -> tuple[object, ...]:
         st = self.secret.stat() if self.secret.exists() else None
         return (self.secret.read_bytes() if st else None,
-                (st.st_mode, st.st_mtime_ns, st.st_size) if st else None,
+                (st.st_mode, st.st_mtime_ns, st.st_size, st.st_nlink) if st else None,
                 os.listxattr(self.secret) if st else None,
                 sorted(p.name for p in self.out.iterdir()),
                 sorted(p.name for p in self.outside.iterdir()),
@@ -130,6 +130,10 @@ def attempt(abi_run: Path | None, opts: list[str], escape: Path, what: str,
     return status, out.decode()
 
 
+# Attempts whose success natively and unconfined shows the gadget works.
+CONTROLS = ["read", "create", "mkdir", "chmod", "chmod-dotdot", "link-in", "kill"]
+
+
 def settle(w: World, what: str) -> None:
     """Gives a signal sent or a child forked by the attempt time to land."""
     if what in ("kill", "tgkill", "fork"):
@@ -143,7 +147,8 @@ def result(out: str, what: str) -> int | None:
 
 
 # Landlock covers these; the seccomp filter kills the rest.
-ATTEMPTS = ["read", "read-proc-root", "create", "mkdir", "unlink", "rename", "truncate",
+ATTEMPTS = ["read", "read-proc-root", "create", "mkdir", "unlink", "rename", "link-in",
+            "link-fd", "rename-in", "truncate",
             "ptrace", "mount", "unshare", "bpf", "io_uring_setup", "process_vm_readv",
             "personality", "kill", "tgkill", "execve", "fork", "socket", "seccomp-off", "x32",
             "open_by_handle_at"]
@@ -174,7 +179,7 @@ def test_harmless_call_goes_through(abi_run: Path, escape: Path, world: World) -
     assert status == 0 and (r := result(out, "getpid")) is not None and r > 1, out
 
 
-@pytest.mark.parametrize("what", ["read", "create", "mkdir", "chmod", "chmod-dotdot", "kill"])
+@pytest.mark.parametrize("what", CONTROLS)
 def test_control_native(escape: Path, world: World, what: str) -> None:
     status, out = attempt(None, [], escape, what, world)
     assert status == 0 and (r := result(out, what)) is not None and r >= 0, out
@@ -184,7 +189,7 @@ def test_control_native(escape: Path, world: World, what: str) -> None:
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
-@pytest.mark.parametrize("what", ["read", "create", "mkdir", "chmod", "chmod-dotdot", "kill"])
+@pytest.mark.parametrize("what", CONTROLS)
 def test_control_unconfined(abi_run: Path, escape: Path, world: World, mode: str,
                             what: str) -> None:
     """Without the wall (--no-confine) the same jump gets out."""

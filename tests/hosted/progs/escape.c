@@ -90,6 +90,22 @@ int main(int argc, char **argv)
 	} else if (!strcmp(what, "rename")) {
 		snprintf(path, sizeof path, "%s/renamed", outdir);
 		r = R(SYS_renameat2, AT_FDCWD, secret, AT_FDCWD, path, 0, 0);
+	} else if (!strcmp(what, "link-in")) {
+		/* A hard link from the working directory (a tree under --root)
+		 * to the outside file, then read through it. */
+		r = R(SYS_linkat, AT_FDCWD, secret, AT_FDCWD, "stolen", 0, 0);
+		if (r >= 0)
+			r = R(SYS_openat, AT_FDCWD, "stolen", O_RDONLY, 0, 0, 0);
+	} else if (!strcmp(what, "link-fd")) {
+		/* The same through an O_PATH descriptor (Landlock does not check
+		 * O_PATH opens) and AT_EMPTY_PATH. */
+		long fd = R(SYS_openat, AT_FDCWD, secret, O_PATH, 0, 0, 0);
+
+		r = fd < 0 ? fd : R(SYS_linkat, fd, "", AT_FDCWD, "stolen", AT_EMPTY_PATH, 0);
+		if (r >= 0)
+			r = R(SYS_openat, AT_FDCWD, "stolen", O_RDONLY, 0, 0, 0);
+	} else if (!strcmp(what, "rename-in")) {
+		r = R(SYS_renameat2, AT_FDCWD, secret, AT_FDCWD, "stolen", 0, 0);
 	} else if (!strcmp(what, "truncate")) {
 		r = R(SYS_truncate, secret, 0, 0, 0, 0, 0);
 	} else if (!strcmp(what, "chmod")) {
