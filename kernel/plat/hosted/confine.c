@@ -426,14 +426,44 @@ static long ns_bind(const struct ns_bind *b)
 	return r;
 }
 
-static long ns_build(void)
+/* Writes s to /proc/self/NAME (the user namespace's maps). */
+static long ns_write_proc(const char *name, const char *s)
+{
+	char path[64];
+	long fd, r;
+
+	ksnprintf(path, sizeof path, "/proc/self/%s", name);
+	if ((fd = plat_host_openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC, 0)) < 0)
+		return fd;
+	r = host_syscall3(HOST_NR(write), fd, s, strlen(s));
+	plat_host_close((int)fd);
+	return r < 0 ? r : 0;
+}
+
+/* A user namespace mapping only the invoking user and group to
+ * themselves: getuid and the ramfs see the same ids. */
+static long ns_enter_user(void)
+{
+	long uid = host_syscall0(HOST_NR(getuid)), gid = host_syscall0(HOST_NR(getgid)), r;
+	char map[64];
+
+	if ((r = host_syscall1(HOST_NR(unshare), CLONE_NEWUSER | CLONE_NEWNS)) < 0)
+		return r;
+	ksnprintf(map, sizeof map, "%ld %ld 1\n", uid, uid);
+	if ((r = ns_write_proc("uid_map", map)) < 0 || (r = ns_write_proc("setgroups", "deny")) < 0)
+		return r;
+	ksnprintf(map, sizeof map, "%ld %ld 1\n", gid, gid);
+	return ns_write_proc("gid_map", map);
+}
+
+static long ns_build(bool user)
 {
 	static char cwd[4096];
 	char pid[16];
 	int order[NS_MAX];
 	long r, have_cwd = host_syscall2(HOST_NR(getcwd), cwd, sizeof cwd);
 
-	if ((r = host_syscall1(HOST_NR(unshare), CLONE_NEWNS)) < 0)
+	if ((r = user ? ns_enter_user() : host_syscall1(HOST_NR(unshare), CLONE_NEWNS)) < 0)
 		return r;
 	if ((r = ns_mount(0, "/", 0, MS_REC | MS_PRIVATE)) < 0 ||
 	    (r = ns_mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV)) < 0 ||
@@ -478,6 +508,7 @@ static bool streq_root(const char *p)
 
 void hosted_confine_mounts(const char **prog)
 {
+	bool user;
 	long r;
 	char *p;
 
@@ -509,10 +540,17 @@ void hosted_confine_mounts(const char **prog)
 			ns_state = "not used (a tree is the host's /)";
 			return;
 		}
-	if ((r = ns_build()) < 0) {
-		if (r != -EPERM)
+	/* Not root: a user namespace too, under a plain --sandbox only (with
+	 * a tree, every file not the user's would show as nobody's). */
+	user = host_syscall0(HOST_NR(getuid)) != 0;
+	if (user && (hosted_setup.nmounts || hosted_setup.root)) {
+		ns_state = "not used (a tree without root)";
+		return;
+	}
+	if ((r = ns_build(user)) < 0) {
+		if (r != -EPERM && r != -ENOSPC && r != -EINVAL)
 			hosted_die("mount namespace: %s", hosted_errname(r));
-		ns_state = "unavailable (needs root)";
+		ns_state = user ? "unavailable (no unprivileged user namespaces)" : "unavailable";
 		return;
 	}
 	if (hosted_setup.sandbox)
