@@ -586,10 +586,14 @@ _Noreturn void hosted_sandbox_info(void)
 		"  seccomp filter: %s (mode filter, kill-process; %u calls allowed, %u instructions)\n",
 		r ? "yes" : "no", allowed_count(), filter_len);
 	hosted_printf(1, "  openat2 RESOLVE_BENEATH: %s\n", o2 >= 0 ? "yes" : hosted_errname(o2));
-	hosted_printf(1,
-		      "  mount namespace: %s (with --sandbox or --root, when abi-run runs as "
-		      "root)\n",
-		      host_syscall0(HOST_NR(getuid)) == 0 ? "available" : "unavailable");
+	if (host_syscall0(HOST_NR(getuid)) == 0)
+		hosted_printf(1, "  mount namespace: yes (with --sandbox or --root)\n");
+	else if ((r = host_syscall1(HOST_NR(unshare), CLONE_NEWUSER)) == 0)
+		hosted_printf(1, "  mount namespace: yes, in a user namespace (plain --sandbox "
+				 "only; not with --root or --mount)\n");
+	else
+		hosted_printf(1, "  mount namespace: no (not root; user namespaces: %s)\n",
+			      hosted_errname(r));
 	hosted_printf(1, "  confinement: %s\n",
 		      hosted_opts.no_confine ? "off (--no-confine)" : "on");
 	plat_exit(0);
