@@ -101,6 +101,7 @@ struct open_how {
 
 /* The mount-namespace wall's state, for --verbose. */
 static const char *ns_state = "not used";
+static bool ns_entered; /* past unshare: a failure now is fatal */
 
 /* Every host call kernel/plat makes after the program starts, most
  * frequent first (the filter is a linear scan). tests/hosted/
@@ -465,6 +466,7 @@ static long ns_build(bool user)
 
 	if ((r = user ? ns_enter_user() : host_syscall1(HOST_NR(unshare), CLONE_NEWNS)) < 0)
 		return r;
+	ns_entered = true;
 	if ((r = ns_mount(0, "/", 0, MS_REC | MS_PRIVATE)) < 0 ||
 	    (r = ns_mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV)) < 0 ||
 	    (r = host_syscall3(HOST_NR(mkdirat), AT_FDCWD, NEWROOT "/.old", 0700)) < 0 ||
@@ -548,8 +550,10 @@ void hosted_confine_mounts(const char **prog)
 		return;
 	}
 	if ((r = ns_build(user)) < 0) {
-		if (r != -EPERM && r != -ENOSPC && r != -EINVAL)
-			hosted_die("mount namespace: %s", hosted_errname(r));
+		/* Half built (trees shadowed, the root pivoted): no way back. */
+		if (ns_entered)
+			hosted_die("mount namespace: %s (abi-run --no-confine runs without it)",
+				   hosted_errname(r));
 		ns_state = user ? "unavailable (no unprivileged user namespaces)" : "unavailable";
 		return;
 	}

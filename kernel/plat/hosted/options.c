@@ -28,7 +28,7 @@ static const char usage_text[] =
 	"  --mount H:G[:ro]    mount host dir H at guest dir G (repeatable)\n"
 	"  --sandbox-info      print which confinement walls this host has, and exit\n"
 	"  --require-confinement  fail (exit 2) when a wall is missing, not just warn\n"
-	"  --no-confine        skip Landlock, seccomp and no_new_privs (debugging)\n"
+	"  --no-confine        skip all of it: Landlock, seccomp, namespace (debugging)\n"
 	"abi-run confines itself before the program starts: docs/SECURITY.md.\n"
 	"Exit status: the program's; 2 for abi-run's own errors.\n";
 
