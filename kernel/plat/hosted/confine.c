@@ -314,7 +314,9 @@ void hosted_confine(void)
 	abi = hosted_env_get("ABI_HOSTED_NO_LANDLOCK") ? -ENOSYS : landlock_abi();
 	if (abi < 0)
 		missing("Landlock", abi);
-	else if ((r = landlock_confine(abi)) < 0)
+	else if ((r = landlock_confine(abi)) == -EPERM)
+		missing("Landlock (no no_new_privs)", r);
+	else if (r < 0)
 		hosted_die("Landlock: %s", hosted_errname(r));
 	if ((r = seccomp_confine()) < 0)
 		missing("seccomp filter", r);
@@ -325,8 +327,9 @@ void hosted_confine(void)
 			      abi < 0 ? 0 : abi, allowed_count(), filter_len, ns_state);
 }
 
-/* The mount namespace (root only: an unprivileged user namespace would
- * show every file not owned by the user as nobody's). The new root is a
+/* The mount namespace: as root, or in a user namespace under a plain
+ * --sandbox (with a tree, a one-user map would show every file not the
+ * user's as nobody's). The new root is a
  * read-only tmpfs holding, at their own host paths, bind mounts of the
  * trees (read-only where :ro), of /proc/self and, under --sandbox, of the
  * program to copy in; so an absolute path, or ".." from a tree's root,
@@ -549,6 +552,11 @@ void hosted_confine_mounts(const char **prog)
 		ns_state = "not used (a tree without root)";
 		return;
 	}
+	if ((r = plat_host_openat(AT_FDCWD, NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
+		ns_state = "unavailable (no /tmp to build the new root on)";
+		return;
+	}
+	plat_host_close((int)r);
 	if ((r = ns_build(user)) < 0) {
 		/* Half built (trees shadowed, the root pivoted): no way back. */
 		if (ns_entered)
