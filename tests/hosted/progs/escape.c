@@ -116,6 +116,10 @@ int main(int argc, char **argv)
 		r = R(SYS_fchmodat, AT_FDCWD, "../outside/secret", 0666, 0, 0, 0);
 		for (long fd = 3; fd < 64 && r < 0; fd++)
 			r = R(SYS_fchmodat, fd, "../outside/secret", 0666, 0, 0, 0);
+	} else if (!strcmp(what, "read-dotdot")) {
+		r = R(SYS_openat, AT_FDCWD, "../outside/secret", O_RDONLY, 0, 0, 0);
+		for (long fd = 3; fd < 64 && r < 0; fd++)
+			r = R(SYS_openat, fd, "../outside/secret", O_RDONLY, 0, 0, 0);
 	} else if (!strcmp(what, "setxattr")) {
 		r = R(SYS_setxattr, secret, "user.escape", "x", 1, 0, 0);
 	} else if (!strcmp(what, "ptrace")) {
