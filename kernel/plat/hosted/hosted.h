@@ -10,6 +10,7 @@
 /* Options that reach the trap path. */
 struct hosted_opts {
 	bool trace, stats, verbose;
+	bool no_confine, require_confinement; /* confine.c */
 	int trace_fd;        /* host fd for --trace lines (2 unless --trace-file) */
 	int report_fd;       /* host fd for --report's JSON, or -1 */
 	const char *program; /* the program's path, for --report */
@@ -57,6 +58,16 @@ void hosted_write(int fd, const char *s, size_t len);
 void hosted_printf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void hosted_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *hosted_errname(long r);
+
+/* confine.c: the second wall (docs/SECURITY.md). hosted_confine runs
+ * just before the program's first instruction; a wall this host lacks is a
+ * warning, or an error under --require-confinement. */
+void hosted_confine(void);
+/* The mount-namespace wall, before hosted_setup_fs: rewrites the trees'
+ * host paths (and *prog under --sandbox) to canonical ones in the new root. */
+void hosted_confine_mounts(const char **prog);
+/* --sandbox-info: which walls this host has; exits 0. */
+_Noreturn void hosted_sandbox_info(void);
 
 /* trap.c: Syscall User Dispatch. hosted_sud_probe is 0 when the host has
  * it (ABI_HOSTED_NO_SUD=1 in the environment forces "no", for tests). */

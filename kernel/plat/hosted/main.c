@@ -217,6 +217,7 @@ _Noreturn void hosted_main(u64 *sp)
 	if ((r = hosted_trap_install()) < 0)
 		hosted_die("SIGSYS handler: %s", hosted_errname(r));
 	hosted_setup_console();
+	hosted_confine_mounts(&prog);
 	hosted_setup_fs(prog, prog_path, sizeof prog_path);
 	if (is_shared_object(prog_path))
 		run_with_launcher(argc - first);
@@ -232,6 +233,7 @@ _Noreturn void hosted_main(u64 *sp)
 		hosted_printf(2, "abi-run: %s: entry 0x%lx, sp 0x%lx, brk 0x%lx\n", prog_path,
 			      (unsigned long)entry, (unsigned long)start_sp,
 			      (unsigned long)kernel_mm.brk);
+	hosted_confine();
 	if ((r = hosted_sud_enable()) < 0)
 		hosted_die("this host has no Syscall User Dispatch: prctl failed with %s",
 			   hosted_errname(r));

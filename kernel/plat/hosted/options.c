@@ -26,6 +26,10 @@ static const char usage_text[] =
 	"  --root DIR[:ro]     host DIR is the root (default: host /, read-write)\n"
 	"  --sandbox           a bare ramfs root with the program, /dev, /proc, /tmp\n"
 	"  --mount H:G[:ro]    mount host dir H at guest dir G (repeatable)\n"
+	"  --sandbox-info      print which confinement walls this host has, and exit\n"
+	"  --require-confinement  fail (exit 2) when a wall is missing, not just warn\n"
+	"  --no-confine        skip all of it: Landlock, seccomp, namespace (debugging)\n"
+	"abi-run confines itself before the program starts: docs/SECURITY.md.\n"
 	"Exit status: the program's; 2 for abi-run's own errors.\n";
 
 static bool streq(const char *a, const char *b)
@@ -75,9 +79,13 @@ static bool *switch_of(const char *a)
 		const char *name;
 		bool *flag;
 	} switches[] = {
-		{ "--trace", &hosted_opts.trace },          { "--stats", &hosted_opts.stats },
-		{ "--verbose", &hosted_opts.verbose },      { "--sandbox", &hosted_setup.sandbox },
+		{ "--trace", &hosted_opts.trace },
+		{ "--stats", &hosted_opts.stats },
+		{ "--verbose", &hosted_opts.verbose },
+		{ "--sandbox", &hosted_setup.sandbox },
 		{ "--clear-env", &hosted_setup.clear_env },
+		{ "--no-confine", &hosted_opts.no_confine },
+		{ "--require-confinement", &hosted_opts.require_confinement },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(switches); i++)
@@ -104,6 +112,8 @@ int hosted_parse_options(int argc, char **argv)
 			hosted_write(1, usage_text, sizeof usage_text - 1);
 			plat_exit(0);
 		}
+		if (streq(a, "--sandbox-info"))
+			hosted_sandbox_info();
 		if ((flag = switch_of(a))) {
 			*flag = true;
 			continue;
