@@ -149,7 +149,12 @@ static struct arg_rule arg_rules[] = {
 	 * (signals to other processes), leases or notify. */
 	{ N(fcntl), 1, EPERM, { 0, 1, 2, 3, 4, 5, 6, 7, 36, 37, 38, 1030 }, 12 },
 	{ N(prctl), 0, EPERM, { PR_SET_SYSCALL_USER_DISPATCH }, 1 },
-	{ N(arch_prctl), 0, EPERM, { 0x1002 /* ARCH_SET_FS */, 0x1003 /* ARCH_GET_FS */ }, 2 },
+	/* ARCH_SET_GS: exec clears the GS base the old program may have set. */
+	{ N(arch_prctl),
+	  0,
+	  EPERM,
+	  { 0x1001 /* ARCH_SET_GS */, 0x1002 /* ARCH_SET_FS */, 0x1003 /* ARCH_GET_FS */ },
+	  3 },
 	{ N(sched_getaffinity), 0, EPERM, { 0 }, 1 },
 	{ N(sched_getattr), 0, EPERM, { 0 }, 1 },
 	/* tgkill: this process only (values[0] is set at install). */
