@@ -2,7 +2,7 @@
  * own (struct hostfs_file); read and write go through a bounce buffer with
  * pread/pwrite at the file position, mmap maps the host file itself, and
  * truncate and fallocate use an open writable descriptor or one opened by
- * name for the call. Host FIFOs, devices and sockets are not opened. The
+ * name for the call (without following, and checked to be the file). Host FIFOs, devices and sockets are not opened. The
  * operation tables of regular and special files live here. */
 #include "internal.h"
 
@@ -34,6 +34,7 @@ static long with_writable(struct inode *ino, long (*fn)(int fd, s64 a, s64 b, in
 {
 	struct dentry *d = hostfs_alias(ino);
 	int fd = hostfs_open_fd(ino, true), dfd;
+	struct plat_stat st;
 	long r, tmp;
 
 	if (ino->sb->rdonly)
@@ -50,7 +51,12 @@ static long with_writable(struct inode *ino, long (*fn)(int fd, s64 a, s64 b, in
 		hostfs_host_put(HSB(ino), dfd);
 		if (tmp < 0)
 			return tmp;
-		r = fn((int)tmp, a, b, mode);
+		/* the file the guest looked up, not one the host put there since */
+		r = plat_host_fstatat((int)tmp, "", &st, AT_EMPTY_PATH);
+		if (r == 0 && (st.ino != ino->ino || !S_ISREG(st.mode)))
+			r = -ENOENT;
+		if (r == 0)
+			r = fn((int)tmp, a, b, mode);
 		plat_host_close((int)tmp);
 	}
 	size_changed(ino);
@@ -258,6 +264,11 @@ const struct file_ops hostfs_file_fops = {
 	.llseek = hostfs_llseek,
 	.fsync = hostfs_fsync,
 	.mmap = hostfs_mmap,
+};
+
+const struct inode_ops hostfs_special_iops = {
+	.getattr = hostfs_getattr,
+	.setattr = hostfs_setattr,
 };
 
 const struct file_ops hostfs_special_fops = {

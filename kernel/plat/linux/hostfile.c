@@ -10,6 +10,19 @@ long plat_host_openat(int dirfd, const char *path, int flags, int mode)
 	return host_syscall4(HOST_NR(openat), dirfd, path, flags, mode);
 }
 
+/* Host call numbers newer than the syscall table (x86_64 numbering). */
+#define HOST_NR_fchmodat2 452
+
+long plat_host_openat_beneath(int dirfd, const char *path, int flags)
+{
+	struct {
+		u64 flags, mode, resolve;
+	} how = { (u64)(unsigned int)flags, 0,
+		  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+
+	return host_syscall4(HOST_NR(openat2), dirfd, path, &how, sizeof how);
+}
+
 long plat_host_close(int fd)
 {
 	return host_syscall1(HOST_NR(close), fd);
@@ -111,6 +124,34 @@ long plat_host_fchmodat(int dirfd, const char *path, int mode)
 long plat_host_fchmod(int fd, int mode)
 {
 	return host_syscall2(HOST_NR(fchmod), fd, mode);
+}
+
+bool plat_host_has_fchmodat2(void)
+{
+	static int has = -1;
+
+	/* a bad descriptor: EBADF where the call exists, ENOSYS where not */
+	if (has < 0)
+		has = host_syscall4(HOST_NR_fchmodat2, -1, "x", 0, AT_SYMLINK_NOFOLLOW) != -ENOSYS;
+	return has;
+}
+
+long plat_host_fchmod_path(int fd, int mode)
+{
+	char path[PLAT_FD_PATH_MAX];
+	struct plat_stat st;
+	long r;
+
+	if (plat_host_has_fchmodat2())
+		return host_syscall4(HOST_NR_fchmodat2, fd, "", mode, AT_EMPTY_PATH);
+	/* the magic link leads to exactly fd's file, and would follow a
+	 * symlink fd holds: a symlink's own mode is not changed (lchmod) */
+	if ((r = plat_host_fstatat(fd, "", &st, AT_EMPTY_PATH)) < 0)
+		return r;
+	if (S_ISLNK(st.mode))
+		return -EOPNOTSUPP;
+	r = host_syscall3(HOST_NR(fchmodat), AT_FDCWD, plat_host_fd_path(fd, path), mode);
+	return r == -ENOENT ? -EOPNOTSUPP : r;
 }
 
 long plat_host_fchownat(int dirfd, const char *path, u32 uid, u32 gid, int flags)

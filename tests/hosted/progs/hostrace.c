@@ -97,7 +97,8 @@ int main(int argc, char **argv)
 		end = now() + atof(argv[5]);
 		while (now() < end) {
 			for (int i = 0; i < 64; i++)
-				syscall(SYS_renameat2, dfd, argv[3], dfd, argv[4], 2 /* EXCHANGE */);
+				syscall(SYS_renameat2, dfd, argv[3], dfd, argv[4],
+					2 /* EXCHANGE */);
 			rounds += 64;
 		}
 		printf("%ld\n", rounds);
