@@ -116,11 +116,6 @@ long plat_host_fsync(int fd)
 	return host_syscall1(HOST_NR(fsync), fd);
 }
 
-long plat_host_fchmodat(int dirfd, const char *path, int mode)
-{
-	return host_syscall3(HOST_NR(fchmodat), dirfd, path, mode);
-}
-
 long plat_host_fchmod(int fd, int mode)
 {
 	return host_syscall2(HOST_NR(fchmod), fd, mode);
@@ -179,9 +174,9 @@ long plat_host_fdatasync(int fd)
  * link to exactly the file the fd holds, walks no other name and does not
  * follow a symlink it lands on (so a symlink's own attributes are reached,
  * as Linux 6.18 shows; the l- forms would act on the /proc link itself).
- * getxattrat and its siblings (Linux 6.13) would take the O_PATH fd with
- * AT_EMPTY_PATH, but are not in the syscall table yet. A host without /proc
- * has no way to reach the file: EOPNOTSUPP. */
+ * getxattrat and its siblings (Linux 6.13) do not help: with AT_EMPTY_PATH
+ * they refuse an O_PATH fd as the f- calls do (EBADF, Linux 6.18). A host
+ * without /proc has no way to reach the file: EOPNOTSUPP. */
 const char *plat_host_fd_path(int fd, char buf[PLAT_FD_PATH_MAX])
 {
 	static const char prefix[] = "/proc/self/fd/";
