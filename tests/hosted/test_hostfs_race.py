@@ -2,24 +2,33 @@
 operation on a name while, on the same host directory, the name is swapped
 (renameat2 RENAME_EXCHANGE) with a symlink to something outside the mount,
 by a host process or by a second guest on the same --mount. The guest's root
-is --sandbox's ramfs, so the symlink's target does not exist in the guest's
-namespace: whatever reaches the outside file went through the host following
-a symlink hostfs did not mean to follow. The outside file and directory must
-keep their content, mode, owner, times, links and xattrs. Each race runs a
-bounded time (RACE_SECONDS); before issue 14 the chmod one changed the outside
-file's mode within a second or two."""
+(--root) is a directory apart that holds only the program and /mnt, so the
+symlink's target does not exist in the guest's namespace: whatever reaches
+the outside file went through the host following a symlink hostfs did not
+mean to follow. The outside file and directory must
+keep their content, mode, owner, times, links and xattrs.
+
+Both sides run as an unprivileged user (nobody, when the tests run as root),
+as the report did: /mnt/wo is a write-only file then, which hostfs can open
+only O_PATH, and the old hostfs chmodded such a file by name with fchmodat,
+following a symlink swapped in after its check. Each race runs a bounded
+time (RACE_SECONDS); that one changed the outside file's mode within a
+fraction of a second."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hosted_util import ENV, HERE
 
 RACE_SECONDS = float(os.environ.get("RACE_SECONDS", "1.0"))
+NOBODY = 65534
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +41,45 @@ def hostrace(tmp_path_factory: pytest.TempPathFactory) -> Path:
                        check=False)
     assert p.returncode == 0, p.stderr
     return out
+
+
+class Place:
+    """Where a race runs, and as whom: a directory every side can reach, the
+    guests' root directory in it (the hostrace program and an empty /mnt),
+    and what a child runs before exec to drop to nobody (None: the tests are
+    not root, and run as themselves)."""
+
+    def __init__(self, top: Path, hostrace: Path) -> None:
+        self.top = top
+        self.root = os.geteuid() == 0
+        self.groot = top / "groot"
+        (self.groot / "mnt").mkdir(parents=True)
+        self.hostrace = self.groot / "hostrace"
+        shutil.copy(hostrace, self.hostrace)
+        self.preexec: Callable[[], None] | None = self.drop if self.root else None
+
+    @staticmethod
+    def drop() -> None:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+
+    def give_away(self) -> None:
+        """The trees belong to whoever the sides run as."""
+        if not self.root:
+            return
+        for p in [self.top, *self.top.rglob("*")]:
+            os.chown(p, NOBODY, NOBODY, follow_symlinks=False)
+
+
+@pytest.fixture
+def place(hostrace: Path) -> Iterator[Place]:
+    top = Path(tempfile.mkdtemp(prefix="hostrace-"))
+    top.chmod(0o755)  # reachable by nobody (pytest's tmp_path is not)
+    try:
+        yield Place(top, hostrace)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def snapshot(top: Path) -> dict[str, tuple[object, ...]]:
@@ -82,20 +130,22 @@ def setup(tmp: Path, kind: str = "file") -> tuple[Path, Path]:
     return host, outside
 
 
-def guest(abi_run: Path, hostrace: Path, host: Path, *args: str) -> list[str]:
-    return [str(abi_run), "--sandbox", "--mount", f"{host}:/mnt", str(hostrace), *args]
+def guest(abi_run: Path, place: Place, host: Path, *args: str) -> list[str]:
+    return [str(abi_run), "--root", str(place.groot), "--mount", f"{host}:/mnt", "/hostrace",
+            *args]
 
 
-def race(abi_run: Path, hostrace: Path, tmp: Path, opname: str, names: tuple[str, str],
+def race(abi_run: Path, place: Place, opname: str, names: tuple[str, str],
          swapper_in_guest: bool, kind: str = "file") -> None:
-    host, outside = setup(tmp, kind)
+    host, outside = setup(place.top, kind)
+    place.give_away()
     before = snapshot(outside)
     secs = str(RACE_SECONDS)
-    swap = (guest(abi_run, hostrace, host, "swap", "/mnt", *names, secs) if swapper_in_guest
-            else [str(hostrace), "swap", str(host), *names, secs])
-    procs = [subprocess.Popen(argv, env=ENV, cwd=tmp, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
-             for argv in (swap, guest(abi_run, hostrace, host, opname, secs))]
+    swap = (guest(abi_run, place, host, "swap", "/mnt", *names, secs) if swapper_in_guest
+            else [str(place.hostrace), "swap", str(host), *names, secs])
+    procs = [subprocess.Popen(argv, env=ENV, cwd=place.top, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, preexec_fn=place.preexec)
+             for argv in (swap, guest(abi_run, place, host, opname, secs))]
     outs = [p.communicate(timeout=30) for p in procs]
     for p, (out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err.decode()
@@ -109,18 +159,16 @@ DIR_OPS = ["mkdir", "unlink", "rename", "link", "create"]
 
 
 @pytest.mark.parametrize(("opname", "kind"), FILE_OPS)
-def test_file_swapped_by_host(abi_run: Path, hostrace: Path, tmp_path: Path, opname: str,
-                              kind: str) -> None:
-    race(abi_run, hostrace, tmp_path, opname, ("wo", "wl"), False, kind)
+def test_file_swapped_by_host(abi_run: Path, place: Place, opname: str, kind: str) -> None:
+    race(abi_run, place, opname, ("wo", "wl"), False, kind)
 
 
 @pytest.mark.parametrize("opname", DIR_OPS)
-def test_parent_swapped_by_host(abi_run: Path, hostrace: Path, tmp_path: Path,
-                                opname: str) -> None:
-    race(abi_run, hostrace, tmp_path, opname, ("d", "dl"), False)
+def test_parent_swapped_by_host(abi_run: Path, place: Place, opname: str) -> None:
+    race(abi_run, place, opname, ("d", "dl"), False)
 
 
-def test_chmod_swapped_by_other_guest(abi_run: Path, hostrace: Path, tmp_path: Path) -> None:
+def test_chmod_swapped_by_other_guest(abi_run: Path, place: Place) -> None:
     """The report of issue 14: two guests share one --mount; one chmods
     /mnt/wo, the other swaps a symlink to an outside file over it."""
-    race(abi_run, hostrace, tmp_path, "chmod", ("wo", "wl"), True)
+    race(abi_run, place, "chmod", ("wo", "wl"), True)
