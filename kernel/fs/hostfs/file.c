@@ -2,8 +2,9 @@
  * own (struct hostfs_file); read and write go through a bounce buffer with
  * pread/pwrite at the file position, mmap maps the host file itself, and
  * truncate and fallocate use an open writable descriptor or one opened by
- * name for the call (without following, and checked to be the file). Host FIFOs, devices and sockets are not opened. The
- * operation tables of regular and special files live here. */
+ * name for the call (without following, and checked to be the file). Host
+ * FIFOs, devices and sockets are not opened. The operation tables of
+ * regular and special files live here. */
 #include "internal.h"
 
 /* ino's size may have changed (truncate, fallocate, a write): the
