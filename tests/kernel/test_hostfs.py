@@ -243,6 +243,37 @@ def test_more_directories_than_the_cache_holds(pair: tuple[Side, Side, Path]) ->
             for fd in (guest_moved, host_moved)] == ["ok", "ENOENT"]
 
 
+def test_chain_longer_than_a_host_path(pair: tuple[Side, Side, Path]) -> None:
+    """A working directory 100 levels down names of 60 bytes (6,100 bytes
+    from the mount, past the host's PATH_MAX): with the cached descriptors
+    evicted, hostfs reaches it again from the mount's root in several
+    openat2 steps of at most 4,000 bytes, each checked."""
+    _linux, abi, host = pair
+    name = "n" * 60
+    fd = os.open(host, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(100):
+        os.mkdir(name, dir_fd=fd)
+        nfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = nfd
+    wfd = os.open("f", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+    os.write(wfd, b"deep")
+    os.close(wfd)
+    os.close(fd)
+    for i in range(80):
+        (host / f"e{i:02}").mkdir()
+        (host / f"e{i:02}" / "f").write_bytes(b"%d" % i)
+    assert abi("chdir", abi.path(name)) == 0
+    for _ in range(99):
+        assert abi("chdir", abi.name_(name)) == 0
+    assert read_all(abi, "f", cwd=True) == b"deep"
+    for i in range(80):  # evicts every cached directory of the chain
+        assert read_all(abi, f"e{i:02}/f") == b"%d" % i
+    assert read_all(abi, "f", cwd=True) == b"deep"
+    assert abi("mkdirat", AT_FDCWD, abi.name_("new"), 0o755) == 0
+    assert abi("chdir", abi.mem(b"/\0")) == 0
+
+
 def test_unlinked_open_file_keeps_working(pair: tuple[Side, Side, Path]) -> None:
     linux, abi, _host = pair
     results = []
