@@ -44,6 +44,8 @@ long plat_host_linkat(int olddirfd, const char *oldpath, int newdirfd, const cha
 		      int flags);
 long plat_host_ftruncate(int fd, s64 len);
 long plat_host_fsync(int fd);
+/* Sets or clears O_APPEND on the host file description fd holds. */
+long plat_host_set_append(int fd, bool append);
 long plat_host_fchmod(int fd, int mode);
 /* chmod of the very file fd holds, an O_PATH fd too (never a symlink it
  * could follow): fchmodat2(fd, "", AT_EMPTY_PATH) (Linux 6.6), else the

@@ -134,6 +134,7 @@ opened:
 	hostfs_apply_stat(ino, &st);
 	hf->fd = (int)fd;
 	hf->writable = file_writable(f);
+	hf->append = (flags & O_APPEND) != 0;
 	if (S_ISREG(ino->mode) && list_empty(&HI(ino)->files))
 		list_add_tail(&HI(ino)->open, &HSB(ino)->open);
 	list_add_tail(&hf->link, &HI(ino)->files);
@@ -192,13 +193,19 @@ static long hostfs_write(struct file *f, struct uio *u, s64 pos)
 
 	if (f->inode->sb->rdonly)
 		return -EROFS;
+	/* the host fd has O_APPEND when the file does (fcntl F_SETFL may have
+	 * changed the file's since): then the host appends */
+	if (hf->append != ((f->flags & O_APPEND) != 0)) {
+		if ((r = plat_host_set_append(hf->fd, !hf->append)) < 0)
+			return r;
+		hf->append = !hf->append;
+	}
 	if (!(buf = kmalloc(BOUNCE_SIZE)))
 		return -ENOMEM;
 	while (u->resid > 0) {
 		size_t want = MIN(u->resid, (size_t)BOUNCE_SIZE);
 		size_t got = uio_copy_in(u, buf, want);
 
-		/* the host fd has O_APPEND when the file does: it appends */
 		r = got ? plat_host_pwrite(hf->fd, buf, got, pos + (s64)done) : -EFAULT;
 		if (r <= 0)
 			break;

@@ -40,6 +40,7 @@ struct hostfs_inode {
 struct hostfs_file {
 	int fd; /* the host descriptor */
 	bool writable;
+	bool append; /* the host description's O_APPEND (the file's may change: F_SETFL) */
 	struct list link;
 };
 

@@ -116,6 +116,16 @@ long plat_host_fsync(int fd)
 	return host_syscall1(HOST_NR(fsync), fd);
 }
 
+long plat_host_set_append(int fd, bool append)
+{
+	long fl = host_syscall2(HOST_NR(fcntl), fd, F_GETFL);
+
+	if (fl < 0)
+		return fl;
+	fl = append ? fl | O_APPEND : fl & ~(long)O_APPEND;
+	return host_syscall3(HOST_NR(fcntl), fd, F_SETFL, fl);
+}
+
 long plat_host_fchmod(int fd, int mode)
 {
 	return host_syscall2(HOST_NR(fchmod), fd, mode);
