@@ -702,3 +702,23 @@ def test_failed_write_leaves_host_file(pair: tuple[Side, Side, Path]) -> None:
     assert errno_of(abi("read", abi.open("w", F["O_RDONLY"]), hole, 4)) == "EFAULT"
     abi("close", fd)
     assert (host / "w").read_bytes() == b"keep"
+
+
+def test_append_cleared_by_setfl(pair: tuple[Side, Side, Path]) -> None:
+    """fcntl(F_SETFL) clearing and setting O_APPEND: each write follows the
+    file's flag as Linux does (hostfs keeps the host fd's O_APPEND in step)."""
+    linux, abi, host = pair
+    out = []
+    for s, d in ((linux, None), (abi, host)):
+        fd = s.open("a", F["O_WRONLY"] | F["O_CREAT"] | F["O_APPEND"], 0o644)
+        assert fd >= 0
+        steps = [(F["O_APPEND"], b"one"), (0, b"X"), (F["O_APPEND"], b"two")]
+        for fl, data in steps:
+            assert s("fcntl", fd, F["F_SETFL"], fl) == 0
+            assert s("lseek", fd, 0, F["SEEK_SET"]) == 0
+            assert s("write", fd, s.mem(data), len(data)) == len(data)
+        s("close", fd)
+        out.append(read_all(s, "a"))
+        if d is not None:
+            assert (d / "a").read_bytes() == out[-1]
+    assert out[1] == out[0]
