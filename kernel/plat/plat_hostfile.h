@@ -22,6 +22,12 @@ struct plat_stat {
  * resolved by the caller (hostfs confines them), so these never follow a
  * final symlink unless asked. flags are host open flags (x86_64 values). */
 long plat_host_openat(int dirfd, const char *path, int flags, int mode);
+/* openat2 confined to dirfd: a walk that never leaves dirfd (no "..", no
+ * absolute path) and follows no symlink and no /proc magic link on the way
+ * or at the end (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS); path may have several components. -ENOSYS on a
+ * host without openat2 (Linux before 5.6). */
+long plat_host_openat_beneath(int dirfd, const char *path, int flags);
 long plat_host_close(int fd);
 long plat_host_pread(int fd, void *buf, size_t len, s64 off);
 long plat_host_pwrite(int fd, const void *buf, size_t len, s64 off);
@@ -38,8 +44,15 @@ long plat_host_linkat(int olddirfd, const char *oldpath, int newdirfd, const cha
 		      int flags);
 long plat_host_ftruncate(int fd, s64 len);
 long plat_host_fsync(int fd);
-long plat_host_fchmodat(int dirfd, const char *path, int mode);
+/* Sets or clears O_APPEND on the host file description fd holds. */
+long plat_host_set_append(int fd, bool append);
 long plat_host_fchmod(int fd, int mode);
+/* chmod of the very file fd holds, an O_PATH fd too (never a symlink it
+ * could follow): fchmodat2(fd, "", AT_EMPTY_PATH) (Linux 6.6), else the
+ * path call on its /proc/self/fd link; -EOPNOTSUPP for a symlink. */
+long plat_host_fchmod_path(int fd, int mode);
+/* Whether the host has fchmodat2 (probed once). */
+bool plat_host_has_fchmodat2(void);
 long plat_host_fchownat(int dirfd, const char *path, u32 uid, u32 gid, int flags);
 /* times: two {sec, nsec} pairs (UTIME_NOW/UTIME_OMIT allowed), or NULL for
  * now; a NULL path acts on dirfd itself (futimens). */

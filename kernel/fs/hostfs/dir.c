@@ -25,13 +25,18 @@ static long link_new(struct inode *dir, struct dentry *d, int dfd)
 
 /* The host's umask is not the guest's: a new file or directory gets the
  * permission bits asked for, keeping the set-id and sticky bits the host
- * decided on (a set-group-ID parent's, say). */
+ * decided on (a set-group-ID parent's, say). fd is the new file's own (an
+ * O_PATH one too). */
 static void exact_mode(int fd, u32 mode)
 {
 	struct plat_stat st;
+	int want;
 
-	if (plat_host_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 && (st.mode & 0777) != (mode & 0777))
-		plat_host_fchmod(fd, (int)((mode & 0777) | (st.mode & 07000)));
+	if (plat_host_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 || (st.mode & 0777) == (mode & 0777))
+		return;
+	want = (int)((mode & 0777) | (st.mode & 07000));
+	if (plat_host_fchmod(fd, want) == -EBADF)
+		plat_host_fchmod_path(fd, want);
 }
 
 static long hostfs_create(struct inode *dir, struct dentry *d, u32 mode)
@@ -106,8 +111,9 @@ static long hostfs_mkdir(struct inode *dir, struct dentry *d, u32 mode)
 	if ((r = hostfs_host_parent(d, &dfd)) < 0)
 		return r;
 	if ((r = plat_host_mkdirat(dfd, d->name, (int)(mode & S_IALLUGO))) == 0) {
+		/* O_PATH: the guest may have asked for a mode it cannot read */
 		long fd = plat_host_openat(dfd, d->name,
-					   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+					   O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 
 		if (fd >= 0) {
 			exact_mode((int)fd, mode);

@@ -2,8 +2,9 @@
  * own (struct hostfs_file); read and write go through a bounce buffer with
  * pread/pwrite at the file position, mmap maps the host file itself, and
  * truncate and fallocate use an open writable descriptor or one opened by
- * name for the call. Host FIFOs, devices and sockets are not opened. The
- * operation tables of regular and special files live here. */
+ * name for the call (without following, and checked to be the file). Host
+ * FIFOs, devices and sockets are not opened. The operation tables of
+ * regular and special files live here. */
 #include "internal.h"
 
 /* ino's size may have changed (truncate, fallocate, a write): the
@@ -34,6 +35,7 @@ static long with_writable(struct inode *ino, long (*fn)(int fd, s64 a, s64 b, in
 {
 	struct dentry *d = hostfs_alias(ino);
 	int fd = hostfs_open_fd(ino, true), dfd;
+	struct plat_stat st;
 	long r, tmp;
 
 	if (ino->sb->rdonly)
@@ -50,7 +52,12 @@ static long with_writable(struct inode *ino, long (*fn)(int fd, s64 a, s64 b, in
 		hostfs_host_put(HSB(ino), dfd);
 		if (tmp < 0)
 			return tmp;
-		r = fn((int)tmp, a, b, mode);
+		/* the file the guest looked up, not one the host put there since */
+		r = plat_host_fstatat((int)tmp, "", &st, AT_EMPTY_PATH);
+		if (r == 0 && (st.ino != ino->ino || !S_ISREG(st.mode)))
+			r = -ENOENT;
+		if (r == 0)
+			r = fn((int)tmp, a, b, mode);
 		plat_host_close((int)tmp);
 	}
 	size_changed(ino);
@@ -127,6 +134,7 @@ opened:
 	hostfs_apply_stat(ino, &st);
 	hf->fd = (int)fd;
 	hf->writable = file_writable(f);
+	hf->append = (flags & O_APPEND) != 0;
 	if (S_ISREG(ino->mode) && list_empty(&HI(ino)->files))
 		list_add_tail(&HI(ino)->open, &HSB(ino)->open);
 	list_add_tail(&hf->link, &HI(ino)->files);
@@ -185,13 +193,19 @@ static long hostfs_write(struct file *f, struct uio *u, s64 pos)
 
 	if (f->inode->sb->rdonly)
 		return -EROFS;
+	/* the host fd has O_APPEND when the file does (fcntl F_SETFL may have
+	 * changed the file's since): then the host appends */
+	if (hf->append != ((f->flags & O_APPEND) != 0)) {
+		if ((r = plat_host_set_append(hf->fd, !hf->append)) < 0)
+			return r;
+		hf->append = !hf->append;
+	}
 	if (!(buf = kmalloc(BOUNCE_SIZE)))
 		return -ENOMEM;
 	while (u->resid > 0) {
 		size_t want = MIN(u->resid, (size_t)BOUNCE_SIZE);
 		size_t got = uio_copy_in(u, buf, want);
 
-		/* the host fd has O_APPEND when the file does: it appends */
 		r = got ? plat_host_pwrite(hf->fd, buf, got, pos + (s64)done) : -EFAULT;
 		if (r <= 0)
 			break;
@@ -258,6 +272,11 @@ const struct file_ops hostfs_file_fops = {
 	.llseek = hostfs_llseek,
 	.fsync = hostfs_fsync,
 	.mmap = hostfs_mmap,
+};
+
+const struct inode_ops hostfs_special_iops = {
+	.getattr = hostfs_getattr,
+	.setattr = hostfs_setattr,
 };
 
 const struct file_ops hostfs_special_fops = {

@@ -1,30 +1,51 @@
-/* hostfs: confined host access. The host is only ever asked about one name
- * in one directory. Every operation reopens the directory that holds its
- * file from the mount's host directory fd, one component at a time with
- * O_PATH | O_DIRECTORY | O_NOFOLLOW, using the names of the guest's dentries
- * (never "." or "..", never a '/'), and then acts on a single name with the
- * *at call's no-follow form. So the host never resolves a "..", a symlink or
- * a /proc magic link on the guest's behalf: symlinks are read verbatim and
- * resolved by the guest's path walk in the guest namespace, and ".." at the
- * mount root leads to the guest parent as at any mount point. A few
- * directory descriptors are cached, each trusted only within the walk that
- * verified it under its name (see struct dirfd), so a directory moved away
- * on the host is simply not found any more; other host descriptors are per
+/* hostfs: confined host access. The host is only ever asked about names
+ * below the mount's host directory, by a walk that cannot leave it: every
+ * operation finds the host directory that holds its file (hostfs_host_dir)
+ * and then acts on a single name there with the *at call's no-follow form,
+ * or on a descriptor of the file itself. The directory is reached from the
+ * nearest directory whose descriptor is cached (the mount's root fd at
+ * worst) by openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS over the names of the guest's dentries (never "."
+ * or "..", never a '/'), and checked to be the directory the guest looked
+ * up (type and inode number). So the host never resolves a "..", a symlink
+ * or a /proc magic link on the guest's behalf, however the names are
+ * swapped meanwhile: symlinks are read verbatim and resolved by the guest's
+ * path walk in the guest namespace, and ".." at the mount root leads to the
+ * guest parent as at any mount point. A host without openat2 (Linux before
+ * 5.6; probed once, hostfs_race_free) gets the same walk one name at a time
+ * with O_PATH | O_DIRECTORY | O_NOFOLLOW. Other host descriptors are per
  * open file (hostfs_open_fd), or opened for one call (hostfs_own_fd). */
+#include <kernel/hostfs.h>
 #include "internal.h"
 
+/* openat2 on the host: -1 not probed yet, 0 no, 1 yes. */
+static int have_beneath = -1;
+
+static bool beneath(void)
+{
+	/* a bad descriptor: EBADF where the call exists, ENOSYS where not */
+	if (have_beneath < 0)
+		have_beneath = plat_host_openat_beneath(-1, "x", O_PATH) != -ENOSYS;
+	return have_beneath;
+}
+
+bool hostfs_race_free(void)
+{
+	return beneath() && plat_host_has_fchmodat2();
+}
+
 /* Host descriptors of directories, cached by inode: an O_PATH fd opened
- * by name and checked to be the inode's directory (type and inode number).
- * An entry is trusted from the moment it is verified, i.e. its inode is
- * found under its name in a trusted parent (the mount's root fd always is),
- * until the next path walk begins (vfs_walk_gen): so within one walk, and
- * for operations on descriptors after it, which act on files the guest
- * already holds. hostfs_host_dir verifies an untrusted chain with one fstatat per
- * level, and revalidate marks what it checks on the way down, so a walk
- * costs one host call per component, and a directory the host moved out
- * of the mount fails verification under its old name. The
+ * through the confined walk and checked to be the inode's directory (type
+ * and inode number). An entry stays good while its inode lives (freeing
+ * the inode drops it): like a Linux process's working directory it follows
+ * its directory wherever that is renamed, so an operation in a directory
+ * costs the same at any depth, one host call for the name it acts on. A
+ * dentry the host has removed or replaced fails revalidation the next time
+ * the guest walks through its name, and hostfs_prune unlinks it and
+ * everything cached below it, so their descriptors are no longer used. The
  * entries are few and replaced least recently used first, so a large tree
- * does not hold a host fd per directory. vfs_lock guards the table. */
+ * does not hold a host fd per directory; a miss walks down from the
+ * nearest cached ancestor. vfs_lock guards the table. */
 #define DIRFDS 64
 
 static struct dirfd {
@@ -32,7 +53,6 @@ static struct dirfd {
 	int fd;
 	unsigned int pins; /* hostfs_host_dir results not yet hostfs_host_put */
 	u64 used;          /* the last use, for eviction */
-	u64 walk;          /* the vfs_walk_gen that last verified it */
 } dirfds[DIRFDS];
 static u64 dirfd_clock;
 
@@ -66,7 +86,7 @@ static struct dirfd *dirfd_keep(struct inode *ino, int fd)
 		return NULL;
 	if (victim->ino)
 		plat_host_close(victim->fd);
-	*victim = (struct dirfd){ ino, fd, 0, ++dirfd_clock, vfs_walk_gen };
+	*victim = (struct dirfd){ ino, fd, 0, ++dirfd_clock };
 	return victim;
 }
 
@@ -77,19 +97,6 @@ void hostfs_dirfd_drop(const struct inode *ino)
 			plat_host_close(dirfds[i].fd);
 			dirfds[i] = (struct dirfd){ 0 };
 		}
-}
-
-static bool is_host_dir_of(const struct plat_stat *st, const struct inode *ino)
-{
-	return st->ino == ino->ino && S_ISDIR(st->mode);
-}
-
-void hostfs_dir_verified(const struct inode *ino)
-{
-	struct dirfd *c = dirfd_find(ino);
-
-	if (c)
-		c->walk = vfs_walk_gen;
 }
 
 /* Releases what hostfs_host_dir gave: the root fd and cached fds stay open. */
@@ -105,30 +112,20 @@ void hostfs_host_put(struct hostfs_sb *hs, int fd)
 	plat_host_close(fd);
 }
 
-/* One level down from the trusted host directory fd: dir's fd, verified
- * under its name. *owned says the caller must close it (it is not cached). */
-static long host_step(int fd, struct dentry *dir, int *next, bool *owned)
+/* From the host directory fd down path (names joined by '/') to dir's
+ * directory: its fd, checked to be dir's. *owned says the caller must
+ * close it (it is not cached). */
+static long host_down(int fd, const char *path, struct dentry *dir, int *next, bool *owned)
 {
-	struct dirfd *c = dirfd_find(dir->inode);
+	const int fl = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	struct plat_stat st;
-	long r;
+	long r = beneath() ? plat_host_openat_beneath(fd, path, fl)
+			   : plat_host_openat(fd, path, fl, 0);
 
-	if (c) {
-		r = plat_host_fstatat(fd, dir->name, &st, AT_SYMLINK_NOFOLLOW);
-		if (r < 0)
-			return r;
-		if (!is_host_dir_of(&st, dir->inode))
-			return -ENOENT;
-		c->walk = vfs_walk_gen;
-		*next = c->fd;
-		*owned = false;
-		return 0;
-	}
-	r = plat_host_openat(fd, dir->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (r < 0)
 		return r;
-	if (plat_host_fstatat((int)r, "", &st, AT_EMPTY_PATH) < 0 ||
-	    !is_host_dir_of(&st, dir->inode)) {
+	if (plat_host_fstatat((int)r, "", &st, AT_EMPTY_PATH) < 0 || st.ino != dir->inode->ino ||
+	    !S_ISDIR(st.mode)) {
 		plat_host_close((int)r);
 		return -ENOENT;
 	}
@@ -137,14 +134,20 @@ static long host_step(int fd, struct dentry *dir, int *next, bool *owned)
 	return 0;
 }
 
-/* The host directory of dir (a dentry of this mount): its cached fd when
- * this walk verified it, else the chain from the nearest trusted ancestor,
- * verified one name at a time. Release with hostfs_host_put. -ENOENT when dir or
- * an ancestor was removed or is no longer the directory it was. */
+/* The longest path openat2 is given at once (the host's PATH_MAX is 4096):
+ * a deeper chain goes down in several steps. */
+#define CHUNK_MAX 4000
+
+/* The host directory of dir (a dentry of this mount): its cached fd, else
+ * the walk down from the nearest cached ancestor (or the mount's root),
+ * checked at the end (and at each step of a long chain, each cached).
+ * Release with hostfs_host_put. -ENOENT when dir or an ancestor up to that
+ * one was removed or is no longer the directory it was. */
 long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out)
 {
 	struct dentry *chain[64], **names = chain;
 	size_t n = 0, cap = ARRAY_SIZE(chain);
+	char *path = NULL;
 	bool owned = false;
 	int fd = hs->rootfd;
 	long r = 0;
@@ -156,7 +159,7 @@ long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out)
 			r = -ENOENT;
 			goto out;
 		}
-		if ((c = dirfd_find(x->inode)) && c->walk == vfs_walk_gen) {
+		if ((c = dirfd_find(x->inode))) {
 			fd = c->fd;
 			break;
 		}
@@ -175,11 +178,27 @@ long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out)
 		}
 		names[n++] = x;
 	}
+	if (n > 0 && !(path = kmalloc(CHUNK_MAX + NAME_MAX + 2))) {
+		r = -ENOMEM;
+		goto out;
+	}
 	while (n > 0) {
+		size_t len = 0;
 		int next;
 		bool next_owned;
 
-		r = host_step(fd, names[--n], &next, &next_owned);
+		/* as many names as fit (one per step without openat2) */
+		do {
+			struct dentry *x = names[--n];
+			size_t l = strlen(x->name);
+
+			if (len)
+				path[len++] = '/';
+			memcpy(path + len, x->name, l);
+			len += l;
+		} while (n > 0 && beneath() && len + 1 + strlen(names[n - 1]->name) <= CHUNK_MAX);
+		path[len] = 0;
+		r = host_down(fd, path, names[n], &next, &next_owned);
 		if (owned)
 			plat_host_close(fd);
 		if (r < 0)
@@ -195,9 +214,10 @@ long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out)
 	}
 	*out = fd;
 out:
+	kfree(path);
 	if (names != chain)
 		kfree(names);
-	return r == -ENOTDIR || r == -ELOOP ? -ENOENT : r;
+	return r == -ENOTDIR || r == -ELOOP || r == -EXDEV ? -ENOENT : r;
 }
 
 /* The host directory holding d and d's name in it. */

@@ -67,6 +67,7 @@ struct inode *hostfs_inode(struct super_block *sb, const struct plat_stat *st)
 		ino->fops = &hostfs_file_fops;
 		break;
 	default:
+		ino->iops = &hostfs_special_iops;
 		ino->fops = &hostfs_special_fops;
 		break;
 	}
@@ -191,9 +192,6 @@ bool hostfs_revalidate(struct inode *dir, struct dentry *d)
 		hostfs_host_put(HSB(d->inode), dfd);
 	}
 	if (r == 0 && st.ino == d->inode->ino && (st.mode & S_IFMT) == (d->inode->mode & S_IFMT)) {
-		if (S_ISDIR(st.mode))
-			hostfs_dir_verified(
-				d->inode); /* found under its name in a trusted parent */
 		hostfs_apply_stat(d->inode, &st);
 		return true;
 	}
@@ -201,26 +199,10 @@ bool hostfs_revalidate(struct inode *dir, struct dentry *d)
 	return false;
 }
 
-/* chmod by name, for a file only O_PATH could open (unreadable to us):
- * fchmodat follows a symlink the host might swap in meanwhile (fchmodat2
- * with AT_SYMLINK_NOFOLLOW is not in the table yet). */
-static long chmod_by_name(struct inode *ino, u32 mode)
-{
-	struct dentry *d = hostfs_alias(ino);
-	int dfd;
-	long r;
-
-	if (S_ISLNK(ino->mode))
-		return -EOPNOTSUPP; /* Linux's lchmod */
-	if ((r = hostfs_host_parent(d, &dfd)) < 0)
-		return r;
-	r = plat_host_fchmodat(dfd, d->name, (int)mode);
-	hostfs_host_put(HSB(ino), dfd);
-	return r;
-}
-
 /* chmod, chown and utimes, on a descriptor of the file itself, so nothing
- * is followed. */
+ * is followed and no name is looked up again: fchmod refuses an O_PATH fd
+ * (a file hostfs cannot read: a FIFO, a socket, a device), which the
+ * platform's fchmodat2(AT_EMPTY_PATH) takes. */
 long hostfs_setattr(struct inode *ino, unsigned int what)
 {
 	bool tmp = false;
@@ -236,7 +218,9 @@ long hostfs_setattr(struct inode *ino, unsigned int what)
 	if (what & SETATTR_MODE) {
 		r = plat_host_fchmod(fd, (int)(ino->mode & S_IALLUGO));
 		if (r == -EBADF && tmp) /* an O_PATH fd */
-			r = chmod_by_name(ino, ino->mode & S_IALLUGO);
+			r = S_ISLNK(ino->mode)
+				    ? -EOPNOTSUPP /* Linux's lchmod */
+				    : plat_host_fchmod_path(fd, (int)(ino->mode & S_IALLUGO));
 	}
 	if (r == 0 && (what & (SETATTR_UID | SETATTR_GID)))
 		r = plat_host_fchownat(fd, "", (what & SETATTR_UID) ? ino->uid : (u32)-1,

@@ -2,8 +2,9 @@
  * at a guest path, read-write or read-only (kernel/include/kernel/hostfs.h
  * is the interface to the rest of the kernel). The files, by concern:
  *   super.c   the superblock and mounting (hostfs_mount, abi_mount_host)
- *   host.c    confined host access: directory descriptors verified one name
- *             at a time, the cache of them, descriptors of a file
+ *   host.c    confined host access: directory descriptors reached by a walk
+ *             that cannot leave the mount, the cache of them, descriptors
+ *             of a file
  *   inode.c   inodes and their aliases, lookup and revalidation, attributes
  *   dir.c     namespace changes, readlink and readdir
  *   file.c    open files: read, write, seek, fsync, mmap; truncate and
@@ -39,6 +40,7 @@ struct hostfs_inode {
 struct hostfs_file {
 	int fd; /* the host descriptor */
 	bool writable;
+	bool append; /* the host description's O_APPEND (the file's may change: F_SETFL) */
 	struct list link;
 };
 
@@ -53,16 +55,14 @@ static inline struct hostfs_inode *HI(const struct inode *ino)
 
 /* --- host.c: confined host access --------------------------------------- */
 
-/* The host directory of dir (a dentry of this mount), verified name by
- * name from the nearest trusted ancestor; release it with hostfs_host_put.
- * -ENOENT when dir or an ancestor was removed or is another directory now. */
+/* The host directory of dir (a dentry of this mount), its cached fd or
+ * reached by a confined walk from the nearest cached ancestor; release it
+ * with hostfs_host_put. -ENOENT when dir or an ancestor was removed or is
+ * another directory now. */
 long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out);
 /* The host directory holding d (d->name is its name there). */
 long hostfs_host_parent(struct dentry *d, int *dfd);
 void hostfs_host_put(struct hostfs_sb *hs, int fd);
-/* Marks the cached descriptor of directory ino (if any) trusted for this
- * walk: ino was just found under its name in a trusted parent. */
-void hostfs_dir_verified(const struct inode *ino);
 /* Forgets the cached descriptor of directory ino (it is being freed). */
 void hostfs_dirfd_drop(const struct inode *ino);
 /* A host fd of an open file on ino (writable when asked), an O_TMPFILE
@@ -104,7 +104,8 @@ long hostfs_removexattr(struct inode *ino, const char *name);
 
 /* --- Operation tables (dir.c, file.c) ------------------------------------- */
 
-extern const struct inode_ops hostfs_dir_iops, hostfs_file_iops, hostfs_link_iops;
+extern const struct inode_ops hostfs_dir_iops, hostfs_file_iops, hostfs_link_iops,
+	hostfs_special_iops;
 extern const struct file_ops hostfs_dir_fops, hostfs_file_fops, hostfs_special_fops;
 
 #endif

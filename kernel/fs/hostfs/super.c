@@ -69,6 +69,7 @@ long hostfs_mount(const char *host_dir, const char *guest_path, bool read_only)
 
 	while (*s == '/')
 		s++;
+	(void)hostfs_race_free(); /* probe the host now, while every call is allowed */
 	fd = plat_host_openat(AT_FDCWD, host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return fd;

@@ -312,7 +312,8 @@ bool owner_or_capable(const struct inode *ino);
 /* --- Path walk -------------------------------------------------------------- */
 
 /* Counts path walks: a filesystem that caches what it verified against its
- * backing store (hostfs) trusts it only until the next walk begins. */
+ * backing store may trust it only until the next walk begins (none does
+ * now: hostfs keeps a directory's descriptor while its inode lives). */
 extern u64 vfs_walk_gen;
 
 #define LOOKUP_FOLLOW 0x1    /* follow a final symlink */

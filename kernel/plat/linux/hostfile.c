@@ -10,6 +10,19 @@ long plat_host_openat(int dirfd, const char *path, int flags, int mode)
 	return host_syscall4(HOST_NR(openat), dirfd, path, flags, mode);
 }
 
+/* Host call numbers newer than the syscall table (x86_64 numbering). */
+#define HOST_NR_fchmodat2 452
+
+long plat_host_openat_beneath(int dirfd, const char *path, int flags)
+{
+	struct {
+		u64 flags, mode, resolve;
+	} how = { (u64)(unsigned int)flags, 0,
+		  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+
+	return host_syscall4(HOST_NR(openat2), dirfd, path, &how, sizeof how);
+}
+
 long plat_host_close(int fd)
 {
 	return host_syscall1(HOST_NR(close), fd);
@@ -103,14 +116,47 @@ long plat_host_fsync(int fd)
 	return host_syscall1(HOST_NR(fsync), fd);
 }
 
-long plat_host_fchmodat(int dirfd, const char *path, int mode)
+long plat_host_set_append(int fd, bool append)
 {
-	return host_syscall3(HOST_NR(fchmodat), dirfd, path, mode);
+	long fl = host_syscall2(HOST_NR(fcntl), fd, F_GETFL);
+
+	if (fl < 0)
+		return fl;
+	fl = append ? fl | O_APPEND : fl & ~(long)O_APPEND;
+	return host_syscall3(HOST_NR(fcntl), fd, F_SETFL, fl);
 }
 
 long plat_host_fchmod(int fd, int mode)
 {
 	return host_syscall2(HOST_NR(fchmod), fd, mode);
+}
+
+bool plat_host_has_fchmodat2(void)
+{
+	static int has = -1;
+
+	/* a bad descriptor: EBADF where the call exists, ENOSYS where not */
+	if (has < 0)
+		has = host_syscall4(HOST_NR_fchmodat2, -1, "x", 0, AT_SYMLINK_NOFOLLOW) != -ENOSYS;
+	return has;
+}
+
+long plat_host_fchmod_path(int fd, int mode)
+{
+	char path[PLAT_FD_PATH_MAX];
+	struct plat_stat st;
+	long r;
+
+	if (plat_host_has_fchmodat2())
+		return host_syscall4(HOST_NR_fchmodat2, fd, "", mode, AT_EMPTY_PATH);
+	/* the magic link leads to exactly fd's file, and would follow a
+	 * symlink fd holds: a symlink's own mode is not changed (lchmod) */
+	if ((r = plat_host_fstatat(fd, "", &st, AT_EMPTY_PATH)) < 0)
+		return r;
+	if (S_ISLNK(st.mode))
+		return -EOPNOTSUPP;
+	r = host_syscall3(HOST_NR(fchmodat), AT_FDCWD, plat_host_fd_path(fd, path), mode);
+	return r == -ENOENT ? -EOPNOTSUPP : r;
 }
 
 long plat_host_fchownat(int dirfd, const char *path, u32 uid, u32 gid, int flags)
@@ -138,9 +184,9 @@ long plat_host_fdatasync(int fd)
  * link to exactly the file the fd holds, walks no other name and does not
  * follow a symlink it lands on (so a symlink's own attributes are reached,
  * as Linux 6.18 shows; the l- forms would act on the /proc link itself).
- * getxattrat and its siblings (Linux 6.13) would take the O_PATH fd with
- * AT_EMPTY_PATH, but are not in the syscall table yet. A host without /proc
- * has no way to reach the file: EOPNOTSUPP. */
+ * getxattrat and its siblings (Linux 6.13) do not help: with AT_EMPTY_PATH
+ * they refuse an O_PATH fd as the f- calls do (EBADF, Linux 6.18). A host
+ * without /proc has no way to reach the file: EOPNOTSUPP. */
 const char *plat_host_fd_path(int fd, char buf[PLAT_FD_PATH_MAX])
 {
 	static const char prefix[] = "/proc/self/fd/";
