@@ -96,8 +96,14 @@ $(BUILD)/bench/libbench: tools/bench/libbench.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< -ldl
 
-bench: kernel hosted $(BUILD)/bench/libbench
-	$(PY) tools/bench.py
+# The directory benchmarks' program, static: abi-run --sandbox runs it too.
+$(BUILD)/bench/dirbench: tools/bench/dirbench.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+# BENCH_ARGS: tools/bench.py's options, e.g. BENCH_ARGS="--only dirs".
+bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench
+	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make
 # test runs the ci profile's 200); their outcome classes are printed at the end.

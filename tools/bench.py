@@ -5,7 +5,14 @@ Two kinds:
   on the host and as a function call into the kernel library, best of five
   rounds of 20,000;
 - programs under abi-run (when build/hosted/abi-run exists): wall time of a real
-  program run natively and under abi-run, best of five.
+  program run natively and under abi-run, best of five;
+- directories (tools/bench/dirbench.c, under abi-run): creating, stating and
+  unlinking 10,000 and 100,000 files in one directory, and mkdir+chdir 1,000
+  and 5,000 levels deep, on ramfs (abi-run --sandbox; native: tmpfs, /dev/shm)
+  and on hostfs (abi-run's default root; native: the same disk, under build/),
+  timed inside the program.
+
+`--only dirs` (or syscalls, programs; comma-separated) runs one section.
 
 Prints a Markdown table (the format of docs/BENCHMARKS.md) on stdout.
 """
@@ -58,21 +65,151 @@ def programs(abi_run: Path) -> list[tuple[str, float, float, str]]:
     return rows
 
 
+# (phase, unit, what a row says) for dirbench's phases; {n} is the count.
+FILE_PHASES = (("create", "µs/file", "create {n} files in one directory"),
+               ("stat", "µs/file", "stat {n} files in one directory"),
+               ("unlink", "µs/file", "unlink {n} files in one directory"))
+NEST_PHASES = (("nest", "µs/level", "mkdir+chdir to depth {n}"),
+               ("unnest", "µs/level", "chdir ..+rmdir from depth {n}"))
+PHASE_NAME = {"create": "create", "stat": "stat", "unlink": "unlink", "nest": "mkdir+chdir",
+              "unnest": "chdir..+rmdir"}
+
+
+class Timing:
+    """One dirbench phase: mean µs per operation, and over its first and
+    last tenth (a cost that grows with the entries or the depth shows as
+    last well above first)."""
+
+    def __init__(self, n: int, line: str) -> None:
+        _, total_ms, first, last = line.rsplit(" ", 3)
+        self.per_op = float(total_ms) * 1e3 / n
+        self.first, self.last = float(first), float(last)
+
+
+def run_dirbench(argv: list[str], n: int, phases: list[str]) -> dict[str, Timing]:
+    out = subprocess.run([*argv, str(n), *phases], check=True, capture_output=True,
+                         text=True).stdout.splitlines()
+    return {p: Timing(n, line) for p, line in zip(phases, out, strict=True)}
+
+
+def best(a: dict[str, Timing] | None, b: dict[str, Timing]) -> dict[str, Timing]:
+    if a is None:
+        return b
+    return {p: min(a[p], b[p], key=lambda t: t.per_op) for p in b}
+
+
+# A directory row: (name, unit, native, abi).
+DirRow = tuple[str, str, Timing, Timing]
+
+
+def dir_rows(fs: str, results: dict[tuple[str, int], tuple[Timing, Timing]],
+             phases: tuple[tuple[str, str, str], ...], counts: list[int]) -> list[DirRow]:
+    rows = []
+    for n in counts:
+        for phase, unit, what in phases:
+            native, abi = results[(phase, n)]
+            rows.append((f"{fs}: {what.format(n=f'{n:,}')}", unit, native, abi))
+    return rows
+
+
+def dirs_ramfs(dirbench: Path, abi_run: Path, sizes: list[int], depths: list[int],
+               rounds: int) -> list[DirRow]:
+    """tmpfs natively against abi-run --sandbox's ramfs; each run starts
+    empty and does every phase."""
+    results: dict[tuple[str, int], tuple[Timing, Timing]] = {}
+    shm = Path("/dev/shm")
+    for counts, phases in ((sizes, ["create", "stat", "unlink"]), (depths, ["nest", "unnest"])):
+        for n in counts:
+            native = abi = None
+            for _ in range(rounds):
+                with tempfile.TemporaryDirectory(prefix="abi-bench-", dir=shm) as tmp:
+                    native = best(native, run_dirbench([str(dirbench), tmp], n, phases))
+                abi = best(abi, run_dirbench([str(abi_run), "--sandbox", str(dirbench), "/tmp"],
+                                             n, phases))
+            for p in phases:
+                results[(p, n)] = (native[p], abi[p])  # type: ignore[index]
+    return (dir_rows("ramfs", results, FILE_PHASES, sizes) +
+            dir_rows("ramfs", results, NEST_PHASES, depths))
+
+
+def dirs_hostfs(dirbench: Path, abi_run: Path, sizes: list[int], depths: list[int]) -> list[DirRow]:
+    """The same disk natively and through hostfs (abi-run's root is the host's
+    /), one run each. Every deletion comes last: ext4 makes an inode
+    allocation soon after many deletions scan past the deleted inodes, which
+    would charge one side for the other's unlinks."""
+    results: dict[tuple[str, int], tuple[Timing, Timing]] = {}
+    work = BUILD / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="abi-bench-", dir=work) as tmp:
+        sides = {"native": [str(dirbench)], "abi": [str(abi_run), str(dirbench)]}
+        plan = ([(n, "create") for n in sizes] + [(n, "nest") for n in depths] +
+                [(n, "stat") for n in sizes] + [(n, "unlink") for n in sizes] +
+                [(n, "unnest") for n in depths])
+        got: dict[tuple[str, int, str], Timing] = {}
+        for n, phase in plan:
+            for side, argv in sides.items():
+                where = Path(tmp) / f"{side}-{'d' if phase in ('nest', 'unnest') else 'f'}-{n}"
+                where.mkdir(exist_ok=True)
+                got[(side, n, phase)] = run_dirbench([*argv, str(where)], n, [phase])[phase]
+        for n, phase in plan:
+            results[(phase, n)] = (got[("native", n, phase)], got[("abi", n, phase)])
+    return (dir_rows("hostfs", results, FILE_PHASES, sizes) +
+            dir_rows("hostfs", results, NEST_PHASES, depths))
+
+
+def print_dir_growth(rows: list[DirRow]) -> None:
+    print()
+    print("| benchmark | native first | native last | abi first | abi last | unit |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    for name, unit, native, abi in rows:
+        print(f"| {name} | {native.first:.1f} | {native.last:.1f} | {abi.first:.1f} | "
+              f"{abi.last:.1f} | {unit} |")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--libbench", type=Path, default=BUILD / "bench" / "libbench")
     p.add_argument("--lib", type=Path, default=BUILD / "kernel" / "libabik.so")
     p.add_argument("--abi-run", type=Path, default=BUILD / "hosted" / "abi-run")
+    p.add_argument("--dirbench", type=Path, default=BUILD / "bench" / "dirbench")
+    p.add_argument("--only", default="syscalls,programs,dirs",
+                   help="comma-separated sections: syscalls, programs, dirs")
+    p.add_argument("--sizes", default="10000,100000",
+                   help="dirs: files in one directory (comma-separated)")
+    p.add_argument("--depths", default="1000,5000", help="dirs: nesting depths")
+    p.add_argument("--fs", default="ramfs,hostfs", help="dirs: ramfs, hostfs")
+    p.add_argument("--rounds", type=int, default=3, help="dirs: ramfs runs, the best kept")
     args = p.parse_args()
-    rows = libbench(args.libbench, args.lib)
-    if args.abi_run.exists():
-        rows += programs(args.abi_run)
+    only = set(args.only.split(","))
+    unknown = only - {"syscalls", "programs", "dirs"}
+    if unknown:
+        p.error(f"unknown section {', '.join(sorted(unknown))}")
+    rows: list[tuple[str, float, float, str]] = []
+    dirs: list[DirRow] = []
+    if "syscalls" in only:
+        rows += libbench(args.libbench, args.lib)
+    if not args.abi_run.exists():
+        print(f"bench: {args.abi_run} not built; abi-run benchmarks skipped", file=sys.stderr)
     else:
-        print(f"bench: {args.abi_run} not built; program benchmarks skipped", file=sys.stderr)
+        if "programs" in only:
+            rows += programs(args.abi_run)
+        if "dirs" in only:
+            sizes = [int(x) for x in args.sizes.split(",")]
+            depths = [int(x) for x in args.depths.split(",")]
+            fss = args.fs.split(",")
+            if "ramfs" in fss:
+                dirs += dirs_ramfs(args.dirbench, args.abi_run, sizes, depths, args.rounds)
+            if "hostfs" in fss:
+                dirs += dirs_hostfs(args.dirbench, args.abi_run, sizes, depths)
     print("| benchmark | native | abi | unit | abi / native |")
     print("| --- | ---: | ---: | --- | ---: |")
     for name, native, abi, unit in rows:
         print(f"| {name} | {native:.1f} | {abi:.1f} | {unit} | {abi / native:.2f} |")
+    for name, unit, nt, at in dirs:
+        print(f"| {name} | {nt.per_op:.1f} | {at.per_op:.1f} | {unit} | "
+              f"{at.per_op / nt.per_op:.2f} |")
+    if dirs:
+        print_dir_growth(dirs)
     return 0
 
 

@@ -60,6 +60,85 @@ void iput(struct inode *ino)
 	kfree(ino);
 }
 
+/* FNV-1a: names differ in their last bytes (f0000001, f0000002) as often
+ * as in their first, and every byte moves every bit of the result. */
+static u32 d_name_hash(const char *name, size_t len)
+{
+	u32 h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (u8)name[i]) * 16777619u;
+	return h;
+}
+
+static void dhash_insert(struct dhash *t, struct dentry *d)
+{
+	struct dentry **b = &t->bucket[d->hash & (t->nbuckets - 1)];
+
+	for (struct dentry *c = *b; c; c = c->hnext) {
+		if (c == d)
+			return; /* a rebuild took it in (d_exchange hashes two) */
+	}
+	d->hnext = *b;
+	*b = d;
+	t->count++;
+}
+
+/* A table of n buckets holding every child of dir (NULL: out of memory). */
+static struct dhash *dhash_build(struct dentry *dir, u32 n)
+{
+	struct dhash *t = kzalloc(sizeof *t + n * sizeof t->bucket[0]);
+	struct list *pos;
+
+	if (!t)
+		return NULL;
+	t->nbuckets = n;
+	list_for_each(pos, &dir->children)
+		dhash_insert(t, list_entry(pos, struct dentry, sibling));
+	return t;
+}
+
+/* Adds d, already on dir's children, to dir's names: the table doubles when
+ * full and is rebuilt from the children, so it always holds all of them;
+ * without memory for it the lookups scan (and a bigger table is tried on
+ * the next link). */
+static void d_hash(struct dentry *dir, struct dentry *d)
+{
+	struct dhash *t = dir->names, *bigger;
+
+	if (!t || t->count >= t->nbuckets) {
+		bigger = dhash_build(dir, t ? t->nbuckets * 2 : 8);
+		if (bigger) {
+			kfree(t);
+			dir->names = bigger;
+			return;
+		}
+		if (!t)
+			return;
+	}
+	dhash_insert(t, d);
+}
+
+static void d_unhash(struct dentry *dir, struct dentry *d)
+{
+	struct dhash *t = dir->names;
+	struct dentry **p;
+
+	if (!t)
+		return;
+	for (p = &t->bucket[d->hash & (t->nbuckets - 1)]; *p; p = &(*p)->hnext) {
+		if (*p == d) {
+			*p = d->hnext;
+			d->hnext = NULL;
+			if (--t->count == 0) {
+				kfree(t);
+				dir->names = NULL;
+			}
+			return;
+		}
+	}
+}
+
 struct dentry *dentry_new(struct dentry *parent, const char *name, size_t len)
 {
 	struct dentry *d = kzalloc(sizeof *d);
@@ -72,6 +151,7 @@ struct dentry *dentry_new(struct dentry *parent, const char *name, size_t len)
 		return NULL;
 	}
 	d->len = len;
+	d->hash = d_name_hash(name, len);
 	d->refcnt = 1;
 	list_init(&d->children);
 	list_init(&d->sibling);
@@ -91,7 +171,7 @@ void dput(struct dentry *d)
 	while (d && --d->refcnt == 0) {
 		struct dentry *parent = d->parent;
 
-		KASSERT(!d->linked && list_empty(&d->children));
+		KASSERT(!d->linked && list_empty(&d->children) && !d->names);
 		iput(d->inode);
 		kfree(d->name);
 		kfree(d);
@@ -106,6 +186,7 @@ void d_link(struct dentry *d, struct inode *ino)
 	d->inode = ino; /* takes the caller's inode reference */
 	d->cookie = dir->next_cookie++;
 	list_add_tail(&d->sibling, &dir->children);
+	d_hash(dir, d);
 	d->linked = true;
 	dget(d);
 }
@@ -114,6 +195,7 @@ void d_unlink(struct dentry *d)
 {
 	if (!d->linked)
 		return;
+	d_unhash(d->parent, d);
 	list_del(&d->sibling);
 	d->linked = false;
 	dput(d);
@@ -121,8 +203,17 @@ void d_unlink(struct dentry *d)
 
 struct dentry *d_lookup_cached(struct dentry *dir, const char *name, size_t len)
 {
+	u32 h = d_name_hash(name, len);
 	struct list *pos;
 
+	if (dir->names) {
+		for (struct dentry *c = dir->names->bucket[h & (dir->names->nbuckets - 1)]; c;
+		     c = c->hnext) {
+			if (c->hash == h && c->len == len && memcmp(c->name, name, len) == 0)
+				return c;
+		}
+		return NULL;
+	}
 	list_for_each(pos, &dir->children) {
 		struct dentry *c = list_entry(pos, struct dentry, sibling);
 
@@ -132,31 +223,54 @@ struct dentry *d_lookup_cached(struct dentry *dir, const char *name, size_t len)
 	return NULL;
 }
 
-/* Keeps children sorted by cookie: a new cookie is the largest so far. */
-static void insert_by_cookie(struct dentry *d, struct dentry *parent)
-{
-	struct list *pos = parent->children.prev;
-
-	while (pos != &parent->children &&
-	       list_entry(pos, struct dentry, sibling)->cookie > d->cookie)
-		pos = pos->prev;
-	list_insert_between(&d->sibling, pos, pos->next);
-}
-
-void d_move(struct dentry *d, struct dentry *parent, char *name, size_t len, u64 cookie)
+/* Renames d (linked, out of every names table) and moves it under parent;
+ * its place on the children lists is the caller's. */
+static void d_rename(struct dentry *d, struct dentry *parent, char *name, size_t len)
 {
 	struct dentry *old = d->parent;
 
-	list_del(&d->sibling);
 	kfree(d->name);
 	d->name = name;
 	d->len = len;
+	d->hash = d_name_hash(name, len);
 	if (parent != old) {
 		d->parent = dget(parent);
 		dput(old);
 	}
-	d->cookie = cookie ? cookie : parent->next_cookie++;
-	insert_by_cookie(d, parent);
+}
+
+/* As Linux's d_move, a moved entry goes to the newest end of its parent's
+ * children (what getdents lists first on tmpfs) whatever its offset. */
+void d_move(struct dentry *d, struct dentry *parent, char *name, size_t len, struct dentry *at)
+{
+	d_unhash(d->parent, d);
+	list_del(&d->sibling);
+	d_rename(d, parent, name, len);
+	d->cookie = at ? at->cookie : parent->next_cookie++;
+	list_add_tail(&d->sibling, &parent->children);
+	d_hash(parent, d);
+}
+
+/* Linux's d_exchange puts b, then a, at the newest end of its new parent. */
+void d_exchange(struct dentry *a, char *a_name, size_t a_len, struct dentry *b, char *b_name,
+		size_t b_len)
+{
+	struct dentry *a_parent = dget(a->parent), *b_parent = b->parent;
+	u64 a_cookie = a->cookie;
+
+	d_unhash(a_parent, a);
+	d_unhash(b_parent, b);
+	list_del(&a->sibling);
+	list_del(&b->sibling);
+	a->cookie = b->cookie;
+	b->cookie = a_cookie;
+	d_rename(a, b_parent, a_name, a_len);
+	d_rename(b, a_parent, b_name, b_len);
+	list_add_tail(&b->sibling, &a_parent->children);
+	list_add_tail(&a->sibling, &b_parent->children);
+	d_hash(b_parent, a);
+	d_hash(a_parent, b);
+	dput(a_parent);
 }
 
 bool d_is_ancestor(const struct dentry *a, const struct dentry *d)

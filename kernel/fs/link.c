@@ -448,21 +448,16 @@ static long do_rename(struct rename_op *op)
 		return r;
 	}
 	/* Directory offsets as tmpfs keeps them: an exchange swaps them, a
-	 * replacement inherits the target's, a plain move takes a new one. */
+	 * replacement inherits the target's, a plain move takes a new one;
+	 * either way the moved entries are listed first (d_move). */
 	if (op->flags & RENAME_EXCHANGE) {
-		struct dentry *old_parent = dget(op->old->parent);
-		u64 old_cookie = op->old->cookie, new_cookie = op->target->cookie;
-
-		d_move(op->old, op->target->parent, new_name, op->to.last_len, new_cookie);
-		d_move(op->target, old_parent, old_name, op->from.last_len, old_cookie);
-		dput(old_parent);
+		d_exchange(op->old, new_name, op->to.last_len, op->target, old_name,
+			   op->from.last_len);
 	} else if (op->target) {
-		u64 cookie = op->target->cookie;
-
+		d_move(op->old, op->to.dir.dentry, new_name, op->to.last_len, op->target);
 		d_unlink(op->target);
-		d_move(op->old, op->to.dir.dentry, new_name, op->to.last_len, cookie);
 	} else {
-		d_move(op->old, op->to.dir.dentry, new_name, op->to.last_len, 0);
+		d_move(op->old, op->to.dir.dentry, new_name, op->to.last_len, NULL);
 	}
 	return 0;
 }

@@ -466,11 +466,18 @@ static long ramfs_write(struct file *f, struct uio *u, s64 pos)
 	return done ? (long)done : err;
 }
 
-/* Directory offsets as tmpfs (Linux 6.6 and later) gives them: entries are
- * listed newest first; a position names the entry to list next, 2 means "the
- * newest" and DIR_EOD "nothing left"; any other position lists the entries
- * at or below it, and all of them, from the newest, when none is (a position
- * left behind by removals or an lseek: what Linux 6.18 does). */
+/* Directory offsets as tmpfs (Linux 6.6 and later, as 6.18 lists) gives
+ * them: entries are listed from the newest linked or moved in (the end of
+ * the children list) to the oldest, each with its offset (cookie); a
+ * position names the entry to list next, 2 means "the newest" and DIR_EOD
+ * "nothing left". Any other position starts at the entry with the greatest
+ * offset at or below it, and at the newest when none is (a position left
+ * behind by removals or an lseek).
+ *
+ * Listing goes from entry to entry at a constant cost; where to start is
+ * the open file's cursor (f->priv, referenced): the entry getdents stopped
+ * at, which still names the position unless it was removed or the file was
+ * lseeked. Only then are the entries searched for the position. */
 #define DIR_FIRST 2
 #define DIR_EOD 0x7fffffff
 
@@ -479,6 +486,37 @@ static s64 below(struct dentry *dir, struct list *pos)
 	return pos->prev == &dir->children
 		       ? DIR_EOD
 		       : (s64)list_entry(pos->prev, struct dentry, sibling)->cookie;
+}
+
+static void set_cursor(struct file *f, struct dentry *c)
+{
+	struct dentry *old = f->priv;
+
+	f->priv = c ? dget(c) : NULL;
+	if (old)
+		dput(old);
+}
+
+/* Where to list from for position p (neither ".", ".." nor DIR_EOD). */
+static struct list *seek(struct file *f, struct dentry *d, s64 p)
+{
+	struct dentry *cur = f->priv;
+	struct list *pos, *best = d->children.prev;
+	s64 best_cookie = -1;
+
+	if (cur && cur->linked && cur->parent == d && (s64)cur->cookie == p)
+		return &cur->sibling;
+	if (p == DIR_FIRST)
+		return best;
+	list_for_each(pos, &d->children) {
+		s64 c = (s64)list_entry(pos, struct dentry, sibling)->cookie;
+
+		if (c <= p && c > best_cookie) {
+			best = pos;
+			best_cookie = c;
+		}
+	}
+	return best;
 }
 
 static long ramfs_iterate(struct file *f, struct dir_context *ctx)
@@ -500,24 +538,24 @@ static long ramfs_iterate(struct file *f, struct dir_context *ctx)
 	}
 	if (ctx->pos == DIR_EOD)
 		return 0;
-	for (pos = d->children.prev; pos != &d->children; pos = pos->prev) {
-		if (ctx->pos == DIR_FIRST ||
-		    (s64)list_entry(pos, struct dentry, sibling)->cookie <= ctx->pos)
-			break;
-	}
-	if (pos == &d->children)
-		pos = d->children.prev;
-	for (; pos != &d->children; pos = pos->prev) {
+	for (pos = seek(f, d, ctx->pos); pos != &d->children; pos = pos->prev) {
 		struct dentry *c = list_entry(pos, struct dentry, sibling);
 
 		if (!ctx->emit(ctx, c->name, c->len, c->inode->ino, (c->inode->mode & S_IFMT) >> 12,
 			       below(d, pos))) {
 			ctx->pos = (s64)c->cookie;
+			set_cursor(f, c);
 			return 0;
 		}
 	}
 	ctx->pos = DIR_EOD;
+	set_cursor(f, NULL);
 	return 0;
+}
+
+static void ramfs_dir_release(struct file *f)
+{
+	set_cursor(f, NULL);
 }
 
 static const struct inode_ops ramfs_dir_iops = {
@@ -543,6 +581,7 @@ static const struct inode_ops ramfs_link_iops = {
 
 static const struct file_ops ramfs_dir_fops = {
 	.iterate = ramfs_iterate,
+	.release = ramfs_dir_release,
 };
 
 static const struct file_ops ramfs_file_fops = {

@@ -377,6 +377,68 @@ static void test_getdents(void)
 	CHECK_EQ(abi_reset_leaked(), 0);
 }
 
+/* A directory of thousands of entries (hashed names, grown tables): every
+ * name is found after renames, exchanges and moves across directories;
+ * a listing a few records at a time that unlinks what it saw (rm -r's way)
+ * sees every entry once; the emptied directory frees its table. */
+static void test_big_directory(void)
+{
+	enum { N = 3000 };
+	char *a = gbuf(64), *b = gbuf(64), *buf = gbuf(256);
+	static unsigned char seen[N];
+	long fd, n, total = 0;
+
+	boot();
+	CHECK_EQ(sys_mkdir(G("/tmp/b"), 0755), 0);
+	CHECK_EQ(sys_mkdir(G("/tmp/c"), 0755), 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(a, 64, "/tmp/b/n%d", i);
+		fd = sys_openat(AT_FDCWD, U(a), O_CREAT | O_EXCL | O_WRONLY, 0644);
+		CHECK(fd >= 0);
+		sys_close((unsigned)fd);
+	}
+	CHECK_EQ(sys_openat(AT_FDCWD, G("/tmp/b/n1234"), O_CREAT | O_EXCL | O_WRONLY, 0644),
+		 -EEXIST);
+	CHECK_EQ(sys_faccessat(AT_FDCWD, G("/tmp/b/n3000"), F_OK), -ENOENT);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, G("/tmp/b/n0"), AT_FDCWD, G("/tmp/c/m0"), 0), 0);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, G("/tmp/b/n1"), AT_FDCWD, G("/tmp/b/n2"), RENAME_EXCHANGE),
+		 0);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, G("/tmp/b/n3"), AT_FDCWD, G("/tmp/b/n4"), 0), 0);
+	CHECK_EQ(sys_renameat2(AT_FDCWD, G("/tmp/c/m0"), AT_FDCWD, G("/tmp/b/n2999"),
+			       RENAME_EXCHANGE),
+		 0);
+	CHECK_EQ(sys_faccessat(AT_FDCWD, G("/tmp/b/n0"), F_OK), -ENOENT);
+	CHECK_EQ(sys_faccessat(AT_FDCWD, G("/tmp/b/n3"), F_OK), -ENOENT);
+	CHECK_EQ(sys_faccessat(AT_FDCWD, G("/tmp/c/m0"), F_OK), 0);
+	for (int i = 4; i < N; i++) {
+		snprintf(a, 64, "/tmp/b/n%d", i);
+		CHECK_EQ(sys_faccessat(AT_FDCWD, U(a), F_OK), 0);
+	}
+	fd = sys_openat(AT_FDCWD, G("/tmp/b"), O_RDONLY | O_DIRECTORY, 0);
+	while ((n = sys_getdents64((unsigned)fd, U(buf), 256)) > 0) {
+		for (long off = 0; off < n;) {
+			const struct linux_dirent64 *d = (const void *)(buf + off);
+			int i;
+
+			off += d->d_reclen;
+			if (d->d_name[0] != 'n')
+				continue;
+			i = atoi(d->d_name + 1);
+			CHECK(i >= 0 && i < N && !seen[i]);
+			seen[i] = 1;
+			total++;
+			snprintf(b, 64, "/tmp/b/%s", d->d_name);
+			CHECK_EQ(sys_unlinkat(AT_FDCWD, U(b), 0), 0);
+		}
+	}
+	CHECK_EQ(n, 0);
+	CHECK_EQ(total, N - 2); /* n0 left, n3 replaced n4 */
+	sys_close((unsigned)fd);
+	CHECK_EQ(sys_rmdir(G("/tmp/b")), 0);
+	abi_reset();
+	CHECK_EQ(abi_reset_leaked(), 0);
+}
+
 static void test_descriptors(void)
 {
 	struct abi_boot_args a = { .size = sizeof a, .uid = 0, .gid = 0, .nofile = 8 };
@@ -515,6 +577,7 @@ int main(void)
 	RUN(test_symlinks);
 	RUN(test_at_semantics);
 	RUN(test_getdents);
+	RUN(test_big_directory);
 	RUN(test_descriptors);
 	RUN(test_permissions);
 	RUN(test_dev_and_mounts);
