@@ -279,12 +279,9 @@ static long walk_path(struct walk *w, const char *s, bool follow_last, bool want
 	return 0;
 }
 
-u64 vfs_walk_gen;
-
 /* The starting point of a walk: the root, the cwd, or dfd. */
 static long walk_init(struct walk *w, int dfd, const char *name, unsigned flags)
 {
-	vfs_walk_gen++;
 	memset(w, 0, sizeof *w);
 	w->root = current_proc.root;
 	w->flags = flags;

@@ -335,11 +335,6 @@ bool owner_or_capable(const struct inode *ino);
 
 /* --- Path walk -------------------------------------------------------------- */
 
-/* Counts path walks: a filesystem that caches what it verified against its
- * backing store may trust it only until the next walk begins (none does
- * now: hostfs keeps a directory's descriptor while its inode lives). */
-extern u64 vfs_walk_gen;
-
 #define LOOKUP_FOLLOW 0x1    /* follow a final symlink */
 #define LOOKUP_DIRECTORY 0x2 /* the result must be a directory */
 #define LOOKUP_EMPTY 0x4     /* "" names dfd itself (AT_EMPTY_PATH) */
