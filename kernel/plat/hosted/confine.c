@@ -248,13 +248,36 @@ static long tree_rights(long abi, bool ro)
 	return (long)(fs_rights(abi) & ~(LL_EXECUTE | LL_MAKE_CHAR | LL_MAKE_BLOCK | LL_IOCTL_DEV));
 }
 
+/* A read-write tree is the host's whole /: beneath it a file rule grants
+ * every right but execute (which the seccomp filter refuses anyway: no
+ * execve) and device nodes (a guest given the whole host opens existing
+ * ones all the same). The file rules would add little but their cost:
+ * Landlock walks every access up to the rule's directory, so each hostfs
+ * call would cost in proportion to its depth. */
+static bool whole_host_rw(void)
+{
+	struct plat_stat root, tree;
+
+	if (hosted_setup.sandbox || hosted_setup.root_ro)
+		return false;
+	if (!hosted_setup.root)
+		return true;
+	return plat_host_fstatat(AT_FDCWD, "/", &root, 0) == 0 &&
+	       plat_host_fstatat(AT_FDCWD, hosted_setup.root, &tree, 0) == 0 &&
+	       root.dev == tree.dev && root.ino == tree.ino;
+}
+
 static long landlock_confine(long abi)
 {
 	struct ll_ruleset_attr attr = { 0, 0, 0 };
 	size_t size = 8;
+	bool files = !whole_host_rw();
 	long rs, r = 0;
 
-	attr.handled_access_fs = fs_rights(abi);
+	if (files)
+		attr.handled_access_fs = fs_rights(abi);
+	else if (abi < 4)
+		return 0; /* nothing left for Landlock to handle */
 	if (abi >= 4) {
 		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 		size = 16;
@@ -269,11 +292,12 @@ static long landlock_confine(long abi)
 	/* The platform reads its own /proc/self (pagemap, auxv) and reaches
 	 * O_PATH descriptors through /proc/self/fd/N; the magic links there
 	 * lead to files that Landlock checks where they are. */
-	r = add_path_rule((int)rs, "/proc/self", LL_READ_FILE);
-	if (r == 0 && !hosted_setup.sandbox)
+	if (files)
+		r = add_path_rule((int)rs, "/proc/self", LL_READ_FILE);
+	if (r == 0 && files && !hosted_setup.sandbox)
 		r = add_path_rule((int)rs, hosted_setup.root ? hosted_setup.root : "/",
 				  (u64)tree_rights(abi, hosted_setup.root_ro));
-	for (int i = 0; r == 0 && i < hosted_setup.nmounts; i++)
+	for (int i = 0; r == 0 && files && i < hosted_setup.nmounts; i++)
 		r = add_path_rule((int)rs, hosted_setup.mounts[i].host,
 				  (u64)tree_rights(abi, hosted_setup.mounts[i].ro));
 	if (r == 0)
