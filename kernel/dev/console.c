@@ -1,7 +1,13 @@
-/* The console file type: read, write, poll and the terminal ioctls of a
- * guest descriptor are forwarded to a host descriptor through the platform,
- * so `echo hi | abi-run cat` reads the host's pipe and a terminal stays a
- * terminal (TCGETS answers as the host's does). Reads block the host thread. */
+/* The console file type: read, write, pread/pwrite, lseek, poll, fstat and
+ * the terminal ioctls of a guest descriptor are forwarded to a host
+ * descriptor through the platform, so `echo hi | abi-run cat` reads the
+ * host's pipe, a terminal stays a terminal (TCGETS answers as the host's
+ * does), and a regular file is one, sharing its file position with the
+ * host's other users of it (`{ abi-run echo a; echo b; } > out`). Its kind
+ * is the host descriptor's: fstat and lseek answer as the host's do. Host
+ * directories are never consoles (console_install refuses them; abi-run
+ * decides, docs/SECURITY.md "Inherited descriptors"). Reads block the host
+ * thread. */
 #include <abi/syscalls.h>
 #include <kernel/console.h>
 #include <kernel/fd.h>
@@ -25,10 +31,9 @@ static long console_read(struct file *f, struct uio *u, s64 pos)
 	size_t want = MIN(u->resid, sizeof buf);
 	long r;
 
-	(void)pos;
 	if (!want)
 		return 0;
-	r = plat_console_read(hostfd_of(f), buf, want);
+	r = plat_console_read(hostfd_of(f), buf, want, pos);
 	if (r <= 0)
 		return r;
 	if (uio_copy_out(u, buf, (size_t)r) < (size_t)r)
@@ -41,7 +46,6 @@ static long console_write(struct file *f, struct uio *u, s64 pos)
 	char buf[CONSOLE_CHUNK];
 	long done = 0;
 
-	(void)pos;
 	while (u->resid) {
 		size_t n = uio_copy_in(u, buf, MIN(u->resid, sizeof buf));
 		size_t off = 0;
@@ -49,7 +53,8 @@ static long console_write(struct file *f, struct uio *u, s64 pos)
 		if (!n)
 			return done ? done : -EFAULT;
 		while (off < n) {
-			long r = plat_console_write(hostfd_of(f), buf + off, n - off);
+			long r = plat_console_write(hostfd_of(f), buf + off, n - off,
+						    pos < 0 ? pos : pos + done);
 
 			if (r < 0)
 				return done ? done : r;
@@ -112,13 +117,37 @@ static long console_dname(struct file *f, char *buf, size_t len)
 	return (long)MIN(len ? len - 1 : 0, sizeof name - 1);
 }
 
-/* Terminals and pipes do not seek (Linux's no_llseek). */
+/* The host's answer: ESPIPE for a terminal or a pipe, a position for a
+ * regular file or /dev/null. */
 static long console_llseek(struct file *f, s64 off, int whence)
 {
-	(void)f, (void)off, (void)whence;
-	return -ESPIPE;
+	return plat_console_lseek(hostfd_of(f), off, whence);
 }
 
+/* fstat: the host descriptor's, but for the device and inode numbers (the
+ * anonymous file system's, in the guest's namespace). */
+static void console_getattr(struct inode *ino)
+{
+	struct plat_console_stat st;
+
+	if (plat_console_stat((int)(uintptr_t)ino->priv, &st) < 0)
+		return;
+	ino->mode = st.mode;
+	ino->nlink = st.nlink;
+	ino->uid = st.uid;
+	ino->gid = st.gid;
+	ino->rdev = st.rdev;
+	ino->size = st.size;
+	ino->blocks = st.blocks;
+	ino->atime = (struct linux_timespec){ st.atime_sec, st.atime_nsec };
+	ino->mtime = (struct linux_timespec){ st.mtime_sec, st.mtime_nsec };
+	ino->ctime = (struct linux_timespec){ st.ctime_sec, st.ctime_nsec };
+}
+
+static const struct inode_ops console_iops = { .getattr = console_getattr };
+
+/* stream: read and write reach the host at its own file position (pos -1)
+ * or, for pread/pwrite, at pos; the host refuses those where Linux does. */
 static const struct file_ops console_fops = {
 	.read = console_read,
 	.write = console_write,
@@ -126,25 +155,27 @@ static const struct file_ops console_fops = {
 	.ioctl = console_ioctl,
 	.dname = console_dname,
 	.llseek = console_llseek,
-	.no_pread = true,
 	.stream = true,
 	.fasync = true, /* ttys and pipes, what the host's 0-2 usually are */
 };
 
 long console_install(unsigned int fd, int hostfd, u32 flags)
 {
-	u32 mode = plat_console_mode(hostfd);
+	struct plat_console_stat st;
 	struct inode *ino;
 	struct file *f;
 	long r;
 
-	if (!mode)
+	if (plat_console_stat(hostfd, &st) < 0)
 		return -EBADF; /* not open on the host: leave the guest's closed too */
-	ino = anon_inode_new((mode & S_IFMT) | 0620);
+	if (S_ISDIR(st.mode))
+		return -EISDIR;
+	ino = anon_inode_new(st.mode);
 	if (!ino)
 		return -ENOMEM;
-	ino->uid = current_proc.cred.uid;
-	ino->gid = current_proc.cred.gid;
+	ino->iops = &console_iops;
+	ino->priv = (void *)(uintptr_t)hostfd;
+	console_getattr(ino);
 	f = anon_file_new(ino, &console_fops, flags, (void *)(uintptr_t)hostfd);
 	iput(ino);
 	if (!f)

@@ -178,8 +178,9 @@ struct file_ops {
 	/* pread/pwrite give ESPIPE (Linux files without FMODE_PREAD: pipes,
 	 * eventfd, timerfd, epoll). */
 	bool no_pread;
-	/* A stream (Linux's FMODE_STREAM): read and write ignore and keep the
-	 * file position. */
+	/* A stream (Linux's FMODE_STREAM): read and write leave the file
+	 * position alone and get pos -1 (pread/pwrite: theirs, unless
+	 * no_pread); the console forwards both to its host descriptor. */
 	bool stream;
 	/* F_SETFL may set FASYNC (Linux files with a fasync op: pipes, ttys);
 	 * elsewhere Linux ignores it. No SIGIO is sent either way. */
