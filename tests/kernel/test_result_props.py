@@ -16,7 +16,9 @@ The ci profile runs 200 examples of each, make fuzz's fuzz profile 5,000."""
 from __future__ import annotations
 
 import ctypes
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import hypothesis.strategies as st
 import pytest
@@ -66,11 +68,23 @@ sizes = st.one_of(st.sampled_from([0, 1, 2, 7, 8, 15, 16, 64, PAGE - 1, PAGE, BU
                   st.integers(0, BUF))
 
 
-def test_lengths_are_within_size(guest: tuple[Side, int, int], table: Table) -> None:
+def test_lengths_are_within_size(guest: tuple[Side, int, int], table: Table, lib: ctypes.CDLL,
+                                 tmp_path: Path) -> None:
     abi, _, _ = guest
     calls = length_calls(table)
+    # hostfs too: a host directory with files that have xattrs, at /h.
+    for i in range(3):
+        f = tmp_path / f"x{i}"
+        f.write_bytes(b"host" * 100 * (i + 1))
+        for k in range(4 * i + 1):
+            try:
+                os.setxattr(f, f"user.host-{k}-{'y' * k * 5}", b"w" * (k + 1))
+            except OSError:
+                break  # no user xattrs on this host filesystem
+    assert abi("mkdir", abi.mem(b"/h\0"), 0o755) == 0
+    assert lib.abi_mount_host(str(tmp_path).encode(), b"/h", 0) == 0
     # Files to read, list and follow: xattrs of several lengths, a symlink, a
-    # directory with entries; fds 3.. are open on them.
+    # directory with entries; fds 0-2 are open on them.
     for i in range(3):
         fd = abi.open(f"f{i}", F["O_CREAT"] | F["O_RDWR"], 0o644)
         assert fd >= 0
@@ -83,11 +97,14 @@ def test_lengths_are_within_size(guest: tuple[Side, int, int], table: Table) -> 
     for i in range(20):
         assert abi.open(f"d/entry-{i:02d}", F["O_CREAT"] | F["O_WRONLY"]) >= 0
     dfd = abi.open("d", F["O_RDONLY"] | F["O_DIRECTORY"])
+    hfd = abi("openat", AT_FDCWD, abi.mem(b"/h/x2\0"), F["O_RDONLY"], 0)
+    assert hfd >= 0
     assert abi("chdir", abi.path("")) == 0
     paths = [abi.mem(p) for p in (b"f0\0", b"f1\0", b"f2\0", b"link\0", b"d\0", b"/\0",
-                                  b"/proc/self/exe\0", b"/proc/self/maps\0", b"nope\0")]
+                                  b"/proc/self/exe\0", b"/proc/self/maps\0", b"nope\0",
+                                  b"/h/x0\0", b"/h/x1\0", b"/h/x2\0", b"/h\0")]
     buf = abi.zeros(BUF)
-    fds = [3, 4, 5, dfd, 0, 99, -1]
+    fds = [0, 1, 2, dfd, hfd, 99, -1]
 
     @given(data=st.data())
     def prop(data: st.DataObject) -> None:
