@@ -209,6 +209,9 @@ struct inode {
 	/* Open files for writing, and for reading only (Linux's i_writecount
 	 * and i_readcount): what F_SETLEASE may grant (fs/file.c counts). */
 	int writecount, readcount;
+	/* Running programs of this file (the process's exe): opening it for
+	 * writing, or truncate(2), is ETXTBSY (Linux's deny_write_access). */
+	int execcount;
 	u32 seals;     /* a memfd's F_SEAL_* (mm/memfd.c); 0 for other files */
 	u8 write_hint; /* F_SET_RW_HINT's value, recorded only */
 };
