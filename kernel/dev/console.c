@@ -11,18 +11,35 @@
 #include <abi/syscalls.h>
 #include <kernel/console.h>
 #include <kernel/fd.h>
+#include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/poll.h>
 #include <kernel/proc.h>
+#include <kernel/time.h>
 #include "../plat/plat.h"
 
 #define CONSOLE_CHUNK 4096
 #define TERMIOS_SIZE 36 /* the kernel's struct termios (x86_64), not glibc's 60-byte one */
 #define WINSIZE_SIZE 8
 
+/* A console file's own: the host descriptor and the wait head epoll
+ * watches (readiness is found by polling the host: console_poll). */
+struct console {
+	int hostfd;
+	struct wait_head wh;
+};
+
 static int hostfd_of(struct file *f)
 {
-	return (int)(uintptr_t)f->priv;
+	return ((struct console *)f->priv)->hostfd;
+}
+
+static void console_release(struct file *f)
+{
+	struct console *c = f->priv;
+
+	eventpoll_release(f, &c->wh);
+	kfree(c);
 }
 
 static long console_read(struct file *f, struct uio *u, s64 pos)
@@ -65,11 +82,27 @@ static long console_write(struct file *f, struct uio *u, s64 pos)
 	return done;
 }
 
+/* The host's readiness changes without a wake-up here (a pipe's writer, a
+ * key pressed): a waiting poll, select or epoll looks again every
+ * CONSOLE_POLL_NS while the host descriptor is not readable and writable. */
+#define CONSOLE_POLL_NS (10 * NSEC_PER_MSEC)
+
 static unsigned int console_poll(struct file *f, struct poll_table *pt)
 {
-	(void)pt;
-	return (unsigned int)plat_console_poll(hostfd_of(f),
-					       POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	struct console *c = f->priv;
+	unsigned int r = (unsigned int)plat_console_poll(c->hostfd, POLLIN | POLLOUT | POLLRDNORM |
+									    POLLWRNORM);
+
+	if (pt) {
+		pt->head = &c->wh;
+		if ((r & (POLLIN | POLLOUT)) != (POLLIN | POLLOUT))
+			pt->deadline = deadline_after(CONSOLE_POLL_NS);
+	}
+	/* epoll's watchers learn it here (epoll_wait polls again at the
+	 * deadline); the ready list takes an item once. */
+	if (r && !list_empty(&c->wh.items))
+		ep_wake_items(&c->wh, r);
+	return r;
 }
 
 static long console_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
@@ -149,6 +182,7 @@ static const struct inode_ops console_iops = { .getattr = console_getattr };
 /* stream: read and write reach the host at its own file position (pos -1)
  * or, for pread/pwrite, at pos; the host refuses those where Linux does. */
 static const struct file_ops console_fops = {
+	.release = console_release,
 	.read = console_read,
 	.write = console_write,
 	.poll = console_poll,
@@ -159,9 +193,22 @@ static const struct file_ops console_fops = {
 	.fasync = true, /* ttys and pipes, what the host's 0-2 usually are */
 };
 
+/* A regular file: no poll op, as Linux's (poll says ready, epoll_ctl
+ * refuses it with EPERM). */
+static const struct file_ops console_file_fops = {
+	.release = console_release,
+	.read = console_read,
+	.write = console_write,
+	.ioctl = console_ioctl,
+	.dname = console_dname,
+	.llseek = console_llseek,
+	.stream = true,
+};
+
 long console_install(unsigned int fd, int hostfd, u32 flags)
 {
 	struct plat_console_stat st;
+	struct console *c;
 	struct inode *ino;
 	struct file *f;
 	long r;
@@ -170,16 +217,24 @@ long console_install(unsigned int fd, int hostfd, u32 flags)
 		return -EBADF; /* not open on the host: leave the guest's closed too */
 	if (S_ISDIR(st.mode))
 		return -EISDIR;
-	ino = anon_inode_new(st.mode);
-	if (!ino)
+	if (!(c = kzalloc(sizeof *c)))
 		return -ENOMEM;
+	c->hostfd = hostfd;
+	wait_head_init(&c->wh);
+	ino = anon_inode_new(st.mode);
+	if (!ino) {
+		kfree(c);
+		return -ENOMEM;
+	}
 	ino->iops = &console_iops;
 	ino->priv = (void *)(uintptr_t)hostfd;
 	console_getattr(ino);
-	f = anon_file_new(ino, &console_fops, flags, (void *)(uintptr_t)hostfd);
+	f = anon_file_new(ino, S_ISREG(st.mode) ? &console_file_fops : &console_fops, flags, c);
 	iput(ino);
-	if (!f)
+	if (!f) {
+		kfree(c);
 		return -ENOMEM;
+	}
 	r = fd_replace(fd, f, false); /* takes our reference on success */
 	if (r < 0)
 		fput(f);

@@ -91,3 +91,25 @@ def test_a_regular_file_shares_its_position(abi_run: Path, busybox: Path,
                        timeout=30, check=False)
     assert (tmp_path / "out").read_text() == "a\nb\n"
     assert p.stdout == b"a\nb\n", p.stderr
+
+
+@pytest.mark.parametrize("kind", ["late pipe", "file"])
+def test_waiting_for_stdin(abi_run: Path, tmp_path: Path, kind: str) -> None:
+    """epoll and poll see a pipe's data that arrives while they wait (they
+    once waited for ever, and epoll_ctl on fd 0 aborted the kernel); a
+    regular file is refused by epoll_ctl (EPERM) and ready for poll."""
+    prog = tmp_path / "waitin"
+    p = subprocess.run(["gcc", "-static", "-O1", "-o", str(prog),
+                        str(HERE / "progs" / "waitin.c")], capture_output=True, text=True,
+                       check=False)
+    assert p.returncode == 0, p.stderr
+    (tmp_path / "input").write_text("from a file\n")
+    feed = "(sleep 0.3; echo late)" if kind == "late pipe" else "cat input"
+    out = []
+    for prefix in ("", f"{abi_run} "):
+        r = subprocess.run(["/bin/sh", "-c", f"{feed} | {prefix}{prog}" if kind == "late pipe"
+                            else f"{prefix}{prog} < input"], capture_output=True, env=ENV,
+                           cwd=tmp_path, timeout=30, check=False)
+        out.append((r.returncode, r.stdout, r.stderr))
+    assert out[1] == out[0]
+    assert out[0][0] == 0
