@@ -106,11 +106,13 @@ bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make
-# test runs the ci profile's 200); their outcome classes are printed at the end.
+# test runs the ci profile's 200) and 800 gfuzz runs of 20,000 random calls
+# each (tests/hosted/test_gfuzz.py; make test runs 16); their outcome classes
+# are printed at the end.
 fuzz: gen kernel loader hosted
-	ABI_DIFF_EXAMPLES=20000 ABI_FUZZ_MUTANTS=10000 $(VENV)/bin/pytest -q -p no:cacheprovider \
-		--hypothesis-profile=fuzz
-	@cat $(BUILD)/fuzz/elf-outcomes.txt
+	ABI_DIFF_EXAMPLES=20000 ABI_FUZZ_MUTANTS=10000 ABI_GFUZZ_RUNS=800 \
+		$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=fuzz
+	@cat $(BUILD)/fuzz/elf-outcomes.txt $(BUILD)/fuzz/gfuzz-outcomes.txt
 
 # C style (.clang-format): `make format` rewrites the C sources, `make lint-c`
 # (part of `make lint`) fails on any difference. Formatting differs between

@@ -60,17 +60,27 @@ long proc_set_args(const char *const *argv, const char *const *envp)
 	return 0;
 }
 
+/* The exe denies writes to its file while it runs (inode execcount). */
+static void exe_count(int delta)
+{
+	if (current_proc.exe.dentry && current_proc.exe.dentry->inode)
+		current_proc.exe.dentry->inode->execcount += delta;
+}
+
 void proc_set_exe(const struct path *p)
 {
+	exe_count(-1);
 	path_put(&current_proc.exe);
 	current_proc.exe = *p;
 	path_get(&current_proc.exe);
+	exe_count(1);
 }
 
 void proc_args_free(void)
 {
 	struct proc *p = &current_proc;
 
+	exe_count(-1);
 	path_put(&p->exe);
 	p->exe = (struct path){ NULL, NULL };
 	kfree(p->cmdline);

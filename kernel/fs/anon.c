@@ -24,8 +24,12 @@ static struct dentry anon_root = {
 };
 static struct mount anon_mnt = { .id = 0x7fffffff, .root = &anon_root, .sb = &anon_sb };
 
+/* Never a directory: a walk from one (openat(fd, ".."), fchdir) would
+ * leave the anonymous mount, which has no parent. */
 struct inode *anon_inode_new(u32 mode)
 {
+	if (S_ISDIR(mode))
+		return NULL;
 	return inode_new(&anon_sb, mode);
 }
 

@@ -51,8 +51,9 @@ long sys_truncate(uptr path, long length)
 		ret = -EISDIR;
 	else if (!S_ISREG(ino->mode))
 		ret = -EINVAL;
-	else if ((ret = inode_permission(ino, MAY_WRITE)) == 0 &&
-		 (ret = lease_break(ino, O_WRONLY)) == 0)
+	else if ((ret = inode_permission(ino, MAY_WRITE)) == 0 && ino->execcount)
+		ret = -ETXTBSY; /* a running program's file */
+	else if (ret == 0 && (ret = lease_break(ino, O_WRONLY)) == 0)
 		ret = do_truncate(ino, length);
 	path_put(&p);
 	kmutex_unlock(&vfs_lock);

@@ -161,6 +161,8 @@ static long may_open(struct path *p, u32 flags)
 		return -EISDIR;
 	if ((r = inode_permission(ino, acc_mode(flags))) < 0)
 		return r;
+	if ((acc_mode(flags) & MAY_WRITE) && ino->execcount)
+		return -ETXTBSY; /* a running program's file: get_write_access */
 	if ((r = lease_break(ino, flags)) < 0)
 		return r;
 	if ((flags & O_TRUNC) && S_ISREG(ino->mode)) {

@@ -23,7 +23,7 @@ static long do_read_uio(struct file *f, struct uio *u, s64 pos)
 		return -EINVAL;
 	kmutex_lock(&f->pos_lock);
 	kmutex_lock(&vfs_lock);
-	ret = f->ops->read(f, u, f->ops->stream ? 0 : pos < 0 ? f->pos : pos);
+	ret = f->ops->read(f, u, f->ops->stream ? pos : pos < 0 ? f->pos : pos);
 	kmutex_unlock(&vfs_lock);
 	if (ret > 0 && pos < 0 && !f->ops->stream)
 		f->pos += ret;
@@ -43,8 +43,9 @@ static long do_write_uio(struct file *f, struct uio *u, s64 pos, bool append)
 		return -EINVAL;
 	kmutex_lock(&f->pos_lock);
 	kmutex_lock(&vfs_lock);
-	/* O_APPEND writes at the end, even pwrite (a Linux quirk). */
-	at = f->ops->stream ? 0 : append ? f->inode->size : pos < 0 ? f->pos : pos;
+	/* O_APPEND writes at the end, even pwrite (a Linux quirk). A stream
+	 * keeps no position: it gets pos as given (-1: its own position). */
+	at = f->ops->stream ? pos : append ? f->inode->size : pos < 0 ? f->pos : pos;
 	ret = seals_write(f->inode, at, u->resid);
 	if (ret >= 0) {
 		u->resid = (size_t)ret; /* a memfd's seals may allow only a part */

@@ -17,7 +17,7 @@ static long kread(struct file *f, void *buf, size_t n, s64 pos)
 
 	uio_init_kernel(&u, &one, buf, n);
 	kmutex_lock(&vfs_lock);
-	r = f->ops->read(f, &u, f->ops->stream ? 0 : pos);
+	r = f->ops->read(f, &u, f->ops->stream ? -1 : pos);
 	kmutex_unlock(&vfs_lock);
 	return r;
 }
@@ -32,7 +32,7 @@ static long kwrite(struct file *f, const void *buf, size_t n, s64 pos)
 	r = seals_write(f->inode, pos, n);
 	if (r > 0) {
 		uio_init_kernel(&u, &one, (void *)(uintptr_t)buf, (size_t)r);
-		r = f->ops->write(f, &u, f->ops->stream ? 0 : pos);
+		r = f->ops->write(f, &u, f->ops->stream ? -1 : pos);
 	}
 	kmutex_unlock(&vfs_lock);
 	return r;

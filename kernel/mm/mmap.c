@@ -477,12 +477,21 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 	new_len = PAGE_ALIGN(new_len);
 	if (new_len == 0)
 		return -EINVAL;
-	/* old_len == 0 duplicates a shared mapping on Linux: not supported. */
-	if (old_len == 0)
-		return -EINVAL;
 
 	kmutex_lock(&vfs_lock); /* growing a ramfs mapping takes the file's pages */
 	kmutex_lock(&mm->lock);
+	/* As Linux (vma_lookup first): every call needs a mapping at addr, so
+	 * whatever it returns is a page of the guest range. */
+	if (!vma_find(mm, addr)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	/* old_len == 0 duplicates a shared mapping on Linux (a private one
+	 * gives EINVAL): not supported. */
+	if (old_len == 0) {
+		ret = -EINVAL;
+		goto out;
+	}
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
 		ret = mremap_to(mm, addr, old_len, new_len, flags, new_addr);
 		goto out;

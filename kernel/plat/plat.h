@@ -140,15 +140,25 @@ long plat_get_fs(u64 *base);
 
 /* --- Console (the host's fds 0, 1, 2; kernel/plat/linux/console.c) ----- */
 
-/* Blocking read/write on a host descriptor the console forwards to. */
-long plat_console_read(int hostfd, void *buf, size_t len);
-long plat_console_write(int hostfd, const void *buf, size_t len);
+/* Blocking read/write on a host descriptor the console forwards to: at the
+ * host's file position when pos < 0 (shared with the host's other users of
+ * that open file), else pread/pwrite at pos. */
+long plat_console_read(int hostfd, void *buf, size_t len, s64 pos);
+long plat_console_write(int hostfd, const void *buf, size_t len, s64 pos);
+/* lseek on the host descriptor: the host's answer (ESPIPE for a pipe). */
+long plat_console_lseek(int hostfd, s64 off, int whence);
 /* ioctl on the host descriptor; arg points to kernel memory of the size the
  * command uses (TCGETS: struct termios, TIOCGWINSZ: struct winsize). */
 long plat_console_ioctl(int hostfd, unsigned int cmd, void *arg);
 /* The host's poll(2) revents for events, without waiting. */
 int plat_console_poll(int hostfd, int events);
-/* The host descriptor's mode (S_IFCHR for a tty, S_IFIFO, S_IFREG ...). */
-u32 plat_console_mode(int hostfd);
+/* What fstat says of the host descriptor; -errno when it is not open. */
+struct plat_console_stat {
+	u64 ino, nlink, rdev;
+	u32 mode, uid, gid; /* mode: S_IFCHR for a tty, S_IFIFO, S_IFREG ... */
+	s64 size, blocks;
+	s64 atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+long plat_console_stat(int hostfd, struct plat_console_stat *st);
 
 #endif

@@ -178,8 +178,9 @@ struct file_ops {
 	/* pread/pwrite give ESPIPE (Linux files without FMODE_PREAD: pipes,
 	 * eventfd, timerfd, epoll). */
 	bool no_pread;
-	/* A stream (Linux's FMODE_STREAM): read and write ignore and keep the
-	 * file position. */
+	/* A stream (Linux's FMODE_STREAM): read and write leave the file
+	 * position alone and get pos -1 (pread/pwrite: theirs, unless
+	 * no_pread); the console forwards both to its host descriptor. */
 	bool stream;
 	/* F_SETFL may set FASYNC (Linux files with a fasync op: pipes, ttys);
 	 * elsewhere Linux ignores it. No SIGIO is sent either way. */
@@ -208,6 +209,9 @@ struct inode {
 	/* Open files for writing, and for reading only (Linux's i_writecount
 	 * and i_readcount): what F_SETLEASE may grant (fs/file.c counts). */
 	int writecount, readcount;
+	/* Running programs of this file (the process's exe): opening it for
+	 * writing, or truncate(2), is ETXTBSY (Linux's deny_write_access). */
+	int execcount;
 	u32 seals;     /* a memfd's F_SEAL_* (mm/memfd.c); 0 for other files */
 	u8 write_hint; /* F_SET_RW_HINT's value, recorded only */
 };

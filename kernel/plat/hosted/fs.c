@@ -97,7 +97,7 @@ static const char *inside_root(const char *path, const char *root)
 	return path[len] ? path + len : "/";
 }
 
-void hosted_setup_fs(const char *prog, char *prog_path, size_t size)
+static void setup_tree(const char *prog, char *prog_path, size_t size)
 {
 	long r;
 
@@ -140,15 +140,61 @@ void hosted_setup_fs(const char *prog, char *prog_path, size_t size)
 	}
 }
 
+/* The host's descriptors 0-2 that are directories, for inherit_dirs. */
+static bool host_dir_fd[3];
+
 void hosted_setup_console(void)
 {
 	/* Each keeps the host descriptor's access mode and O_APPEND (a terminal
 	 * is O_RDWR, a pipe's ends one way); one closed on the host stays
-	 * closed in the guest. */
+	 * closed in the guest. A directory waits for the guest's filesystem. */
 	for (int fd = 0; fd < 3; fd++) {
 		long fl = host_syscall2(HOST_NR(fcntl), fd, 3 /* F_GETFL */);
 
-		if (fl >= 0)
-			console_install((unsigned)fd, fd, (u32)fl & (O_ACCMODE | O_APPEND));
+		if (fl >= 0 &&
+		    console_install((unsigned)fd, fd, (u32)fl & (O_ACCMODE | O_APPEND)) == -EISDIR)
+			host_dir_fd[fd] = true;
 	}
+}
+
+/* A host directory on fd 0-2 (`abi-run prog < /tmp`) becomes the guest's
+ * own open of that directory when the guest's filesystem shows it (under
+ * --root, the default /, as the working directory is found); lookups from
+ * it then stay in the guest's view, ".." included. Otherwise (--sandbox, or
+ * outside --root) the guest's descriptor stays closed: a host directory
+ * would be a way out of the guest's filesystem. docs/SECURITY.md,
+ * "Inherited descriptors". */
+static void inherit_dirs(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		static char path[4096];
+		char link[32];
+		const char *in = NULL;
+		struct file *f;
+		long n;
+
+		if (!host_dir_fd[fd])
+			continue;
+		ksnprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		n = plat_host_readlinkat(AT_FDCWD, link, path, sizeof path - 1);
+		if (n > 0 && path[0] == '/' && !hosted_setup.sandbox) {
+			path[n] = 0;
+			in = hosted_setup.root ? inside_root(path, hosted_setup.root) : path;
+		}
+		if (in && filp_open(in, O_RDONLY | O_DIRECTORY, 0, &f) == 0) {
+			if (fd_replace((unsigned)fd, f, false) < 0)
+				fput(f);
+			continue;
+		}
+		hosted_printf(2,
+			      "abi-run: fd %d is a host directory outside the guest's "
+			      "filesystem; it is closed in the guest\n",
+			      fd);
+	}
+}
+
+void hosted_setup_fs(const char *prog, char *prog_path, size_t size)
+{
+	setup_tree(prog, prog_path, size);
+	inherit_dirs();
 }

@@ -3,24 +3,31 @@
 #include "../plat.h"
 #include "syscall.h"
 
-long plat_console_read(int hostfd, void *buf, size_t len)
+long plat_console_read(int hostfd, void *buf, size_t len, s64 pos)
 {
 	long r;
 
 	do
-		r = host_syscall3(HOST_NR(read), hostfd, buf, len);
+		r = pos < 0 ? host_syscall3(HOST_NR(read), hostfd, buf, len)
+			    : host_syscall4(HOST_NR(pread64), hostfd, buf, len, pos);
 	while (r == -EINTR);
 	return r;
 }
 
-long plat_console_write(int hostfd, const void *buf, size_t len)
+long plat_console_write(int hostfd, const void *buf, size_t len, s64 pos)
 {
 	long r;
 
 	do
-		r = host_syscall3(HOST_NR(write), hostfd, buf, len);
+		r = pos < 0 ? host_syscall3(HOST_NR(write), hostfd, buf, len)
+			    : host_syscall4(HOST_NR(pwrite64), hostfd, buf, len, pos);
 	while (r == -EINTR);
 	return r;
+}
+
+long plat_console_lseek(int hostfd, s64 off, int whence)
+{
+	return host_syscall3(HOST_NR(lseek), hostfd, off, whence);
 }
 
 long plat_console_ioctl(int hostfd, unsigned int cmd, void *arg)
@@ -39,11 +46,25 @@ int plat_console_poll(int hostfd, int events)
 	return r < 0 ? 0 : p.revents;
 }
 
-u32 plat_console_mode(int hostfd)
+long plat_console_stat(int hostfd, struct plat_console_stat *st)
 {
-	/* struct stat (x86_64): st_mode is the u32 at offset 24. */
-	u64 st[18];
-	long r = host_syscall2(HOST_NR(fstat), hostfd, st);
+	/* struct stat (x86_64), as u64 words: 1 ino, 2 nlink, 3 mode (low) and
+	 * uid (high), 4 gid, 5 rdev, 6 size, 8 blocks, 9-14 the times. */
+	u64 w[18];
+	long r = host_syscall2(HOST_NR(fstat), hostfd, w);
 
-	return r < 0 ? 0 : (u32)(st[3] & 0xffffffffu);
+	if (r < 0)
+		return r;
+	st->ino = w[1];
+	st->nlink = w[2];
+	st->mode = (u32)w[3];
+	st->uid = (u32)(w[3] >> 32);
+	st->gid = (u32)w[4];
+	st->rdev = w[5];
+	st->size = (s64)w[6];
+	st->blocks = (s64)w[8];
+	st->atime_sec = (s64)w[9], st->atime_nsec = (s64)w[10];
+	st->mtime_sec = (s64)w[11], st->mtime_nsec = (s64)w[12];
+	st->ctime_sec = (s64)w[13], st->ctime_nsec = (s64)w[14];
+	return 0;
 }
