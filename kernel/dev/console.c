@@ -161,20 +161,10 @@ static long console_llseek(struct file *f, s64 off, int whence)
  * anonymous file system's, in the guest's namespace). */
 static void console_getattr(struct inode *ino)
 {
-	struct plat_console_stat st;
+	struct plat_stat st;
 
-	if (plat_console_stat((int)(uintptr_t)ino->priv, &st) < 0)
-		return;
-	ino->mode = st.mode;
-	ino->nlink = st.nlink;
-	ino->uid = st.uid;
-	ino->gid = st.gid;
-	ino->rdev = st.rdev;
-	ino->size = st.size;
-	ino->blocks = st.blocks;
-	ino->atime = (struct linux_timespec){ st.atime_sec, st.atime_nsec };
-	ino->mtime = (struct linux_timespec){ st.mtime_sec, st.mtime_nsec };
-	ino->ctime = (struct linux_timespec){ st.ctime_sec, st.ctime_nsec };
+	if (plat_console_stat((int)(uintptr_t)ino->priv, &st) == 0)
+		inode_set_host_attrs(ino, &st);
 }
 
 static const struct inode_ops console_iops = { .getattr = console_getattr };
@@ -207,7 +197,7 @@ static const struct file_ops console_file_fops = {
 
 long console_install(unsigned int fd, int hostfd, u32 flags)
 {
-	struct plat_console_stat st;
+	struct plat_stat st;
 	struct console *c;
 	struct inode *ino;
 	struct file *f;

@@ -15,6 +15,20 @@ static struct linux_timespec now(void)
 	return ns_to_timespec(plat_clock_ns(PLAT_CLOCK_REALTIME));
 }
 
+void inode_set_host_attrs(struct inode *ino, const struct plat_stat *st)
+{
+	ino->mode = st->mode;
+	ino->uid = st->uid;
+	ino->gid = st->gid;
+	ino->nlink = st->nlink;
+	ino->size = st->size;
+	ino->rdev = st->rdev;
+	ino->blocks = st->blocks;
+	ino->atime = (struct linux_timespec){ st->atime_sec, st->atime_nsec };
+	ino->mtime = (struct linux_timespec){ st->mtime_sec, st->mtime_nsec };
+	ino->ctime = (struct linux_timespec){ st->ctime_sec, st->ctime_nsec };
+}
+
 void inode_touch(struct inode *ino, bool atime, bool mtime, bool ctime)
 {
 	struct linux_timespec t = now();

@@ -152,13 +152,15 @@ long plat_console_lseek(int hostfd, s64 off, int whence);
 long plat_console_ioctl(int hostfd, unsigned int cmd, void *arg);
 /* The host's poll(2) revents for events, without waiting. */
 int plat_console_poll(int hostfd, int events);
-/* What fstat says of the host descriptor; -errno when it is not open. */
-struct plat_console_stat {
-	u64 ino, nlink, rdev;
+/* The host's view of a file, in the kernel's types (the console's and,
+ * where the platform has host files, plat_host_fstatat's). */
+struct plat_stat {
+	u64 dev, ino, nlink, rdev;
 	u32 mode, uid, gid; /* mode: S_IFCHR for a tty, S_IFIFO, S_IFREG ... */
-	s64 size, blocks;
+	s64 size, blksize, blocks;
 	s64 atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
 };
-long plat_console_stat(int hostfd, struct plat_console_stat *st);
+/* What fstat says of the host descriptor; -errno when it is not open. */
+long plat_console_stat(int hostfd, struct plat_stat *st);
 
 #endif

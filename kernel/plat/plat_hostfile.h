@@ -9,14 +9,7 @@
 #define ABI_PLAT_HOSTFILE_H
 
 #include <abi/types.h>
-
-/* The host's view of a file, in the kernel's types. */
-struct plat_stat {
-	u64 dev, ino, nlink, rdev;
-	u32 mode, uid, gid;
-	s64 size, blksize, blocks;
-	s64 atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
-};
+#include "plat.h" /* struct plat_stat */
 
 /* Host descriptors are plain ints; paths are relative to dirfd and are
  * resolved by the caller (hostfs confines them), so these never follow a

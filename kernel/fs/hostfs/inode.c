@@ -11,16 +11,7 @@
 void hostfs_apply_stat(struct inode *ino, const struct plat_stat *st)
 {
 	ino->ino = st->ino;
-	ino->mode = st->mode;
-	ino->uid = st->uid;
-	ino->gid = st->gid;
-	ino->nlink = st->nlink;
-	ino->size = st->size;
-	ino->rdev = st->rdev;
-	ino->blocks = st->blocks;
-	ino->atime = (struct linux_timespec){ st->atime_sec, st->atime_nsec };
-	ino->mtime = (struct linux_timespec){ st->mtime_sec, st->mtime_nsec };
-	ino->ctime = (struct linux_timespec){ st->ctime_sec, st->ctime_nsec };
+	inode_set_host_attrs(ino, st);
 	ino->btime = ino->ctime;
 }
 

@@ -266,6 +266,10 @@ struct inode *inode_new(struct super_block *sb, u32 mode);
 struct inode *iget(struct inode *ino);
 void iput(struct inode *ino);
 void inode_touch(struct inode *ino, bool atime, bool mtime, bool ctime);
+struct plat_stat;
+/* Takes a host file's attributes (mode, owner, links, size, device, times)
+ * into ino; its inode number stays the file system's to choose. */
+void inode_set_host_attrs(struct inode *ino, const struct plat_stat *st);
 
 /* memfd seals (mm/memfd.c), asked before a file's data or size changes:
  * how many bytes of a write of len at pos may go ahead (len, fewer, or

@@ -46,25 +46,33 @@ int plat_console_poll(int hostfd, int events)
 	return r < 0 ? 0 : p.revents;
 }
 
-long plat_console_stat(int hostfd, struct plat_console_stat *st)
+long plat_console_stat(int hostfd, struct plat_stat *st)
 {
-	/* struct stat (x86_64), as u64 words: 1 ino, 2 nlink, 3 mode (low) and
-	 * uid (high), 4 gid, 5 rdev, 6 size, 8 blocks, 9-14 the times. */
-	u64 w[18];
-	long r = host_syscall2(HOST_NR(fstat), hostfd, w);
+	return host_fstatat(hostfd, "", st, AT_EMPTY_PATH);
+}
+
+long host_fstatat(int dirfd, const char *path, struct plat_stat *st, int flags)
+{
+	struct linux_stat hs; /* the host is x86_64: same layout as ours */
+	long r = host_syscall4(HOST_NR(newfstatat), dirfd, path, &hs, flags);
 
 	if (r < 0)
 		return r;
-	st->ino = w[1];
-	st->nlink = w[2];
-	st->mode = (u32)w[3];
-	st->uid = (u32)(w[3] >> 32);
-	st->gid = (u32)w[4];
-	st->rdev = w[5];
-	st->size = (s64)w[6];
-	st->blocks = (s64)w[8];
-	st->atime_sec = (s64)w[9], st->atime_nsec = (s64)w[10];
-	st->mtime_sec = (s64)w[11], st->mtime_nsec = (s64)w[12];
-	st->ctime_sec = (s64)w[13], st->ctime_nsec = (s64)w[14];
+	st->dev = hs.st_dev;
+	st->ino = hs.st_ino;
+	st->nlink = hs.st_nlink;
+	st->rdev = hs.st_rdev;
+	st->mode = hs.st_mode;
+	st->uid = hs.st_uid;
+	st->gid = hs.st_gid;
+	st->size = hs.st_size;
+	st->blksize = hs.st_blksize;
+	st->blocks = hs.st_blocks;
+	st->atime_sec = (s64)hs.st_atime_sec;
+	st->atime_nsec = (s64)hs.st_atime_nsec;
+	st->mtime_sec = (s64)hs.st_mtime_sec;
+	st->mtime_nsec = (s64)hs.st_mtime_nsec;
+	st->ctime_sec = (s64)hs.st_ctime_sec;
+	st->ctime_nsec = (s64)hs.st_ctime_nsec;
 	return 0;
 }

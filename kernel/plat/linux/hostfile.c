@@ -40,28 +40,7 @@ long plat_host_pwrite(int fd, const void *buf, size_t len, s64 off)
 
 long plat_host_fstatat(int dirfd, const char *path, struct plat_stat *st, int flags)
 {
-	struct linux_stat hs; /* the host is x86_64: same layout as ours */
-	long r = host_syscall4(HOST_NR(newfstatat), dirfd, path, &hs, flags);
-
-	if (r < 0)
-		return r;
-	st->dev = hs.st_dev;
-	st->ino = hs.st_ino;
-	st->nlink = hs.st_nlink;
-	st->rdev = hs.st_rdev;
-	st->mode = hs.st_mode;
-	st->uid = hs.st_uid;
-	st->gid = hs.st_gid;
-	st->size = hs.st_size;
-	st->blksize = hs.st_blksize;
-	st->blocks = hs.st_blocks;
-	st->atime_sec = (s64)hs.st_atime_sec;
-	st->atime_nsec = (s64)hs.st_atime_nsec;
-	st->mtime_sec = (s64)hs.st_mtime_sec;
-	st->mtime_nsec = (s64)hs.st_mtime_nsec;
-	st->ctime_sec = (s64)hs.st_ctime_sec;
-	st->ctime_nsec = (s64)hs.st_ctime_nsec;
-	return 0;
+	return host_fstatat(dirfd, path, st, flags);
 }
 
 long plat_host_getdents64(int fd, void *buf, size_t len)

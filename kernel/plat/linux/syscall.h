@@ -26,4 +26,9 @@ long host_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5
 #define host_syscall5(nr, a, b, c, d, e) \
 	host_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
+struct plat_stat;
+/* newfstatat converted to the kernel's plat_stat (console.c): the one
+ * conversion the console and the host files share. */
+long host_fstatat(int dirfd, const char *path, struct plat_stat *st, int flags);
+
 #endif
