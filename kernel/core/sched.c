@@ -38,12 +38,14 @@ static u64 all_cpus(void)
 	return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
-/* The bytes of a CPU mask Linux copies: whole longs covering nr_cpu_ids, as
- * a CONFIG_CPUMASK_OFFSTACK kernel (distributions') does; others copy
- * NR_CPUS bits. */
+/* The bytes of a CPU mask Linux copies: its cpumask_size(), a configuration
+ * constant of the host kernel (32 on this kind of machine), whatever the
+ * number of CPUs; never less than the longs covering them. */
 static unsigned int mask_size(void)
 {
-	return (unsigned int)((ncpus() + 63) / 64 * 8);
+	unsigned int need = (unsigned int)((ncpus() + 63) / 64 * 8), host = plat_cpumask_size();
+
+	return host > need ? host : need;
 }
 
 static bool capable_sys_nice(void)
@@ -70,7 +72,10 @@ long sys_sched_getaffinity(pid_t pid, unsigned int len, uptr user_mask_ptr)
 		return -ESRCH;
 	if (size > len)
 		size = len;
-	if (copy_to_user(user_mask_ptr, &mask, size) < 0)
+	/* the mask's bits past the CPUs that exist are zero */
+	if (copy_to_user(user_mask_ptr, &mask, MIN(size, (unsigned int)sizeof mask)) < 0 ||
+	    (size > sizeof mask &&
+	     clear_user((uptr){ user_mask_ptr.addr + sizeof mask }, size - sizeof mask) < 0))
 		return -EFAULT;
 	return size;
 }

@@ -96,6 +96,10 @@ u32 plat_host_uid(void);
 u32 plat_host_gid(void);
 /* The number of CPUs the host lets this process run on (at least 1). */
 int plat_cpu_count(void);
+/* The bytes of a CPU mask the host's sched_getaffinity copies when given
+ * room (its cpumask_size(): nr_cpu_ids' longs on a CPUMASK_OFFSTACK kernel,
+ * NR_CPUS bits on others); a multiple of 8, at most 1024. */
+unsigned int plat_cpumask_size(void);
 /* What x86's cpuid instruction reports for leaf (subleaf 0) on the host
  * CPU, as r[] = { eax, ebx, ecx, edx }; false when the platform has no such
  * instruction or will not tell (/proc/cpuinfo then says "unknown"). */

@@ -296,6 +296,19 @@ int plat_cpu_count(void)
 	return count > 0 ? count : 1;
 }
 
+unsigned int plat_cpumask_size(void)
+{
+	static unsigned int size;
+	u64 mask[128];
+	long n;
+
+	if (!size) {
+		n = host_syscall3(HOST_NR(sched_getaffinity), 0, sizeof mask, mask);
+		size = n > 0 ? (unsigned int)n : 8;
+	}
+	return size;
+}
+
 bool plat_cpuid(u32 leaf, u32 r[4])
 {
 #if defined(__x86_64__)
