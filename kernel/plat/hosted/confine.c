@@ -5,12 +5,14 @@
  *   - no_new_privs;
  *   - Landlock: host files only beneath --root and each --mount (read-only
  *     where :ro), /proc/self for reading (the platform's pagemap, auxv and
- *     fd paths), nothing at all under a plain --sandbox; no execute right
+ *     fd paths), nothing at all under a plain --sandbox, no file rule when a
+ *     read-write tree is the whole host (whole_host_rw); no execute right
  *     anywhere (exec is the kernel's: abi-run never host-execs), no device
  *     nodes, no TCP, and signals and abstract sockets scoped to abi-run;
  *   - a seccomp filter allowing only the host calls kernel/plat makes
- *     (allowed_calls and arg_rules below; tests/hosted/test_confine.py checks that every
- *     HOST_NR( in kernel/ is in it), with argument checks where they fit.
+ *     (allowed_calls and arg_rules below; tests/hosted/test_confine.py
+ *     checks that every HOST_NR( in kernel/ is in it), with argument checks
+ *     where they fit.
  * The guest's own syscalls never reach the filter: dispatch turns them into
  * SIGSYS first, so the filter constrains abi-run alone.
  *
