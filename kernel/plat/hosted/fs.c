@@ -70,19 +70,29 @@ static void copy_into_guest(const char *host, const char *guest)
 	kfree(buf);
 }
 
+/* What host descriptor fd names (its /proc/self/fd link): the length put
+ * in buf, NUL-terminated, or <= 0. */
+static long host_fd_target(int fd, char *buf, size_t size)
+{
+	char link[PLAT_FD_PATH_MAX];
+	long n = plat_host_readlinkat(AT_FDCWD, plat_host_fd_path(fd, link), buf, size - 1);
+
+	if (n > 0)
+		buf[n] = 0;
+	return n;
+}
+
 /* path (absolute, canonical: a getcwd) as seen from the host directory
  * root, or NULL when it lies outside: "/" for root itself. */
 static const char *inside_root(const char *path, const char *root)
 {
 	static char real[4096];
-	char link[32] = "/proc/self/fd/";
 	long fd = plat_host_openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), n;
 	size_t len;
 
 	if (fd < 0)
 		return NULL;
-	ksnprintf(link + 14, sizeof link - 14, "%ld", fd);
-	n = plat_host_readlinkat(AT_FDCWD, link, real, sizeof real - 1);
+	n = host_fd_target((int)fd, real, sizeof real);
 	plat_host_close((int)fd);
 	if (n <= 0)
 		return NULL;
@@ -168,17 +178,14 @@ static void inherit_dirs(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
 		static char path[4096];
-		char link[32];
 		const char *in = NULL;
 		struct file *f;
 		long n;
 
 		if (!host_dir_fd[fd])
 			continue;
-		ksnprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-		n = plat_host_readlinkat(AT_FDCWD, link, path, sizeof path - 1);
+		n = host_fd_target(fd, path, sizeof path);
 		if (n > 0 && path[0] == '/' && !hosted_setup.sandbox) {
-			path[n] = 0;
 			in = hosted_setup.root ? inside_root(path, hosted_setup.root) : path;
 		}
 		if (in && filp_open(in, O_RDONLY | O_DIRECTORY, 0, &f) == 0) {
