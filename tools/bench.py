@@ -184,6 +184,10 @@ def main() -> int:
     unknown = only - {"syscalls", "programs", "dirs"}
     if unknown:
         p.error(f"unknown section {', '.join(sorted(unknown))}")
+    needed = {"syscalls": [args.libbench, args.lib], "dirs": [args.dirbench]}
+    missing = sorted({str(x) for s in only for x in needed.get(s, []) if not x.exists()})
+    if missing:
+        p.error(f"not built: {', '.join(missing)} (make bench builds them)")
     rows: list[tuple[str, float, float, str]] = []
     dirs: list[DirRow] = []
     if "syscalls" in only:
