@@ -12,8 +12,9 @@ const char *hosted_guest_env[HOSTED_MAX_ARGS + 1];
 
 static const char usage_text[] =
 	"usage: abi-run [OPTIONS] PROGRAM [ARG...]\n"
-	"Runs a static x86_64 Linux program on the abi kernel, its syscalls trapped\n"
-	"with Syscall User Dispatch. Example: abi-run --trace /bin/busybox echo hi\n"
+	"Runs an x86_64 Linux program (static, dynamic, or a .so with a main) on the\n"
+	"abi kernel, its syscalls trapped with Syscall User Dispatch.\n"
+	"Example: abi-run --trace /bin/busybox echo hi\n"
 	"\n"
 	"  --trace             one strace-format line per syscall on stderr\n"
 	"  --trace-file F      the trace lines go to host file F\n"
