@@ -311,7 +311,7 @@ def _load_errno(c: _Checker, path: Path) -> dict[str, int]:
         return {}
     out: dict[str, int] = {}
     for name, v in m.items():
-        if not re.match(r"^E[A-Z0-9]+$", name):
+        if not re.match(r"^E[A-Z0-9_]+$", name):
             c.err(m.path, m.line_of(name), f"bad errno name {name!r}")
         elif not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 4096:
             c.err(m.path, m.line_of(name), f"{name}: errno must be an integer in 1..4095")

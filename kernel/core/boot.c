@@ -6,6 +6,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/task.h>
 #include <kernel/vfs.h>
 #include "../plat/plat.h"
 
@@ -120,6 +121,7 @@ int abi_boot(const struct abi_boot_args *args)
 	init_cred(&current_proc.cred, a.uid, a.gid);
 	current_proc.umask = a.umask & 0777;
 	current_proc.pid = DEFAULT_PID;
+	task_boot(DEFAULT_PID);
 	a.release[sizeof a.release - 1] = a.nodename[sizeof a.nodename - 1] = 0;
 	strlcpy(current_proc.release, a.release[0] ? a.release : ABI_DEFAULT_RELEASE,
 		sizeof current_proc.release);

@@ -62,6 +62,15 @@ long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int 
 long plat_wait(const u32 *word, u32 expected, s64 deadline_ns);
 /* Wakes up to n waiters on word; returns how many were woken. */
 long plat_wake(const u32 *word, int n);
+/* The one wait's two halves (core/wait.c): plat_wait on a task's wake
+ * word, or, when the wait set holds host files, plat_wait_host, one host
+ * wait over them and the task's own wake-up channel that ends when the
+ * word moves, one of them is ready (revents set) or the deadline passes.
+ * plat_wake_task rouses a task sleeping either way (tplat: task.plat). */
+struct host_wait;
+long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw,
+		    int nhw);
+void plat_wake_task(const u32 *word, void *tplat);
 
 /* --- Time and entropy ------------------------------------------------- */
 

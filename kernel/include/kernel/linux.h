@@ -207,4 +207,37 @@ struct linux_f_owner_ex {
 
 #define DN_MULTISHOT 0x80000000U
 
+/* siginfo_t (128 bytes): signo, errno, code, then a union whose members
+ * the kernel fills as Linux's copy_siginfo_to_user does: kill/tkill
+ * (pid, uid), queue and timers (pid/uid or tid/overrun, then the value),
+ * faults (the address at 16), SIGCHLD (pid, uid, status, utime, stime). */
+struct linux_siginfo {
+	s32 si_signo, si_errno, si_code, pad0;
+	union {
+		struct {
+			s32 pid;
+			u32 uid;
+			u64 value; /* sigval, for rt_sigqueueinfo and timers */
+		} kill;
+		struct {
+			s32 tid, overrun;
+			u64 value;
+		} timer;
+		struct {
+			u64 addr;
+			u16 addr_lsb;
+		} fault;
+		u8 bytes[112];
+	};
+};
+_Static_assert(sizeof(struct linux_siginfo) == 128, "siginfo_t is 128 bytes");
+
+/* stack_t, as sigaltstack and uc_stack have it. */
+struct linux_stack_t {
+	u64 ss_sp;
+	s32 ss_flags, pad;
+	u64 ss_size;
+};
+_Static_assert(sizeof(struct linux_stack_t) == 24, "stack_t is 24 bytes");
+
 #endif

@@ -1,5 +1,5 @@
-/* A sleeping mutex built on the platform's wait/wake word, the kernel's only
- * blocking primitive. Not recursive. */
+/* A sleeping mutex on a host futex word: uninterruptible, like Linux's
+ * mutex_lock, and not recursive. */
 #ifndef KERNEL_LOCK_H
 #define KERNEL_LOCK_H
 
@@ -15,6 +15,8 @@ struct kmutex {
 	}
 
 void kmutex_lock(struct kmutex *m);
+/* kmutex_lock without dropping the kernel lock: for the kernel lock itself. */
+void kmutex_lock_raw(struct kmutex *m);
 void kmutex_unlock(struct kmutex *m);
 
 #endif

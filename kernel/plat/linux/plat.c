@@ -180,6 +180,20 @@ long plat_wake(const u32 *word, int n)
 	return host_syscall3(HOST_NR(futex), word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n);
 }
 
+/* Without host files in the wait set, a task sleeps on its word alone;
+ * the host-file wait is the console's (plat/linux/console.c) to come. */
+long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw, int nhw)
+{
+	(void)hw, (void)nhw;
+	return plat_wait(word, expected, deadline_ns);
+}
+
+void plat_wake_task(const u32 *word, void *tplat)
+{
+	(void)tplat;
+	plat_wake(word, 1);
+}
+
 static int host_clock(int clock)
 {
 	switch (clock) {

@@ -1,0 +1,164 @@
+/* Tasks, `current`, and the big kernel lock (task.h). */
+#include <kernel/kmalloc.h>
+#include <kernel/proc.h>
+#include <kernel/task.h>
+#include "../plat/plat.h"
+
+struct task boot_task;
+struct list task_list = LIST_INIT(task_list);
+
+/* The kernel-stack area: TASK_MAX slots of KSTACK_SIZE, reserved when the
+ * first task needs a stack (the library platform never does). A slot's
+ * first page stays inaccessible: a kernel stack overflow faults there. */
+static uintptr_t kstack_area;
+static struct task *slot_task[TASK_MAX];
+/* A slot whose host thread may still run on it: reusable once *gone != 0. */
+static const volatile u32 *slot_gone[TASK_MAX];
+#define PID_MAX 4194304 /* /proc/sys/kernel/pid_max on 64-bit Linux */
+static int next_tid;
+
+struct task *task_current(void)
+{
+	uintptr_t off = (uintptr_t)__builtin_frame_address(0) - kstack_area;
+
+	if (kstack_area && off < (uintptr_t)TASK_MAX * KSTACK_SIZE) {
+		struct task *t = slot_task[off / KSTACK_SIZE];
+
+		if (t)
+			return t;
+	}
+	return &boot_task;
+}
+
+uptr task_kstack_base(const struct task *t)
+{
+	return (uptr){ kstack_area + (uintptr_t)t->slot * KSTACK_SIZE };
+}
+
+uptr task_kstack_top(const struct task *t)
+{
+	return (uptr){ task_kstack_base(t).addr + KSTACK_SIZE };
+}
+
+/* A free slot with its stack committed, or -1. */
+static int slot_alloc(struct task *t)
+{
+	if (!kstack_area &&
+	    plat_mem_reserve(0, (size_t)TASK_MAX * KSTACK_SIZE, &kstack_area) < 0)
+		return -1;
+	for (int i = 0; i < TASK_MAX; i++) {
+		if (slot_task[i] || (slot_gone[i] && !*slot_gone[i]))
+			continue;
+		if (plat_mem_commit(kstack_area + (uintptr_t)i * KSTACK_SIZE + 4096,
+				    KSTACK_SIZE - 4096, PROT_READ | PROT_WRITE, false) < 0)
+			return -1;
+		slot_gone[i] = NULL;
+		slot_task[i] = t;
+		return i;
+	}
+	return -1;
+}
+
+long task_boot_stack(void)
+{
+	if (boot_task.slot > 0 || slot_task[0] == &boot_task)
+		return 0;
+	return slot_alloc(&boot_task) == 0 ? 0 : -ENOMEM;
+}
+
+void task_boot(int pid)
+{
+	boot_task.tid = pid;
+	next_tid = pid + 1;
+	list_init(&task_list);
+	list_init(&boot_task.pending.queue);
+	list_add_tail(&boot_task.link, &task_list);
+}
+
+struct task *task_find(int tid)
+{
+	struct task *t;
+
+	for_each_task(t)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+int task_count(void)
+{
+	struct task *t;
+	int n = 0;
+
+	for_each_task(t)
+		n++;
+	return n;
+}
+
+/* Linux's alloc_pid: the next id, skipping those in use, wrapping at
+ * pid_max to 300. */
+static int tid_alloc(void)
+{
+	for (;;) {
+		int tid = next_tid++;
+
+		if (next_tid > PID_MAX)
+			next_tid = 300;
+		if (tid != current_proc.pid && !task_find(tid))
+			return tid;
+	}
+}
+
+struct task *task_new(long *err)
+{
+	struct task *t = kzalloc(sizeof *t), *cur = current;
+
+	if (!t) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if ((t->slot = slot_alloc(t)) < 0) {
+		kfree(t);
+		*err = -EAGAIN;
+		return NULL;
+	}
+	t->tid = tid_alloc();
+	t->blocked = cur->blocked;
+	memcpy(t->comm, cur->comm, sizeof t->comm);
+	t->timer_slack_ns = cur->timer_slack_ns;
+	list_init(&t->pending.queue);
+	list_add_tail(&t->link, &task_list);
+	return t;
+}
+
+void task_release(struct task *t, const volatile u32 *gone)
+{
+	list_del(&t->link);
+	if (t == &boot_task)
+		return;
+	slot_task[t->slot] = NULL;
+	slot_gone[t->slot] = gone;
+	kfree(t);
+}
+
+/* --- The big kernel lock ---------------------------------------------- */
+
+static struct kmutex big_lock = KMUTEX_INIT;
+static struct task *big_owner;
+
+void kernel_enter(void)
+{
+	kmutex_lock_raw(&big_lock);
+	big_owner = current;
+}
+
+void kernel_leave(void)
+{
+	big_owner = NULL;
+	kmutex_unlock(&big_lock);
+}
+
+bool kernel_locked(void)
+{
+	return big_owner && big_owner == current;
+}

@@ -1,0 +1,79 @@
+/* Signals: sending, pending, choosing a thread, and what the platform needs
+ * to deliver them (core/signal.c; the frame itself is the platform's).
+ *
+ * Linux's model, x86_64 numbering: 64 signals; the action table is the
+ * process's (proc.sigactions), the mask and thread-directed pending set are
+ * the task's, the process-directed pending set is the process's. Standard
+ * signals coalesce, real-time ones (32..64) queue with their siginfo. */
+#ifndef KERNEL_SIGNAL_H
+#define KERNEL_SIGNAL_H
+
+#include <abi/types.h>
+#include <kernel/linux.h>
+#include <kernel/task.h>
+
+#define NSIG_MAX 64
+#define SIGBIT(s) (1ULL << ((s)-1))
+
+/* Sends sig with info (NULL: SI_KERNEL) to task t, or to the process when
+ * t is NULL (Linux's send_signal_locked, then complete_signal: an ignored
+ * signal is dropped, a fatal one ends the process, otherwise a thread that
+ * does not block it is woken or kicked). 0, or -EAGAIN when a real-time
+ * signal's queue is full (RLIMIT_SIGPENDING). Locked. */
+long send_signal(int sig, const struct linux_siginfo *info, struct task *t);
+/* A siginfo for a signal sent by a process (kill, tkill: SI_USER/SI_TKILL,
+ * our pid and uid). */
+void siginfo_from_user(struct linux_siginfo *info, int sig, int code);
+/* A synchronous fault in guest code (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGTRAP): if the task blocks or ignores it, its action is reset to the
+ * default first, as Linux's force_sig_info does, so it cannot be missed. */
+void force_signal(int sig, const struct linux_siginfo *info);
+
+/* Whether a signal the current task does not block is pending for it. */
+bool signal_pending(void);
+/* Takes the first pending signal of the current task outside mask (its
+ * own queue first, then the process's) and fills info: the signal number,
+ * or 0 for none. Locked. */
+int dequeue_signal(u64 mask, struct linux_siginfo *info);
+/* The signals pending for the current task (its own and the process's). */
+u64 signal_pending_set(void);
+
+/* What to do with a dequeued signal (get_signal): its action, after the
+ * default actions that end or stop the process have been taken (they do
+ * not return) and ignored ones dropped. 0 when there is nothing to deliver. */
+struct k_sigaction;
+int get_signal(struct linux_siginfo *info, struct k_sigaction *ka);
+/* After a handler frame was built: the mask the handler runs with (the
+ * action's mask, plus sig unless SA_NODEFER), SA_RESETHAND. */
+void signal_delivered(int sig, const struct k_sigaction *ka);
+/* Sets the current task's mask (SIGKILL and SIGSTOP never blocked),
+ * retargeting process signals it now blocks. */
+void set_current_blocked(u64 mask);
+
+/* The mask and stack of the guest's signal frame, for rt_sigreturn:
+ * restores the mask (and sigaltstack settings, as restore_altstack). */
+long restore_altstack(const struct linux_stack_t *ss);
+/* Where a handler's frame goes: the top of the sigaltstack when the action
+ * has SA_ONSTACK and the stack is enabled and not in use at sp, else sp
+ * (the caller takes the red zone off). SS_AUTODISARM disarms it. */
+u64 sigframe_stack(const struct k_sigaction *ka, u64 sp);
+/* Whether sp is on the current task's sigaltstack. */
+bool on_sig_stack(u64 sp);
+
+/* The result a restartable call gives when a handler is about to run, as
+ * Linux's handle_signal does: ERESTARTSYS restarts under SA_RESTART, else
+ * EINTR; ERESTARTNOINTR always restarts; ERESTARTNOHAND and
+ * ERESTART_RESTARTBLOCK become EINTR. *restart is set when the platform must
+ * re-run the call (rip back over the syscall instruction, the argument
+ * registers as they were). ret < 0 and no handler: see syscall_restart. */
+long signal_fix_result(long ret, const struct k_sigaction *ka, bool *restart);
+/* With no handler to run (the signal was ignored or handled elsewhere): the
+ * ERESTART codes restart the call; ERESTART_RESTARTBLOCK restarts as
+ * restart_syscall (*nr_restart set). */
+long syscall_restart(long ret, bool *restart, bool *nr_restart);
+
+/* The process's exit-by-signal (default action terminate or core): ends
+ * every thread; the host process dies of sig so a parent sees it. */
+_Noreturn void do_group_exit_signal(int sig);
+
+#endif

@@ -1,0 +1,117 @@
+/* Tasks: each guest thread is a kernel task on a host thread of its own.
+ *
+ * The process (struct proc, proc.h) holds what its threads share; a task
+ * holds what is per thread: its id, its signal mask and thread-directed
+ * pending signals, its sigaltstack, its name, its futex registrations and
+ * its wake word, the one thing it ever sleeps on (core/wait.c).
+ *
+ * `current` is found from the stack: every task runs kernel code on a
+ * kernel stack of its own, a slot of one reserved area (KSTACK_SIZE apart),
+ * so the slot of the stack pointer names the task. Code on any other stack
+ * (the library platform's callers, abi-run's start-up) is the boot task.
+ *
+ * The big kernel lock serialises kernel code between threads (guest code
+ * runs in parallel): a platform entry takes it (kernel_enter) and drops it
+ * on the way back to the guest (kernel_leave), and every sleep (task_sleep,
+ * a contended kmutex) drops it while asleep, as Linux's BKL was dropped by
+ * schedule(). Everything below that says "locked" means this lock. */
+#ifndef KERNEL_TASK_H
+#define KERNEL_TASK_H
+
+#include <abi/types.h>
+#include <kernel/lib.h>
+#include <kernel/linux.h>
+#include <kernel/lock.h>
+
+#define KSTACK_SIZE (256 * 1024) /* a task's kernel stack: a slot, guard page first */
+#define TASK_MAX 4096            /* tasks at once (slots of the kernel-stack area) */
+#define TASK_COMM_LEN 16
+
+/* A queued signal: its siginfo as the guest will see it. */
+struct sigqueue {
+	struct list link;
+	struct linux_siginfo info;
+};
+
+/* Signals pending for a task or for the whole process: one bit per signal,
+ * and the siginfo of each in order (a standard signal has at most one
+ * entry, coalescing; a real-time one queues every send). */
+struct sigpending {
+	u64 set;
+	struct list queue; /* struct sigqueue.link, oldest first */
+};
+
+struct task {
+	int tid;
+	int slot;          /* kernel-stack slot, index in the task table */
+	struct list link;  /* in proc's task list, oldest first */
+	bool exiting;      /* past exit: no signal is delivered to it again */
+	bool kick_pending; /* a kick was sent and not yet seen */
+
+	/* Signals (core/signal.c). */
+	u64 blocked;                     /* the mask */
+	u64 saved_blocked;               /* restored after a sigsuspend-style wait */
+	bool restore_blocked;            /* saved_blocked is live */
+	struct sigpending pending;       /* thread-directed */
+	struct linux_stack_t altstack;   /* sigaltstack; ss_flags 0 or SS_AUTODISARM */
+	struct restart_block {           /* for restart_syscall (ERESTART_RESTARTBLOCK) */
+		long (*fn)(struct restart_block *);
+		s64 deadline; /* absolute, on clock */
+		int clock;
+		uptr rmtp; /* where nanosleep reports the remainder, or 0 */
+		u64 arg[4];
+	} restart;
+
+	/* Futex registrations (core/exit.c, core/futex.c). */
+	uptr set_child_tid, clear_child_tid;
+	uptr robust_list;
+	size_t robust_len;
+
+	/* The one wait (core/wait.c): a sleeper sleeps while wake_seq is the
+	 * value it read before it last looked at its condition. */
+	u32 wake_seq;
+	bool sleeping; /* in task_sleep: a signal wakes it rather than kicks it */
+
+	char comm[TASK_COMM_LEN]; /* prctl(PR_SET_NAME), /proc/self/task/N/comm */
+	u64 timer_slack_ns;       /* prctl(PR_SET_TIMERSLACK) */
+	void *plat;               /* the platform's own per-thread state */
+};
+
+/* The task running this kernel code (see above). */
+struct task *task_current(void);
+#define current (task_current())
+
+/* The boot task: the process's first thread (tid == pid). */
+extern struct task boot_task;
+
+/* Every live task, under the lock (struct task.link). */
+extern struct list task_list;
+#define for_each_task(t) for (struct list *t##_l = task_list.next; t##_l != &task_list && ((t) = list_entry(t##_l, struct task, link)); t##_l = t##_l->next)
+/* The task with id tid, or NULL. */
+struct task *task_find(int tid);
+int task_count(void);
+
+/* A new task for a thread about to start: a tid, a kernel stack, its
+ * signal mask copied from the caller's, comm from the caller's. NULL and
+ * *err = -EAGAIN when TASK_MAX are running, -ENOMEM. */
+struct task *task_new(long *err);
+/* The top of t's kernel stack (the platform starts the thread there). */
+uptr task_kstack_top(const struct task *t);
+uptr task_kstack_base(const struct task *t);
+/* Takes t out of the list and frees it and its tid; its slot (and the
+ * stack its host thread is still running on) is reused only once *gone is
+ * not 0 (the host clears a word when the thread is gone). Locked. */
+void task_release(struct task *t, const volatile u32 *gone);
+/* Boot: the boot task is the process's first thread, tid pid. */
+void task_boot(int pid);
+/* Gives the boot task a kernel stack (abi-run runs the guest's first
+ * thread on it): 0 or -ENOMEM. */
+long task_boot_stack(void);
+
+/* The big kernel lock (above). */
+void kernel_enter(void);
+void kernel_leave(void);
+/* Whether the calling task holds the lock. */
+bool kernel_locked(void);
+
+#endif
