@@ -6,6 +6,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/signal.h>
 #include <kernel/task.h>
 #include <kernel/vfs.h>
 #include "../plat/plat.h"
@@ -122,6 +123,7 @@ int abi_boot(const struct abi_boot_args *args)
 	current_proc.umask = a.umask & 0777;
 	current_proc.pid = DEFAULT_PID;
 	task_boot(DEFAULT_PID);
+	list_init(&current_proc.shared_pending.queue);
 	a.release[sizeof a.release - 1] = a.nodename[sizeof a.nodename - 1] = 0;
 	strlcpy(current_proc.release, a.release[0] ? a.release : ABI_DEFAULT_RELEASE,
 		sizeof current_proc.release);
@@ -148,6 +150,7 @@ void abi_reset(void)
 {
 	if (!booted)
 		return;
+	signal_reset();
 	fdtable_destroy(&current_proc.fdt);
 	mm_shutdown(); /* before the VFS: file mappings hold their files */
 	kmutex_lock(&vfs_lock);

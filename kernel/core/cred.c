@@ -3,6 +3,7 @@
 #include <abi/syscalls.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/task.h>
 
 /* sys_getpid returns the process id. */
 long sys_getpid(void)
@@ -10,10 +11,10 @@ long sys_getpid(void)
 	return current_proc.pid;
 }
 
-/* sys_gettid returns the calling thread's id (the pid, until threads exist). */
+/* sys_gettid returns the calling thread's id (the pid for the first). */
 long sys_gettid(void)
 {
-	return current_proc.pid;
+	return current->tid;
 }
 
 /* sys_getppid returns the parent's pid: there is none, so 1, as for orphans. */

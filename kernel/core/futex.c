@@ -6,8 +6,10 @@
 #include <abi/syscalls.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
+#include <kernel/futex.h>
 #include <kernel/proc.h>
 #include <kernel/time.h>
+#include <kernel/wait.h>
 #include "../plat/plat.h"
 
 /* The absolute monotonic deadline of a futex timeout (-1: none). WAIT's is
@@ -65,7 +67,7 @@ static long futex_wait(uptr uaddr, u32 val, uptr utime, bool absolute, bool real
 			return -EFAULT;
 		if (cur != val)
 			return -EAGAIN;
-		r = plat_wait((const u32 *)uaddr.addr, val, deadline);
+		r = wait_word((const u32 *)uaddr.addr, val, deadline);
 		if (r == -EINTR)
 			continue; /* no signal delivery: a host interruption is spurious */
 		return r == -EAGAIN ? -EAGAIN : r;
@@ -105,4 +107,12 @@ long sys_futex(uptr uaddr, int op, u32 val, uptr utime, uptr uaddr2, u32 val3)
 	default:
 		return -ENOSYS;
 	}
+}
+
+void futex_exit_release(struct task *t)
+{
+	u32 zero = 0;
+
+	if (t->clear_child_tid.addr && copy_to_user(t->clear_child_tid, &zero, sizeof zero) == 0)
+		plat_wake((const u32 *)t->clear_child_tid.addr, 1);
 }

@@ -12,14 +12,19 @@ struct list task_list = LIST_INIT(task_list);
  * first page stays inaccessible: a kernel stack overflow faults there. */
 static uintptr_t kstack_area;
 static struct task *slot_task[TASK_MAX];
-/* A slot whose host thread may still run on it: reusable once *gone != 0. */
-static const volatile u32 *slot_gone[TASK_MAX];
+/* Non-zero while a host thread may run on the slot's stack (the platform
+ * has the host set it at the thread's start and clear it at its end). */
+static u32 slot_word[TASK_MAX];
+/* A stack of the platform's own that is not a task's (abi-run's signal
+ * thread): code on it is service_task. */
+static uintptr_t service_lo, service_hi;
+struct task service_task;
 #define PID_MAX 4194304 /* /proc/sys/kernel/pid_max on 64-bit Linux */
 static int next_tid;
 
 struct task *task_current(void)
 {
-	uintptr_t off = (uintptr_t)__builtin_frame_address(0) - kstack_area;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), off = sp - kstack_area;
 
 	if (kstack_area && off < (uintptr_t)TASK_MAX * KSTACK_SIZE) {
 		struct task *t = slot_task[off / KSTACK_SIZE];
@@ -27,6 +32,8 @@ struct task *task_current(void)
 		if (t)
 			return t;
 	}
+	if (sp - service_lo < service_hi - service_lo)
+		return &service_task;
 	return &boot_task;
 }
 
@@ -43,31 +50,37 @@ uptr task_kstack_top(const struct task *t)
 /* A free slot with its stack committed, or -1. */
 static int slot_alloc(struct task *t)
 {
-	if (!kstack_area &&
-	    plat_mem_reserve(0, (size_t)TASK_MAX * KSTACK_SIZE, &kstack_area) < 0)
+	if (!kstack_area && plat_mem_reserve(0, (size_t)TASK_MAX * KSTACK_SIZE, &kstack_area) < 0)
 		return -1;
 	for (int i = 0; i < TASK_MAX; i++) {
-		if (slot_task[i] || (slot_gone[i] && !*slot_gone[i]))
+		if (slot_task[i] || __atomic_load_n(&slot_word[i], __ATOMIC_ACQUIRE))
 			continue;
 		if (plat_mem_commit(kstack_area + (uintptr_t)i * KSTACK_SIZE + 4096,
 				    KSTACK_SIZE - 4096, PROT_READ | PROT_WRITE, false) < 0)
 			return -1;
-		slot_gone[i] = NULL;
 		slot_task[i] = t;
 		return i;
 	}
 	return -1;
 }
 
-long task_boot_stack(void)
+u32 *task_slot_word(const struct task *t)
 {
-	if (boot_task.slot > 0 || slot_task[0] == &boot_task)
-		return 0;
-	return slot_alloc(&boot_task) == 0 ? 0 : -ENOMEM;
+	return &slot_word[t->slot];
+}
+
+void task_set_service_stack(uintptr_t lo, uintptr_t hi)
+{
+	service_lo = lo;
+	service_hi = hi;
 }
 
 void task_boot(int pid)
 {
+	int host_tid = boot_task.host_tid; /* the platform's, set once */
+
+	memset(&boot_task, 0, sizeof boot_task);
+	boot_task.host_tid = host_tid;
 	boot_task.tid = pid;
 	next_tid = pid + 1;
 	list_init(&task_list);
@@ -79,9 +92,7 @@ struct task *task_find(int tid)
 {
 	struct task *t;
 
-	for_each_task(t)
-		if (t->tid == tid)
-			return t;
+	for_each_task(t) if (t->tid == tid) return t;
 	return NULL;
 }
 
@@ -90,8 +101,7 @@ int task_count(void)
 	struct task *t;
 	int n = 0;
 
-	for_each_task(t)
-		n++;
+	for_each_task(t) n++;
 	return n;
 }
 
@@ -131,13 +141,12 @@ struct task *task_new(long *err)
 	return t;
 }
 
-void task_release(struct task *t, const volatile u32 *gone)
+void task_release(struct task *t)
 {
 	list_del(&t->link);
 	if (t == &boot_task)
 		return;
 	slot_task[t->slot] = NULL;
-	slot_gone[t->slot] = gone;
 	kfree(t);
 }
 

@@ -8,6 +8,7 @@
 #include <kernel/poll.h>
 #include <kernel/proc.h>
 #include <kernel/time.h>
+#include <kernel/wait.h>
 #include "../plat/plat.h"
 
 #define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
@@ -94,7 +95,7 @@ long poll_timeout_deadline(const struct linux_timespec *ts, s64 *deadline)
 void poll_sleep(u32 seq, s64 deadline)
 {
 	kmutex_unlock(&vfs_lock);
-	plat_wait(&poll_seq, seq, deadline);
+	wait_word(&poll_seq, seq, deadline);
 	kmutex_lock(&vfs_lock);
 }
 

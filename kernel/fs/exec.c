@@ -15,6 +15,7 @@
 #include <kernel/linux.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/signal.h>
 #include <kernel/vfs.h>
 #include "../plat/plat.h"
 
@@ -243,17 +244,23 @@ static void close_on_exec(void)
 			sys_close(fd);
 }
 
-/* What exec resets in the one thread (Linux's flush_signal_handlers and
- * exec_mm_release): handled signals go back to SIG_DFL, the tid and robust
- * registrations are dropped; the mask and ignored signals survive. */
+/* What exec resets in the thread that remains (Linux's de_thread,
+ * flush_signal_handlers and exec_mm_release): the other threads are gone
+ * and it takes the process's id, handled signals go back to SIG_DFL, the
+ * tid and robust registrations and the sigaltstack are dropped; the mask
+ * and ignored signals survive. */
 static void reset_thread(void)
 {
+	struct task *t = current;
+
 	for (int i = 0; i < 64; i++)
 		if (current_proc.sigactions[i].handler > 1) /* not SIG_DFL/SIG_IGN */
 			current_proc.sigactions[i] = (struct k_sigaction){ 0, 0, 0, 0 };
-	current_proc.clear_child_tid = (uptr){ 0 };
-	current_proc.robust_list = (uptr){ 0 };
-	current_proc.robust_len = 0;
+	t->tid = current_proc.pid;
+	t->clear_child_tid = t->set_child_tid = (uptr){ 0 };
+	t->robust_list = (uptr){ 0 };
+	t->robust_len = 0;
+	t->altstack = (struct linux_stack_t){ 0, 0, 0, 0 };
 }
 
 static const char *base_name(const char *s)
@@ -272,6 +279,8 @@ long begin_new_exec(struct linux_binprm *bprm)
 	long r;
 
 	bprm->point_of_no_return = true;
+	if (task_count() > 1)
+		zap_other_threads();
 	/* The old program's memory goes, its break with it. */
 	if ((r = sys_munmap(mm->base, mm->limit - mm->base)) < 0)
 		return r;

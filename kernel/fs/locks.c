@@ -29,6 +29,7 @@
 #include <kernel/proc.h>
 #include <kernel/time.h>
 #include <kernel/vfs.h>
+#include <kernel/wait.h>
 #include "../plat/plat.h"
 
 #define LOCK_MAND 32
@@ -121,7 +122,7 @@ static long lock_file(struct file *f, bool exclusive, bool nb)
 			goto out;
 		}
 		kmutex_unlock(&flock_lock);
-		plat_wait(&flock_gen, gen, -1);
+		wait_word(&flock_gen, gen, -1);
 		kmutex_lock(&flock_lock);
 	}
 	e = kzalloc(sizeof *e);
@@ -390,7 +391,7 @@ static long posix_lock_wait(struct inode *ino, const struct file_lock *req, bool
 		/* one process: a POSIX waiter can never be in a deadlock cycle
 		 * Linux would report (EDEADLK needs two owners waiting) */
 		kmutex_unlock(&flock_lock);
-		plat_wait(&flock_gen, gen, -1);
+		wait_word(&flock_gen, gen, -1);
 		kmutex_lock(&flock_lock);
 	}
 	kmutex_unlock(&flock_lock);
@@ -733,7 +734,7 @@ long lease_break(struct inode *ino, u32 flags)
 
 		kmutex_unlock(&flock_lock);
 		kmutex_unlock(&vfs_lock);
-		plat_wait(&flock_gen, gen, deadline);
+		wait_word(&flock_gen, gen, deadline);
 		kmutex_lock(&vfs_lock);
 		kmutex_lock(&flock_lock);
 		time_out_leases(ino);

@@ -68,8 +68,7 @@ long plat_wake(const u32 *word, int n);
  * word moves, one of them is ready (revents set) or the deadline passes.
  * plat_wake_task rouses a task sleeping either way (tplat: task.plat). */
 struct host_wait;
-long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw,
-		    int nhw);
+long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw, int nhw);
 void plat_wake_task(const u32 *word, void *tplat);
 
 /* --- Time and entropy ------------------------------------------------- */
@@ -140,6 +139,28 @@ extern void (*plat_exit_hook)(void);
 /* Ends the whole host process by signal sig's default action (its parent
  * sees it killed by sig), or with status 128 + sig if that fails. */
 _Noreturn void plat_kill_self(int sig);
+/* Stops the whole host process (a stop signal's default action); it goes
+ * on when the host's SIGCONT arrives. */
+void plat_stop_self(void);
+/* The half of a platform that runs guest code (abi-run sets it before the
+ * program's first instruction; NULL on the library platform, which runs
+ * none: there clone is ENOSYS and nothing is delivered to a handler). */
+struct task;
+struct plat_guest {
+	/* Starts t on a host thread of its own, in the calling thread's guest
+	 * register state with rax 0, at stack sp (0: the caller's) and with
+	 * FS base tls when settls. Locked. */
+	long (*thread_start)(struct task *t, u64 sp, bool settls, u64 tls);
+	/* rt_sigreturn: the registers, FPU state, mask and sigaltstack of the
+	 * frame at the guest's stack; the result is the restored rax. */
+	long (*sigreturn)(void);
+	/* Makes t, running guest code, enter the kernel to take its signals. */
+	void (*kick)(struct task *t);
+	/* Ends the calling host thread; t is released. Locked; does not
+	 * return. */
+	void (*thread_exit)(struct task *t);
+};
+extern const struct plat_guest *plat_guest;
 /* Installs the host SIGSEGV/SIGBUS handler that resumes a fault in a user
  * copy at its fixup (mm/copy_user.c) and hands every other fault back to the
  * action it found (kernel/plat/linux/fault.c). Called by abi_boot; stays

@@ -6,6 +6,7 @@
 #include <kernel/mm.h>
 #include <kernel/proc.h>
 #include <kernel/time.h>
+#include <kernel/wait.h>
 #include "../plat/plat.h"
 
 #define USER_HZ 100
@@ -113,7 +114,7 @@ static void sleep_until(s64 deadline)
 	u32 never = 0;
 
 	while (plat_clock_ns(PLAT_CLOCK_MONOTONIC) < deadline)
-		plat_wait(&never, 0, deadline);
+		wait_word(&never, 0, deadline);
 }
 
 /* sys_nanosleep sleeps for *rqtp on the monotonic clock. */

@@ -14,8 +14,9 @@
 #include <abi/types.h>
 #include <kernel/fd.h>
 #include <kernel/lib.h>
+#include <kernel/signal.h>
 
-#define NO_DEADLINE ((s64)-1)
+#include <kernel/wait.h> /* NO_DEADLINE */
 
 struct wait_head {
 	struct list items; /* struct epitem.wh_link */
@@ -72,8 +73,5 @@ struct inode *anon_inode_new(u32 mode);
 long anon_fsync(struct file *f, bool datasync);
 /* F_GETPIPE_SZ and F_SETPIPE_SZ (-EBADF on something not a pipe). */
 long pipe_fcntl(struct file *f, unsigned int cmd, unsigned long arg);
-
-/* Records a signal as pending for the process (no delivery yet). */
-void proc_signal_pending(int sig);
 
 #endif

@@ -6,6 +6,7 @@
 #include <abi/types.h>
 #include <kernel/fd.h>
 #include <kernel/linux.h>
+#include <kernel/task.h>
 #include <kernel/vfs.h>
 
 struct cred {
@@ -45,20 +46,16 @@ struct proc {
 	int mlockall;    /* MCL_FUTURE | MCL_ONFAULT from mlockall (mm/mlock.c) */
 	u32 membarrier;  /* registered MEMBARRIER_CMD_REGISTER_* commands */
 	u32 personality;
-	/* Signals raised and not delivered (bit sig-1): there is no delivery
-	 * yet, so this only records them (SIGPIPE from pipes); see
-	 * core/sigpending.c. */
-	u64 sigpending;
-	/* The one thread's registrations (core/exit.c): set_tid_address and
-	 * set_robust_list are recorded, nothing acts on them yet (no threads). */
-	uptr clear_child_tid, robust_list;
-	size_t robust_len;
-	/* Signal actions and the blocked mask (core/signal.c), recorded and
-	 * reported; nothing is delivered yet. */
-	u64 sigmask;
+	/* Signals (core/signal.c): the actions, shared by every thread, and
+	 * the process-directed pending signals; the mask and thread-directed
+	 * ones are each task's (task.h). */
 	struct k_sigaction {
 		u64 handler, flags, restorer, mask;
 	} sigactions[64];
+	struct sigpending shared_pending;
+	u32 nr_queued;    /* siginfo entries queued, against RLIMIT_SIGPENDING */
+	int exit_code;    /* the leader's, when it left by exit before the others */
+	bool leader_gone; /* the boot task has exited; the process lives on */
 };
 
 extern struct proc current_proc;

@@ -72,6 +72,25 @@ long signal_fix_result(long ret, const struct k_sigaction *ka, bool *restart);
  * restart_syscall (*nr_restart set). */
 long syscall_restart(long ret, bool *restart, bool *nr_restart);
 
+/* uc_stack of a frame built at sp: the settings, SS_ONSTACK or SS_DISABLE. */
+void signal_altstack_save(struct linux_stack_t *out, u64 sp);
+/* Wakes signalfd readers: a signal was queued (fs/signalfd.c). */
+void signalfd_notify(void);
+/* A kernel-raised signal for the calling thread (SIGPIPE): SI_USER. */
+void proc_signal_pending(int sig);
+
+/* Rouses t to look at its signals (a sleeper wakes, a running one is
+ * kicked). Locked. */
+void signal_wake_up(struct task *t);
+/* Ends the calling thread (exit, or a zapped thread on its way back to the
+ * guest). */
+_Noreturn void do_thread_exit(int code);
+/* exec's de_thread: every other thread exits; returns when they are gone. */
+void zap_other_threads(void);
+
+/* Frees every pending signal (a kernel being reset). */
+void signal_reset(void);
+
 /* The process's exit-by-signal (default action terminate or core): ends
  * every thread; the host process dies of sig so a parent sees it. */
 _Noreturn void do_group_exit_signal(int sig);

@@ -49,12 +49,12 @@ struct task {
 	bool kick_pending; /* a kick was sent and not yet seen */
 
 	/* Signals (core/signal.c). */
-	u64 blocked;                     /* the mask */
-	u64 saved_blocked;               /* restored after a sigsuspend-style wait */
-	bool restore_blocked;            /* saved_blocked is live */
-	struct sigpending pending;       /* thread-directed */
-	struct linux_stack_t altstack;   /* sigaltstack; ss_flags 0 or SS_AUTODISARM */
-	struct restart_block {           /* for restart_syscall (ERESTART_RESTARTBLOCK) */
+	u64 blocked;                   /* the mask */
+	u64 saved_blocked;             /* restored after a sigsuspend-style wait */
+	bool restore_blocked;          /* saved_blocked is live */
+	struct sigpending pending;     /* thread-directed */
+	struct linux_stack_t altstack; /* sigaltstack; ss_flags 0 or SS_AUTODISARM */
+	struct restart_block {         /* for restart_syscall (ERESTART_RESTARTBLOCK) */
 		long (*fn)(struct restart_block *);
 		s64 deadline; /* absolute, on clock */
 		int clock;
@@ -74,7 +74,14 @@ struct task {
 
 	char comm[TASK_COMM_LEN]; /* prctl(PR_SET_NAME), /proc/self/task/N/comm */
 	u64 timer_slack_ns;       /* prctl(PR_SET_TIMERSLACK) */
-	void *plat;               /* the platform's own per-thread state */
+
+	/* The platform's, for the entry in progress: the guest's stack
+	 * pointer (sigaltstack's "on the stack" test) and its saved
+	 * registers (the host signal frame on abi-run), and the host thread. */
+	u64 user_sp;
+	void *frame;
+	int host_tid;
+	void *plat;
 };
 
 /* The task running this kernel code (see above). */
@@ -86,7 +93,10 @@ extern struct task boot_task;
 
 /* Every live task, under the lock (struct task.link). */
 extern struct list task_list;
-#define for_each_task(t) for (struct list *t##_l = task_list.next; t##_l != &task_list && ((t) = list_entry(t##_l, struct task, link)); t##_l = t##_l->next)
+#define for_each_task(t)                                                          \
+	for (struct list *t##_l = task_list.next;                                 \
+	     t##_l != &task_list && ((t) = list_entry(t##_l, struct task, link)); \
+	     t##_l = t##_l->next)
 /* The task with id tid, or NULL. */
 struct task *task_find(int tid);
 int task_count(void);
@@ -99,14 +109,17 @@ struct task *task_new(long *err);
 uptr task_kstack_top(const struct task *t);
 uptr task_kstack_base(const struct task *t);
 /* Takes t out of the list and frees it and its tid; its slot (and the
- * stack its host thread is still running on) is reused only once *gone is
- * not 0 (the host clears a word when the thread is gone). Locked. */
-void task_release(struct task *t, const volatile u32 *gone);
+ * stack its host thread is still running on) is reused only once the word
+ * task_slot_word gives is 0 again: the platform has the host set it when
+ * the thread starts and clear it when the thread is gone. Locked. */
+void task_release(struct task *t);
+u32 *task_slot_word(const struct task *t);
 /* Boot: the boot task is the process's first thread, tid pid. */
 void task_boot(int pid);
-/* Gives the boot task a kernel stack (abi-run runs the guest's first
- * thread on it): 0 or -ENOMEM. */
-long task_boot_stack(void);
+/* A platform thread that is no guest thread (abi-run's signal thread) runs
+ * kernel code on [lo, hi) as service_task: tid 0, in no list. */
+extern struct task service_task;
+void task_set_service_stack(uintptr_t lo, uintptr_t hi);
 
 /* The big kernel lock (above). */
 void kernel_enter(void);

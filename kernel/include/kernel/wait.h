@@ -48,6 +48,10 @@ long task_sleep(u32 seq, s64 deadline, struct host_wait *hw, int nhw);
  * uninterruptible (a kmutex, exit's own clean-up). */
 long task_sleep_uninterruptible(u32 seq, s64 deadline);
 
+/* plat_wait on a word shared by many sleepers, with the kernel lock
+ * dropped: for the sleepers not yet on their task's own word. */
+long wait_word(const u32 *word, u32 expected, s64 deadline);
+
 /* Wakes t: moves its word and rouses it where it sleeps. Locked. */
 void task_wake(struct task *t);
 
@@ -59,8 +63,8 @@ struct wait_entry {
 	struct list link;
 	struct task *task;
 };
-#define WAITQ_INIT(q)                    \
-	{                                \
+#define WAITQ_INIT(q)                  \
+	{                              \
 		LIST_INIT((q).entries) \
 	}
 static inline void waitq_init(struct waitq *q)
@@ -75,20 +79,20 @@ void waitq_wake_all(struct waitq *q);
 
 /* Sleeps on q until cond is true: returns 0, or task_sleep's -ETIMEDOUT or
  * -EINTR. The lock is held when cond is evaluated. */
-#define wait_event(q, cond, deadline)                                   \
-	({                                                              \
-		struct wait_entry we_ = { .task = current };            \
-		long wr_ = 0;                                           \
-		waitq_add(&(q), &we_);                                  \
-		for (;;) {                                              \
-			u32 seq_ = wait_prepare();                      \
-			if (cond)                                       \
-				break;                                  \
+#define wait_event(q, cond, deadline)                                          \
+	({                                                                     \
+		struct wait_entry we_ = { .task = current };                   \
+		long wr_ = 0;                                                  \
+		waitq_add(&(q), &we_);                                         \
+		for (;;) {                                                     \
+			u32 seq_ = wait_prepare();                             \
+			if (cond)                                              \
+				break;                                         \
 			if ((wr_ = task_sleep(seq_, (deadline), NULL, 0)) < 0) \
-				break;                                  \
-		}                                                       \
-		waitq_del(&we_);                                        \
-		wr_;                                                    \
+				break;                                         \
+		}                                                              \
+		waitq_del(&we_);                                               \
+		wr_;                                                           \
 	})
 
 #endif

@@ -122,7 +122,7 @@ static const u32 allowed_calls[] = {
 	N(fchownat),     N(utimensat),      N(mkdirat),      N(mknodat),     N(unlinkat),
 	N(renameat2),    N(linkat),         N(symlinkat),    N(getxattr),    N(setxattr),
 	N(listxattr),    N(removexattr),    N(fgetxattr),    N(fsetxattr),   N(flistxattr),
-	N(fremovexattr), N(statx),          N(exit_group),   N(exit),
+	N(fremovexattr), N(statx),          N(exit_group),   N(exit),        N(rt_sigtimedwait),
 };
 
 /* Calls allowed with some values of one argument (the low 32 bits: every
@@ -160,8 +160,11 @@ static struct arg_rule arg_rules[] = {
 	  3 },
 	{ N(sched_getaffinity), 0, EPERM, { 0 }, 1 },
 	{ N(sched_getattr), 0, EPERM, { 0 }, 1 },
-	/* tgkill: this process only (values[0] is set at install). */
+	/* tgkill and kill: this process only (values[0] is set at install). */
 	{ N(tgkill), 0, EPERM, { 0 }, 1 },
+	{ N(kill), 0, EPERM, { 0 }, 1 },
+	/* clone: threads of this process only (kernel/plat/hosted/thread.c). */
+	{ N(clone), 0, EPERM, { HOST_THREAD_CLONE_FLAGS }, 1 },
 };
 
 #define FILTER_MAX 512
@@ -313,7 +316,9 @@ static long seccomp_confine(void)
 {
 	struct sock_fprog prog;
 
-	arg_rules[ARRAY_SIZE(arg_rules) - 1].values[0] = (u32)host_syscall0(HOST_NR(getpid));
+	for (unsigned i = 0; i < ARRAY_SIZE(arg_rules); i++)
+		if (arg_rules[i].nr == N(tgkill) || arg_rules[i].nr == N(kill))
+			arg_rules[i].values[0] = (u32)host_syscall0(HOST_NR(getpid));
 	build_filter();
 	if (filter_len >= FILTER_MAX)
 		return -E2BIG;

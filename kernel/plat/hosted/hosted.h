@@ -5,6 +5,7 @@
 #define ABI_PLAT_HOSTED_H
 
 #include <abi/types.h>
+#include "../plat.h"
 #include "../plat_hostfile.h" /* main.c loads the program from host files */
 
 /* Options that reach the trap path. */
@@ -87,5 +88,98 @@ void hosted_trace_prepare(long nr, const long a[6]);
 void hosted_trace_finish(long ret);
 /* The line of a call that does not return (exit, exit_group). */
 void hosted_trace_noreturn(long nr, const long args[6]);
+/* The line of a signal delivered to a handler ("--- SIGSEGV {...} ---"). */
+struct linux_siginfo;
+void hosted_trace_signal(const struct linux_siginfo *info);
+
+/* --- The trap path and the guest's signals (trap.c, signal.c, thread.c) */
+
+/* ucontext_t's general registers (x86_64 <sys/ucontext.h> REG_*). */
+enum {
+	REG_R8,
+	REG_R9,
+	REG_R10,
+	REG_R11,
+	REG_R12,
+	REG_R13,
+	REG_R14,
+	REG_R15,
+	REG_RDI,
+	REG_RSI,
+	REG_RBP,
+	REG_RBX,
+	REG_RDX,
+	REG_RAX,
+	REG_RCX,
+	REG_RSP,
+	REG_RIP,
+	REG_EFL
+};
+
+/* The kernel's struct ucontext (not glibc's ucontext_t, whose sigset is
+ * 128 bytes): a host signal frame's, and the guest's frame's layout too. */
+struct host_ucontext {
+	u64 uc_flags;
+	u64 uc_link;
+	u64 ss_sp;
+	u32 ss_flags, pad;
+	u64 ss_size;
+	u64 gregs[23]; /* struct sigcontext up to cr2: REG_*, then csgsfs,
+			* err, trapno, oldmask, cr2 */
+	u8 *fpregs;    /* the FPU state in the frame, or NULL */
+	u64 reserved1[8];
+	u64 sigmask;
+};
+_Static_assert(sizeof(struct host_ucontext) == 304, "struct ucontext is 304 bytes");
+#define REG_CSGSFS 18
+#define REG_ERR 19
+#define REG_TRAPNO 20
+#define REG_OLDMASK 21
+#define REG_CR2 22
+
+struct host_sigaction {
+	void *handler;
+	u64 flags;
+	void *restorer;
+	u64 mask;
+};
+
+struct host_stack {
+	void *sp;
+	int flags;
+	size_t size;
+};
+
+/* abi-run's own text: a fault there, outside the user-copy routines, is a
+ * kernel bug. */
+bool hosted_in_text(u64 rip);
+/* The host signal that makes a thread running guest code enter the kernel
+ * for its signals (thread.c sends it, trap.c handles it). */
+#define HOST_SIG_KICK 34
+
+/* signal.c: delivery on the way back to the guest. in_syscall: the entry
+ * was the syscall nr, whose result ret goes in rax or is restarted. */
+void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret);
+/* rt_sigreturn from the guest's frame into uc; the restored rax. */
+long hosted_sigreturn(void);
+/* A fault in guest code becomes the guest's signal. */
+void hosted_guest_fault(int sig, const void *info, struct host_ucontext *uc);
+/* The FPU state of a frame put in its initial state (exec, a handler). */
+void hosted_fpstate_init(u8 *fp);
+/* The bytes of a frame's FPU state (the XSAVE area with its magic, or
+ * FXSAVE's 512). */
+u32 hosted_fpstate_size(const u8 *fp);
+
+/* thread.c: threads, kicks, the signal thread. Every host thread abi-run
+ * makes is cloned with these flags (the seccomp filter allows no other). */
+#define HOST_THREAD_CLONE_FLAGS                                                             \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
+	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+extern const struct plat_guest hosted_guest;
+/* The mask every host thread runs the guest with (the host's signals that
+ * the signal thread takes are blocked), and the handlers' mask. */
+extern u64 hosted_guest_hostmask, hosted_handler_mask;
+/* Starts the host thread that turns host signals into the guest's. */
+long hosted_sigthread_start(void);
 
 #endif

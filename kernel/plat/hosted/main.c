@@ -234,6 +234,8 @@ _Noreturn void hosted_main(u64 *sp)
 			      (unsigned long)entry, (unsigned long)start_sp,
 			      (unsigned long)kernel_mm.brk);
 	hosted_confine();
+	if ((r = hosted_sigthread_start()) < 0)
+		hosted_die("cannot start the signal thread: %s", hosted_errname(r));
 	if ((r = hosted_sud_enable()) < 0)
 		hosted_die("this host has no Syscall User Dispatch: prctl failed with %s",
 			   hosted_errname(r));

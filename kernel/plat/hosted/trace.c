@@ -388,3 +388,9 @@ void hosted_trace_noreturn(long nr, const long a[6])
 	put(&l, " = ?");
 	emit(&l);
 }
+
+void hosted_trace_signal(const struct linux_siginfo *info)
+{
+	hosted_printf(hosted_opts.trace_fd, "--- signal %d {si_signo=%d, si_code=%d} ---\n",
+		      info->si_signo, info->si_signo, info->si_code);
+}

@@ -15,6 +15,8 @@
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
+#include <kernel/signal.h>
+#include <kernel/task.h>
 #include "../linux/syscall.h"
 #include "../plat.h"
 #include "hosted.h"
@@ -24,51 +26,6 @@
 #define SYSCALL_DISPATCH_FILTER_BLOCK 1
 #define HOST_SIGSTACK_SIZE (256 * 1024)
 #define HOST_ARCH_SET_GS 0x1001
-
-/* ucontext_t's general registers (x86_64 <sys/ucontext.h> REG_*). */
-enum {
-	REG_R8,
-	REG_R9,
-	REG_R10,
-	REG_R11,
-	REG_R12,
-	REG_R13,
-	REG_R14,
-	REG_R15,
-	REG_RDI,
-	REG_RSI,
-	REG_RBP,
-	REG_RBX,
-	REG_RDX,
-	REG_RAX,
-	REG_RCX,
-	REG_RSP,
-	REG_RIP,
-	REG_EFL
-};
-
-struct host_ucontext {
-	u64 uc_flags;
-	u64 uc_link;
-	u64 ss_sp;
-	u32 ss_flags, pad;
-	u64 ss_size;
-	u64 gregs[23];
-	u8 *fpregs; /* the FPU state in the frame, or NULL */
-};
-
-struct host_sigaction {
-	void *handler;
-	u64 flags;
-	void *restorer;
-	u64 mask;
-};
-
-struct host_stack {
-	void *sp;
-	int flags;
-	size_t size;
-};
 
 extern const char __executable_start[] __attribute__((visibility("hidden")));
 extern const char __etext[] __attribute__((visibility("hidden")));
@@ -121,46 +78,6 @@ static void count(int id, long ret, s64 t0)
 		enosys_order[n_enosys++] = (u16)id;
 }
 
-/* The signal frame's FPU state (uc_mcontext.fpregs): the FXSAVE layout,
- * then, when the software bytes at 464 carry FP_XSTATE_MAGIC1, the XSAVE
- * header at 512 of an area xstate_size long (its size varies with the
- * CPU's features; rt_sigreturn loads it with XRSTOR, or only the FXSAVE
- * part without the magic). */
-#define FP_XSTATE_MAGIC1 0x46505853u
-#define FPU_SW_BYTES 464
-#define XSAVE_HEADER 512
-#define XSTATE_PKRU (1ULL << 9)
-
-/* Puts the frame's FPU state in its initial state, as a new program gets
- * it: FCW 0x37f, MXCSR 0x1f80, the x87 and XMM registers 0, and every
- * XSAVE component but PKRU marked initial in XSTATE_BV, so rt_sigreturn's
- * XRSTOR zeroes the AVX and AVX-512 registers (the components' own bytes
- * need no clearing: XRSTOR does not read them). PKRU keeps the program's
- * value (abi-run offers no protection keys; Linux's exec would reset it to
- * its default). Without the magic, rt_sigreturn restores the FXSAVE part
- * and puts the rest in its initial state itself. */
-static void fpstate_init(u8 *fp)
-{
-	u32 magic, xstate_size;
-
-	if (!fp)
-		return;
-	memset(fp, 0, 24);            /* fcw fsw ftw fop fip fdp */
-	fp[0] = 0x7f, fp[1] = 0x03;   /* fcw 0x37f */
-	fp[24] = 0x80, fp[25] = 0x1f; /* mxcsr 0x1f80 (mxcsr_mask kept) */
-	fp[26] = 0, fp[27] = 0;
-	memset(fp + 32, 0, 416 - 32); /* st0-7, xmm0-15 */
-	memcpy(&magic, fp + FPU_SW_BYTES, 4);
-	memcpy(&xstate_size, fp + FPU_SW_BYTES + 16, 4);
-	if (magic == FP_XSTATE_MAGIC1 && xstate_size >= XSAVE_HEADER + 64) {
-		u64 bv;
-
-		memcpy(&bv, fp + XSAVE_HEADER, 8);
-		bv &= XSTATE_PKRU;
-		memcpy(fp + XSAVE_HEADER, &bv, 8);
-	}
-}
-
 /* The platform's part of exec: the kernel has replaced the address space,
  * and the thread resumes in the new program in the state Linux's execve
  * gives (see start_program in main.c): rsp at argc, every other general
@@ -175,7 +92,7 @@ static void resume_at_entry(struct host_ucontext *uc, u64 entry, u64 sp)
 	g[REG_RSP] = sp;
 	g[REG_RIP] = entry;
 	g[REG_EFL] = 0x202;
-	fpstate_init(uc->fpregs);
+	hosted_fpstate_init(uc->fpregs);
 	plat_set_fs(0);
 	host_syscall2(HOST_NR(arch_prctl), HOST_ARCH_SET_GS, 0);
 }
@@ -198,6 +115,9 @@ static void on_sigsys(int sig, void *info, void *ctx)
 	long ret;
 
 	(void)sig;
+	kernel_enter();
+	current->frame = uc;
+	current->user_sp = g[REG_RSP];
 	/* exit and exit_group do not return: their line and count first. */
 	if (nr == ABI_X86_64_NR_exit || nr == ABI_X86_64_NR_exit_group) {
 		if (hosted_opts.trace)
@@ -220,9 +140,14 @@ static void on_sigsys(int sig, void *info, void *ctx)
 		hosted_trace(nr, a, ret);
 	if (exec && ret == 0 && abi_exec_entry(&entry, &sp)) {
 		resume_at_entry(uc, entry, sp);
-		return;
+		hosted_signals(uc, false, 0, 0);
+	} else if (nr == ABI_X86_64_NR_rt_sigreturn) {
+		g[REG_RAX] = (u64)ret; /* the restored rax: no restart to consider */
+		hosted_signals(uc, false, 0, 0);
+	} else {
+		hosted_signals(uc, true, nr, ret);
 	}
-	g[REG_RAX] = (u64)ret;
+	kernel_leave();
 }
 
 /* --stats and --report, however the process ends (plat_exit_hook). */
@@ -234,6 +159,11 @@ static void at_exit(void)
 		hosted_report_write();
 }
 
+bool hosted_in_text(u64 rip)
+{
+	return rip >= (u64)(uintptr_t)__executable_start && rip < (u64)(uintptr_t)__etext;
+}
+
 /* A fault in one of the kernel's user-copy routines resumes at its fixup,
  * which returns the short count (mm/copy_user.c): the guest gets EFAULT or a
  * short transfer, as on Linux. The copies run inside on_sigsys, on the
@@ -241,43 +171,77 @@ static void at_exit(void)
  * delivered there and nests on the same stack (SA_ONSTACK on a stack already
  * in use continues below the current frame).
  *
- * Any other fault is one the guest has no handler for (signal delivery is
- * not there yet): the process dies of it as on Linux, after --stats and
- * --report. A fault in abi-run's own text is a kernel bug and says so
+ * A fault in the guest's own code becomes the guest's signal (signal.c).
+ * Any other fault, in abi-run's own text, is a kernel bug and says so
  * whatever the options. */
 static void on_fault(int sig, void *info, void *ctx)
 {
 	struct host_ucontext *uc = ctx;
 	u64 rip = uc->gregs[REG_RIP];
 	u64 addr = *(const u64 *)((const char *)info + 16); /* si_addr */
-	bool ours = rip >= (u64)(uintptr_t)__executable_start && rip < (u64)(uintptr_t)__etext;
 	uintptr_t fixup = (sig == SIGSEGV || sig == SIGBUS) ? uaccess_fixup((uintptr_t)rip) : 0;
 
 	if (fixup) {
 		uc->gregs[REG_RIP] = fixup;
 		return;
 	}
-	if (ours || hosted_opts.verbose)
-		hosted_printf(2, "abi-run: %s: signal %d at rip 0x%lx, address 0x%lx\n",
-			      ours ? "a fault in the kernel itself" : "the program faulted", sig,
-			      (unsigned long)rip, (unsigned long)addr);
+	if (!hosted_in_text(rip)) {
+		if (hosted_opts.verbose)
+			hosted_printf(
+				2,
+				"abi-run: the program faulted: signal %d at rip 0x%lx, address 0x%lx\n",
+				sig, (unsigned long)rip, (unsigned long)addr);
+		kernel_enter();
+		current->frame = uc;
+		current->user_sp = uc->gregs[REG_RSP];
+		hosted_guest_fault(sig, info, uc);
+		kernel_leave();
+		return;
+	}
+	hosted_printf(
+		2, "abi-run: a fault in the kernel itself: signal %d at rip 0x%lx, address 0x%lx\n",
+		sig, (unsigned long)rip, (unsigned long)addr);
 	plat_kill_self(sig);
+}
+
+/* A kick (thread.c): another thread left a signal for this one while it ran
+ * guest code. The kick is blocked in every kernel handler, so it always
+ * arrives in guest code, and a kick sent while this thread was in the
+ * kernel waits until it goes back. */
+static void on_kick(int sig, void *info, void *ctx)
+{
+	struct host_ucontext *uc = ctx;
+
+	(void)sig, (void)info;
+	if (hosted_in_text(uc->gregs[REG_RIP]))
+		return; /* a new thread before its first guest instruction */
+	kernel_enter();
+	current->frame = uc;
+	current->user_sp = uc->gregs[REG_RSP];
+	hosted_signals(uc, false, 0, 0);
+	kernel_leave();
 }
 
 long hosted_trap_install(void)
 {
 	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
 	struct host_stack ss = { sigstack, 0, sizeof sigstack };
+	/* The kick and the host signals the signal thread takes are blocked
+	 * in every handler (kernel code never runs twice on one thread);
+	 * SIGSEGV and SIGBUS are not: a user copy inside on_sigsys must reach
+	 * on_fault. */
 	struct host_sigaction sa = {
 		.handler = (void *)on_sigsys,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
 		.restorer = (void *)hosted_restorer,
-		.mask = 0, /* SIGSEGV/SIGBUS must reach on_fault from inside on_sigsys */
+		.mask = hosted_handler_mask,
 	};
-	u64 open = 1ULL << (SIGSYS - 1);
+	u64 open = 1ULL << (SIGSYS - 1) | 1ULL << (HOST_SIG_KICK - 1);
 	long r;
 
 	plat_exit_hook = at_exit;
+	plat_guest = &hosted_guest;
+	boot_task.host_tid = (int)host_syscall0(HOST_NR(gettid));
 	if ((r = host_syscall2(HOST_NR(sigaltstack), &ss, 0)) < 0)
 		return r;
 	if ((r = host_syscall4(HOST_NR(rt_sigaction), SIGSYS, &sa, 0, 8)) < 0)
@@ -288,11 +252,17 @@ long hosted_trap_install(void)
 			return r;
 		open |= 1ULL << (faults[i] - 1);
 	}
+	sa.handler = (void *)on_kick;
+	if ((r = host_syscall4(HOST_NR(rt_sigaction), HOST_SIG_KICK, &sa, 0, 8)) < 0)
+		return r;
 	/* A mask inherited from abi-run's parent must not hide them: a fault
 	 * with its signal blocked kills outright, and a blocked SIGSYS would
 	 * kill at the program's first syscall. The program's own mask is the
-	 * kernel's record (core/signal.c), not the host's. */
-	return host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8);
+	 * kernel's record (core/signal.c), not the host's: the host's blocks
+	 * what the signal thread takes, in every thread, guest code included. */
+	if ((r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8)) < 0)
+		return r;
+	return host_syscall4(HOST_NR(rt_sigprocmask), SIG_BLOCK, &hosted_guest_hostmask, 0, 8);
 }
 
 long hosted_sud_enable(void)
