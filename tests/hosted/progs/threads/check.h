@@ -96,6 +96,21 @@ static inline const char *ename(int e)
 	return other;
 }
 
+/* signal names, the same for both libcs */
+static inline const char *sname(int sig)
+{
+	static const char *const names[] = { "0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL",
+		"SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV",
+		"SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
+		"SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ",
+		"SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS" };
+	static char b[16];
+	if (sig >= 0 && sig < (int)(sizeof names / sizeof names[0]))
+		return names[sig];
+	snprintf(b, sizeof b, "SIG%d", sig);
+	return b;
+}
+
 static inline void fail(int line, const char *what)
 {
 	int e = errno;
