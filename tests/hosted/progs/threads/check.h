@@ -99,11 +99,13 @@ static inline const char *ename(int e)
 /* signal names, the same for both libcs */
 static inline const char *sname(int sig)
 {
-	static const char *const names[] = { "0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL",
-		"SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV",
-		"SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
-		"SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ",
-		"SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS" };
+	static const char *const names[] = {
+		"0",        "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",  "SIGTRAP",   "SIGABRT",
+		"SIGBUS",   "SIGFPE",  "SIGKILL",   "SIGUSR1", "SIGSEGV", "SIGUSR2",   "SIGPIPE",
+		"SIGALRM",  "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",   "SIGTSTP",
+		"SIGTTIN",  "SIGTTOU", "SIGURG",    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF",
+		"SIGWINCH", "SIGIO",   "SIGPWR",    "SIGSYS"
+	};
 	static char b[16];
 	if (sig >= 0 && sig < (int)(sizeof names / sizeof names[0]))
 		return names[sig];
@@ -118,20 +120,20 @@ static inline void fail(int line, const char *what)
 	exit(1);
 }
 
-#define CHECK(cond)                              \
-	do {                                     \
-		if (!(cond))                     \
-			fail(__LINE__, #cond);   \
+#define CHECK(cond)                            \
+	do {                                   \
+		if (!(cond))                   \
+			fail(__LINE__, #cond); \
 	} while (0)
 
 /* A pthread call returns 0 or an error number. */
-#define PCHECK(call)                                   \
-	do {                                           \
-		int pc_err_ = (call);                  \
-		if (pc_err_) {                         \
-			errno = pc_err_;               \
-			fail(__LINE__, #call);         \
-		}                                      \
+#define PCHECK(call)                           \
+	do {                                   \
+		int pc_err_ = (call);          \
+		if (pc_err_) {                 \
+			errno = pc_err_;       \
+			fail(__LINE__, #call); \
+		}                              \
 	} while (0)
 
 static inline void sleep_ms(long ms)

@@ -62,7 +62,7 @@ static void jump_handler(int sig, siginfo_t *si, void *uc)
 	siglongjmp(jb, 1);
 }
 
-static void catch(int sig, void (*h)(int, siginfo_t *, void *), int flags)
+static void catch (int sig, void (*h)(int, siginfo_t *, void *), int flags)
 {
 	struct sigaction act;
 	memset(&act, 0, sizeof act);
@@ -74,9 +74,8 @@ static void catch(int sig, void (*h)(int, siginfo_t *, void *), int flags)
 
 static void report(const char *what)
 {
-	say("%s: %s %s, si_addr as expected %s, on the alternate stack %s\n", what,
-	    sname(f_sig), code_name(f_sig, f_code),
-	    f_addr_ok ? "yes" : "no", f_on_alt ? "yes" : "no");
+	say("%s: %s %s, si_addr as expected %s, on the alternate stack %s\n", what, sname(f_sig),
+	    code_name(f_sig, f_code), f_addr_ok ? "yes" : "no", f_on_alt ? "yes" : "no");
 	f_sig = f_code = 0;
 	f_addr_ok = 0;
 }
@@ -151,7 +150,7 @@ int main(void)
 	CHECK(sigaltstack(&ss, NULL) == 0);
 
 	/* 1. stack overflow on the main thread, caught on the alternate stack */
-	catch(SIGSEGV, jump_handler, SA_ONSTACK);
+	catch (SIGSEGV, jump_handler, SA_ONSTACK);
 	f_expect_addr = 1;
 	if (sigsetjmp(jb, 1) == 0)
 		recurse(0);
@@ -164,7 +163,7 @@ int main(void)
 	PCHECK(pthread_join(t, NULL));
 
 	/* 3. SIGSEGV recovery with siglongjmp: unmapped and read-only */
-	catch(SIGSEGV, jump_handler, 0);
+	catch (SIGSEGV, jump_handler, 0);
 	f_expect_addr = 0x10;
 	if (sigsetjmp(jb, 1) == 0)
 		sink = *(volatile int *)0x10;
@@ -183,7 +182,7 @@ int main(void)
 	/* 4. a handler that fixes the cause and returns: the access is retried */
 	fix_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(fix_page != MAP_FAILED);
-	catch(SIGSEGV, fix_handler, 0);
+	catch (SIGSEGV, fix_handler, 0);
 	f_expect_addr = (uintptr_t)fix_page + 100;
 	f_count = 0;
 	fix_page[100] = 'x';
@@ -197,7 +196,7 @@ int main(void)
 	CHECK(write(fd, "0123456789", 10) == 10);
 	char *fm = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0);
 	CHECK(fm != MAP_FAILED);
-	catch(SIGBUS, jump_handler, 0);
+	catch (SIGBUS, jump_handler, 0);
 	say("file mapping: first page reads '%c', past the data reads %d\n", fm[3], fm[100]);
 	f_expect_addr = (uintptr_t)fm + 4096 + 5;
 	if (sigsetjmp(jb, 1) == 0)
@@ -207,7 +206,7 @@ int main(void)
 	unlink("sigbus.dat");
 
 	/* 6. SIGFPE: integer divide by zero, and INT_MIN / -1 */
-	catch(SIGFPE, jump_handler, 0);
+	catch (SIGFPE, jump_handler, 0);
 	f_expect_addr = 0; /* the instruction's address: not compared */
 	if (sigsetjmp(jb, 1) == 0)
 		sink = 7 / zero;
@@ -220,7 +219,7 @@ int main(void)
 	report("INT_MIN / -1");
 
 	/* 7. SIGILL: ud2, resumed after it by the handler */
-	catch(SIGILL, ill_handler, 0);
+	catch (SIGILL, ill_handler, 0);
 	f_expect_addr = (uintptr_t)ud2_site;
 	f_count = 0;
 	__asm__ volatile(".globl ud2_site\nud2_site: ud2");
@@ -228,7 +227,7 @@ int main(void)
 	report("ud2");
 
 	/* 8. SIGTRAP: int3 */
-	catch(SIGTRAP, trap_handler, 0);
+	catch (SIGTRAP, trap_handler, 0);
 	f_expect_addr = (uintptr_t)int3_site;
 	f_count = 0;
 	__asm__ volatile(".globl int3_site\nint3_site: int3");

@@ -14,12 +14,12 @@ static int ready[ONCES];
 static pthread_barrier_t bar;
 static atomic_int saw_unready;
 
-#define INIT(i)                                               \
-	static void init##i(void)                             \
-	{                                                     \
-		atomic_fetch_add(&runs[i], 1);                \
-		sleep_ms(i == 0 ? 50 : 2);                    \
-		ready[i] = 1;                                 \
+#define INIT(i)                                \
+	static void init##i(void)              \
+	{                                      \
+		atomic_fetch_add(&runs[i], 1); \
+		sleep_ms(i == 0 ? 50 : 2);     \
+		ready[i] = 1;                  \
 	}
 INIT(0)
 INIT(1)

@@ -86,9 +86,12 @@ static void test_siginfo(void)
 	si.si_code = SI_KERNEL; /* only the kernel may claim that */
 	long r = syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR1, &si);
 	say("siginfo: rt_sigqueueinfo to itself with SI_KERNEL %ld %s\n", r, ename(r ? errno : 0));
-	r = syscall(SYS_rt_tgsigqueueinfo, getpid(), sys_gettid(), SIGUSR1, &(siginfo_t){
-		.si_signo = SIGUSR1, .si_code = SI_QUEUE, .si_pid = getpid(),
-		.si_uid = getuid(), .si_value = { .sival_int = 99 } });
+	r = syscall(SYS_rt_tgsigqueueinfo, getpid(), sys_gettid(), SIGUSR1,
+		    &(siginfo_t){ .si_signo = SIGUSR1,
+				  .si_code = SI_QUEUE,
+				  .si_pid = getpid(),
+				  .si_uid = getuid(),
+				  .si_value = { .sival_int = 99 } });
 	say("siginfo: rt_tgsigqueueinfo %ld -> hits %d value %d\n", r, hits, got_value);
 }
 
@@ -102,11 +105,32 @@ static void plain(int sig)
 	plain_hits++;
 }
 
+/* Waits (at most 5 s) until the thread is asleep in the kernel, as
+ * /proc/self/task/TID/stat's state field says, then 20 ms more. */
+static void wait_asleep(pid_t tid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(path, "r");
+		char *p = f && fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
+		if (f)
+			fclose(f);
+		if (p && p[1] == ' ' && p[2] == 'S')
+			break;
+		sleep_ms(10);
+	}
+	sleep_ms(20);
+}
+
+static volatile pid_t reader_tid;
+static volatile int read_returned;
+
 static void *kicker(void *arg)
 {
 	long restart = (long)arg;
 	if (restart != 2) {
-		sleep_ms(100); /* the reader is blocked in read by now */
+		wait_asleep(reader_tid);
 		CHECK(pthread_kill(reader_thread, SIGUSR2) == 0);
 	}
 	if (restart) {
@@ -114,6 +138,12 @@ static void *kicker(void *arg)
 			sleep_ms(1);
 		sleep_ms(20);
 		CHECK(write(pfd[1], "r", 1) == 1);
+	} else {
+		/* never hang: if the read was not interrupted, give it a byte */
+		for (int i = 0; i < 300 && !read_returned; i++)
+			sleep_ms(10);
+		if (!read_returned)
+			CHECK(write(pfd[1], "?", 1) == 1);
 	}
 	return NULL;
 }
@@ -125,10 +155,12 @@ static void read_interrupted(const char *by, int restart)
 	plain_hits = 0;
 	set(by[0] == 't' ? SIGUSR2 : SIGALRM, plain, NULL, restart ? SA_RESTART : 0);
 	reader_thread = pthread_self();
+	reader_tid = sys_gettid();
+	read_returned = 0;
 	if (by[0] == 't') {
 		PCHECK(pthread_create(&k, NULL, kicker, (void *)(long)restart));
 	} else {
-		struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+		struct itimerval it = { { 0, 0 }, { 0, 200000 } };
 		CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
 		if (restart) {
 			/* a helper writes once the handler has run */
@@ -137,6 +169,7 @@ static void read_interrupted(const char *by, int restart)
 	}
 	ssize_t n = read(pfd[0], &c, 1);
 	int e = n < 0 ? errno : 0;
+	read_returned = 1;
 	if (k)
 		PCHECK(pthread_join(k, NULL));
 	say("restart: %s, %s: read %zd %s, data '%c', handler ran %d\n", by,
@@ -196,8 +229,8 @@ static void test_resethand(void)
 	CHECK(sigaction(SIGUSR1, &act, NULL) == 0);
 	CHECK(sigaction(SIGUSR1, NULL, &old) == 0);
 	say("readback: flags 0x%x, mask has SIGUSR2 %d, mask has SIGUSR1 %d\n",
-	    (unsigned)old.sa_flags & ~(unsigned)SA_RESTORER,
-	    sigismember(&old.sa_mask, SIGUSR2), sigismember(&old.sa_mask, SIGUSR1));
+	    (unsigned)old.sa_flags & ~(unsigned)SA_RESTORER, sigismember(&old.sa_mask, SIGUSR2),
+	    sigismember(&old.sa_mask, SIGUSR1));
 	/* SIGKILL and SIGSTOP cannot be caught; signal 0 and 65 do not exist */
 	int rKILL = sigaction(SIGKILL, &act, NULL);
 	say("sigaction SIGKILL %d %s\n", rKILL, ename(rKILL ? errno : 0));
@@ -236,7 +269,9 @@ static void test_onstack(void)
 		say("onstack: %s -> ran on the alternate stack %s, ss_flags inside %s, "
 		    "changing it inside %s\n",
 		    onstack ? "SA_ONSTACK" : "default", on_alt ? "yes" : "no",
-		    ss_flags_inside == SS_ONSTACK ? "SS_ONSTACK" : ss_flags_inside == 0 ? "0" : "?",
+		    ss_flags_inside == SS_ONSTACK ? "SS_ONSTACK"
+		    : ss_flags_inside == 0        ? "0"
+						  : "?",
 		    ename(ss_change_err));
 	}
 	CHECK(sigaltstack(NULL, &got) == 0);

@@ -24,7 +24,7 @@ static void rec_handler(int sig, siginfo_t *si, void *uc)
 	handled_by = sys_gettid();
 }
 
-static void catch(int sig)
+static void catch (int sig)
 {
 	struct sigaction act;
 	memset(&act, 0, sizeof act);
@@ -60,10 +60,10 @@ static void block(int how, int a, int b, int c)
 static void test_queue(void)
 {
 	int r0 = SIGRTMIN, r1 = SIGRTMIN + 1;
-	catch(SIGUSR1);
-	catch(SIGUSR2);
-	catch(r0);
-	catch(r1);
+	catch (SIGUSR1);
+	catch (SIGUSR2);
+	catch (r0);
+	catch (r1);
 	sigset_t all;
 	sigemptyset(&all);
 	sigaddset(&all, SIGUSR1);

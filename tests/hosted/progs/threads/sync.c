@@ -229,8 +229,7 @@ static void test_barrier(void)
 	PCHECK(pthread_barrier_init(&bar, NULL, NT));
 	run_all(barrier_worker);
 	PCHECK(pthread_barrier_destroy(&bar));
-	say("barrier: rounds %d serial threads %d bad %d\n", ROUNDS, (int)serials,
-	    (int)bad_rounds);
+	say("barrier: rounds %d serial threads %d bad %d\n", ROUNDS, (int)serials, (int)bad_rounds);
 }
 
 /* semaphore: at most 4 threads inside; a token passed around a ring */

@@ -20,7 +20,7 @@ static void count(int sig)
 	got[sig]++;
 }
 
-static void catch(int sig)
+static void catch (int sig)
 {
 	struct sigaction act;
 	memset(&act, 0, sizeof act);
@@ -47,7 +47,7 @@ static void test_itimers(void)
 		      { ITIMER_VIRTUAL, SIGVTALRM, "ITIMER_VIRTUAL" },
 		      { ITIMER_PROF, SIGPROF, "ITIMER_PROF" } };
 	for (int k = 0; k < 3; k++) {
-		catch(kinds[k].sig);
+		catch (kinds[k].sig);
 		struct itimerval it = { { 0, 20000 }, { 0, 20000 } }, cur, old;
 		CHECK(setitimer(kinds[k].which, &it, NULL) == 0);
 		CHECK(getitimer(kinds[k].which, &cur) == 0);
@@ -137,8 +137,7 @@ static void test_posix_timers(void)
 	int r = sigwaitinfo(&s, &si);
 	int ov = timer_getoverrun(t);
 	say("periodic: one signal %s, overrun > 10: %s, si_overrun agrees %s\n",
-	    r == sig ? "yes" : "no", ov > 10 ? "yes" : "no",
-	    si.si_overrun >= 10 ? "yes" : "no");
+	    r == sig ? "yes" : "no", ov > 10 ? "yes" : "no", si.si_overrun >= 10 ? "yes" : "no");
 	/* absolute time in the past fires at once */
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -166,7 +165,7 @@ static void test_posix_timers(void)
 	sleep_ms(20);
 	CHECK(timer_gettime(n, &cur) == 0);
 	say("SIGEV_NONE: running %s\n",
-	    cur.it_value.tv_sec == 9 || (cur.it_value.tv_sec == 10 && cur.it_value.tv_nsec == 0)
+	    cur.it_value.tv_sec < 10 && (cur.it_value.tv_sec > 0 || cur.it_value.tv_nsec > 0)
 		    ? "yes"
 		    : "no");
 	struct itimerspec shortt = { { 0, 0 }, { 0, 5000000 } };
@@ -260,7 +259,7 @@ static void test_signalfd(void)
 	for (int i = 0; i < n / (ssize_t)sizeof two[0]; i++)
 		say("signalfd: %s code %s value %d pid mine %s uid mine %s\n",
 		    sname((int)two[i].ssi_signo),
-		    two[i].ssi_code == SI_QUEUE ? "SI_QUEUE"
+		    two[i].ssi_code == SI_QUEUE  ? "SI_QUEUE"
 		    : two[i].ssi_code == SI_USER ? "SI_USER"
 						 : "?",
 		    two[i].ssi_code == SI_QUEUE ? two[i].ssi_int : -1,
@@ -329,7 +328,7 @@ static void test_sigwait_thread(void)
 int main(void)
 {
 	test_itimers();
-	catch(SIGALRM);
+	catch (SIGALRM);
 	got[SIGALRM] = 0;
 	alarm(1);
 	say("alarm: pending seconds %u\n", alarm(1));
