@@ -101,8 +101,13 @@ $(BUILD)/bench/dirbench: tools/bench/dirbench.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+# The threads benchmarks' program, static like dirbench.
+$(BUILD)/bench/threadbench: tools/bench/threadbench.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 # BENCH_ARGS: tools/bench.py's options, e.g. BENCH_ARGS="--only dirs".
-bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench
+bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench $(BUILD)/bench/threadbench
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make
