@@ -45,6 +45,8 @@ CASES: list[tuple[str, str, list[str], int]] = [
     ("once", "once", [], 0),
     ("detach", "detach", [], 0),
     ("robust", "robust", [], 0),
+    ("futex", "futex", [], 0),
+    ("tasks", "tasks", [], 0),
     ("sigaction", "sigaction", [], 0),
     ("faults", "faults", [], 0),
     ("sigqueue", "sigqueue", [], 0),
@@ -136,7 +138,9 @@ def _stress(exe: Path, d: Path, prefix: list[str]) -> Result:
 
 @pytest.mark.parametrize("libc", STRESS_LIBCS)
 def test_stress_native(thread_progs, tmp_path: Path, libc: str) -> None:  # type: ignore[no-untyped-def]
-    _check_stress(_stress(thread_progs("stress", libc), tmp_path / "n", []), "native")
+    r = _stress(thread_progs("stress", libc), tmp_path / "n", [])
+    print(r.stdout.decode(errors="replace"), end="")
+    _check_stress(r, "native")
 
 
 @CORE_PENDING

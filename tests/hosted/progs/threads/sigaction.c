@@ -105,24 +105,6 @@ static void plain(int sig)
 	plain_hits++;
 }
 
-/* Waits (at most 5 s) until the thread is asleep in the kernel, as
- * /proc/self/task/TID/stat's state field says, then 20 ms more. */
-static void wait_asleep(pid_t tid)
-{
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-	for (int i = 0; i < 500; i++) {
-		FILE *f = fopen(path, "r");
-		char *p = f && fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
-		if (f)
-			fclose(f);
-		if (p && p[1] == ' ' && p[2] == 'S')
-			break;
-		sleep_ms(10);
-	}
-	sleep_ms(20);
-}
-
 static volatile pid_t reader_tid;
 static volatile int read_returned;
 
