@@ -37,7 +37,7 @@ PROGS = HERE / "progs" / "threads"
 LIBCS = {"musl": "musl-gcc", "glibc": "gcc"}
 CFLAGS = ["-static", "-O1", "-Wall", "-Wextra", "-Werror"]
 
-# (case id, program, argv, expected exit status)
+# (case id, program, argv, expected exit status: 128+N for death by signal N)
 CASES: list[tuple[str, str, list[str], int]] = [
     ("sync", "sync", [], 0),
     ("tls", "tls", [], 0),
@@ -54,6 +54,10 @@ CASES: list[tuple[str, str, list[str], int]] = [
     ("exit-group", "exits", ["group"], 42),
     ("thread-exit", "exits", ["thread-exit"], 0),
     ("main-exit", "exits", ["main-exit"], 0),
+    ("sigpipe", "exits", ["sigpipe"], 128 + 13),
+    ("epipe", "exits", ["epipe"], 0),
+    ("thread-segv", "exits", ["thread-segv"], 128 + 11),
+    ("thread-term", "exits", ["thread-term"], 128 + 15),
 ]
 # A run longer than this is a hang (natively each program takes under 3 s).
 TIMEOUT = 60

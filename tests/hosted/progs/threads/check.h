@@ -90,6 +90,8 @@ static inline const char *ename(int e)
 		return "ENOTRECOVERABLE";
 	case ENOMEM:
 		return "ENOMEM";
+	case EPIPE:
+		return "EPIPE";
 	}
 	static char other[32];
 	snprintf(other, sizeof other, "errno%d", e);

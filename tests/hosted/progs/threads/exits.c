@@ -5,7 +5,13 @@
  *   thread-exit a raw clone thread ends with the exit syscall (CHILD_CLEARTID
  *               store and wake) while main continues; pthread_exit's value
  *   main-exit   main calls pthread_exit while its threads run; the process
- *               ends (status 0) when the last one returns */
+ *               ends (status 0) when the last one returns
+ *   sigpipe     a write to a pipe with no reader: killed by SIGPIPE
+ *   epipe       the same with SIGPIPE ignored: EPIPE, status 0
+ *   thread-segv a thread faults with no handler: the whole process dies of
+ *               SIGSEGV while main blocks
+ *   thread-term SIGTERM (default action) sent with tgkill to one thread ends
+ *               the whole process */
 #include "check.h"
 #include <poll.h>
 #include <pthread.h>
@@ -145,6 +151,50 @@ static int main_exit(void)
 	pthread_exit(NULL);
 }
 
+static int sigpipe(int ignore)
+{
+	int p[2];
+	CHECK(pipe(p) == 0);
+	close(p[0]);
+	if (ignore)
+		signal(SIGPIPE, SIG_IGN);
+	say("sigpipe: writing to a pipe with no reader\n");
+	ssize_t n = write(p[1], "x", 1);
+	say("sigpipe: write %zd %s\n", n, ename(n < 0 ? errno : 0));
+	return 0;
+}
+
+static volatile int *volatile nowhere;
+
+static void *faulter(void *arg)
+{
+	(void)arg;
+	sleep_ms(20);
+	return (void *)(intptr_t)*nowhere;
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		sleep_ms(1000);
+	return NULL;
+}
+
+static int thread_dies(int fault)
+{
+	pthread_t t;
+	PCHECK(pthread_create(&t, NULL, fault ? faulter : sleeper, NULL));
+	say("%s\n", fault ? "thread-segv: a thread reads NULL" : "thread-term: tgkill SIGTERM");
+	if (!fault) {
+		sleep_ms(20);
+		PCHECK(pthread_kill(t, SIGTERM));
+	}
+	pthread_join(t, NULL);
+	say("FAIL: main survived\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -154,6 +204,10 @@ int main(int argc, char **argv)
 		return thread_exit();
 	if (strcmp(mode, "main-exit") == 0)
 		return main_exit();
-	say("usage: exits group|thread-exit|main-exit\n");
+	if (strcmp(mode, "sigpipe") == 0 || strcmp(mode, "epipe") == 0)
+		return sigpipe(mode[0] == 'e');
+	if (strcmp(mode, "thread-segv") == 0 || strcmp(mode, "thread-term") == 0)
+		return thread_dies(mode[7] == 's');
+	say("usage: exits group|thread-exit|main-exit|sigpipe|epipe|thread-segv|thread-term\n");
 	return 2;
 }
