@@ -49,6 +49,7 @@ CASES: list[tuple[str, str, list[str], int]] = [
     ("tasks", "tasks", [], 0),
     ("sigaction", "sigaction", [], 0),
     ("faults", "faults", [], 0),
+    ("sigframe", "sigframe", [], 0),
     ("sigqueue", "sigqueue", [], 0),
     ("timers", "timers", [], 0),
     ("exit-group", "exits", ["group"], 42),
