@@ -48,6 +48,7 @@ CASES: list[tuple[str, str, list[str], int]] = [
     ("futex", "futex", [], 0),
     ("tasks", "tasks", [], 0),
     ("sigaction", "sigaction", [], 0),
+    ("eintr", "eintr", [], 0),
     ("faults", "faults", [], 0),
     ("sigframe", "sigframe", [], 0),
     ("sigqueue", "sigqueue", [], 0),
