@@ -14,7 +14,7 @@ HYPOTHESIS_PROFILE ?= ci
 ABI_DIFF_EXAMPLES ?= 2000
 export ABI_DIFF_EXAMPLES
 
-.PHONY: all setup gen docs check-gen lint test pytest conform run fuzz porting bench clean
+.PHONY: all setup gen docs check-gen lint test pytest conform run fuzz porting bench stress clean
 
 all: gen kernel loader hosted
 
@@ -101,8 +101,13 @@ $(BUILD)/bench/dirbench: tools/bench/dirbench.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+# The threads benchmarks' program, static like dirbench.
+$(BUILD)/bench/threadbench: tools/bench/threadbench.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 # BENCH_ARGS: tools/bench.py's options, e.g. BENCH_ARGS="--only dirs".
-bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench
+bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench $(BUILD)/bench/threadbench
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make
@@ -113,6 +118,17 @@ fuzz: gen kernel loader hosted
 	ABI_DIFF_EXAMPLES=20000 ABI_FUZZ_MUTANTS=10000 ABI_GFUZZ_RUNS=800 \
 		$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=fuzz
 	@cat $(BUILD)/fuzz/elf-outcomes.txt $(BUILD)/fuzz/gfuzz-outcomes.txt
+
+# 16 threads mixing futex, pipes, signals, thread create/exit and exit_group
+# (tests/hosted/progs/threads/stress.c) for ABI_STRESS_SECONDS, natively and
+# then under abi-run, with both libcs; make test runs it for 10 s with glibc.
+# --runxfail: here an abi-run failure is a failure even while the test is
+# marked as waiting for the kernel's threads (CORE_PENDING).
+ABI_STRESS_SECONDS ?= 60
+stress: hosted
+	ABI_STRESS_SECONDS=$(ABI_STRESS_SECONDS) ABI_STRESS_LIBCS="glibc musl" \
+		$(VENV)/bin/pytest -q -p no:cacheprovider --runxfail -s \
+		tests/hosted/test_threads.py -k stress
 
 # C style (.clang-format): `make format` rewrites the C sources, `make lint-c`
 # (part of `make lint`) fails on any difference. Formatting differs between

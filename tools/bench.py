@@ -10,9 +10,14 @@ Two kinds:
   unlinking 10,000 and 100,000 files in one directory, and mkdir+chdir 1,000
   and 5,000 levels deep, on ramfs (abi-run --sandbox; native: tmpfs, /dev/shm)
   and on hostfs (abi-run's default root; native: the same disk, under build/),
-  timed inside the program.
+  timed inside the program;
+- threads (tools/bench/threadbench.c, static, timed inside the program):
+  thread create+join, a futex ping-pong between two threads, an uncontended
+  mutex lock+unlock and a signal round trip (raise -> handler -> return),
+  natively and under abi-run, best of five. A run that fails under abi-run
+  is an error row, not a traceback.
 
-`--only dirs` (or syscalls, programs; comma-separated) runs one section.
+`--only dirs` (or syscalls, programs, threads; comma-separated) runs one section.
 
 Prints a Markdown table (the format of docs/BENCHMARKS.md) on stdout.
 """
@@ -62,6 +67,45 @@ def programs(abi_run: Path) -> list[tuple[str, float, float, str]]:
                            ("busybox find /usr/include", [busybox, "find", "/usr/include"])):
             rows.append((name, best_wall(argv, work), best_wall([str(abi_run), *argv], work),
                          "ms"))
+    return rows
+
+
+# (threadbench's name, operations per run, unit, what a row says)
+THREAD_BENCHES = (("create-join", 5_000, "µs/op", "thread create+join"),
+                  ("futex-pingpong", 50_000, "ns/round", "futex ping-pong between two threads"),
+                  ("mutex", 5_000_000, "ns/op", "uncontended mutex lock+unlock"),
+                  ("signal", 100_000, "ns/op", "signal round trip (raise, handler, return)"))
+
+
+def best_threadbench(argv: list[str], name: str, n: int) -> float | str:
+    """The best of ROUNDS runs in ns per operation, or why a run failed."""
+    best = float("inf")
+    for _ in range(ROUNDS):
+        try:
+            p = subprocess.run([*argv, name, str(n)], capture_output=True, text=True,
+                               timeout=120, check=False)
+        except subprocess.TimeoutExpired:
+            return "timed out after 120 s"
+        if p.returncode != 0:
+            status = f"signal {-p.returncode}" if p.returncode < 0 else f"exit {p.returncode}"
+            first = (p.stderr.strip().splitlines() or [""])[-1][:80]
+            return f"{status}: {first}".rstrip(": ")
+        try:
+            best = min(best, float(p.stdout.split()[0]))
+        except (IndexError, ValueError):
+            return f"unexpected output {p.stdout[:40]!r}"
+    return best
+
+
+def threads(threadbench: Path, abi_run: Path) -> list[tuple[str, float, float | str, str]]:
+    rows: list[tuple[str, float, float | str, str]] = []
+    for name, n, unit, what in THREAD_BENCHES:
+        scale = 1e-3 if unit.startswith("µs") else 1.0
+        native = best_threadbench([str(threadbench)], name, n)
+        if isinstance(native, str):
+            raise SystemExit(f"bench: threadbench {name} fails natively: {native}")
+        abi = best_threadbench([str(abi_run), str(threadbench)], name, n)
+        rows.append((what, native * scale, abi if isinstance(abi, str) else abi * scale, unit))
     return rows
 
 
@@ -172,8 +216,9 @@ def main() -> int:
     p.add_argument("--lib", type=Path, default=BUILD / "kernel" / "libabik.so")
     p.add_argument("--abi-run", type=Path, default=BUILD / "hosted" / "abi-run")
     p.add_argument("--dirbench", type=Path, default=BUILD / "bench" / "dirbench")
-    p.add_argument("--only", default="syscalls,programs,dirs",
-                   help="comma-separated sections: syscalls, programs, dirs")
+    p.add_argument("--threadbench", type=Path, default=BUILD / "bench" / "threadbench")
+    p.add_argument("--only", default="syscalls,programs,dirs,threads",
+                   help="comma-separated sections: syscalls, programs, dirs, threads")
     p.add_argument("--sizes", default="10000,100000",
                    help="dirs: files in one directory (comma-separated)")
     p.add_argument("--depths", default="1000,5000", help="dirs: nesting depths")
@@ -181,14 +226,15 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3, help="dirs: ramfs runs, the best kept")
     args = p.parse_args()
     only = set(args.only.split(","))
-    unknown = only - {"syscalls", "programs", "dirs"}
+    unknown = only - {"syscalls", "programs", "dirs", "threads"}
     if unknown:
         p.error(f"unknown section {', '.join(sorted(unknown))}")
-    needed = {"syscalls": [args.libbench, args.lib], "dirs": [args.dirbench]}
+    needed = {"syscalls": [args.libbench, args.lib], "dirs": [args.dirbench],
+              "threads": [args.threadbench]}
     missing = sorted({str(x) for s in only for x in needed.get(s, []) if not x.exists()})
     if missing:
         p.error(f"not built: {', '.join(missing)} (make bench builds them)")
-    rows: list[tuple[str, float, float, str]] = []
+    rows: list[tuple[str, float, float | str, str]] = []
     dirs: list[DirRow] = []
     if "syscalls" in only:
         rows += libbench(args.libbench, args.lib)
@@ -197,6 +243,8 @@ def main() -> int:
     else:
         if "programs" in only:
             rows += programs(args.abi_run)
+        if "threads" in only:
+            rows += threads(args.threadbench, args.abi_run)
         if "dirs" in only:
             sizes = [int(x) for x in args.sizes.split(",")]
             depths = [int(x) for x in args.depths.split(",")]
@@ -208,7 +256,10 @@ def main() -> int:
     print("| benchmark | native | abi | unit | abi / native |")
     print("| --- | ---: | ---: | --- | ---: |")
     for name, native, abi, unit in rows:
-        print(f"| {name} | {native:.1f} | {abi:.1f} | {unit} | {abi / native:.2f} |")
+        if isinstance(abi, str):  # the run failed under abi-run: say why
+            print(f"| {name} | {native:.1f} | error: {abi} | {unit} | - |")
+        else:
+            print(f"| {name} | {native:.1f} | {abi:.1f} | {unit} | {abi / native:.2f} |")
     for name, unit, nt, at in dirs:
         print(f"| {name} | {nt.per_op:.1f} | {at.per_op:.1f} | {unit} | "
               f"{at.per_op / nt.per_op:.2f} |")
