@@ -9,7 +9,7 @@ once under strace, and attributes each such call to the test whose
 `test_x (test.module.Class.test_x) ... ` line unittest wrote last (-v output,
 unbuffered). MANUAL adds the tests that strace cannot attribute (a call made
 by a class's setUpClass, before its first test's line) or that are left out
-for another reason, which it states.
+for another reason, which it states; the strace run leaves them out too.
 
     python3 tools/cpython_excluded.py > tests/hosted/cpython_excluded.txt
 
@@ -30,7 +30,13 @@ sys.path.insert(0, str(REPO / "tests" / "hosted"))
 from runtimes_util import MODULES, PYTHON  # noqa: E402
 
 # test id -> reason, for what the strace pass misses or for other reasons.
-MANUAL: dict[str, str] = {}
+MANUAL: dict[str, str] = {
+    # As root these set the host's real-time clock (one of them an hour back,
+    # then forward again): not on a machine that other work shares.
+    "test.test_time.TimeTestCase.test_clock_settime": "sets the host's clock (as root)",
+    "test.test_time.TimeTestCase.test_monotonic_settime": "sets the host's clock back an hour "
+                                                         "(as root)",
+}
 
 DESCRIPTION = re.compile(r'write\(1, "(?:\\n)?(\w+) \((test\.[\w.]+)\)')
 CALL = re.compile(r"^(\d+)\s+(?:<\.\.\. )?(\w+)\(")
@@ -57,7 +63,8 @@ def scan(module: str, tmp: Path) -> dict[str, set[str]]:
     log = tmp / f"{module}.strace"
     argv = ["strace", "-f", "-qq", "-s", "400", "-o", str(log),
             "-e", "trace=write,fork,vfork,clone,clone3,execve,execveat,socket,socketpair",
-            PYTHON, "-u", "-m", "test", "-v", module]
+            PYTHON, "-u", "-m", "test", "-v",
+            *[a for t in MANUAL if t.startswith(f"test.{module}.") for a in ("-i", t)], module]
     subprocess.run(argv, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    check=False)
     found: dict[str, set[str]] = {}
@@ -95,7 +102,8 @@ def main() -> int:
     print("# CPython regression tests that tests/hosted/test_runtimes.py leaves out,")
     print("# natively and under abi-run: `test id  # reason`. Made by")
     print("# tools/cpython_excluded.py (strace of a native run; see its docstring).")
-    print("# Reasons: the test makes a second process or opens a socket.")
+    print("# Reasons: the test makes a second process or opens a socket, or it")
+    print("# changes the host (MANUAL in the tool).")
     for test_id in sorted(found):
         if " " in test_id:
             # regrtest's start-up (its -v header's platform.processor() runs

@@ -54,8 +54,9 @@ def verdict(text: str) -> str | None:
 def parse_verbose(out: str) -> dict[str, str]:
     """{test id: verdict} from regrtest -v output ("started" when the test
     began and no verdict followed: the run died or hung in it). The verdict
-    is the text right after the description's " ... ", so that a dying
-    test's stray output ("x ... ok") is not taken for one."""
+    is the text right after the description's " ... " or a line of its own
+    after the test's output, so that a dying test's stray output ("x ...
+    ok") is not taken for one."""
     res: dict[str, str] = {}
     current = None
     for line in out.splitlines():
@@ -72,13 +73,16 @@ def parse_verbose(out: str) -> dict[str, str]:
                 continue  # a docstring line comes next, with the " ... "
             text = rest[len(" ... "):]
         elif current is not None and " ... " in line:
-            text = line.rsplit(" ... ", 1)[1]
+            text = line.rsplit(" ... ", 1)[1]  # after a docstring line
+        elif current is not None:
+            text = line  # after the test's own output, when it is not captured
         else:
             continue
         v = verdict(text.strip())
-        if v and res[current] == "started":
-            res[current] = v
-        current = None
+        if v:
+            if res[current] == "started":
+                res[current] = v
+            current = None
     return res
 
 

@@ -175,6 +175,7 @@ class A(unittest.TestCase):
     def test_xfail(self): self.fail()
     @unittest.expectedFailure
     def test_xpass(self): pass
+    def test_noisy(self): print("its own output", flush=True)
     def test_subtests(self):
         for i in range(3):
             with self.subTest(i=i):
@@ -187,7 +188,8 @@ class A(unittest.TestCase):
 
 def test_parse_verbose(tmp_path: Path) -> None:
     """The -v reader, on unittest's own output: every verdict, a failed
-    subtest, and a run that dies in a test (its stray output is no verdict)."""
+    subtest, a test's own output before its verdict, and a run that dies in
+    a test (its stray output is no verdict)."""
     (tmp_path / "sample.py").write_text(SAMPLE)
     p = subprocess.run([PYTHON, "-u", "-m", "unittest", "-v", "sample"], cwd=tmp_path,
                        capture_output=True, text=True, check=False, env=ENV)
@@ -196,6 +198,7 @@ def test_parse_verbose(tmp_path: Path) -> None:
                    "sample.A.test_fail": "fail", "sample.A.test_error": "error",
                    "sample.A.test_skip": "skip", "sample.A.test_xfail": "xfail",
                    "sample.A.test_xpass": "xpass", "sample.A.test_subtests": "fail",
+                   "sample.A.test_noisy": "pass",
                    "sample.A.test_zz_dies": "started"}, p.stderr
 
 
