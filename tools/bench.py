@@ -5,7 +5,9 @@ Two kinds:
   on the host and as a function call into the kernel library, best of five
   rounds of 20,000;
 - programs under abi-run (when build/hosted/abi-run exists): wall time of a real
-  program run natively and under abi-run, best of five;
+  program run natively and under abi-run, best of five; among them the host's
+  `java -version` (OpenJDK 17) under `abi-run --root /`, a row that says
+  "error" when abi-run fails to run it;
 - directories (tools/bench/dirbench.c, under abi-run): creating, stating and
   unlinking 10,000 and 100,000 files in one directory, and mkdir+chdir 1,000
   and 5,000 levels deep, on ramfs (abi-run --sandbox; native: tmpfs, /dev/shm)
@@ -38,27 +40,48 @@ BUILD = REPO / "build"
 ROUNDS = 5
 
 
-def libbench(exe: Path, lib: Path) -> list[tuple[str, float, float, str]]:
+# A row: (name, native, abi or why abi-run failed, unit).
+Row = tuple[str, float, float | str, str]
+
+
+def libbench(exe: Path, lib: Path) -> list[Row]:
     out = subprocess.run([exe, lib], check=True, capture_output=True, text=True).stdout
-    rows = []
+    rows: list[Row] = []
     for line in out.splitlines():
         name, native, abi = line.split()
         rows.append((name, float(native), float(abi), "ns/op"))
     return rows
 
 
-def best_wall(argv: list[str], cwd: Path) -> float:
+def best_wall(argv: list[str], cwd: Path, timeout: float | None = None) -> float:
     best = float("inf")
     for _ in range(ROUNDS):
         t0 = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL if timeout else None, timeout=timeout)
         best = min(best, time.perf_counter() - t0)
     return best * 1e3
 
 
-def programs(abi_run: Path) -> list[tuple[str, float, float, str]]:
+JAVA = Path("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")
+
+
+def wall_or_error(argv: list[str], cwd: Path) -> float | str:
+    """best_wall of a program whose output is not wanted (stderr too), or
+    why it failed: the row says so instead of ending the run."""
+    try:
+        return best_wall(argv, cwd, timeout=120)
+    except subprocess.CalledProcessError as e:
+        if e.returncode < 0:
+            return f"error: killed by signal {-e.returncode}"
+        return f"error: exit {e.returncode}"
+    except subprocess.TimeoutExpired:
+        return "error: timed out (120 s)"
+
+
+def programs(abi_run: Path) -> list[Row]:
     busybox = shutil.which("busybox") or "/bin/busybox"
-    rows = []
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="abi-bench-") as tmp:
         work = Path(tmp)
         (work / "data").write_bytes(os.urandom(16 << 20))
@@ -67,6 +90,12 @@ def programs(abi_run: Path) -> list[tuple[str, float, float, str]]:
                            ("busybox find /usr/include", [busybox, "find", "/usr/include"])):
             rows.append((name, best_wall(argv, work), best_wall([str(abi_run), *argv], work),
                          "ms"))
+        if JAVA.exists():
+            argv = [str(JAVA), "-version"]
+            rows.append(("java -version (OpenJDK 17, --root /)", best_wall(argv, work, timeout=120),
+                         wall_or_error([str(abi_run), "--root", "/", *argv], work), "ms"))
+        else:
+            print(f"bench: no {JAVA}; the java -version row is skipped", file=sys.stderr)
     return rows
 
 
@@ -85,19 +114,19 @@ def best_threadbench(argv: list[str], name: str, n: int) -> float | str:
             p = subprocess.run([*argv, name, str(n)], capture_output=True, text=True,
                                timeout=120, check=False)
         except subprocess.TimeoutExpired:
-            return "timed out after 120 s"
+            return "error: timed out after 120 s"
         if p.returncode != 0:
             status = f"signal {-p.returncode}" if p.returncode < 0 else f"exit {p.returncode}"
             first = (p.stderr.strip().splitlines() or [""])[-1][:80]
-            return f"{status}: {first}".rstrip(": ")
+            return f"error: {status}: {first}".rstrip(": ")
         try:
             best = min(best, float(p.stdout.split()[0]))
         except (IndexError, ValueError):
-            return f"unexpected output {p.stdout[:40]!r}"
+            return f"error: unexpected output {p.stdout[:40]!r}"
     return best
 
 
-def threads(threadbench: Path, abi_run: Path) -> list[tuple[str, float, float | str, str]]:
+def threads(threadbench: Path, abi_run: Path) -> list[Row]:
     rows: list[tuple[str, float, float | str, str]] = []
     for name, n, unit, what in THREAD_BENCHES:
         scale = 1e-3 if unit.startswith("µs") else 1.0
@@ -234,7 +263,7 @@ def main() -> int:
     missing = sorted({str(x) for s in only for x in needed.get(s, []) if not x.exists()})
     if missing:
         p.error(f"not built: {', '.join(missing)} (make bench builds them)")
-    rows: list[tuple[str, float, float | str, str]] = []
+    rows: list[Row] = []
     dirs: list[DirRow] = []
     if "syscalls" in only:
         rows += libbench(args.libbench, args.lib)
@@ -257,7 +286,7 @@ def main() -> int:
     print("| --- | ---: | ---: | --- | ---: |")
     for name, native, abi, unit in rows:
         if isinstance(abi, str):  # the run failed under abi-run: say why
-            print(f"| {name} | {native:.1f} | error: {abi} | {unit} | - |")
+            print(f"| {name} | {native:.1f} | {abi} | {unit} | - |")
         else:
             print(f"| {name} | {native:.1f} | {abi:.1f} | {unit} | {abi / native:.2f} |")
     for name, unit, nt, at in dirs:
