@@ -68,8 +68,7 @@ long plat_wake(const u32 *word, int n);
  * word moves, one of them is ready (revents set) or the deadline passes.
  * plat_wake_task rouses a task sleeping either way (tplat: task.plat). */
 struct host_wait;
-long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw,
-		    int nhw);
+long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw, int nhw);
 void plat_wake_task(const u32 *word, void *tplat);
 
 /* --- Time and entropy ------------------------------------------------- */
@@ -119,6 +118,14 @@ long plat_rusage(int who, s64 ru[18]);
 /* The time slice the host's fair scheduler gives the calling thread (what
  * its sched_getattr reports as sched_runtime; 0 when it reports none). */
 s64 plat_sched_slice_ns(void);
+
+/* The host process's effective capabilities and bounding set (bit n:
+ * capability n), for a kernel that takes the host's credentials. */
+void plat_host_caps(u64 *effective, u64 *bset);
+/* The calling host thread's speculation controls: prctl's
+ * PR_GET_SPECULATION_CTRL (set false) or PR_SET_SPECULATION_CTRL, answered
+ * by the host (the guest thread runs on this host thread). */
+long plat_spec_ctrl(bool set, unsigned long which, unsigned long ctrl);
 
 /* The host's auxv entry type (AT_HWCAP, AT_HWCAP2, AT_CLKTCK,
  * AT_MINSIGSTKSZ) for the auxv exec gives a new program; 0 when absent. */

@@ -6,6 +6,7 @@
 #include <abi/types.h>
 #include <kernel/fd.h>
 #include <kernel/linux.h>
+#include <kernel/prctl.h>
 #include <kernel/vfs.h>
 
 struct cred {
@@ -29,11 +30,11 @@ struct proc {
 	char release[65], nodename[65]; /* for uname */
 	char domainname[65];            /* uname's, "(none)" at boot (core/uts.c) */
 	/* What /proc/self shows of the program: argv and envp as NUL-terminated
-	 * strings back to back (as Linux keeps them on the stack), its name and
-	 * its file (exe; no dentry until a program runs). */
+	 * strings back to back (as Linux keeps them on the stack) and its file
+	 * (exe; no dentry until a program runs). The name (comm) is each
+	 * thread's own (struct task). */
 	char *cmdline, *environ;
 	size_t cmdline_len, environ_len;
-	char comm[16];
 	struct path exe;
 	/* Scheduling (core/sched.c): zero is the boot state (every CPU,
 	 * SCHED_OTHER, nice 0). */
@@ -56,6 +57,7 @@ struct proc {
 	/* Signal actions and the blocked mask (core/signal.c), recorded and
 	 * reported; nothing is delivered yet. */
 	u64 sigmask;
+	struct proc_ctl ctl; /* prctl's per-process state (prctl.h) */
 	struct k_sigaction {
 		u64 handler, flags, restorer, mask;
 	} sigactions[64];

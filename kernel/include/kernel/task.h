@@ -22,6 +22,7 @@
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/lock.h>
+#include <kernel/prctl.h>
 
 #define KSTACK_SIZE (256 * 1024) /* a task's kernel stack: a slot, guard page first */
 #define TASK_MAX 4096            /* tasks at once (slots of the kernel-stack area) */
@@ -49,12 +50,12 @@ struct task {
 	bool kick_pending; /* a kick was sent and not yet seen */
 
 	/* Signals (core/signal.c). */
-	u64 blocked;                     /* the mask */
-	u64 saved_blocked;               /* restored after a sigsuspend-style wait */
-	bool restore_blocked;            /* saved_blocked is live */
-	struct sigpending pending;       /* thread-directed */
-	struct linux_stack_t altstack;   /* sigaltstack; ss_flags 0 or SS_AUTODISARM */
-	struct restart_block {           /* for restart_syscall (ERESTART_RESTARTBLOCK) */
+	u64 blocked;                   /* the mask */
+	u64 saved_blocked;             /* restored after a sigsuspend-style wait */
+	bool restore_blocked;          /* saved_blocked is live */
+	struct sigpending pending;     /* thread-directed */
+	struct linux_stack_t altstack; /* sigaltstack; ss_flags 0 or SS_AUTODISARM */
+	struct restart_block {         /* for restart_syscall (ERESTART_RESTARTBLOCK) */
 		long (*fn)(struct restart_block *);
 		s64 deadline; /* absolute, on clock */
 		int clock;
@@ -73,7 +74,8 @@ struct task {
 	bool sleeping; /* in task_sleep: a signal wakes it rather than kicks it */
 
 	char comm[TASK_COMM_LEN]; /* prctl(PR_SET_NAME), /proc/self/task/N/comm */
-	u64 timer_slack_ns;       /* prctl(PR_SET_TIMERSLACK) */
+	u64 timer_slack_ns;       /* prctl(PR_SET_TIMERSLACK); 0: the default, 50 us */
+	struct task_ctl ctl;      /* the rest of prctl's per-thread state (prctl.h) */
 	void *plat;               /* the platform's own per-thread state */
 };
 
@@ -86,7 +88,10 @@ extern struct task boot_task;
 
 /* Every live task, under the lock (struct task.link). */
 extern struct list task_list;
-#define for_each_task(t) for (struct list *t##_l = task_list.next; t##_l != &task_list && ((t) = list_entry(t##_l, struct task, link)); t##_l = t##_l->next)
+#define for_each_task(t)                                                          \
+	for (struct list *t##_l = task_list.next;                                 \
+	     t##_l != &task_list && ((t) = list_entry(t##_l, struct task, link)); \
+	     t##_l = t##_l->next)
 /* The task with id tid, or NULL. */
 struct task *task_find(int tid);
 int task_count(void);
