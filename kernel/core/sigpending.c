@@ -4,11 +4,14 @@
 #include <kernel/poll.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
+#include <kernel/signalfd.h>
 
 void proc_signal_pending(int sig)
 {
-	if (sig >= 1 && sig <= 64)
+	if (sig >= 1 && sig <= 64) {
 		current_proc.sigpending |= 1ULL << (sig - 1);
+		signalfd_notify(); /* until send_signal does it (fs/signalfd.c) */
+	}
 }
 
 /* The pending set (bit sig-1), for tests; libabik.so exports it. */
