@@ -24,6 +24,11 @@ __attribute__((weak)) u64 signal_pending_set(void)
 	return current_proc.sigpending;
 }
 
+/* The siginfo send_signal was given for a pending signal (kill's own path
+ * records none: SI_USER then). */
+static struct linux_siginfo infos[NSIG_MAX];
+static u64 have_info;
+
 __attribute__((weak)) int dequeue_signal(u64 mask, struct linux_siginfo *info)
 {
 	u64 set = current_proc.sigpending & ~mask;
@@ -33,7 +38,11 @@ __attribute__((weak)) int dequeue_signal(u64 mask, struct linux_siginfo *info)
 		return 0;
 	sig = __builtin_ctzll(set) + 1;
 	current_proc.sigpending &= ~SIGBIT(sig);
-	siginfo_from_user(info, sig, SI_USER);
+	if (have_info & SIGBIT(sig))
+		*info = infos[sig - 1];
+	else
+		siginfo_from_user(info, sig, SI_USER);
+	have_info &= ~SIGBIT(sig);
 	return sig;
 }
 
@@ -41,8 +50,12 @@ __attribute__((weak)) int dequeue_signal(u64 mask, struct linux_siginfo *info)
  * any other is sent through kill itself. */
 __attribute__((weak)) long send_signal(int sig, const struct linux_siginfo *info, struct task *t)
 {
-	(void)info, (void)t;
+	(void)t;
 	if (current_proc.sigmask & SIGBIT(sig)) {
+		if (!(current_proc.sigpending & SIGBIT(sig)) && info) {
+			infos[sig - 1] = *info;
+			have_info |= SIGBIT(sig);
+		}
 		proc_signal_pending(sig);
 		signalfd_notify();
 		return 0;
