@@ -107,6 +107,7 @@ void prctl_boot(bool host_creds)
 	memset(&boot_task.ctl, 0, sizeof boot_task.ctl);
 	boot_task.timer_slack_ns = 0;
 	dump_ids(current_proc.ctl.dump_ids);
+	plat_cpu_mask(); /* asked before abi-run confines itself */
 	if (host_creds) {
 		u64 eff, bset;
 

@@ -109,6 +109,13 @@ int plat_cpu_count(void);
  * room (its cpumask_size(): nr_cpu_ids' longs on a CPUMASK_OFFSTACK kernel,
  * NR_CPUS bits on others); a multiple of 8, at most 1024. */
 unsigned int plat_cpumask_size(void);
+/* Gives the host CPU to another host thread (host sched_yield). */
+void plat_yield(void);
+/* The host CPU the calling thread runs on, or -1. */
+int plat_getcpu(void);
+/* The first 64 CPUs of the host's affinity mask for this process, as it
+ * was when the kernel first asked (at boot); 0 if the host would not say. */
+u64 plat_cpu_mask(void);
 /* What x86's cpuid instruction reports for leaf (subleaf 0) on the host
  * CPU, as r[] = { eax, ebx, ecx, edx }; false when the platform has no such
  * instruction or will not tell (/proc/cpuinfo then says "unknown"). */

@@ -112,6 +112,36 @@ static void task_name(struct seq *s, const struct task *t)
 	}
 }
 
+/* Linux's "%*pb" and "%*pbl" of the thread's CPU mask over nr_cpu_ids:
+ * hex in 32-bit groups (the first one as wide as its bits need), then the
+ * list of ranges. */
+static void cpus_allowed(struct seq *s, const struct task *t)
+{
+	int n, first = 1;
+	u64 mask = task_cpu_mask(t, &n);
+
+	seq_printf(s, "Cpus_allowed:\t");
+	for (int hi = (n - 1) / 32; hi >= 0; hi--) {
+		int bits = hi == (n - 1) / 32 ? n - hi * 32 : 32;
+		u32 chunk = hi < 2 ? (u32)(mask >> (hi * 32)) : 0;
+
+		seq_printf(s, "%s%0*x", hi == (n - 1) / 32 ? "" : ",", (bits + 3) / 4, chunk);
+	}
+	seq_printf(s, "\nCpus_allowed_list:\t");
+	for (int c = 0; c < n && c < 64; c++) {
+		int e = c;
+
+		if (!(mask >> c & 1))
+			continue;
+		while (e + 1 < n && e + 1 < 64 && (mask >> (e + 1) & 1))
+			e++;
+		seq_printf(s, e > c ? "%s%d-%d" : "%s%d", first ? "" : ",", c, e);
+		first = 0;
+		c = e;
+	}
+	seq_printf(s, "\n");
+}
+
 void proc_gen_status(struct seq *s, const struct task *task)
 {
 	const struct proc *p = &current_proc;
@@ -152,7 +182,7 @@ void proc_gen_status(struct seq *s, const struct task *task)
 		   (unsigned long)p->ctl.cap_ambient);
 	seq_printf(s, "NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n",
 		   task->ctl.no_new_privs);
-	seq_printf(s, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
+	cpus_allowed(s, task);
 	seq_printf(s, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
 	seq_printf(s, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
 }

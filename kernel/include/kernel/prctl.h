@@ -22,6 +22,7 @@ struct task_ctl {
 	bool mce_early;    /* PF_MCE_EARLY */
 	bool io_flusher;   /* PR_SET_IO_FLUSHER */
 	bool tsc_sigsegv;  /* PR_SET_TSC(PR_TSC_SIGSEGV), recorded only */
+	u64 cpus_allowed;  /* sched_setaffinity (core/sched.c); 0: every CPU */
 };
 
 /* Per process: the credentials' capability state (the kernel's credentials
@@ -61,6 +62,9 @@ void prctl_exec(void);
 /* The auxv a new program was started with (binfmt_elf), for PR_GET_AUXV;
  * n longs, up to AT_NULL. */
 void prctl_save_auxv(const u64 *auxv, size_t n);
+
+/* Thread t's CPU mask (bit n: CPU n) and the number of CPUs (core/sched.c). */
+u64 task_cpu_mask(const struct task *t, int *ncpu);
 
 /* The capability bounding set (what /proc/self/status shows as CapBnd).
  * Dropping from it does not take a capability away from a running uid 0,

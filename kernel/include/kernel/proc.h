@@ -36,9 +36,8 @@ struct proc {
 	char *cmdline, *environ;
 	size_t cmdline_len, environ_len;
 	struct path exe;
-	/* Scheduling (core/sched.c): zero is the boot state (every CPU,
-	 * SCHED_OTHER, nice 0). */
-	u64 cpus_allowed; /* 0: every CPU of the host */
+	/* Scheduling (core/sched.c): zero is the boot state (SCHED_OTHER,
+	 * nice 0); the CPU mask is each thread's (task.ctl.cpus_allowed). */
 	int sched_policy; /* with SCHED_RESET_ON_FORK */
 	int nice;
 	u16 ioprio;      /* as ioprio_set stored it; 0 is IOPRIO_CLASS_NONE */

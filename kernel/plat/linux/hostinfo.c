@@ -1,5 +1,5 @@
-/* The host's capability sets, for a kernel booted with the host's
- * credentials (plat_host_caps), and its speculation controls
+/* The host's CPUs (plat_cpu_mask, plat_getcpu, plat_yield), its capability sets, for a kernel booted
+ * with the host's credentials (plat_host_caps), and its speculation controls
  * (plat_spec_ctrl): a guest thread runs on a host thread of its own, so its
  * PR_GET/SET_SPECULATION_CTRL are that host thread's, asked of the host. */
 #include "../plat.h"
@@ -9,6 +9,33 @@
 #define PR_SET_SPECULATION_CTRL 53
 #define PR_CAPBSET_READ 23
 #define LINUX_CAPABILITY_VERSION_3 0x20080522
+
+void plat_yield(void)
+{
+	host_syscall0(HOST_NR(sched_yield));
+}
+
+int plat_getcpu(void)
+{
+	unsigned int cpu = 0;
+
+	return host_syscall3(HOST_NR(getcpu), &cpu, 0, 0) < 0 ? -1 : (int)cpu;
+}
+
+u64 plat_cpu_mask(void)
+{
+	static u64 mask;
+	static bool asked;
+
+	if (!asked) {
+		u64 m[16] = { 0 };
+
+		asked = true;
+		if (host_syscall3(HOST_NR(sched_getaffinity), 0, sizeof m, m) > 0)
+			mask = m[0];
+	}
+	return mask;
+}
 
 void plat_host_caps(u64 *effective, u64 *bset)
 {
