@@ -74,7 +74,7 @@ static const struct entry tid_entries[] = {
 /* clang-format on */
 
 static const struct inode_ops proc_dir_iops, proc_fd_dir_iops, proc_link_iops, proc_magic_iops,
-	proc_task_dir_iops;
+	proc_task_dir_iops, proc_file_iops;
 static const struct file_ops proc_dir_fops, proc_seq_fops, proc_info_fops, proc_args_fops,
 	proc_comm_fops;
 
@@ -220,6 +220,7 @@ static struct inode *proc_inode(struct super_block *sb, enum kind kind, int fd, 
 		if (kind == K_FD)
 			ino->size = 64; /* what Linux's fd links show */
 	} else {
+		ino->iops = &proc_file_iops;
 		ino->fops = !owned                                     ? &proc_info_fops
 			    : (kind == K_CMDLINE || kind == K_ENVIRON) ? &proc_args_fops
 			    : kind == K_COMM                           ? &proc_comm_fops
@@ -618,6 +619,14 @@ static const struct inode_ops proc_task_dir_iops = {
 	.revalidate = proc_revalidate,
 };
 static const struct inode_ops proc_link_iops = { .readlink = proc_readlink };
+/* Linux's proc_setattr takes a new size and changes nothing: truncate and
+ * O_TRUNC succeed (echo name > /proc/self/comm opens with O_TRUNC). */
+static long proc_truncate(struct inode *ino, s64 length)
+{
+	(void)ino, (void)length;
+	return 0;
+}
+static const struct inode_ops proc_file_iops = { .truncate = proc_truncate };
 static const struct inode_ops proc_magic_iops = {
 	.readlink = proc_magic_readlink,
 	.get_link = magic_path,
