@@ -23,14 +23,14 @@
 static pthread_barrier_t ready, done;
 static pid_t tids[NTHREADS];
 
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-			exit(1);                                            \
-		}                                                           \
+#define CHECK(cond, ...)                                            \
+	do {                                                        \
+		if (!(cond)) {                                      \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+			printf(__VA_ARGS__);                        \
+			printf("\n");                               \
+			exit(1);                                    \
+		}                                                   \
 	} while (0)
 
 static void slurp(const char *path, char *buf, size_t len)
@@ -222,7 +222,8 @@ int main(int argc, char **argv)
 	CHECK(sched_getaffinity(tids[0], sizeof set, &set) == 0 && CPU_COUNT(&set) == 1,
 	      "getaffinity tid");
 	CHECK(sched_getaffinity(0, sizeof set, &set) == 0, "getaffinity self");
-	printf("main keeps %s CPU\n", CPU_COUNT(&set) == sysconf(_SC_NPROCESSORS_ONLN) ? "every" : "one");
+	printf("main keeps %s CPU\n",
+	       CPU_COUNT(&set) == sysconf(_SC_NPROCESSORS_ONLN) ? "every" : "one");
 	CHECK(sched_getaffinity(0x7ffffff0, sizeof set, &set) < 0 && errno == ESRCH, "ESRCH");
 
 	/* pidfds of threads: a thread needs PIDFD_THREAD */
