@@ -297,6 +297,10 @@ def test_vma_anon_name(sides: tuple[Side, Side]) -> None:
     assert s("munmap", a + 4096, 4096) == 0
     assert pr(s, vma, name, a, 4 * 4096, s.mem(b"gap\0")) == "ENOMEM"
     assert [ln.split(b" ", 1)[1] for ln in maps_names(s, a, 4)] == [b"[anon:gap]"] * 2
+    # shared anonymous memory is shmem's on Linux: [anon_shmem:name]
+    sh = s("mmap", 0, 4096, rw, F["MAP_SHARED"] | F["MAP_ANONYMOUS"], -1, 0)
+    assert pr(s, vma, name, sh, 4096, s.mem(b"sh\0")) == 0
+    assert maps_names(s, sh, 1)[0].endswith(b" [anon_shmem:sh]")
     fd = s("memfd_create", s.mem(b"m\0"), 0)
     assert fd >= 0 and s("ftruncate", fd, 4096) == 0
     m = s("mmap", 0, 4096, rw, F["MAP_SHARED"], fd, 0)

@@ -20,7 +20,12 @@ static const char *vma_name(const struct vma *v, char *buf, size_t len)
 	if (v->flags & VMA_STACK)
 		return "[stack]";
 	if (v->name && strncmp(v->name, "anon:", 5) == 0) {
-		ksnprintf(buf, len, "[%s]", v->name); /* prctl(PR_SET_VMA_ANON_NAME) */
+		/* prctl(PR_SET_VMA_ANON_NAME); shared anonymous memory is
+		 * shmem's on Linux, and says so */
+		if (v->flags & VMA_SHARED)
+			ksnprintf(buf, len, "[anon_shmem:%s]", v->name + 5);
+		else
+			ksnprintf(buf, len, "[%s]", v->name);
 		return buf;
 	}
 	return v->name;

@@ -13,12 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define NTHREADS 3
+#ifndef PR_GET_AUXV
+#define PR_GET_AUXV 0x41555856
+#endif
 
 static pthread_barrier_t ready, done;
 static pid_t tids[NTHREADS];
@@ -139,6 +143,21 @@ static int single(void)
 	printf("after a write to comm: %s\n", buf);
 	status_field("/proc/self/status", "Name", val, sizeof val);
 	printf("status Name: %s\n", val);
+	/* PR_GET_AUXV gives the auxv the program started with */
+	{
+		unsigned long aux[64] = { 0 };
+		long size = prctl(PR_GET_AUXV, aux, sizeof aux, 0, 0);
+		int pairs = 0;
+
+		printf("PR_GET_AUXV: %ld\n", size);
+		for (int i = 0; i + 1 < 64 && aux[i] != AT_NULL; i += 2, pairs++)
+			/* glibc's AT_HWCAP and AT_HWCAP2 are its own view of the CPU */
+			CHECK(aux[i] == AT_HWCAP || aux[i] == AT_HWCAP2 ||
+				      getauxval(aux[i]) == aux[i + 1],
+			      "auxv entry %lu", aux[i]);
+		CHECK(pairs > 10 && getauxval(AT_PAGESZ) == 4096, "auxv pairs %d", pairs);
+		printf("auxv agrees with getauxval\n");
+	}
 	return 0;
 }
 
