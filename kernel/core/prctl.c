@@ -85,12 +85,43 @@ void prctl_task_fork(struct task *t, const struct task *parent)
 	t->timer_slack_ns = parent->timer_slack_ns;
 }
 
+#define PR_MDWE_REFUSE_EXEC_GAIN 1
+#define PR_MDWE_NO_INHERIT 2
+
+bool mdwe_denies(u32 old_prot, u32 new_prot)
+{
+	if (!(current_proc.ctl.mdwe & PR_MDWE_REFUSE_EXEC_GAIN) || !(new_prot & PROT_EXEC))
+		return false;
+	/* no writable and executable mapping, and nothing becomes executable */
+	return (new_prot & PROT_WRITE) || !(old_prot & PROT_EXEC);
+}
+
+/* prctl_set_mdwe: the bits can be set, never unset or changed. */
+static long set_mdwe(unsigned long bits, unsigned long arg3, unsigned long arg4, unsigned long arg5)
+{
+	u8 cur = current_proc.ctl.mdwe;
+
+	if (arg3 || arg4 || arg5)
+		return -EINVAL;
+	if (bits & ~(unsigned long)(PR_MDWE_REFUSE_EXEC_GAIN | PR_MDWE_NO_INHERIT))
+		return -EINVAL;
+	if ((bits & PR_MDWE_NO_INHERIT) && !(bits & PR_MDWE_REFUSE_EXEC_GAIN))
+		return -EINVAL;
+	if (cur && cur != bits)
+		return -EPERM;
+	current_proc.ctl.mdwe = (u8)bits;
+	return 0;
+}
+
 void prctl_exec(void)
 {
 	/* cap_bprm_creds_from_file drops SECURE_KEEP_CAPS; begin_new_exec
 	 * makes an ordinary program dumpable again (there is no set-id exec) */
 	current_proc.ctl.securebits &= ~(1u << SECURE_KEEP_CAPS);
 	current_proc.ctl.undumpable = false;
+	/* the new mm inherits MDWE unless NO_INHERIT (mmf_init_legacy_flags) */
+	if (current_proc.ctl.mdwe & PR_MDWE_NO_INHERIT)
+		current_proc.ctl.mdwe = 0;
 }
 
 void prctl_save_auxv(const u64 *auxv, size_t n)
@@ -635,13 +666,11 @@ long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long
 			return -EINVAL;
 		return current_proc.ctl.merge_any;
 	case PR_SET_MDWE:
-		/* memory-deny-write-execute needs checks in mmap and mprotect:
-		 * answered as on an architecture without it */
-		return -EINVAL;
+		return set_mdwe(arg2, arg3, arg4, arg5);
 	case PR_GET_MDWE:
 		if (arg2 || arg3 || arg4 || arg5)
 			return -EINVAL;
-		return 0;
+		return current_proc.ctl.mdwe;
 	case PR_TIMER_CREATE_RESTORE_IDS:
 		if (arg3 || arg4 || arg5)
 			return -EINVAL;

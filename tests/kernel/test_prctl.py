@@ -202,7 +202,6 @@ DIVERGENT = [
     ("PR_GET_SECCOMP", (), "EINVAL"),  # no seccomp for guests
     ("PR_SET_SECCOMP", (1,), "EINVAL"),
     ("PR_SET_SYSCALL_USER_DISPATCH", (0,), "EINVAL"),  # abi-run's own dispatch
-    ("PR_SET_MDWE", (1,), "EINVAL"),  # no W^X checks in mmap/mprotect
     ("PR_FUTEX_HASH", (2,), "EINVAL"),  # no private futex hashes
 ]
 
@@ -306,3 +305,33 @@ def test_vma_anon_name(sides: tuple[Side, Side]) -> None:
     m = s("mmap", 0, 4096, rw, F["MAP_SHARED"], fd, 0)
     assert m > 0
     assert pr(s, vma, name, m, 4096, s.mem(b"f\0")) == "EBADF"
+
+
+def mdwe_probe(s: Side) -> list[object]:
+    """PR_SET_MDWE's checks, then W^X in mmap and mprotect."""
+    o = P
+    r, w, x = F["PROT_READ"], F["PROT_WRITE"], F["PROT_EXEC"]
+    anon = F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"]
+
+    def mm(prot: int) -> object:
+        a = s("mmap", 0, 4096, prot, anon, -1, 0)
+        return errno_of(a) if a < 0 else "mapped"
+
+    rw = s("mmap", 0, 4096, r | w, anon, -1, 0)
+    rx = s("mmap", 0, 4096, r | x, anon, -1, 0)
+    out: list[object] = [pr(s, o["PR_GET_MDWE"]), pr(s, o["PR_SET_MDWE"], 4),
+                         pr(s, o["PR_SET_MDWE"], 2), pr(s, o["PR_SET_MDWE"], 1, 1),
+                         pr(s, o["PR_SET_MDWE"], 1), pr(s, o["PR_GET_MDWE"]),
+                         pr(s, o["PR_SET_MDWE"], 1), pr(s, o["PR_SET_MDWE"], 3),
+                         pr(s, o["PR_SET_MDWE"], 0), pr(s, o["PR_GET_MDWE"])]
+    out += [mm(r | w | x), mm(r | x), mm(r | w), mm(x)]
+    out += [errno_of(s("mprotect", rw, 4096, r | x)), errno_of(s("mprotect", rw, 4096, r | w | x)),
+            errno_of(s("mprotect", rx, 4096, r | w | x)), errno_of(s("mprotect", rx, 4096, r)),
+            errno_of(s("mprotect", rx, 4096, r | x)), errno_of(s("mprotect", rw, 4096, r))]
+    return out
+
+
+def test_mdwe_like_linux(sides: tuple[Side, Side]) -> None:
+    linux, abi = sides
+    want = in_child(lambda: mdwe_probe(linux))
+    assert mdwe_probe(abi) == want

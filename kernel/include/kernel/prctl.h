@@ -39,6 +39,7 @@ struct proc_ctl {
 	bool thp_disable;                /* PR_SET_THP_DISABLE: MMF_DISABLE_THP */
 	bool merge_any;                  /* PR_SET_MEMORY_MERGE: MMF_VM_MERGE_ANY, recorded only */
 	bool timer_restore_ids;          /* PR_TIMER_CREATE_RESTORE_IDS */
+	u8 mdwe;                         /* PR_SET_MDWE: PR_MDWE_REFUSE_EXEC_GAIN | NO_INHERIT */
 	u64 saved_auxv[AT_VECTOR_WORDS]; /* the program's auxv, for PR_GET_AUXV */
 	/* PR_SET_MM's view of the address space (start_code .. env_end). */
 	u64 mm_fields[11];
@@ -65,6 +66,11 @@ void prctl_save_auxv(const u64 *auxv, size_t n);
 
 /* Thread t's CPU mask (bit n: CPU n) and the number of CPUs (core/sched.c). */
 u64 task_cpu_mask(const struct task *t, int *ncpu);
+
+/* Memory-deny-write-execute (PR_SET_MDWE, Linux's map_deny_write_exec):
+ * whether a mapping of protection old may not become new (mmap passes its
+ * prot twice; mmap and mprotect then fail with EACCES). */
+bool mdwe_denies(u32 old_prot, u32 new_prot);
 
 /* The capability bounding set (what /proc/self/status shows as CapBnd).
  * Dropping from it does not take a capability away from a running uid 0,
