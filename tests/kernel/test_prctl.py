@@ -335,3 +335,49 @@ def test_mdwe_like_linux(sides: tuple[Side, Side]) -> None:
     linux, abi = sides
     want = in_child(lambda: mdwe_probe(linux))
     assert mdwe_probe(abi) == want
+
+
+def task_probe(s: Side) -> list[object]:
+    """/proc/self/task and thread-self of a single-threaded process, and the
+    status lines prctl and affinity change."""
+    me = s("getpid")
+    assert pr(s, P["PR_SET_NAME"], s.mem(b"probe\0")) == 0
+    fd = s("openat", AT_FDCWD, s.mem(b"/proc/self/task\0"), F["O_RDONLY"] | F["O_DIRECTORY"], 0)
+    assert fd >= 0
+    listing = s.dirents(fd)
+    s("close", fd)
+    link = s.zeros(64)
+    n = s("readlinkat", AT_FDCWD, s.mem(b"/proc/thread-self\0"), link, 64)
+
+    def status_lines() -> list[bytes]:
+        st = read_file(s, b"/proc/self/status")
+        assert isinstance(st, bytes)
+        keys = (b"Threads", b"Cpus_allowed", b"NoNewPrivs", b"CapBnd", b"THP_enabled")
+        return [ln for ln in st.split(b"\n") if ln.startswith(keys)]
+
+    out: list[object] = [
+        sorted((name.replace(str(me).encode(), b"ME"), t) for name, t in listing)
+        if isinstance(listing, list) else listing,
+        s.peek(link, n).replace(str(me).encode(), b"ME") if n > 0 else errno_of(n),
+        read_file(s, b"/proc/thread-self/comm"), status_lines(),
+        read_file(s, b"/proc/self/task/%d/comm" % me), read_file(s, b"/proc/%d/comm" % me),
+        read_file(s, b"/proc/self/task/%d/comm" % NOPID), read_file(s, b"/proc/self/task/x"),
+    ]
+    stat = read_file(s, b"/proc/self/task/%d/stat" % me)
+    assert isinstance(stat, bytes)
+    out.append(stat.split(b" ")[19])  # num_threads
+    pr(s, P["PR_SET_NO_NEW_PRIVS"], 1)
+    pr(s, P["PR_SET_THP_DISABLE"], 1)
+    pr(s, P["PR_CAPBSET_DROP"], 38)
+    s("sched_setaffinity", 0, 8, s.mem(struct.pack("<Q", 1)))
+    out.append(status_lines())
+    return out
+
+
+NOPID = 0x7FFFFFF0
+
+
+def test_task_dir_like_linux(sides: tuple[Side, Side]) -> None:
+    linux, abi = sides
+    want = in_child(lambda: task_probe(linux))
+    assert task_probe(abi) == want
