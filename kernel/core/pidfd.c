@@ -82,8 +82,7 @@ long sys_pidfd_open(pid_t pid, unsigned int flags)
 	p->thread = flags & PIDFD_THREAD;
 	kmutex_lock(&vfs_lock);
 	if ((ino = anon_inode_new(0700))) {
-		ino->uid = current_proc.cred.euid;
-		ino->gid = current_proc.cred.egid;
+		ino->uid = ino->gid = 0; /* pidfs's inodes are root's */
 		ino->nlink = 1;
 		/* the file keeps PIDFD_THREAD (O_EXCL) among its flags, as Linux */
 		f = anon_file_new(ino, &pidfd_fops, O_RDWR | (flags & (O_NONBLOCK | O_EXCL)), p);

@@ -109,3 +109,16 @@ def test_pidfd_like_linux(sides: tuple[Side, Side]) -> None:
     linux, abi = sides
     want = in_child(lambda: probe(linux))
     assert probe(abi) == want
+
+
+def test_pidfd_as_nobody(sides: tuple[Side, Side]) -> None:
+    """An ordinary user's pidfds: the same, the inode still root's."""
+
+    def run(s: Side) -> list[object]:
+        assert s("setresgid", 65534, 65534, 65534) == 0
+        assert s("setresuid", 65534, 65534, 65534) == 0
+        return probe(s)
+
+    linux, abi = sides
+    want = in_child(lambda: run(linux))
+    assert run(abi) == want

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 
+import pytest
 from native_child import in_child
 from sides import AT_FDCWD, F, Side, errno_of
 
@@ -92,10 +93,17 @@ def probe(s: Side) -> list[object]:
     return out
 
 
-def test_signalfd_like_linux(sides: tuple[Side, Side]) -> None:
+@pytest.mark.parametrize("user", ["root", "nobody"])
+def test_signalfd_like_linux(sides: tuple[Side, Side], user: str) -> None:
+    def run(s: Side) -> list[object]:
+        if user == "nobody":  # ssi_uid is the sender's
+            assert s("setresgid", 65534, 65534, 65534) == 0
+            assert s("setresuid", 65534, 65534, 65534) == 0
+        return probe(s)
+
     linux, abi = sides
-    want = in_child(lambda: probe(linux))
-    assert probe(abi) == want
+    want = in_child(lambda: run(linux))
+    assert run(abi) == want
 
 
 def test_signalfd_epoll(sides: tuple[Side, Side]) -> None:
