@@ -20,9 +20,12 @@ struct sched_param {
 	int sched_priority;
 };
 
+/* Whether pid names one of our threads (0: the caller). Linux keeps the
+ * policy, priority and nice value per thread; here they are the process's,
+ * whichever thread is named. */
 static bool is_self(pid_t pid)
 {
-	return pid == 0 || pid == current_proc.pid;
+	return pid == 0 || pid == current_proc.pid || (pid > 0 && task_find(pid));
 }
 
 /* The thread pid names for the affinity calls (Linux's find_process_by_pid:
@@ -433,6 +436,7 @@ static long prio_target(int which, int who)
 {
 	switch (which) {
 	case PRIO_PROCESS:
+		return is_self(who) ? 0 : -ESRCH; /* a thread, on Linux */
 	case PRIO_PGRP:
 		return who == 0 || who == current_proc.pid ? 0 : -ESRCH;
 	case PRIO_USER:
