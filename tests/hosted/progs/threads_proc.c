@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -157,6 +158,36 @@ static int single(void)
 			      "auxv entry %lu", aux[i]);
 		CHECK(pairs > 10 && getauxval(AT_PAGESZ) == 4096, "auxv pairs %d", pairs);
 		printf("auxv agrees with getauxval\n");
+	}
+	/* signals sent by kill and through a pidfd, read from a signalfd */
+	{
+		sigset_t mask;
+		struct signalfd_siginfo si[4];
+		struct pollfd p;
+		int fd, pfd, ready;
+		ssize_t got;
+
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGUSR1);
+		sigaddset(&mask, SIGTERM);
+		sigprocmask(SIG_BLOCK, &mask, NULL);
+		fd = signalfd(-1, &mask, SFD_CLOEXEC);
+		CHECK(fd >= 0, "signalfd");
+		p = (struct pollfd){ fd, POLLIN, 0 };
+		printf("poll before: %d\n", poll(&p, 1, 0));
+		kill(getpid(), SIGTERM);
+		pfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+		CHECK(pfd >= 0, "pidfd_open");
+		CHECK(syscall(SYS_pidfd_send_signal, pfd, SIGUSR1, NULL, 0) == 0,
+		      "pidfd_send_signal");
+		ready = poll(&p, 1, -1);
+		printf("poll after: %d %#x\n", ready, p.revents);
+		got = read(fd, si, sizeof si);
+		printf("signalfd read %zd:", got);
+		for (int i = 0; i < got / (ssize_t)sizeof si[0]; i++)
+			printf(" %u/%d/%s", si[i].ssi_signo, si[i].ssi_code,
+			       si[i].ssi_pid == (unsigned)getpid() ? "me" : "other");
+		printf("\n");
 	}
 	return 0;
 }
