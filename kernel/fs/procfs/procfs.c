@@ -453,7 +453,8 @@ static long proc_iterate(struct file *f, struct dir_context *ctx)
 		for (; ctx->pos - 2 < (s64)n; ctx->pos++) {
 			const struct entry *e = &tab[ctx->pos - 2];
 
-			if (!ctx->emit(ctx, e->name, strlen(e->name), ino_of(e->kind, 0),
+			if (!ctx->emit(ctx, e->name, strlen(e->name),
+				       ino_of(e->kind, k == K_ROOT ? 0 : fd_of(dir)),
 				       (e->mode & S_IFMT) >> 12, ctx->pos + 1))
 				return 0;
 		}
