@@ -195,6 +195,7 @@ void proc_gen_status(struct seq *s, const struct task *task)
 void proc_gen_stat(struct seq *s, const struct task *task)
 {
 	const struct proc *p = &current_proc;
+	const u64 *mf = p->ctl.mm_fields;
 	struct vm_totals t = vm_totals();
 	int pid = p->pid;
 
@@ -208,10 +209,16 @@ void proc_gen_stat(struct seq *s, const struct task *task)
 		   (unsigned long)p->rlim[RLIMIT_RSS].rlim_cur);
 	/* startcode endcode startstack kstkesp kstkeip signal blocked sigignore
 	 * sigcatch wchan nswap cnswap exit_signal processor rt_priority policy
-	 * delayacct_blkio_ticks guest_time cguest_time start_data end_data */
-	seq_printf(s, "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 ");
+	 * delayacct_blkio_ticks guest_time cguest_time start_data end_data:
+	 * the mm's fields as exec or PR_SET_MM set them (the code and data
+	 * bounds are only PR_SET_MM's) */
+	seq_printf(s, "%lu %lu %lu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 %lu %lu ", (unsigned long)mf[0],
+		   (unsigned long)mf[1], (unsigned long)mf[6], (unsigned long)mf[2],
+		   (unsigned long)mf[3]);
 	/* start_brk arg_start arg_end env_start env_end exit_code */
-	seq_printf(s, "%lu 0 0 0 0 0\n", (unsigned long)kernel_mm.brk_start);
+	seq_printf(s, "%lu %lu %lu %lu %lu 0\n", (unsigned long)kernel_mm.brk_start,
+		   (unsigned long)mf[7], (unsigned long)mf[8], (unsigned long)mf[9],
+		   (unsigned long)mf[10]);
 }
 
 /* Linux's cmdline and environ: the NUL-separated strings as they are. */

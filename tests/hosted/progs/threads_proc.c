@@ -98,7 +98,7 @@ static void *send_later(void *arg)
 
 /* What one thread can see of all this: run with "single" (it needs no
  * clone). */
-static int single(void)
+static int single(const char *argv0)
 {
 	char buf[256], link[64], want[64], val[64];
 	ssize_t n;
@@ -159,6 +159,25 @@ static int single(void)
 		CHECK(pairs > 10 && getauxval(AT_PAGESZ) == 4096, "auxv pairs %d", pairs);
 		printf("auxv agrees with getauxval\n");
 	}
+	/* /proc/self/stat's arg_start and env_start: where exec put argv[0]'s
+	 * and the first environment variable's strings */
+	{
+		unsigned long f[64] = { 0 };
+		char line[1024], *q;
+		int nf = 4; /* fields count from 1 (pid); q starts at ppid */
+
+		slurp("/proc/self/stat", line, sizeof line);
+		q = strrchr(line, ')') + 4; /* past ") R " */
+		while (nf < 64 && *q && *q != '\n') {
+			f[nf++] = strtoul(q, &q, 10);
+			while (*q == ' ')
+				q++;
+		}
+		CHECK(f[48] == (unsigned long)argv0, "arg_start %#lx %p", f[48], (void *)argv0);
+		CHECK(f[50] == (unsigned long)environ[0], "env_start %#lx %p", f[50],
+		      (void *)environ[0]);
+		printf("stat's arg_start and env_start are where the strings are\n");
+	}
 	/* signals sent by kill and through a pidfd, read from a signalfd */
 	{
 		sigset_t mask;
@@ -202,7 +221,7 @@ int main(int argc, char **argv)
 	cpu_set_t set;
 
 	if (argc > 1 && strcmp(argv[1], "single") == 0)
-		return single();
+		return single(argv[0]);
 	CHECK(prctl(PR_SET_NAME, "main-thread") == 0, "PR_SET_NAME main");
 	pthread_barrier_init(&ready, NULL, NTHREADS + 1);
 	pthread_barrier_init(&done, NULL, NTHREADS + 1);
