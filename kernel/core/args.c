@@ -1,6 +1,7 @@
 /* The program's argv, envp, name and file as procfs shows them. */
 #include <kernel/kmalloc.h>
 #include <kernel/proc.h>
+#include <kernel/task.h>
 #include <kernel/vfs.h>
 
 /* Packs a NULL-terminated array into NUL-terminated strings back to back. */
@@ -56,7 +57,8 @@ long proc_set_args(const char *const *argv, const char *const *envp)
 	for (const char *s = base; *s; s++)
 		if (*s == '/' && s[1])
 			base = s + 1;
-	strlcpy(p->comm, base, sizeof p->comm);
+	memset(current->comm, 0, sizeof current->comm);
+	strlcpy(current->comm, base, sizeof current->comm);
 	return 0;
 }
 

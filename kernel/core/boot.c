@@ -132,6 +132,7 @@ int abi_boot(const struct abi_boot_args *args)
 	strlcpy(current_proc.domainname, "(none)", sizeof current_proc.domainname);
 	init_rlimits(&current_proc, a.nofile);
 	fdtable_init(&current_proc.fdt);
+	prctl_boot(a.flags & ABI_BOOT_HOST_CREDS);
 	booted = true;
 	if (proc_set_args((const char *const *)(uintptr_t)a.argv,
 			  (const char *const *)(uintptr_t)a.envp) < 0) {

@@ -111,6 +111,7 @@ static bool capable_setid(void)
 static long commit_creds(void)
 {
 	current_proc.cred_gen++;
+	prctl_commit_creds();
 	return 0;
 }
 

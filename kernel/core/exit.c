@@ -4,6 +4,7 @@
 #include <abi/syscalls.h>
 #include <kernel/futex.h>
 #include <kernel/mm.h>
+#include <kernel/pidfd.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
 #include <kernel/wait.h>
@@ -32,7 +33,9 @@ _Noreturn void do_thread_exit(int code)
 		current_proc.exit_code = code;
 	}
 	waitq_wake_all(&exits);
-	plat_guest->thread_exit(t);
+	task_release(t);
+	pidfd_notify_exit();
+	plat_guest->thread_exit();
 	__builtin_unreachable();
 }
 

@@ -1,5 +1,5 @@
-/* Scheduling attributes of the one process: CPU affinity, policy, nice, I/O
- * priority.
+/* Scheduling attributes: CPU affinity (per thread), policy, nice, I/O
+ * priority (the process's).
  * They are recorded and reported as Linux would; the host's scheduler is
  * not told (the process runs on whatever CPUs the host gives it). Only the
  * normal policies (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE) are accepted. */
@@ -7,6 +7,7 @@
 #include <kernel/mm.h>
 #include "../plat/plat.h"
 #include <kernel/proc.h>
+#include <kernel/task.h>
 
 #define SCHED_RESET_ON_FORK 0x40000000
 #define MAX_RT_PRIO 100
@@ -19,23 +20,43 @@ struct sched_param {
 	int sched_priority;
 };
 
+/* Whether pid names one of our threads (0: the caller). Linux keeps the
+ * policy, priority and nice value per thread; here they are the process's,
+ * whichever thread is named. */
 static bool is_self(pid_t pid)
 {
-	return pid == 0 || pid == current_proc.pid;
+	return pid == 0 || pid == current_proc.pid || (pid > 0 && task_find(pid));
+}
+
+/* The thread pid names for the affinity calls (Linux's find_process_by_pid:
+ * a tid, 0 for the caller), or NULL. */
+static struct task *affinity_task(pid_t pid)
+{
+	return pid == 0 ? current : pid > 0 ? task_find(pid) : NULL;
 }
 
 static int ncpus(void)
 {
-	int n = plat_cpu_count();
+	u64 host = plat_cpu_mask();
+	int n = plat_cpu_count(), top = host ? 64 - __builtin_clzll(host) : 1;
 
+	/* nr_cpu_ids covers the highest CPU the host lets us use */
+	n = n > top ? n : top;
 	return n > MAX_CPUS ? MAX_CPUS : n;
 }
 
+/* The CPUs the host lets the process use: the guest's "every CPU". */
 static u64 all_cpus(void)
 {
-	int n = ncpus();
+	u64 host = plat_cpu_mask();
 
-	return n >= 64 ? ~0ull : (1ull << n) - 1;
+	return host ? host : 1;
+}
+
+u64 task_cpu_mask(const struct task *t, int *ncpu)
+{
+	*ncpu = ncpus();
+	return t->ctl.cpus_allowed ? t->ctl.cpus_allowed : all_cpus();
 }
 
 /* The bytes of a CPU mask Linux copies: its cpumask_size(), a configuration
@@ -53,23 +74,33 @@ static bool capable_sys_nice(void)
 	return current_proc.cred.euid == 0;
 }
 
-/* sys_sched_yield gives up the CPU (a host thread yields by returning). */
+/* sys_sched_yield gives the host CPU to another thread, guest or not; the
+ * kernel lock is dropped meanwhile so another guest thread can use it. */
 long sys_sched_yield(void)
 {
+	bool held = kernel_locked();
+
+	if (held)
+		kernel_leave();
+	plat_yield();
+	if (held)
+		kernel_enter();
 	return 0;
 }
 
-/* sys_sched_getaffinity stores the CPU mask of pid and returns its size; len
- * must cover nr_cpu_ids and be a multiple of sizeof(long). */
+/* sys_sched_getaffinity stores the CPU mask of thread pid and returns its
+ * size; len must cover nr_cpu_ids and be a multiple of sizeof(long). */
 long sys_sched_getaffinity(pid_t pid, unsigned int len, uptr user_mask_ptr)
 {
-	u64 mask = current_proc.cpus_allowed ? current_proc.cpus_allowed : all_cpus();
+	struct task *t;
+	u64 mask;
 	unsigned int size = mask_size();
 
 	if ((u64)len * 8 < (u64)ncpus() || (len & 7))
 		return -EINVAL;
-	if (!is_self(pid))
+	if (!(t = affinity_task(pid)))
 		return -ESRCH;
+	mask = t->ctl.cpus_allowed ? t->ctl.cpus_allowed : all_cpus();
 	if (size > len)
 		size = len;
 	/* the mask's bits past the CPUs that exist are zero */
@@ -80,20 +111,23 @@ long sys_sched_getaffinity(pid_t pid, unsigned int len, uptr user_mask_ptr)
 	return size;
 }
 
-/* sys_sched_setaffinity restricts pid to the CPUs of the mask that exist;
- * EINVAL when none does. A short mask is zero-extended. */
+/* sys_sched_setaffinity restricts thread pid to the CPUs of the mask that
+ * exist; EINVAL when none does. A short mask is zero-extended. The mask is
+ * recorded and reported (getaffinity, getcpu); the host thread is not
+ * pinned. */
 long sys_sched_setaffinity(pid_t pid, unsigned int len, uptr user_mask_ptr)
 {
+	struct task *t;
 	u64 mask = 0;
 
 	if (copy_from_user(&mask, user_mask_ptr, len < sizeof mask ? len : sizeof mask) < 0)
 		return -EFAULT;
-	if (!is_self(pid))
+	if (!(t = affinity_task(pid)))
 		return -ESRCH;
 	mask &= all_cpus();
 	if (!mask)
 		return -EINVAL;
-	current_proc.cpus_allowed = mask == all_cpus() ? 0 : mask;
+	t->ctl.cpus_allowed = mask == all_cpus() ? 0 : mask;
 	return 0;
 }
 
@@ -379,11 +413,15 @@ long sys_sched_rr_get_interval(pid_t pid, uptr interval)
 }
 
 /* sys_getcpu stores the CPU and NUMA node the caller runs on (cache is
- * unused since 2.6.24): the first allowed CPU, node 0. */
+ * unused since 2.6.24): the host's CPU when the thread's mask allows it
+ * (the host thread is not pinned), else its first allowed CPU; node 0. */
 long sys_getcpu(uptr cpu, uptr node, uptr cache)
 {
-	u64 mask = current_proc.cpus_allowed ? current_proc.cpus_allowed : all_cpus();
-	u32 c = (u32)__builtin_ctzll(mask), n = 0;
+	u64 mask = current->ctl.cpus_allowed ? current->ctl.cpus_allowed : all_cpus();
+	int host = plat_getcpu();
+	u32 c = host >= 0 && host < 64 && (mask >> host & 1) ? (u32)host
+							     : (u32)__builtin_ctzll(mask),
+	    n = 0;
 
 	(void)cache;
 	if (!uptr_is_null(cpu) && copy_to_user(cpu, &c, sizeof c) < 0)
@@ -398,6 +436,7 @@ static long prio_target(int which, int who)
 {
 	switch (which) {
 	case PRIO_PROCESS:
+		return is_self(who) ? 0 : -ESRCH; /* a thread, on Linux */
 	case PRIO_PGRP:
 		return who == 0 || who == current_proc.pid ? 0 : -ESRCH;
 	case PRIO_USER:

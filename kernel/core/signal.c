@@ -10,6 +10,7 @@
 #include <kernel/poll.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
+#include <kernel/signalfd.h>
 #include <kernel/time.h>
 #include <kernel/wait.h>
 #include "../plat/plat.h"
@@ -789,9 +790,6 @@ u64 abi_sigpending_mask(void)
 {
 	return signal_pending_set();
 }
-
-/* Until fs/signalfd.c: nobody reads signals from a file. */
-void signalfd_notify(void) {}
 
 /* sys_rt_sigreturn: the platform's, which built the frame. */
 long sys_rt_sigreturn(void)

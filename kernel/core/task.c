@@ -1,5 +1,6 @@
 /* Tasks, `current`, and the big kernel lock (task.h). */
 #include <kernel/kmalloc.h>
+#include <kernel/prctl.h>
 #include <kernel/proc.h>
 #include <kernel/task.h>
 #include "../plat/plat.h"
@@ -135,7 +136,7 @@ struct task *task_new(long *err)
 	t->tid = tid_alloc();
 	t->blocked = cur->blocked;
 	memcpy(t->comm, cur->comm, sizeof t->comm);
-	t->timer_slack_ns = cur->timer_slack_ns;
+	prctl_task_fork(t, cur);
 	list_init(&t->pending.queue);
 	list_add_tail(&t->link, &task_list);
 	return t;

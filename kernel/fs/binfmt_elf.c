@@ -164,6 +164,24 @@ static struct loader_params exec_params(void)
 
 /* The stack and the program with its interpreter, into the empty address
  * space; the break follows the program. */
+/* What prctl keeps of the new program (mm->saved_auxv and the mm's
+ * stack, argument and environment fields): PR_GET_AUXV and PR_SET_MM. */
+static void save_auxv(const struct loader_result *res)
+{
+	u64 auxv[AT_VECTOR_WORDS] = { 0 };
+	u64 *f = current_proc.ctl.mm_fields;
+
+	copy_from_user(auxv, res->auxv, MIN(res->auxv_len, sizeof auxv - 16));
+	prctl_save_auxv(auxv, AT_VECTOR_WORDS);
+	memset(current_proc.ctl.mm_fields, 0, sizeof current_proc.ctl.mm_fields);
+	f[4] = f[5] = res->brk.addr; /* start_brk, brk */
+	f[6] = res->sp.addr;         /* start_stack */
+	f[7] = res->arg_start.addr;
+	f[8] = res->arg_end.addr;
+	f[9] = res->env_start.addr;
+	f[10] = res->env_end.addr;
+}
+
 static long load_image(struct linux_binprm *bprm, const struct loader_params *params,
 		       struct loader_result *res)
 {
@@ -199,6 +217,7 @@ static long load_image(struct linux_binprm *bprm, const struct loader_params *pa
 	if (r < 0)
 		return r;
 	kernel_mm.brk_start = kernel_mm.brk = res->brk.addr;
+	save_auxv(res);
 	return 0;
 }
 

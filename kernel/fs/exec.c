@@ -16,6 +16,7 @@
 #include <kernel/mm.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
+#include <kernel/task.h>
 #include <kernel/vfs.h>
 #include "../plat/plat.h"
 
@@ -294,10 +295,12 @@ long begin_new_exec(struct linux_binprm *bprm)
 		return r;
 	/* comm: the name exec was given (Linux's kbasename(bprm->filename)),
 	 * or the file's own for execveat(fd, "", AT_EMPTY_PATH). */
+	memset(current->comm, 0, sizeof current->comm);
 	if (bprm->comm_from_dentry)
-		strlcpy(current_proc.comm, bprm->file->path.dentry->name, sizeof current_proc.comm);
+		strlcpy(current->comm, bprm->file->path.dentry->name, sizeof current->comm);
 	else
-		strlcpy(current_proc.comm, base_name(bprm->filename), sizeof current_proc.comm);
+		strlcpy(current->comm, base_name(bprm->filename), sizeof current->comm);
+	prctl_exec();
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
+#include <kernel/prctl.h>
 #include <kernel/proc.h>
 #include "../plat/plat.h"
 
@@ -173,7 +174,10 @@ static long mmap_file(struct file *f, unsigned long addr, unsigned long len, uns
 	if (paged)
 		kmutex_lock(&vfs_lock); /* the file's pages; vfs_lock comes before the map's */
 	kmutex_lock(&mm->lock);
-	if ((ret = place(mm, &addr, len, flags)) == 0)
+	if ((ret = place(mm, &addr, len, flags)) == 0 &&
+	    mdwe_denies((u32)(prot & PROT_ALL), (u32)(prot & PROT_ALL)))
+		ret = -EACCES; /* prctl(PR_SET_MDWE): mmap_region's check */
+	if (ret == 0)
 		ret = map_file_range(mm, f, addr, len, off >> PAGE_SHIFT, (u32)(prot & PROT_ALL),
 				     vflags);
 	dead = mm_unlock_deferred(mm);
@@ -231,6 +235,10 @@ long vm_mmap(struct file *f, unsigned long addr, unsigned long len, unsigned lon
 			ret = -ENOMEM;
 			goto out;
 		}
+	}
+	if (mdwe_denies((u32)(prot & PROT_ALL), (u32)(prot & PROT_ALL))) {
+		ret = -EACCES; /* prctl(PR_SET_MDWE): mmap_region's check */
+		goto out;
 	}
 	ret = map_anon(mm, addr, len, (u32)(prot & PROT_ALL), vma_flags_of(flags), NULL);
 	if (ret == 0)
@@ -360,6 +368,10 @@ long sys_mprotect(unsigned long start, size_t len, unsigned long prot)
 			break;
 		if ((prot & PROT_WRITE) && v->file && (v->flags & VMA_SHARED) &&
 		    !(v->flags & VMA_MAYWRITE)) {
+			ret = -EACCES;
+			break;
+		}
+		if (mdwe_denies(v->prot, (u32)prot)) { /* prctl(PR_SET_MDWE) */
 			ret = -EACCES;
 			break;
 		}

@@ -108,6 +108,13 @@ int plat_cpu_count(void);
  * room (its cpumask_size(): nr_cpu_ids' longs on a CPUMASK_OFFSTACK kernel,
  * NR_CPUS bits on others); a multiple of 8, at most 1024. */
 unsigned int plat_cpumask_size(void);
+/* Gives the host CPU to another host thread (host sched_yield). */
+void plat_yield(void);
+/* The host CPU the calling thread runs on, or -1. */
+int plat_getcpu(void);
+/* The first 64 CPUs of the host's affinity mask for this process, as it
+ * was when the kernel first asked (at boot); 0 if the host would not say. */
+u64 plat_cpu_mask(void);
 /* What x86's cpuid instruction reports for leaf (subleaf 0) on the host
  * CPU, as r[] = { eax, ebx, ecx, edx }; false when the platform has no such
  * instruction or will not tell (/proc/cpuinfo then says "unknown"). */
@@ -118,6 +125,14 @@ long plat_rusage(int who, s64 ru[18]);
 /* The time slice the host's fair scheduler gives the calling thread (what
  * its sched_getattr reports as sched_runtime; 0 when it reports none). */
 s64 plat_sched_slice_ns(void);
+
+/* The host process's effective capabilities and bounding set (bit n:
+ * capability n), for a kernel that takes the host's credentials. */
+void plat_host_caps(u64 *effective, u64 *bset);
+/* The calling host thread's speculation controls: prctl's
+ * PR_GET_SPECULATION_CTRL (set false) or PR_SET_SPECULATION_CTRL, answered
+ * by the host (the guest thread runs on this host thread). */
+long plat_spec_ctrl(bool set, unsigned long which, unsigned long ctrl);
 
 /* The host's auxv entry type (AT_HWCAP, AT_HWCAP2, AT_CLKTCK,
  * AT_MINSIGSTKSZ) for the auxv exec gives a new program; 0 when absent. */
@@ -156,9 +171,9 @@ struct plat_guest {
 	long (*sigreturn)(void);
 	/* Makes t, running guest code, enter the kernel to take its signals. */
 	void (*kick)(struct task *t);
-	/* Ends the calling host thread; t is released. Locked; does not
-	 * return. */
-	void (*thread_exit)(struct task *t);
+	/* Ends the calling host thread, whose task is released; called
+	 * locked, does not return. */
+	void (*thread_exit)(void);
 };
 extern const struct plat_guest *plat_guest;
 /* Installs the host SIGSEGV/SIGBUS handler that resumes a fault in a user

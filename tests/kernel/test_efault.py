@@ -270,6 +270,9 @@ ELSEWHERE = {
     "sethostname": "test_uts_chroot.test_uts_efault",
     "setdomainname": "test_uts_chroot.test_uts_efault",
     "chroot": "test_uts_chroot.test_chroot_efault",
+    "signalfd": "test_signalfd.test_signalfd_efault",
+    "signalfd4": "test_signalfd.test_signalfd_efault",
+    "pidfd_send_signal": "test_pidfd.probe",
 }
 
 

@@ -5,6 +5,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/task.h>
 #include <kernel/vfs.h>
 #include "../../plat/plat.h"
 #include "procfs.h"
@@ -19,7 +20,12 @@ static const char *vma_name(const struct vma *v, char *buf, size_t len)
 	if (v->flags & VMA_STACK)
 		return "[stack]";
 	if (v->name && strncmp(v->name, "anon:", 5) == 0) {
-		ksnprintf(buf, len, "[%s]", v->name); /* prctl(PR_SET_VMA_ANON_NAME) */
+		/* prctl(PR_SET_VMA_ANON_NAME); shared anonymous memory is
+		 * shmem's on Linux, and says so */
+		if (v->flags & VMA_SHARED)
+			ksnprintf(buf, len, "[anon_shmem:%s]", v->name + 5);
+		else
+			ksnprintf(buf, len, "[%s]", v->name);
 		return buf;
 	}
 	return v->name;
@@ -97,20 +103,62 @@ static struct vm_totals vm_totals(void)
 	return t;
 }
 
-static const char *comm(void)
+/* Linux's proc_task_name: the thread's comm, with a newline as "\n" and
+ * other control characters escaped (the name is never empty here). */
+static void task_name(struct seq *s, const struct task *t)
 {
-	return current_proc.comm[0] ? current_proc.comm : "abi";
+	for (const char *c = t->comm; *c; c++) {
+		if (*c == '\n')
+			seq_write(s, "\\n", 2);
+		else if (*c == '\\')
+			seq_write(s, "\\\\", 2);
+		else
+			seq_write(s, c, 1);
+	}
 }
 
-void proc_gen_status(struct seq *s)
+/* Linux's "%*pb" and "%*pbl" of the thread's CPU mask over nr_cpu_ids:
+ * hex in 32-bit groups (the first one as wide as its bits need), then the
+ * list of ranges. */
+static void cpus_allowed(struct seq *s, const struct task *t)
+{
+	int n, first = 1;
+	u64 mask = task_cpu_mask(t, &n);
+
+	seq_printf(s, "Cpus_allowed:\t");
+	for (int hi = (n - 1) / 32; hi >= 0; hi--) {
+		int bits = hi == (n - 1) / 32 ? n - hi * 32 : 32;
+		u32 chunk = hi < 2 ? (u32)(mask >> (hi * 32)) : 0;
+
+		seq_printf(s, "%s%0*x", hi == (n - 1) / 32 ? "" : ",", (bits + 3) / 4, chunk);
+	}
+	seq_printf(s, "\nCpus_allowed_list:\t");
+	for (int c = 0; c < n && c < 64; c++) {
+		int e = c;
+
+		if (!(mask >> c & 1))
+			continue;
+		while (e + 1 < n && e + 1 < 64 && (mask >> (e + 1) & 1))
+			e++;
+		seq_printf(s, e > c ? "%s%d-%d" : "%s%d", first ? "" : ",", c, e);
+		first = 0;
+		c = e;
+	}
+	seq_printf(s, "\n");
+}
+
+void proc_gen_status(struct seq *s, const struct task *task)
 {
 	const struct proc *p = &current_proc;
 	const struct cred *c = &p->cred;
 	struct vm_totals t = vm_totals();
 	int pid = p->pid;
+	u64 caps = c->euid == 0 ? CAP_ALL & ~p->ctl.cap_eff_missing : 0;
 
-	seq_printf(s, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", comm(), p->umask);
-	seq_printf(s, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t1\nTracerPid:\t0\n", pid, pid);
+	seq_printf(s, "Name:\t");
+	task_name(s, task);
+	seq_printf(s, "\nUmask:\t%04o\nState:\tR (running)\n", p->umask);
+	seq_printf(s, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t1\nTracerPid:\t0\n", pid, task->tid);
 	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\n", c->uid, c->euid, c->suid, c->fsuid);
 	seq_printf(s, "Gid:\t%u\t%u\t%u\t%u\n", c->gid, c->egid, c->sgid, c->fsgid);
 	seq_printf(s, "FDSize:\t%u\nGroups:\t", fd_table_size());
@@ -118,7 +166,7 @@ void proc_gen_status(struct seq *s)
 		seq_printf(s, i ? " %u" : "%u", c->groups[i]);
 	/* Linux ends the list with a space, even an empty one */
 	seq_printf(s, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", pid,
-		   pid, pid, pid);
+		   task->tid, pid, pid);
 	seq_printf(s, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n",
 		   t.size, t.size, 0UL, 0UL);
 	/* resident set sizes are not tracked: the host decides residency */
@@ -127,39 +175,50 @@ void proc_gen_status(struct seq *s)
 	seq_printf(s, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\n",
 		   t.data, t.stk, 0UL, 0UL);
 	seq_printf(s, "VmPTE:\t%8lu kB\nVmSwap:\t%8lu kB\nHugetlbPages:\t%8lu kB\n", 0UL, 0UL, 0UL);
-	seq_printf(s, "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t1\n");
+	seq_printf(s, "CoreDumping:\t0\nTHP_enabled:\t%d\nThreads:\t%d\n", !p->ctl.thp_disable,
+		   task_count());
 	seq_printf(s, "SigQ:\t0/%lu\n", (unsigned long)p->rlim[RLIMIT_SIGPENDING].rlim_cur);
 	seq_printf(s, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n", 0UL, 0UL, 0UL);
 	seq_printf(s, "SigIgn:\t%016lx\nSigCgt:\t%016lx\n", 0UL, 0UL);
 	/* uid 0 stands for a process with every capability */
 	seq_printf(s, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n", 0UL,
-		   c->euid == 0 ? 0x1ffffffffffUL : 0UL, c->euid == 0 ? 0x1ffffffffffUL : 0UL);
-	seq_printf(s, "CapBnd:\t%016lx\nCapAmb:\t%016lx\n", 0x1ffffffffffUL, 0UL);
-	seq_printf(s, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
-	seq_printf(s, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
+		   (unsigned long)caps, (unsigned long)caps);
+	seq_printf(s, "CapBnd:\t%016lx\nCapAmb:\t%016lx\n", (unsigned long)proc_cap_bset(),
+		   (unsigned long)p->ctl.cap_ambient);
+	seq_printf(s, "NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n",
+		   task->ctl.no_new_privs);
+	cpus_allowed(s, task);
 	seq_printf(s, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
 	seq_printf(s, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
 }
 
-void proc_gen_stat(struct seq *s)
+void proc_gen_stat(struct seq *s, const struct task *task)
 {
 	const struct proc *p = &current_proc;
+	const u64 *mf = p->ctl.mm_fields;
 	struct vm_totals t = vm_totals();
 	int pid = p->pid;
 
-	/* pid (comm) state ppid pgrp session tty_nr tpgid flags */
-	seq_printf(s, "%d (%s) R 1 %d %d 0 -1 4194304 ", pid, comm(), pid, pid);
+	/* pid (comm) state ppid pgrp session tty_nr tpgid flags: the thread's
+	 * id and name (comm as is, unescaped) */
+	seq_printf(s, "%d (%s) R 1 %d %d 0 -1 4194304 ", task->tid, task->comm, pid, pid);
 	/* minflt cminflt majflt cmajflt utime stime cutime cstime */
 	seq_printf(s, "0 0 0 0 0 0 0 0 ");
 	/* priority nice num_threads itrealvalue starttime vsize rss rsslim */
-	seq_printf(s, "20 0 1 0 0 %lu 0 %lu ", t.size << 10,
+	seq_printf(s, "20 0 %d 0 0 %lu 0 %lu ", task_count(), t.size << 10,
 		   (unsigned long)p->rlim[RLIMIT_RSS].rlim_cur);
 	/* startcode endcode startstack kstkesp kstkeip signal blocked sigignore
 	 * sigcatch wchan nswap cnswap exit_signal processor rt_priority policy
-	 * delayacct_blkio_ticks guest_time cguest_time start_data end_data */
-	seq_printf(s, "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 ");
+	 * delayacct_blkio_ticks guest_time cguest_time start_data end_data:
+	 * the mm's fields as exec or PR_SET_MM set them (the code and data
+	 * bounds are only PR_SET_MM's) */
+	seq_printf(s, "%lu %lu %lu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 %lu %lu ", (unsigned long)mf[0],
+		   (unsigned long)mf[1], (unsigned long)mf[6], (unsigned long)mf[2],
+		   (unsigned long)mf[3]);
 	/* start_brk arg_start arg_end env_start env_end exit_code */
-	seq_printf(s, "%lu 0 0 0 0 0\n", (unsigned long)kernel_mm.brk_start);
+	seq_printf(s, "%lu %lu %lu %lu %lu 0\n", (unsigned long)kernel_mm.brk_start,
+		   (unsigned long)mf[7], (unsigned long)mf[8], (unsigned long)mf[9],
+		   (unsigned long)mf[10]);
 }
 
 /* Linux's cmdline and environ: the NUL-separated strings as they are. */

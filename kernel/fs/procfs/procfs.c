@@ -1,11 +1,13 @@
-/* procfs, mounted at /proc: the tree (/proc, /proc/<pid>, /proc/<pid>/fd),
- * its links (self, mounts, exe, cwd, root, fd/N) and the generated files,
- * whose text is made whole when they are opened, as Linux's seq_file does on
- * the first read. Inodes are made on lookup; their priv packs the entry's
- * kind and, under fd/, its descriptor. */
+/* procfs, mounted at /proc: the tree (/proc, /proc/<pid>, /proc/<pid>/fd,
+ * /proc/<pid>/task/<tid>), its links (self, thread-self, mounts, exe, cwd,
+ * root, fd/N) and the generated files, whose text is made whole when they
+ * are opened, as Linux's seq_file does on the first read. Inodes are made
+ * on lookup; their priv packs the entry's kind and a number: under fd/ the
+ * descriptor, under task/<tid>/ (and /proc/<tid>/ of a thread) the tid. */
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/task.h>
 #include <kernel/vfs.h>
 #include "procfs.h"
 
@@ -27,6 +29,10 @@ enum kind {
 	K_STAT,
 	K_STATUS, /* /proc/<pid> */
 	K_FD,     /* /proc/<pid>/fd/N */
+	K_THREAD_SELF,
+	K_COMM,
+	K_TASK_DIR,
+	K_TID, /* /proc/<pid>/task/<tid> */
 };
 
 struct entry {
@@ -38,6 +44,7 @@ struct entry {
 /* In Linux's listing order (alphabetical for a pid's directory). */
 static const struct entry root_entries[] = {
 	{ "self", K_SELF, S_IFLNK | 0777 },
+	{ "thread-self", K_THREAD_SELF, S_IFLNK | 0777 },
 	{ "cpuinfo", K_CPUINFO, S_IFREG | 0444 },
 	{ "meminfo", K_MEMINFO, S_IFREG | 0444 },
 	{ "mounts", K_MOUNTS_LINK, S_IFLNK | 0777 },
@@ -46,6 +53,7 @@ static const struct entry root_entries[] = {
 /* clang-format off */
 static const struct entry pid_entries[] = {
 	{ "cmdline", K_CMDLINE, S_IFREG | 0444 },
+	{ "comm", K_COMM, S_IFREG | 0644 },
 	{ "cwd", K_CWD, S_IFLNK | 0777 },
 	{ "environ", K_ENVIRON, S_IFREG | 0400 },
 	{ "exe", K_EXE, S_IFLNK | 0777 },
@@ -55,11 +63,20 @@ static const struct entry pid_entries[] = {
 	{ "root", K_ROOT_LINK, S_IFLNK | 0777 },
 	{ "stat", K_STAT, S_IFREG | 0444 },
 	{ "status", K_STATUS, S_IFREG | 0444 },
+	{ "task", K_TASK_DIR, S_IFDIR | 0555 },
+};
+/* A thread's directory (task/<tid>): the files that are per thread. */
+static const struct entry tid_entries[] = {
+	{ "comm", K_COMM, S_IFREG | 0644 },
+	{ "stat", K_STAT, S_IFREG | 0444 },
+	{ "status", K_STATUS, S_IFREG | 0444 },
 };
 /* clang-format on */
 
-static const struct inode_ops proc_dir_iops, proc_fd_dir_iops, proc_link_iops, proc_magic_iops;
-static const struct file_ops proc_dir_fops, proc_seq_fops, proc_info_fops, proc_args_fops;
+static const struct inode_ops proc_dir_iops, proc_fd_dir_iops, proc_link_iops, proc_magic_iops,
+	proc_task_dir_iops, proc_file_iops;
+static const struct file_ops proc_dir_fops, proc_seq_fops, proc_info_fops, proc_args_fops,
+	proc_comm_fops;
 
 #define PRIV(kind, fd) ((void *)(uintptr_t)((u64)(kind) | ((u64)(u32)(fd) << 8)))
 static enum kind kind_of(const struct inode *ino)
@@ -74,7 +91,16 @@ static int fd_of(const struct inode *ino)
 /* Stable inode numbers, so that getdents and stat agree. */
 static u64 ino_of(enum kind kind, int fd)
 {
-	return kind == K_ROOT ? 1 : 0x1000 + ((u64)kind << 20) + (u64)fd;
+	return kind == K_ROOT ? 1 : 0x1000 + ((u64)kind << 32) + (u64)(u32)fd;
+}
+
+/* The thread a file of ino stands for: its tid's task (0: the process's
+ * leader, the thread whose tid is the pid), or NULL once it has exited. */
+static struct task *task_of(const struct inode *ino)
+{
+	int tid = fd_of(ino);
+
+	return task_find(tid ? tid : current_proc.pid);
 }
 
 /* --- Text buffers --------------------------------------------------------- */
@@ -181,18 +207,23 @@ static struct inode *proc_inode(struct super_block *sb, enum kind kind, int fd, 
 	ino->uid = owned ? current_proc.cred.euid : 0;
 	ino->gid = owned ? current_proc.cred.egid : 0;
 	if (S_ISDIR(mode)) {
-		ino->iops = kind == K_FD_DIR ? &proc_fd_dir_iops : &proc_dir_iops;
+		ino->iops = kind == K_FD_DIR     ? &proc_fd_dir_iops
+			    : kind == K_TASK_DIR ? &proc_task_dir_iops
+						 : &proc_dir_iops;
 		ino->fops = &proc_dir_fops;
 	} else if (S_ISLNK(mode)) {
-		ino->iops = (kind == K_SELF || kind == K_MOUNTS_LINK) ? &proc_link_iops
-								      : &proc_magic_iops;
+		ino->iops = (kind == K_SELF || kind == K_MOUNTS_LINK || kind == K_THREAD_SELF)
+				    ? &proc_link_iops
+				    : &proc_magic_iops;
 		if (kind == K_MOUNTS_LINK)
 			ino->size = 11; /* "self/mounts": an ordinary symlink */
 		if (kind == K_FD)
 			ino->size = 64; /* what Linux's fd links show */
 	} else {
+		ino->iops = &proc_file_iops;
 		ino->fops = !owned                                     ? &proc_info_fops
 			    : (kind == K_CMDLINE || kind == K_ENVIRON) ? &proc_args_fops
+			    : kind == K_COMM                           ? &proc_comm_fops
 								       : &proc_seq_fops;
 	}
 	return ino;
@@ -229,23 +260,55 @@ static u32 fd_link_mode(struct file *f)
 	return S_IFLNK | (m ? m : 0500);
 }
 
+/* A directory's entries: /proc's, a process's, a thread's. */
+static const struct entry *entries_of(enum kind k, size_t *n)
+{
+	if (k == K_ROOT) {
+		*n = ARRAY_SIZE(root_entries);
+		return root_entries;
+	}
+	if (k == K_TID) {
+		*n = ARRAY_SIZE(tid_entries);
+		return tid_entries;
+	}
+	*n = ARRAY_SIZE(pid_entries);
+	return pid_entries;
+}
+
 static long proc_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
-	const struct entry *tab = kind_of(dir) == K_ROOT ? root_entries : pid_entries;
-	size_t n = kind_of(dir) == K_ROOT ? ARRAY_SIZE(root_entries) : ARRAY_SIZE(pid_entries);
+	size_t n;
+	const struct entry *tab = entries_of(kind_of(dir), &n);
 	bool owned = kind_of(dir) != K_ROOT;
+	long num;
 
 	for (size_t i = 0; i < n; i++) {
 		if (name_is(name, len, tab[i].name)) {
-			*out = proc_inode(dir->sb, tab[i].kind, 0, tab[i].mode, owned);
+			/* a thread's files (under task/<tid>, or /proc/<tid> of a
+			 * thread that is not the leader) keep its tid */
+			*out = proc_inode(dir->sb, tab[i].kind, fd_of(dir), tab[i].mode, owned);
 			return *out ? 0 : -ENOMEM;
 		}
 	}
-	if (kind_of(dir) == K_ROOT && parse_num(name, len) == current_proc.pid) {
-		*out = proc_inode(dir->sb, K_PID, 0, S_IFDIR | 0555, true);
+	/* /proc/<tid> of any thread is there, as on Linux, though only the
+	 * process is listed */
+	if (kind_of(dir) == K_ROOT && (num = parse_num(name, len)) > 0 && task_find((int)num)) {
+		int tid = num == current_proc.pid ? 0 : (int)num;
+
+		*out = proc_inode(dir->sb, K_PID, tid, S_IFDIR | 0555, true);
 		return *out ? 0 : -ENOMEM;
 	}
 	return -ENOENT;
+}
+
+static long proc_task_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	long tid = parse_num(name, len);
+
+	if (tid <= 0 || !task_find((int)tid))
+		return -ENOENT;
+	*out = proc_inode(dir->sb, K_TID, (int)tid, S_IFDIR | 0555, true);
+	return *out ? 0 : -ENOMEM;
 }
 
 static long proc_fd_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
@@ -279,11 +342,14 @@ static long copy_name(char *buf, size_t len, const char *s)
 
 static long proc_readlink(struct inode *ino, char *buf, size_t len)
 {
-	char tmp[16];
+	char tmp[32];
 
 	if (kind_of(ino) == K_MOUNTS_LINK)
 		return copy_name(buf, len, "self/mounts");
-	ksnprintf(tmp, sizeof tmp, "%d", current_proc.pid);
+	if (kind_of(ino) == K_THREAD_SELF)
+		ksnprintf(tmp, sizeof tmp, "%d/task/%d", current_proc.pid, current->tid);
+	else
+		ksnprintf(tmp, sizeof tmp, "%d", current_proc.pid);
 	return copy_name(buf, len, tmp);
 }
 
@@ -361,14 +427,34 @@ static long proc_iterate(struct file *f, struct dir_context *ctx)
 			return 0;
 		ctx->pos = 2;
 	}
-	if (k == K_ROOT || k == K_PID) {
-		const struct entry *tab = k == K_ROOT ? root_entries : pid_entries;
-		size_t n = k == K_ROOT ? ARRAY_SIZE(root_entries) : ARRAY_SIZE(pid_entries);
+	if (k == K_TASK_DIR) {
+		/* positions 2 + the thread's place in the task list */
+		struct task *t;
+		s64 i = 0;
+
+		for_each_task(t)
+		{
+			int len;
+
+			if (i++ < ctx->pos - 2)
+				continue;
+			len = ksnprintf(name, sizeof name, "%d", t->tid);
+			if (!ctx->emit(ctx, name, (size_t)len, ino_of(K_TID, t->tid), DT_DIR,
+				       ctx->pos + 1))
+				return 0;
+			ctx->pos++;
+		}
+		return 0;
+	}
+	if (k == K_ROOT || k == K_PID || k == K_TID) {
+		size_t n;
+		const struct entry *tab = entries_of(k, &n);
 
 		for (; ctx->pos - 2 < (s64)n; ctx->pos++) {
 			const struct entry *e = &tab[ctx->pos - 2];
 
-			if (!ctx->emit(ctx, e->name, strlen(e->name), ino_of(e->kind, 0),
+			if (!ctx->emit(ctx, e->name, strlen(e->name),
+				       ino_of(e->kind, k == K_ROOT ? 0 : fd_of(dir)),
 				       (e->mode & S_IFMT) >> 12, ctx->pos + 1))
 				return 0;
 		}
@@ -399,9 +485,12 @@ static long proc_iterate(struct file *f, struct dir_context *ctx)
 
 static long proc_seq_open(struct inode *ino, struct file *f)
 {
-	struct seq *s = kzalloc(sizeof *s);
+	struct task *t = task_of(ino);
+	struct seq *s;
 
-	if (!s)
+	if (!t && (kind_of(ino) == K_STAT || kind_of(ino) == K_STATUS || kind_of(ino) == K_COMM))
+		return -ESRCH; /* the thread has exited */
+	if (!(s = kzalloc(sizeof *s)))
 		return -ENOMEM;
 	switch (kind_of(ino)) {
 	case K_CPUINFO:
@@ -423,10 +512,13 @@ static long proc_seq_open(struct inode *ino, struct file *f)
 		proc_gen_mounts(s);
 		break;
 	case K_STAT:
-		proc_gen_stat(s);
+		proc_gen_stat(s, t);
 		break;
 	case K_STATUS:
-		proc_gen_status(s);
+		proc_gen_status(s, t);
+		break;
+	case K_COMM:
+		seq_printf(s, "%s\n", t->comm);
 		break;
 	default:
 		break;
@@ -488,12 +580,54 @@ static long proc_eio_write(struct file *f, struct uio *u, s64 pos)
 	return -EIO;
 }
 
-static const struct inode_ops proc_dir_iops = { .lookup = proc_lookup };
+/* Drops the cached subtree below d. */
+static void proc_prune(struct dentry *d)
+{
+	struct list *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &d->children) {
+		struct dentry *c = list_entry(pos, struct dentry, sibling);
+
+		dget(c);
+		proc_prune(c);
+		d_unlink(c);
+		dput(c);
+	}
+}
+
+/* /proc/<tid> and task/<tid> go with their thread. */
+static bool proc_revalidate(struct inode *dir, struct dentry *d)
+{
+	long tid = parse_num(d->name, strlen(d->name));
+
+	if ((kind_of(dir) != K_ROOT && kind_of(dir) != K_TASK_DIR) || tid < 0 ||
+	    task_find((int)tid))
+		return true;
+	proc_prune(d);
+	return false;
+}
+
+static const struct inode_ops proc_dir_iops = {
+	.lookup = proc_lookup,
+	.revalidate = proc_revalidate,
+};
 static const struct inode_ops proc_fd_dir_iops = {
 	.lookup = proc_fd_lookup,
 	.revalidate = proc_fd_revalidate,
 };
+static const struct inode_ops proc_task_dir_iops = {
+	.lookup = proc_task_lookup,
+	.revalidate = proc_revalidate,
+};
 static const struct inode_ops proc_link_iops = { .readlink = proc_readlink };
+/* Linux's proc_setattr takes a new size and changes nothing: truncate and
+ * O_TRUNC succeed (echo name > /proc/self/comm opens with O_TRUNC). */
+static long proc_truncate(struct inode *ino, s64 length)
+{
+	(void)ino, (void)length;
+	return 0;
+}
+static const struct inode_ops proc_file_iops = { .truncate = proc_truncate };
 static const struct inode_ops proc_magic_iops = {
 	.readlink = proc_magic_readlink,
 	.get_link = magic_path,
@@ -511,6 +645,31 @@ static const struct file_ops proc_args_fops = {
 	.release = proc_seq_release,
 	.read = proc_seq_read,
 	.llseek = generic_file_llseek,
+};
+/* Linux's comm_write: the first 15 bytes name the thread (a newline
+ * included), the whole write is consumed. */
+static long proc_comm_write(struct file *f, struct uio *u, s64 pos)
+{
+	struct task *t = task_of(f->inode);
+	char buf[TASK_COMM_LEN] = { 0 };
+	size_t n = MIN(u->resid, sizeof buf - 1), count = u->resid;
+
+	(void)pos;
+	if (uio_copy_in(u, buf, n) != n)
+		return -EFAULT;
+	if (!t)
+		return -ESRCH;
+	memset(t->comm, 0, sizeof t->comm);
+	strlcpy(t->comm, buf, sizeof t->comm);
+	return (long)count;
+}
+
+static const struct file_ops proc_comm_fops = {
+	.open = proc_seq_open,
+	.release = proc_seq_release,
+	.read = proc_seq_read,
+	.write = proc_comm_write,
+	.llseek = proc_seq_llseek,
 };
 static const struct file_ops proc_info_fops = {
 	.open = proc_seq_open,

@@ -20,8 +20,11 @@ void seq_pad(struct seq *s, size_t line_start, size_t width, char c);
 
 /* Generators, called with vfs_lock held. */
 void proc_gen_maps(struct seq *s);
-void proc_gen_status(struct seq *s);
-void proc_gen_stat(struct seq *s);
+struct task;
+/* /proc/<pid>/status and stat of thread t (the process's leader for
+ * /proc/<pid>/, each thread's for task/<tid>/). */
+void proc_gen_status(struct seq *s, const struct task *t);
+void proc_gen_stat(struct seq *s, const struct task *t);
 void proc_gen_cmdline(struct seq *s);
 void proc_gen_environ(struct seq *s);
 void proc_gen_mounts(struct seq *s);

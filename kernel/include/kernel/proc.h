@@ -1,5 +1,5 @@
 /* The one process: credentials, limits, working directory, descriptors.
- * There is no fork; threads (later) share all of this. */
+ * There is no fork; its threads (task.h) share all of this. */
 #ifndef KERNEL_PROC_H
 #define KERNEL_PROC_H
 
@@ -7,6 +7,7 @@
 #include <kernel/fd.h>
 #include <kernel/linux.h>
 #include <kernel/task.h>
+#include <kernel/prctl.h>
 #include <kernel/vfs.h>
 
 struct cred {
@@ -30,15 +31,14 @@ struct proc {
 	char release[65], nodename[65]; /* for uname */
 	char domainname[65];            /* uname's, "(none)" at boot (core/uts.c) */
 	/* What /proc/self shows of the program: argv and envp as NUL-terminated
-	 * strings back to back (as Linux keeps them on the stack), its name and
-	 * its file (exe; no dentry until a program runs). */
+	 * strings back to back (as Linux keeps them on the stack) and its file
+	 * (exe; no dentry until a program runs). The name (comm) is each
+	 * thread's own (struct task). */
 	char *cmdline, *environ;
 	size_t cmdline_len, environ_len;
-	char comm[16];
 	struct path exe;
-	/* Scheduling (core/sched.c): zero is the boot state (every CPU,
-	 * SCHED_OTHER, nice 0). */
-	u64 cpus_allowed; /* 0: every CPU of the host */
+	/* Scheduling (core/sched.c): zero is the boot state (SCHED_OTHER,
+	 * nice 0); the CPU mask is each thread's (task.ctl.cpus_allowed). */
 	int sched_policy; /* with SCHED_RESET_ON_FORK */
 	int nice;
 	u16 ioprio;      /* as ioprio_set stored it; 0 is IOPRIO_CLASS_NONE */
@@ -56,6 +56,7 @@ struct proc {
 	u32 nr_queued;    /* siginfo entries queued, against RLIMIT_SIGPENDING */
 	int exit_code;    /* the leader's, when it left by exit before the others */
 	bool leader_gone; /* the boot task has exited; the process lives on */
+	struct proc_ctl ctl; /* prctl's per-process state (prctl.h) */
 };
 
 extern struct proc current_proc;

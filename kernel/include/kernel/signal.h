@@ -74,8 +74,6 @@ long syscall_restart(long ret, bool *restart, bool *nr_restart);
 
 /* uc_stack of a frame built at sp: the settings, SS_ONSTACK or SS_DISABLE. */
 void signal_altstack_save(struct linux_stack_t *out, u64 sp);
-/* Wakes signalfd readers: a signal was queued (fs/signalfd.c). */
-void signalfd_notify(void);
 /* A kernel-raised signal for the calling thread (SIGPIPE): SI_USER. */
 void proc_signal_pending(int sig);
 

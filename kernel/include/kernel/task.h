@@ -22,6 +22,7 @@
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/lock.h>
+#include <kernel/prctl.h>
 
 #define KSTACK_SIZE (256 * 1024) /* a task's kernel stack: a slot, guard page first */
 #define TASK_MAX 4096            /* tasks at once (slots of the kernel-stack area) */
@@ -73,7 +74,8 @@ struct task {
 	bool sleeping; /* in task_sleep: a signal wakes it rather than kicks it */
 
 	char comm[TASK_COMM_LEN]; /* prctl(PR_SET_NAME), /proc/self/task/N/comm */
-	u64 timer_slack_ns;       /* prctl(PR_SET_TIMERSLACK) */
+	u64 timer_slack_ns;       /* prctl(PR_SET_TIMERSLACK); 0: the default, 50 us */
+	struct task_ctl ctl;      /* the rest of prctl's per-thread state (prctl.h) */
 
 	/* The platform's, for the entry in progress: the guest's stack
 	 * pointer (sigaltstack's "on the stack" test) and its saved

@@ -36,6 +36,8 @@
 #define PR_GET_NO_NEW_PRIVS 39
 #define PR_GET_SECCOMP 21
 #define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_GET_SPECULATION_CTRL 52
+#define PR_SET_SPECULATION_CTRL 53
 
 /* Landlock (include/uapi/linux/landlock.h). */
 #define LANDLOCK_RULE_PATH_BENEATH 1
@@ -123,6 +125,7 @@ static const u32 allowed_calls[] = {
 	N(renameat2),    N(linkat),         N(symlinkat),    N(getxattr),    N(setxattr),
 	N(listxattr),    N(removexattr),    N(fgetxattr),    N(fsetxattr),   N(flistxattr),
 	N(fremovexattr), N(statx),          N(exit_group),   N(exit),        N(rt_sigtimedwait),
+	N(sched_yield),  N(getcpu),
 };
 
 /* Calls allowed with some values of one argument (the low 32 bits: every
@@ -151,7 +154,12 @@ static struct arg_rule arg_rules[] = {
 	 * F_SETLKW, the OFD locks, F_DUPFD_CLOEXEC; never F_SETOWN/F_SETSIG
 	 * (signals to other processes), leases or notify. */
 	{ N(fcntl), 1, EPERM, { 0, 1, 2, 3, 4, 5, 6, 7, 36, 37, 38, 1030 }, 12 },
-	{ N(prctl), 0, EPERM, { PR_SET_SYSCALL_USER_DISPATCH }, 1 },
+	/* The guest's speculation controls are its host thread's (plat_spec_ctrl). */
+	{ N(prctl),
+	  0,
+	  EPERM,
+	  { PR_SET_SYSCALL_USER_DISPATCH, PR_GET_SPECULATION_CTRL, PR_SET_SPECULATION_CTRL },
+	  3 },
 	/* ARCH_SET_GS: exec clears the GS base the old program may have set. */
 	{ N(arch_prctl),
 	  0,

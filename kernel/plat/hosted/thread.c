@@ -127,11 +127,10 @@ static void kick(struct task *t)
 
 /* The host thread ends; its stack stays the slot's until the host clears
  * the slot's word (CLONE_CHILD_CLEARTID), after the thread is gone. */
-static void thread_exit(struct task *t)
+static void thread_exit(void)
 {
 	struct host_stack off = { 0, 2 /* SS_DISABLE */, 0 };
 
-	task_release(t);
 	kernel_leave();
 	host_syscall2(HOST_NR(sigaltstack), &off, 0);
 	for (;;)
