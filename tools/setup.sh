@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 
 # busybox-static, strace: real programs for abi inspect's accuracy tests;
 # qemu-user, musl-tools: the conformance suite's third-party runner and musl builds.
+# tmux: tests/hosted/test_terminal.py drives interactive programs in a real terminal.
 # clang-format-14: `make lint` checks the C style with it; other major versions
 # format differently (Debian 12: clang-format-14 is also its default clang-format).
 PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev
-      busybox-static strace qemu-user musl-tools clang-format-14"
+      busybox-static strace qemu-user musl-tools clang-format-14 tmux"
 
 missing=""
 for p in $PKGS; do

@@ -415,6 +415,10 @@ struct super_block *ramfs_new(struct dentry **root, u32 root_mode);
 long devfs_init(void);
 /* The root of /dev/shm (not referenced; mounts live until shutdown). */
 struct path devfs_shm(void);
+/* /dev/pts/N for a host pty the guest opened (/dev/ptmx), and its removal
+ * when the master closes. vfs_lock held. */
+long devfs_pts_add(unsigned int n, u32 uid);
+void devfs_pts_remove(unsigned int n);
 /* Mounts procfs at /proc; called at boot. */
 long procfs_init(void);
 /* Calls fn for every mount, in mount order (vfs_lock held). */

@@ -46,6 +46,62 @@ int plat_console_poll(int hostfd, int events)
 	return r < 0 ? 0 : p.revents;
 }
 
+#define HOST_TIOCGSID 0x5429
+
+static long open_rw(const char *path)
+{
+	return host_syscall4(HOST_NR(openat), AT_FDCWD, path, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+}
+
+/* The host's /dev/tty, or where a path open is not allowed (Landlock
+ * outside the trees), a duplicate of whichever of fds 0-2 is abi-run's
+ * controlling terminal. */
+long plat_console_open_tty(void)
+{
+	long r = open_rw("/dev/tty"), sid = host_syscall1(HOST_NR(getsid), 0);
+
+	if (r >= 0 || r == -ENXIO)
+		return r;
+	for (int fd = 0; fd < 3; fd++) {
+		int tsid;
+
+		if (host_syscall3(HOST_NR(ioctl), fd, HOST_TIOCGSID, &tsid) == 0 && tsid == sid)
+			return host_syscall3(HOST_NR(fcntl), fd, F_DUPFD_CLOEXEC, 3);
+	}
+	return r == -ENOENT || r == -EACCES ? -ENXIO : r;
+}
+
+long plat_console_open_ptmx(void)
+{
+	return open_rw("/dev/ptmx");
+}
+
+long plat_console_open_pts(unsigned int n)
+{
+	char path[32] = "/dev/pts/";
+	char digits[12];
+	int i = 0, len = 9;
+
+	do
+		digits[i++] = (char)('0' + n % 10);
+	while ((n /= 10) && i < 11);
+	while (i)
+		path[len++] = digits[--i];
+	path[len] = 0;
+	return open_rw(path);
+}
+
+void plat_console_close(int hostfd)
+{
+	host_syscall1(HOST_NR(close), hostfd);
+}
+
+void plat_console_host_ids(int *pgrp, int *sid)
+{
+	*pgrp = (int)host_syscall1(HOST_NR(getpgid), 0);
+	*sid = (int)host_syscall1(HOST_NR(getsid), 0);
+}
+
 long plat_console_stat(int hostfd, struct plat_stat *st)
 {
 	return host_fstatat(hostfd, "", st, AT_EMPTY_PATH);
