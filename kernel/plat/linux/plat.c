@@ -242,6 +242,7 @@ long plat_wait_host(struct task *t, u32 expected, s64 deadline_ns, struct host_w
 
 void plat_wake_task(struct task *t)
 {
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the word's move before the look */
 	if (__atomic_load_n(&t->host_waiting, __ATOMIC_SEQ_CST)) {
 		u64 one = 1;
 
