@@ -200,20 +200,20 @@ static long console_tiocsctty(int hostfd)
 	return -EPERM;
 }
 
-/* TIOCGPTPEER: the slave of a pty master, opened by the host and installed
- * as a new console descriptor. */
+/* TIOCGPTPEER: the slave of a pty master (the host's answer on anything
+ * else: EIO on a slave), installed as a new console descriptor. */
 static long console_ptpeer(struct file *f, unsigned long flags)
 {
 	long hostfd;
 	u32 fl;
 
-	if (flags & ~(unsigned long)(O_ACCMODE | O_NOCTTY | O_NONBLOCK | O_CLOEXEC))
-		return -EINVAL;
+	/* the host checks the end and the flags (Linux ignores unknown ones);
+	 * its descriptor is never inherited, ours gets the guest's flags */
 	hostfd = plat_console_ioctl(hostfd_of(f), TIOCGPTPEER,
-				    (void *)(uintptr_t)(O_RDWR | O_NOCTTY | O_CLOEXEC));
+				    (void *)(uintptr_t)((u32)flags | O_NOCTTY | O_CLOEXEC));
 	if (hostfd < 0)
 		return hostfd;
-	fl = (u32)flags & (O_ACCMODE | O_NONBLOCK);
+	fl = (u32)flags & (O_ACCMODE | O_NONBLOCK | O_APPEND);
 	return console_install_host((int)hostfd, fl, flags & O_CLOEXEC);
 }
 
@@ -245,14 +245,10 @@ static long console_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case TIOCGSID:
 	case TIOCOUTQ:
 	case FIONREAD:
-	case TIOCGPTN:
-		if (!c->ptmx && cmd == TIOCGPTN)
-			return -ENOTTY;
+	case TIOCGPTN: /* a pty master's (the host says ENOTTY for others) */
 		size = sizeof(int), in = false;
 		break;
 	case TIOCSPTLCK:
-		if (!c->ptmx)
-			return -ENOTTY;
 		size = sizeof(int), in = true;
 		break;
 	case TIOCSPGRP:
@@ -260,7 +256,7 @@ static long console_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case TIOCSCTTY:
 		return console_tiocsctty(c->hostfd);
 	case TIOCGPTPEER:
-		return c->ptmx ? console_ptpeer(f, arg) : -ENOTTY;
+		return console_ptpeer(f, arg);
 	case TCFLSH:
 	case TCXONC:
 	case TCSBRK:

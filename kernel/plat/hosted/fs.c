@@ -153,8 +153,38 @@ static void setup_tree(const char *prog, char *prog_path, size_t size)
 /* The host's descriptors 0-2 that are directories, for inherit_dirs. */
 static bool host_dir_fd[3];
 
+/* The terminal's settings as abi-run found them, put back however it ends
+ * (plat_exit_hook: exit, exit_group, a fatal signal), whatever the guest
+ * left: raw mode, no echo. The first of fds 0-2 that is a terminal. */
+static struct {
+	int fd;
+	u8 termios[36]; /* the kernel's struct termios (TCGETS) */
+} saved_tty = { -1, { 0 } };
+static void (*next_exit_hook)(void);
+
+static void restore_tty(void)
+{
+	if (saved_tty.fd >= 0)
+		host_syscall3(HOST_NR(ioctl), saved_tty.fd, TCSETS, saved_tty.termios);
+	if (next_exit_hook)
+		next_exit_hook();
+}
+
+static void save_tty(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (host_syscall3(HOST_NR(ioctl), fd, TCGETS, saved_tty.termios) == 0) {
+			saved_tty.fd = fd;
+			next_exit_hook = plat_exit_hook;
+			plat_exit_hook = restore_tty;
+			return;
+		}
+	}
+}
+
 void hosted_setup_console(void)
 {
+	save_tty();
 	/* Each keeps the host descriptor's access mode and O_APPEND (a terminal
 	 * is O_RDWR, a pipe's ends one way); one closed on the host stays
 	 * closed in the guest. A directory waits for the guest's filesystem. */
