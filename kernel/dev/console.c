@@ -349,6 +349,25 @@ static const struct file_ops console_file_fops = {
 	.stream = true,
 };
 
+/* Linux's UNIX98_PTY_SLAVE_MAJOR and the 7 majors after it; rdev in
+ * new_encode_dev's layout. */
+static u32 dev_major(u64 rdev)
+{
+	return (u32)((rdev >> 8) & 0xfff);
+}
+
+static unsigned int pty_index(u64 rdev)
+{
+	unsigned int minor = (unsigned int)((rdev & 0xff) | ((rdev >> 12) & ~0xffu));
+
+	return (dev_major(rdev) - 136) * 256 + minor;
+}
+
+static bool is_pty_slave(const struct plat_stat *st)
+{
+	return S_ISCHR(st->mode) && dev_major(st->rdev) >= 136 && dev_major(st->rdev) < 144;
+}
+
 static struct console *console_new(int hostfd, bool own, bool regular)
 {
 	struct console *c = kzalloc(sizeof *c);
@@ -382,6 +401,18 @@ static struct file *console_file(int hostfd, bool own, u32 flags, long *err)
 	if (!(c = console_new(hostfd, own, S_ISREG(st.mode))))
 		return NULL;
 	kmutex_lock(&vfs_lock);
+	if (is_pty_slave(&st)) {
+		/* the guest sees it as its /dev/pts/N (ttyname, /proc/self/fd) */
+		f = devfs_pts_file(pty_index(st.rdev), st.uid, st.gid, st.mode, flags);
+		if (f) {
+			f->ops = &console_tty_fops;
+			f->priv = c;
+		}
+		kmutex_unlock(&vfs_lock);
+		if (!f)
+			kfree(c);
+		return f;
+	}
 	ino = anon_inode_new(st.mode);
 	if (ino) {
 		ino->iops = &console_iops;

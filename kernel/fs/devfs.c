@@ -1,5 +1,6 @@
 /* /dev: a ramfs instance holding the character devices, the /dev/fd family
  * of symlinks, and /dev/shm, a ramfs of its own (1777). */
+#include <kernel/fd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/proc.h>
 #include <kernel/vfs.h>
@@ -129,6 +130,8 @@ long devfs_pts_add(unsigned int n, u32 uid)
 	if (!pts_root.dentry)
 		return -ENOENT;
 	pts_name(name, n);
+	if (d_lookup_cached(pts_root.dentry, name, strlen(name)))
+		return -EEXIST;
 	if ((r = add(pts_root.dentry, name, &ino, pts_root.dentry->inode->iops->create,
 		     S_IFCHR | 0620)) < 0)
 		return r;
@@ -139,6 +142,26 @@ long devfs_pts_add(unsigned int n, u32 uid)
 	ino->uid = uid;
 	ino->gid = TTY_GID;
 	return 0;
+}
+
+struct file *devfs_pts_file(unsigned int n, u32 uid, u32 gid, u32 mode, u32 flags)
+{
+	struct dentry *d;
+	struct path p;
+	char name[16];
+	long r = devfs_pts_add(n, uid);
+
+	if (r < 0 && r != -EEXIST)
+		return NULL;
+	pts_name(name, n);
+	d = d_lookup_cached(pts_root.dentry, name, strlen(name));
+	if (!d || !d->inode)
+		return NULL;
+	d->inode->uid = uid;
+	d->inode->gid = gid;
+	d->inode->mode = S_IFCHR | (mode & 07777);
+	p = (struct path){ pts_root.mnt, d };
+	return file_open_path(&p, flags);
 }
 
 void devfs_pts_remove(unsigned int n)

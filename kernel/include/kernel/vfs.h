@@ -418,6 +418,10 @@ struct path devfs_shm(void);
 /* /dev/pts/N for a host pty the guest opened (/dev/ptmx), and its removal
  * when the master closes. vfs_lock held. */
 long devfs_pts_add(unsigned int n, u32 uid);
+/* A file on /dev/pts/N (made if missing, with the host's owner and mode):
+ * the console of a host pty slave shows as that node, so that ttyname
+ * finds it. NULL when out of memory. vfs_lock held. */
+struct file *devfs_pts_file(unsigned int n, u32 uid, u32 gid, u32 mode, u32 flags);
 void devfs_pts_remove(unsigned int n);
 /* Mounts procfs at /proc; called at boot. */
 long procfs_init(void);
