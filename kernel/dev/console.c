@@ -174,15 +174,18 @@ static int sid_to_guest(int host)
  * (ENOTTY) and that we may change it (SIGTTOU from the background). */
 static long console_tiocspgrp(int hostfd, uptr argp)
 {
-	int pgrp, hpgrp, hsid;
+	int pgrp, hpgrp, hsid, tsid;
 
+	/* first of all, the terminal must be the caller's controlling one */
+	plat_console_host_ids(&hpgrp, &hsid);
+	if (plat_console_ioctl(hostfd, TIOCGSID, &tsid) < 0 || tsid != hsid)
+		return -ENOTTY;
 	if (copy_from_user(&pgrp, argp, sizeof pgrp) < 0)
 		return -EFAULT;
 	if (pgrp < 0)
 		return -EINVAL;
 	if (pgrp != current_proc.pid)
 		return -ESRCH;
-	plat_console_host_ids(&hpgrp, &hsid);
 	return plat_console_ioctl(hostfd, TIOCSPGRP, &hpgrp);
 }
 
@@ -191,11 +194,14 @@ static long console_tiocspgrp(int hostfd, uptr argp)
  * host's) or it is not its to take: EPERM. */
 static long console_tiocsctty(int hostfd)
 {
+	u8 termios[TERMIOS_SIZE];
 	int tsid, hpgrp, hsid;
-	long r = plat_console_ioctl(hostfd, TIOCGSID, &tsid);
+	long r = plat_console_ioctl(hostfd, TCGETS, termios);
 
+	if (r < 0)
+		return r; /* not a terminal: ENOTTY */
 	plat_console_host_ids(&hpgrp, &hsid);
-	if (r == 0 && tsid == hsid)
+	if (plat_console_ioctl(hostfd, TIOCGSID, &tsid) == 0 && tsid == hsid)
 		return 0;
 	return -EPERM;
 }
@@ -407,11 +413,10 @@ static struct file *console_file(int hostfd, bool own, u32 flags, long *err)
 		if (f) {
 			f->ops = &console_tty_fops;
 			f->priv = c;
+			kmutex_unlock(&vfs_lock);
+			return f;
 		}
-		kmutex_unlock(&vfs_lock);
-		if (!f)
-			kfree(c);
-		return f;
+		/* no devpts (or no memory for its node): an anonymous file */
 	}
 	ino = anon_inode_new(st.mode);
 	if (ino) {

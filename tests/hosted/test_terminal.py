@@ -209,6 +209,26 @@ def test_terminal_ioctls_as_linux(abi_run: Path, tprogs: dict[str, Path], term: 
     assert screens["hosted"] == screens["native"]
 
 
+@pytest.mark.parametrize("stdin", [b"data\n", None])
+def test_terminal_ioctls_off_a_terminal(abi_run: Path, tprogs: dict[str, Path], tmp_path: Path,
+                                        stdin: bytes | None) -> None:
+    """On a pipe (or /dev/null) every terminal ioctl is ENOTTY, whatever its
+    argument, as Linux answers before looking at it."""
+    argv = [str(tprogs["tty_ioctl"])]
+    if stdin is None:
+        with open("/dev/null", "rb") as null:
+            native = subprocess.run(argv, stdin=null, capture_output=True, check=False)
+            null.seek(0)
+            hosted = subprocess.run([str(abi_run), *argv], stdin=null, capture_output=True,
+                                    check=False)
+    else:
+        native = subprocess.run(argv, input=stdin, capture_output=True, check=False)
+        hosted = subprocess.run([str(abi_run), *argv], input=stdin, capture_output=True,
+                                check=False)
+    assert b"TIOCSPGRP -1 Inappropriate ioctl for device" in native.stdout
+    assert (hosted.returncode, hosted.stdout) == (native.returncode, native.stdout)
+
+
 def test_dev_tty(abi_run: Path, busybox: Path, term: MakeTerm) -> None:
     screens = {}
     for label, pre in both():
@@ -310,3 +330,16 @@ def test_idle_wait_on_a_pipe_uses_no_cpu(abi_run: Path, tprogs: dict[str, Path],
     finally:
         p.kill()
         p.wait()
+
+
+def test_window_size_is_the_hosts_at_each_call(abi_run: Path, term: MakeTerm) -> None:
+    """TIOCGWINSZ asks the host each time: a resize shows at the next call."""
+    if not PYTHON.exists():
+        pytest.skip("no /usr/bin/python3")
+    script = "import os; print(*os.get_terminal_size()); input(); print(*os.get_terminal_size())"
+    for _label, pre in both("--root /"):
+        t = term(f'{pre} {PYTHON} -c "{script}"')
+        t.wait_text("80 24")
+        t.tmux("resize-window", "-t", "t", "-x", "100", "-y", "30")
+        t.type("")
+        t.wait_text("100 30")

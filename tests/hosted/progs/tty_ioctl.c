@@ -16,7 +16,7 @@ static const char *err(int r)
 int main(void)
 {
 	int v = -1, r;
-	struct winsize ws;
+	struct winsize ws = { 0, 0, 0, 0 };
 
 	r = ioctl(0, TIOCGPGRP, &v);
 	printf("TIOCGPGRP %s fg=%d\n", err(r), r == 0 && v == getpgrp());
@@ -45,6 +45,10 @@ int main(void)
 	printf("TIOCGWINSZ %s %dx%d\n", err(r), ws.ws_row, ws.ws_col);
 	printf("isatty %d ttyname %s\n", isatty(0), ttyname(0) ? "yes" : "no");
 	printf("TIOCGPTN on a slave %s\n", err(ioctl(0, TIOCGPTN, &v)));
-	printf("TIOCGSID pipe %s\n", err(ioctl(-1, TIOCGSID, &v)));
+	printf("TIOCGSID bad fd %s\n", err(ioctl(-1, TIOCGSID, &v)));
+	/* on a terminal the answer depends on being a session leader, which
+	 * the guest is and a program under a shell is not */
+	if (!isatty(0))
+		printf("TIOCSCTTY %s\n", err(ioctl(0, TIOCSCTTY, 0)));
 	return 0;
 }
