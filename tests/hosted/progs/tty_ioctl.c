@@ -35,7 +35,8 @@ int main(void)
 	printf("TCXONC bad %s\n", err(ioctl(0, TCXONC, 9)));
 	v = -1;
 	r = ioctl(0, TIOCINQ, &v);
-	printf("TIOCINQ %s %d\n", err(r), v);
+	/* on a pipe the count races with the writer: only on a terminal */
+	printf("TIOCINQ %s %d\n", err(r), isatty(0) ? v : 0);
 	v = -1;
 	r = ioctl(0, TIOCOUTQ, &v);
 	printf("TIOCOUTQ %s %d\n", err(r), v);
