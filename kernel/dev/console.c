@@ -38,7 +38,7 @@
 struct console {
 	int hostfd;
 	bool own;     /* the host fd is ours to close (/dev/tty, ptys) */
-	bool ptmx;    /* a pty master: TIOCGPTN, TIOCSPTLCK, TIOCGPTPEER */
+	bool ptmx;    /* a pty master the guest opened (/dev/ptmx) */
 	int ptn;      /* its number: /dev/pts/ptn exists while it is open */
 	bool regular; /* a regular file: reads never wait */
 	struct wait_head wh;
