@@ -108,10 +108,34 @@ static long console_read(struct file *f, struct uio *u, s64 pos)
 	return r;
 }
 
+/* Waits until the host descriptor takes a write (a pipe's reader made room,
+ * a terminal's output was resumed): as console_wait_readable, for POLLOUT. */
+static long console_wait_writable(struct file *f)
+{
+	struct console *c = f->priv;
+	struct host_wait hw = { c->hostfd, POLLOUT, 0 };
+	struct host_waits host = { &hw, 1, 1 };
+
+	for (;;) {
+		u32 seq = wait_prepare();
+
+		if (plat_console_poll(c->hostfd, POLLOUT) & (POLLOUT | POLLHUP | POLLERR | POLLNVAL))
+			return 0;
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (wait_head_sleep(&c->wh, seq, NO_DEADLINE, &host) == -EINTR)
+			return -ERESTARTSYS;
+	}
+}
+
+/* A write to a pipe or terminal that cannot take it now sleeps in the one
+ * wait rather than in the host (pipe_write's and n_tty_write's codes: what
+ * was written, else -EAGAIN or -ERESTARTSYS); a regular file never waits. */
 static long console_write(struct file *f, struct uio *u, s64 pos)
 {
+	bool wait = pos < 0 && !((struct console *)f->priv)->regular;
 	char buf[CONSOLE_CHUNK];
-	long done = 0;
+	long done = 0, r;
 
 	while (u->resid) {
 		size_t n = uio_copy_in(u, buf, MIN(u->resid, sizeof buf));
@@ -120,9 +144,12 @@ static long console_write(struct file *f, struct uio *u, s64 pos)
 		if (!n)
 			return done ? done : -EFAULT;
 		while (off < n) {
-			long r = plat_console_write(hostfd_of(f), buf + off, n - off,
-						    pos < 0 ? pos : pos + done);
-
+			if (wait && (r = console_wait_writable(f)) < 0)
+				return done ? done : r;
+			r = plat_console_write(hostfd_of(f), buf + off, n - off,
+					       pos < 0 ? pos : pos + done);
+			if (r == -EAGAIN && wait && !(f->flags & O_NONBLOCK))
+				continue; /* the host file is nonblocking: wait again */
 			if (r < 0)
 				return done ? done : r;
 			off += (size_t)r;

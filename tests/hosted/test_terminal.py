@@ -346,3 +346,27 @@ def test_window_size_is_the_hosts_at_each_call(abi_run: Path, term: MakeTerm) ->
         t.tmux("resize-window", "-t", "t", "-x", "100", "-y", "30")
         t.type("")
         t.wait_text("100 30")
+
+
+def test_write_to_a_full_pipe_waits_without_cpu(abi_run: Path, tprogs: dict[str, Path],
+                                                tmp_path: Path) -> None:
+    """A nonblocking write to a full pipe is EAGAIN after as many bytes as
+    natively; a blocking one then sleeps in the one wait, not in the host,
+    until the reader drains the pipe."""
+    lines = {}
+    for label, prefix in (("native", []), ("hosted", [str(abi_run)])):
+        p = subprocess.Popen([*prefix, str(tprogs["idlepoll"]), "write"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=tmp_path)
+        try:
+            assert p.stdout is not None and p.stderr is not None
+            filled = p.stderr.readline()
+            time.sleep(0.2)
+            if label == "hosted":
+                assert_idle(p.pid)
+            data = p.stdout.read()
+            lines[label] = (filled, p.stderr.read(), len(data), p.wait(timeout=10))
+        finally:
+            p.kill()
+            p.wait()
+    assert lines["native"][0].startswith(b"filled 65536 Resource temporarily unavailable")
+    assert lines["hosted"] == lines["native"]
