@@ -119,7 +119,8 @@ static long console_wait_writable(struct file *f)
 	for (;;) {
 		u32 seq = wait_prepare();
 
-		if (plat_console_poll(c->hostfd, POLLOUT) & (POLLOUT | POLLHUP | POLLERR | POLLNVAL))
+		if (plat_console_poll(c->hostfd, POLLOUT) &
+		    (POLLOUT | POLLHUP | POLLERR | POLLNVAL))
 			return 0;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
