@@ -282,6 +282,24 @@ def test_termios_restored_at_exit(abi_run: Path, tprogs: dict[str, Path], term: 
     assert hstatus == nstatus == ("status=139\n" if how == "segv" else "status=3\n")
 
 
+@pytest.mark.parametrize("sig", ["TERM", "HUP", "INT"])
+def test_termios_restored_when_killed(abi_run: Path, tprogs: dict[str, Path], term: MakeTerm,
+                                      tmp_path: Path, sig: str) -> None:
+    """A host signal kills abi-run while the guest has the terminal raw."""
+    d = tmp_path / "run"
+    d.mkdir()
+    t = term(f"stty -g > before; {abi_run} {tprogs['rawfault']} wait; "
+             f"echo status=$? > status; stty -g > after", cwd=d)
+    t.wait_text("raw")
+    sh = t.pane_pid()
+    child = int(Path(f"/proc/{sh}/task/{sh}/children").read_text().split()[0])
+    subprocess.run(["kill", f"-{sig}", str(child)], check=True)
+    t.wait_text("[exit 0]")
+    signum = {"TERM": 15, "HUP": 1, "INT": 2}[sig]
+    assert (d / "status").read_text() == f"status={128 + signum}\n"
+    assert (d / "before").read_text() == (d / "after").read_text()
+
+
 def cpu_and_switches(pid: int) -> tuple[int, int]:
     """utime+stime (ticks) and context switches of every thread of pid."""
     cpu = switches = 0
