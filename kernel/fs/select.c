@@ -164,7 +164,7 @@ long sys_poll(uptr ufds, unsigned int nfds, int timeout_msecs)
 
 		rb->fn = poll_restart;
 		rb->deadline = deadline;
-		rb->clock = 1; /* CLOCK_MONOTONIC */
+		rb->clock = CLOCK_MONOTONIC;
 		rb->arg[0] = ufds.addr;
 		rb->arg[1] = nfds;
 		ret = -ERESTART_RESTARTBLOCK;
