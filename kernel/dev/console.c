@@ -41,6 +41,7 @@ struct console {
 	bool ptmx;    /* a pty master the guest opened (/dev/ptmx) */
 	int ptn;      /* its number: /dev/pts/ptn exists while it is open */
 	bool regular; /* a regular file: reads never wait */
+	int edge_fd;  /* + 1: the host's edges of hostfd, once an EPOLLET item watches */
 	struct wait_head wh;
 };
 
@@ -60,6 +61,8 @@ static void console_release(struct file *f)
 		devfs_pts_remove((unsigned int)c->ptn);
 	if (c->own)
 		plat_console_close(c->hostfd);
+	if (c->edge_fd)
+		plat_console_close(c->edge_fd - 1);
 	kfree(c);
 }
 
@@ -161,22 +164,38 @@ static long console_write(struct file *f, struct uio *u, s64 pos)
 }
 
 /* The host's readiness changes without a wake-up here (a key pressed, a
- * pipe's writer): a sleeper waits on the host fd itself (poll_wait_host). */
+ * pipe's writer): a sleeper waits on the host fd itself (poll_wait_host),
+ * and epoll's level-triggered items are queued here when it is ready.
+ * EPOLLET items follow the host's own edges (new input, room made): once
+ * one watches, a host epoll fd collects them, epoll takes them here, and a
+ * sleeper for an edge waits on that fd, since the host fd itself may stay
+ * ready with nothing new. */
 static unsigned int console_poll(struct file *f, struct poll_table *pt)
 {
 	struct console *c = f->priv;
 	unsigned int r = (unsigned int)plat_console_poll(c->hostfd, POLLIN | POLLOUT | POLLRDNORM |
 									    POLLWRNORM | POLLPRI);
+	bool et = pt && (pt->want & EPOLLET);
 
+	if (et && !c->edge_fd) {
+		long e = plat_console_edge_open(c->hostfd);
+
+		if (e >= 0)
+			c->edge_fd = (int)e + 1;
+	}
 	if (pt) {
+		unsigned int edges = c->edge_fd ? plat_console_edges(c->edge_fd - 1) : 0;
+
 		pt->head = &c->wh;
-		if (!(r & pt->want))
+		if (edges && !list_empty(&c->wh.items))
+			ep_wake_items(&c->wh, edges);
+		if (et && c->edge_fd)
+			poll_wait_host_events(pt, c->edge_fd - 1, POLLIN);
+		else if (!(r & pt->want))
 			poll_wait_host(pt, c->hostfd);
 	}
-	/* epoll's watchers learn it here (epoll_wait polls again when the
-	 * host fd wakes it); the ready list takes an item once. */
 	if (r && !list_empty(&c->wh.items))
-		ep_wake_items(&c->wh, r);
+		ep_wake_level_items(&c->wh, r);
 	return r;
 }
 

@@ -94,9 +94,14 @@ long poll_timeout_deadline(const struct linux_timespec *ts, s64 *deadline)
 
 void poll_wait_host(struct poll_table *pt, int hostfd)
 {
+	poll_wait_host_events(pt, hostfd,
+			      (short)(pt->want & (POLLIN | POLLPRI | POLLOUT | POLLRDNORM |
+						  POLLRDBAND | POLLWRNORM | POLLWRBAND)));
+}
+
+void poll_wait_host_events(struct poll_table *pt, int hostfd, short ev)
+{
 	struct host_waits *hw = pt->host;
-	short ev = (short)(pt->want & (POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND |
-				       POLLWRNORM | POLLWRBAND));
 
 	if (!hw)
 		return;

@@ -64,7 +64,7 @@ static void rd_del(struct epitem *epi)
 	}
 }
 
-void ep_wake_items(struct wait_head *wh, u32 key)
+static void ep_wake(struct wait_head *wh, u32 key, bool level_only)
 {
 	struct list *pos, *tmp;
 
@@ -73,12 +73,24 @@ void ep_wake_items(struct wait_head *wh, u32 key)
 
 		if (!(epi->events & ~EP_PRIVATE_BITS)) /* disabled by EPOLLONESHOT */
 			continue;
+		if (level_only && (epi->events & EPOLLET))
+			continue;
 		if (key && !(key & epi->events))
 			continue;
 		rd_add_tail(epi);
 		/* the epoll itself became readable: its sleepers and watchers */
 		poll_wake(&epi->ep->wh, POLLIN);
 	}
+}
+
+void ep_wake_items(struct wait_head *wh, u32 key)
+{
+	ep_wake(wh, key, false);
+}
+
+void ep_wake_level_items(struct wait_head *wh, u32 key)
+{
+	ep_wake(wh, key, true);
 }
 
 void ep_wake_watchers(struct wait_head *wh)

@@ -180,6 +180,12 @@ void plat_console_close(int hostfd);
 /* The host process group and session of abi-run itself: the console
  * shows them to the guest as its own (its pid). */
 void plat_console_host_ids(int *pgrp, int *sid);
+/* Edges of a host descriptor, for the guest's EPOLLET items on it: a host
+ * epoll fd watching hostfd edge-triggered (readable while an edge is
+ * pending; close it with plat_console_close), and the events of the edges
+ * pending on it, taken (0: none). */
+long plat_console_edge_open(int hostfd);
+unsigned int plat_console_edges(int epfd);
 /* The host's view of a file, in the kernel's types (the console's and,
  * where the platform has host files, plat_host_fstatat's). */
 struct plat_stat {

@@ -33,7 +33,7 @@ def tprogs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         pytest.skip("gcc is not installed")
     d = tmp_path_factory.mktemp("terminal-progs")
     out = {}
-    for name in ("tty_ioctl", "pty", "rawfault", "idlepoll"):
+    for name in ("tty_ioctl", "pty", "rawfault", "idlepoll", "epollet"):
         p = subprocess.run(["gcc", "-static", "-O1", "-o", str(d / name),
                             str(HERE / "progs" / f"{name}.c")],
                            capture_output=True, text=True, check=False)
@@ -388,3 +388,29 @@ def test_write_to_a_full_pipe_waits_without_cpu(abi_run: Path, tprogs: dict[str,
             p.wait()
     assert lines["native"][0].startswith(b"filled 65536 Resource temporarily unavailable")
     assert lines["hosted"] == lines["native"]
+
+
+def drive_epollet(argv: list[str], cwd: Path) -> bytes:
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd)
+    assert p.stdin is not None and p.stdout is not None
+    out = [p.stdout.readline()]
+    p.stdin.write(b"a")
+    p.stdin.flush()
+    while out[-1]:
+        out.append(p.stdout.readline())
+        if out[-1] == b"next\n":
+            time.sleep(0.1)
+            p.stdin.write(b"b")
+            p.stdin.flush()
+    assert p.wait(timeout=10) == 0
+    return b"".join(out)
+
+
+def test_epollet_on_the_console_reports_edges(abi_run: Path, tprogs: dict[str, Path],
+                                              tmp_path: Path) -> None:
+    """An EPOLLET item on a host-backed file reports new input once, not
+    again while it sits unread; a level-triggered one reports it each time."""
+    native = drive_epollet([str(tprogs["epollet"])], tmp_path)
+    hosted = drive_epollet([str(abi_run), str(tprogs["epollet"])], tmp_path)
+    assert b"et again 0\n" in native and b"lt again 1\n" in native
+    assert hosted == native

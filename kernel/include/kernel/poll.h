@@ -51,6 +51,8 @@ struct poll_table {
 /* A host-backed file's poll op: the sleep that follows waits on hostfd
  * for pt->want's events too. */
 void poll_wait_host(struct poll_table *pt, int hostfd);
+/* poll_wait_host for the given host poll events rather than pt->want's. */
+void poll_wait_host_events(struct poll_table *pt, int hostfd, short events);
 void host_waits_free(struct host_waits *hw);
 
 /* A sleeper on many wait heads (poll, select): one entry per head, put on
@@ -110,6 +112,10 @@ void eventpoll_release(struct file *f, struct wait_head *wh);
 /* Queues the epoll items on wh that key concerns, waking their epolls'
  * sleepers (eventpoll.c). */
 void ep_wake_items(struct wait_head *wh, u32 key);
+/* ep_wake_items for the level-triggered items only: a host-backed file
+ * that finds itself ready queues those, and its EPOLLET items only on an
+ * edge the host reports. */
+void ep_wake_level_items(struct wait_head *wh, u32 key);
 /* Wakes the sleepers of the epolls watching wh (poll_rearm). */
 void ep_wake_watchers(struct wait_head *wh);
 

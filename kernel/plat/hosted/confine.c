@@ -111,19 +111,20 @@ static bool ns_entered; /* past unshare: a failure now is fatal */
  * test_confine.py reads this list: one N(name) per call. openat2,
  * fchmodat2, mknodat and statx are for hostfs's race-free walk. */
 static const u32 allowed_calls[] = {
-	N(read),         N(write),          N(pread64),      N(pwrite64),    N(lseek),
-	N(close),        N(fstat),          N(newfstatat),   N(openat),      N(openat2),
-	N(getdents64),   N(readlinkat),     N(mmap),         N(munmap),      N(mprotect),
-	N(mremap),       N(madvise),        N(mincore),      N(msync),       N(memfd_create),
-	N(rt_sigaction), N(rt_sigprocmask), N(rt_sigreturn), N(sigaltstack), N(clock_gettime),
-	N(clock_getres), N(getrandom),      N(getpid),       N(gettid),      N(getuid),
-	N(getgid),       N(getrusage),      N(poll),         N(ftruncate),   N(fallocate),
-	N(fsync),        N(fdatasync),      N(fchmod),       N(fchmodat),    N(fchmodat2),
-	N(fchownat),     N(utimensat),      N(mkdirat),      N(mknodat),     N(unlinkat),
-	N(renameat2),    N(linkat),         N(symlinkat),    N(getxattr),    N(setxattr),
-	N(listxattr),    N(removexattr),    N(fgetxattr),    N(fsetxattr),   N(flistxattr),
-	N(fremovexattr), N(statx),          N(exit_group),   N(exit),        N(ppoll),
-	N(eventfd2),     N(getsid),         N(getpgid),
+	N(read),         N(write),          N(pread64),      N(pwrite64),      N(lseek),
+	N(close),        N(fstat),          N(newfstatat),   N(openat),        N(openat2),
+	N(getdents64),   N(readlinkat),     N(mmap),         N(munmap),        N(mprotect),
+	N(mremap),       N(madvise),        N(mincore),      N(msync),         N(memfd_create),
+	N(rt_sigaction), N(rt_sigprocmask), N(rt_sigreturn), N(sigaltstack),   N(clock_gettime),
+	N(clock_getres), N(getrandom),      N(getpid),       N(gettid),        N(getuid),
+	N(getgid),       N(getrusage),      N(poll),         N(ftruncate),     N(fallocate),
+	N(fsync),        N(fdatasync),      N(fchmod),       N(fchmodat),      N(fchmodat2),
+	N(fchownat),     N(utimensat),      N(mkdirat),      N(mknodat),       N(unlinkat),
+	N(renameat2),    N(linkat),         N(symlinkat),    N(getxattr),      N(setxattr),
+	N(listxattr),    N(removexattr),    N(fgetxattr),    N(fsetxattr),     N(flistxattr),
+	N(fremovexattr), N(statx),          N(exit_group),   N(exit),          N(ppoll),
+	N(eventfd2),     N(getsid),         N(getpgid),      N(epoll_create1), N(epoll_ctl),
+	N(epoll_wait),
 };
 
 /* Calls allowed with some values of one argument (the low 32 bits: every

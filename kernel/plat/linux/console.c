@@ -102,6 +102,33 @@ void plat_console_host_ids(int *pgrp, int *sid)
 	*sid = (int)host_syscall1(HOST_NR(getsid), 0);
 }
 
+long plat_console_edge_open(int hostfd)
+{
+	struct {
+		u32 events;
+		u64 data;
+	} __attribute__((packed)) ev = { EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLET, 0 };
+	long ep = host_syscall1(HOST_NR(epoll_create1), EPOLL_CLOEXEC), r;
+
+	if (ep < 0)
+		return ep;
+	if ((r = host_syscall4(HOST_NR(epoll_ctl), ep, EPOLL_CTL_ADD, hostfd, &ev)) < 0) {
+		host_syscall1(HOST_NR(close), ep);
+		return r;
+	}
+	return ep;
+}
+
+unsigned int plat_console_edges(int epfd)
+{
+	struct {
+		u32 events;
+		u64 data;
+	} __attribute__((packed)) ev = { 0, 0 };
+
+	return host_syscall4(HOST_NR(epoll_wait), epfd, &ev, 1, 0) == 1 ? ev.events : 0;
+}
+
 long plat_console_stat(int hostfd, struct plat_stat *st)
 {
 	return host_fstatat(hostfd, "", st, AT_EMPTY_PATH);
