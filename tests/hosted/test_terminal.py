@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -103,18 +104,23 @@ MakeTerm = Callable[..., Tmux]
 
 @pytest.fixture
 def term(tmp_path: Path) -> Iterator[MakeTerm]:
-    made: list[Tmux] = []
 
     def make(cmd: str, *, cwd: Path | None = None) -> Tmux:
-        d = tmp_path / f"tmux{len(made)}"
-        d.mkdir()
+        # tmux's socket lives under TMUX_TMPDIR: a short path, as a socket
+        # path is at most 107 bytes
+        d = Path(tempfile.mkdtemp(prefix="abi-tmux-", dir="/tmp"))
+        dirs.append(d)
         t = Tmux(d, cmd, cwd=cwd or tmp_path)
         made.append(t)
         return t
 
+    made: list[Tmux] = []
+    dirs: list[Path] = []
     yield make
     for t in made:
         t.close()
+    for d in dirs:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def both(prefix_hosted: str = "") -> list[tuple[str, str]]:
