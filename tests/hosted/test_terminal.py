@@ -209,9 +209,13 @@ def test_vi_opens_and_saves(abi_run: Path, busybox: Path, term: MakeTerm, tmp_pa
     assert texts["hosted"] == texts["native"]
 
 
-def test_terminal_ioctls_as_linux(abi_run: Path, tprogs: dict[str, Path], term: MakeTerm) -> None:
+@pytest.mark.parametrize("opts", ["", "--root /:ro"])
+def test_terminal_ioctls_as_linux(abi_run: Path, tprogs: dict[str, Path], term: MakeTerm,
+                                  opts: str) -> None:
+    """Also under a read-only root, where Landlock keeps the host's /dev out
+    and /dev/tty and the terminal's /dev/pts/N are reached through fds 0-2."""
     screens = {}
-    for label, pre in both():
+    for label, pre in both(opts):
         t = term(f"{pre} {tprogs['tty_ioctl']}")
         screens[label] = t.wait_text("[exit 0]")
     assert "TIOCSPGRP none No such process" in screens["native"]

@@ -2,6 +2,7 @@
  * same natively and under abi-run (no pids: the guest's are its own). Run
  * in a terminal (tests/hosted/test_terminal.py drives it in tmux). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -45,6 +46,13 @@ int main(void)
 	r = ioctl(1, TIOCGWINSZ, &ws);
 	printf("TIOCGWINSZ %s %dx%d\n", err(r), ws.ws_row, ws.ws_col);
 	printf("isatty %d ttyname %s\n", isatty(0), ttyname(0) ? "yes" : "no");
+	if (isatty(0)) {
+		const char *name = ttyname(0);
+
+		printf("reopen /proc/self/fd/0 %s\n", err(open("/proc/self/fd/0", O_RDWR)));
+		printf("open ttyname %s\n", err(name ? open(name, O_RDWR) : -1));
+		printf("open /dev/tty %s\n", err(open("/dev/tty", O_RDWR)));
+	}
 	printf("TIOCGPTN on a slave %s\n", err(ioctl(0, TIOCGPTN, &v)));
 	printf("TIOCGSID bad fd %s\n", err(ioctl(-1, TIOCGSID, &v)));
 	/* on a terminal the answer depends on being a session leader, which
