@@ -7,13 +7,14 @@ cd "$(dirname "$0")/.."
 
 # busybox-static, strace: real programs for abi inspect's accuracy tests;
 # qemu-user, musl-tools: the conformance suite's third-party runner and musl builds.
+# tmux: tests/hosted/test_terminal.py drives interactive programs in a real terminal.
 # clang-format-14: `make lint` checks the C style with it; other major versions
 # format differently (Debian 12: clang-format-14 is also its default clang-format).
 # libpython3.11-testsuite, openjdk-17-jdk-headless: the host's CPython (with its
 # own regression tests) and JVM (with javac), run under abi-run --root / by
 # tests/hosted/test_runtimes.py.
 PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev
-      busybox-static strace qemu-user musl-tools clang-format-14
+      busybox-static strace qemu-user musl-tools clang-format-14 tmux
       libpython3.11-testsuite openjdk-17-jdk-headless"
 
 missing=""

@@ -19,7 +19,7 @@ struct pidfd {
 };
 
 /* Every pidfd's pollers, woken when a thread exits (pidfd_notify_exit). */
-static struct wait_head pidfd_wh = { LIST_INIT(pidfd_wh.items) };
+static struct wait_head pidfd_wh = WAIT_HEAD_INIT(pidfd_wh);
 
 void pidfd_notify_exit(void)
 {

@@ -145,6 +145,7 @@ struct task *task_new(long *err)
 void task_release(struct task *t)
 {
 	list_del(&t->link);
+	plat_task_release(t);
 	if (t == &boot_task)
 		return;
 	slot_task[t->slot] = NULL;

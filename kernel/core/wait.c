@@ -17,7 +17,7 @@ static long sleep(struct task *t, u32 seq, s64 deadline, struct host_wait *hw, i
 	if (held)
 		kernel_leave();
 	if (nhw)
-		r = plat_wait_host(&t->wake_seq, seq, deadline, hw, nhw);
+		r = plat_wait_host(t, seq, deadline, hw, nhw);
 	else
 		r = plat_wait(&t->wake_seq, seq, deadline);
 	if (held)
@@ -49,7 +49,7 @@ long task_sleep_uninterruptible(u32 seq, s64 deadline)
 void task_wake(struct task *t)
 {
 	__atomic_add_fetch(&t->wake_seq, 1, __ATOMIC_RELEASE);
-	plat_wake_task(&t->wake_seq, t->plat);
+	plat_wake_task(t);
 }
 
 void waitq_add(struct waitq *q, struct wait_entry *e)

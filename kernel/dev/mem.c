@@ -95,13 +95,3 @@ const struct file_ops dev_full_fops = { .read = zero_read,
 const struct file_ops dev_random_fops = {
 	.read = random_read, .write = sink_write, .llseek = noop_llseek, .stream = true
 };
-
-/* /dev/tty: there is no controlling terminal, so opening it is ENXIO. */
-static long tty_open(struct inode *ino, struct file *f)
-{
-	(void)ino;
-	(void)f;
-	return -ENXIO;
-}
-
-const struct file_ops dev_tty_fops = { .open = tty_open };

@@ -1,11 +1,12 @@
 /* /dev: a ramfs instance holding the character devices, the /dev/fd family
  * of symlinks, and /dev/shm, a ramfs of its own (1777). */
+#include <kernel/fd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/proc.h>
 #include <kernel/vfs.h>
 
 extern const struct file_ops dev_null_fops, dev_zero_fops, dev_full_fops, dev_random_fops,
-	dev_tty_fops;
+	dev_tty_fops, dev_ptmx_fops, dev_pts_fops;
 
 /* clang-format off */
 /* Linux's new_encode_dev. */
@@ -23,6 +24,7 @@ static const struct {
 	{ "random", 1, 8, 0666, &dev_random_fops },
 	{ "urandom", 1, 9, 0666, &dev_random_fops },
 	{ "tty", 5, 0, 0666, &dev_tty_fops },
+	{ "ptmx", 5, 2, 0666, &dev_ptmx_fops },
 };
 /* clang-format on */
 
@@ -107,7 +109,73 @@ static long mount_ramfs(struct path *dir, const char *name, u32 mode, const char
 	return 0;
 }
 
-static struct path shm_root;
+static struct path shm_root, pts_root;
+
+#define UNIX98_PTY_SLAVE_MAJOR 136
+#define TTY_GID 5
+
+static void pts_name(char *buf, unsigned int n)
+{
+	ksnprintf(buf, 16, "%u", n);
+}
+
+/* /dev/pts/N for host pty N while the guest holds its master (the host's
+ * devpts has one node per pty; ours shows those the guest made). */
+long devfs_pts_add(unsigned int n, u32 uid)
+{
+	struct inode *ino;
+	char name[16];
+	long r;
+
+	if (!pts_root.dentry)
+		return -ENOENT;
+	pts_name(name, n);
+	if (d_lookup_cached(pts_root.dentry, name, strlen(name)))
+		return -EEXIST;
+	if ((r = add(pts_root.dentry, name, &ino, pts_root.dentry->inode->iops->create,
+		     S_IFCHR | 0620)) < 0)
+		return r;
+	ino->rdev = MKDEV(UNIX98_PTY_SLAVE_MAJOR, n);
+	ino->fops = &dev_pts_fops;
+	ino->iops = NULL;
+	ino->size = 0;
+	ino->uid = uid;
+	ino->gid = TTY_GID;
+	return 0;
+}
+
+struct file *devfs_pts_file(unsigned int n, u32 uid, u32 gid, u32 mode, u32 flags)
+{
+	struct dentry *d;
+	struct path p;
+	char name[16];
+	long r = devfs_pts_add(n, uid);
+
+	if (r < 0 && r != -EEXIST)
+		return NULL;
+	pts_name(name, n);
+	d = d_lookup_cached(pts_root.dentry, name, strlen(name));
+	if (!d || !d->inode)
+		return NULL;
+	d->inode->uid = uid;
+	d->inode->gid = gid;
+	d->inode->mode = S_IFCHR | (mode & 07777);
+	p = (struct path){ pts_root.mnt, d };
+	return file_open_path(&p, flags);
+}
+
+void devfs_pts_remove(unsigned int n)
+{
+	struct dentry *d;
+	char name[16];
+
+	if (!pts_root.dentry)
+		return;
+	pts_name(name, n);
+	d = d_lookup_cached(pts_root.dentry, name, strlen(name));
+	if (d && d->inode)
+		pts_root.dentry->inode->iops->unlink(pts_root.dentry->inode, d);
+}
 
 struct path devfs_shm(void)
 {
@@ -123,6 +191,9 @@ long devfs_init(void)
 	if ((r = mount_ramfs(&root, "dev", 0755, "devtmpfs", &dev)) < 0)
 		return r;
 	if ((r = add_devices(dev.dentry)) < 0)
+		return r;
+	pts_root = (struct path){ NULL, NULL };
+	if ((r = mount_ramfs(&dev, "pts", 0755, "devpts", &pts_root)) < 0)
 		return r;
 	return mount_ramfs(&dev, "shm", 01777, "tmpfs", &shm_root);
 }

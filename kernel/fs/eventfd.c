@@ -23,12 +23,15 @@ static long eventfd_read(struct file *f, struct uio *u, s64 pos)
 	(void)pos;
 	if (u->resid < sizeof v)
 		return -EINVAL;
-	while (e->count == 0) {
-		u32 seq = __atomic_load_n(&poll_seq, __ATOMIC_ACQUIRE);
+	for (;;) {
+		u32 seq = wait_prepare();
 
+		if (e->count)
+			break;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		poll_sleep(seq, NO_DEADLINE);
+		if (wait_head_sleep(&e->wh, seq, NO_DEADLINE, NULL) == -EINTR)
+			return -ERESTARTSYS;
 	}
 	v = e->semaphore ? 1 : e->count;
 	e->count -= v;
@@ -51,12 +54,15 @@ static long eventfd_write(struct file *f, struct uio *u, s64 pos)
 		return -EFAULT;
 	if (v == EFD_MAX)
 		return -EINVAL;
-	while (EFD_MAX - e->count <= v) {
-		u32 seq = __atomic_load_n(&poll_seq, __ATOMIC_ACQUIRE);
+	for (;;) {
+		u32 seq = wait_prepare();
 
+		if (EFD_MAX - e->count > v)
+			break;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		poll_sleep(seq, NO_DEADLINE);
+		if (wait_head_sleep(&e->wh, seq, NO_DEADLINE, NULL) == -EINTR)
+			return -ERESTARTSYS;
 	}
 	e->count += v;
 	poll_wake(&e->wh, POLLIN);

@@ -64,7 +64,7 @@ static void rd_del(struct epitem *epi)
 	}
 }
 
-void ep_wake_items(struct wait_head *wh, u32 key)
+static void ep_wake(struct wait_head *wh, u32 key, bool level_only)
 {
 	struct list *pos, *tmp;
 
@@ -73,12 +73,34 @@ void ep_wake_items(struct wait_head *wh, u32 key)
 
 		if (!(epi->events & ~EP_PRIVATE_BITS)) /* disabled by EPOLLONESHOT */
 			continue;
+		if (level_only && (epi->events & EPOLLET))
+			continue;
 		if (key && !(key & epi->events))
 			continue;
 		rd_add_tail(epi);
-		/* the epoll itself became readable for whoever watches it */
-		if (!list_empty(&epi->ep->wh.items))
-			ep_wake_items(&epi->ep->wh, POLLIN);
+		/* the epoll itself became readable: its sleepers and watchers */
+		poll_wake(&epi->ep->wh, POLLIN);
+	}
+}
+
+void ep_wake_items(struct wait_head *wh, u32 key)
+{
+	ep_wake(wh, key, false);
+}
+
+void ep_wake_level_items(struct wait_head *wh, u32 key)
+{
+	ep_wake(wh, key, true);
+}
+
+void ep_wake_watchers(struct wait_head *wh)
+{
+	struct list *pos;
+
+	list_for_each(pos, &wh->items) {
+		struct epitem *epi = list_entry(pos, struct epitem, wh_link);
+
+		poll_rearm(&epi->ep->wh);
 	}
 }
 
@@ -105,18 +127,27 @@ void eventpoll_release(struct file *f, struct wait_head *wh)
 		if (epi->file == f)
 			ep_remove(epi);
 	}
+	list_for_each_safe(pos, tmp, &wh->wq.entries) {
+		struct wait_entry *e = list_entry(pos, struct wait_entry, link);
+
+		list_del(&e->link); /* self-linked: the sleeper's waitq_del is a no-op */
+		task_wake(e->task);
+	}
 }
 
-/* Lets lazy sources (timerfd) queue their items and gathers when one of
- * them changes by itself. */
-static void ep_refresh(struct eventpoll *ep, s64 *deadline)
+/* Lets lazy sources (timerfd, the console) queue their items, and gathers
+ * when one of them changes by itself and the host fds of host-backed ones
+ * (into host, when not NULL). */
+static void ep_refresh(struct eventpoll *ep, s64 *deadline, struct host_waits *host)
 {
 	struct list *pos, *tmp;
 
 	list_for_each_safe(pos, tmp, &ep->items) {
 		struct epitem *epi = list_entry(pos, struct epitem, ep_link);
-		struct poll_table pt = { NULL, NO_DEADLINE };
+		struct poll_table pt = POLL_TABLE(epi->events, host);
 
+		if (!(epi->events & ~EP_PRIVATE_BITS))
+			pt.host = NULL; /* disabled (EPOLLONESHOT): nothing to wait for */
 		file_poll(epi->file, &pt);
 		if (pt.deadline != NO_DEADLINE &&
 		    (*deadline == NO_DEADLINE || pt.deadline < *deadline))
@@ -130,7 +161,7 @@ static unsigned int ep_poll_op(struct file *f, struct poll_table *pt)
 	struct list *pos, *tmp;
 	s64 deadline = NO_DEADLINE;
 
-	ep_refresh(ep, &deadline);
+	ep_refresh(ep, &deadline, pt ? pt->host : NULL);
 	if (pt) {
 		pt->head = &ep->wh;
 		if (deadline != NO_DEADLINE &&
@@ -262,7 +293,7 @@ static struct epitem *ep_find(struct eventpoll *ep, struct file *f, int fd)
 static long ep_insert(struct eventpoll *ep, struct file *tf, int fd, const struct kepoll_event *ev)
 {
 	struct epitem *epi = kzalloc(sizeof *epi);
-	struct poll_table pt = { NULL, NO_DEADLINE };
+	struct poll_table pt = POLL_TABLE(ev->events, NULL);
 	unsigned int revents;
 
 	if (!epi)
@@ -422,8 +453,10 @@ static long ep_send_events(struct eventpoll *ep, uptr events, int maxevents)
 	return res;
 }
 
+/* Linux's ep_poll: a signal ends the wait with EINTR, never a restart. */
 static long do_epoll_wait(int epfd, uptr events, int maxevents, s64 deadline)
 {
+	struct host_waits host = { NULL, 0, 0 };
 	struct eventpoll *ep;
 	struct file *f;
 	long ret;
@@ -439,10 +472,12 @@ static long do_epoll_wait(int epfd, uptr events, int maxevents, s64 deadline)
 	ep = f->priv;
 	kmutex_lock(&vfs_lock);
 	for (;;) {
-		u32 seq = __atomic_load_n(&poll_seq, __ATOMIC_ACQUIRE);
+		u32 seq = wait_prepare();
 		s64 wake = NO_DEADLINE, now;
+		long r;
 
-		ep_refresh(ep, &wake);
+		host.n = 0;
+		ep_refresh(ep, &wake, deadline == 0 ? NULL : &host);
 		ret = ep_send_events(ep, events, maxevents);
 		if (ret)
 			break;
@@ -451,9 +486,13 @@ static long do_epoll_wait(int epfd, uptr events, int maxevents, s64 deadline)
 			break;
 		if (wake == NO_DEADLINE || (deadline != NO_DEADLINE && deadline < wake))
 			wake = deadline;
-		poll_sleep(seq, wake);
+		if ((r = wait_head_sleep(&ep->wh, seq, wake, &host)) == -EINTR) {
+			ret = -EINTR;
+			break;
+		}
 	}
 	kmutex_unlock(&vfs_lock);
+	host_waits_free(&host);
 	fput(f);
 	return ret;
 }
@@ -464,13 +503,17 @@ long sys_epoll_wait(int epfd, uptr events, int maxevents, int timeout)
 	return do_epoll_wait(epfd, events, maxevents, poll_ms_deadline(timeout));
 }
 
-/* sys_epoll_pwait is epoll_wait with a signal mask (checked; no signals yet). */
+/* sys_epoll_pwait is epoll_wait with a signal mask applied while it waits. */
 long sys_epoll_pwait(int epfd, uptr events, int maxevents, int timeout, uptr sigmask,
 		     size_t sigsetsize)
 {
-	long ret = check_sigmask(sigmask, sigsetsize);
+	long ret = set_user_sigmask(sigmask, sigsetsize);
 
-	return ret < 0 ? ret : do_epoll_wait(epfd, events, maxevents, poll_ms_deadline(timeout));
+	if (ret < 0)
+		return ret;
+	ret = do_epoll_wait(epfd, events, maxevents, poll_ms_deadline(timeout));
+	restore_saved_sigmask_unless(ret == -EINTR);
+	return ret;
 }
 
 /* sys_epoll_pwait2 is epoll_pwait with a timespec timeout (NULL: forever). */
@@ -487,7 +530,9 @@ long sys_epoll_pwait2(int epfd, uptr events, int maxevents, uptr timeout, uptr s
 		if ((ret = poll_timeout_deadline(&ts, &deadline)) < 0)
 			return ret;
 	}
-	if ((ret = check_sigmask(sigmask, sigsetsize)) < 0)
+	if ((ret = set_user_sigmask(sigmask, sigsetsize)) < 0)
 		return ret;
-	return do_epoll_wait(epfd, events, maxevents, deadline);
+	ret = do_epoll_wait(epfd, events, maxevents, deadline);
+	restore_saved_sigmask_unless(ret == -EINTR);
+	return ret;
 }

@@ -80,7 +80,7 @@ static long pipe_read(struct file *f, struct uio *u, s64 pos)
 
 	(void)pos;
 	for (;;) {
-		u32 seq = __atomic_load_n(&poll_seq, __ATOMIC_ACQUIRE);
+		u32 seq = wait_prepare();
 		bool done = false;
 
 		was_full = pipe_full(p);
@@ -114,7 +114,10 @@ static long pipe_read(struct file *f, struct uio *u, s64 pos)
 			ret = -EAGAIN;
 			break;
 		}
-		poll_sleep(seq, NO_DEADLINE);
+		if (wait_head_sleep(&p->rd_wait, seq, NO_DEADLINE, NULL) == -EINTR) {
+			ret = -ERESTARTSYS;
+			break;
+		}
 	}
 out:
 	if (was_full)
@@ -170,7 +173,7 @@ static long pipe_write(struct file *f, struct uio *u, s64 pos)
 		}
 	}
 	for (;;) {
-		u32 seq = __atomic_load_n(&poll_seq, __ATOMIC_ACQUIRE);
+		u32 seq = wait_prepare();
 
 		if (!p->readers) {
 			if (!ret)
@@ -195,7 +198,11 @@ static long pipe_write(struct file *f, struct uio *u, s64 pos)
 			break;
 		}
 		poll_wake(&p->rd_wait, POLLIN | POLLRDNORM);
-		poll_sleep(seq, NO_DEADLINE);
+		if (wait_head_sleep(&p->wr_wait, seq, NO_DEADLINE, NULL) == -EINTR) {
+			if (!ret)
+				ret = -ERESTARTSYS;
+			break;
+		}
 	}
 out:
 	/* Linux wakes readers on every write once the pipe has been polled,

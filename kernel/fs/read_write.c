@@ -21,11 +21,21 @@ static long do_read_uio(struct file *f, struct uio *u, s64 pos)
 		return -EISDIR;
 	if (!f->ops || !f->ops->read)
 		return -EINVAL;
+	/* A stream keeps no position, so no position lock (Linux's
+	 * FMODE_ATOMIC_POS is for regular files and directories): a reader
+	 * asleep on an empty pipe or terminal must not hold up another
+	 * thread's read in an uninterruptible lock. */
+	if (f->ops->stream) {
+		kmutex_lock(&vfs_lock);
+		ret = f->ops->read(f, u, pos);
+		kmutex_unlock(&vfs_lock);
+		return ret;
+	}
 	kmutex_lock(&f->pos_lock);
 	kmutex_lock(&vfs_lock);
-	ret = f->ops->read(f, u, f->ops->stream ? pos : pos < 0 ? f->pos : pos);
+	ret = f->ops->read(f, u, pos < 0 ? f->pos : pos);
 	kmutex_unlock(&vfs_lock);
-	if (ret > 0 && pos < 0 && !f->ops->stream)
+	if (ret > 0 && pos < 0)
 		f->pos += ret;
 	kmutex_unlock(&f->pos_lock);
 	return ret;
@@ -41,7 +51,8 @@ static long do_write_uio(struct file *f, struct uio *u, s64 pos, bool append)
 		return -EBADF;
 	if (!f->ops || !f->ops->write)
 		return -EINVAL;
-	kmutex_lock(&f->pos_lock);
+	if (!f->ops->stream) /* as in do_read_uio */
+		kmutex_lock(&f->pos_lock);
 	kmutex_lock(&vfs_lock);
 	/* O_APPEND writes at the end, even pwrite (a Linux quirk). A stream
 	 * keeps no position: it gets pos as given (-1: its own position). */
@@ -52,7 +63,9 @@ static long do_write_uio(struct file *f, struct uio *u, s64 pos, bool append)
 		ret = u->resid ? f->ops->write(f, u, at) : 0;
 	}
 	kmutex_unlock(&vfs_lock);
-	if (ret > 0 && pos < 0 && !f->ops->stream)
+	if (f->ops->stream)
+		return ret;
+	if (ret > 0 && pos < 0)
 		f->pos = at + ret;
 	kmutex_unlock(&f->pos_lock);
 	return ret;

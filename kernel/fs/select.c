@@ -1,13 +1,17 @@
 /* poll, ppoll, select, pselect6: one pass over the descriptors under
- * vfs_lock, then a sleep on poll_seq until something changes or the
- * earliest deadline (the caller's timeout or a timerfd's expiry) passes.
- * There are no signals yet, so a signal mask is checked and copied, and
- * has nothing to block. */
+ * vfs_lock that puts the task on each file's wait head (and gathers the
+ * host fds of host-backed files), then one sleep of the one wait until
+ * something changes, a host fd is ready, a signal comes, or the earliest
+ * deadline (the caller's timeout or a timerfd's expiry) passes. A signal
+ * ends them with Linux's -ERESTARTNOHAND (poll with a timeout:
+ * -ERESTART_RESTARTBLOCK, restarted with the time left). ppoll and pselect6
+ * apply their signal mask while they wait. */
 #include <abi/syscalls.h>
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/poll.h>
 #include <kernel/proc.h>
+#include <kernel/signal.h>
 #include <kernel/time.h>
 
 #define POLLIN_SET (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
@@ -27,18 +31,6 @@ static s64 time_left(s64 deadline)
 	return left > 0 ? left : 0;
 }
 
-/* check_sigmask: see poll.h. */
-long check_sigmask(uptr mask, size_t size)
-{
-	u64 set;
-
-	if (uptr_is_null(mask))
-		return 0;
-	if (size != sizeof set)
-		return -EINVAL;
-	return copy_from_user(&set, mask, sizeof set);
-}
-
 /* True when the wait is over: deadline 0 is one pass, NO_DEADLINE never. */
 static bool expired(s64 deadline)
 {
@@ -54,13 +46,16 @@ static s64 earliest(s64 a, s64 b)
 	return MIN(a, b);
 }
 
-/* One pass of poll over fds; returns how many have events. vfs_lock held. */
-static long poll_pass(struct kpollfd *fds, unsigned int nfds, s64 *deadline)
+/* One pass of poll over fds; returns how many have events. With pw, the
+ * task goes on each file's wait head, until the first ready one (Linux
+ * stops queueing there too: nobody sleeps after). vfs_lock held. */
+static long poll_pass(struct kpollfd *fds, unsigned int nfds, s64 *deadline,
+		      struct poll_wqueues *pw)
 {
 	long count = 0;
 
 	for (unsigned int i = 0; i < nfds; i++) {
-		struct poll_table pt = { NULL, NO_DEADLINE };
+		struct poll_table pt = POLL_TABLE(fds[i].events, pw ? &pw->host : NULL);
 		struct file *f;
 		unsigned int mask;
 
@@ -74,6 +69,8 @@ static long poll_pass(struct kpollfd *fds, unsigned int nfds, s64 *deadline)
 			mask = file_poll(f, &pt);
 			mask &= fds[i].events | POLLERR | POLLHUP;
 			*deadline = earliest(*deadline, pt.deadline);
+			if (pw && !count && !mask)
+				poll_wqueues_add(pw, pt.head);
 		}
 		fds[i].revents = (u16)mask;
 		if (mask)
@@ -82,9 +79,20 @@ static long poll_pass(struct kpollfd *fds, unsigned int nfds, s64 *deadline)
 	return count;
 }
 
+/* One sleep of poll or select: -EINTR for a signal (the caller gives
+ * Linux's code), else 0 to look again. */
+static long poll_select_sleep(struct poll_wqueues *pw, u32 seq, s64 deadline)
+{
+	long r = poll_sleep(seq, deadline, &pw->host);
+
+	poll_wqueues_clear(pw);
+	return r == -EINTR ? -EINTR : 0;
+}
+
 static long do_poll(uptr ufds, unsigned int nfds, s64 deadline)
 {
 	struct kpollfd *fds = NULL;
+	struct poll_wqueues pw;
 	long ret;
 
 	if (nfds > current_proc.rlim[RLIMIT_NOFILE].rlim_cur)
@@ -98,17 +106,29 @@ static long do_poll(uptr ufds, unsigned int nfds, s64 deadline)
 			return -EFAULT;
 		}
 	}
+	if (poll_wqueues_init(&pw, deadline == 0 ? 0 : nfds) < 0) {
+		kfree(fds);
+		return -ENOMEM;
+	}
 	kmutex_lock(&vfs_lock);
 	for (;;) {
-		u32 seq = __atomic_load_n(&poll_seq, __ATOMIC_ACQUIRE);
+		u32 seq = wait_prepare();
 		s64 wake = NO_DEADLINE;
 
-		ret = poll_pass(fds, nfds, &wake);
+		ret = poll_pass(fds, nfds, &wake, deadline == 0 ? NULL : &pw);
 		if (ret || expired(deadline))
 			break;
-		poll_sleep(seq, earliest(deadline, wake));
+		if (poll_select_sleep(&pw, seq, earliest(deadline, wake)) < 0) {
+			ret = -ERESTARTNOHAND;
+			break;
+		}
 	}
+	poll_wqueues_free(&pw);
 	kmutex_unlock(&vfs_lock);
+	if (ret == -ERESTARTNOHAND) {
+		kfree(fds);
+		return ret;
+	}
 	/* only revents is written back, entry by entry */
 	for (unsigned int i = 0; i < nfds; i++) {
 		uptr at = uptr_add(ufds, i * sizeof *fds + offsetof(struct kpollfd, revents));
@@ -122,10 +142,34 @@ static long do_poll(uptr ufds, unsigned int nfds, s64 deadline)
 	return ret;
 }
 
-/* sys_poll waits up to timeout_msecs (negative: forever) for events on ufds. */
+/* restart_syscall of an interrupted poll: the same call, the same deadline. */
+static long poll_restart(struct restart_block *rb)
+{
+	long ret = do_poll((uptr){ rb->arg[0] }, (unsigned int)rb->arg[1], rb->deadline);
+
+	return ret == -ERESTARTNOHAND ? -ERESTART_RESTARTBLOCK : ret;
+}
+
+/* sys_poll waits up to timeout_msecs (negative: forever) for events on
+ * ufds. Interrupted with a timeout, it is -ERESTART_RESTARTBLOCK, as on
+ * Linux: EINTR if a handler runs, else restart_syscall goes on to the
+ * deadline it had. */
 long sys_poll(uptr ufds, unsigned int nfds, int timeout_msecs)
 {
-	return do_poll(ufds, nfds, poll_ms_deadline(timeout_msecs));
+	s64 deadline = poll_ms_deadline(timeout_msecs);
+	long ret = do_poll(ufds, nfds, deadline);
+
+	if (ret == -ERESTARTNOHAND && timeout_msecs >= 0) {
+		struct restart_block *rb = &current->restart;
+
+		rb->fn = poll_restart;
+		rb->deadline = deadline;
+		rb->clock = CLOCK_MONOTONIC;
+		rb->arg[0] = ufds.addr;
+		rb->arg[1] = nfds;
+		ret = -ERESTART_RESTARTBLOCK;
+	}
+	return ret;
 }
 
 /* sys_ppoll is poll with a timespec timeout (the time left is written
@@ -142,12 +186,16 @@ long sys_ppoll(uptr ufds, unsigned int nfds, uptr tsp, uptr sigmask, size_t sigs
 		if ((ret = poll_timeout_deadline(&ts, &deadline)) < 0)
 			return ret;
 	}
-	if ((ret = check_sigmask(sigmask, sigsetsize)) < 0)
+	if ((ret = set_user_sigmask(sigmask, sigsetsize)) < 0)
 		return ret;
 	ret = do_poll(ufds, nfds, deadline);
+	restore_saved_sigmask_unless(ret == -ERESTARTNOHAND);
 	if (!uptr_is_null(tsp) && deadline != 0) {
 		ts = ns_to_timespec(time_left(deadline));
-		copy_to_user(tsp, &ts, sizeof ts); /* a read-only timespec is not an error */
+		/* Linux's poll_select_finish: a timespec it cannot update makes
+		 * the timeout sticky, and an interrupted call then is EINTR */
+		if (copy_to_user(tsp, &ts, sizeof ts) < 0 && ret == -ERESTARTNOHAND)
+			ret = -EINTR;
 	}
 	return ret;
 }
@@ -173,7 +221,8 @@ static bool bit(const u64 *set, unsigned int fd)
 
 /* One pass of select; returns the number of bits set, or -EBADF when a
  * requested descriptor is not open. vfs_lock held. */
-static long select_pass(const struct fdsets *s, unsigned int n, size_t bytes, s64 *deadline)
+static long select_pass(const struct fdsets *s, unsigned int n, size_t bytes, s64 *deadline,
+			struct poll_wqueues *pw)
 {
 	long count = 0;
 
@@ -182,7 +231,9 @@ static long select_pass(const struct fdsets *s, unsigned int n, size_t bytes, s6
 	memset(s->rex, 0, bytes);
 	for (unsigned int fd = 0; fd < n; fd++) {
 		bool in = bit(s->in, fd), out = bit(s->out, fd), ex = bit(s->ex, fd);
-		struct poll_table pt = { NULL, NO_DEADLINE };
+		struct poll_table pt = POLL_TABLE((in ? POLLIN_SET : 0) | (out ? POLLOUT_SET : 0) |
+							  (ex ? POLLEX_SET : 0),
+						  pw ? &pw->host : NULL);
 		struct file *f;
 		unsigned int mask;
 
@@ -195,6 +246,8 @@ static long select_pass(const struct fdsets *s, unsigned int n, size_t bytes, s6
 			continue; /* POLLNVAL, which is in no set */
 		mask = file_poll(f, &pt);
 		*deadline = earliest(*deadline, pt.deadline);
+		if (pw && !count && !(mask & pt.want))
+			poll_wqueues_add(pw, pt.head);
 		if (in && (mask & POLLIN_SET)) {
 			s->rin[fd / 64] |= 1ULL << (fd % 64);
 			count++;
@@ -214,6 +267,7 @@ static long select_pass(const struct fdsets *s, unsigned int n, size_t bytes, s6
 static long do_select(int n, uptr inp, uptr outp, uptr exp, s64 deadline)
 {
 	unsigned int max_fds = MAX(fd_table_size(), 64u);
+	struct poll_wqueues pw;
 	struct fdsets s;
 	size_t bytes;
 	u64 *mem;
@@ -238,16 +292,24 @@ static long do_select(int n, uptr inp, uptr outp, uptr exp, s64 deadline)
 		ret = -EFAULT;
 		goto out;
 	}
+	if (poll_wqueues_init(&pw, deadline == 0 ? 0 : (unsigned int)n) < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	kmutex_lock(&vfs_lock);
 	for (;;) {
-		u32 seq = __atomic_load_n(&poll_seq, __ATOMIC_ACQUIRE);
+		u32 seq = wait_prepare();
 		s64 wake = NO_DEADLINE;
 
-		ret = select_pass(&s, (unsigned int)n, bytes, &wake);
+		ret = select_pass(&s, (unsigned int)n, bytes, &wake, deadline == 0 ? NULL : &pw);
 		if (ret || expired(deadline))
 			break;
-		poll_sleep(seq, earliest(deadline, wake));
+		if (poll_select_sleep(&pw, seq, earliest(deadline, wake)) < 0) {
+			ret = -ERESTARTNOHAND;
+			break;
+		}
 	}
+	poll_wqueues_free(&pw);
 	kmutex_unlock(&vfs_lock);
 	if (ret < 0)
 		goto out;
@@ -281,7 +343,8 @@ long sys_select(int n, uptr inp, uptr outp, uptr exp, uptr tvp)
 	ret = do_select(n, inp, outp, exp, deadline);
 	if (!uptr_is_null(tvp) && deadline != 0) {
 		tv = ns_to_timeval(time_left(deadline));
-		copy_to_user(tvp, &tv, sizeof tv);
+		if (copy_to_user(tvp, &tv, sizeof tv) < 0 && ret == -ERESTARTNOHAND)
+			ret = -EINTR; /* sticky timeout (poll_select_finish) */
 	}
 	return ret;
 }
@@ -304,12 +367,14 @@ long sys_pselect6(int n, uptr inp, uptr outp, uptr exp, uptr tsp, uptr sig)
 		if ((ret = poll_timeout_deadline(&ts, &deadline)) < 0)
 			return ret;
 	}
-	if ((ret = check_sigmask((uptr){ pack.mask }, pack.size)) < 0)
+	if ((ret = set_user_sigmask((uptr){ pack.mask }, pack.size)) < 0)
 		return ret;
 	ret = do_select(n, inp, outp, exp, deadline);
+	restore_saved_sigmask_unless(ret == -ERESTARTNOHAND);
 	if (!uptr_is_null(tsp) && deadline != 0) {
 		ts = ns_to_timespec(time_left(deadline));
-		copy_to_user(tsp, &ts, sizeof ts);
+		if (copy_to_user(tsp, &ts, sizeof ts) < 0 && ret == -ERESTARTNOHAND)
+			ret = -EINTR; /* sticky timeout (poll_select_finish) */
 	}
 	return ret;
 }

@@ -51,7 +51,7 @@ struct signalfd_ctx {
 };
 
 static struct waitq sfd_waitq = WAITQ_INIT(sfd_waitq);
-static struct wait_head sfd_wh = { LIST_INIT(sfd_wh.items) };
+static struct wait_head sfd_wh = WAIT_HEAD_INIT(sfd_wh);
 
 /* Called by send_signal (core/signal.c) with the kernel lock held, after a
  * signal became pending: readers and pollers of every signalfd look again. */

@@ -67,14 +67,15 @@ static long timerfd_read(struct file *f, struct uio *u, s64 pos)
 	if (u->resid < sizeof v)
 		return -EINVAL;
 	for (;;) {
-		u32 seq = __atomic_load_n(&poll_seq, __ATOMIC_ACQUIRE);
+		u32 seq = wait_prepare();
 
 		timerfd_update(t);
 		if (t->ticks)
 			break;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		poll_sleep(seq, timerfd_deadline(t));
+		if (wait_head_sleep(&t->wh, seq, timerfd_deadline(t), NULL) == -EINTR)
+			return -ERESTARTSYS;
 	}
 	v = t->ticks;
 	t->ticks = 0;
@@ -245,7 +246,7 @@ long sys_timerfd_settime(int ufd, int flags, uptr utmr, uptr otmr)
 		else
 			t->expiry = ktime_add_safe(plat_clock_ns(t->clock), v);
 	}
-	poll_wake(NULL, 0); /* sleepers recompute their deadlines; no epoll event */
+	poll_rearm(&t->wh); /* sleepers recompute their deadlines; no epoll event */
 	kmutex_unlock(&vfs_lock);
 	fput(f);
 	/* the timer is set even when old cannot be stored (as Linux) */

@@ -63,13 +63,18 @@ long plat_wait(const u32 *word, u32 expected, s64 deadline_ns);
 /* Wakes up to n waiters on word; returns how many were woken. */
 long plat_wake(const u32 *word, int n);
 /* The one wait's two halves (core/wait.c): plat_wait on a task's wake
- * word, or, when the wait set holds host files, plat_wait_host, one host
- * wait over them and the task's own wake-up channel that ends when the
- * word moves, one of them is ready (revents set) or the deadline passes.
- * plat_wake_task rouses a task sleeping either way (tplat: task.plat). */
+ * word, or, when the wait set holds host files, plat_wait_host: one host
+ * ppoll over them plus the task's own host eventfd (made on its first such
+ * wait), which ends when the word moves from expected, one of them is ready
+ * (revents set), a host signal arrives, or the deadline passes: 0, or
+ * -ETIMEDOUT. plat_wake_task rouses t sleeping either way, after the word
+ * has moved: the eventfd when t sleeps in a host ppoll, else the futex.
+ * plat_task_release closes t's eventfd (a task going away). */
 struct host_wait;
-long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw, int nhw);
-void plat_wake_task(const u32 *word, void *tplat);
+struct task;
+long plat_wait_host(struct task *t, u32 expected, s64 deadline_ns, struct host_wait *hw, int nhw);
+void plat_wake_task(struct task *t);
+void plat_task_release(struct task *t);
 
 /* --- Time and entropy ------------------------------------------------- */
 
@@ -201,6 +206,23 @@ long plat_console_lseek(int hostfd, s64 off, int whence);
 long plat_console_ioctl(int hostfd, unsigned int cmd, void *arg);
 /* The host's poll(2) revents for events, without waiting. */
 int plat_console_poll(int hostfd, int events);
+/* Host terminals the guest opens (kernel/dev/console.c): the host's
+ * controlling terminal (/dev/tty: ENXIO without one), a new pty master
+ * (/dev/ptmx), the slave of host pty n; each a host fd of the caller's, to
+ * close with plat_console_close. */
+long plat_console_open_tty(void);
+long plat_console_open_ptmx(void);
+long plat_console_open_pts(unsigned int n);
+void plat_console_close(int hostfd);
+/* The host process group and session of abi-run itself: the console
+ * shows them to the guest as its own (its pid). */
+void plat_console_host_ids(int *pgrp, int *sid);
+/* Edges of a host descriptor, for the guest's EPOLLET items on it: a host
+ * epoll fd watching hostfd edge-triggered (readable while an edge is
+ * pending; close it with plat_console_close), and the events of the edges
+ * pending on it, taken (0: none). */
+long plat_console_edge_open(int hostfd);
+unsigned int plat_console_edges(int epfd);
 /* The host's view of a file, in the kernel's types (the console's and,
  * where the platform has host files, plat_host_fstatat's). */
 struct plat_stat {

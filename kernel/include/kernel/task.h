@@ -72,6 +72,8 @@ struct task {
 	 * value it read before it last looked at its condition. */
 	u32 wake_seq;
 	bool sleeping; /* in task_sleep: a signal wakes it rather than kicks it */
+	int host_wake_fd;  /* the host eventfd of plat_wait_host, + 1 (0: none yet) */
+	bool host_waiting; /* in a host ppoll: a wake writes that eventfd */
 
 	char comm[TASK_COMM_LEN]; /* prctl(PR_SET_NAME), /proc/self/task/N/comm */
 	u64 timer_slack_ns;       /* prctl(PR_SET_TIMERSLACK); 0: the default, 50 us */

@@ -415,6 +415,14 @@ struct super_block *ramfs_new(struct dentry **root, u32 root_mode);
 long devfs_init(void);
 /* The root of /dev/shm (not referenced; mounts live until shutdown). */
 struct path devfs_shm(void);
+/* /dev/pts/N for a host pty the guest opened (/dev/ptmx), and its removal
+ * when the master closes. vfs_lock held. */
+long devfs_pts_add(unsigned int n, u32 uid);
+/* A file on /dev/pts/N (made if missing, with the host's owner and mode):
+ * the console of a host pty slave shows as that node, so that ttyname
+ * finds it. NULL when out of memory. vfs_lock held. */
+struct file *devfs_pts_file(unsigned int n, u32 uid, u32 gid, u32 mode, u32 flags);
+void devfs_pts_remove(unsigned int n);
 /* Mounts procfs at /proc; called at boot. */
 long procfs_init(void);
 /* Calls fn for every mount, in mount order (vfs_lock held). */

@@ -113,19 +113,20 @@ static bool ns_entered; /* past unshare: a failure now is fatal */
  * test_confine.py reads this list: one N(name) per call. openat2,
  * fchmodat2, mknodat and statx are for hostfs's race-free walk. */
 static const u32 allowed_calls[] = {
-	N(read),         N(write),          N(pread64),      N(pwrite64),    N(lseek),
-	N(close),        N(fstat),          N(newfstatat),   N(openat),      N(openat2),
-	N(getdents64),   N(readlinkat),     N(mmap),         N(munmap),      N(mprotect),
-	N(mremap),       N(madvise),        N(mincore),      N(msync),       N(memfd_create),
-	N(rt_sigaction), N(rt_sigprocmask), N(rt_sigreturn), N(sigaltstack), N(clock_gettime),
-	N(clock_getres), N(getrandom),      N(getpid),       N(gettid),      N(getuid),
-	N(getgid),       N(getrusage),      N(poll),         N(ftruncate),   N(fallocate),
-	N(fsync),        N(fdatasync),      N(fchmod),       N(fchmodat),    N(fchmodat2),
-	N(fchownat),     N(utimensat),      N(mkdirat),      N(mknodat),     N(unlinkat),
-	N(renameat2),    N(linkat),         N(symlinkat),    N(getxattr),    N(setxattr),
-	N(listxattr),    N(removexattr),    N(fgetxattr),    N(fsetxattr),   N(flistxattr),
-	N(fremovexattr), N(statx),          N(exit_group),   N(exit),        N(rt_sigtimedwait),
-	N(sched_yield),  N(getcpu),
+	N(read),         N(write),          N(pread64),      N(pwrite64),      N(lseek),
+	N(close),        N(fstat),          N(newfstatat),   N(openat),        N(openat2),
+	N(getdents64),   N(readlinkat),     N(mmap),         N(munmap),        N(mprotect),
+	N(mremap),       N(madvise),        N(mincore),      N(msync),         N(memfd_create),
+	N(rt_sigaction), N(rt_sigprocmask), N(rt_sigreturn), N(sigaltstack),   N(clock_gettime),
+	N(clock_getres), N(getrandom),      N(getpid),       N(gettid),        N(getuid),
+	N(getgid),       N(getrusage),      N(poll),         N(ftruncate),     N(fallocate),
+	N(fsync),        N(fdatasync),      N(fchmod),       N(fchmodat),      N(fchmodat2),
+	N(fchownat),     N(utimensat),      N(mkdirat),      N(mknodat),       N(unlinkat),
+	N(renameat2),    N(linkat),         N(symlinkat),    N(getxattr),      N(setxattr),
+	N(listxattr),    N(removexattr),    N(fgetxattr),    N(fsetxattr),     N(flistxattr),
+	N(fremovexattr), N(statx),          N(exit_group),   N(exit),          N(ppoll),
+	N(eventfd2),     N(getsid),         N(getpgid),      N(epoll_create1), N(epoll_ctl),
+	N(epoll_wait),   N(rt_sigtimedwait), N(sched_yield), N(getcpu),
 };
 
 /* Calls allowed with some values of one argument (the low 32 bits: every
@@ -134,7 +135,7 @@ struct arg_rule {
 	u32 nr;
 	u8 arg;
 	u32 deny_errno;
-	u32 values[12];
+	u32 values[24];
 	u8 nvalues;
 };
 
@@ -144,12 +145,15 @@ struct arg_rule {
 static struct arg_rule arg_rules[] = {
 	{ N(futex), 1, EPERM, { FUTEX_WAIT_BITSET_PRIVATE, FUTEX_WAKE_PRIVATE }, 2 },
 	/* The console's requests: TCGETS, TCSETS, TCSETSW, TCSETSF,
-	 * TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCGPGRP; never TIOCSTI. */
+	 * TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCGPGRP, TIOCSPGRP, TIOCGSID,
+	 * TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TCSBRKP, and a pty master's
+	 * TIOCGPTN, TIOCSPTLCK, TIOCGPTPEER; never TIOCSTI. */
 	{ N(ioctl),
 	  1,
 	  ENOTTY,
-	  { 0x5401, 0x5402, 0x5403, 0x5404, 0x5413, 0x5414, 0x541b, 0x540f },
-	  8 },
+	  { 0x5401, 0x5402, 0x5403, 0x5404, 0x5413, 0x5414, 0x541b, 0x540f, 0x5410, 0x5429, 0x5411,
+	    0x540b, 0x540a, 0x5409, 0x5425, 0x80045430, 0x40045431, 0x5441 },
+	  18 },
 	/* F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK,
 	 * F_SETLKW, the OFD locks, F_DUPFD_CLOEXEC; never F_SETOWN/F_SETSIG
 	 * (signals to other processes), leases or notify. */

@@ -153,8 +153,71 @@ static void setup_tree(const char *prog, char *prog_path, size_t size)
 /* The host's descriptors 0-2 that are directories, for inherit_dirs. */
 static bool host_dir_fd[3];
 
+/* The terminal's settings as abi-run found them, put back however it ends
+ * (plat_exit_hook: exit, exit_group, a fatal signal), whatever the guest
+ * left: raw mode, no echo. The first of fds 0-2 that is a terminal. */
+static struct {
+	int fd;
+	u8 termios[36]; /* the kernel's struct termios (TCGETS) */
+} saved_tty = { -1, { 0 } };
+static void (*next_exit_hook)(void);
+
+static void restore_tty(void)
+{
+	if (saved_tty.fd >= 0)
+		host_syscall3(HOST_NR(ioctl), saved_tty.fd, TCSETS, saved_tty.termios);
+	if (next_exit_hook)
+		next_exit_hook();
+}
+
+/* A host signal that ends abi-run by its default action (the terminal's
+ * ^C or ^\, a hang-up, kill) ends it through plat_kill_self, which runs the
+ * exit hook first: the terminal comes back even then. Until host signals
+ * are forwarded to the guest (issue 15), which then takes this path for a
+ * fatal one, these handlers stand in for that; the forwarding replaces them. */
+static void on_fatal_host_signal(int sig)
+{
+	plat_kill_self(sig);
+}
+
+void hosted_restorer(void); /* trap.c: rt_sigreturn, never reached here */
+
+static void catch_fatal_host_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	struct {
+		void *handler;
+		u64 flags;
+		void *restorer;
+		u64 mask;
+	} sa = { (void *)on_fatal_host_signal, SA_ONSTACK | SA_RESTORER, (void *)hosted_restorer,
+		 ~0ULL },
+	  old;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		/* one ignored by abi-run's parent (nohup) stays ignored */
+		if (host_syscall4(HOST_NR(rt_sigaction), sigs[i], NULL, &old, 8) == 0 &&
+		    old.handler == NULL)
+			host_syscall4(HOST_NR(rt_sigaction), sigs[i], &sa, NULL, 8);
+	}
+}
+
+static void save_tty(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (host_syscall3(HOST_NR(ioctl), fd, TCGETS, saved_tty.termios) == 0) {
+			saved_tty.fd = fd;
+			next_exit_hook = plat_exit_hook;
+			plat_exit_hook = restore_tty;
+			catch_fatal_host_signals();
+			return;
+		}
+	}
+}
+
 void hosted_setup_console(void)
 {
+	save_tty();
 	/* Each keeps the host descriptor's access mode and O_APPEND (a terminal
 	 * is O_RDWR, a pipe's ends one way); one closed on the host stays
 	 * closed in the guest. A directory waits for the guest's filesystem. */

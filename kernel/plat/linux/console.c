@@ -46,6 +46,111 @@ int plat_console_poll(int hostfd, int events)
 	return r < 0 ? 0 : p.revents;
 }
 
+#define HOST_TIOCGSID 0x5429
+
+static long open_rw(const char *path)
+{
+	return host_syscall4(HOST_NR(openat), AT_FDCWD, path, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+}
+
+/* The host's /dev/tty, or where a path open is not allowed (Landlock
+ * outside the trees), a duplicate of whichever of fds 0-2 is abi-run's
+ * controlling terminal. */
+long plat_console_open_tty(void)
+{
+	long r = open_rw("/dev/tty"), sid = host_syscall1(HOST_NR(getsid), 0);
+
+	if (r >= 0 || r == -ENXIO)
+		return r;
+	for (int fd = 0; fd < 3; fd++) {
+		int tsid;
+
+		if (host_syscall3(HOST_NR(ioctl), fd, HOST_TIOCGSID, &tsid) == 0 && tsid == sid)
+			return host_syscall3(HOST_NR(fcntl), fd, F_DUPFD_CLOEXEC, 3);
+	}
+	return r == -ENOENT || r == -EACCES ? -ENXIO : r;
+}
+
+long plat_console_open_ptmx(void)
+{
+	return open_rw("/dev/ptmx");
+}
+
+/* Linux's new_encode_dev of pty slave n: major 136, minor n (20 bits). */
+static u64 pts_rdev(unsigned int n)
+{
+	u64 major = 136, minor = n;
+
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffULL) << 12);
+}
+
+long plat_console_open_pts(unsigned int n)
+{
+	char path[32] = "/dev/pts/";
+	char digits[12];
+	unsigned int want = n;
+	int i = 0, len = 9;
+	long r;
+
+	do
+		digits[i++] = (char)('0' + n % 10);
+	while ((n /= 10) && i < 11);
+	while (i)
+		path[len++] = digits[--i];
+	path[len] = 0;
+	r = open_rw(path);
+	if (r != -EACCES)
+		return r;
+	/* Landlock keeps the host's /dev out: the same terminal, when one of
+	 * fds 0-2 is it (a reopen of /proc/self/fd/0, ttyname's path) */
+	for (int fd = 0; fd < 3; fd++) {
+		struct plat_stat st;
+
+		if (host_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
+		    (st.mode & S_IFMT) == S_IFCHR && st.rdev == pts_rdev(want))
+			return host_syscall3(HOST_NR(fcntl), fd, F_DUPFD_CLOEXEC, 3);
+	}
+	return r;
+}
+
+void plat_console_close(int hostfd)
+{
+	host_syscall1(HOST_NR(close), hostfd);
+}
+
+void plat_console_host_ids(int *pgrp, int *sid)
+{
+	*pgrp = (int)host_syscall1(HOST_NR(getpgid), 0);
+	*sid = (int)host_syscall1(HOST_NR(getsid), 0);
+}
+
+long plat_console_edge_open(int hostfd)
+{
+	struct {
+		u32 events;
+		u64 data;
+	} __attribute__((packed)) ev = { EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLET, 0 };
+	long ep = host_syscall1(HOST_NR(epoll_create1), EPOLL_CLOEXEC), r;
+
+	if (ep < 0)
+		return ep;
+	if ((r = host_syscall4(HOST_NR(epoll_ctl), ep, EPOLL_CTL_ADD, hostfd, &ev)) < 0) {
+		host_syscall1(HOST_NR(close), ep);
+		return r;
+	}
+	return ep;
+}
+
+unsigned int plat_console_edges(int epfd)
+{
+	struct {
+		u32 events;
+		u64 data;
+	} __attribute__((packed)) ev = { 0, 0 };
+
+	return host_syscall4(HOST_NR(epoll_wait), epfd, &ev, 1, 0) == 1 ? ev.events : 0;
+}
+
 long plat_console_stat(int hostfd, struct plat_stat *st)
 {
 	return host_fstatat(hostfd, "", st, AT_EMPTY_PATH);

@@ -1,7 +1,10 @@
 /* The Linux implementation of kernel/plat/plat.h: raw host syscalls, no libc.
  * Shared by the library platform (libabik.so) and, later, the hosted one. */
+#include <kernel/kmalloc.h>
 #include <kernel/linux.h>
+#include <kernel/task.h>
 #include <kernel/time.h>
+#include <kernel/wait.h>
 #include "../plat.h"
 #include "seed.h"
 #include "syscall.h"
@@ -180,18 +183,81 @@ long plat_wake(const u32 *word, int n)
 	return host_syscall3(HOST_NR(futex), word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n);
 }
 
-/* Without host files in the wait set, a task sleeps on its word alone;
- * the host-file wait is the console's (plat/linux/console.c) to come. */
-long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw, int nhw)
+/* The host-file half of the one wait. The task says it sleeps in a host
+ * ppoll (host_waiting) before it looks at its word one last time; a waker
+ * moves the word before it looks at host_waiting. Both are sequentially
+ * consistent, so either the sleeper sees the new word and does not sleep,
+ * or the waker sees host_waiting and writes the eventfd, which stays
+ * readable until the next host wait drains it: no wake-up is lost. */
+#define HOST_WAIT_STACK 16
+
+static long wake_fd(struct task *t)
 {
-	(void)hw, (void)nhw;
-	return plat_wait(word, expected, deadline_ns);
+	long fd;
+
+	if (t->host_wake_fd)
+		return t->host_wake_fd - 1;
+	fd = host_syscall2(HOST_NR(eventfd2), 0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	t->host_wake_fd = (int)fd + 1;
+	return fd;
 }
 
-void plat_wake_task(const u32 *word, void *tplat)
+long plat_wait_host(struct task *t, u32 expected, s64 deadline_ns, struct host_wait *hw, int nhw)
 {
-	(void)tplat;
-	plat_wake(word, 1);
+	struct host_wait stack[HOST_WAIT_STACK], *p = stack;
+	struct linux_timespec ts, *tp = NULL;
+	long efd = wake_fd(t), r;
+	u64 drain;
+
+	if (efd < 0) /* no eventfd (EMFILE): the word alone, host files unseen */
+		return plat_wait(&t->wake_seq, expected, deadline_ns);
+	if (nhw + 1 > HOST_WAIT_STACK && !(p = kmalloc((size_t)(nhw + 1) * sizeof *p)))
+		return plat_wait(&t->wake_seq, expected, deadline_ns);
+	for (int i = 0; i < nhw; i++)
+		p[i] = (struct host_wait){ hw[i].fd, hw[i].events, 0 };
+	p[nhw] = (struct host_wait){ (int)efd, POLLIN, 0 };
+	host_syscall3(HOST_NR(read), efd, &drain, sizeof drain);
+	__atomic_store_n(&t->host_waiting, true, __ATOMIC_SEQ_CST);
+	r = 0;
+	if (__atomic_load_n(&t->wake_seq, __ATOMIC_SEQ_CST) == expected) {
+		if (deadline_ns >= 0) {
+			s64 left = deadline_ns - plat_clock_ns(PLAT_CLOCK_MONOTONIC);
+
+			ts = ns_to_timespec(left > 0 ? left : 0);
+			tp = &ts;
+		}
+		r = host_syscall5(HOST_NR(ppoll), p, nhw + 1, tp, 0, 8);
+	}
+	__atomic_store_n(&t->host_waiting, false, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < nhw; i++)
+		hw[i].revents = r > 0 ? p[i].revents : 0;
+	if (p != stack)
+		kfree(p);
+	if (r == 0 && tp)
+		return -ETIMEDOUT;
+	return 0; /* ready, woken, or a host signal: the caller looks again */
+}
+
+void plat_wake_task(struct task *t)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the word's move before the look */
+	if (__atomic_load_n(&t->host_waiting, __ATOMIC_SEQ_CST)) {
+		u64 one = 1;
+
+		host_syscall3(HOST_NR(write), t->host_wake_fd - 1, &one, sizeof one);
+		return;
+	}
+	plat_wake(&t->wake_seq, 1);
+}
+
+void plat_task_release(struct task *t)
+{
+	if (t->host_wake_fd) {
+		host_syscall1(HOST_NR(close), t->host_wake_fd - 1);
+		t->host_wake_fd = 0;
+	}
 }
 
 static int host_clock(int clock)
