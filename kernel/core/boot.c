@@ -121,6 +121,7 @@ int abi_boot(const struct abi_boot_args *args)
 	init_cred(&current_proc.cred, a.uid, a.gid);
 	current_proc.umask = a.umask & 0777;
 	current_proc.pid = DEFAULT_PID;
+	current_proc.personality = a.personality;
 	task_boot(DEFAULT_PID);
 	a.release[sizeof a.release - 1] = a.nodename[sizeof a.nodename - 1] = 0;
 	strlcpy(current_proc.release, a.release[0] ? a.release : ABI_DEFAULT_RELEASE,
@@ -136,7 +137,9 @@ int abi_boot(const struct abi_boot_args *args)
 		abi_reset();
 		return -ENOMEM;
 	}
-	if ((r = plat_fault_install()) < 0 || (r = mm_boot(a.guest_base, a.guest_size)) < 0 ||
+	if ((r = plat_fault_install()) < 0 ||
+	    (r = mm_boot(a.guest_base, a.guest_size, a.flags & ABI_BOOT_GUEST_RESERVED, a.hole_base,
+			 a.hole_size)) < 0 ||
 	    (r = init_root()) < 0) {
 		abi_reset();
 		return (int)r;

@@ -7,6 +7,32 @@
 #include <abi/types.h>
 #include "../plat_hostfile.h" /* main.c loads the program from host files */
 
+/* The address space (start.c; docs/DESIGN.md, "Address space"). The
+ * guest has Linux's whole user range, [HOSTED_GUEST_BASE, HOSTED_GUEST_END)
+ * (mmap_min_addr up to TASK_SIZE), but abi-run's own region: 2 TiB at
+ * 0x7c0000000000, between Linux's PIE area (0x5555...) and its top-down
+ * mmap area (below 0x7fff... less at most 1 TiB of randomisation), in the
+ * part of the space the sanitizers leave to the application. abi-run's
+ * image goes to a random page of its first HOSTED_IMAGE_WINDOW bytes, its
+ * stack after it, and every host mapping abi-run makes later (the kernel
+ * heap, kernel stacks, the file-page pool's view, thread stacks) lands
+ * below a random pad (at most HOSTED_PAD_MAX) at the region's top: the rest
+ * of the space is the guest's, reserved PROT_NONE. */
+#define HOSTED_GUEST_BASE 0x10000UL
+#define HOSTED_GUEST_END 0x7ffffffff000UL
+#define HOSTED_REGION_BASE 0x7c0000000000UL
+#define HOSTED_REGION_SIZE (2UL << 40)
+#define HOSTED_IMAGE_WINDOW (512UL << 30)
+#define HOSTED_PAD_MAX (256UL << 30)
+struct hosted_region {
+	u64 image, image_size; /* where abi-run's image is */
+	u64 old_image;         /* where the host had put it */
+	u64 stack, pad;        /* the start-up stack's bottom; the pad's size */
+	bool moved;            /* the image is in the region */
+	bool guest_ok;         /* the guest range is reserved */
+};
+extern struct hosted_region hosted_region;
+
 /* Options that reach the trap path. */
 struct hosted_opts {
 	bool trace, stats, verbose;
