@@ -51,15 +51,23 @@ def gadget_offset(binary: Path) -> int:
     raise AssertionError("no syscall; ret in abi-run")
 
 
+# abi-run's own region (kernel/plat/hosted/hosted.h, HOSTED_REGION_*).
+REGION = (0x7c0000000000, 0x7e0000000000)
+
+
 def load_base(pid: int, binary: Path) -> int:
-    """abi-run's load base, from the host's view of the process."""
+    """abi-run's load base, from the host's view of the process, once it has
+    moved itself into its region (start.c; the host's first placement is
+    left at once)."""
     real = str(binary.resolve())
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
             f = line.split()
             if len(f) >= 6 and f[5] == real and int(f[2], 16) == 0:
-                return int(f[0].split("-")[0], 16)
+                base = int(f[0].split("-")[0], 16)
+                if REGION[0] <= base < REGION[1]:
+                    return base
         time.sleep(0.005)
     raise AssertionError("abi-run's mapping not found")
 
