@@ -113,6 +113,7 @@ int abi_boot(const struct abi_boot_args *args)
 			a.nofile = 1024;
 	}
 	boot_flags = a.flags;
+	plat_ram_total(); /* read now: abi-run confines itself later */
 	if (a.flags & ABI_BOOT_HOST_CREDS) {
 		a.uid = plat_host_uid();
 		a.gid = plat_host_gid();

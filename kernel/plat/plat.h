@@ -37,6 +37,10 @@ long plat_mem_residency(uintptr_t addr, size_t len, u8 *vec);
 long plat_mem_copied(uintptr_t addr, size_t len, u8 *vec);
 long plat_mem_sync(uintptr_t addr, size_t len, int flags);
 
+/* The host's RAM in bytes (its sysinfo totalram), read once (the first
+ * call is abi_boot's, before abi-run confines itself); 0 if unknown. */
+u64 plat_ram_total(void);
+
 /* Kernel memory (never guest-visible): whole pages, zero-filled. */
 void *plat_kmem_map(size_t len);
 void plat_kmem_unmap(void *p, size_t len);

@@ -120,6 +120,17 @@ long plat_mem_sync(uintptr_t addr, size_t len, int flags)
 	return host_syscall3(HOST_NR(msync), addr, len, flags);
 }
 
+u64 plat_ram_total(void)
+{
+	/* struct sysinfo: totalram at byte 32, mem_unit (an int) at 104 */
+	static u64 total;
+	u64 si[16] = { 0 };
+
+	if (!total && host_syscall1(HOST_NR(sysinfo), si) == 0)
+		total = si[4] * (u32)si[13];
+	return total;
+}
+
 void *plat_kmem_map(size_t len)
 {
 	long r = host_mmap(0, len, PROT_READ | PROT_WRITE, HOST_MAP_ANON_PRIVATE);
