@@ -330,6 +330,10 @@ static long check_fixed_image(const struct elf_binary *bin, const char **why)
 		*why = "the ET_EXEC image lies outside the guest address range";
 		return -EINVAL;
 	}
+	if (mm_in_hole(&kernel_mm, lo, hi - lo)) {
+		*why = "the ET_EXEC image lies in abi-run's own address range";
+		return -EINVAL;
+	}
 	return 0;
 }
 

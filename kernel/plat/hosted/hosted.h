@@ -28,6 +28,7 @@ struct hosted_region {
 	u64 image, image_size; /* where abi-run's image is */
 	u64 old_image;         /* where the host had put it */
 	u64 stack, pad;        /* the start-up stack's bottom; the pad's size */
+	u64 guest_base;        /* HOSTED_GUEST_BASE, or the host's mmap_min_addr */
 	bool moved;            /* the image is in the region */
 	bool guest_ok;         /* the guest range is reserved */
 };

@@ -161,11 +161,12 @@ static void boot(void)
 		boot.nofile = (u32)MIN(lim[0], (u64)1 << 20);
 	/* Linux's whole user range, which start.c reserved, less abi-run's region */
 	if (!hosted_region.guest_ok)
-		hosted_die("cannot move abi-run out of the guest's address space (image at 0x%lx)",
-			   (unsigned long)hosted_region.image);
+		hosted_die("cannot reserve the guest's address space (abi-run at 0x%lx, %s)",
+			   (unsigned long)hosted_region.image,
+			   hosted_region.moved ? "in its region" : "not moved");
 	boot.flags = ABI_BOOT_HOST_CREDS | ABI_BOOT_GUEST_RESERVED;
-	boot.guest_base = HOSTED_GUEST_BASE;
-	boot.guest_size = HOSTED_GUEST_END - HOSTED_GUEST_BASE;
+	boot.guest_base = hosted_region.guest_base;
+	boot.guest_size = HOSTED_GUEST_END - hosted_region.guest_base;
 	boot.hole_base = HOSTED_REGION_BASE;
 	boot.hole_size = HOSTED_REGION_SIZE;
 	/* inherited as across an exec: `setarch -R abi-run ...` */

@@ -239,9 +239,15 @@ static _Noreturn void start_stage3(u64 *sp)
 	if (hosted_region.moved)
 		host_syscall2(HOST_NR(munmap), hosted_region.old_image, hosted_region.image_size);
 	if (hosted_region.moved && hosted_region.stack) {
+		/* From mmap_min_addr: 0x10000 on Linux by default; a host that
+		 * raised it refuses lower addresses with EPERM. */
+		u64 b = HOSTED_GUEST_BASE;
+
+		while (b < (16UL << 20) && IS_ERR_VALUE(start_mmap(b, lo - b, PROT_NONE, flags)))
+			b <<= 1;
+		hosted_region.guest_base = b;
 		hosted_region.guest_ok =
-			!IS_ERR_VALUE(start_mmap(HOSTED_GUEST_BASE, lo - HOSTED_GUEST_BASE,
-						 PROT_NONE, flags)) &&
+			b < (16UL << 20) &&
 			!IS_ERR_VALUE(start_mmap(hi, HOSTED_GUEST_END - hi, PROT_NONE, flags));
 		for (u64 *a = aux; a[0]; a += 2)
 			if (a[0] == AT_RANDOM)
