@@ -10,7 +10,8 @@
  *                             addresses ("key value" lines)
  *   addrspace norandom ARGS   personality(ADDR_NO_RANDOMIZE), then exec
  *                             itself with ARGS (as setarch -R does)
- *   addrspace region ADDR     MAP_FIXED_NOREPLACE of one page at ADDR */
+ *   addrspace region ADDR     MAP_FIXED_NOREPLACE of one page at ADDR
+ *   addrspace hold            layout, "end", then waits for stdin to close */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
@@ -205,6 +206,13 @@ int main(int argc, char **argv)
 		return do_brk();
 	if (!strcmp(argv[1], "layout"))
 		return layout();
+	if (!strcmp(argv[1], "hold")) {
+		layout();
+		printf("end\n");
+		while (getchar() != EOF)
+			;
+		return 0;
+	}
 	if (!strcmp(argv[1], "norandom") && argc > 2) {
 		personality(ADDR_NO_RANDOMIZE);
 		execv("/proc/self/exe", argv + 1);
