@@ -54,12 +54,21 @@ static u32 vma_flags_of(unsigned long flags)
 	return f;
 }
 
+/* Fresh anonymous memory for a VMA with flags vflags: shared or private,
+ * and without swap reserved for it when the guest said MAP_NORESERVE. */
+static long commit(uintptr_t addr, size_t len, u32 prot, u32 vflags)
+{
+	if (vflags & VMA_NORESERVE)
+		return plat_mem_commit_noreserve(addr, len, (int)prot, vflags & VMA_SHARED);
+	return plat_mem_commit(addr, len, (int)prot, vflags & VMA_SHARED);
+}
+
 /* Maps fresh anonymous memory at [addr, addr+len), replacing whatever was
  * there. Caller holds the map lock. */
 static long map_anon(struct mm *mm, uintptr_t addr, size_t len, u32 prot, u32 vflags,
 		     const char *name)
 {
-	long r = plat_mem_commit(addr, len, (int)prot, vflags & VMA_SHARED);
+	long r = commit(addr, len, prot, vflags);
 
 	if (r < 0)
 		return r;
@@ -421,12 +430,11 @@ static long move_pages(struct mm *mm, uintptr_t addr, size_t old_len, uintptr_t 
 	if (new_len > old_len)
 		r = file ? map_file_range(mm, file, new_addr + old_len, new_len - old_len,
 					  pgoff + (old_len >> PAGE_SHIFT), prot, flags)
-			 : plat_mem_commit(new_addr + old_len, new_len - old_len, (int)prot,
-					   flags & VMA_SHARED);
+			 : commit(new_addr + old_len, new_len - old_len, prot, flags);
 	/* DONTUNMAP: the old range stays mapped, empty (or the file's again) */
 	if (r == 0 && dontunmap)
 		r = file ? map_file_range(mm, file, addr, old_len, pgoff, prot, flags)
-			 : plat_mem_commit(addr, old_len, (int)prot, flags & VMA_SHARED);
+			 : commit(addr, old_len, prot, flags);
 	if (r == 0 && !dontunmap)
 		r = vma_remove(mm, addr, addr + old_len);
 out:
@@ -529,8 +537,7 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 			ret = map_file_range(mm, v->file, addr + old_len, new_len - old_len,
 					     v->pgoff + ((addr + old_len - v->start) >> PAGE_SHIFT),
 					     prot, vflags);
-		else if ((ret = plat_mem_commit(addr + old_len, new_len - old_len, (int)prot,
-						vflags & VMA_SHARED)) == 0)
+		else if ((ret = commit(addr + old_len, new_len - old_len, prot, vflags)) == 0)
 			ret = vma_insert(mm, addr + old_len, addr + new_len, prot, vflags, 0, name);
 		if (ret == 0)
 			ret = (long)addr;

@@ -22,6 +22,10 @@ long plat_mem_release(uintptr_t addr, size_t len);
 /* Replaces [addr, addr+len) (inside a reservation) with fresh zero-filled
  * memory of protection prot; shared memory stays shared across mremap. */
 long plat_mem_commit(uintptr_t addr, size_t len, int prot, bool shared);
+/* The same without reserving swap for it (the guest's MAP_NORESERVE), so a
+ * huge sparse mapping (a sanitizer's shadow) is not refused by the host's
+ * overcommit accounting. */
+long plat_mem_commit_noreserve(uintptr_t addr, size_t len, int prot, bool shared);
 /* Drops the contents of [addr, addr+len) and makes it reserved again. */
 long plat_mem_decommit(uintptr_t addr, size_t len);
 long plat_mem_protect(uintptr_t addr, size_t len, int prot);

@@ -56,11 +56,13 @@ def test_whole_range(abi_run: Path, progs: dict[str, Path], tmp_path: Path, what
     """Hints and MAP_FIXED_NOREPLACE from mmap_min_addr to just below the
     top (and ENOMEM past it), Go's arena hint at 0xc000000000 and a 4 TiB
     PROT_NONE reservation at a high hint, a page moved by mremap across the
-    range, brk: the same answers as Linux."""
+    range, brk, a sanitizer's 14 TiB MAP_NORESERVE shadow: the same answers
+    as Linux."""
     native, hosted = both(abi_run, [str(progs["pie"]), what], tmp_path)
     assert hosted == native
     if what == "go":
         assert "arena 0xc000000000\n" in native
+        assert "shadow-touch 1\n" in native
 
 
 def test_region_is_abi_runs(abi_run: Path, progs: dict[str, Path], tmp_path: Path) -> None:

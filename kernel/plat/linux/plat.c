@@ -47,6 +47,14 @@ long plat_mem_commit(uintptr_t addr, size_t len, int prot, bool shared)
 	return IS_ERR_VALUE(r) ? r : 0;
 }
 
+long plat_mem_commit_noreserve(uintptr_t addr, size_t len, int prot, bool shared)
+{
+	int flags = MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | (shared ? MAP_SHARED : MAP_PRIVATE);
+	long r = host_mmap(addr, len, prot, flags);
+
+	return IS_ERR_VALUE(r) ? r : 0;
+}
+
 long plat_mem_decommit(uintptr_t addr, size_t len)
 {
 	long r = host_mmap(addr, len, PROT_NONE, HOST_MAP_ANON_PRIVATE | MAP_FIXED | MAP_NORESERVE);

@@ -3,7 +3,8 @@
  *
  *   addrspace probe           mmap hints and MAP_FIXED_NOREPLACE across the
  *                             47-bit range, and past its end
- *   addrspace go              a Go-style arena reservation at a high hint
+ *   addrspace go              a Go-style arena reservation at a high hint,
+ *                             a 4 TiB PROT_NONE one, a 14 TiB NORESERVE shadow
  *   addrspace mremap          one page moved across the range and grown
  *   addrspace brk             the break grown and shrunk
  *   addrspace layout          where things are: /proc/self/maps plus a few
@@ -118,6 +119,16 @@ static int go(void)
 		if (c == (long)mid)
 			memset((void *)mid, 1, 1UL << 20);
 		printf("reserve-unmap %d\n", munmap((void *)r, 4UL << 40));
+	}
+	/* a sanitizer's shadow: 14 TiB of MAP_NORESERVE read-write memory at a
+	 * fixed address (ASan's high shadow), touched sparsely */
+	r = map(0x2008fff7000, 0xdfff0001000, PROT_READ | PROT_WRITE,
+		MAP_FIXED_NOREPLACE | MAP_NORESERVE);
+	result("shadow-14TiB", 0x2008fff7000, r);
+	if (r > 0) {
+		((volatile char *)r)[0x70000000000] = 1;
+		printf("shadow-touch %d\n", ((volatile char *)r)[0x70000000000]);
+		printf("shadow-unmap %d\n", munmap((void *)r, 0xdfff0001000));
 	}
 	return 0;
 }
