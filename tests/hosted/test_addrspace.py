@@ -19,7 +19,7 @@ STACK_RND = 0x3FFFFF << 12  # randomize_stack_top: 22 bits of pages
 MMAP_RND = 1 << 40  # arch_mmap_rnd: 28 bits of pages
 BRK_RND = 1 << 30  # arch_randomize_brk on 64-bit (Linux 6.11+)
 ET_DYN_BASE = 0x555555554000  # ELF_ET_DYN_BASE, page-aligned
-REGION = (0x7C0000000000, 0x7E0000000000)  # abi-run's own (hosted.h)
+REGION = (0x7E8000000000, 0x7EF000000000)  # abi-run's own (hosted.h)
 NO_RANDOMIZE = 0x40000
 
 

@@ -52,7 +52,7 @@ def gadget_offset(binary: Path) -> int:
 
 
 # abi-run's own region (kernel/plat/hosted/hosted.h, HOSTED_REGION_*).
-REGION = (0x7c0000000000, 0x7e0000000000)
+REGION = (0x7e8000000000, 0x7ef000000000)
 
 
 def load_base(pid: int, binary: Path) -> int:

@@ -9,21 +9,21 @@
 
 /* The address space (start.c; docs/DESIGN.md, "Address space"). The
  * guest has Linux's whole user range, [HOSTED_GUEST_BASE, HOSTED_GUEST_END)
- * (mmap_min_addr up to TASK_SIZE), but abi-run's own region: 2 TiB at
- * 0x7c0000000000, between Linux's PIE area (0x5555...) and its top-down
- * mmap area (below 0x7fff... less at most 1 TiB of randomisation), in the
- * part of the space the sanitizers leave to the application. abi-run's
- * image goes to a random page of its first HOSTED_IMAGE_WINDOW bytes, its
- * stack after it, and every host mapping abi-run makes later (the kernel
- * heap, kernel stacks, the file-page pool's view, thread stacks) lands
- * below a random pad (at most HOSTED_PAD_MAX) at the region's top: the rest
- * of the space is the guest's, reserved PROT_NONE. */
+ * (mmap_min_addr up to TASK_SIZE), but abi-run's own region: 448 GiB at
+ * 0x7e8000000000, just below the lowest mmap base Linux's randomisation can
+ * pick, in what every sanitizer's layout calls the application's modules
+ * and stack. abi-run's image goes to a random page of its first
+ * HOSTED_IMAGE_WINDOW bytes, its stack after it, and every host mapping
+ * abi-run makes later (the kernel heap, kernel stacks, the file-page pool's
+ * view, thread stacks) lands below a random pad (at most HOSTED_PAD_MAX)
+ * at the region's top: the rest of the space is the guest's, reserved
+ * PROT_NONE. */
 #define HOSTED_GUEST_BASE 0x10000UL
 #define HOSTED_GUEST_END 0x7ffffffff000UL
-#define HOSTED_REGION_BASE 0x7c0000000000UL
-#define HOSTED_REGION_SIZE (2UL << 40)
-#define HOSTED_IMAGE_WINDOW (512UL << 30)
-#define HOSTED_PAD_MAX (256UL << 30)
+#define HOSTED_REGION_BASE 0x7e8000000000UL
+#define HOSTED_REGION_SIZE 0x7000000000UL /* 448 GiB: up to 0x7ef000000000 */
+#define HOSTED_IMAGE_WINDOW (64UL << 30)
+#define HOSTED_PAD_MAX (64UL << 30)
 struct hosted_region {
 	u64 image, image_size; /* where abi-run's image is */
 	u64 old_image;         /* where the host had put it */
