@@ -51,7 +51,7 @@ def both(abi_run: Path, argv: list[str], tmp_path: Path) -> tuple[str, str]:
     return native.stdout.decode(), hosted.stdout.decode()
 
 
-@pytest.mark.parametrize("what", ["probe", "go", "mremap", "brk"])
+@pytest.mark.parametrize("what", ["probe", "go", "mremap", "brk", "mapslate"])
 def test_whole_range(abi_run: Path, progs: dict[str, Path], tmp_path: Path, what: str) -> None:
     """Hints and MAP_FIXED_NOREPLACE from mmap_min_addr to just below the
     top (and ENOMEM past it), Go's arena hint at 0xc000000000 and a 4 TiB
@@ -60,6 +60,8 @@ def test_whole_range(abi_run: Path, progs: dict[str, Path], tmp_path: Path, what
     as Linux."""
     native, hosted = both(abi_run, [str(progs["pie"]), what], tmp_path)
     assert hosted == native
+    if what == "mapslate":  # /proc/self/maps is made when read, not when opened
+        assert native == "mapped 1 seen 1\n"
     if what == "go":
         assert "arena 0xc000000000\n" in native
         assert "shadow-touch 1\n" in native

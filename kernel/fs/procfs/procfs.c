@@ -397,13 +397,15 @@ static long proc_iterate(struct file *f, struct dir_context *ctx)
 
 /* --- Generated files ------------------------------------------------------ */
 
-static long proc_seq_open(struct inode *ino, struct file *f)
+/* The text of a generated file, made afresh by every read at offset 0 (as
+ * Linux's seq_file starts over there), so that it shows the state of the
+ * read, not of the open: a program that opens /proc/self/maps and then
+ * maps memory reads its new mapping. */
+static long seq_generate(struct seq *s)
 {
-	struct seq *s = kzalloc(sizeof *s);
-
-	if (!s)
-		return -ENOMEM;
-	switch (kind_of(ino)) {
+	s->len = 0;
+	s->oom = false;
+	switch (s->kind) {
 	case K_CPUINFO:
 		proc_gen_cpuinfo(s);
 		break;
@@ -431,11 +433,17 @@ static long proc_seq_open(struct inode *ino, struct file *f)
 	default:
 		break;
 	}
-	if (s->oom) {
-		kfree(s->buf);
-		kfree(s);
+	s->generated = !s->oom;
+	return s->oom ? -ENOMEM : 0;
+}
+
+static long proc_seq_open(struct inode *ino, struct file *f)
+{
+	struct seq *s = kzalloc(sizeof *s);
+
+	if (!s)
 		return -ENOMEM;
-	}
+	s->kind = kind_of(ino);
 	f->priv = s;
 	return 0;
 }
@@ -454,7 +462,10 @@ static long proc_seq_read(struct file *f, struct uio *u, s64 pos)
 {
 	struct seq *s = f->priv;
 	size_t n, done;
+	long r;
 
+	if (s && (pos == 0 || !s->generated) && (r = seq_generate(s)) < 0)
+		return r;
 	if (!s || pos >= (s64)s->len)
 		return 0;
 	n = MIN(s->len - (size_t)pos, u->resid);

@@ -10,6 +10,8 @@ struct seq {
 	char *buf;
 	size_t len, cap;
 	bool oom;
+	int kind;       /* which file (procfs.c's K_*) */
+	bool generated; /* buf holds the text of the last read at offset 0 */
 };
 
 void seq_printf(struct seq *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

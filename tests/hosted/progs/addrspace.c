@@ -12,7 +12,9 @@
  *   addrspace norandom ARGS   personality(ADDR_NO_RANDOMIZE), then exec
  *                             itself with ARGS (as setarch -R does)
  *   addrspace region ADDR     MAP_FIXED_NOREPLACE of one page at ADDR
- *   addrspace hold            layout, "end", then waits for stdin to close */
+ *   addrspace hold            layout, "end", then waits for stdin to close
+ *   addrspace mapslate        /proc/self/maps opened before a mapping is made
+ *                             and read after: the read shows it */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
@@ -217,6 +219,17 @@ int main(int argc, char **argv)
 		return do_brk();
 	if (!strcmp(argv[1], "layout"))
 		return layout();
+	if (!strcmp(argv[1], "mapslate")) {
+		FILE *f = fopen("/proc/self/maps", "r");
+		long r = map(0x200000000000, 4096, PROT_READ, MAP_FIXED_NOREPLACE);
+		char line[512];
+		int seen = 0;
+
+		while (f && fgets(line, sizeof line, f))
+			seen |= strncmp(line, "200000000000-200000001000 r--p", 30) == 0;
+		printf("mapped %d seen %d\n", r == 0x200000000000, seen);
+		return 0;
+	}
 	if (!strcmp(argv[1], "hold")) {
 		layout();
 		printf("end\n");
