@@ -140,7 +140,7 @@ int abi_boot(const struct abi_boot_args *args)
 	}
 	if ((r = plat_fault_install()) < 0 ||
 	    (r = mm_boot(a.guest_base, a.guest_size, a.flags & ABI_BOOT_GUEST_RESERVED, a.hole_base,
-			 a.hole_size)) < 0 ||
+			 a.hole_size, a.mmap_min_addr)) < 0 ||
 	    (r = init_root()) < 0) {
 		abi_reset();
 		return (int)r;

@@ -32,10 +32,15 @@ static bool in_guest(const struct mm *mm, unsigned long addr, unsigned long len)
 static long fixed_check(const struct mm *mm, unsigned long addr, unsigned long len,
 			unsigned long flags)
 {
-	if (addr < mm->base || addr > mm->limit || len > mm->limit - addr)
+	if (addr > mm->limit || len > mm->limit - addr)
 		return -ENOMEM;
 	if (!(flags & MAP_FIXED) && !page_aligned(addr))
 		return -EINVAL; /* after the range check, as Linux's get_unmapped_area */
+	/* then security_mmap_addr: below mmap_min_addr needs CAP_SYS_RAWIO */
+	if (addr < mm->mmap_min_addr && current_proc.cred.euid != 0)
+		return -EPERM;
+	if (addr < mm->base)
+		return -ENOMEM;
 	if (mm_in_hole(mm, addr, len))
 		return (flags & MAP_FIXED) ? -ENOMEM : -EEXIST;
 	return 0;
@@ -80,7 +85,8 @@ static long map_anon(struct mm *mm, uintptr_t addr, size_t len, u32 prot, u32 vf
 	return r;
 }
 
-long mm_boot(uintptr_t hint, size_t size, bool reserved, uintptr_t hole, size_t hole_size)
+long mm_boot(uintptr_t hint, size_t size, bool reserved, uintptr_t hole, size_t hole_size,
+	     uintptr_t mmap_min_addr)
 {
 	uintptr_t base = hint;
 	long r;
@@ -94,6 +100,8 @@ long mm_boot(uintptr_t hint, size_t size, bool reserved, uintptr_t hole, size_t 
 		kernel_mm.hole_start = hole & PAGE_MASK;
 		kernel_mm.hole_end = PAGE_ALIGN(MIN(hole + hole_size, base + size));
 	}
+	kernel_mm.mmap_min_addr = mmap_min_addr;
+	kernel_mm.mmap_min = MAX(base, PAGE_ALIGN(mmap_min_addr));
 	/* Below the brk area the loader places program images; mmap works down
 	 * from the top of the range. */
 	kernel_mm.brk_start = kernel_mm.brk = base + MIN(size / 4, (size_t)1 << 30);

@@ -15,6 +15,7 @@ void mm_init(struct mm *mm, uintptr_t base, uintptr_t limit)
 	mm->base = base;
 	mm->limit = limit;
 	mm->mmap_top = limit;
+	mm->mmap_min = base;
 	mm->brk_start = mm->brk = base;
 }
 
@@ -275,7 +276,7 @@ static uintptr_t find_below(const struct mm *mm, uintptr_t top, size_t len)
 		/* the VMA at i (if any) ends above top; the one at i-1 is below */
 		if (i < mm->nvmas && mm->vmas[i].start < gap_end)
 			gap_end = mm->vmas[i].start;
-		gap_start = i > 0 ? mm->vmas[i - 1].end : mm->base;
+		gap_start = MAX(i > 0 ? mm->vmas[i - 1].end : mm->base, mm->mmap_min);
 		if (gap_end > gap_start && (a = fit_top(mm, gap_start, gap_end, len)))
 			return a;
 		if (i == 0)
@@ -292,6 +293,8 @@ uintptr_t vma_find_free(const struct mm *mm, size_t len, uintptr_t hint)
 	if (len == 0 || len > mm->limit - mm->base)
 		return 0;
 	hint = PAGE_ALIGN(hint);
+	if (hint && mm->mmap_min_addr && hint < mm->mmap_min) /* Linux's round_hint_to_min */
+		hint = mm->mmap_min;
 	if (hint && range_free(mm, hint, len))
 		return hint;
 	if ((a = find_below(mm, mm->mmap_top, len)))

@@ -6,8 +6,10 @@ fs/binfmt_elf.c) as observed here."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +67,29 @@ def test_whole_range(abi_run: Path, progs: dict[str, Path], tmp_path: Path, what
     if what == "go":
         assert "arena 0xc000000000\n" in native
         assert "shadow-touch 1\n" in native
+
+
+def test_mmap_min_addr(abi_run: Path, progs: dict[str, Path], tmp_path: Path) -> None:
+    """The host's vm.mmap_min_addr binds the program as it would natively:
+    without CAP_SYS_RAWIO a fixed mapping below it is EPERM (page 0 here),
+    one at it works."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run as an ordinary user")
+    user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    with tempfile.TemporaryDirectory() as d:  # reachable by that user
+        os.chmod(d, 0o755)
+        prog = Path(d) / "as-static"
+        shutil.copy(progs["static"], prog)
+        _low(abi_run, user, prog)
+
+
+def _low(abi_run: Path, user: list[str], prog: Path) -> None:
+    low = Path("/proc/sys/vm/mmap_min_addr").read_text().strip()
+    native = run([*user, str(prog), "low", low], cwd=Path("/"))
+    hosted = run([*user, str(abi_run), str(prog), "low", low], cwd=Path("/"))
+    assert native.status == 0, native.stderr
+    assert hosted.stdout == native.stdout
+    assert native.stdout.startswith(b"noreplace 0 EPERM\n")
 
 
 def test_region_is_abi_runs(abi_run: Path, progs: dict[str, Path], tmp_path: Path) -> None:

@@ -33,6 +33,10 @@ struct abi_boot_args {
 	 * passes its own: `setarch -R abi-run ...` runs with ADDR_NO_RANDOMIZE). */
 	u32 personality;
 	u32 reserved0;
+	/* The host's vm.mmap_min_addr, which a program's mmap obeys as on
+	 * Linux: hints rise to it, MAP_FIXED below it is EPERM without
+	 * CAP_SYS_RAWIO (0: none; abi-run reads the host's). */
+	u64 mmap_min_addr;
 };
 
 #define ABI_DEFAULT_RELEASE "6.1.0-abi"

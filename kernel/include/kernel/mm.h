@@ -43,7 +43,11 @@ struct mm {
 	/* [hole_start, hole_end): inside the range but never the guest's, the
 	 * platform's own memory (abi-run's region); empty when equal. */
 	uintptr_t hole_start, hole_end;
-	bool reserved;    /* the platform reserved the range (mm_boot) */
+	bool reserved; /* the platform reserved the range (mm_boot) */
+	/* The host's vm.mmap_min_addr (0: none): hints below it rise to it,
+	 * searches stop there (mmap_min, at least base), and a fixed mapping
+	 * below it needs CAP_SYS_RAWIO (EPERM otherwise), as on Linux. */
+	uintptr_t mmap_min_addr, mmap_min;
 	struct vma *vmas; /* sorted by start, disjoint */
 	size_t nvmas, cap;
 	uintptr_t brk_start, brk;
@@ -148,8 +152,10 @@ uintptr_t uaccess_fixup(uintptr_t rip);
 
 /* Reserves the guest range and sets up kernel_mm. When reserved, the
  * platform has reserved [hint, hint+size) already (abi-run); [hole,
- * hole+hole_size) inside it stays the platform's. */
-long mm_boot(uintptr_t hint, size_t size, bool reserved, uintptr_t hole, size_t hole_size);
+ * hole+hole_size) inside it stays the platform's; mmap_min_addr is the
+ * host's vm.mmap_min_addr (0: none). */
+long mm_boot(uintptr_t hint, size_t size, bool reserved, uintptr_t hole, size_t hole_size,
+	     uintptr_t mmap_min_addr);
 /* Unmaps all guest memory and gives the range back. */
 void mm_shutdown(void);
 

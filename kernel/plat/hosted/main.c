@@ -169,6 +169,7 @@ static void boot(void)
 	boot.guest_size = HOSTED_GUEST_END - hosted_region.guest_base;
 	boot.hole_base = HOSTED_REGION_BASE;
 	boot.hole_size = HOSTED_REGION_SIZE;
+	boot.mmap_min_addr = hosted_region.mmap_min_addr;
 	/* inherited as across an exec: `setarch -R abi-run ...` */
 	boot.personality = (u32)host_syscall1(HOST_NR(personality), 0xffffffffUL);
 	boot.argv = (u64)(uintptr_t)guest_argv;

@@ -112,6 +112,23 @@ static bool move_part(u64 from, u64 len, u64 to, int prot)
 	return host_syscall3(HOST_NR(mprotect), to, len, prot) == 0;
 }
 
+/* The host's vm.mmap_min_addr, which the program's mmap obeys as it would
+ * natively; 0 if unreadable. */
+static u64 read_mmap_min_addr(void)
+{
+	char buf[32];
+	long fd = host_syscall4(HOST_NR(openat), AT_FDCWD, "/proc/sys/vm/mmap_min_addr",
+				O_RDONLY | O_CLOEXEC, 0);
+	long n = fd < 0 ? -1 : host_syscall3(HOST_NR(read), fd, buf, sizeof buf);
+	u64 v = 0;
+
+	if (fd >= 0)
+		host_syscall1(HOST_NR(close), fd);
+	for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		v = v * 10 + (u64)(buf[i] - '0');
+	return v;
+}
+
 static _Noreturn void start_stage2(u64 *sp, u64 old_base, u64 span);
 static _Noreturn void start_stage3(u64 *sp);
 
@@ -239,13 +256,17 @@ static _Noreturn void start_stage3(u64 *sp)
 	if (hosted_region.moved)
 		host_syscall2(HOST_NR(munmap), hosted_region.old_image, hosted_region.image_size);
 	if (hosted_region.moved && hosted_region.stack) {
-		/* From mmap_min_addr: 0x10000 on Linux by default; a host that
-		 * raised it refuses lower addresses with EPERM. */
+		/* From the lowest page the host lets us map: page 1 with
+		 * CAP_SYS_RAWIO, else mmap_min_addr (0x10000 by default; lower
+		 * addresses are EPERM), as the program would natively. */
 		u64 b = HOSTED_GUEST_BASE;
 
 		while (b < (16UL << 20) && IS_ERR_VALUE(start_mmap(b, lo - b, PROT_NONE, flags)))
 			b <<= 1;
 		hosted_region.guest_base = b;
+		hosted_region.mmap_min_addr = read_mmap_min_addr();
+		if (!hosted_region.mmap_min_addr)
+			hosted_region.mmap_min_addr = b;
 		hosted_region.guest_ok =
 			b < (16UL << 20) &&
 			!IS_ERR_VALUE(start_mmap(hi, HOSTED_GUEST_END - hi, PROT_NONE, flags));

@@ -14,7 +14,9 @@
  *   addrspace region ADDR     MAP_FIXED_NOREPLACE of one page at ADDR
  *   addrspace hold            layout, "end", then waits for stdin to close
  *   addrspace mapslate        /proc/self/maps opened before a mapping is made
- *                             and read after: the read shows it */
+ *                             and read after: the read shows it
+ *   addrspace low MIN         fixed mappings at page 0 and at MIN (the host's
+ *                             vm.mmap_min_addr) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
@@ -219,6 +221,14 @@ int main(int argc, char **argv)
 		return do_brk();
 	if (!strcmp(argv[1], "layout"))
 		return layout();
+	if (!strcmp(argv[1], "low") && argc > 2) {
+		unsigned long min = strtoul(argv[2], NULL, 0);
+
+		result("noreplace", 0, map(0, 4096, PROT_READ, MAP_FIXED_NOREPLACE));
+		result("noreplace", min, map(min, 4096, PROT_READ, MAP_FIXED_NOREPLACE));
+		result("hint", min / 2, map(min / 2 & ~0xfffUL, 4096, PROT_READ, 0));
+		return 0;
+	}
 	if (!strcmp(argv[1], "mapslate")) {
 		FILE *f = fopen("/proc/self/maps", "r");
 		long r = map(0x200000000000, 4096, PROT_READ, MAP_FIXED_NOREPLACE);
