@@ -161,7 +161,8 @@ static void boot(void)
 		boot.nofile = (u32)MIN(lim[0], (u64)1 << 20);
 	/* Linux's whole user range, which start.c reserved, less abi-run's region */
 	if (!hosted_region.guest_ok)
-		hosted_die("cannot reserve the guest's address space (abi-run at 0x%lx, %s)",
+		hosted_die("cannot reserve the guest's 128 TiB address space (PROT_NONE: is "
+			   "RLIMIT_AS, ulimit -v, limited?); abi-run at 0x%lx, %s",
 			   (unsigned long)hosted_region.image,
 			   hosted_region.moved ? "in its region" : "not moved");
 	boot.flags = ABI_BOOT_HOST_CREDS | ABI_BOOT_GUEST_RESERVED;
