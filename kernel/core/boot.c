@@ -114,6 +114,7 @@ int abi_boot(const struct abi_boot_args *args)
 			a.nofile = 1024;
 	}
 	boot_flags = a.flags;
+	plat_ram_total(); /* read now: abi-run confines itself later */
 	if (a.flags & ABI_BOOT_HOST_CREDS) {
 		a.uid = plat_host_uid();
 		a.gid = plat_host_gid();
@@ -122,6 +123,7 @@ int abi_boot(const struct abi_boot_args *args)
 	init_cred(&current_proc.cred, a.uid, a.gid);
 	current_proc.umask = a.umask & 0777;
 	current_proc.pid = DEFAULT_PID;
+	current_proc.personality = a.personality;
 	task_boot(DEFAULT_PID);
 	list_init(&current_proc.shared_pending.queue);
 	a.release[sizeof a.release - 1] = a.nodename[sizeof a.nodename - 1] = 0;
@@ -139,7 +141,9 @@ int abi_boot(const struct abi_boot_args *args)
 		abi_reset();
 		return -ENOMEM;
 	}
-	if ((r = plat_fault_install()) < 0 || (r = mm_boot(a.guest_base, a.guest_size)) < 0 ||
+	if ((r = plat_fault_install()) < 0 ||
+	    (r = mm_boot(a.guest_base, a.guest_size, a.flags & ABI_BOOT_GUEST_RESERVED, a.hole_base,
+			 a.hole_size, a.mmap_min_addr)) < 0 ||
 	    (r = init_root()) < 0) {
 		abi_reset();
 		return (int)r;

@@ -15,11 +15,110 @@
 
 /* The main thread's stack: the highest mapping, as on Linux. */
 #define STACK_SIZE (8UL << 20)
-/* An ET_DYN program (PIE, static-pie) goes at the first 4 GiB boundary
- * above the guest base, as Linux's ELF_ET_DYN_BASE sits far below the
- * top-down mmap area, so the brk after it has room to grow. */
+/* A compact guest range (the library platform's): an ET_DYN program
+ * (PIE, static-pie) goes at the first 4 GiB boundary above the guest base,
+ * far below the top-down mmap area, so the brk after it has room to grow. */
 #define DYN_BASE_ALIGN (4UL << 30)
 #define BOUNCE_SIZE (64UL << 10)
+
+/* Linux's x86_64 layout (arch/x86/mm/mmap.c, arch/x86/kernel/process.c,
+ * fs/binfmt_elf.c, mm/util.c), used when the guest range is Linux's whole
+ * user range (abi-run). */
+#define ELF_ET_DYN_BASE (MM_TASK_SIZE / 3 * 2) /* 0x555555554aaa */
+#define STACK_RND_MASK 0x3fffffUL              /* 22 bits of pages: 16 GiB */
+#define MMAP_RND_BITS 28                       /* vm.mmap_rnd_bits' default */
+#define STACK_GUARD_GAP (256UL << PAGE_SHIFT)  /* stack_guard_gap */
+#define BRK_RND_RANGE (1UL << 30)              /* arch_randomize_brk: 1 GiB (6.11+) */
+#define MMAP_GAP_MIN (128UL << 20)
+#define MMAP_GAP_MAX (MM_TASK_SIZE / 6 * 5)
+
+/* Where exec puts things: Linux's choices, random unless the personality
+ * says ADDR_NO_RANDOMIZE (the randomness is the kernel's entropy, so
+ * abi-run --seed makes it reproducible). */
+struct exec_layout {
+	bool linux_layout, randomize;
+	uintptr_t stack_top; /* the end of the stack VMA */
+	u64 stack_gap;       /* create_elf_tables' arch_align_stack gap */
+	uintptr_t mmap_base; /* top-down mmap starts below it */
+	uintptr_t dyn_base;  /* an ET_DYN program with PT_INTERP (a PIE) */
+};
+
+static u64 rand_u64(void)
+{
+	u64 v = 0;
+
+	plat_entropy(&v, sizeof v);
+	return v;
+}
+
+/* arch_mmap_rnd(): 28 bits of pages. */
+static u64 mmap_rnd(void)
+{
+	return (rand_u64() & ((1UL << MMAP_RND_BITS) - 1)) << PAGE_SHIFT;
+}
+
+/* mm/util.c randomize_page(): start plus a random number of pages below range. */
+static uintptr_t randomize_page(uintptr_t start, u64 range)
+{
+	range >>= PAGE_SHIFT;
+	return range ? start + ((rand_u64() % range) << PAGE_SHIFT) : start;
+}
+
+static void exec_layout(struct exec_layout *l)
+{
+	u64 rlim = current_proc.rlim[RLIMIT_STACK].rlim_cur, gap, pad, rnd = 0;
+
+	*l = (struct exec_layout){ 0 };
+	if (kernel_mm.limit != MM_TASK_SIZE) {
+		/* compact: the stack at the top of the range, mmap below it */
+		l->stack_top = kernel_mm.limit;
+		l->mmap_base = kernel_mm.limit - STACK_SIZE;
+		l->dyn_base = (kernel_mm.base + DYN_BASE_ALIGN) & ~(DYN_BASE_ALIGN - 1);
+		return;
+	}
+	l->linux_layout = true;
+	l->randomize = !(current_proc.personality & ADDR_NO_RANDOMIZE);
+	/* randomize_stack_top(STACK_TOP), then setup_arg_pages' arch_align_stack
+	 * and PAGE_ALIGN; create_elf_tables aligns once more below the strings */
+	l->stack_top = MM_TASK_SIZE;
+	if (l->randomize) {
+		l->stack_top -= (rand_u64() & STACK_RND_MASK) << PAGE_SHIFT;
+		l->stack_top = PAGE_ALIGN((l->stack_top - rand_u64() % 8192) & ~0xfUL);
+		l->stack_gap = rand_u64() % 8192;
+	}
+	/* mmap_base(): below the stack's rlimit, its random range and the
+	 * guard gap, at least 128 MiB and at most 5/6 of the space */
+	gap = rlim;
+	pad = (l->randomize ? STACK_RND_MASK << PAGE_SHIFT : 0) + STACK_GUARD_GAP;
+	if (gap + pad > gap)
+		gap += pad;
+	gap = gap < MMAP_GAP_MIN ? MMAP_GAP_MIN : gap > MMAP_GAP_MAX ? MMAP_GAP_MAX : gap;
+	if (l->randomize)
+		rnd = mmap_rnd();
+	l->mmap_base = PAGE_ALIGN(MM_TASK_SIZE - gap - rnd);
+	/* load_elf_binary: a PIE at ELF_ET_DYN_BASE plus arch_mmap_rnd() */
+	l->dyn_base = ELF_ET_DYN_BASE + (l->randomize ? mmap_rnd() : 0);
+}
+
+/* The start of the brk area, as load_elf_binary sets it: after the program
+ * (a page further when random), or, for a program without an interpreter
+ * loaded as ET_DYN (a static-pie), at ELF_ET_DYN_BASE, out of the mmap
+ * area; then arch_randomize_brk. */
+static uintptr_t exec_brk(const struct exec_layout *l, const struct loader_image *img,
+			  uintptr_t end)
+{
+	uintptr_t brk = end;
+
+	if (!l->linux_layout)
+		return end;
+	if (img->prog.ehdr.e_type == ET_DYN && !img->has_interp)
+		brk = PAGE_ALIGN(ELF_ET_DYN_BASE);
+	else if (l->randomize)
+		brk += PAGE_SIZE;
+	if (l->randomize)
+		brk = randomize_page(brk, BRK_RND_RANGE);
+	return brk;
+}
 
 static struct file *file_of(void *f)
 {
@@ -152,13 +251,13 @@ static const struct loader_ops kernel_loader_ops = {
 	.random = op_random,
 };
 
-static struct loader_params exec_params(void)
+static struct loader_params exec_params(const struct exec_layout *l)
 {
 	return (struct loader_params){
 		.machine = EM_X86_64,
 		.pagesize = PAGE_SIZE,
-		.dyn_base = { (kernel_mm.base + DYN_BASE_ALIGN) & ~(DYN_BASE_ALIGN - 1) },
-		.task_size = 1UL << 47,
+		.dyn_base = { l->dyn_base },
+		.task_size = MM_TASK_SIZE,
 	};
 }
 
@@ -182,19 +281,26 @@ static void save_auxv(const struct loader_result *res)
 	f[10] = res->env_end.addr;
 }
 
-static long load_image(struct linux_binprm *bprm, const struct loader_params *params,
-		       struct loader_result *res)
+static long load_image(struct linux_binprm *bprm, const struct exec_layout *l,
+		       const struct loader_params *params, struct loader_result *res)
 {
 	struct loader_args la;
 	u64 clktck = plat_cpu_aux(AT_CLKTCK);
+	struct vma *v;
 	long r;
 
-	r = vm_mmap(NULL, 0, STACK_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_STACK, 0);
+	r = vm_mmap(NULL, l->stack_top - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_STACK | MAP_FIXED_NOREPLACE,
+		    0);
 	if (IS_ERR_VALUE(r)) {
 		bprm->why = "cannot map the stack";
 		return r;
 	}
+	kmutex_lock(&kernel_mm.lock);
+	if ((v = vma_find(&kernel_mm, (uintptr_t)r)))
+		v->flags |= VMA_STACK; /* "[stack]" in /proc/self/maps */
+	kmutex_unlock(&kernel_mm.lock);
+	kernel_mm.mmap_top = l->mmap_base;
 	la = (struct loader_args){
 		.argv = bprm->ptrs,
 		.envp = bprm->ptrs + bprm->argc + 1,
@@ -210,13 +316,14 @@ static long load_image(struct linux_binprm *bprm, const struct loader_params *pa
 		.minsigstksz = plat_cpu_aux(AT_MINSIGSTKSZ),
 		.stack_top = { (uintptr_t)r + STACK_SIZE },
 		.stack_size = STACK_SIZE,
+		.stack_gap = l->stack_gap,
 	};
 	r = elf_exec(&kernel_loader_ops, params, &la, bprm->img, bprm->file,
 		     (uint64_t)bprm->file->inode->size, res, &bprm->why);
 	bprm->interp_failed = bprm->img->interp_failed;
 	if (r < 0)
 		return r;
-	kernel_mm.brk_start = kernel_mm.brk = res->brk.addr;
+	kernel_mm.brk_start = kernel_mm.brk = exec_brk(l, bprm->img, res->brk.addr);
 	save_auxv(res);
 	return 0;
 }
@@ -242,12 +349,17 @@ static long check_fixed_image(const struct elf_binary *bin, const char **why)
 		*why = "the ET_EXEC image lies outside the guest address range";
 		return -EINVAL;
 	}
+	if (mm_in_hole(&kernel_mm, lo, hi - lo)) {
+		*why = "the ET_EXEC image lies in abi-run's own address range";
+		return -EINVAL;
+	}
 	return 0;
 }
 
 long load_elf_binary(struct linux_binprm *bprm)
 {
-	struct loader_params params = exec_params();
+	struct exec_layout layout;
+	struct loader_params params;
 	struct loader_result res;
 	const unsigned char *id = (const unsigned char *)bprm->buf;
 	long r;
@@ -256,6 +368,8 @@ long load_elf_binary(struct linux_binprm *bprm)
 	if (id[EI_MAG0] != ELFMAG0 || id[EI_MAG1] != ELFMAG1 || id[EI_MAG2] != ELFMAG2 ||
 	    id[EI_MAG3] != ELFMAG3)
 		return -ENOEXEC;
+	exec_layout(&layout);
+	params = exec_params(&layout);
 	/* ~132 KiB of program headers: never on the stack. */
 	if (!(bprm->img = kzalloc(sizeof *bprm->img)))
 		return -ENOMEM;
@@ -264,13 +378,17 @@ long load_elf_binary(struct linux_binprm *bprm)
 	r = elf_check_exec(&kernel_loader_ops, &params, bprm->img, bprm->file,
 			   (uint64_t)bprm->file->inode->size, &bprm->why);
 	bprm->interp_failed = bprm->img->interp_failed;
+	/* Linux puts a program without an interpreter (a static-pie, ld.so run
+	 * as a program) in the mmap area, not at ELF_ET_DYN_BASE. */
+	if (r == 0 && layout.linux_layout && !bprm->img->has_interp)
+		params.dyn_base = (uptr){ 0 };
 	if (r == 0)
 		r = check_fixed_image(&bprm->img->prog, &bprm->why);
 	if (r == 0 && bprm->img->has_interp &&
 	    (r = check_fixed_image(&bprm->img->interp, &bprm->why)))
 		bprm->interp_failed = true;
 	if (r == 0 && (r = begin_new_exec(bprm)) == 0 &&
-	    (r = load_image(bprm, &params, &res)) == 0) {
+	    (r = load_image(bprm, &layout, &params, &res)) == 0) {
 		bprm->entry = res.entry.addr;
 		bprm->sp = res.sp.addr;
 	}

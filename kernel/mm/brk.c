@@ -30,7 +30,8 @@ long sys_brk(unsigned long brk)
 	} else if (newbrk > oldbrk) {
 		/* Linux keeps a guard page between the heap and the next mapping. */
 		if (newbrk + PAGE_SIZE > mm->limit ||
-		    vma_intersects(mm, oldbrk, newbrk + PAGE_SIZE))
+		    vma_intersects(mm, oldbrk, newbrk + PAGE_SIZE) ||
+		    mm_in_hole(mm, oldbrk, newbrk + PAGE_SIZE - oldbrk))
 			goto out;
 		if (plat_mem_commit(oldbrk, newbrk - oldbrk, PROT_READ | PROT_WRITE, false) < 0)
 			goto out;

@@ -20,10 +20,31 @@ static bool page_aligned(unsigned long x)
 	return (x & ~PAGE_MASK) == 0;
 }
 
-/* True when [addr, addr+len) lies in the guest range. */
+/* True when [addr, addr+len) lies in the guest range, outside the hole. */
 static bool in_guest(const struct mm *mm, unsigned long addr, unsigned long len)
 {
-	return addr >= mm->base && addr <= mm->limit && len <= mm->limit - addr;
+	return mm_range_ok(mm, addr, len);
+}
+
+/* Why a fixed mapping of [addr, addr+len) cannot be made (0 if it can):
+ * outside the guest range is as unreachable as above TASK_SIZE on Linux
+ * (ENOMEM); abi-run's own region is occupied, and cannot be replaced
+ * (MAP_FIXED_NOREPLACE: EEXIST, as for any mapping; MAP_FIXED: ENOMEM). */
+static long fixed_check(const struct mm *mm, unsigned long addr, unsigned long len,
+			unsigned long flags)
+{
+	if (addr > mm->limit || len > mm->limit - addr)
+		return -ENOMEM;
+	if (!(flags & MAP_FIXED) && !page_aligned(addr))
+		return -EINVAL; /* after the range check, as Linux's get_unmapped_area */
+	/* then security_mmap_addr: below mmap_min_addr needs CAP_SYS_RAWIO */
+	if (addr < mm->mmap_min_addr && current_proc.cred.euid != 0)
+		return -EPERM;
+	if (addr < mm->base)
+		return -ENOMEM;
+	if (mm_in_hole(mm, addr, len))
+		return (flags & MAP_FIXED) ? -ENOMEM : -EEXIST;
+	return 0;
 }
 
 static u32 vma_flags_of(unsigned long flags)
@@ -39,12 +60,21 @@ static u32 vma_flags_of(unsigned long flags)
 	return f;
 }
 
+/* Fresh anonymous memory for a VMA with flags vflags: shared or private,
+ * and without swap reserved for it when the guest said MAP_NORESERVE. */
+static long commit(uintptr_t addr, size_t len, u32 prot, u32 vflags)
+{
+	if (vflags & VMA_NORESERVE)
+		return plat_mem_commit_noreserve(addr, len, (int)prot, vflags & VMA_SHARED);
+	return plat_mem_commit(addr, len, (int)prot, vflags & VMA_SHARED);
+}
+
 /* Maps fresh anonymous memory at [addr, addr+len), replacing whatever was
  * there. Caller holds the map lock. */
 static long map_anon(struct mm *mm, uintptr_t addr, size_t len, u32 prot, u32 vflags,
 		     const char *name)
 {
-	long r = plat_mem_commit(addr, len, (int)prot, vflags & VMA_SHARED);
+	long r = commit(addr, len, prot, vflags);
 
 	if (r < 0)
 		return r;
@@ -56,15 +86,23 @@ static long map_anon(struct mm *mm, uintptr_t addr, size_t len, u32 prot, u32 vf
 	return r;
 }
 
-long mm_boot(uintptr_t hint, size_t size)
+long mm_boot(uintptr_t hint, size_t size, bool reserved, uintptr_t hole, size_t hole_size,
+	     uintptr_t mmap_min_addr)
 {
-	uintptr_t base;
+	uintptr_t base = hint;
 	long r;
 
 	size &= PAGE_MASK;
-	if ((r = plat_mem_reserve(hint, size, &base)) < 0)
+	if (!reserved && (r = plat_mem_reserve(hint, size, &base)) < 0)
 		return r;
 	mm_init(&kernel_mm, base, base + size);
+	kernel_mm.reserved = reserved;
+	if (hole_size && hole >= base && hole < base + size) {
+		kernel_mm.hole_start = hole & PAGE_MASK;
+		kernel_mm.hole_end = PAGE_ALIGN(MIN(hole + hole_size, base + size));
+	}
+	kernel_mm.mmap_min_addr = mmap_min_addr;
+	kernel_mm.mmap_min = MAX(base, PAGE_ALIGN(mmap_min_addr));
 	/* Below the brk area the loader places program images; mmap works down
 	 * from the top of the range. */
 	kernel_mm.brk_start = kernel_mm.brk = base + MIN(size / 4, (size_t)1 << 30);
@@ -75,7 +113,8 @@ void mm_shutdown(void)
 {
 	struct mm *mm = &kernel_mm;
 
-	if (mm->limit > mm->base)
+	/* A range the platform reserved stays its own (abi-run never resets). */
+	if (mm->limit > mm->base && !mm->reserved)
 		plat_mem_release(mm->base, mm->limit - mm->base);
 	kmutex_lock(&mm->lock);
 	mm_destroy(mm);
@@ -89,12 +128,10 @@ void mm_shutdown(void)
 static long place(struct mm *mm, unsigned long *addr, size_t len, unsigned long flags)
 {
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		/* A fixed address outside the guest range is as unreachable as one
-		 * above TASK_SIZE on Linux. */
-		if (!in_guest(mm, *addr, len))
-			return -ENOMEM;
-		if (!(flags & MAP_FIXED) && !page_aligned(*addr))
-			return -EINVAL;
+		long r;
+
+		if ((r = fixed_check(mm, *addr, len, flags)) < 0)
+			return r;
 		if (!(flags & MAP_FIXED) && vma_intersects(mm, *addr, *addr + len))
 			return -EEXIST;
 		return 0;
@@ -215,16 +252,8 @@ long vm_mmap(struct file *f, unsigned long addr, unsigned long len, unsigned lon
 
 	kmutex_lock(&mm->lock);
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		/* A fixed address outside the guest range is as unreachable as one
-		 * above TASK_SIZE on Linux. */
-		if (!in_guest(mm, addr, len)) {
-			ret = -ENOMEM;
+		if ((ret = fixed_check(mm, addr, len, flags)) < 0)
 			goto out;
-		}
-		if (!(flags & MAP_FIXED) && !page_aligned(addr)) {
-			ret = -EINVAL;
-			goto out;
-		}
 		if (!(flags & MAP_FIXED) && vma_intersects(mm, addr, addr + len)) {
 			ret = -EEXIST;
 			goto out;
@@ -421,12 +450,11 @@ static long move_pages(struct mm *mm, uintptr_t addr, size_t old_len, uintptr_t 
 	if (new_len > old_len)
 		r = file ? map_file_range(mm, file, new_addr + old_len, new_len - old_len,
 					  pgoff + (old_len >> PAGE_SHIFT), prot, flags)
-			 : plat_mem_commit(new_addr + old_len, new_len - old_len, (int)prot,
-					   flags & VMA_SHARED);
+			 : commit(new_addr + old_len, new_len - old_len, prot, flags);
 	/* DONTUNMAP: the old range stays mapped, empty (or the file's again) */
 	if (r == 0 && dontunmap)
 		r = file ? map_file_range(mm, file, addr, old_len, pgoff, prot, flags)
-			 : plat_mem_commit(addr, old_len, (int)prot, flags & VMA_SHARED);
+			 : commit(addr, old_len, prot, flags);
 	if (r == 0 && !dontunmap)
 		r = vma_remove(mm, addr, addr + old_len);
 out:
@@ -529,8 +557,7 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 			ret = map_file_range(mm, v->file, addr + old_len, new_len - old_len,
 					     v->pgoff + ((addr + old_len - v->start) >> PAGE_SHIFT),
 					     prot, vflags);
-		else if ((ret = plat_mem_commit(addr + old_len, new_len - old_len, (int)prot,
-						vflags & VMA_SHARED)) == 0)
+		else if ((ret = commit(addr + old_len, new_len - old_len, prot, vflags)) == 0)
 			ret = vma_insert(mm, addr + old_len, addr + new_len, prot, vflags, 0, name);
 		if (ret == 0)
 			ret = (long)addr;

@@ -15,6 +15,7 @@ void mm_init(struct mm *mm, uintptr_t base, uintptr_t limit)
 	mm->base = base;
 	mm->limit = limit;
 	mm->mmap_top = limit;
+	mm->mmap_min = base;
 	mm->brk_start = mm->brk = base;
 }
 
@@ -237,35 +238,47 @@ long vma_remove(struct mm *mm, uintptr_t start, uintptr_t end)
 	return 0;
 }
 
-static bool range_free(const struct mm *mm, uintptr_t start, size_t len)
+bool mm_in_hole(const struct mm *mm, uintptr_t start, size_t len)
 {
-	return start >= mm->base && start <= mm->limit && len <= mm->limit - start &&
-	       !vma_intersects(mm, start, start + len);
+	return start < mm->hole_end && start + len > mm->hole_start;
 }
 
-uintptr_t vma_find_free(const struct mm *mm, size_t len, uintptr_t hint)
+bool mm_range_ok(const struct mm *mm, uintptr_t start, size_t len)
 {
-	uintptr_t top;
-	size_t i;
+	return start >= mm->base && start <= mm->limit && len <= mm->limit - start &&
+	       !mm_in_hole(mm, start, len);
+}
 
-	if (len == 0 || len > mm->limit - mm->base)
-		return 0;
-	hint = PAGE_ALIGN(hint);
-	if (hint && range_free(mm, hint, len))
-		return hint;
-	/* Walk the gaps from mmap_top down, so new mappings pack below old ones
-	 * as on Linux. */
-	top = mm->mmap_top;
-	i = vma_index(mm, top);
+static bool range_free(const struct mm *mm, uintptr_t start, size_t len)
+{
+	return mm_range_ok(mm, start, len) && !vma_intersects(mm, start, start + len);
+}
+
+/* The highest start of len bytes in the free gap [lo, hi) that misses the
+ * hole; 0 when none fits. */
+static uintptr_t fit_top(const struct mm *mm, uintptr_t lo, uintptr_t hi, size_t len)
+{
+	if (hi > mm->hole_end && hi - MAX(lo, mm->hole_end) >= len)
+		return hi - len;
+	hi = MIN(hi, mm->hole_start);
+	return hi > lo && hi - lo >= len ? hi - len : 0;
+}
+
+/* Walks the gaps from top down, so new mappings pack below old ones as on
+ * Linux. */
+static uintptr_t find_below(const struct mm *mm, uintptr_t top, size_t len)
+{
+	size_t i = vma_index(mm, top);
+
 	while (true) {
-		uintptr_t gap_end = top, gap_start;
+		uintptr_t gap_end = top, gap_start, a;
 
 		/* the VMA at i (if any) ends above top; the one at i-1 is below */
 		if (i < mm->nvmas && mm->vmas[i].start < gap_end)
 			gap_end = mm->vmas[i].start;
-		gap_start = i > 0 ? mm->vmas[i - 1].end : mm->base;
-		if (gap_end >= gap_start && gap_end - gap_start >= len)
-			return gap_end - len;
+		gap_start = MAX(i > 0 ? mm->vmas[i - 1].end : mm->base, mm->mmap_min);
+		if (gap_end > gap_start && (a = fit_top(mm, gap_start, gap_end, len)))
+			return a;
 		if (i == 0)
 			return 0;
 		top = mm->vmas[i - 1].start;
@@ -273,10 +286,24 @@ uintptr_t vma_find_free(const struct mm *mm, size_t len, uintptr_t hint)
 	}
 }
 
-/* Where v stops reaching its file: a host file's mapping (hostfs) maps the
- * whole range, and past the end of the file the host raises SIGBUS, as
- * Linux does. The kernel judges by the file's size, as Linux's fault does
- * by i_size; hostfs keeps the size current as it changes the file. */
+uintptr_t vma_find_free(const struct mm *mm, size_t len, uintptr_t hint)
+{
+	uintptr_t a;
+
+	if (len == 0 || len > mm->limit - mm->base)
+		return 0;
+	hint = PAGE_ALIGN(hint);
+	if (hint && mm->mmap_min_addr && hint < mm->mmap_min) /* Linux's round_hint_to_min */
+		hint = mm->mmap_min;
+	if (hint && range_free(mm, hint, len))
+		return hint;
+	if ((a = find_below(mm, mm->mmap_top, len)))
+		return a;
+	/* Linux falls back to searching the whole space, the part above the
+	 * mmap base (below the stack) included. */
+	return mm->mmap_top < mm->limit ? find_below(mm, mm->limit, len) : 0;
+}
+
 static uintptr_t vma_file_end(const struct vma *v)
 {
 	u64 pages;

@@ -22,6 +22,10 @@ long plat_mem_release(uintptr_t addr, size_t len);
 /* Replaces [addr, addr+len) (inside a reservation) with fresh zero-filled
  * memory of protection prot; shared memory stays shared across mremap. */
 long plat_mem_commit(uintptr_t addr, size_t len, int prot, bool shared);
+/* The same without reserving swap for it (the guest's MAP_NORESERVE), so a
+ * huge sparse mapping (a sanitizer's shadow) is not refused by the host's
+ * overcommit accounting. */
+long plat_mem_commit_noreserve(uintptr_t addr, size_t len, int prot, bool shared);
 /* Drops the contents of [addr, addr+len) and makes it reserved again. */
 long plat_mem_decommit(uintptr_t addr, size_t len);
 long plat_mem_protect(uintptr_t addr, size_t len, int prot);
@@ -36,6 +40,10 @@ long plat_mem_residency(uintptr_t addr, size_t len, u8 *vec);
  * copy (the guest wrote it), 0 while it still shows the file's page. */
 long plat_mem_copied(uintptr_t addr, size_t len, u8 *vec);
 long plat_mem_sync(uintptr_t addr, size_t len, int flags);
+
+/* The host's RAM in bytes (its sysinfo totalram), read once (the first
+ * call is abi_boot's, before abi-run confines itself); 0 if unknown. */
+u64 plat_ram_total(void);
 
 /* Kernel memory (never guest-visible): whole pages, zero-filled. */
 void *plat_kmem_map(size_t len);

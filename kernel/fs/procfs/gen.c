@@ -325,8 +325,8 @@ void proc_gen_cpuinfo(struct seq *s)
 	seq_printf(s, "address sizes\t: 48 bits physical, 48 bits virtual\npower management:\n\n");
 }
 
-/* The memory the kernel has: its guest range (MemTotal) less what is mapped
- * (MemFree). sysinfo reports the same. */
+/* The memory the kernel has: its guest range, at most the host's RAM
+ * (MemTotal), less what is mapped (MemFree). sysinfo reports the same. */
 void proc_mem_totals(unsigned long *total, unsigned long *free)
 {
 	struct mm *mm = &kernel_mm;
@@ -335,8 +335,11 @@ void proc_mem_totals(unsigned long *total, unsigned long *free)
 	kmutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->nvmas; i++)
 		used += (unsigned long)(mm->vmas[i].end - mm->vmas[i].start);
+	/* the guest range (128 TiB under abi-run), but no more than the host's RAM */
 	*total = (unsigned long)(mm->limit - mm->base);
-	*free = *total - used;
+	if (plat_ram_total() && plat_ram_total() < *total)
+		*total = (unsigned long)plat_ram_total();
+	*free = *total > used ? *total - used : 0;
 	kmutex_unlock(&mm->lock);
 }
 

@@ -483,16 +483,19 @@ static long proc_iterate(struct file *f, struct dir_context *ctx)
 
 /* --- Generated files ------------------------------------------------------ */
 
-static long proc_seq_open(struct inode *ino, struct file *f)
+/* The text of a generated file, made afresh by every read at offset 0 (as
+ * Linux's seq_file starts over there), so that it shows the state of the
+ * read, not of the open: a program that opens /proc/self/maps and then
+ * maps memory reads its new mapping. */
+static long seq_generate(struct seq *s)
 {
-	struct task *t = task_of(ino);
-	struct seq *s;
+	struct task *t = task_of(s->ino);
 
-	if (!t && (kind_of(ino) == K_STAT || kind_of(ino) == K_STATUS || kind_of(ino) == K_COMM))
+	if (!t && (s->kind == K_STAT || s->kind == K_STATUS || s->kind == K_COMM))
 		return -ESRCH; /* the thread has exited */
-	if (!(s = kzalloc(sizeof *s)))
-		return -ENOMEM;
-	switch (kind_of(ino)) {
+	s->len = 0;
+	s->oom = false;
+	switch (s->kind) {
 	case K_CPUINFO:
 		proc_gen_cpuinfo(s);
 		break;
@@ -523,11 +526,18 @@ static long proc_seq_open(struct inode *ino, struct file *f)
 	default:
 		break;
 	}
-	if (s->oom) {
-		kfree(s->buf);
-		kfree(s);
+	s->generated = !s->oom;
+	return s->oom ? -ENOMEM : 0;
+}
+
+static long proc_seq_open(struct inode *ino, struct file *f)
+{
+	struct seq *s = kzalloc(sizeof *s);
+
+	if (!s)
 		return -ENOMEM;
-	}
+	s->kind = kind_of(ino);
+	s->ino = ino;
 	f->priv = s;
 	return 0;
 }
@@ -546,7 +556,10 @@ static long proc_seq_read(struct file *f, struct uio *u, s64 pos)
 {
 	struct seq *s = f->priv;
 	size_t n, done;
+	long r;
 
+	if (s && (pos == 0 || !s->generated) && (r = seq_generate(s)) < 0)
+		return r;
 	if (!s || pos >= (s64)s->len)
 		return 0;
 	n = MIN(s->len - (size_t)pos, u->resid);

@@ -7,9 +7,12 @@
 
 /* A growing text buffer (Linux's seq_file, generated whole on open). */
 struct seq {
+	const struct inode *ino; /* the file's: which thread it shows */
 	char *buf;
 	size_t len, cap;
 	bool oom;
+	int kind;       /* which file (procfs.c's K_*) */
+	bool generated; /* buf holds the text of the last read at offset 0 */
 };
 
 void seq_printf(struct seq *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

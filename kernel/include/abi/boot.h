@@ -9,6 +9,9 @@
 /* abi_boot_args.flags */
 #define ABI_BOOT_HOST_CREDS 0x1  /* run as the host process's uid/gid (differential tests) */
 #define ABI_BOOT_WARN_ENOSYS 0x2 /* log the first call of each missing syscall */
+/* The platform has reserved [guest_base, guest_base + guest_size) itself
+ * (abi-run: Linux's whole user range, less its own region, the hole). */
+#define ABI_BOOT_GUEST_RESERVED 0x4
 
 struct abi_boot_args {
 	u32 size;          /* sizeof(struct abi_boot_args), for later extension */
@@ -23,6 +26,17 @@ struct abi_boot_args {
 	/* The program's argv and envp for /proc/self/cmdline, environ and
 	 * comm: NULL-terminated arrays of strings, copied at boot (0: none). */
 	u64 argv, envp;
+	/* Inside the guest range, the platform's own memory, never the guest's
+	 * (abi-run's region; 0 size: none). */
+	u64 hole_base, hole_size;
+	/* The program's personality(2), inherited as across an exec (abi-run
+	 * passes its own: `setarch -R abi-run ...` runs with ADDR_NO_RANDOMIZE). */
+	u32 personality;
+	u32 reserved0;
+	/* The host's vm.mmap_min_addr, which a program's mmap obeys as on
+	 * Linux: hints rise to it, MAP_FIXED below it is EPERM without
+	 * CAP_SYS_RAWIO (0: none; abi-run reads the host's). */
+	u64 mmap_min_addr;
 };
 
 #define ABI_DEFAULT_RELEASE "6.1.0-abi"

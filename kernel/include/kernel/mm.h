@@ -31,10 +31,24 @@ struct vma {
 	struct file *file;    /* referenced; NULL for anonymous memory */
 };
 
+/* Linux's x86_64 user address space ends one page below 2^47
+ * (TASK_SIZE_MAX, DEFAULT_MAP_WINDOW). A guest range that ends there is
+ * laid out as Linux lays out a process (mm/layout.c); a smaller one (the
+ * library platform's, inside Python's process) keeps a compact layout. */
+#define MM_TASK_SIZE 0x7ffffffff000UL
+
 struct mm {
 	struct kmutex lock;
 	uintptr_t base, limit; /* the guest range [base, limit) */
-	struct vma *vmas;      /* sorted by start, disjoint */
+	/* [hole_start, hole_end): inside the range but never the guest's, the
+	 * platform's own memory (abi-run's region); empty when equal. */
+	uintptr_t hole_start, hole_end;
+	bool reserved; /* the platform reserved the range (mm_boot) */
+	/* The host's vm.mmap_min_addr (0: none): hints below it rise to it,
+	 * searches stop there (mmap_min, at least base), and a fixed mapping
+	 * below it needs CAP_SYS_RAWIO (EPERM otherwise), as on Linux. */
+	uintptr_t mmap_min_addr, mmap_min;
+	struct vma *vmas; /* sorted by start, disjoint */
 	size_t nvmas, cap;
 	uintptr_t brk_start, brk;
 	uintptr_t mmap_top; /* top-down allocation starts below this */
@@ -80,6 +94,11 @@ void mm_put_files(struct file *list);
 long vma_split_at(struct mm *mm, uintptr_t addr);
 /* Merges compatible neighbours around [start, end). */
 void vma_merge_range(struct mm *mm, uintptr_t start, uintptr_t end);
+/* True when [start, start+len) lies in the guest range and misses the
+ * hole: a range the guest may map. */
+bool mm_range_ok(const struct mm *mm, uintptr_t start, size_t len);
+/* True when [start, start+len) meets the hole. */
+bool mm_in_hole(const struct mm *mm, uintptr_t start, size_t len);
 /* Top-down search for a free, page-aligned range of len bytes; a free hint
  * wins. 0 when none. */
 uintptr_t vma_find_free(const struct mm *mm, size_t len, uintptr_t hint);
@@ -131,8 +150,12 @@ uintptr_t uaccess_fixup(uintptr_t rip);
 
 /* --- Boot --------------------------------------------------------------- */
 
-/* Reserves the guest range and sets up kernel_mm. */
-long mm_boot(uintptr_t hint, size_t size);
+/* Reserves the guest range and sets up kernel_mm. When reserved, the
+ * platform has reserved [hint, hint+size) already (abi-run); [hole,
+ * hole+hole_size) inside it stays the platform's; mmap_min_addr is the
+ * host's vm.mmap_min_addr (0: none). */
+long mm_boot(uintptr_t hint, size_t size, bool reserved, uintptr_t hole, size_t hole_size,
+	     uintptr_t mmap_min_addr);
 /* Unmaps all guest memory and gives the range back. */
 void mm_shutdown(void);
 

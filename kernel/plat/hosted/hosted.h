@@ -8,6 +8,35 @@
 #include "../plat.h"
 #include "../plat_hostfile.h" /* main.c loads the program from host files */
 
+/* The address space (start.c; docs/DESIGN.md, "Address space"). The
+ * guest has Linux's whole user range, [HOSTED_GUEST_BASE, HOSTED_GUEST_END)
+ * (from the lowest page the host lets abi-run map: mmap_min_addr, or page 1
+ * for root; up to TASK_SIZE), but abi-run's own region: 448 GiB at
+ * 0x7e8000000000, just below the lowest mmap base Linux's randomisation can
+ * pick, in what every sanitizer's layout calls the application's modules
+ * and stack. abi-run's image goes to a random page of its first
+ * HOSTED_IMAGE_WINDOW bytes, its stack after it, and every host mapping
+ * abi-run makes later (the kernel heap, kernel stacks, the file-page pool's
+ * view, thread stacks) lands below a random pad (at most HOSTED_PAD_MAX)
+ * at the region's top: the rest of the space is the guest's, reserved
+ * PROT_NONE. */
+#define HOSTED_GUEST_BASE 0x1000UL /* or the host's mmap_min_addr, without CAP_SYS_RAWIO */
+#define HOSTED_GUEST_END 0x7ffffffff000UL
+#define HOSTED_REGION_BASE 0x7e8000000000UL
+#define HOSTED_REGION_SIZE 0x7000000000UL /* 448 GiB: up to 0x7ef000000000 */
+#define HOSTED_IMAGE_WINDOW (64UL << 30)
+#define HOSTED_PAD_MAX (64UL << 30)
+struct hosted_region {
+	u64 image, image_size; /* where abi-run's image is */
+	u64 old_image;         /* where the host had put it */
+	u64 stack, pad;        /* the start-up stack's bottom; the pad's size */
+	u64 guest_base;        /* HOSTED_GUEST_BASE, or the host's mmap_min_addr */
+	u64 mmap_min_addr;     /* the host's vm.mmap_min_addr (guest_base if unreadable) */
+	bool moved;            /* the image is in the region */
+	bool guest_ok;         /* the guest range is reserved */
+};
+extern struct hosted_region hosted_region;
+
 /* Options that reach the trap path. */
 struct hosted_opts {
 	bool trace, stats, verbose;

@@ -18,10 +18,6 @@
 #include "../plat.h"
 #include "hosted.h"
 
-/* Low, so that ET_EXEC programs (0x400000) land inside it; mmap_min_addr. */
-#define GUEST_BASE 0x10000UL
-#define GUEST_SIZE (64UL << 30)
-
 static const char *guest_argv[HOSTED_MAX_ARGS + 1];
 static char prog_path[4096];
 
@@ -163,9 +159,20 @@ static void boot(void)
 	boot.umask = (u32)um;
 	if (host_syscall4(HOST_NR(prlimit64), 0, RLIMIT_NOFILE, 0, lim) == 0)
 		boot.nofile = (u32)MIN(lim[0], (u64)1 << 20);
-	boot.flags = ABI_BOOT_HOST_CREDS;
-	boot.guest_base = GUEST_BASE;
-	boot.guest_size = GUEST_SIZE;
+	/* Linux's whole user range, which start.c reserved, less abi-run's region */
+	if (!hosted_region.guest_ok)
+		hosted_die("cannot reserve the guest's 128 TiB address space (PROT_NONE: is "
+			   "RLIMIT_AS, ulimit -v, limited?); abi-run at 0x%lx, %s",
+			   (unsigned long)hosted_region.image,
+			   hosted_region.moved ? "in its region" : "not moved");
+	boot.flags = ABI_BOOT_HOST_CREDS | ABI_BOOT_GUEST_RESERVED;
+	boot.guest_base = hosted_region.guest_base;
+	boot.guest_size = HOSTED_GUEST_END - hosted_region.guest_base;
+	boot.hole_base = HOSTED_REGION_BASE;
+	boot.hole_size = HOSTED_REGION_SIZE;
+	boot.mmap_min_addr = hosted_region.mmap_min_addr;
+	/* inherited as across an exec: `setarch -R abi-run ...` */
+	boot.personality = (u32)host_syscall1(HOST_NR(personality), 0xffffffffUL);
 	boot.argv = (u64)(uintptr_t)guest_argv;
 	boot.envp = (u64)(uintptr_t)hosted_guest_env;
 	if ((r = abi_boot(&boot)) < 0)

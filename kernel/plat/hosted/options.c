@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"  --stats             per-syscall counts and times at exit (stderr)\n"
 	"  --report FILE       a JSON run report at exit (abi inspect --merge-run)\n"
 	"  --verbose           say what abi-run sets up\n"
-	"  --seed N            reproducible AT_RANDOM and getrandom\n"
+	"  --seed N            reproducible AT_RANDOM, getrandom and address layout\n"
 	"  --cwd D             the program's working directory\n"
 	"  --env K=V           set a variable (repeatable); --clear-env starts empty\n"
 	"  --root DIR[:ro]     host DIR is the root (default: host /, read-write)\n"

@@ -50,6 +50,14 @@ long plat_mem_commit(uintptr_t addr, size_t len, int prot, bool shared)
 	return IS_ERR_VALUE(r) ? r : 0;
 }
 
+long plat_mem_commit_noreserve(uintptr_t addr, size_t len, int prot, bool shared)
+{
+	int flags = MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | (shared ? MAP_SHARED : MAP_PRIVATE);
+	long r = host_mmap(addr, len, prot, flags);
+
+	return IS_ERR_VALUE(r) ? r : 0;
+}
+
 long plat_mem_decommit(uintptr_t addr, size_t len)
 {
 	long r = host_mmap(addr, len, PROT_NONE, HOST_MAP_ANON_PRIVATE | MAP_FIXED | MAP_NORESERVE);
@@ -121,6 +129,17 @@ long plat_mem_copied(uintptr_t addr, size_t len, u8 *vec)
 long plat_mem_sync(uintptr_t addr, size_t len, int flags)
 {
 	return host_syscall3(HOST_NR(msync), addr, len, flags);
+}
+
+u64 plat_ram_total(void)
+{
+	/* struct sysinfo: totalram at byte 32, mem_unit (an int) at 104 */
+	static u64 total;
+	u64 si[16] = { 0 };
+
+	if (!total && host_syscall1(HOST_NR(sysinfo), si) == 0)
+		total = si[4] * (u32)si[13];
+	return total;
 }
 
 void *plat_kmem_map(size_t len)

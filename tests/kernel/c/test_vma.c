@@ -87,6 +87,31 @@ static void test_find_free_is_top_down(void)
 	CHECK_EQ(vma_find_free(&mm, 2000 * PAGE_SIZE, 0), 0);
 }
 
+/* The platform's hole (abi-run's region) is never handed out: the search
+ * steps over it, a hint in it moves, and mmap_top below the range's top
+ * falls back to the space above it when nothing below fits. */
+static void test_find_free_skips_the_hole(void)
+{
+	fresh();
+	mm.hole_start = P(1000);
+	mm.hole_end = P(1010);
+	CHECK(mm_in_hole(&mm, P(999), 2 * PAGE_SIZE) && !mm_in_hole(&mm, P(990), 10 * PAGE_SIZE));
+	CHECK(!mm_range_ok(&mm, P(1009), PAGE_SIZE) && mm_range_ok(&mm, P(1010), PAGE_SIZE));
+	CHECK_EQ(vma_find_free(&mm, 14 * PAGE_SIZE, 0), P(1010));
+	CHECK_EQ(vma_insert(&mm, P(1010), P(1024), RW, 0, 0, NULL), 0);
+	CHECK_EQ(vma_find_free(&mm, PAGE_SIZE, 0), P(999));
+	CHECK_EQ(vma_find_free(&mm, PAGE_SIZE, P(1005)), P(999));
+	CHECK_EQ(vma_find_free(&mm, 1000 * PAGE_SIZE, 0), P(0));
+	CHECK_EQ(vma_find_free(&mm, 1001 * PAGE_SIZE, 0), 0);
+	vma_remove(&mm, P(1010), P(1024));
+	mm.mmap_top = P(500);
+	CHECK_EQ(vma_find_free(&mm, 400 * PAGE_SIZE, 0), P(100));
+	CHECK_EQ(vma_find_free(&mm, 600 * PAGE_SIZE, 0), P(400)); /* the fallback */
+	CHECK_EQ(vma_insert(&mm, P(0), P(500), RW, 0, 0, NULL), 0);
+	CHECK_EQ(vma_find_free(&mm, PAGE_SIZE, 0), P(1023));
+	mm.hole_start = mm.hole_end = 0;
+}
+
 static void test_accessible(void)
 {
 	fresh();
@@ -157,6 +182,7 @@ int main(void)
 	RUN(test_remove_splits);
 	RUN(test_find);
 	RUN(test_find_free_is_top_down);
+	RUN(test_find_free_skips_the_hole);
 	RUN(test_accessible);
 	RUN(test_split_and_merge);
 	RUN(test_many);
