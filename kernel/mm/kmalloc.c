@@ -53,6 +53,17 @@ static int size_class(size_t total)
 	return -1;
 }
 
+/* The part of each class's newest chunk not handed out yet: objects are
+ * carved from it in order, so a chunk's pages are touched (and the host
+ * faults them in) only as they are used, not all at once when it is mapped
+ * (abi-run's start-up took a host page fault for every page of every
+ * chunk). */
+struct carve {
+	char *next, *end;
+};
+
+static struct carve carves[NCLASSES];
+
 static bool refill(int cls)
 {
 	size_t objsz = 1UL << (cls + MIN_SHIFT);
@@ -63,13 +74,27 @@ static bool refill(int cls)
 	ch->next = chunks;
 	chunks = ch;
 	/* The first object slot holds the chunk header. */
-	for (size_t off = objsz; off + objsz <= CHUNK_SIZE; off += objsz) {
-		struct free_obj *o = (struct free_obj *)((char *)ch + off);
-
-		o->next = free_lists[cls];
-		free_lists[cls] = o;
-	}
+	carves[cls] = (struct carve){ (char *)ch + objsz, (char *)ch + CHUNK_SIZE };
 	return true;
+}
+
+/* The next object of class cls: a freed one, else a new one carved. */
+static struct hdr *take(int cls)
+{
+	size_t objsz = 1UL << (cls + MIN_SHIFT);
+	struct carve *c = &carves[cls];
+	struct hdr *h;
+
+	if (free_lists[cls]) {
+		h = (struct hdr *)free_lists[cls];
+		free_lists[cls] = free_lists[cls]->next;
+		return h;
+	}
+	if ((size_t)(c->end - c->next) < objsz && !refill(cls))
+		return NULL;
+	h = (struct hdr *)c->next;
+	c->next += objsz;
+	return h;
 }
 
 static void *alloc_large(size_t size)
@@ -101,10 +126,8 @@ void *kmalloc(size_t size)
 		p = size + sizeof(struct hdr) < size ? NULL : alloc_large(size);
 		goto out;
 	}
-	if (!free_lists[cls] && !refill(cls))
+	if (!(h = take(cls)))
 		goto out;
-	h = (struct hdr *)free_lists[cls];
-	free_lists[cls] = free_lists[cls]->next;
 	h->cls = (u32)cls;
 	h->magic = MAGIC_LIVE;
 	h->size = size;
@@ -120,7 +143,10 @@ void *kzalloc(size_t size)
 {
 	void *p = kmalloc(size);
 
-	if (p)
+	/* A large block is a fresh platform mapping, zero-filled already:
+	 * clearing it would touch every page of it (the loader's 132 KiB
+	 * image was 33 host page faults per exec). */
+	if (p && size_class(size + sizeof(struct hdr)) >= 0)
 		memset(p, 0, size);
 	return p;
 }
@@ -189,28 +215,31 @@ struct page_chunk {
 
 static struct page_chunk *page_chunks;
 static struct free_obj *free_pages;
+static struct carve page_carve;
 
 void *kpage_alloc(void)
 {
 	struct free_obj *p = NULL;
 
 	kmutex_lock(&heap_lock);
-	if (!free_pages) {
-		struct page_chunk *pc = plat_kmem_map(PAGE_CHUNK);
+	if (free_pages) {
+		p = free_pages;
+		free_pages = p->next;
+	} else {
+		/* carved in order, as kmalloc's chunks are */
+		if (page_carve.next == page_carve.end) {
+			struct page_chunk *pc = plat_kmem_map(PAGE_CHUNK);
 
-		if (!pc)
-			goto out;
-		pc->next = page_chunks;
-		page_chunks = pc;
-		for (size_t off = PAGE_SIZE; off < PAGE_CHUNK; off += PAGE_SIZE) {
-			struct free_obj *o = (struct free_obj *)((char *)pc + off);
-
-			o->next = free_pages;
-			free_pages = o;
+			if (!pc)
+				goto out;
+			pc->next = page_chunks;
+			page_chunks = pc;
+			page_carve =
+				(struct carve){ (char *)pc + PAGE_SIZE, (char *)pc + PAGE_CHUNK };
 		}
+		p = (struct free_obj *)page_carve.next;
+		page_carve.next += PAGE_SIZE;
 	}
-	p = free_pages;
-	free_pages = p->next;
 	in_use += PAGE_SIZE;
 out:
 	kmutex_unlock(&heap_lock);
@@ -244,6 +273,7 @@ void kmalloc_reset(void)
 		page_chunks = next;
 	}
 	free_pages = NULL;
+	page_carve = (struct carve){ 0 };
 	while (chunks) {
 		struct chunk *next = chunks->next;
 
@@ -257,6 +287,7 @@ void kmalloc_reset(void)
 	}
 	list_init(&large_blocks);
 	memset(free_lists, 0, sizeof free_lists);
+	memset(carves, 0, sizeof carves);
 	in_use = 0;
 	kmutex_unlock(&heap_lock);
 }
