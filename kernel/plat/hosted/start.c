@@ -2,7 +2,10 @@
  * linker, so it applies its own R_X86_64_RELATIVE relocations before any
  * code reads a pointer from its data, then calls hosted_main with the
  * host's initial stack (argc, argv, envp, auxv). */
+#include <abi/flags.h>
 #include <abi/types.h>
+#include <kernel/lib.h>
+#include "../linux/syscall.h"
 
 struct dyn {
 	s64 tag;
@@ -29,7 +32,7 @@ __attribute__((used)) void hosted_start_c(u64 *sp)
 {
 	u64 base = (u64)(uintptr_t)__ehdr_start; /* linked at 0: the load bias */
 	const struct rela *rela = 0;
-	u64 relasz = 0;
+	u64 relasz = 0, lo = ~0ULL, hi = 0;
 
 	for (struct dyn *d = _DYNAMIC; d->tag != DT_NULL; d++) {
 		if (d->tag == DT_RELA)
@@ -37,6 +40,15 @@ __attribute__((used)) void hosted_start_c(u64 *sp)
 		else if (d->tag == DT_RELASZ)
 			relasz = d->val;
 	}
+	/* The relocated pages (the generated tables' pointers: some 30) are
+	 * faulted in by one host call rather than one host page fault each. */
+	for (u64 i = 0; rela && i < relasz / sizeof *rela; i++) {
+		lo = MIN(lo, rela[i].off);
+		hi = MAX(hi, rela[i].off + 8);
+	}
+	if (lo < hi)
+		host_syscall3(HOST_NR(madvise), base + (lo & ~4095ULL),
+			      ((hi + 4095) & ~4095ULL) - (lo & ~4095ULL), MADV_POPULATE_WRITE);
 	for (u64 i = 0; rela && i < relasz / sizeof *rela; i++)
 		if ((rela[i].info & 0xffffffff) == R_X86_64_RELATIVE)
 			*(u64 *)(uintptr_t)(base + rela[i].off) = base + (u64)rela[i].addend;
