@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # qemu-user, musl-tools: the conformance suite's third-party runner and musl builds.
 # clang-format-14: `make lint` checks the C style with it; other major versions
 # format differently (Debian 12: clang-format-14 is also its default clang-format).
+# sqlite3: a program row of make bench (tools/bench.py).
 PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev
-      busybox-static strace qemu-user musl-tools clang-format-14"
+      busybox-static strace qemu-user musl-tools clang-format-14 sqlite3"
 
 missing=""
 for p in $PKGS; do
@@ -38,3 +39,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q -e '.[dev]'
     touch "$stamp"
 fi
+# The venv's abi-run is the native binary (build/hosted/abi-run, which make
+# builds), not a Python console script: a start then costs no Python.
+ln -sfn ../../build/hosted/abi-run .venv/bin/abi-run
