@@ -6,7 +6,7 @@ Two kinds:
   rounds of 20,000;
 - start-up (tools/bench/spawnbench.c): a static musl hello and `busybox true`
   run natively and under the installed abi-run (.venv/bin/abi-run, the
-  native binary), by one fork+exec+wait loop, median of 300 runs;
+  native binary), by one fork+exec+wait loop, best of 300 runs;
 - programs under abi-run (when build/hosted/abi-run exists): wall time of a real
   program run natively and under abi-run, best of five;
 - files: the host's own programs over a real tree under `abi-run --root /`
@@ -65,7 +65,8 @@ def best_wall(argv: list[str], cwd: Path, *, stdin: Path | None = None,
 
 
 def startup(spawnbench: Path, abi_run: Path, hello: Path) -> list[tuple[str, float, float, str]]:
-    """A native exec against the installed abi-run's, median µs of 300."""
+    """A native exec against the installed abi-run's: the best of 300 runs in µs (the
+    median moves with the machine's load; spawnbench prints both)."""
     busybox = shutil.which("busybox") or "/bin/busybox"
     installed = REPO / ".venv" / "bin" / "abi-run"
     runner = str(installed if installed.exists() else abi_run)
@@ -75,7 +76,7 @@ def startup(spawnbench: Path, abi_run: Path, hello: Path) -> list[tuple[str, flo
         def median(cmd: list[str]) -> float:
             out = subprocess.run([str(spawnbench), "300", *cmd], check=True,
                                  capture_output=True, text=True).stdout
-            return float(out.split()[0])
+            return float(out.split()[1])
         rows.append((name, median(argv), median([runner, *argv]), "µs"))
     return rows
 
