@@ -1,6 +1,7 @@
 /* The kernel heap. Small sizes come from power-of-two classes carved out of
- * 64 KiB chunks; anything larger is its own platform mapping. Every chunk and
- * large block is on a list so that kmalloc_reset can return them all. */
+ * 64 KiB chunks, which are cut from 1 MiB platform mappings (arenas);
+ * anything larger is its own platform mapping. Every arena and large block
+ * is on a list so that kmalloc_reset can return them all. */
 #include <kernel/kmalloc.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
@@ -27,8 +28,11 @@ struct large {
 	struct hdr hdr;
 };
 
-struct chunk {
-	struct chunk *next;
+/* The first chunk of an arena holds its header (only that page is used). */
+#define ARENA_SIZE (1024 * 1024)
+
+struct arena {
+	struct arena *next;
 };
 
 struct free_obj {
@@ -40,7 +44,8 @@ struct free_obj {
 
 static struct kmutex heap_lock = KMUTEX_INIT;
 static struct free_obj *free_lists[NCLASSES];
-static struct chunk *chunks;
+static struct arena *arenas;
+static char *arena_next, *arena_end; /* the newest arena's chunks not cut yet */
 static struct list large_blocks = LIST_INIT(large_blocks);
 static size_t in_use;
 
@@ -64,17 +69,25 @@ struct carve {
 
 static struct carve carves[NCLASSES];
 
+/* A new chunk for class cls: one host mapping per 15 chunks, not one each
+ * (abi-run's start-up touches a dozen classes). */
 static bool refill(int cls)
 {
-	size_t objsz = 1UL << (cls + MIN_SHIFT);
-	struct chunk *ch = plat_kmem_map(CHUNK_SIZE);
+	char *ch;
 
-	if (!ch)
-		return false;
-	ch->next = chunks;
-	chunks = ch;
-	/* The first object slot holds the chunk header. */
-	carves[cls] = (struct carve){ (char *)ch + objsz, (char *)ch + CHUNK_SIZE };
+	if (arena_next == arena_end) {
+		struct arena *a = plat_kmem_map(ARENA_SIZE);
+
+		if (!a)
+			return false;
+		a->next = arenas;
+		arenas = a;
+		arena_next = (char *)a + CHUNK_SIZE;
+		arena_end = (char *)a + ARENA_SIZE;
+	}
+	ch = arena_next;
+	arena_next += CHUNK_SIZE;
+	carves[cls] = (struct carve){ ch, ch + CHUNK_SIZE };
 	return true;
 }
 
@@ -274,12 +287,13 @@ void kmalloc_reset(void)
 	}
 	free_pages = NULL;
 	page_carve = (struct carve){ 0 };
-	while (chunks) {
-		struct chunk *next = chunks->next;
+	while (arenas) {
+		struct arena *next = arenas->next;
 
-		plat_kmem_unmap(chunks, CHUNK_SIZE);
-		chunks = next;
+		plat_kmem_unmap(arenas, ARENA_SIZE);
+		arenas = next;
 	}
+	arena_next = arena_end = NULL;
 	list_for_each_safe(pos, tmp, &large_blocks) {
 		struct large *l = list_entry(pos, struct large, link);
 
