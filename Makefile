@@ -106,8 +106,17 @@ $(BUILD)/bench/threadbench: tools/bench/threadbench.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+# The start-up row: a static musl hello, timed by a fork+exec loop.
+$(BUILD)/bench/spawnbench: tools/bench/spawnbench.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+$(BUILD)/bench/hello: tools/bench/hello.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 # BENCH_ARGS: tools/bench.py's options, e.g. BENCH_ARGS="--only dirs".
-bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench $(BUILD)/bench/threadbench
+bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench $(BUILD)/bench/threadbench \
+		$(BUILD)/bench/spawnbench $(BUILD)/bench/hello
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make

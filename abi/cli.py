@@ -154,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["run"]:
+        # everything after `run` is abi-run's, options included (argparse's
+        # REMAINDER refuses a leading option such as --trace)
+        return exec_hosted(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
@@ -171,11 +176,6 @@ def _shown(path: str) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     return exec_hosted(args.args)
-
-
-def run_main(argv: Sequence[str] | None = None) -> int:
-    """The abi-run console script: exec the hosted platform's binary."""
-    return exec_hosted(sys.argv[1:] if argv is None else list(argv))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,12 @@
-"""The hosted platform's launcher: ``abi-run`` and ``abi run`` exec the
-static ``build/hosted/abi-run`` executable (the kernel, the ELF loader and the
+"""The hosted platform's launcher: ``abi run`` execs the static
+``build/hosted/abi-run`` executable (the kernel, the ELF loader and the
 SIGSYS trap in one libc-free binary) with the user's arguments.
+
+The ``abi-run`` on the venv's PATH is that binary itself (a symlink that
+``make hosted`` and tools/setup.sh make), so starting a program costs no
+Python. Options that need Python (PYTHON_OPTIONS) go the other way: the
+binary execs ``abi run`` with the whole command line, and this module
+serves them.
 
 The binary is found beside the source tree this package comes from; when it
 is missing it is built with ``make hosted`` first (saying so on stderr).
@@ -16,6 +22,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BINARY = REPO / "build" / "hosted" / "abi-run"
+
+
+# Options served by Python, not by the native binary; kernel/plat/hosted/
+# options.c's python_options is the same list (each side hands these to the
+# Python side, so neither hands them back).
+PYTHON_OPTIONS = ("--emu",)
 
 
 class HostedError(Exception):
@@ -40,8 +52,23 @@ def hosted_binary(build: bool = True) -> Path:
     return BINARY
 
 
+def python_option(argv: Sequence[str]) -> str | None:
+    """The first option of argv (before the program) that Python serves."""
+    for a in argv:
+        if a == "--" or not a.startswith("-"):
+            return None
+        if a in PYTHON_OPTIONS:
+            return a
+    return None
+
+
 def exec_hosted(argv: Sequence[str]) -> int:
     """Replaces this process with abi-run; returns 2 only when it cannot."""
+    opt = python_option(argv)
+    if opt == "--emu":
+        print("abi-run: --emu: the emulated platform (abi.emu) is planned and not built yet",
+              file=sys.stderr)
+        return 2
     try:
         exe = hosted_binary()
     except HostedError as exc:

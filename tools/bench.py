@@ -4,10 +4,16 @@ Two kinds:
 - syscall costs (tools/bench/libbench.c): the same operation as a raw `syscall`
   on the host and as a function call into the kernel library, best of five
   rounds of 20,000;
+- start-up (tools/bench/spawnbench.c): a static musl hello and `busybox true`
+  run natively and under the installed abi-run (.venv/bin/abi-run, the
+  native binary), by one fork+exec+wait loop, best of 300 runs;
 - programs under abi-run (when build/hosted/abi-run exists): wall time of a real
   program run natively and under abi-run, best of five; among them the host's
   `java -version` (OpenJDK 17) under `abi-run --root /`, a row that says
   "error" when abi-run fails to run it;
+- files: the host's own programs over a real tree under `abi-run --root /`
+  (find, grep -r, md5sum of 500 files, an sqlite3 script, cp -a), best of
+  five, native and abi-run taking turns round by round;
 - directories (tools/bench/dirbench.c, under abi-run): creating, stating and
   unlinking 10,000 and 100,000 files in one directory, and mkdir+chdir 1,000
   and 5,000 levels deep, on ramfs (abi-run --sandbox; native: tmpfs, /dev/shm)
@@ -19,7 +25,8 @@ Two kinds:
   natively and under abi-run, best of five. A run that fails under abi-run
   is an error row, not a traceback.
 
-`--only dirs` (or syscalls, programs, threads; comma-separated) runs one section.
+`--only dirs` (or syscalls, startup, programs, files, threads; comma-separated)
+runs one section.
 
 Prints a Markdown table (the format of docs/BENCHMARKS.md) on stdout.
 """
@@ -33,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,6 +85,103 @@ def wall_or_error(argv: list[str], cwd: Path) -> float | str:
         return f"error: exit {e.returncode}"
     except subprocess.TimeoutExpired:
         return "error: timed out (120 s)"
+
+
+
+
+def best_pair(native: list[str], hosted: list[str], cwd: Path, *, stdin: Path | None = None,
+              stdout: Path | None = None,
+              prepare: Callable[[], None] | None = None) -> tuple[float, float]:
+    """Each side's best of ROUNDS runs in ms, the sides taking turns (on a
+    shared machine the load moves between rounds, not within one);
+    prepare() runs, untimed, before each run."""
+    best = [float("inf"), float("inf")]
+    for _ in range(ROUNDS):
+        for side, argv in enumerate((native, hosted)):
+            if prepare:
+                prepare()
+            with open(stdin or os.devnull, "rb") as i, open(stdout or os.devnull, "wb") as o:
+                t0 = time.perf_counter()
+                subprocess.run(argv, cwd=cwd, check=True, stdin=i, stdout=o)
+                best[side] = min(best[side], time.perf_counter() - t0)
+    return best[0] * 1e3, best[1] * 1e3
+
+
+def startup(spawnbench: Path, abi_run: Path, hello: Path) -> list[Row]:
+    """A native exec against the installed abi-run's: the best of 300 runs in µs (the
+    median moves with the machine's load; spawnbench prints both)."""
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    installed = REPO / ".venv" / "bin" / "abi-run"
+    runner = str(installed if installed.exists() else abi_run)
+    rows: list[Row] = []
+    for name, argv in (("start-up: static hello", [str(hello)]),
+                       ("start-up: busybox true", [busybox, "true"])):
+        def median(cmd: list[str]) -> float:
+            out = subprocess.run([str(spawnbench), "300", *cmd], check=True,
+                                 capture_output=True, text=True).stdout
+            return float(out.split()[1])
+        rows.append((name, median(argv), median([runner, *argv]), "µs"))
+    return rows
+
+
+SQL = """create table t(a integer, b text);
+begin;
+with recursive c(x) as (select 1 union all select x + 1 from c where x < 20000)
+insert into t select x, hex(randomblob(16)) from c;
+commit;
+select count(*), sum(a) from t where b like 'A%';
+create index i on t(b);
+select count(*) from t where b > '8';
+"""
+
+
+def files(abi_run: Path) -> list[Row]:
+    """The host's programs over /usr/include, natively and under
+    `abi-run --root /`, each side's best of five."""
+    inc = Path("/usr/include")
+    found = {t: shutil.which(t) for t in ("find", "grep", "md5sum", "sqlite3", "cp")}
+    missing = [t for t, p in found.items() if not p]
+    tools = {t: str(p) for t, p in found.items()}
+    if missing or not inc.is_dir():
+        print(f"bench: files section skipped (missing: {', '.join(missing) or inc})",
+              file=sys.stderr)
+        return []
+    hosted = [str(abi_run), "--root", "/"]
+    names = sorted(str(p) for p in inc.rglob("*.h") if p.is_file() and not p.is_symlink())[:500]
+    rows: list[Row] = []
+    work = BUILD / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="abi-files-", dir=work) as tmp:
+        w = Path(tmp)
+        (w / "w.sql").write_text(SQL)
+
+        def fresh(p: Path) -> Callable[[], None]:
+            def go() -> None:
+                if p.is_dir():
+                    shutil.rmtree(p)
+                elif p.exists():
+                    p.unlink()
+            return go
+
+        # (row, argv, stdin, the output file, what to remove before a run)
+        cases: list[tuple[str, list[str], Path | None, Path | None, Path | None]] = [
+            ("find /usr/include", [tools["find"], str(inc)], None, w / "out", None),
+            ("grep -r define /usr/include", [tools["grep"], "-r", "define", str(inc)], None,
+             w / "out", None),
+            ("md5sum 500 files of /usr/include", [tools["md5sum"], *names], None, w / "out",
+             None),
+            ("sqlite3: 20,000 rows, an index, two queries", [tools["sqlite3"], "db"],
+             w / "w.sql", w / "out", w / "db"),
+            ("cp -a /usr/include/linux", [tools["cp"], "-a", str(inc / "linux"), "copy"], None,
+             None, w / "copy"),
+        ]
+        for name, argv, stdin, stdout, remove in cases:
+            prep = fresh(remove) if remove else None
+            argv = [a for a in argv if a]
+            native, abi = best_pair(argv, [*hosted, *argv], w, stdin=stdin, stdout=stdout,
+                                    prepare=prep)
+            rows.append((name, native, abi, "ms"))
+    return rows
 
 
 def programs(abi_run: Path) -> list[Row]:
@@ -246,8 +351,11 @@ def main() -> int:
     p.add_argument("--abi-run", type=Path, default=BUILD / "hosted" / "abi-run")
     p.add_argument("--dirbench", type=Path, default=BUILD / "bench" / "dirbench")
     p.add_argument("--threadbench", type=Path, default=BUILD / "bench" / "threadbench")
-    p.add_argument("--only", default="syscalls,programs,dirs,threads",
-                   help="comma-separated sections: syscalls, programs, dirs, threads")
+    p.add_argument("--spawnbench", type=Path, default=BUILD / "bench" / "spawnbench")
+    p.add_argument("--hello", type=Path, default=BUILD / "bench" / "hello")
+    p.add_argument("--only", default="syscalls,startup,programs,files,dirs,threads",
+                   help="comma-separated sections: syscalls, startup, programs, files, dirs, "
+                   "threads")
     p.add_argument("--sizes", default="10000,100000",
                    help="dirs: files in one directory (comma-separated)")
     p.add_argument("--depths", default="1000,5000", help="dirs: nesting depths")
@@ -255,11 +363,11 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3, help="dirs: ramfs runs, the best kept")
     args = p.parse_args()
     only = set(args.only.split(","))
-    unknown = only - {"syscalls", "programs", "dirs", "threads"}
+    unknown = only - {"syscalls", "startup", "programs", "files", "dirs", "threads"}
     if unknown:
         p.error(f"unknown section {', '.join(sorted(unknown))}")
     needed = {"syscalls": [args.libbench, args.lib], "dirs": [args.dirbench],
-              "threads": [args.threadbench]}
+              "startup": [args.spawnbench, args.hello], "threads": [args.threadbench]}
     missing = sorted({str(x) for s in only for x in needed.get(s, []) if not x.exists()})
     if missing:
         p.error(f"not built: {', '.join(missing)} (make bench builds them)")
@@ -270,8 +378,12 @@ def main() -> int:
     if not args.abi_run.exists():
         print(f"bench: {args.abi_run} not built; abi-run benchmarks skipped", file=sys.stderr)
     else:
+        if "startup" in only:
+            rows += startup(args.spawnbench, args.abi_run, args.hello)
         if "programs" in only:
             rows += programs(args.abi_run)
+        if "files" in only:
+            rows += files(args.abi_run)
         if "threads" in only:
             rows += threads(args.threadbench, args.abi_run)
         if "dirs" in only:

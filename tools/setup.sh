@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 # libpython3.11-testsuite, openjdk-17-jdk-headless: the host's CPython (with its
 # own regression tests) and JVM (with javac), run under abi-run --root / by
 # tests/hosted/test_runtimes.py.
+# sqlite3: a program row of make bench (tools/bench.py).
 PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev
-      busybox-static strace qemu-user musl-tools clang-format-14 tmux
+      busybox-static strace qemu-user musl-tools clang-format-14 tmux sqlite3
       libpython3.11-testsuite openjdk-17-jdk-headless"
 
 missing=""
@@ -43,3 +44,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q -e '.[dev]'
     touch "$stamp"
 fi
+# The venv's abi-run is the native binary (build/hosted/abi-run, which make
+# builds), not a Python console script: a start then costs no Python.
+ln -sfn ../../build/hosted/abi-run .venv/bin/abi-run

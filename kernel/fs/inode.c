@@ -41,7 +41,7 @@ void inode_touch(struct inode *ino, bool atime, bool mtime, bool ctime)
 		ino->ctime = t;
 }
 
-struct inode *inode_new(struct super_block *sb, u32 mode)
+struct inode *inode_alloc(struct super_block *sb, u32 mode)
 {
 	struct inode *ino = kzalloc(sizeof *ino);
 
@@ -53,6 +53,15 @@ struct inode *inode_new(struct super_block *sb, u32 mode)
 	ino->uid = current_proc.cred.fsuid;
 	ino->gid = current_proc.cred.fsgid;
 	ino->sb = sb;
+	return ino;
+}
+
+struct inode *inode_new(struct super_block *sb, u32 mode)
+{
+	struct inode *ino = inode_alloc(sb, mode);
+
+	if (!ino)
+		return NULL;
 	inode_touch(ino, true, true, true);
 	ino->btime = ino->ctime;
 	return ino;

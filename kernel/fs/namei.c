@@ -61,11 +61,24 @@ static void cross_mounts(struct path *p)
 	}
 }
 
+/* The inode the walk's latest lookup refreshed from its backing store
+ * (vfs_walk_refreshed); reset at every walk's start. */
+static const struct inode *walk_fresh;
+
+bool vfs_walk_refreshed(const struct inode *ino)
+{
+	bool fresh = ino == walk_fresh;
+
+	walk_fresh = NULL;
+	return fresh;
+}
+
 long lookup_child(struct path *dir, const char *name, size_t len, struct path *out)
 {
 	struct inode *di = dir->dentry->inode;
 	struct dentry *d = d_lookup_cached(dir->dentry, name, len);
 	struct inode *ino = NULL;
+	bool refreshes = di->iops && di->iops->lookup_refreshes;
 	long r;
 
 	if (d && di->iops && di->iops->revalidate && !di->iops->revalidate(di, d)) {
@@ -74,6 +87,8 @@ long lookup_child(struct path *dir, const char *name, size_t len, struct path *o
 		dput(d);
 		d = NULL;
 	}
+	/* a mount point is not asked (hostfs_revalidate keeps it as it is) */
+	walk_fresh = d && refreshes && !d->mounted ? d->inode : NULL;
 	if (!d) {
 		if (!di->iops || !di->iops->lookup)
 			return -ENOENT;
@@ -86,6 +101,7 @@ long lookup_child(struct path *dir, const char *name, size_t len, struct path *o
 		}
 		d_link(d, ino);
 		dput(d); /* the link reference keeps it cached */
+		walk_fresh = refreshes ? ino : NULL;
 	}
 	out->mnt = dir->mnt;
 	out->dentry = dget(d);
@@ -283,6 +299,7 @@ static long walk_path(struct walk *w, const char *s, bool follow_last, bool want
 static long walk_init(struct walk *w, int dfd, const char *name, unsigned flags)
 {
 	memset(w, 0, sizeof *w);
+	walk_fresh = NULL;
 	w->root = current_proc.root;
 	w->flags = flags;
 	if (flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT)) {

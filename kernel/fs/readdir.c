@@ -7,7 +7,9 @@
 #include <kernel/mm.h>
 #include <kernel/vfs.h>
 
-#define GETDENTS_CHUNK (32 * 1024)
+/* The most a call lists at once; under kmalloc's largest size class (32 KiB
+ * with its header), so that it is not a host mapping per call. */
+#define GETDENTS_CHUNK (32 * 1024 - 64)
 
 struct getdents_ctx {
 	struct dir_context ctx;

@@ -6,7 +6,9 @@
 #include <kernel/mm.h>
 #include <kernel/vfs.h>
 
-#define CHUNK (64 * 1024)
+/* Bytes moved per step: under kmalloc's largest size class, so the buffer
+ * is reused, not a host mapping (and its page faults) per call. */
+#define CHUNK (32 * 1024 - 64)
 
 /* Reads up to n bytes of f at pos into buf; vfs_lock not held. */
 static long kread(struct file *f, void *buf, size_t n, s64 pos)

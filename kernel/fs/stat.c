@@ -40,7 +40,9 @@ static long do_statat(int dfd, uptr filename, uptr statbuf, int flag)
 	if (ret == 0) {
 		struct linux_stat st;
 
-		if (p.dentry->inode->iops && p.dentry->inode->iops->getattr)
+		/* not when the walk's last lookup just stat'ed it (hostfs) */
+		if (p.dentry->inode->iops && p.dentry->inode->iops->getattr &&
+		    !vfs_walk_refreshed(p.dentry->inode))
 			p.dentry->inode->iops->getattr(p.dentry->inode);
 		vfs_fill_stat(p.dentry->inode, &st);
 		path_put(&p);

@@ -463,16 +463,26 @@ static long list_add(char *buf, size_t size, size_t *len, const char *name)
 	return 0;
 }
 
+/* A first try at the filesystem's list: most lists are short, and a
+ * buffer of XATTR_LIST_MAX is a host mapping per call. */
+#define LIST_FIRST 4096
+
 /* The names the filesystem lists, in its order, filtered by list_add; a
  * list the largest buffer cannot hold is E2BIG. */
 static long list_ops(struct inode *ino, char *buf, size_t size, size_t *len)
 {
-	char *all = kmalloc(XATTR_LIST_MAX);
+	char *all = kmalloc(LIST_FIRST);
 	long n, r = 0;
 
 	if (!all)
 		return -ENOMEM;
-	n = ino->sb->ops->listxattr(ino, all, XATTR_LIST_MAX);
+	n = ino->sb->ops->listxattr(ino, all, LIST_FIRST);
+	if (n == -ERANGE) {
+		kfree(all);
+		if (!(all = kmalloc(XATTR_LIST_MAX)))
+			return -ENOMEM;
+		n = ino->sb->ops->listxattr(ino, all, XATTR_LIST_MAX);
+	}
 	if (n < 0)
 		r = n == -ERANGE ? -E2BIG : n;
 	else if (n > 0 && all[n - 1]) /* not a list of terminated names */

@@ -1,6 +1,7 @@
 /* The kernel heap. Small sizes come from power-of-two classes carved out of
- * 64 KiB chunks; anything larger is its own platform mapping. Every chunk and
- * large block is on a list so that kmalloc_reset can return them all. */
+ * 64 KiB chunks, which are cut from 1 MiB platform mappings (arenas);
+ * anything larger is its own platform mapping. Every arena and large block
+ * is on a list so that kmalloc_reset can return them all. */
 #include <kernel/kmalloc.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
@@ -27,8 +28,11 @@ struct large {
 	struct hdr hdr;
 };
 
-struct chunk {
-	struct chunk *next;
+/* The first chunk of an arena holds its header (only that page is used). */
+#define ARENA_SIZE (1024 * 1024)
+
+struct arena {
+	struct arena *next;
 };
 
 struct free_obj {
@@ -40,7 +44,8 @@ struct free_obj {
 
 static struct kmutex heap_lock = KMUTEX_INIT;
 static struct free_obj *free_lists[NCLASSES];
-static struct chunk *chunks;
+static struct arena *arenas;
+static char *arena_next, *arena_end; /* the newest arena's chunks not cut yet */
 static struct list large_blocks = LIST_INIT(large_blocks);
 static size_t in_use;
 
@@ -53,23 +58,56 @@ static int size_class(size_t total)
 	return -1;
 }
 
+/* The part of each class's newest chunk not handed out yet: objects are
+ * carved from it in order, so a chunk's pages are touched (and the host
+ * faults them in) only as they are used, not all at once when it is mapped
+ * (abi-run's start-up took a host page fault for every page of every
+ * chunk). */
+struct carve {
+	char *next, *end;
+};
+
+static struct carve carves[NCLASSES];
+
+/* A new chunk for class cls: one host mapping per 15 chunks, not one each
+ * (abi-run's start-up touches a dozen classes). */
 static bool refill(int cls)
 {
-	size_t objsz = 1UL << (cls + MIN_SHIFT);
-	struct chunk *ch = plat_kmem_map(CHUNK_SIZE);
+	char *ch;
 
-	if (!ch)
-		return false;
-	ch->next = chunks;
-	chunks = ch;
-	/* The first object slot holds the chunk header. */
-	for (size_t off = objsz; off + objsz <= CHUNK_SIZE; off += objsz) {
-		struct free_obj *o = (struct free_obj *)((char *)ch + off);
+	if (arena_next == arena_end) {
+		struct arena *a = plat_kmem_map(ARENA_SIZE);
 
-		o->next = free_lists[cls];
-		free_lists[cls] = o;
+		if (!a)
+			return false;
+		a->next = arenas;
+		arenas = a;
+		arena_next = (char *)a + CHUNK_SIZE;
+		arena_end = (char *)a + ARENA_SIZE;
 	}
+	ch = arena_next;
+	arena_next += CHUNK_SIZE;
+	carves[cls] = (struct carve){ ch, ch + CHUNK_SIZE };
 	return true;
+}
+
+/* The next object of class cls: a freed one, else a new one carved. */
+static struct hdr *take(int cls)
+{
+	size_t objsz = 1UL << (cls + MIN_SHIFT);
+	struct carve *c = &carves[cls];
+	struct hdr *h;
+
+	if (free_lists[cls]) {
+		h = (struct hdr *)free_lists[cls];
+		free_lists[cls] = free_lists[cls]->next;
+		return h;
+	}
+	if ((size_t)(c->end - c->next) < objsz && !refill(cls))
+		return NULL;
+	h = (struct hdr *)c->next;
+	c->next += objsz;
+	return h;
 }
 
 static void *alloc_large(size_t size)
@@ -101,10 +139,8 @@ void *kmalloc(size_t size)
 		p = size + sizeof(struct hdr) < size ? NULL : alloc_large(size);
 		goto out;
 	}
-	if (!free_lists[cls] && !refill(cls))
+	if (!(h = take(cls)))
 		goto out;
-	h = (struct hdr *)free_lists[cls];
-	free_lists[cls] = free_lists[cls]->next;
 	h->cls = (u32)cls;
 	h->magic = MAGIC_LIVE;
 	h->size = size;
@@ -120,7 +156,10 @@ void *kzalloc(size_t size)
 {
 	void *p = kmalloc(size);
 
-	if (p)
+	/* A large block is a fresh platform mapping, zero-filled already:
+	 * clearing it would touch every page of it (the loader's 132 KiB
+	 * image was 33 host page faults per exec). */
+	if (p && size_class(size + sizeof(struct hdr)) >= 0)
 		memset(p, 0, size);
 	return p;
 }
@@ -189,28 +228,31 @@ struct page_chunk {
 
 static struct page_chunk *page_chunks;
 static struct free_obj *free_pages;
+static struct carve page_carve;
 
 void *kpage_alloc(void)
 {
 	struct free_obj *p = NULL;
 
 	kmutex_lock(&heap_lock);
-	if (!free_pages) {
-		struct page_chunk *pc = plat_kmem_map(PAGE_CHUNK);
+	if (free_pages) {
+		p = free_pages;
+		free_pages = p->next;
+	} else {
+		/* carved in order, as kmalloc's chunks are */
+		if (page_carve.next == page_carve.end) {
+			struct page_chunk *pc = plat_kmem_map(PAGE_CHUNK);
 
-		if (!pc)
-			goto out;
-		pc->next = page_chunks;
-		page_chunks = pc;
-		for (size_t off = PAGE_SIZE; off < PAGE_CHUNK; off += PAGE_SIZE) {
-			struct free_obj *o = (struct free_obj *)((char *)pc + off);
-
-			o->next = free_pages;
-			free_pages = o;
+			if (!pc)
+				goto out;
+			pc->next = page_chunks;
+			page_chunks = pc;
+			page_carve =
+				(struct carve){ (char *)pc + PAGE_SIZE, (char *)pc + PAGE_CHUNK };
 		}
+		p = (struct free_obj *)page_carve.next;
+		page_carve.next += PAGE_SIZE;
 	}
-	p = free_pages;
-	free_pages = p->next;
 	in_use += PAGE_SIZE;
 out:
 	kmutex_unlock(&heap_lock);
@@ -244,12 +286,14 @@ void kmalloc_reset(void)
 		page_chunks = next;
 	}
 	free_pages = NULL;
-	while (chunks) {
-		struct chunk *next = chunks->next;
+	page_carve = (struct carve){ 0 };
+	while (arenas) {
+		struct arena *next = arenas->next;
 
-		plat_kmem_unmap(chunks, CHUNK_SIZE);
-		chunks = next;
+		plat_kmem_unmap(arenas, ARENA_SIZE);
+		arenas = next;
 	}
+	arena_next = arena_end = NULL;
 	list_for_each_safe(pos, tmp, &large_blocks) {
 		struct large *l = list_entry(pos, struct large, link);
 
@@ -257,6 +301,7 @@ void kmalloc_reset(void)
 	}
 	list_init(&large_blocks);
 	memset(free_lists, 0, sizeof free_lists);
+	memset(carves, 0, sizeof carves);
 	in_use = 0;
 	kmutex_unlock(&heap_lock);
 }

@@ -207,6 +207,53 @@ def test_host_changes_are_seen(pair: tuple[Side, Side, Path]) -> None:
     assert errno_of(abi("unlink", abi.path("q"))) == "ENOENT"
 
 
+def test_listing_resumes_and_ends_as_on_linux(pair: tuple[Side, Side, Path]) -> None:
+    """hostfs lists a directory without an lseek per getdents (it knows where
+    it left the host descriptor): a listing in small pieces, the calls at its
+    end, an entry the host adds after the end, and a rewind give what Linux
+    gives."""
+    linux, abi, host = pair
+    results = []
+    for s, d in ((linux, Path(linux.root.decode())), (abi, host)):
+        for i in range(60):
+            (d / f"e{i:02}").write_bytes(b"")
+        fd = s.open("", F["O_RDONLY"] | F["O_DIRECTORY"])
+        out: list[object] = [sorted(s.dirents(fd, 256))]  # type: ignore[arg-type]
+        out.append(s.dirents(fd, 256))  # at the end: nothing more
+        (d / "late").write_bytes(b"")
+        out.append(s.dirents(fd, 256))  # still at the end
+        assert s("lseek", fd, 0, F["SEEK_SET"]) == 0
+        out.append(sorted(s.dirents(fd, 256)))  # type: ignore[arg-type]
+        s("close", fd)
+        results.append(out)
+    assert results[1] == results[0]
+
+
+def test_stat_after_a_host_change(pair: tuple[Side, Side, Path]) -> None:
+    """A stat answers from the host's stat of the walk's last lookup (one
+    host call): what the host changed between two stats is seen, by path and
+    relative to a directory descriptor."""
+    linux, abi, host = pair
+    results = []
+    for s, d in ((linux, Path(linux.root.decode())), (abi, host)):
+        (d / "sub").mkdir()
+        dfd = s.open("sub", F["O_RDONLY"] | F["O_DIRECTORY"])
+        st = s.zeros(144)
+        sizes: list[int | str] = []
+        for data in (b"abc", b"0123456789"):
+            (d / "sub" / "x").write_bytes(data)
+            assert s("newfstatat", AT_FDCWD, s.path("sub/x"), st, 0) == 0
+            sizes.append(struct.unpack_from("<q", s.peek(st, 144), 48)[0])
+        (d / "sub" / "x").write_bytes(b"0123")
+        assert s("newfstatat", dfd, s.name_("x"), st, 0) == 0
+        sizes.append(struct.unpack_from("<q", s.peek(st, 144), 48)[0])
+        (d / "sub" / "x").unlink()
+        sizes.append(errno_of(s("newfstatat", dfd, s.name_("x"), st, 0)))
+        s("close", dfd)
+        results.append(sizes)
+    assert results[1] == results[0] == [3, 10, 4, "ENOENT"]
+
+
 def host_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 

@@ -301,9 +301,12 @@ static long hostfs_iterate(struct file *f, struct dir_context *ctx)
 	if (!buf)
 		return -ENOMEM;
 	s64 start = ctx->pos;
-	bool any = false;
+	bool known = !hf->dirpos_unknown && start == hf->dirpos;
+	bool any = false, was_end = known && hf->at_end;
 
-	if ((r = plat_host_lseek(hf->fd, start, SEEK_SET)) < 0)
+	hf->dirpos_unknown = true; /* until the host says where it is */
+	hf->at_end = false;
+	if (!known && (r = plat_host_lseek(hf->fd, start, SEEK_SET)) < 0)
 		goto out;
 	r = 0;
 	while ((n = plat_host_getdents64(hf->fd, buf, BOUNCE_SIZE)) > 0) {
@@ -323,12 +326,20 @@ static long hostfs_iterate(struct file *f, struct dir_context *ctx)
 	}
 	if (n < 0) {
 		r = n;
+	} else if (was_end && !any) {
+		/* still at the end the host gave before: the same position */
+		hf->dirpos_unknown = false;
+		hf->at_end = true;
 	} else {
 		/* at the end: where the host leaves it (tmpfs: its "end" offset) */
 		long end = plat_host_lseek(hf->fd, 0, SEEK_CUR);
 
-		if (end >= 0)
+		if (end >= 0) {
 			ctx->pos = end;
+			hf->dirpos = end;
+			hf->dirpos_unknown = false;
+			hf->at_end = true;
+		}
 	}
 out:
 	kfree(buf);
@@ -346,6 +357,7 @@ const struct inode_ops hostfs_dir_iops = {
 	.rmdir = hostfs_rmdir,
 	.rename = hostfs_rename,
 	.revalidate = hostfs_revalidate,
+	.lookup_refreshes = true,
 	.getattr = hostfs_getattr,
 	.setattr = hostfs_setattr,
 };

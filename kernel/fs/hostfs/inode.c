@@ -28,7 +28,7 @@ static void hostfs_free(struct inode *ino)
 
 struct inode *hostfs_inode(struct super_block *sb, const struct plat_stat *st)
 {
-	struct inode *ino = inode_new(sb, st->mode);
+	struct inode *ino = inode_alloc(sb, st->mode); /* times: the host's, below */
 	struct hostfs_inode *hi;
 
 	if (!ino)

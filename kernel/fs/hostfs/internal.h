@@ -41,6 +41,12 @@ struct hostfs_file {
 	int fd; /* the host descriptor */
 	bool writable;
 	bool append; /* the host description's O_APPEND (the file's may change: F_SETFL) */
+	/* A directory: where hostfs_iterate left the host fd (its position
+	 * moves only there; a new fd is at 0), so a listing resumed there needs
+	 * no lseek, and whether the host said that was the end. */
+	s64 dirpos;
+	bool dirpos_unknown;
+	bool at_end;
 	struct list link;
 };
 

@@ -106,6 +106,10 @@ struct inode_ops {
 	/* On a directory: false when a cached child d is stale and must be
 	 * looked up again (procfs's fd/). */
 	bool (*revalidate)(struct inode *dir, struct dentry *d);
+	/* On a directory: lookup and a successful revalidate leave the child's
+	 * attributes as getattr would (hostfs stats the name either way), so a
+	 * stat right after the walk need not ask again (vfs_walk_refreshed). */
+	bool lookup_refreshes;
 	/* Refreshes the inode from its backing store (hostfs) before stat
 	 * reads it; NULL: the inode is the truth. */
 	void (*getattr)(struct inode *ino);
@@ -263,6 +267,9 @@ extern struct kmutex vfs_lock;
 /* --- Objects ----------------------------------------------------------- */
 
 struct inode *inode_new(struct super_block *sb, u32 mode);
+/* inode_new without the timestamps, for a filesystem that sets them from
+ * its backing store (hostfs: no clock read per inode). */
+struct inode *inode_alloc(struct super_block *sb, u32 mode);
 struct inode *iget(struct inode *ino);
 void iput(struct inode *ino);
 void inode_touch(struct inode *ino, bool atime, bool mtime, bool ctime);
@@ -362,6 +369,10 @@ static inline unsigned at_lookup_flags(unsigned int at_flags)
 
 /* Resolves name against dfd (AT_FDCWD or a directory fd). */
 long path_lookupat(int dfd, const char *name, unsigned flags, struct path *out);
+/* Whether the last path walk refreshed ino's attributes itself (its final
+ * lookup, on a filesystem whose lookups do: inode_ops.lookup_refreshes);
+ * asked once, right after the walk, under vfs_lock. */
+bool vfs_walk_refreshed(const struct inode *ino);
 
 /* The parent of a path's last component, for create/unlink. */
 enum last_type { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT };

@@ -83,7 +83,8 @@ struct __attribute__((packed)) ll_path_beneath {
 #define BPF_JEQ_K 0x15    /* BPF_JMP | BPF_JEQ | BPF_K */
 #define BPF_JGE_K 0x35    /* BPF_JMP | BPF_JGE | BPF_K */
 #define BPF_RET_K 0x06
-#define SD_NR 0 /* struct seccomp_data offsets */
+#define BPF_JA 0x05 /* BPF_JMP | BPF_JA: pc += k */
+#define SD_NR 0     /* struct seccomp_data offsets */
 #define SD_ARCH 4
 #define SD_ARG(i) (16 + 8 * (i)) /* the low half (little-endian) */
 
@@ -108,8 +109,8 @@ struct open_how {
 static const char *ns_state = "not used";
 static bool ns_entered; /* past unshare: a failure now is fatal */
 
-/* Every host call kernel/plat makes after the program starts, most
- * frequent first (the filter is a linear scan). tests/hosted/
+/* Every host call kernel/plat makes after the program starts (the filter
+ * tests them as a sorted tree, build_filter). tests/hosted/
  * test_confine.py reads this list: one N(name) per call. openat2,
  * fchmodat2, mknodat and statx are for hostfs's race-free walk. */
 static const u32 allowed_calls[] = {
@@ -189,8 +190,73 @@ static void emit(u16 code, u8 jt, u8 jf, u32 k)
 		filter[filter_len++] = (struct sock_filter){ code, jt, jf, k };
 }
 
+/* The call number is tested against a balanced tree of the listed
+ * numbers, not a linear list: the host runs the filter for every syscall
+ * number when it is installed (to cache the calls it always allows), so a
+ * linear list of some 70 tests made installing it the largest single cost
+ * of abi-run's start-up (about 110 µs); the tree needs at most 9 tests,
+ * and its leaves share their allow. */
+#define NLEAVES (ARRAY_SIZE(allowed_calls) + ARRAY_SIZE(arg_rules))
+#define LEAF_GROUP 4 /* numbers tested one by one at the bottom of the tree */
+
+struct leaf {
+	u32 nr;
+	int rule; /* an arg_rules index, or -1: allowed outright */
+};
+
+static struct leaf leaves[NLEAVES];
+static u16 rule_jumps[NLEAVES]; /* the BPF_JA to each leaf's rule block */
+
+/* Tests the sorted leaves [lo, hi): a node (nr >= the middle one: right
+ * half) or, at the bottom, each number (allow, or jump to its rule block)
+ * and then kill. */
+static void emit_tree(unsigned lo, unsigned hi)
+{
+	unsigned mid = lo + (hi - lo) / 2, node = filter_len;
+
+	if (hi - lo <= LEAF_GROUP) {
+		/* the tests, kill, one allow they share, a jump per rule block */
+		unsigned allow = filter_len + (hi - lo) + 1, jump = allow + 1;
+
+		for (unsigned i = lo; i < hi; i++) {
+			unsigned to = leaves[i].rule < 0 ? allow : jump++;
+
+			emit(BPF_JEQ_K, (u8)(to - filter_len - 1), 0, leaves[i].nr);
+		}
+		emit(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+		emit(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW);
+		for (unsigned i = lo; i < hi; i++)
+			if (leaves[i].rule >= 0) {
+				rule_jumps[i] = (u16)filter_len;
+				emit(BPF_JA, 0, 0, 0); /* to the rule block, patched */
+			}
+		return;
+	}
+	emit(BPF_JGE_K, 0, 0, leaves[mid].nr);
+	emit_tree(lo, mid);
+	if (filter_len - node - 1 > 255) {
+		filter_len = FILTER_MAX; /* too far for a conditional jump: refused */
+		return;
+	}
+	filter[node].jt = (u8)(filter_len - node - 1);
+	emit_tree(mid, hi);
+}
+
 static void build_filter(void)
 {
+	unsigned n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(allowed_calls); i++)
+		leaves[n++] = (struct leaf){ allowed_calls[i], -1 };
+	for (size_t i = 0; i < ARRAY_SIZE(arg_rules); i++)
+		leaves[n++] = (struct leaf){ arg_rules[i].nr, (int)i };
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && leaves[j].nr < leaves[j - 1].nr; j--) {
+			struct leaf t = leaves[j];
+
+			leaves[j] = leaves[j - 1];
+			leaves[j - 1] = t;
+		}
 	filter_len = 0;
 	emit(BPF_LD_W_ABS, 0, 0, SD_ARCH);
 	emit(BPF_JEQ_K, 1, 0, AUDIT_ARCH_X86_64);
@@ -198,22 +264,19 @@ static void build_filter(void)
 	emit(BPF_LD_W_ABS, 0, 0, SD_NR);
 	emit(BPF_JGE_K, 0, 1, X32_SYSCALL_BIT); /* x32 numbers */
 	emit(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
-	for (size_t i = 0; i < ARRAY_SIZE(allowed_calls); i++) {
-		emit(BPF_JEQ_K, 0, 1, allowed_calls[i]);
-		emit(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW);
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(arg_rules); i++) {
+	emit_tree(0, n);
+	for (size_t i = 0; i < ARRAY_SIZE(arg_rules) && filter_len < FILTER_MAX; i++) {
 		const struct arg_rule *r = &arg_rules[i];
 
-		/* nr != r->nr: skip the block (load, n tests, deny, allow). */
-		emit(BPF_JEQ_K, 0, (u8)(r->nvalues + 3), r->nr);
+		for (unsigned l = 0; l < n; l++)
+			if (leaves[l].rule == (int)i)
+				filter[rule_jumps[l]].k = filter_len - rule_jumps[l] - 1;
 		emit(BPF_LD_W_ABS, 0, 0, SD_ARG(r->arg));
 		for (u8 v = 0; v < r->nvalues; v++)
 			emit(BPF_JEQ_K, (u8)(r->nvalues - v), 0, r->values[v]);
 		emit(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | r->deny_errno);
 		emit(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW);
 	}
-	emit(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
 }
 
 static unsigned allowed_count(void)

@@ -11,9 +11,18 @@ ABI_HOSTED_OBJS := $(patsubst %.c,$(ABI_HBUILD)/obj/%.o,$(ABI_HOSTED_SRCS))
 ABI_HOSTED_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,noexecstack \
 	-Wl,-z,norelro
 
-.PHONY: hosted
+.PHONY: hosted install-abi-run
 
-hosted: $(ABI_HBUILD)/abi-run $(ABI_HBUILD)/so-launcher
+hosted: $(ABI_HBUILD)/abi-run $(ABI_HBUILD)/so-launcher install-abi-run
+
+# The abi-run on the venv's PATH is the native binary itself, not a Python
+# script (a Python start costs about 240 ms): a relative symlink, so a
+# rebuild is what runs and /proc/self/exe still finds so-launcher beside
+# it. tools/setup.sh makes the same link; pip's install removes an older
+# console script of that name.
+install-abi-run: $(ABI_HBUILD)/abi-run
+	@if [ -d $(VENV)/bin ] && [ "$$(readlink $(VENV)/bin/abi-run)" != ../../$(ABI_HBUILD)/abi-run ]; \
+	then ln -sfn ../../$(ABI_HBUILD)/abi-run $(VENV)/bin/abi-run; fi
 
 # The launcher of .so applications: an ordinary dynamically linked guest
 # program (libc, dlopen), found by abi-run beside itself.

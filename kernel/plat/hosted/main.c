@@ -210,9 +210,10 @@ _Noreturn void hosted_main(u64 *sp)
 
 	/* ABI_HOSTED_NO_SUD (in abi-run's own environment) forces the check to
 	 * fail, so the message path is testable on a host that has SUD. */
-	for (char **p = envp; *p; p++)
-		if (strncmp(*p, "ABI_HOSTED_NO_SUD=", 18) == 0)
+	for (n = 0; envp[n]; n++)
+		if (strncmp(envp[n], "ABI_HOSTED_NO_SUD=", 18) == 0)
 			force = true;
+	plat_linux_host_auxv((const u64 *)(envp + n + 1)); /* the auxv follows envp */
 	if ((r = hosted_sud_probe(force)) < 0)
 		hosted_die(
 			"this host has no Syscall User Dispatch (Linux >= 5.11 with "

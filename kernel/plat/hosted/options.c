@@ -95,6 +95,97 @@ static bool *switch_of(const char *a)
 	return NULL;
 }
 
+/* Options that need the Python side (abi.hosted): abi-run hands the
+ * whole command line over to `abi run` (the abi package's console script)
+ * by exec, before it has set anything up. Both sides keep this list
+ * (abi/hosted.py's PYTHON_OPTIONS), so neither hands it back. */
+static const char *const python_options[] = { "--emu" };
+
+static const char *last_slash(const char *s)
+{
+	const char *l = NULL;
+
+	for (; *s; s++)
+		if (*s == '/')
+			l = s;
+	return l;
+}
+
+static bool executable(const char *path)
+{
+	struct plat_stat st;
+
+	return plat_host_fstatat(AT_FDCWD, path, &st, 0) == 0 && S_ISREG(st.mode) &&
+	       (st.mode & 0111);
+}
+
+/* dir (of length n) + "/" + name into out; false when it does not fit. */
+static bool join(char *out, size_t size, const char *dir, size_t n, const char *name)
+{
+	if (n + strlen(name) + 2 > size)
+		return false;
+	memcpy(out, n ? dir : ".", n ? n : 1);
+	out[n ? n : 1] = '/';
+	strlcpy(out + (n ? n : 1) + 1, name, size - (n ? n : 1) - 1);
+	return true;
+}
+
+/* `abi` beside the abi-run that was run (the venv's bin, where the
+ * install links abi-run), found as the shell found abi-run (PATH), else
+ * the source tree's .venv beside build/hosted/abi-run itself. */
+static bool find_python_entry(const char *argv0, char **envp, char *out, size_t size)
+{
+	static char exe[4096];
+	const char *slash = last_slash(argv0), *path = "/usr/local/bin:/usr/bin:/bin";
+	long n;
+
+	if (slash && join(out, size, argv0, (size_t)(slash - argv0), "abi") && executable(out))
+		return true;
+	for (char **e = envp; *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	while (!slash && *path) {
+		const char *end = strchr(path, ':');
+		size_t len = end ? (size_t)(end - path) : strlen(path);
+
+		if (join(out, size, path, len, argv0) && executable(out)) {
+			if (join(out, size, path, len, "abi") && executable(out))
+				return true;
+			break;
+		}
+		if (!end)
+			break;
+		path = end + 1;
+	}
+	n = host_syscall3(HOST_NR(readlink), "/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = 0;
+	return (slash = last_slash(exe)) &&
+	       join(out, size, exe, (size_t)(slash - exe), "../../.venv/bin/abi") &&
+	       executable(out);
+}
+
+static _Noreturn void hand_to_python(int argc, char **argv, const char *opt)
+{
+	static const char *args[HOSTED_MAX_ARGS + 3];
+	static char entry[4096];
+	char **envp = argv + argc + 1; /* the initial stack's layout */
+	long r;
+
+	if (!find_python_entry(argv[0], envp, entry, sizeof entry))
+		hosted_die("%s needs the abi Python package: run `abi run %s ...`", opt, opt);
+	if (argc + 2 > HOSTED_MAX_ARGS)
+		hosted_die("too many arguments");
+	args[0] = entry;
+	args[1] = "run";
+	for (int i = 1; i < argc; i++)
+		args[i + 1] = argv[i];
+	args[argc + 1] = NULL;
+	r = host_syscall3(HOST_NR(execve), entry, args, envp);
+	hosted_die("%s: %s", entry, hosted_errname(r));
+}
+
 /* Returns the index of the program's argv[0]. */
 int hosted_parse_options(int argc, char **argv)
 {
@@ -115,6 +206,9 @@ int hosted_parse_options(int argc, char **argv)
 		}
 		if (streq(a, "--sandbox-info"))
 			hosted_sandbox_info();
+		for (size_t k = 0; k < ARRAY_SIZE(python_options); k++)
+			if (streq(a, python_options[k]))
+				hand_to_python(argc, argv, a);
 		if ((flag = switch_of(a))) {
 			*flag = true;
 			continue;

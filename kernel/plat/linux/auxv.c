@@ -1,5 +1,7 @@
 /* What the host's auxiliary vector says about this CPU, for the auxv exec
- * builds (plat_cpu_aux): read once from the host's /proc/self/auxv. */
+ * builds (plat_cpu_aux): read once from the host's /proc/self/auxv, unless
+ * the platform's start gave it from its own initial stack (abi-run: no
+ * open, read and close of a host /proc file at every start). */
 #include <kernel/linux.h>
 #include "../plat.h"
 #include "syscall.h"
@@ -8,6 +10,15 @@
 
 static u64 auxv[AUXV_WORDS];
 static bool auxv_read;
+
+void plat_linux_host_auxv(const u64 *v)
+{
+	for (int i = 0; i + 3 < AUXV_WORDS && v[i]; i += 2) {
+		auxv[i] = v[i];
+		auxv[i + 1] = v[i + 1];
+	}
+	auxv_read = true;
+}
 
 u64 plat_cpu_aux(u64 type)
 {

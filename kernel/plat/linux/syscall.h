@@ -4,6 +4,7 @@
 #ifndef ABI_PLAT_LINUX_SYSCALL_H
 #define ABI_PLAT_LINUX_SYSCALL_H
 
+#include <abi/types.h>
 #include <abi/unistd_x86_64.h>
 
 #if !defined(__x86_64__)
@@ -25,6 +26,10 @@ long host_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5
 	host_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 #define host_syscall5(nr, a, b, c, d, e) \
 	host_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+
+/* The host's auxiliary vector as this process's initial stack has it (the
+ * pairs up to AT_NULL), for plat_cpu_aux; otherwise it reads /proc/self/auxv. */
+void plat_linux_host_auxv(const u64 *auxv);
 
 struct plat_stat;
 /* newfstatat converted to the kernel's plat_stat (console.c): the one
