@@ -270,6 +270,7 @@ ELSEWHERE = {
     "sethostname": "test_uts_chroot.test_uts_efault",
     "setdomainname": "test_uts_chroot.test_uts_efault",
     "chroot": "test_uts_chroot.test_chroot_efault",
+    "futex_waitv": "test_futex.test_waitv_errors",
 }
 
 
