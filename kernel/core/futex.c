@@ -133,6 +133,19 @@ static bool unqueue(struct futex_q *q)
 	return true;
 }
 
+/* Moves q to key (Linux's requeue_futex: within one hash chain only the
+ * key changes, so a walk of that chain does not meet q again). */
+static void requeue_q(struct futex_q *q, const struct fkey *key)
+{
+	bool same = chain(&q->key) == chain(key);
+
+	q->key = *key;
+	if (!same) {
+		unqueue(q);
+		queue(q);
+	}
+}
+
 static void wake_q(struct futex_q *q)
 {
 	struct task *t = q->task;
@@ -759,34 +772,30 @@ retry:
 			break;
 		}
 		if (!requeue_pi) {
-			if (++task_count <= nr_wake) {
+			if (++task_count <= nr_wake)
 				wake_q(q);
-			} else {
-				unqueue(q);
-				q->key = key2;
-				queue(q);
-			}
+			else
+				requeue_q(q, &key2);
 			continue;
 		}
 		if (!key_eq(&q->requeue_key, &key2)) {
 			ret = -EINVAL;
 			break;
 		}
-		unqueue(q);
-		q->key = key2;
 		if (!ps->owner) {
 			/* a free lock (its owner died): the waiter takes it */
 			ps->owner = q->task;
 			pi_word_owner(uaddr2, q->task);
 			q->rq_state = RQ_LOCKED;
-			task_wake(q->task);
+			q->key = key2;
+			wake_q(q);
 		} else {
 			/* it sleeps on, now blocked on the lock */
 			ps->refs++;
 			q->pi = ps;
 			q->rq_state = RQ_DONE;
 			list_add_tail(&q->pi_link, &ps->waiters);
-			queue(q);
+			requeue_q(q, &key2);
 		}
 		task_count++;
 	}

@@ -214,7 +214,7 @@ def pi_word(s: Side, v: int) -> str:
     tid = s("gettid")
     bits = [n for n, b in (("WAITERS", WAITERS), ("OWNER_DIED", OWNER_DIED)) if v & b]
     owner = v & F["FUTEX_TID_MASK"]
-    return "|".join(bits + ["tid" if owner == tid else hex(owner)])
+    return "|".join([*bits, "tid" if owner == tid else hex(owner)])
 
 
 def test_pi_one_thread(sides: tuple[Side, Side]) -> None:
