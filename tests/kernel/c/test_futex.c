@@ -13,8 +13,14 @@
 
 /* libc's, declared here: its headers' types clash with the kernel's */
 typedef unsigned long pthread_t;
-int pthread_create(pthread_t *th, const void *attr, void *(*fn)(void *), void *arg);
+typedef union {
+	char size[64];
+	long align;
+} pthread_attr_t;
+int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 int pthread_join(pthread_t th, void **ret);
+int pthread_attr_init(pthread_attr_t *attr);
+int pthread_attr_setstack(pthread_attr_t *attr, void *stack, size_t size);
 int usleep(unsigned int usec);
 
 #define PG PAGE_SIZE
@@ -243,6 +249,322 @@ static void test_cmpxchg_user(void)
 	CHECK_EQ(abi_reset_leaked(), 0);
 }
 
+/* --- Tasks on host threads ---------------------------------------------
+ * A host thread whose stack is a task's kernel stack is that task to the
+ * kernel (task_current), with its own tid and wake word: real waiters and
+ * wakers, as guest threads will be. */
+
+struct thr {
+	struct task *task;
+	pthread_t th;
+	void *(*fn)(struct thr *);
+	unsigned long w, w2; /* futex words */
+	long result, result2;
+	u32 seen;
+};
+
+static void *thr_main(void *p)
+{
+	struct thr *t = p;
+
+	return t->fn(t);
+}
+
+static void spawn(struct thr *t, void *(*fn)(struct thr *))
+{
+	long err = 0;
+	pthread_attr_t at;
+
+	t->fn = fn;
+	t->task = task_new(&err);
+	CHECK(t->task != NULL);
+	pthread_attr_init(&at);
+	pthread_attr_setstack(&at, (void *)(task_kstack_base(t->task).addr + 4096),
+			      KSTACK_SIZE - 4096);
+	CHECK_EQ(pthread_create(&t->th, &at, thr_main, t), 0);
+}
+
+static void reap(struct thr *t)
+{
+	static u32 gone = 1;
+
+	pthread_join(t->th, NULL);
+	task_release(t->task, &gone);
+}
+
+static long fx(unsigned long uaddr, int op, u32 val, unsigned long utime, unsigned long uaddr2,
+	       u32 val3)
+{
+	return sys_futex(U(uaddr), op | FUTEX_PRIVATE_FLAG, val, U(utime), U(uaddr2), val3);
+}
+
+/* Waits until n waiters sleep on w: a requeue of w onto itself counts them. */
+static long queued(unsigned long w, long n)
+{
+	for (int i = 0; i < 5000; i++) {
+		long r = fx(w, FUTEX_CMP_REQUEUE, 0, 0x7fffffff, w, *(u32 *)w);
+
+		if (r < 0 || r >= n)
+			return r;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+static void until_bits(unsigned long w, u32 bits)
+{
+	for (int i = 0; i < 5000 && !(__atomic_load_n((u32 *)w, __ATOMIC_ACQUIRE) & bits); i++)
+		usleep(1000);
+}
+
+static void *t_lock_pi(struct thr *t)
+{
+	t->result = fx(t->w, FUTEX_LOCK_PI, 0, 0, 0, 0);
+	t->seen = *(u32 *)t->w;
+	t->result2 = fx(t->w, FUTEX_UNLOCK_PI, 0, 0, 0, 0);
+	return NULL;
+}
+
+static void *t_lock_pi_timeout(struct thr *t)
+{
+	t->result = fx(t->w, FUTEX_LOCK_PI, 0, t->w2, 0, 0);
+	return NULL;
+}
+
+static void *t_wait(struct thr *t)
+{
+	t->result = fx(t->w, FUTEX_WAIT, 0, 0, 0, 0);
+	return NULL;
+}
+
+static void test_threads_requeue_and_pi(void)
+{
+	struct thr a = { 0 }, b = { 0 }, c = { 0 };
+	unsigned long base;
+	u32 me;
+
+	CHECK_EQ(abi_boot(NULL), 0);
+	CHECK_EQ(task_boot_stack(), 0);
+	me = (u32)current->tid;
+	base = guest_pages(1);
+	/* requeue: two waiters on w move to w2, then one wake each */
+	a.w = b.w = base;
+	spawn(&a, t_wait);
+	spawn(&b, t_wait);
+	CHECK_EQ(queued(base, 2), 2);
+	CHECK_EQ(fx(base, FUTEX_CMP_REQUEUE, 0, 2, base + 4, 0), 2);
+	CHECK_EQ(fx(base, FUTEX_WAKE, 10, 0, 0, 0), 0);
+	CHECK_EQ(fx(base + 4, FUTEX_WAKE, 1, 0, 0, 0), 1);
+	CHECK_EQ(fx(base + 4, FUTEX_WAKE, 1, 0, 0, 0), 1);
+	reap(&a);
+	reap(&b);
+	CHECK_EQ(a.result, 0);
+	CHECK_EQ(b.result, 0);
+
+	/* PI: the lock goes to the blocked waiter, in order */
+	a = (struct thr){ .w = base + 8 };
+	b = (struct thr){ .w = base + 8 };
+	CHECK_EQ(fx(base + 8, FUTEX_LOCK_PI, 0, 0, 0, 0), 0);
+	spawn(&a, t_lock_pi);
+	until_bits(base + 8, FUTEX_WAITERS);
+	usleep(20000);
+	spawn(&b, t_lock_pi);
+	usleep(50000);
+	CHECK_EQ(*(u32 *)(base + 8), me | FUTEX_WAITERS);
+	CHECK_EQ(fx(base + 8, FUTEX_UNLOCK_PI, 0, 0, 0, 0), 0);
+	reap(&a);
+	reap(&b);
+	CHECK_EQ(a.result, 0);
+	CHECK_EQ(a.seen, (u32)a.task->tid | FUTEX_WAITERS);
+	CHECK_EQ(a.result2, 0);
+	CHECK_EQ(b.result, 0);
+	CHECK_EQ(b.seen, (u32)b.task->tid | FUTEX_WAITERS);
+	CHECK_EQ(b.result2, 0);
+	CHECK_EQ(*(u32 *)(base + 8), 0);
+
+	/* a PI waiter that times out leaves FUTEX_WAITERS; the unlock clears it */
+	*(long *)(base + 64) = 0;
+	*(long *)(base + 72) = 0; /* an absolute CLOCK_REALTIME time long past */
+	CHECK_EQ(fx(base + 8, FUTEX_LOCK_PI, 0, 0, 0, 0), 0);
+	c = (struct thr){ .w = base + 8, .w2 = base + 64 };
+	spawn(&c, t_lock_pi_timeout);
+	reap(&c);
+	CHECK_EQ(c.result, -ETIMEDOUT);
+	CHECK_EQ(*(u32 *)(base + 8), me | FUTEX_WAITERS);
+	CHECK_EQ(fx(base + 8, FUTEX_UNLOCK_PI, 0, 0, 0, 0), 0);
+	CHECK_EQ(*(u32 *)(base + 8), 0);
+	abi_reset();
+	CHECK_EQ(abi_reset_leaked(), 0);
+}
+
+static void *t_wait_requeue_pi(struct thr *t)
+{
+	t->result = fx(t->w, FUTEX_WAIT_REQUEUE_PI, 0, 0, t->w2, 0);
+	t->seen = *(u32 *)t->w2;
+	t->result2 = fx(t->w2, FUTEX_UNLOCK_PI, 0, 0, 0, 0);
+	return NULL;
+}
+
+static void test_threads_requeue_pi(void)
+{
+	struct thr a = { 0 }, b = { 0 };
+	unsigned long base;
+
+	CHECK_EQ(abi_boot(NULL), 0);
+	CHECK_EQ(task_boot_stack(), 0);
+	base = guest_pages(1);
+	/* a free mutex: the first waiter is woken owning it, the second moved */
+	a = (struct thr){ .w = base, .w2 = base + 4 };
+	b = (struct thr){ .w = base, .w2 = base + 4 };
+	spawn(&a, t_wait_requeue_pi);
+	CHECK_EQ(queued(base, 1), -EINVAL); /* a requeue-PI waiter is there */
+	spawn(&b, t_wait_requeue_pi);
+	usleep(50000);
+	CHECK_EQ(fx(base, FUTEX_CMP_REQUEUE_PI, 1, 1, base + 4, 0), 2);
+	reap(&a);
+	reap(&b);
+	CHECK_EQ(a.result, 0);
+	CHECK_EQ(b.result, 0);
+	CHECK_EQ(a.seen & FUTEX_TID_MASK, (u32)a.task->tid);
+	CHECK_EQ(b.seen & FUTEX_TID_MASK, (u32)b.task->tid);
+	CHECK_EQ(a.result2, 0);
+	CHECK_EQ(b.result2, 0);
+	CHECK_EQ(*(u32 *)(base + 4), 0);
+	abi_reset();
+	CHECK_EQ(abi_reset_leaked(), 0);
+}
+
+static void *t_hold_pi(struct thr *t)
+{
+	t->result = fx(t->w, FUTEX_LOCK_PI, 0, 0, 0, 0);
+	/* "dies" holding it: the test calls futex_exit_release for it */
+	return NULL;
+}
+
+static void test_threads_owner_death(void)
+{
+	struct thr owner = { 0 }, waiter = { 0 };
+	unsigned long base;
+	struct robust r;
+
+	CHECK_EQ(abi_boot(NULL), 0);
+	CHECK_EQ(task_boot_stack(), 0);
+	base = guest_pages(1);
+	r = robust_list(base, 1);
+	((u64 *)r.head)[0] = r.entries | 1; /* a PI lock on the list */
+	owner = (struct thr){ .w = (unsigned long)lock_word(r, 0) };
+	spawn(&owner, t_hold_pi);
+	pthread_join(owner.th, NULL);
+	CHECK_EQ(owner.result, 0);
+	waiter = (struct thr){ .w = owner.w };
+	spawn(&waiter, t_lock_pi);
+	until_bits(owner.w, FUTEX_WAITERS);
+	usleep(20000);
+	owner.task->robust_list = U(r.head);
+	futex_exit_release(owner.task);
+	reap(&waiter);
+	CHECK_EQ(waiter.result, 0);
+	CHECK_EQ(waiter.seen, (u32)waiter.task->tid | FUTEX_WAITERS | FUTEX_OWNER_DIED);
+	CHECK_EQ(waiter.result2, 0);
+	{
+		static u32 gone = 1;
+
+		task_release(owner.task, &gone);
+	}
+	abi_reset();
+	CHECK_EQ(abi_reset_leaked(), 0);
+}
+
+/* Contended locks made of futex calls, from four tasks: a classic
+ * three-state futex mutex and a PI mutex with the user-space fast paths
+ * (cmpxchg 0 -> tid, tid -> 0) as glibc's. No count may be lost and
+ * nobody may sleep for ever. */
+#define ITERS 3000
+
+static void mutex_lock(u32 *m)
+{
+	u32 c = 0;
+
+	if (__atomic_compare_exchange_n(m, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	if (c != 2)
+		c = __atomic_exchange_n(m, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		fx((unsigned long)m, FUTEX_WAIT, 2, 0, 0, 0);
+		c = __atomic_exchange_n(m, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+static void mutex_unlock(u32 *m)
+{
+	if (__atomic_exchange_n(m, 0, __ATOMIC_RELEASE) == 2)
+		fx((unsigned long)m, FUTEX_WAKE, 1, 0, 0, 0);
+}
+
+static void *t_mutex_loop(struct thr *t)
+{
+	u32 *m = (u32 *)t->w;
+	long *count = (long *)t->w2;
+
+	for (int i = 0; i < ITERS; i++) {
+		mutex_lock(m);
+		++*count;
+		mutex_unlock(m);
+	}
+	return NULL;
+}
+
+static void *t_pi_loop(struct thr *t)
+{
+	u32 *m = (u32 *)t->w, tid = (u32)task_current()->tid;
+	long *count = (long *)t->w2;
+
+	for (int i = 0; i < ITERS; i++) {
+		u32 z = 0;
+
+		if (!__atomic_compare_exchange_n(m, &z, tid, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED) &&
+		    fx((unsigned long)m, FUTEX_LOCK_PI, 0, 0, 0, 0) != 0)
+			t->result = -1;
+		++*count;
+		z = tid;
+		if (!__atomic_compare_exchange_n(m, &z, 0, false, __ATOMIC_RELEASE,
+						 __ATOMIC_RELAXED) &&
+		    fx((unsigned long)m, FUTEX_UNLOCK_PI, 0, 0, 0, 0) != 0)
+			t->result = -2;
+	}
+	return NULL;
+}
+
+static void test_threads_contention(void)
+{
+	struct thr t[4];
+	unsigned long base;
+
+	CHECK_EQ(abi_boot(NULL), 0);
+	CHECK_EQ(task_boot_stack(), 0);
+	base = guest_pages(1);
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct thr){ .w = base, .w2 = base + 64 };
+		spawn(&t[i], t_mutex_loop);
+	}
+	for (int i = 0; i < 4; i++)
+		reap(&t[i]);
+	CHECK_EQ(*(long *)(base + 64), 4 * ITERS);
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct thr){ .w = base + 128, .w2 = base + 192 };
+		spawn(&t[i], t_pi_loop);
+	}
+	for (int i = 0; i < 4; i++) {
+		reap(&t[i]);
+		CHECK_EQ(t[i].result, 0);
+	}
+	CHECK_EQ(*(long *)(base + 192), 4 * ITERS);
+	CHECK_EQ(*(u32 *)(base + 128), 0);
+	abi_reset();
+	CHECK_EQ(abi_reset_leaked(), 0);
+}
+
 int main(void)
 {
 	RUN(test_owner_died);
@@ -250,5 +572,9 @@ int main(void)
 	RUN(test_circular_and_bad);
 	RUN(test_wakes_a_waiter);
 	RUN(test_cmpxchg_user);
+	RUN(test_threads_requeue_and_pi);
+	RUN(test_threads_requeue_pi);
+	RUN(test_threads_owner_death);
+	RUN(test_threads_contention);
 	KTEST_DONE();
 }
