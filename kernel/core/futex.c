@@ -74,6 +74,25 @@ static struct kmutex futex_lock = KMUTEX_INIT;
 static struct list futex_hash[FUTEX_HASH_SIZE];
 static struct list pi_states = LIST_INIT(pi_states);
 
+/* Tasks whose futexes futex_exit_release has released (Linux's
+ * FUTEX_STATE_DEAD), still on the task list: a PI locker that finds one as
+ * the owner treats it as gone. The most recent ones (by task and tid); a
+ * task leaves the task list soon after. */
+#define EXITED_MAX 64
+static struct {
+	const struct task *task;
+	int tid;
+} exited[EXITED_MAX];
+static unsigned int exited_next;
+
+static bool futex_released(const struct task *t)
+{
+	for (unsigned int i = 0; i < EXITED_MAX; i++)
+		if (exited[i].task == t && exited[i].tid == t->tid)
+			return true;
+	return false;
+}
+
 /* --- Keys, the hash and the word ----------------------------------------- */
 
 static bool key_eq(const struct fkey *a, const struct fkey *b)
@@ -507,10 +526,10 @@ static long lock_pi_atomic(uptr uaddr, const struct fkey *key, struct task *task
 	if (cur != uval)
 		return -EAGAIN;
 	owner = task_find((int)(newval & FUTEX_TID_MASK));
-	if (!owner)
+	if (!owner || futex_released(owner))
 		return handle_exit_race(uaddr, newval);
 	if (owner->exiting)
-		return -EBUSY;
+		return -EBUSY; /* its futexes are not released yet: wait for that */
 	if (!(*ps = pi_alloc(key, owner)))
 		return -ENOMEM;
 	return 0;
@@ -1215,6 +1234,9 @@ void futex_exit_release(struct task *t)
 	if (t->robust_list.addr)
 		exit_robust_list(t);
 	exit_pi_state_list(t);
+	exited[exited_next].task = t;
+	exited[exited_next].tid = t->tid;
+	exited_next = (exited_next + 1) % EXITED_MAX;
 	kmutex_unlock(&futex_lock);
 	t->robust_list = (uptr){ 0 };
 	/* mm_release: only while another thread still uses the memory */

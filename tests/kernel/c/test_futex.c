@@ -466,6 +466,11 @@ static void test_threads_owner_death(void)
 	CHECK_EQ(waiter.result, 0);
 	CHECK_EQ(waiter.seen, (u32)waiter.task->tid | FUTEX_WAITERS | FUTEX_OWNER_DIED);
 	CHECK_EQ(waiter.result2, 0);
+	/* its futexes released, the dead owner of a non-robust PI lock is
+	 * gone for a new locker, though still on the task list: ESRCH */
+	*(u32 *)(base + 512) = (u32)owner.task->tid;
+	CHECK_EQ(fx(base + 512, FUTEX_LOCK_PI, 0, 0, 0, 0), -ESRCH);
+	CHECK_EQ(*(u32 *)(base + 512), (u32)owner.task->tid | FUTEX_WAITERS);
 	{
 		static u32 gone = 1;
 
