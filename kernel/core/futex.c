@@ -568,6 +568,12 @@ static long pi_block(struct futex_q *q, s64 deadline)
 	struct pi_state *ps = q->pi;
 	long r = 0;
 
+	if (!ps->owner) {
+		/* its owner died with nobody to hand it to: the rt_mutex is
+		 * free, so it is ours at once (Linux's fixup_pi_owner) */
+		ps->owner = q->task;
+		pi_word_owner((uptr){ q->key.addr }, q->task);
+	}
 	if (ps->owner != q->task) {
 		list_add_tail(&q->pi_link, &ps->waiters);
 		r = futex_sleep(pi_acquired, q, wait_prepare(), deadline);
