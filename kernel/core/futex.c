@@ -110,12 +110,14 @@ static struct list *chain(const struct fkey *k)
 }
 
 /* Linux's get_futex_key: the word must be aligned (EINVAL) and in the user
- * range (EFAULT); a private futex is only an address; a shared one needs
- * its page, and a read-only anonymous page is EFAULT ("will never change"):
- * all of this kernel's memory is anonymous to the host. */
+ * range (EFAULT); a private futex is only an address. A shared one needs
+ * its page readable, and an anonymous private page also writable (Linux
+ * refuses a read-only anonymous page, which "will never change", while a
+ * file's page or shared memory keys by inode whatever the protection). */
 static long get_key(uptr uaddr, bool shared, struct fkey *key)
 {
-	size_t ok;
+	const struct vma *vma;
+	long r = -EFAULT;
 
 	if (uaddr.addr % sizeof(u32))
 		return -EINVAL;
@@ -126,9 +128,12 @@ static long get_key(uptr uaddr, bool shared, struct fkey *key)
 	if (!shared)
 		return 0;
 	kmutex_lock(&kernel_mm.lock);
-	ok = vma_accessible(&kernel_mm, uaddr.addr, sizeof(u32), PROT_WRITE);
+	vma = vma_find(&kernel_mm, uaddr.addr);
+	if (vma && vma->start <= uaddr.addr && (vma->prot & (PROT_READ | PROT_WRITE)) &&
+	    ((vma->prot & PROT_WRITE) || vma->file || (vma->flags & VMA_SHARED)))
+		r = 0;
 	kmutex_unlock(&kernel_mm.lock);
-	return ok == sizeof(u32) ? 0 : -EFAULT;
+	return r;
 }
 
 static long get_value(uptr uaddr, u32 *val)

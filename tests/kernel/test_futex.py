@@ -408,3 +408,29 @@ def test_nanosleep_sleeps(sides: tuple[Side, Side]) -> None:
         t0 = time.monotonic()
         assert s("nanosleep", ts(s, 0, 30_000_000), 0) == 0
         assert time.monotonic() - t0 >= 0.029, s.name
+
+
+def test_shared_keys_by_mapping(sides: tuple[Side, Side]) -> None:
+    """A shared futex needs its page: EFAULT for a read-only anonymous
+    private page (it "will never change") or one that cannot be read, not
+    for a read-only file or shared page (keyed by inode on Linux); the ops
+    that write the word fault on any read-only page."""
+    def probe(s: Side) -> list[object]:
+        R = F["PROT_READ"]
+        fd = s.open("f", F["O_RDWR"] | F["O_CREAT"])
+        assert s("ftruncate", fd, 4096) == 0
+
+        def mm(prot: int, flags: int, fd: int = -1) -> int:
+            p = s("mmap", 0, 4096, prot, flags, fd, 0)
+            assert p > 0, errno_of(p)
+            return p
+
+        anon, priv, shared = F["MAP_ANONYMOUS"], F["MAP_PRIVATE"], F["MAP_SHARED"]
+        cases = [mm(R, priv | anon), mm(R, shared | anon), mm(R, priv, fd), mm(R, shared, fd),
+                 mm(0, priv | anon), mm(F["PROT_EXEC"], priv, fd)]
+        return [(futex(s, p, F["FUTEX_WAKE"], 1), futex(s, p, F["FUTEX_WAIT"], 1),
+                 futex(s, p, F["FUTEX_WAIT"] | PRIV, 1), futex(s, p, F["FUTEX_LOCK_PI"]),
+                 futex(s, p, F["FUTEX_WAKE_OP"], 1, 1, p), futex(s, p, F["FUTEX_TRYLOCK_PI"]))
+                for p in cases]
+
+    both(sides, probe)
