@@ -348,21 +348,21 @@ static s32 sign_extend12(u32 v)
  * on Linux), -EFAULT. */
 static long atomic_op_inuser(u32 encoded, uptr uaddr)
 {
-	u32 op = (encoded & 0x70000000) >> 28, cmp = (encoded & 0x0f000000) >> 24;
-	u32 oparg = (u32)sign_extend12((encoded & 0x00fff000) >> 12);
+	u32 op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
+	u32 oparg = (u32)sign_extend12((encoded >> 12) & 0xfff);
 	s32 cmparg = sign_extend12(encoded & 0xfff), old;
 	u32 cur, next;
 
-	if (encoded & FUTEX_OP_OPARG_SHIFT) /* Linux masks a bad shift (with a warning) */
+	if ((encoded >> 28) & FUTEX_OP_OPARG_SHIFT) /* Linux masks a bad shift (with a warning) */
 		oparg = 1U << (oparg & 31);
-	if ((op << 28) > FUTEX_OP_XOR)
+	if (op > FUTEX_OP_XOR)
 		return -ENOSYS;
 	if (get_value(uaddr, &cur) < 0)
 		return -EFAULT;
 	for (;;) {
 		u32 found;
 
-		switch (op << 28) {
+		switch (op) {
 		case FUTEX_OP_SET:
 			next = oparg;
 			break;
@@ -386,7 +386,7 @@ static long atomic_op_inuser(u32 encoded, uptr uaddr)
 		cur = found;
 	}
 	old = (s32)cur;
-	switch (cmp << 24) {
+	switch (cmp) {
 	case FUTEX_OP_CMP_EQ:
 		return old == cmparg;
 	case FUTEX_OP_CMP_NE:
