@@ -22,6 +22,7 @@ requeue: -11 3 1 3 waiters 0 0 0 0
 wake_op: 2 b=5 waiters 0 0
 bitset: 0 1 1 waiters 0 0
 waitv: woke 1, index 1
+pi trylock: -11 word-ours-waiters 1 unlock -1 relock 0 0
 pi: lock 0 word-ours 1 unlock 0 | waiter lock 0 word-its 1 unlock 0 | word 0
 requeue-pi free: count -22 requeue 1 | waiter 0 owner 1 unlock 0 | word 0
 requeue-pi held: lock 0 count -22 requeue 1 unlock 0 | waiter 0 owner 1 unlock 0 | word 0

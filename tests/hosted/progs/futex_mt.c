@@ -28,6 +28,7 @@ enum {
 	FUTEX_WAKE_OP = 5,
 	FUTEX_LOCK_PI = 6,
 	FUTEX_UNLOCK_PI = 7,
+	FUTEX_TRYLOCK_PI = 8,
 	FUTEX_WAIT_BITSET = 9,
 	FUTEX_WAKE_BITSET = 10,
 	FUTEX_WAIT_REQUEUE_PI = 11,
@@ -228,14 +229,32 @@ static void until_waiters(uint32_t *w)
 		pause_ms(1);
 }
 
+static void *pi_trylocker(void *p)
+{
+	struct pi_arg *a = p;
+
+	a->result = futex(a->w, FUTEX_TRYLOCK_PI | PRIV, 0, 0, NULL, 0);
+	a->word_after = *a->w;
+	a->unlock = futex(a->w, FUTEX_UNLOCK_PI | PRIV, 0, 0, NULL, 0);
+	return NULL;
+}
+
 static void test_pi_handover(void)
 {
 	static uint32_t w;
-	struct pi_arg a = { &w, NULL, 0, 99, 99 };
+	struct pi_arg a = { &w, NULL, 0, 99, 99 }, b = { &w, NULL, 0, 99, 99 };
 	pthread_t t;
 	long lock, unlock, word;
 
 	lock = futex(&w, FUTEX_LOCK_PI | PRIV, 0, 0, NULL, 0);
+	/* another thread's trylock fails, leaving FUTEX_WAITERS set */
+	start(&t, pi_trylocker, &b);
+	pthread_join(t, NULL);
+	/* unlocked and locked again: the bit is gone */
+	unlock = futex(&w, FUTEX_UNLOCK_PI | PRIV, 0, 0, NULL, 0);
+	lock = futex(&w, FUTEX_LOCK_PI | PRIV, 0, 0, NULL, 0);
+	printf("pi trylock: %ld word-ours-waiters %d unlock %ld relock %ld %ld\n", b.result,
+	       b.word_after == ((uint32_t)gettid_() | FUTEX_WAITERS), b.unlock, unlock, lock);
 	start(&t, pi_locker, &a);
 	until_waiters(&w); /* the other thread is blocked on it */
 	word = w == ((uint32_t)gettid_() | FUTEX_WAITERS);

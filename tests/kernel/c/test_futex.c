@@ -325,6 +325,14 @@ static void *t_lock_pi(struct thr *t)
 	return NULL;
 }
 
+static void *t_trylock_pi(struct thr *t)
+{
+	t->result = fx(t->w, FUTEX_TRYLOCK_PI, 0, 0, 0, 0);
+	t->seen = *(u32 *)t->w;
+	t->result2 = fx(t->w, FUTEX_UNLOCK_PI, 0, 0, 0, 0);
+	return NULL;
+}
+
 static void *t_lock_pi_timeout(struct thr *t)
 {
 	t->result = fx(t->w, FUTEX_LOCK_PI, 0, t->w2, 0, 0);
@@ -360,6 +368,17 @@ static void test_threads_requeue_and_pi(void)
 	reap(&b);
 	CHECK_EQ(a.result, 0);
 	CHECK_EQ(b.result, 0);
+
+	/* PI: another task's trylock fails and leaves FUTEX_WAITERS */
+	a = (struct thr){ .w = base + 8 };
+	CHECK_EQ(fx(base + 8, FUTEX_LOCK_PI, 0, 0, 0, 0), 0);
+	spawn(&a, t_trylock_pi);
+	reap(&a);
+	CHECK_EQ(a.result, -EWOULDBLOCK);
+	CHECK_EQ(a.seen, me | FUTEX_WAITERS);
+	CHECK_EQ(a.result2, -EPERM);
+	CHECK_EQ(fx(base + 8, FUTEX_UNLOCK_PI, 0, 0, 0, 0), 0);
+	CHECK_EQ(*(u32 *)(base + 8), 0);
 
 	/* PI: the lock goes to the blocked waiter, in order */
 	a = (struct thr){ .w = base + 8 };
