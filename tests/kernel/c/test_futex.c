@@ -424,6 +424,68 @@ static void *t_wait_requeue_pi(struct thr *t)
 	return NULL;
 }
 
+static void *t_wait_bitset(struct thr *t)
+{
+	t->result = fx(t->w, FUTEX_WAIT_BITSET, 0, 0, 0, t->seen);
+	return NULL;
+}
+
+static void *t_waitv(struct thr *t)
+{
+	/* t->w2: two struct futex_waitv */
+	t->result = sys_futex_waitv(U(t->w2), 2, 0, U(0), 0);
+	return NULL;
+}
+
+static void test_threads_bitset_wake_op_waitv(void)
+{
+	struct thr a = { 0 }, b = { 0 }, c = { 0 };
+	unsigned long base;
+	u64 *v;
+
+	CHECK_EQ(abi_boot(NULL), 0);
+	CHECK_EQ(task_boot_stack(), 0);
+	base = guest_pages(1);
+	/* bitsets: a wake reaches only the waiters whose bits it shares */
+	a = (struct thr){ .w = base, .seen = 1 };
+	b = (struct thr){ .w = base, .seen = 2 };
+	spawn(&a, t_wait_bitset);
+	spawn(&b, t_wait_bitset);
+	CHECK_EQ(queued(base, 2), 2);
+	CHECK_EQ(fx(base, FUTEX_WAKE_BITSET, 10, 0, 0, 4), 0);
+	CHECK_EQ(fx(base, FUTEX_WAKE_BITSET, 10, 0, 0, 2), 1);
+	reap(&b);
+	CHECK_EQ(fx(base, FUTEX_WAKE_BITSET, 10, 0, 0, 3), 1);
+	reap(&a);
+	CHECK_EQ(a.result, 0);
+	CHECK_EQ(b.result, 0);
+	/* WAKE_OP: b's word set to 5 if it was 0, waking a's and b's waiters */
+	a = (struct thr){ .w = base + 4 };
+	b = (struct thr){ .w = base + 8 };
+	spawn(&a, t_wait);
+	spawn(&b, t_wait);
+	CHECK_EQ(queued(base + 4, 1), 1);
+	CHECK_EQ(queued(base + 8, 1), 1);
+	CHECK_EQ(fx(base + 4, FUTEX_WAKE_OP, 1, 1, base + 8, (5 << 12)), 2);
+	CHECK_EQ(*(u32 *)(base + 8), 5);
+	reap(&a);
+	reap(&b);
+	/* futex_waitv: woken on its second futex, it answers 1 */
+	v = (u64 *)(base + 256);
+	v[0] = 0, v[1] = base + 12, v[2] = FUTEX2_SIZE_U32 | FUTEX2_PRIVATE;
+	v[3] = 0, v[4] = base + 16, v[5] = FUTEX2_SIZE_U32 | FUTEX2_PRIVATE;
+	c = (struct thr){ .w2 = base + 256 };
+	spawn(&c, t_waitv);
+	CHECK_EQ(queued(base + 16, 1), 1);
+	CHECK_EQ(queued(base + 12, 1), 1);
+	CHECK_EQ(fx(base + 16, FUTEX_WAKE, 1, 0, 0, 0), 1);
+	reap(&c);
+	CHECK_EQ(c.result, 1);
+	CHECK_EQ(fx(base + 12, FUTEX_WAKE, 1, 0, 0, 0), 0); /* it left both */
+	abi_reset();
+	CHECK_EQ(abi_reset_leaked(), 0);
+}
+
 static void test_threads_requeue_pi(void)
 {
 	struct thr a = { 0 }, b = { 0 };
@@ -597,6 +659,7 @@ int main(void)
 	RUN(test_wakes_a_waiter);
 	RUN(test_cmpxchg_user);
 	RUN(test_threads_requeue_and_pi);
+	RUN(test_threads_bitset_wake_op_waitv);
 	RUN(test_threads_requeue_pi);
 	RUN(test_threads_owner_death);
 	RUN(test_threads_contention);
