@@ -22,9 +22,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
-#include <kernel/proc.h>
 #include <kernel/restart.h>
-#include <kernel/signal.h>
 #include <kernel/task.h>
 #include <kernel/time.h>
 #include <kernel/wait.h>
