@@ -69,16 +69,3 @@ void waitq_wake_all(struct waitq *q)
 	list_for_each(l, &q->entries)
 		task_wake(list_entry(l, struct wait_entry, link)->task);
 }
-
-long wait_word(const u32 *word, u32 expected, s64 deadline)
-{
-	bool held = kernel_locked();
-	long r;
-
-	if (held)
-		kernel_leave();
-	r = plat_wait(word, expected, deadline);
-	if (held)
-		kernel_enter();
-	return r;
-}

@@ -18,8 +18,10 @@
  * 45 s lease-break-time). The holder is not signalled: there is no signal
  * delivery yet, SIGIO is only recorded as pending.
  *
- * One mutex covers all of it; every change bumps one word that waiters
- * (flock, F_SETLKW, lease breaks) sleep on. */
+ * One mutex covers all of it; every change wakes the one queue that waiters
+ * (flock, F_SETLKW, lease breaks) sleep on, through the one wait, so a
+ * signal interrupts them: -ERESTARTSYS, as Linux's wait_event_interruptible
+ * gives (restarted under SA_RESTART, EINTR after another handler). */
 #include <abi/syscalls.h>
 #include <kernel/fd.h>
 #include <kernel/kmalloc.h>
@@ -42,13 +44,34 @@ struct flock_entry {
 };
 
 static struct list flocks = LIST_INIT(flocks);
-static struct kmutex flock_lock = KMUTEX_INIT; /* every lock and lease */
-static u32 flock_gen;                          /* bumped on every release, for waiters */
+static struct kmutex flock_lock = KMUTEX_INIT;               /* every lock and lease */
+static struct waitq lock_waiters = WAITQ_INIT(lock_waiters); /* woken on every change */
 
+/* flock_lock held. */
 static void locks_changed(void)
 {
-	__atomic_add_fetch(&flock_gen, 1, __ATOMIC_RELEASE);
-	plat_wake(&flock_gen, 1 << 30);
+	waitq_wake_all(&lock_waiters);
+}
+
+/* Sleeps until the next change of any lock (seq: wait_prepare() from
+ * before the caller last looked), the deadline or a signal, with
+ * flock_lock and, if asked, vfs_lock dropped: 0, -ETIMEDOUT, or
+ * -ERESTARTSYS. flock_lock held. */
+static long locks_wait(u32 seq, s64 deadline, bool vfs)
+{
+	struct wait_entry we = { .task = current };
+	long r;
+
+	waitq_add(&lock_waiters, &we);
+	kmutex_unlock(&flock_lock);
+	if (vfs)
+		kmutex_unlock(&vfs_lock);
+	r = task_sleep(seq, deadline, NULL, 0);
+	if (vfs)
+		kmutex_lock(&vfs_lock);
+	kmutex_lock(&flock_lock);
+	waitq_del(&we);
+	return r == -EINTR ? -ERESTARTSYS : r;
 }
 
 static struct flock_entry *find_own(struct file *f)
@@ -114,16 +137,17 @@ static long lock_file(struct file *f, bool exclusive, bool nb)
 		goto out;
 	/* Linux's flock_lock_inode drops the old lock before it waits */
 	unlock_own(f);
-	while (conflicts(f, exclusive)) {
-		u32 gen = __atomic_load_n(&flock_gen, __ATOMIC_ACQUIRE);
+	for (;;) {
+		u32 seq = wait_prepare();
 
+		if (!conflicts(f, exclusive))
+			break;
 		if (nb) {
 			ret = -EWOULDBLOCK;
 			goto out;
 		}
-		kmutex_unlock(&flock_lock);
-		wait_word(&flock_gen, gen, -1);
-		kmutex_lock(&flock_lock);
+		if ((ret = locks_wait(seq, NO_DEADLINE, false)) < 0)
+			goto out;
 	}
 	e = kzalloc(sizeof *e);
 	if (!e) {
@@ -383,16 +407,15 @@ static long posix_lock_wait(struct inode *ino, const struct file_lock *req, bool
 
 	kmutex_lock(&flock_lock);
 	for (;;) {
-		u32 gen = __atomic_load_n(&flock_gen, __ATOMIC_ACQUIRE);
+		u32 seq = wait_prepare();
 
 		ret = posix_lock_inode(ino, req);
 		if (ret != -EAGAIN || !wait)
 			break;
 		/* one process: a POSIX waiter can never be in a deadlock cycle
 		 * Linux would report (EDEADLK needs two owners waiting) */
-		kmutex_unlock(&flock_lock);
-		wait_word(&flock_gen, gen, -1);
-		kmutex_lock(&flock_lock);
+		if ((ret = locks_wait(seq, NO_DEADLINE, false)) < 0)
+			break;
 	}
 	kmutex_unlock(&flock_lock);
 	return ret;
@@ -729,14 +752,14 @@ long lease_break(struct inode *ino, u32 flags)
 		ret = -EWOULDBLOCK;
 		goto out;
 	}
-	while (lease_conflicts(ino, type, &deadline)) {
-		u32 gen = __atomic_load_n(&flock_gen, __ATOMIC_ACQUIRE);
+	for (;;) {
+		u32 seq = wait_prepare();
 
-		kmutex_unlock(&flock_lock);
-		kmutex_unlock(&vfs_lock);
-		wait_word(&flock_gen, gen, deadline);
-		kmutex_lock(&vfs_lock);
-		kmutex_lock(&flock_lock);
+		if (!lease_conflicts(ino, type, &deadline))
+			break;
+		if ((ret = locks_wait(seq, deadline, true)) == -ERESTARTSYS)
+			goto out;
+		ret = 0;
 		time_out_leases(ino);
 	}
 out:
@@ -775,5 +798,5 @@ void locks_reset(void)
 	}
 	list_init(&flocks);
 	flock_lock = (struct kmutex)KMUTEX_INIT;
-	flock_gen = 0;
+	waitq_init(&lock_waiters);
 }

@@ -61,6 +61,20 @@ __asm__(".text\n"
 											      "	ret\n"
 											      ".size uaccess_strncpy, . - uaccess_strncpy\n"
 
+	/* long uaccess_cmpxchg32(u32 *uaddr, u32 *expected, u32 newval): one
+	 * locked compare-and-exchange of a guest word (the futex operations'
+	 * atomic read-modify-write); *expected becomes the value found there.
+	 * 0, or -1 when uaddr faults. A locked cmpxchg always writes, so a
+	 * read-only page faults even when the comparison fails. */
+	HIDDEN_FUNC(uaccess_cmpxchg32) "	mov (%rsi), %eax\n" HIDDEN_LABEL(
+		uaccess_cmpxchg32_insn) "	lock cmpxchg %edx, (%rdi)\n"
+					"	mov %eax, (%rsi)\n"
+					"	xor %eax, %eax\n"
+					"	ret\n" HIDDEN_LABEL(
+						uaccess_cmpxchg32_fixup) "	mov $-1, %rax\n"
+									 "	ret\n"
+									 ".size uaccess_cmpxchg32, . - uaccess_cmpxchg32\n"
+
 	HIDDEN_LABEL(uaccess_text_end) ".previous\n");
 
 #define HIDDEN __attribute__((visibility("hidden")))
@@ -69,6 +83,7 @@ extern const char uaccess_text_start[] HIDDEN, uaccess_text_end[] HIDDEN;
 extern const char uaccess_copy_insn[] HIDDEN, uaccess_copy_fixup[] HIDDEN;
 extern const char uaccess_clear_insn[] HIDDEN, uaccess_clear_fixup[] HIDDEN;
 extern const char uaccess_strncpy_insn[] HIDDEN, uaccess_strncpy_fixup[] HIDDEN;
+extern const char uaccess_cmpxchg32_insn[] HIDDEN, uaccess_cmpxchg32_fixup[] HIDDEN;
 
 uintptr_t uaccess_fixup(uintptr_t rip)
 {
@@ -80,6 +95,7 @@ uintptr_t uaccess_fixup(uintptr_t rip)
 		{ uaccess_copy_insn, uaccess_copy_fixup },
 		{ uaccess_clear_insn, uaccess_clear_fixup },
 		{ uaccess_strncpy_insn, uaccess_strncpy_fixup },
+		{ uaccess_cmpxchg32_insn, uaccess_cmpxchg32_fixup },
 	};
 
 	if (rip < (uintptr_t)uaccess_text_start || rip >= (uintptr_t)uaccess_text_end)

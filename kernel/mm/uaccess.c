@@ -64,6 +64,20 @@ size_t copy_from_user_partial(void *dst, uptr src, size_t n)
 	return copy_in(dst, src.addr, n);
 }
 
+long cmpxchg_user_u32(uptr uaddr, u32 *curval, u32 oldval, u32 newval)
+{
+	long r = -EFAULT;
+
+	*curval = oldval;
+	if (uaddr.addr % sizeof(u32))
+		return -EINVAL; /* callers check alignment first: never a split lock */
+	kmutex_lock(&kernel_mm.lock);
+	if (vma_accessible(&kernel_mm, uaddr.addr, sizeof(u32), PROT_WRITE) == sizeof(u32))
+		r = uaccess_cmpxchg32((u32 *)uaddr.addr, curval, newval) < 0 ? -EFAULT : 0;
+	kmutex_unlock(&kernel_mm.lock);
+	return r;
+}
+
 long strncpy_from_user(char *dst, uptr src, size_t n)
 {
 	long len;

@@ -1,10 +1,11 @@
 /* Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, time,
  * nanosleep, clock_nanosleep, times, getrusage, and getitimer (no interval
- * timer can be armed yet). Sleeping is plat_wait on a word nobody wakes,
- * with a deadline. */
+ * timer can be armed yet). Sleeping is the one wait (wait.h) with a
+ * deadline, so a signal interrupts it as Linux's hrtimer sleeps are. */
 #include <abi/syscalls.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
+#include <kernel/restart.h>
 #include <kernel/time.h>
 #include <kernel/wait.h>
 #include "../plat/plat.h"
@@ -107,39 +108,91 @@ long sys_time(uptr tloc)
 	return t;
 }
 
-/* Sleeps until the monotonic clock reaches deadline (no signals yet, so
- * nothing interrupts it). */
-static void sleep_until(s64 deadline)
-{
-	u32 never = 0;
+static long nanosleep_restart(struct restart_block *rb);
 
-	while (plat_clock_ns(PLAT_CLOCK_MONOTONIC) < deadline)
-		wait_word(&never, 0, deadline);
+/* Linux's do_nanosleep: sleeps on the one wait until the monotonic clock
+ * reaches deadline (0) or a signal interrupts it: then the time left is
+ * written to the restart block's rmtp, if any (-EFAULT if it cannot be),
+ * and the result is -ERESTART_RESTARTBLOCK. */
+static long do_nanosleep(s64 deadline)
+{
+	struct restart_block *rb = &current->restart;
+	struct linux_timespec ts;
+	s64 rem;
+
+	for (;;) {
+		long r = task_sleep(wait_prepare(), deadline, NULL, 0);
+
+		if (r == -ETIMEDOUT || plat_clock_ns(PLAT_CLOCK_MONOTONIC) >= deadline)
+			return 0;
+		if (r == -EINTR)
+			break;
+	}
+	if (rb->rmtp.addr) {
+		rem = deadline - plat_clock_ns(PLAT_CLOCK_MONOTONIC);
+		if (rem <= 0)
+			return 0;
+		ts = ns_to_timespec(rem);
+		if (copy_to_user(rb->rmtp, &ts, sizeof ts) < 0)
+			return -EFAULT;
+	}
+	return -ERESTART_RESTARTBLOCK;
 }
 
-/* sys_nanosleep sleeps for *rqtp on the monotonic clock. */
+/* Linux's hrtimer_nanosleep: an interrupted relative sleep leaves a restart
+ * block (restart_syscall sleeps on to the same deadline); an absolute one
+ * is -ERESTARTNOHAND (restarted as it was, unless a handler ran: EINTR). */
+static long nanosleep_until(s64 deadline, bool absolute, clockid_t clock)
+{
+	struct restart_block *rb = &current->restart;
+	long r = do_nanosleep(deadline);
+
+	if (r != -ERESTART_RESTARTBLOCK)
+		return r;
+	if (absolute)
+		return -ERESTARTNOHAND;
+	rb->deadline = deadline;
+	rb->clock = clock;
+	return set_restart_fn(rb, nanosleep_restart);
+}
+
+static long nanosleep_restart(struct restart_block *rb)
+{
+	return do_nanosleep(rb->deadline);
+}
+
+/* Before a sleep: no restart pending, and where the remainder goes. */
+static void nanosleep_prepare(uptr rmtp)
+{
+	current->restart.fn = do_no_restart_syscall;
+	current->restart.rmtp = rmtp;
+}
+
+/* sys_nanosleep sleeps for *rqtp on the monotonic clock; interrupted, it
+ * stores the time left at rmtp. */
 long sys_nanosleep(uptr rqtp, uptr rmtp)
 {
 	struct linux_timespec ts;
 
-	(void)rmtp; /* only written when interrupted, which cannot happen yet */
 	if (copy_from_user(&ts, rqtp, sizeof ts) < 0)
 		return -EFAULT;
 	if (!timespec_valid(&ts))
 		return -EINVAL;
-	sleep_until(ktime_add_safe(plat_clock_ns(PLAT_CLOCK_MONOTONIC), timespec_to_ns(&ts)));
-	return 0;
+	nanosleep_prepare(rmtp);
+	return nanosleep_until(
+		ktime_add_safe(plat_clock_ns(PLAT_CLOCK_MONOTONIC), timespec_to_ns(&ts)), false,
+		CLOCK_MONOTONIC);
 }
 
 /* sys_clock_nanosleep sleeps on a clock, for a while or (TIMER_ABSTIME)
- * until a time; the raw call returns -errno. */
+ * until a time; the raw call returns -errno. An absolute sleep never
+ * writes rmtp. */
 long sys_clock_nanosleep(clockid_t which_clock, int flags, uptr rqtp, uptr rmtp)
 {
 	struct linux_timespec ts;
 	int c;
 	s64 now, d;
 
-	(void)rmtp;
 	switch (which_clock) {
 	case CLOCK_REALTIME:
 	case CLOCK_MONOTONIC:
@@ -168,6 +221,7 @@ long sys_clock_nanosleep(clockid_t which_clock, int flags, uptr rqtp, uptr rmtp)
 		return -EFAULT;
 	if (!timespec_valid(&ts))
 		return -EINVAL;
+	nanosleep_prepare(flags & TIMER_ABSTIME ? (uptr){ 0 } : rmtp);
 	now = plat_clock_ns(c);
 	d = timespec_to_ns(&ts);
 	if (flags & TIMER_ABSTIME)
@@ -175,8 +229,8 @@ long sys_clock_nanosleep(clockid_t which_clock, int flags, uptr rqtp, uptr rmtp)
 	/* a CPU clock advances no faster than the monotonic one while we sleep,
 	 * so sleeping the difference on the monotonic clock is never short for
 	 * the wall clocks and is long enough for the process clock */
-	sleep_until(ktime_add_safe(plat_clock_ns(PLAT_CLOCK_MONOTONIC), d));
-	return 0;
+	return nanosleep_until(ktime_add_safe(plat_clock_ns(PLAT_CLOCK_MONOTONIC), d),
+			       flags & TIMER_ABSTIME, which_clock);
 }
 
 /* sys_times stores process times in clock ticks (user and system time as

@@ -273,6 +273,7 @@ ELSEWHERE = {
     "signalfd": "test_signalfd.test_signalfd_efault",
     "signalfd4": "test_signalfd.test_signalfd_efault",
     "pidfd_send_signal": "test_pidfd.probe",
+    "futex_waitv": "test_futex.test_waitv_errors",
 }
 
 

@@ -140,6 +140,25 @@ def test_protected_on_the_host(hostfs_sides: Sides) -> None:
     both(hostfs_sides, bad)
 
 
+def test_futex_word_readonly_on_the_host(hostfs_sides: Sides) -> None:
+    """A futex word the kernel calls writable, made read-only on the host:
+    the read succeeds, the atomic write of WAKE_OP and the PI operations
+    faults in the cmpxchg routine and its fixup gives EFAULT."""
+    (linux, _), (abi, _) = hostfs_sides
+    out = []
+    for s in (linux, abi):
+        p = s("mmap", 0, 2 * PAGE, F["PROT_READ"] | F["PROT_WRITE"],
+              F["MAP_PRIVATE"] | F["MAP_ANONYMOUS"], -1, 0)
+        ctypes.memmove(p + PAGE, (0).to_bytes(4, "little"), 4)
+        assert _libc.mprotect(p + PAGE, PAGE, F["PROT_READ"]) == 0
+        priv = F["FUTEX_PRIVATE_FLAG"]
+        out.append([errno_of(s("futex", p, F["FUTEX_WAKE_OP"] | priv, 1, 1, p + PAGE, 1 << 12)),
+                    errno_of(s("futex", p + PAGE, F["FUTEX_LOCK_PI"] | priv, 0, 0, 0, 0)),
+                    errno_of(s("futex", p + PAGE, F["FUTEX_TRYLOCK_PI"] | priv, 0, 0, 0, 0)),
+                    ctypes.string_at(p + PAGE, 4)])
+    assert out[1] == out[0] and out[0][0] == "EFAULT"
+
+
 CHILD = textwrap.dedent("""
     import ctypes, sys
     sys.path.insert(0, {tests!r})

@@ -123,6 +123,10 @@ long copy_struct_to_user(uptr dst, size_t usize, const void *src, size_t ksize);
 /* Copies a NUL-terminated string of at most n bytes including the NUL:
  * returns its length, n when no NUL was found within n bytes, or -EFAULT. */
 long strncpy_from_user(char *dst, uptr src, size_t n);
+/* Linux's futex_cmpxchg_value_locked: compares the aligned guest word at
+ * uaddr with oldval and, if equal, stores newval, atomically; *curval is
+ * the value found. 0, or -EFAULT when the word is not writable. */
+long cmpxchg_user_u32(uptr uaddr, u32 *curval, u32 oldval, u32 newval);
 /* Copies the longest accessible prefix; returns the bytes copied (0..n). */
 size_t copy_to_user_partial(uptr dst, const void *src, size_t n);
 size_t copy_from_user_partial(void *dst, uptr src, size_t n);
@@ -142,6 +146,9 @@ long vm_mmap(struct file *f, unsigned long addr, unsigned long len, unsigned lon
 size_t uaccess_copy(void *dst, const void *src, size_t n);
 size_t uaccess_clear(void *dst, size_t n);
 long uaccess_strncpy(char *dst, const char *src, size_t n);
+/* A locked compare-and-exchange of the guest word at uaddr: *expected
+ * becomes the value found; 0, or -1 when uaddr faulted. */
+long uaccess_cmpxchg32(u32 *uaddr, u32 *expected, u32 newval);
 /* For the platforms' SIGSEGV/SIGBUS handlers: when rip is the guest-touching
  * instruction of one of the routines above, the address to resume at (the
  * routine's fixup, which returns the short count); 0 for any other fault,

@@ -48,10 +48,6 @@ long task_sleep(u32 seq, s64 deadline, struct host_wait *hw, int nhw);
  * uninterruptible (a kmutex, exit's own clean-up). */
 long task_sleep_uninterruptible(u32 seq, s64 deadline);
 
-/* plat_wait on a word shared by many sleepers, with the kernel lock
- * dropped: for the sleepers not yet on their task's own word. */
-long wait_word(const u32 *word, u32 expected, s64 deadline);
-
 /* Wakes t: moves its word and rouses it where it sleeps. Locked. */
 void task_wake(struct task *t);
 

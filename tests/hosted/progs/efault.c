@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +277,19 @@ static void out_family(void)
 	R(syscall(SYS_pipe2, bad - 4, 0));
 	R(syscall(SYS_getrandom, bad - 16, 32, 0));
 	R(syscall(SYS_nanosleep, bad, NULL));
+	{
+		struct timespec one = { 0, 1000 };
+
+		R(syscall(SYS_nanosleep, &one, bad)); /* not interrupted: rmtp untouched */
+	}
+	/* futex words: read, and changed by the fault-safe cmpxchg (WAKE_OP's
+	 * FUTEX_OP_SET 1, LOCK_PI) */
+	R(syscall(SYS_futex, bad, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0));
+	R(syscall(SYS_futex, bad - 4, FUTEX_WAKE_OP_PRIVATE, 1, 1, bad,
+		  FUTEX_OP(FUTEX_OP_SET, 1, FUTEX_OP_CMP_EQ, 0)));
+	R(syscall(SYS_futex, bad, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0));
+	R(syscall(SYS_futex, bad, FUTEX_TRYLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
+	R(syscall(SYS_futex, bad, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
 	R(syscall(SYS_sched_getaffinity, 0, 8, bad - 4));
 	R(syscall(SYS_gettimeofday, bad, NULL));
 
