@@ -68,8 +68,7 @@ long plat_wake(const u32 *word, int n);
  * word moves, one of them is ready (revents set) or the deadline passes.
  * plat_wake_task rouses a task sleeping either way (tplat: task.plat). */
 struct host_wait;
-long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw,
-		    int nhw);
+long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw, int nhw);
 void plat_wake_task(const u32 *word, void *tplat);
 
 /* --- Time and entropy ------------------------------------------------- */
@@ -137,6 +136,9 @@ _Noreturn void plat_exit(int status);
 /* Called once, just before plat_exit or plat_kill_self ends the process
  * (abi-run writes --stats and --report there); NULL for nothing. */
 extern void (*plat_exit_hook)(void);
+/* How the process is ending, for plat_exit_hook: the status plat_exit was
+ * given, or the signal plat_kill_self kills it with (0 when exiting). */
+extern int plat_exit_status, plat_exit_signal;
 /* Ends the whole host process by signal sig's default action (its parent
  * sees it killed by sig), or with status 128 + sig if that fails. */
 _Noreturn void plat_kill_self(int sig);

@@ -87,5 +87,14 @@ void hosted_trace_prepare(long nr, const long a[6]);
 void hosted_trace_finish(long ret);
 /* The line of a call that does not return (exit, exit_group). */
 void hosted_trace_noreturn(long nr, const long args[6]);
+/* strace's other lines: a signal's `--- SIGSEGV {si_signo=...} ---` as it
+ * is delivered, and the end, `+++ exited with N +++` or `+++ killed by
+ * SIGSEGV (core dumped) +++` (printed by plat_exit_hook once
+ * hosted_trace_start has run, just before the guest's first instruction). */
+struct linux_siginfo;
+void hosted_trace_signal(const struct linux_siginfo *info);
+void hosted_trace_exit(int status);
+void hosted_trace_killed(int sig, bool core);
+void hosted_trace_start(void);
 
 #endif

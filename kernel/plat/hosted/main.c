@@ -237,5 +237,6 @@ _Noreturn void hosted_main(u64 *sp)
 	if ((r = hosted_sud_enable()) < 0)
 		hosted_die("this host has no Syscall User Dispatch: prctl failed with %s",
 			   hosted_errname(r));
+	hosted_trace_start();
 	start_program(entry, start_sp);
 }

@@ -1,12 +1,19 @@
-/* --trace: one strace-format line per syscall, decoded with the generated
- * trace metadata (abi_sysmeta): names, flag sets, quoted strings truncated
- * at 32 bytes as strace does, errno names. Guest memory is read with the
- * kernel's user-access helpers, so a bad pointer prints as its address. */
+/* --trace: one line per syscall exactly as strace 6.1 prints it (strace -f),
+ * decoded with the generated trace metadata (abi_sysmeta): names, flag sets,
+ * quoted strings truncated at 32 bytes, errno names and descriptions, the
+ * structs strace decodes (a small table of decoders keyed by the table's
+ * pointee type), plus strace's signal (`--- SIGSEGV {...} ---`) and exit
+ * (`+++ exited with N +++`) lines. Guest memory is read with the kernel's
+ * user-access helpers, so a bad pointer prints as its address, as strace
+ * prints one it cannot read. */
 #include <abi/syscalls.h>
 #include <abi/trace_meta.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
+#include <kernel/proc.h>
+#include <kernel/task.h>
+#include "../plat.h"
 #include "hosted.h"
 
 #define STRSIZE 32    /* strace's default -s */
@@ -89,6 +96,8 @@ static void put_quoted(struct line *l, long addr, size_t len, bool nul_terminate
 		default:
 			if (c >= 0x20 && c < 0x7f)
 				put(l, "%c", c);
+			else if (i + 1 < n && buf[i + 1] >= '0' && buf[i + 1] <= '7')
+				put(l, "\\%03o", c); /* strace: \0012, not \12 before a digit */
 			else
 				put(l, "\\%o", c);
 		}
@@ -101,19 +110,56 @@ static bool flag_on_arch(const struct abi_flag *f)
 	return f->arches & (1u << ABI_ARCH_X86_64);
 }
 
+/* The name of value v in an enumeration (or a bit set's zero name), or NULL. */
+static const char *enum_name(const struct abi_flagset *fs, unsigned long v)
+{
+	for (unsigned i = 0; fs && i < fs->count; i++)
+		if (flag_on_arch(&fs->values[i]) && fs->values[i].value[ABI_ARCH_X86_64] == v)
+			return fs->values[i].name;
+	return NULL;
+}
+
+/* strace's %#lx: "0" for zero, else 0x-prefixed hex. */
+static void put_hex(struct line *l, unsigned long v)
+{
+	put(l, v ? "0x%lx" : "0", v);
+}
+
+/* strace's printaddr: NULL for zero, else the address in hex. */
+static void put_addr(struct line *l, unsigned long v)
+{
+	put(l, v ? "0x%lx" : "NULL", v);
+}
+
+/* strace's unknown enumeration value: 0x7 followed by a SEEK_??? comment, the prefix
+ * being the set's first name up to its first '_'. */
+static void put_unknown(struct line *l, const struct abi_flagset *fs, unsigned long v)
+{
+	const char *first = fs->count ? fs->values[0].name : "";
+	size_t n = 0;
+
+	put_hex(l, v);
+	put(l, " /* ");
+	while (first[n] && first[n] != '_')
+		put(l, "%c", first[n++]);
+	put(l, "_??? */");
+}
+
+static void put_signame(struct line *l, int sig, bool prefix);
+
 static void put_flags(struct line *l, const struct abi_flagset *fs, unsigned long v)
 {
 	unsigned long rest = v;
 	bool any = false;
+	const char *name;
 
 	if (fs->is_enum) {
-		for (unsigned i = 0; i < fs->count; i++)
-			if (flag_on_arch(&fs->values[i]) &&
-			    fs->values[i].value[ABI_ARCH_X86_64] == v) {
-				put(l, "%s", fs->values[i].name);
-				return;
-			}
-		put(l, "%ld", (long)v);
+		if (strcmp(fs->name, "signal") == 0)
+			put_signame(l, (int)v, true); /* 0 and real-time ones too */
+		else if ((name = enum_name(fs, v)))
+			put(l, "%s", name);
+		else
+			put_unknown(l, fs, v);
 		return;
 	}
 	for (unsigned f = 0; f < fs->nfields; f++) {
@@ -140,8 +186,210 @@ static void put_flags(struct line *l, const struct abi_flagset *fs, unsigned lon
 			rest &= ~bit;
 		}
 	}
-	if (rest || !any)
-		put(l, any ? "|0x%lx" : "0x%lx", rest);
+	if (!any && !rest && (name = enum_name(fs, 0))) {
+		put(l, "%s", name); /* PROT_NONE */
+		return;
+	}
+	if (rest || !any) {
+		put(l, any ? "|" : "");
+		put_hex(l, rest);
+	}
+}
+
+/* A signal's name as strace prints it: SIGTERM, SIGRTMIN, SIGRT_3, or the
+ * number. */
+static void put_signame(struct line *l, int sig, bool prefix)
+{
+	const char *name = enum_name(abi_flagset_find("signal"), (unsigned long)sig);
+
+	if (name)
+		put(l, "%s", prefix ? name : name + 3);
+	else if (sig == 32)
+		put(l, "%sRTMIN", prefix ? "SIG" : "");
+	else if (sig > 32 && sig <= 64)
+		put(l, "%sRT_%d", prefix ? "SIG" : "", sig - 32);
+	else
+		put(l, "%d", sig);
+}
+
+/* A sigset_t as strace prints it: [USR1 TERM], or ~[...] holding the
+ * complement when more than half the signals are in it. */
+static void put_sigset(struct line *l, long addr, size_t size)
+{
+	u64 set = 0;
+	int count = 0;
+	bool first = true;
+
+	if (size > 8)
+		size = 8;
+	if (!addr || copy_from_user(&set, (uptr){ (uintptr_t)addr }, size) != 0) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	for (unsigned i = 0; i < size * 8; i++)
+		count += (set >> i) & 1;
+	if (count > (int)(size * 8) / 2) {
+		set = ~set;
+		if (size < 8)
+			set &= (1ULL << (size * 8)) - 1;
+		put(l, "~");
+	}
+	put(l, "[");
+	for (int sig = 1; sig <= (int)size * 8; sig++)
+		if (set & (1ULL << (sig - 1))) {
+			put(l, first ? "" : " ");
+			put_signame(l, sig, false);
+			first = false;
+		}
+	put(l, "]");
+}
+
+/* st_mode as strace prints it: S_IFREG|S_ISUID|0755. */
+static void put_mode(struct line *l, unsigned mode)
+{
+	const char *type = enum_name(abi_flagset_find("file_type"), mode & S_IFMT);
+
+	if (type)
+		put(l, "%s|", type);
+	else if (mode & S_IFMT)
+		put(l, "0%o|", mode & S_IFMT);
+	if (mode & S_ISUID)
+		put(l, "S_ISUID|");
+	if (mode & S_ISGID)
+		put(l, "S_ISGID|");
+	if (mode & S_ISVTX)
+		put(l, "S_ISVTX|");
+	put(l, "0%02o", mode & 0777); /* strace's %#03o */
+}
+
+/* makedev(0x88, 0x3): glibc's major/minor split of a dev_t. */
+static void put_dev(struct line *l, u64 dev)
+{
+	unsigned major = (unsigned)(((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffULL));
+	unsigned minor = (unsigned)((dev & 0xff) | ((dev >> 12) & ~0xffULL));
+
+	put(l, "makedev(");
+	put_hex(l, major);
+	put(l, ", ");
+	put_hex(l, minor);
+	put(l, ")");
+}
+
+static void put_stat(struct line *l, const void *p)
+{
+	const struct linux_stat *st = p;
+
+	put(l, "{st_mode=");
+	put_mode(l, st->st_mode);
+	if ((st->st_mode & S_IFMT) == S_IFCHR || (st->st_mode & S_IFMT) == S_IFBLK) {
+		put(l, ", st_rdev=");
+		put_dev(l, st->st_rdev);
+	} else {
+		put(l, ", st_size=%ld", (long)st->st_size);
+	}
+	put(l, ", ...}");
+}
+
+static void put_statfs(struct line *l, const void *p)
+{
+	const struct linux_statfs *f = p;
+	const char *magic = enum_name(abi_flagset_find("fs_magic"), (unsigned long)f->f_type);
+
+	put(l, "{f_type=");
+	if (magic)
+		put(l, "%s", magic);
+	else
+		put_hex(l, (unsigned long)f->f_type);
+	put(l, ", f_bsize=%ld, f_blocks=%lu, f_bfree=%lu, f_bavail=%lu, f_files=%lu, f_ffree=%lu",
+	    (long)f->f_bsize, (unsigned long)f->f_blocks, (unsigned long)f->f_bfree,
+	    (unsigned long)f->f_bavail, (unsigned long)f->f_files, (unsigned long)f->f_ffree);
+	put(l, ", f_fsid={val=[");
+	put_hex(l, (u32)f->f_fsid[0]);
+	put(l, ", ");
+	put_hex(l, (u32)f->f_fsid[1]);
+	put(l, "]}, f_namelen=%ld, f_frsize=%ld", (long)f->f_namelen, (long)f->f_frsize);
+	if (f->f_flags) {
+		put(l, ", f_flags=");
+		put_flags(l, abi_flagset_find("statfs_flags"), (unsigned long)f->f_flags);
+	}
+	put(l, "}");
+}
+
+static void put_timespec(struct line *l, const void *p)
+{
+	const struct linux_timespec *ts = p;
+
+	put(l, "{tv_sec=%ld, tv_nsec=%ld}", (long)ts->tv_sec, (long)ts->tv_nsec);
+}
+
+static void put_utsname_field(struct line *l, const char *name, const char *v)
+{
+	put(l, "%s=\"", name);
+	for (size_t i = 0; i < 65 && v[i]; i++)
+		put(l, "%c", v[i]);
+	put(l, "\"");
+}
+
+/* strace's abbreviated form: the first two names, then "...". */
+static void put_utsname(struct line *l, const void *p)
+{
+	const char *u = p; /* six fields of 65 bytes */
+
+	put(l, "{");
+	put_utsname_field(l, "sysname", u);
+	put(l, ", ");
+	put_utsname_field(l, "nodename", u + 65);
+	put(l, ", ...}");
+}
+
+/* The structs decoded as strace decodes them, by the table's pointee. */
+static const struct decoder {
+	const char *type;
+	size_t size;
+	void (*print)(struct line *l, const void *p);
+} decoders[] = {
+	{ "struct stat", sizeof(struct linux_stat), put_stat },
+	{ "struct statfs", sizeof(struct linux_statfs), put_statfs },
+	{ "struct __kernel_timespec", sizeof(struct linux_timespec), put_timespec },
+	{ "struct new_utsname", 6 * 65, put_utsname },
+};
+
+static const struct decoder *find_decoder(const char *type)
+{
+	for (size_t i = 0; type && i < ARRAY_SIZE(decoders); i++)
+		if (strcmp(decoders[i].type, type) == 0)
+			return &decoders[i];
+	return NULL;
+}
+
+/* A struct argument: decoded when readable (an out struct only after a
+ * success, as strace), else its address. */
+static bool put_struct(struct line *l, const struct abi_argmeta *am, long v, long ret)
+{
+	const struct decoder *d = find_decoder(am->type);
+	u8 buf[512];
+
+	if (!d)
+		return false;
+	if (!v || (am->dir != ABI_DIR_IN && IS_ERR_VALUE(ret)) ||
+	    copy_from_user(buf, (uptr){ (uintptr_t)v }, d->size) != 0) {
+		put_addr(l, (unsigned long)v);
+		return true;
+	}
+	d->print(l, buf);
+	return true;
+}
+
+/* pipe's and socketpair's [rfd, wfd]. */
+static void put_fdpair(struct line *l, long addr, long ret)
+{
+	int fds[2];
+
+	if (IS_ERR_VALUE(ret) || copy_from_user(fds, (uptr){ (uintptr_t)addr }, sizeof fds)) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put(l, "[%d, %d]", fds[0], fds[1]);
 }
 
 static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const long *a, long ret)
@@ -153,7 +401,10 @@ static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const lo
 		v = am->is_signed ? (long)(int)v : (long)(u32)v;
 	switch (am->fmt) {
 	case ABI_FMT_PATH: /* strace prints whole paths */
-		put_quoted(l, v, (size_t)-1, true, PATHSIZE);
+		if (am->dir == ABI_DIR_OUT && IS_ERR_VALUE(ret))
+			put_addr(l, (unsigned long)v);
+		else
+			put_quoted(l, v, (size_t)-1, true, PATHSIZE);
 		break;
 	case ABI_FMT_STRING:
 		put_quoted(l, v, (size_t)-1, true, STRSIZE);
@@ -162,8 +413,8 @@ static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const lo
 		size_t len = am->size_arg >= 0 ? (size_t)a[am->size_arg] : STRSIZE;
 
 		if (am->dir == ABI_DIR_OUT) {
-			if (ret < 0) {
-				put(l, "0x%lx", (unsigned long)v);
+			if (IS_ERR_VALUE(ret)) {
+				put_addr(l, (unsigned long)v);
 				break;
 			}
 			len = (size_t)ret;
@@ -177,6 +428,12 @@ static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const lo
 		else
 			put(l, "%d", (int)v);
 		break;
+	case ABI_FMT_FD: /* mmap's unsigned long fd is still -1 */
+		put(l, "%d", (int)v);
+		break;
+	case ABI_FMT_SIGNAL:
+		put_signame(l, (int)v, true);
+		break;
 	case ABI_FMT_FLAGS:
 	case ABI_FMT_ENUM:
 		if (am->flags) {
@@ -184,16 +441,26 @@ static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const lo
 				  am->size == 4 ? (unsigned long)(u32)v : (unsigned long)v);
 			break;
 		}
-		put(l, "0x%lx", (unsigned long)v);
+		put_hex(l, (unsigned long)v);
 		break;
 	case ABI_FMT_HEX:
-		put(l, "0x%lx", (unsigned long)v);
+		put_hex(l, (unsigned long)v);
+		break;
+	case ABI_FMT_ADDR:
+		put_addr(l, (unsigned long)v);
 		break;
 	case ABI_FMT_PTR:
-		if (v)
-			put(l, "0x%lx", (unsigned long)v);
+		if (!put_struct(l, am, v, ret))
+			put_addr(l, (unsigned long)v);
+		break;
+	case ABI_FMT_SIGSET:
+		if (am->dir == ABI_DIR_OUT && IS_ERR_VALUE(ret))
+			put_addr(l, (unsigned long)v);
 		else
-			put(l, "NULL");
+			put_sigset(l, v, 8);
+		break;
+	case ABI_FMT_FDPAIR:
+		put_fdpair(l, v, ret);
 		break;
 	case ABI_FMT_OCTAL:
 		put(l, v ? "0%lo" : "0", (unsigned long)v);
@@ -201,7 +468,7 @@ static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const lo
 	case ABI_FMT_UINT:
 		put(l, "%lu", (unsigned long)v);
 		break;
-	default: /* INT, FD, PID, SIGNAL */
+	default: /* INT, PID */
 		put(l, "%ld", v);
 	}
 }
@@ -252,19 +519,61 @@ static void put_strv(struct line *l, long addr, bool count_only)
 	put(l, "]");
 }
 
+/* fcntl as strace decodes it: the argument by command, absent when the
+ * command takes none. */
+static void put_fcntl(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
+{
+	unsigned cmd = (unsigned)a[1];
+
+	put(l, "%d, ", (int)a[0]);
+	put_flags(l, m->args[1].flags, cmd);
+	switch (cmd) {
+	case F_GETFD:
+	case F_GETFL:
+	case F_GETOWN:
+	case F_GETSIG:
+	case F_GETLEASE:
+	case F_GET_SEALS:
+	case F_GETPIPE_SZ:
+		break;
+	case F_SETFD:
+		put(l, ", ");
+		put_flags(l, abi_flagset_find("fd_flags"), (unsigned long)a[2]);
+		break;
+	case F_SETFL:
+		put(l, ", ");
+		put_flags(l, abi_flagset_find("open_flags"), (unsigned long)a[2]);
+		break;
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+	case F_SETOWN:
+	case F_SETPIPE_SZ:
+		put(l, ", %d", (int)a[2]);
+		break;
+	default:
+		put(l, ", ");
+		put_arg(l, m, 2, a, ret);
+	}
+}
+
 static void put_call(struct line *l, long nr, const long a[6], long ret)
 {
 	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
 	const struct abi_sysmeta *m;
 
 	if (id < 0) {
-		put(l, "syscall_%ld(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)", nr,
+		put(l, "syscall_0x%lx(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)", (unsigned long)nr,
 		    (unsigned long)a[0], (unsigned long)a[1], (unsigned long)a[2],
 		    (unsigned long)a[3], (unsigned long)a[4], (unsigned long)a[5]);
 		return;
 	}
 	m = &abi_sysmeta[id];
 	put(l, "%s(", m->name);
+	if (id == ABI_SYS_fcntl) {
+		put_fcntl(l, m, a, ret);
+		put(l, ")");
+		return;
+	}
 	for (int i = 0; i < shown_args(id, m, a); i++) {
 		if (i)
 			put(l, ", ");
@@ -272,10 +581,21 @@ static void put_call(struct line *l, long nr, const long a[6], long ret)
 			put_strv(l, a[i], i == 2);
 		else if (id == ABI_SYS_execveat && (i == 2 || i == 3))
 			put_strv(l, a[i], i == 3);
+		else if (id == ABI_SYS_rt_sigprocmask && i >= 1 && i <= 2 &&
+			 !(i == 2 && IS_ERR_VALUE(ret)))
+			put_sigset(l, a[i], (size_t)a[3]); /* at the size the call gives */
 		else
 			put_arg(l, m, i, a, ret);
 	}
 	put(l, ")");
+}
+
+/* strace -f's "[pid N] " before every line once there is more than one
+ * task, keyed on the calling thread. */
+static void put_prefix(struct line *l)
+{
+	if (task_count() > 1)
+		put(l, "[pid %d] ", current->tid);
 }
 
 static void emit(struct line *l)
@@ -286,50 +606,32 @@ static void emit(struct line *l)
 	hosted_write(hosted_opts.trace_fd, l->buf, l->len);
 }
 
-/* strace's descriptions (glibc's strerror) of the errnos programs meet most;
- * the others print their name only. */
-static const struct {
-	int e;
-	const char *msg;
-} messages[] = {
-	{ EPERM, "Operation not permitted" },
-	{ ENOENT, "No such file or directory" },
-	{ EINTR, "Interrupted system call" },
-	{ EIO, "Input/output error" },
-	{ EBADF, "Bad file descriptor" },
-	{ EAGAIN, "Resource temporarily unavailable" },
-	{ ENOMEM, "Cannot allocate memory" },
-	{ EACCES, "Permission denied" },
-	{ EFAULT, "Bad address" },
-	{ EEXIST, "File exists" },
-	{ ENOTDIR, "Not a directory" },
-	{ EISDIR, "Is a directory" },
-	{ EINVAL, "Invalid argument" },
-	{ EMFILE, "Too many open files" },
-	{ ENOTTY, "Inappropriate ioctl for device" },
-	{ ENOSPC, "No space left on device" },
-	{ ESPIPE, "Illegal seek" },
-	{ EROFS, "Read-only file system" },
-	{ EPIPE, "Broken pipe" },
-	{ ERANGE, "Numerical result out of range" },
-	{ ENAMETOOLONG, "File name too long" },
-	{ ENOSYS, "Function not implemented" },
-	{ ENOTEMPTY, "Directory not empty" },
-	{ ELOOP, "Too many levels of symbolic links" },
-	{ ENODEV, "No such device" },
-	{ EXDEV, "Invalid cross-device link" },
-	{ ENXIO, "No such device or address" },
-	{ ECHILD, "No child processes" },
-	{ ESRCH, "No such process" },
-	{ EOPNOTSUPP, "Operation not supported" },
-};
-
-static const char *message(long e)
+/* The kernel-internal restart codes: strace shows them as "= ?". */
+static bool is_restart(long e)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(messages); i++)
-		if (messages[i].e == e)
-			return messages[i].msg;
-	return NULL;
+	return e == ERESTARTSYS || e == ERESTARTNOINTR || e == ERESTARTNOHAND ||
+	       e == ERESTART_RESTARTBLOCK;
+}
+
+static void put_result(struct line *l, int id, long ret)
+{
+	if (IS_ERR_VALUE(ret)) {
+		const char *name = abi_errno_name(-ret), *msg = abi_errno_message(-ret);
+
+		put(l, is_restart(-ret) ? " = ? %s" : " = -1 %s", name ? name : "E???");
+		if (msg)
+			put(l, " (%s)", msg);
+		else
+			put(l, " (Unknown error %ld)", -ret);
+		return;
+	}
+	if (id >= 0 && abi_sysmeta[id].ret_fmt == ABI_FMT_HEX) {
+		put(l, " = 0x%lx", (unsigned long)ret);
+	} else if (id >= 0 && abi_sysmeta[id].ret_fmt == ABI_FMT_OCTAL) {
+		put(l, ret ? " = 0%lo" : " = 0", (unsigned long)ret);
+	} else {
+		put(l, " = %ld", ret);
+	}
 }
 
 void hosted_trace(long nr, const long a[6], long ret)
@@ -337,19 +639,18 @@ void hosted_trace(long nr, const long a[6], long ret)
 	struct line l = { .len = 0 };
 	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
 
+	put_prefix(&l);
 	put_call(&l, nr, a, ret);
 	pad_call(&l);
-	if (IS_ERR_VALUE(ret)) {
-		const char *name = abi_errno_name(-ret), *msg = message(-ret);
-
-		put(&l, " = -1 %s", name ? name : "E?");
-		if (msg)
-			put(&l, " (%s)", msg);
-	} else if (id == ABI_SYS_brk || (id >= 0 && abi_sysmeta[id].ret_fmt == ABI_FMT_HEX) ||
-		   (id >= 0 && abi_sysmeta[id].ret_fmt == ABI_FMT_PTR)) {
-		put(&l, " = 0x%lx", (unsigned long)ret);
+	if (id == ABI_SYS_fcntl && !IS_ERR_VALUE(ret) &&
+	    ((unsigned)a[1] == F_GETFD || (unsigned)a[1] == F_GETFL) && ret > 0) {
+		put(&l, " = 0x%lx (flags ", (unsigned long)ret);
+		put_flags(&l,
+			  abi_flagset_find((unsigned)a[1] == F_GETFD ? "fd_flags" : "open_flags"),
+			  (unsigned long)ret);
+		put(&l, ")");
 	} else {
-		put(&l, " = %ld", ret);
+		put_result(&l, id, ret);
 	}
 	emit(&l);
 }
@@ -361,21 +662,14 @@ static struct line pending;
 void hosted_trace_prepare(long nr, const long a[6])
 {
 	pending.len = 0;
+	put_prefix(&pending);
 	put_call(&pending, nr, a, 0);
 	pad_call(&pending);
 }
 
 void hosted_trace_finish(long ret)
 {
-	if (IS_ERR_VALUE(ret)) {
-		const char *name = abi_errno_name(-ret), *msg = message(-ret);
-
-		put(&pending, " = -1 %s", name ? name : "E?");
-		if (msg)
-			put(&pending, " (%s)", msg);
-	} else {
-		put(&pending, " = %ld", ret);
-	}
+	put_result(&pending, ABI_SYS_execve, ret);
 	emit(&pending);
 }
 
@@ -383,8 +677,133 @@ void hosted_trace_noreturn(long nr, const long a[6])
 {
 	struct line l = { .len = 0 };
 
+	put_prefix(&l);
 	put_call(&l, nr, a, 0);
 	pad_call(&l);
 	put(&l, " = ?");
 	emit(&l);
+}
+
+/* --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---,
+ * with strace's fields for each kind of sender. */
+void hosted_trace_signal(const struct linux_siginfo *info)
+{
+	struct line l = { .len = 0 };
+	int sig = info->si_signo, code = info->si_code;
+	bool fault = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+		     sig == SIGTRAP;
+	static const char *const prefix[] = { [SIGSEGV] = "SEGV_",
+					      [SIGBUS] = "BUS_",
+					      [SIGILL] = "ILL_",
+					      [SIGFPE] = "FPE_",
+					      [SIGTRAP] = "TRAP_" };
+	const char *name = NULL;
+
+	put_prefix(&l);
+	put(&l, "--- ");
+	put_signame(&l, sig, true);
+	put(&l, " {si_signo=");
+	put_signame(&l, sig, true);
+	put(&l, ", si_code=");
+	if (fault && code > 0 && code != SI_KERNEL) {
+		const struct abi_flagset *fs = abi_flagset_find("si_code_fault");
+
+		for (unsigned i = 0; fs && i < fs->count; i++)
+			if ((long)fs->values[i].value[ABI_ARCH_X86_64] == code &&
+			    strncmp(fs->values[i].name, prefix[sig], strlen(prefix[sig])) == 0)
+				name = fs->values[i].name;
+	} else {
+		name = enum_name(abi_flagset_find("si_code"), (unsigned long)(long)code);
+	}
+	if (name)
+		put(&l, "%s", name);
+	else
+		put(&l, "%d", code);
+	switch (code) {
+	case SI_USER:
+	case SI_TKILL:
+		put(&l, ", si_pid=%d, si_uid=%u", info->kill.pid, info->kill.uid);
+		break;
+	case SI_QUEUE:
+	case SI_MESGQ:
+		put(&l, ", si_pid=%d, si_uid=%u, si_int=%d, si_ptr=", info->kill.pid,
+		    info->kill.uid, (int)info->kill.value);
+		put_addr(&l, info->kill.value);
+		break;
+	case SI_TIMER:
+		put(&l, ", si_timerid=");
+		put_hex(&l, (u32)info->timer.tid);
+		put(&l, ", si_overrun=%d, si_int=%d, si_ptr=", info->timer.overrun,
+		    (int)info->timer.value);
+		put_addr(&l, info->timer.value);
+		break;
+	default:
+		if (fault) {
+			put(&l, ", si_addr=");
+			put_addr(&l, info->fault.addr);
+		}
+	}
+	put(&l, "} ---");
+	emit(&l);
+}
+
+void hosted_trace_exit(int status)
+{
+	struct line l = { .len = 0 };
+
+	put_prefix(&l);
+	put(&l, "+++ exited with %d +++", status);
+	emit(&l);
+}
+
+void hosted_trace_killed(int sig, bool core)
+{
+	struct line l = { .len = 0 };
+
+	put_prefix(&l);
+	put(&l, "+++ killed by ");
+	put_signame(&l, sig, true);
+	put(&l, core ? " (core dumped) +++" : " +++");
+	emit(&l);
+}
+
+/* Whether Linux would dump core for sig: a core signal (signal(7)) and a
+ * non-zero RLIMIT_CORE as the process set it. */
+static bool dumps_core(int sig)
+{
+	static const u64 core = (1ULL << (SIGQUIT - 1)) | (1ULL << (SIGILL - 1)) |
+				(1ULL << (SIGTRAP - 1)) | (1ULL << (SIGABRT - 1)) |
+				(1ULL << (SIGBUS - 1)) | (1ULL << (SIGFPE - 1)) |
+				(1ULL << (SIGSEGV - 1)) | (1ULL << (SIGXCPU - 1)) |
+				(1ULL << (SIGXFSZ - 1)) | (1ULL << (SIGSYS - 1));
+
+	return sig >= 1 && sig <= 64 && (core & (1ULL << (sig - 1))) &&
+	       current_proc.rlim[RLIMIT_CORE].rlim_cur != 0;
+}
+
+/* plat_exit_hook, chained in front of the one abi-run had: the last line of
+ * a traced run, once the guest has started (abi-run's own errors end
+ * without one). */
+static void (*next_exit_hook)(void);
+static bool guest_started;
+
+static void at_exit(void)
+{
+	if (hosted_opts.trace && guest_started) {
+		if (plat_exit_signal > 0)
+			hosted_trace_killed(plat_exit_signal, dumps_core(plat_exit_signal));
+		else
+			hosted_trace_exit(plat_exit_status);
+	}
+	if (next_exit_hook)
+		next_exit_hook();
+}
+
+void hosted_trace_start(void)
+{
+	guest_started = true;
+	if (plat_exit_hook != at_exit) {
+		next_exit_hook = plat_exit_hook;
+		plat_exit_hook = at_exit;
+	}
 }

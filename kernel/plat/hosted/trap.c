@@ -261,6 +261,13 @@ static void on_fault(int sig, void *info, void *ctx)
 		hosted_printf(2, "abi-run: %s: signal %d at rip 0x%lx, address 0x%lx\n",
 			      ours ? "a fault in the kernel itself" : "the program faulted", sig,
 			      (unsigned long)rip, (unsigned long)addr);
+	if (hosted_opts.trace && !ours) {
+		struct linux_siginfo si = { .si_signo = sig };
+
+		si.si_code = *(const s32 *)((const char *)info + 8);
+		si.fault.addr = addr;
+		hosted_trace_signal(&si);
+	}
 	plat_kill_self(sig);
 }
 
