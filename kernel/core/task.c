@@ -43,7 +43,8 @@ uptr task_kstack_top(const struct task *t)
 /* A free slot with its stack committed, or -1. */
 static int slot_alloc(struct task *t)
 {
-	if (!kstack_area && plat_mem_reserve(0, (size_t)TASK_MAX * KSTACK_SIZE, &kstack_area) < 0)
+	if (!kstack_area &&
+	    plat_mem_reserve(0, (size_t)TASK_MAX * KSTACK_SIZE, &kstack_area) < 0)
 		return -1;
 	for (int i = 0; i < TASK_MAX; i++) {
 		if (slot_task[i] || (slot_gone[i] && !*slot_gone[i]))
@@ -78,7 +79,9 @@ struct task *task_find(int tid)
 {
 	struct task *t;
 
-	for_each_task(t) if (t->tid == tid) return t;
+	for_each_task(t)
+		if (t->tid == tid)
+			return t;
 	return NULL;
 }
 
@@ -87,7 +90,8 @@ int task_count(void)
 	struct task *t;
 	int n = 0;
 
-	for_each_task(t) n++;
+	for_each_task(t)
+		n++;
 	return n;
 }
 

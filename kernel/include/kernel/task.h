@@ -49,12 +49,12 @@ struct task {
 	bool kick_pending; /* a kick was sent and not yet seen */
 
 	/* Signals (core/signal.c). */
-	u64 blocked;                   /* the mask */
-	u64 saved_blocked;             /* restored after a sigsuspend-style wait */
-	bool restore_blocked;          /* saved_blocked is live */
-	struct sigpending pending;     /* thread-directed */
-	struct linux_stack_t altstack; /* sigaltstack; ss_flags 0 or SS_AUTODISARM */
-	struct restart_block {         /* for restart_syscall (ERESTART_RESTARTBLOCK) */
+	u64 blocked;                     /* the mask */
+	u64 saved_blocked;               /* restored after a sigsuspend-style wait */
+	bool restore_blocked;            /* saved_blocked is live */
+	struct sigpending pending;       /* thread-directed */
+	struct linux_stack_t altstack;   /* sigaltstack; ss_flags 0 or SS_AUTODISARM */
+	struct restart_block {           /* for restart_syscall (ERESTART_RESTARTBLOCK) */
 		long (*fn)(struct restart_block *);
 		s64 deadline; /* absolute, on clock */
 		int clock;
@@ -86,10 +86,7 @@ extern struct task boot_task;
 
 /* Every live task, under the lock (struct task.link). */
 extern struct list task_list;
-#define for_each_task(t)                                                          \
-	for (struct list *t##_l = task_list.next;                                 \
-	     t##_l != &task_list && ((t) = list_entry(t##_l, struct task, link)); \
-	     t##_l = t##_l->next)
+#define for_each_task(t) for (struct list *t##_l = task_list.next; t##_l != &task_list && ((t) = list_entry(t##_l, struct task, link)); t##_l = t##_l->next)
 /* The task with id tid, or NULL. */
 struct task *task_find(int tid);
 int task_count(void);

@@ -59,8 +59,8 @@ struct wait_entry {
 	struct list link;
 	struct task *task;
 };
-#define WAITQ_INIT(q)                  \
-	{                              \
+#define WAITQ_INIT(q)                    \
+	{                                \
 		LIST_INIT((q).entries) \
 	}
 static inline void waitq_init(struct waitq *q)
@@ -75,20 +75,20 @@ void waitq_wake_all(struct waitq *q);
 
 /* Sleeps on q until cond is true: returns 0, or task_sleep's -ETIMEDOUT or
  * -EINTR. The lock is held when cond is evaluated. */
-#define wait_event(q, cond, deadline)                                          \
-	({                                                                     \
-		struct wait_entry we_ = { .task = current };                   \
-		long wr_ = 0;                                                  \
-		waitq_add(&(q), &we_);                                         \
-		for (;;) {                                                     \
-			u32 seq_ = wait_prepare();                             \
-			if (cond)                                              \
-				break;                                         \
+#define wait_event(q, cond, deadline)                                   \
+	({                                                              \
+		struct wait_entry we_ = { .task = current };            \
+		long wr_ = 0;                                           \
+		waitq_add(&(q), &we_);                                  \
+		for (;;) {                                              \
+			u32 seq_ = wait_prepare();                      \
+			if (cond)                                       \
+				break;                                  \
 			if ((wr_ = task_sleep(seq_, (deadline), NULL, 0)) < 0) \
-				break;                                         \
-		}                                                              \
-		waitq_del(&we_);                                               \
-		wr_;                                                           \
+				break;                                  \
+		}                                                       \
+		waitq_del(&we_);                                        \
+		wr_;                                                    \
 	})
 
 #endif
