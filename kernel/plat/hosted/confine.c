@@ -122,7 +122,7 @@ static const u32 allowed_calls[] = {
 	N(fchownat),     N(utimensat),      N(mkdirat),      N(mknodat),     N(unlinkat),
 	N(renameat2),    N(linkat),         N(symlinkat),    N(getxattr),    N(setxattr),
 	N(listxattr),    N(removexattr),    N(fgetxattr),    N(fsetxattr),   N(flistxattr),
-	N(fremovexattr), N(statx),          N(exit_group),   N(exit),
+	N(fremovexattr), N(statx),          N(exit_group),   N(exit),        N(fstatfs),
 };
 
 /* Calls allowed with some values of one argument (the low 32 bits: every
