@@ -9,8 +9,11 @@ cd "$(dirname "$0")/.."
 # qemu-user, musl-tools: the conformance suite's third-party runner and musl builds.
 # clang-format-14: `make lint` checks the C style with it; other major versions
 # format differently (Debian 12: clang-format-14 is also its default clang-format).
+# strace: Debian 12's 6.1, which tests/hosted/test_strace_format.py compares
+# --trace with. chromium: the conformance HTML report's screenshot test
+# (tests/test_conform.py::test_html_report_renders_in_chromium) runs with it.
 PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev
-      busybox-static strace qemu-user musl-tools clang-format-14"
+      busybox-static strace qemu-user musl-tools clang-format-14 chromium"
 
 missing=""
 for p in $PKGS; do

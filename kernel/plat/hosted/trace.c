@@ -462,8 +462,8 @@ static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const lo
 	case ABI_FMT_FDPAIR:
 		put_fdpair(l, v, ret);
 		break;
-	case ABI_FMT_OCTAL:
-		put(l, v ? "0%lo" : "0", (unsigned long)v);
+	case ABI_FMT_OCTAL: /* strace's %#03o: 000, 022, 0644 */
+		put(l, "0%02lo", (unsigned long)v);
 		break;
 	case ABI_FMT_UINT:
 		put(l, "%lu", (unsigned long)v);

@@ -1,0 +1,89 @@
+/* Calls whose --trace lines tests/hosted/test_strace_format.py compares with
+ * strace's: errors, mmap and its fd -1, strings with escapes and past 32
+ * bytes, structs, flags, sigsets, fcntl, a pipe; exits with status 3.
+ * With an argument: dies of SIGSEGV at address 0 (its signal and
+ * "killed by" lines). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	struct stat st;
+	struct statfs sf;
+	struct utsname u;
+	char buf[64];
+	int fd, fds[2];
+	void *p;
+	sigset_t s;
+	struct timespec ts = { 0, 1000 };
+
+	(void)argv;
+	if (argc > 1)
+		*(volatile int *)0 = 1;
+	fd = open("/nonexistent/file", O_RDONLY);
+	p = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(p, 8192);
+	write(1, "hello \"world\"\n\t\x01\xff and a long string that is over 32", 50);
+	write(1, "\x01" "2\x7f\\", 4);
+	close(-1);
+	fstat(1, &st);
+	fd = open("f.txt", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	write(fd, "abc\n", 4);
+	fstat(fd, &st);
+	close(fd);
+	fd = open("f.txt", O_RDONLY | O_CLOEXEC);
+	read(fd, buf, sizeof buf);
+	read(fd, buf, sizeof buf);
+	lseek(fd, 1, SEEK_SET);
+	pread(fd, buf, 2, 0);
+	p = mmap(0, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	mprotect(p, 4096, PROT_NONE);
+	munmap(p, 4096);
+	stat("f.txt", &st);
+	lstat("/nonexistent", &st);
+	fstatat(AT_FDCWD, "f.txt", &st, AT_SYMLINK_NOFOLLOW);
+	statfs("/", &sf);
+	fstatfs(fd, &sf);
+	readlink("f.txt", buf, sizeof buf);
+	chmod("f.txt", 04755);
+	stat("f.txt", &st);
+	unlink("f.txt");
+	mkdir("d", 0755);
+	rmdir("d");
+	rmdir("d");
+	dup2(fd, 10);
+	close(10);
+	fcntl(fd, F_GETFD);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(fd, F_GETFL);
+	fcntl(fd, F_DUPFD_CLOEXEC, 20);
+	access("/", R_OK | W_OK);
+	kill(0, 0);
+	nanosleep(&ts, 0);
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	sigaddset(&s, SIGTERM);
+	sigprocmask(SIG_BLOCK, &s, 0);
+	sigprocmask(SIG_SETMASK, 0, &s);
+	sigfillset(&s);
+	sigprocmask(SIG_BLOCK, &s, 0);
+	syscall(SYS_getpid);
+	umask(022);
+	umask(0);
+	uname(&u);
+	getcwd(buf, sizeof buf);
+	getcwd(buf, 1);
+	chdir("/");
+	pipe2(fds, O_CLOEXEC);
+	lseek(fds[0], 0, SEEK_CUR);
+	return 3;
+}

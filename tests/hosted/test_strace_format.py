@@ -1,0 +1,115 @@
+"""`abi-run --trace` against strace 6.1: the same programs run under
+`strace -f -qq` natively and under `abi-run --trace`, and every syscall line
+both print must be the same line.
+
+What is normalised, and why:
+- the preamble: strace's lines up to and including the first `execve(`
+  (abi-run starts the program without a traced execve);
+- addresses (0x followed by 6 or more hex digits): the guest range is not
+  the native one;
+- pids: `= N` of set_tid_address, getpid and gettid, `si_pid=N`,
+  `[pid N]`;
+- the free counts of statfs (f_bfree, f_bavail, f_ffree): other processes
+  write to the same filesystem between the two runs;
+- uname's nodename: abi-run's own host name;
+- the `+++ exited with N +++` line, which `-qq` suppresses: it is compared
+  with a run under `strace -f -q` instead.
+Nothing is timed (no -t/-r/-T), so there is no timing to remove."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hosted_util import ENV, HERE
+
+PROG = HERE / "progs" / "strace_calls.c"
+
+_ADDR = re.compile(r"0x[0-9a-f]{6,}")
+_PID_RESULT = re.compile(r"^((?:set_tid_address|getpid|gettid)\(.*\) += )\d+$")
+_FREE = re.compile(r"\b(f_bfree|f_bavail|f_ffree)=\d+")
+
+
+def normalise(line: str) -> str:
+    line = re.sub(r"^\[pid +\d+\] ", "[pid PID] ", line)
+    line = re.sub(r" {2,}= ", " = ", line)  # the padding before " = " varies with the addresses
+    line = _ADDR.sub("ADDR", line)
+    line = _PID_RESULT.sub(r"\1PID", line)
+    line = re.sub(r"si_pid=\d+", "si_pid=PID", line)
+    line = _FREE.sub(r"\1=N", line)
+    return re.sub(r'nodename="[^"]*"', 'nodename="NODE"', line)
+
+
+def body(trace: str) -> list[str]:
+    """The trace without strace's preamble (up to the first execve)."""
+    lines = trace.splitlines()
+    for i, ln in enumerate(lines):
+        if ln.startswith("execve("):
+            lines = lines[i + 1:]
+            break
+    return [normalise(ln) for ln in lines if ln]
+
+
+@pytest.fixture(scope="module")
+def prog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("strace") is None:
+        pytest.skip("strace is not installed (apt-get install strace)")
+    if shutil.which("musl-gcc") is None:
+        pytest.skip("musl-gcc is not installed")
+    out = tmp_path_factory.mktemp("strace") / "strace_calls"
+    subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(out), str(PROG)], check=True)
+    return out
+
+
+def traces(abi_run: Path, prog: Path, tmp_path: Path, *args: str,
+           strace_opts: tuple[str, ...] = ("-f", "-qq")) -> tuple[list[str], list[str], int, int]:
+    """(native lines, abi-run lines, native status, abi-run status), each run
+    in a fresh directory of the same name."""
+    out = []
+    for argv in (["strace", *strace_opts, str(prog), *args],
+                 [str(abi_run), "--trace", str(prog), *args]):
+        d = tmp_path / "work"
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir()
+        p = subprocess.run(argv, cwd=d, env=ENV, capture_output=True, text=True,
+                           errors="replace", timeout=60, check=False)
+        out.append((body(p.stderr), p.returncode))
+    (native, nst), (hosted, hst) = out
+    return native, hosted, nst, hst
+
+
+def test_syscall_lines_match_strace(abi_run: Path, prog: Path, tmp_path: Path) -> None:
+    native, hosted, nst, hst = traces(abi_run, prog, tmp_path)
+    assert nst == hst == 3
+    # -qq leaves out the exit line; abi-run always prints it, as strace without -qq
+    assert hosted[-1] == "+++ exited with 3 +++"
+    assert hosted[:-1] == native
+    # the cases this is about, so that a lost line cannot pass unseen
+    text = "\n".join(native)
+    for want in ("mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = ADDR",
+                 "close(-1) = -1 EBADF (Bad file descriptor)",
+                 'open("/nonexistent/file", O_RDONLY|O_LARGEFILE) = -1 ENOENT (No such file or',
+                 '"hello \\"world\\"\\n\\t\\1\\377 and a long str"..., 50) = 50',
+                 "fcntl(3, F_GETFD) = 0x1 (flags FD_CLOEXEC)",
+                 "rt_sigprocmask(SIG_BLOCK, [USR1 TERM], NULL, 8) = 0",
+                 "fstat(3, {st_mode=S_IFREG|0644, st_size=4, ...}) = 0",
+                 "statfs(\"/\", {f_type=", "umask(000) = 022", "pipe2([4, 5], O_CLOEXEC) = 0"):
+        assert want in text, want
+
+
+def test_exit_line_matches_strace(abi_run: Path, prog: Path, tmp_path: Path) -> None:
+    native, hosted, _, _ = traces(abi_run, prog, tmp_path, strace_opts=("-f", "-q"))
+    assert native[-2:] == hosted[-2:] == ["exit_group(3) = ?", "+++ exited with 3 +++"]
+
+
+def test_fatal_signal_lines_match_strace(abi_run: Path, prog: Path, tmp_path: Path) -> None:
+    native, hosted, nst, hst = traces(abi_run, prog, tmp_path, "segv")
+    assert nst == hst == -11
+    assert hosted == native
+    assert native[-2:] == [
+        "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---",
+        "+++ killed by SIGSEGV +++"]
