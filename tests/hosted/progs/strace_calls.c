@@ -33,7 +33,10 @@ int main(int argc, char **argv)
 	p = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(p, 8192);
 	write(1, "hello \"world\"\n\t\x01\xff and a long string that is over 32", 50);
-	write(1, "\x01" "2\x7f\\", 4);
+	write(1,
+	      "\x01"
+	      "2\x7f\\",
+	      4);
 	close(-1);
 	fstat(1, &st);
 	fd = open("f.txt", O_CREAT | O_WRONLY | O_TRUNC, 0644);
