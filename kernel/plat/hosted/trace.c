@@ -214,18 +214,11 @@ static void put_signame(struct line *l, int sig, bool prefix)
 
 /* A sigset_t as strace prints it: [USR1 TERM], or ~[...] holding the
  * complement when more than half the signals are in it. */
-static void put_sigset(struct line *l, long addr, size_t size)
+static void put_sigset_value(struct line *l, u64 set, size_t size)
 {
-	u64 set = 0;
 	int count = 0;
 	bool first = true;
 
-	if (size > 8)
-		size = 8;
-	if (!addr || copy_from_user(&set, (uptr){ (uintptr_t)addr }, size) != 0) {
-		put_addr(l, (unsigned long)addr);
-		return;
-	}
 	for (unsigned i = 0; i < size * 8; i++)
 		count += (set >> i) & 1;
 	if (count > (int)(size * 8) / 2) {
@@ -242,6 +235,19 @@ static void put_sigset(struct line *l, long addr, size_t size)
 			first = false;
 		}
 	put(l, "]");
+}
+
+static void put_sigset(struct line *l, long addr, size_t size)
+{
+	u64 set = 0;
+
+	if (size > 8)
+		size = 8;
+	if (!addr || copy_from_user(&set, (uptr){ (uintptr_t)addr }, size) != 0) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put_sigset_value(l, set, size);
 }
 
 /* st_mode as strace prints it: S_IFREG|S_ISUID|0755. */
@@ -342,6 +348,131 @@ static void put_utsname(struct line *l, const void *p)
 	put(l, ", ...}");
 }
 
+/* x86_64's struct kernel_sigaction (rt_sigaction's). */
+struct trace_sigaction {
+	u64 handler, flags, restorer, mask;
+};
+
+static void put_sigaction(struct line *l, const void *p)
+{
+	const struct trace_sigaction *sa = p;
+
+	put(l, "{sa_handler=");
+	if (sa->handler == 0)
+		put(l, "SIG_DFL");
+	else if (sa->handler == 1)
+		put(l, "SIG_IGN");
+	else
+		put(l, "0x%lx", (unsigned long)sa->handler);
+	put(l, ", sa_mask=");
+	put_sigset_value(l, sa->mask, 8);
+	put(l, ", sa_flags=");
+	put_flags(l, abi_flagset_find("sa_flags"), (unsigned long)sa->flags);
+	if (sa->flags & SA_RESTORER) {
+		put(l, ", sa_restorer=");
+		put_addr(l, (unsigned long)sa->restorer);
+	}
+	put(l, "}");
+}
+
+/* An rlimit value: RLIM64_INFINITY, 8192*1024, or the number. */
+static void put_rlim(struct line *l, u64 v)
+{
+	if (v == ~0ULL)
+		put(l, "RLIM64_INFINITY");
+	else if (v && v % 1024 == 0)
+		put(l, "%lu*1024", (unsigned long)(v / 1024));
+	else
+		put(l, "%lu", (unsigned long)v);
+}
+
+static void put_rlimit(struct line *l, const void *p)
+{
+	const u64 *r = p;
+
+	put(l, "{rlim_cur=");
+	put_rlim(l, r[0]);
+	put(l, ", rlim_max=");
+	put_rlim(l, r[1]);
+	put(l, "}");
+}
+
+static void put_timeval(struct line *l, const void *p)
+{
+	const struct linux_timeval *tv = p;
+
+	put(l, "{tv_sec=%ld, tv_usec=%ld}", (long)tv->tv_sec, (long)tv->tv_usec);
+}
+
+static void put_itimerval(struct line *l, const void *p)
+{
+	const struct linux_timeval *tv = p;
+
+	put(l, "{it_interval=");
+	put_timeval(l, &tv[0]);
+	put(l, ", it_value=");
+	put_timeval(l, &tv[1]);
+	put(l, "}");
+}
+
+static void put_rusage(struct line *l, const void *p)
+{
+	const struct linux_timeval *tv = p; /* ru_utime, ru_stime first */
+
+	put(l, "{ru_utime=");
+	put_timeval(l, &tv[0]);
+	put(l, ", ru_stime=");
+	put_timeval(l, &tv[1]);
+	put(l, ", ...}");
+}
+
+static void put_tms(struct line *l, const void *p)
+{
+	const s64 *t = p;
+
+	put(l, "{tms_utime=%ld, tms_stime=%ld, tms_cutime=%ld, tms_cstime=%ld}", (long)t[0],
+	    (long)t[1], (long)t[2], (long)t[3]);
+}
+
+/* x86_64's struct sysinfo. */
+struct k_sysinfo {
+	s64 uptime;
+	u64 loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	u16 procs, pad;
+	u32 pad2;
+	u64 totalhigh, freehigh;
+	u32 mem_unit;
+};
+
+static void put_sysinfo(struct line *l, const void *p)
+{
+	const struct k_sysinfo *si = p;
+
+	put(l, "{uptime=%ld, loads=[%lu, %lu, %lu], totalram=%lu, freeram=%lu, sharedram=%lu, ",
+	    (long)si->uptime, (unsigned long)si->loads[0], (unsigned long)si->loads[1],
+	    (unsigned long)si->loads[2], (unsigned long)si->totalram, (unsigned long)si->freeram,
+	    (unsigned long)si->sharedram);
+	put(l,
+	    "bufferram=%lu, totalswap=%lu, freeswap=%lu, procs=%u, totalhigh=%lu, freehigh=%lu, "
+	    "mem_unit=%u}",
+	    (unsigned long)si->bufferram, (unsigned long)si->totalswap, (unsigned long)si->freeswap,
+	    si->procs, (unsigned long)si->totalhigh, (unsigned long)si->freehigh, si->mem_unit);
+}
+
+/* x86_64's struct epoll_event is packed: 12 bytes. */
+static void put_epoll_event(struct line *l, const void *p)
+{
+	const u8 *b = p;
+	u32 events;
+	u64 data;
+
+	memcpy(&events, b, 4);
+	memcpy(&data, b + 4, 8);
+	put(l, "{events=");
+	put_flags(l, abi_flagset_find("epoll_events"), events);
+	put(l, ", data={u32=%u, u64=%lu}}", (u32)data, (unsigned long)data);
+}
+
 /* The structs decoded as strace decodes them, by the table's pointee. */
 static const struct decoder {
 	const char *type;
@@ -352,6 +483,15 @@ static const struct decoder {
 	{ "struct statfs", sizeof(struct linux_statfs), put_statfs },
 	{ "struct __kernel_timespec", sizeof(struct linux_timespec), put_timespec },
 	{ "struct new_utsname", 6 * 65, put_utsname },
+	{ "struct sigaction", sizeof(struct trace_sigaction), put_sigaction },
+	{ "struct rlimit", 16, put_rlimit },
+	{ "struct rlimit64", 16, put_rlimit },
+	{ "struct __kernel_old_timeval", sizeof(struct linux_timeval), put_timeval },
+	{ "struct __kernel_old_itimerval", 2 * sizeof(struct linux_timeval), put_itimerval },
+	{ "struct rusage", 2 * sizeof(struct linux_timeval), put_rusage },
+	{ "struct tms", 4 * 8, put_tms },
+	{ "struct sysinfo", sizeof(struct k_sysinfo), put_sysinfo },
+	{ "struct epoll_event", 12, put_epoll_event },
 };
 
 static const struct decoder *find_decoder(const char *type)
@@ -378,6 +518,235 @@ static bool put_struct(struct line *l, const struct abi_argmeta *am, long v, lon
 	}
 	d->print(l, buf);
 	return true;
+}
+
+/* readv's and writev's iovec array: [{iov_base="ab", iov_len=2}, ...];
+ * what was read is shown only after a success, and only as many bytes as
+ * the call moved. */
+static void put_iovec(struct line *l, long addr, long cnt, bool read, long ret)
+{
+	size_t left = read ? (size_t)ret : (size_t)-1;
+	struct linux_iovec iov;
+
+	if (cnt < 0 || copy_from_user(&iov, (uptr){ (uintptr_t)addr }, sizeof iov) != 0) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put(l, "[");
+	for (long i = 0; i < cnt; i++) {
+		if (i == STRSIZE) {
+			put(l, ", ...");
+			break;
+		}
+		if (copy_from_user(&iov, (uptr){ (uintptr_t)addr + (uintptr_t)i * sizeof iov },
+				   sizeof iov) != 0) {
+			put(l, ", ...");
+			break;
+		}
+		put(l, i ? ", {iov_base=" : "{iov_base=");
+		if (read && IS_ERR_VALUE(ret)) {
+			put_addr(l, (unsigned long)iov.iov_base);
+		} else {
+			size_t n = MIN((size_t)iov.iov_len, left);
+
+			put_quoted(l, (long)iov.iov_base, n, false, STRSIZE);
+			if (read)
+				left -= n;
+		}
+		put(l, ", iov_len=%lu}", (unsigned long)iov.iov_len);
+	}
+	put(l, "]");
+}
+
+/* poll's array: [{fd=3, events=POLLIN}, {fd=-1}] (revents are the
+ * result's, put_poll_result). */
+static void put_pollfds(struct line *l, long addr, long n)
+{
+	struct {
+		s32 fd;
+		short events, revents;
+	} p;
+
+	if (n < 0 || n > 1024 || (n && copy_from_user(&p, (uptr){ (uintptr_t)addr }, 8) != 0)) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put(l, "[");
+	for (long i = 0; i < n; i++) {
+		if (copy_from_user(&p, (uptr){ (uintptr_t)addr + (uintptr_t)i * 8 }, 8) != 0)
+			break;
+		put(l, i ? ", {fd=%d" : "{fd=%d", p.fd);
+		if (p.fd >= 0) {
+			put(l, ", events=");
+			put_flags(l, abi_flagset_find("poll_events"), (u16)p.events);
+		}
+		put(l, "}");
+	}
+	put(l, "]");
+}
+
+/* poll's result: = 2 ([{fd=3, revents=POLLIN}]), = 0 (Timeout). */
+static void put_poll_result(struct line *l, long addr, long n, long ret)
+{
+	struct {
+		s32 fd;
+		short events, revents;
+	} p;
+	bool first = true;
+
+	put(l, " = %ld", ret);
+	if (ret == 0) {
+		put(l, " (Timeout)");
+		return;
+	}
+	put(l, " ([");
+	for (long i = 0; i < n && i < 1024; i++) {
+		if (copy_from_user(&p, (uptr){ (uintptr_t)addr + (uintptr_t)i * 8 }, 8) != 0)
+			break;
+		if (!p.revents)
+			continue;
+		put(l, first ? "{fd=%d, revents=" : ", {fd=%d, revents=", p.fd);
+		put_flags(l, abi_flagset_find("poll_events"), (u16)p.revents);
+		put(l, "}");
+		first = false;
+	}
+	put(l, "])");
+}
+
+/* epoll_wait's events: the ret filled in. */
+static void put_epoll_events(struct line *l, long addr, long ret)
+{
+	u8 ev[12];
+
+	if (IS_ERR_VALUE(ret)) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put(l, "[");
+	for (long i = 0; i < ret; i++) {
+		if (copy_from_user(ev, (uptr){ (uintptr_t)addr + (uintptr_t)i * 12 }, 12) != 0)
+			break;
+		put(l, i ? ", " : "");
+		put_epoll_event(l, ev);
+	}
+	put(l, "]");
+}
+
+/* A CPU mask of len bytes as strace prints it: [0 1]. */
+static void put_cpumask(struct line *l, long addr, long len)
+{
+	u64 w;
+	bool first = true;
+
+	if (len <= 0 || copy_from_user(&w, (uptr){ (uintptr_t)addr }, 8) != 0) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put(l, "[");
+	for (long i = 0; i * 8 < len; i++) {
+		if (copy_from_user(&w, (uptr){ (uintptr_t)addr + (uintptr_t)i * 8 }, 8) != 0)
+			break;
+		for (int b = 0; b < 64; b++)
+			if (w & (1ULL << b)) {
+				put(l, first ? "%ld" : " %ld", i * 64 + b);
+				first = false;
+			}
+	}
+	put(l, "]");
+}
+
+/* getdents64's buffer: its address and how many entries the call gave. */
+static void put_dirents(struct line *l, long addr, long ret)
+{
+	struct linux_dirent64 d;
+	long off = 0, n = 0;
+
+	put_addr(l, (unsigned long)addr);
+	if (IS_ERR_VALUE(ret))
+		return;
+	while (off < ret &&
+	       copy_from_user(&d, (uptr){ (uintptr_t)addr + (uintptr_t)off }, sizeof d) == 0 &&
+	       d.d_reclen) {
+		off += d.d_reclen;
+		n++;
+	}
+	put(l, " /* %ld entries */", n);
+}
+
+/* getrandom's buffer: strace forces hex escapes for it. */
+static void put_hexbuf(struct line *l, long addr, long ret)
+{
+	u8 b[STRSIZE];
+	size_t n;
+
+	if (IS_ERR_VALUE(ret)) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	n = MIN((size_t)ret, sizeof b);
+	if (copy_from_user(b, (uptr){ (uintptr_t)addr }, n) != 0) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put(l, "\"");
+	for (size_t i = 0; i < n; i++)
+		put(l, "\\x%02x", b[i]);
+	put(l, (size_t)ret > n ? "\"..." : "\"");
+}
+
+/* Arguments decoded by their syscall rather than by their type; false for
+ * the others. */
+static bool put_special(struct line *l, int id, int i, const long a[6], long ret)
+{
+	switch (id) {
+	case ABI_SYS_readv:
+	case ABI_SYS_preadv:
+	case ABI_SYS_preadv2:
+	case ABI_SYS_writev:
+	case ABI_SYS_pwritev:
+	case ABI_SYS_pwritev2:
+		if (i != 1)
+			return false;
+		put_iovec(l, a[1], a[2],
+			  id == ABI_SYS_readv || id == ABI_SYS_preadv || id == ABI_SYS_preadv2,
+			  ret);
+		return true;
+	case ABI_SYS_poll:
+	case ABI_SYS_ppoll:
+		if (i != 0)
+			return false;
+		put_pollfds(l, a[0], a[1]);
+		return true;
+	case ABI_SYS_epoll_wait:
+	case ABI_SYS_epoll_pwait:
+	case ABI_SYS_epoll_pwait2:
+		if (i != 1)
+			return false;
+		put_epoll_events(l, a[1], ret);
+		return true;
+	case ABI_SYS_sched_getaffinity:
+	case ABI_SYS_sched_setaffinity:
+		if (i != 2)
+			return false;
+		if (id == ABI_SYS_sched_getaffinity && IS_ERR_VALUE(ret))
+			put_addr(l, (unsigned long)a[2]);
+		else
+			put_cpumask(l, a[2], id == ABI_SYS_sched_getaffinity ? ret : a[1]);
+		return true;
+	case ABI_SYS_getdents64:
+	case ABI_SYS_getdents:
+		if (i != 1)
+			return false;
+		put_dirents(l, a[1], ret);
+		return true;
+	case ABI_SYS_getrandom:
+		if (i != 0)
+			return false;
+		put_hexbuf(l, a[0], ret);
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* pipe's and socketpair's [rfd, wfd]. */
@@ -478,8 +847,15 @@ static int shown_args(int id, const struct abi_sysmeta *m, const long a[6])
 {
 	int flags_at = id == ABI_SYS_openat ? 2 : id == ABI_SYS_open ? 1 : -1;
 
-	if (flags_at >= 0 && !(a[flags_at] & (O_CREAT | O_TMPFILE)))
+	if (flags_at >= 0 && !(a[flags_at] & O_CREAT) &&
+	    (a[flags_at] & O_TMPFILE) != O_TMPFILE) /* O_TMPFILE holds O_DIRECTORY's bit */
 		return flags_at + 1;
+	/* mremap's new_address only with MREMAP_FIXED */
+	if (id == ABI_SYS_mremap && !(a[3] & MREMAP_FIXED))
+		return 4;
+	/* preadv's pos_h is 0 on a 64-bit arch: strace shows one offset */
+	if (id == ABI_SYS_preadv || id == ABI_SYS_pwritev)
+		return 4;
 	return m->nargs;
 }
 
@@ -575,12 +951,16 @@ static void put_call(struct line *l, long nr, const long a[6], long ret)
 		return;
 	}
 	for (int i = 0; i < shown_args(id, m, a); i++) {
+		if (i == 4 && (id == ABI_SYS_preadv2 || id == ABI_SYS_pwritev2))
+			continue; /* pos_h, as above */
 		if (i)
 			put(l, ", ");
 		if (id == ABI_SYS_execve && i > 0)
 			put_strv(l, a[i], i == 2);
 		else if (id == ABI_SYS_execveat && (i == 2 || i == 3))
 			put_strv(l, a[i], i == 3);
+		else if (put_special(l, id, i, a, ret))
+			;
 		else if (id == ABI_SYS_rt_sigprocmask && i >= 1 && i <= 2 &&
 			 !(i == 2 && IS_ERR_VALUE(ret)))
 			put_sigset(l, a[i], (size_t)a[3]); /* at the size the call gives */
@@ -649,6 +1029,8 @@ void hosted_trace(long nr, const long a[6], long ret)
 			  abi_flagset_find((unsigned)a[1] == F_GETFD ? "fd_flags" : "open_flags"),
 			  (unsigned long)ret);
 		put(&l, ")");
+	} else if ((id == ABI_SYS_poll || id == ABI_SYS_ppoll) && !IS_ERR_VALUE(ret)) {
+		put_poll_result(&l, a[0], a[1], ret);
 	} else {
 		put_result(&l, id, ret);
 	}
