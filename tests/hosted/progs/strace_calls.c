@@ -7,13 +7,24 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+
+static void handler(int sig)
+{
+	(void)sig;
+}
 
 int main(int argc, char **argv)
 {
@@ -25,6 +36,13 @@ int main(int argc, char **argv)
 	void *p;
 	sigset_t s;
 	struct timespec ts = { 0, 1000 };
+	struct sigaction sa;
+	struct rlimit rl;
+	struct pollfd pf[3];
+	struct epoll_event ev = { EPOLLIN, { .u64 = 7 } };
+	struct iovec iov[2] = { { "ab", 2 }, { "cd\n", 3 } };
+	char r1[3], r2[10];
+	int ep, efd;
 
 	(void)argv;
 	if (argc > 1)
@@ -88,5 +106,37 @@ int main(int argc, char **argv)
 	chdir("/");
 	pipe2(fds, O_CLOEXEC);
 	lseek(fds[0], 0, SEEK_CUR);
+
+	/* arrays and structs */
+	getrandom(r2, 8, GRND_NONBLOCK);
+	writev(1, iov, 2);
+	writev(fds[1], iov, 2);
+	iov[0] = (struct iovec){ r1, sizeof r1 };
+	iov[1] = (struct iovec){ r2, sizeof r2 };
+	readv(fds[0], iov, 2);
+	readv(-1, iov, 2);
+	write(fds[1], "x", 1);
+	pf[0] = (struct pollfd){ fds[0], POLLIN | POLLPRI, 0 };
+	pf[1] = (struct pollfd){ fds[1], POLLOUT, 0 };
+	pf[2] = (struct pollfd){ -1, POLLIN, 0 };
+	poll(pf, 3, 0);
+	poll(pf + 2, 1, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART | SA_SIGINFO;
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaction(SIGUSR1, &sa, 0);
+	sigaction(SIGUSR1, 0, &sa);
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	sigaction(SIGPIPE, &sa, 0);
+	getrlimit(RLIMIT_STACK, &rl);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	efd = eventfd(3, EFD_NONBLOCK);
+	epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev);
+	epoll_wait(ep, &ev, 1, 0);
+	syscall(SYS_stat, "/", NULL);
+	fd = open("/", O_RDONLY | O_DIRECTORY);
+	fstat(fd, &st);
 	return 3;
 }
