@@ -20,6 +20,7 @@ Nothing is timed (no -t/-r/-T), so there is no timing to remove."""
 from __future__ import annotations
 
 import re
+import resource
 import shutil
 import subprocess
 from pathlib import Path
@@ -67,7 +68,8 @@ def prog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def traces(abi_run: Path, prog: Path, tmp_path: Path, *args: str,
-           strace_opts: tuple[str, ...] = ("-f", "-qq")) -> tuple[list[str], list[str], int, int]:
+           strace_opts: tuple[str, ...] = ("-f", "-qq"),
+           core: int = 0) -> tuple[list[str], list[str], int, int]:
     """(native lines, abi-run lines, native status, abi-run status), each run
     in a fresh directory of the same name."""
     out = []
@@ -78,7 +80,9 @@ def traces(abi_run: Path, prog: Path, tmp_path: Path, *args: str,
             shutil.rmtree(d)
         d.mkdir()
         p = subprocess.run(argv, cwd=d, env=ENV, capture_output=True, text=True,
-                           errors="replace", timeout=60, check=False)
+                           errors="replace", timeout=60, check=False,
+                           preexec_fn=lambda: resource.setrlimit(
+                               resource.RLIMIT_CORE, (core, resource.RLIM_INFINITY)))
         out.append((body(p.stderr), p.returncode))
     (native, nst), (hosted, hst) = out
     return native, hosted, nst, hst
@@ -115,10 +119,15 @@ def test_exit_line_matches_strace(abi_run: Path, prog: Path, tmp_path: Path) -> 
     assert native[-2:] == hosted[-2:] == ["exit_group(3) = ?", "+++ exited with 3 +++"]
 
 
-def test_fatal_signal_lines_match_strace(abi_run: Path, prog: Path, tmp_path: Path) -> None:
-    native, hosted, nst, hst = traces(abi_run, prog, tmp_path, "segv")
+@pytest.mark.parametrize("core", [0, resource.RLIM_INFINITY])
+def test_fatal_signal_lines_match_strace(abi_run: Path, prog: Path, tmp_path: Path,
+                                         core: int) -> None:
+    """A SIGSEGV kill, without a core limit and with one: strace adds
+    "(core dumped)" when the host dumped one, and so must abi-run."""
+    native, hosted, nst, hst = traces(abi_run, prog, tmp_path, "segv", core=core)
     assert nst == hst == -11
     assert hosted == native
-    assert native[-2:] == [
-        "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---",
-        "+++ killed by SIGSEGV +++"]
+    assert native[-2] == "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---"
+    assert native[-1].startswith("+++ killed by SIGSEGV ")
+    if core == 0 and not Path("/proc/sys/kernel/core_pattern").read_text().startswith("|"):
+        assert native[-1] == "+++ killed by SIGSEGV +++"

@@ -90,7 +90,8 @@ void hosted_trace_noreturn(long nr, const long args[6]);
 /* strace's other lines: a signal's `--- SIGSEGV {si_signo=...} ---` as it
  * is delivered, and the end, `+++ exited with N +++` or `+++ killed by
  * SIGSEGV (core dumped) +++` (printed by plat_exit_hook once
- * hosted_trace_start has run, just before the guest's first instruction). */
+ * hosted_trace_start has run, just before confinement and the guest's first
+ * instruction). */
 struct linux_siginfo;
 void hosted_trace_signal(const struct linux_siginfo *info);
 void hosted_trace_exit(int status);

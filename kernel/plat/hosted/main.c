@@ -233,10 +233,10 @@ _Noreturn void hosted_main(u64 *sp)
 		hosted_printf(2, "abi-run: %s: entry 0x%lx, sp 0x%lx, brk 0x%lx\n", prog_path,
 			      (unsigned long)entry, (unsigned long)start_sp,
 			      (unsigned long)kernel_mm.brk);
+	hosted_trace_start(); /* reads the host's core-dump settings: before confinement */
 	hosted_confine();
 	if ((r = hosted_sud_enable()) < 0)
 		hosted_die("this host has no Syscall User Dispatch: prctl failed with %s",
 			   hosted_errname(r));
-	hosted_trace_start();
 	start_program(entry, start_sp);
 }

@@ -11,8 +11,8 @@
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
-#include <kernel/proc.h>
 #include <kernel/task.h>
+#include "../linux/syscall.h"
 #include "../plat.h"
 #include "hosted.h"
 
@@ -1149,8 +1149,30 @@ void hosted_trace_killed(int sig, bool core)
 	emit(&l);
 }
 
-/* Whether Linux would dump core for sig: a core signal (signal(7)) and a
- * non-zero RLIMIT_CORE as the process set it. */
+/* Whether the host will dump core when abi-run dies of a core signal:
+ * abi-run's own RLIMIT_CORE is not 0, or core_pattern pipes the core to a
+ * program (which Linux does whatever the limit). Read before confinement;
+ * the guest's setrlimit does not reach the host. */
+static bool host_may_dump;
+
+static bool read_host_may_dump(void)
+{
+	struct linux_rlimit rl = { 0, 0 };
+	char c = 0;
+	long fd;
+
+	if (host_syscall4(HOST_NR(prlimit64), 0, RLIMIT_CORE, 0, &rl) == 0 && rl.rlim_cur)
+		return true;
+	fd = host_syscall4(HOST_NR(openat), AT_FDCWD, "/proc/sys/kernel/core_pattern",
+			   O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	host_syscall3(HOST_NR(read), fd, &c, 1);
+	host_syscall1(HOST_NR(close), fd);
+	return c == '|';
+}
+
+/* Whether sig is a core signal (signal(7)) that the host dumps core for. */
 static bool dumps_core(int sig)
 {
 	static const u64 core = (1ULL << (SIGQUIT - 1)) | (1ULL << (SIGILL - 1)) |
@@ -1159,8 +1181,7 @@ static bool dumps_core(int sig)
 				(1ULL << (SIGSEGV - 1)) | (1ULL << (SIGXCPU - 1)) |
 				(1ULL << (SIGXFSZ - 1)) | (1ULL << (SIGSYS - 1));
 
-	return sig >= 1 && sig <= 64 && (core & (1ULL << (sig - 1))) &&
-	       current_proc.rlim[RLIMIT_CORE].rlim_cur != 0;
+	return sig >= 1 && sig <= 64 && (core & (1ULL << (sig - 1))) && host_may_dump;
 }
 
 /* plat_exit_hook, chained in front of the one abi-run had: the last line of
@@ -1183,6 +1204,9 @@ static void at_exit(void)
 
 void hosted_trace_start(void)
 {
+	if (!hosted_opts.trace)
+		return;
+	host_may_dump = read_host_may_dump();
 	guest_started = true;
 	if (plat_exit_hook != at_exit) {
 		next_exit_hook = plat_exit_hook;
