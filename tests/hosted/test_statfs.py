@@ -66,3 +66,14 @@ def test_df_shows_the_hosts_numbers(abi_run: Path, tmp_path: Path) -> None:
     total = int(n[1])
     assert within(int(h[2]), int(n[2]), int(n2[2]), total)
     assert within(int(h[3]), int(n[3]), int(n2[3]), total)
+
+
+def test_read_only_mount_adds_st_rdonly(abi_run: Path, prog: Path, tmp_path: Path) -> None:
+    """The one change to the host's answer: a read-only mount says so."""
+    native = run([str(prog), "/"], cwd=tmp_path)
+    hosted = run([str(abi_run), "--root", "/:ro", str(prog), "/"], cwd=tmp_path)
+    assert native.status == hosted.status == 0, hosted.stderr
+    n, h = fields(native.stdout), fields(hosted.stdout)
+    st_rdonly = 1
+    assert h["f_flag"] == n["f_flag"] | st_rdonly
+    assert (h["f_type"], h["f_blocks"], h["f_fsid"]) == (n["f_type"], n["f_blocks"], n["f_fsid"])
