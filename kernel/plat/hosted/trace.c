@@ -348,6 +348,27 @@ static void put_utsname(struct line *l, const void *p)
 	put(l, ", ...}");
 }
 
+/* statx's abbreviated form: the mask, attributes, mode and size. */
+static void put_statx(struct line *l, const void *p)
+{
+	const u8 *b = p;
+	u32 mask;
+	u64 attributes, size;
+	u16 mode;
+
+	memcpy(&mask, b, 4);
+	memcpy(&attributes, b + 8, 8);
+	memcpy(&mode, b + 28, 2);
+	memcpy(&size, b + 40, 8);
+	put(l, "{stx_mask=");
+	put_flags(l, abi_flagset_find("statx_mask"), mask);
+	put(l, ", stx_attributes=");
+	put_hex(l, (unsigned long)attributes);
+	put(l, ", stx_mode=");
+	put_mode(l, mode);
+	put(l, ", stx_size=%lu, ...}", (unsigned long)size);
+}
+
 /* x86_64's struct kernel_sigaction (rt_sigaction's). */
 struct trace_sigaction {
 	u64 handler, flags, restorer, mask;
@@ -484,6 +505,7 @@ static const struct decoder {
 	{ "struct __kernel_timespec", sizeof(struct linux_timespec), put_timespec },
 	{ "struct new_utsname", 6 * 65, put_utsname },
 	{ "struct sigaction", sizeof(struct trace_sigaction), put_sigaction },
+	{ "struct statx", 48, put_statx },
 	{ "struct rlimit", 16, put_rlimit },
 	{ "struct rlimit64", 16, put_rlimit },
 	{ "struct __kernel_old_timeval", sizeof(struct linux_timeval), put_timeval },
@@ -932,6 +954,72 @@ static void put_fcntl(struct line *l, const struct abi_sysmeta *m, const long a[
 	}
 }
 
+/* futex as strace decodes it: the command with _PRIVATE and
+ * |FUTEX_CLOCK_REALTIME, then only the arguments the command uses. */
+static void put_futex(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
+{
+	int op = (int)a[1], cmd = op & 0x7f;
+	const char *name = NULL;
+	const struct abi_flag_field *f = &m->args[1].flags->fields[0];
+	const struct abi_argmeta ts = { .fmt = ABI_FMT_PTR, .type = "struct __kernel_timespec" };
+
+	for (unsigned i = 0; i < f->count; i++)
+		if ((long)f->values[i].value[ABI_ARCH_X86_64] == cmd)
+			name = f->values[i].name;
+	put_addr(l, (unsigned long)a[0]);
+	if (!name || (op & ~(0x7f | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))) {
+		put(l, ", ");
+		put_unknown(l, m->args[1].flags, (unsigned long)(u32)op);
+		put(l, ", %u, ", (u32)a[2]);
+		put_hex(l, (unsigned long)a[3]);
+		put(l, ", ");
+		put_addr(l, (unsigned long)a[4]);
+		put(l, ", ");
+		put_hex(l, (u32)a[5]);
+		return;
+	}
+	put(l, ", %s%s%s, %u", name, op & FUTEX_PRIVATE_FLAG ? "_PRIVATE" : "",
+	    op & FUTEX_CLOCK_REALTIME ? "|FUTEX_CLOCK_REALTIME" : "", (u32)a[2]);
+	switch (cmd) {
+	case FUTEX_WAIT:
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+		put(l, ", ");
+		if (!put_struct(l, &ts, a[3], ret))
+			put_addr(l, (unsigned long)a[3]);
+		break;
+	case FUTEX_WAIT_BITSET:
+	case FUTEX_WAKE_BITSET:
+		if (cmd == FUTEX_WAIT_BITSET) {
+			put(l, ", ");
+			put_struct(l, &ts, a[3], ret);
+		}
+		if ((u32)a[5] == 0xffffffffu)
+			put(l, ", FUTEX_BITSET_MATCH_ANY");
+		else {
+			put(l, ", ");
+			put_hex(l, (u32)a[5]);
+		}
+		break;
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+	case FUTEX_CMP_REQUEUE_PI:
+		put(l, ", %u, ", (u32)a[3]);
+		put_addr(l, (unsigned long)a[4]);
+		if (cmd != FUTEX_REQUEUE)
+			put(l, ", %u", (u32)a[5]);
+		break;
+	case FUTEX_WAIT_REQUEUE_PI:
+		put(l, ", ");
+		put_struct(l, &ts, a[3], ret);
+		put(l, ", ");
+		put_addr(l, (unsigned long)a[4]);
+		break;
+	default: /* WAKE, UNLOCK_PI, TRYLOCK_PI, FD, WAKE_OP: what they take first */
+		break;
+	}
+}
+
 static void put_call(struct line *l, long nr, const long a[6], long ret)
 {
 	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
@@ -945,8 +1033,8 @@ static void put_call(struct line *l, long nr, const long a[6], long ret)
 	}
 	m = &abi_sysmeta[id];
 	put(l, "%s(", m->name);
-	if (id == ABI_SYS_fcntl) {
-		put_fcntl(l, m, a, ret);
+	if (id == ABI_SYS_fcntl || id == ABI_SYS_futex) {
+		(id == ABI_SYS_fcntl ? put_fcntl : put_futex)(l, m, a, ret);
 		put(l, ")");
 		return;
 	}
