@@ -1063,7 +1063,7 @@ static void put_call(struct line *l, long nr, const long a[6], long ret)
 static void put_prefix(struct line *l)
 {
 	if (task_count() > 1)
-		put(l, "[pid %d] ", current->tid);
+		put(l, "[pid %5d] ", current->tid); /* strace: [pid %5u] */
 }
 
 static void emit(struct line *l)
