@@ -34,7 +34,7 @@ linux/capability.h linux/sem.h linux/msg.h linux/shm.h linux/ipc.h linux/mempoli
 linux/keyctl.h linux/membarrier.h linux/rseq.h linux/openat2.h linux/io_uring.h
 linux/ptrace.h linux/reboot.h linux/seccomp.h linux/userfaultfd.h linux/landlock.h
 linux/perf_event.h linux/bpf.h linux/kcmp.h linux/quota.h linux/aio_abi.h linux/fanotify.h
-linux/mqueue.h linux/sysctl.h
+linux/mqueue.h linux/sysctl.h linux/magic.h asm/termbits.h
 """.split()
 # Headers of glibc for names the uapi headers leave to libc (SEEK_*, F_OK, ...).
 LIBC_HEADERS = """

@@ -954,6 +954,140 @@ static void put_fcntl(struct line *l, const struct abi_sysmeta *m, const long a[
 	}
 }
 
+/* A termios flag word as strace 6.1 prints it: each field's name followed
+ * by "|" (even when nothing follows), then the bits, nothing for none. */
+static void put_termios_flags(struct line *l, const char *set, u32 v)
+{
+	const struct abi_flagset *fs = abi_flagset_find(set);
+	u32 rest = v;
+	bool any = false;
+
+	for (unsigned f = 0; f < fs->nfields; f++) {
+		const struct abi_flag_field *fld = &fs->fields[f];
+
+		for (unsigned i = 0; i < fld->count; i++)
+			if ((v & fld->mask) == fld->values[i].value[ABI_ARCH_X86_64]) {
+				put(l, "%s|", fld->values[i].name);
+				break;
+			}
+		rest &= ~(u32)fld->mask;
+	}
+	for (unsigned i = 0; i < fs->count; i++) {
+		u32 bit = (u32)fs->values[i].value[ABI_ARCH_X86_64];
+
+		if (bit && (rest & bit) == bit) {
+			put(l, "%s%s", any ? "|" : "", fs->values[i].name);
+			any = true;
+			rest &= ~bit;
+		}
+	}
+	if (rest)
+		put(l, any ? "|0x%x" : "0x%x", rest);
+}
+
+/* struct termios (the kernel's, TCGETS's) abbreviated as strace does. */
+static void put_termios(struct line *l, const void *p)
+{
+	const u32 *t = p;
+
+	put(l, "{c_iflag=");
+	put_termios_flags(l, "termios_iflag", t[0]);
+	put(l, ", c_oflag=");
+	put_termios_flags(l, "termios_oflag", t[1]);
+	put(l, ", c_cflag=");
+	put_termios_flags(l, "termios_cflag", t[2]);
+	put(l, ", c_lflag=");
+	put_termios_flags(l, "termios_lflag", t[3]);
+	put(l, ", ...}");
+}
+
+static void put_winsize(struct line *l, const void *p)
+{
+	const u16 *w = p;
+
+	put(l, "{ws_row=%u, ws_col=%u, ws_xpixel=%u, ws_ypixel=%u}", w[0], w[1], w[2], w[3]);
+}
+
+/* An int behind a pointer: [N]. */
+static void put_int_ref(struct line *l, const void *p)
+{
+	int v;
+
+	memcpy(&v, p, sizeof v);
+	put(l, "[%d]", v);
+}
+
+/* ioctl as strace decodes the requests the table knows: strace's name
+ * (the terminal ones it shares with the OSS timer are "X or Y"), then the
+ * argument as the request uses it. */
+static void put_ioctl(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
+{
+	static const struct {
+		u32 req;
+		const char *name;
+		bool out;
+		void (*print)(struct line *l, const void *p);
+		size_t size;
+	} reqs[] = {
+		{ TCGETS, NULL, true, put_termios, 36 },
+		{ TCSETS, "SNDCTL_TMR_START or TCSETS", false, put_termios, 36 },
+		{ TCSETSW, "SNDCTL_TMR_STOP or TCSETSW", false, put_termios, 36 },
+		{ TCSETSF, "SNDCTL_TMR_CONTINUE or TCSETSF", false, put_termios, 36 },
+		{ TIOCGWINSZ, NULL, true, put_winsize, 8 },
+		{ TIOCSWINSZ, NULL, false, put_winsize, 8 },
+		{ FIONREAD, NULL, true, put_int_ref, 4 },
+		{ TIOCOUTQ, NULL, true, put_int_ref, 4 },
+		{ TIOCGPGRP, NULL, true, put_int_ref, 4 },
+		{ TIOCGSID, NULL, true, put_int_ref, 4 },
+		{ TIOCGPTN, NULL, true, put_int_ref, 4 },
+		{ TIOCSPGRP, NULL, false, put_int_ref, 4 },
+		{ FIONBIO, NULL, false, put_int_ref, 4 },
+		{ FIOASYNC, NULL, false, put_int_ref, 4 },
+		{ TIOCSPTLCK, NULL, false, put_int_ref, 4 },
+	};
+	u32 req = (u32)a[1];
+	u8 buf[64];
+
+	put(l, "%d, ", (int)a[0]);
+	for (size_t i = 0; i < ARRAY_SIZE(reqs); i++) {
+		if (reqs[i].req != req)
+			continue;
+		if (reqs[i].name)
+			put(l, "%s, ", reqs[i].name);
+		else
+			put(l, "%s, ", enum_name(m->args[1].flags, req));
+		if (!a[2] || (reqs[i].out && IS_ERR_VALUE(ret)) ||
+		    copy_from_user(buf, (uptr){ (uintptr_t)a[2] }, reqs[i].size) != 0)
+			put_addr(l, (unsigned long)a[2]);
+		else
+			reqs[i].print(l, buf);
+		return;
+	}
+	put_flags(l, m->args[1].flags, req);
+	switch (req) {
+	case TIOCNOTTY:
+	case FIOCLEX:
+	case FIONCLEX:
+		return;
+	case TCFLSH:
+		put(l, ", ");
+		put_flags(l, abi_flagset_find("tcflsh_queue"), (unsigned long)a[2]);
+		return;
+	case TCXONC:
+		put(l, ", ");
+		put_flags(l, abi_flagset_find("tcxonc_action"), (unsigned long)a[2]);
+		return;
+	case TCSBRK:
+	case TIOCSCTTY:
+	case TIOCGPTPEER:
+		put(l, ", %d", (int)a[2]);
+		return;
+	default:
+		put(l, ", ");
+		put_hex(l, (unsigned long)a[2]);
+	}
+}
+
 /* futex as strace decodes it: the command with _PRIVATE and
  * |FUTEX_CLOCK_REALTIME, then only the arguments the command uses. */
 static void put_futex(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
@@ -1033,8 +1167,10 @@ static void put_call(struct line *l, long nr, const long a[6], long ret)
 	}
 	m = &abi_sysmeta[id];
 	put(l, "%s(", m->name);
-	if (id == ABI_SYS_fcntl || id == ABI_SYS_futex) {
-		(id == ABI_SYS_fcntl ? put_fcntl : put_futex)(l, m, a, ret);
+	if (id == ABI_SYS_fcntl || id == ABI_SYS_futex || id == ABI_SYS_ioctl) {
+		(id == ABI_SYS_fcntl   ? put_fcntl
+		 : id == ABI_SYS_futex ? put_futex
+				       : put_ioctl)(l, m, a, ret);
 		put(l, ")");
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -18,8 +19,16 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+/* linux/futex.h's, which musl-gcc does not see */
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_PRIVATE 129
+#define FUTEX_WAIT_BITSET_PRIVATE 137
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_BITSET_MATCH_ANY 0xffffffff
 
 static void handler(int sig)
 {
@@ -42,7 +51,9 @@ int main(int argc, char **argv)
 	struct epoll_event ev = { EPOLLIN, { .u64 = 7 } };
 	struct iovec iov[2] = { { "ab", 2 }, { "cd\n", 3 } };
 	char r1[3], r2[10];
-	int ep, efd;
+	int ep, efd, one = 1, word = 1;
+	struct termios t;
+	struct winsize ws = { 24, 80, 0, 0 };
 
 	(void)argv;
 	if (argc > 1)
@@ -138,5 +149,24 @@ int main(int argc, char **argv)
 	syscall(SYS_stat, "/", NULL);
 	fd = open("/", O_RDONLY | O_DIRECTORY);
 	fstat(fd, &st);
+
+	/* ioctl by request, futex by command */
+	fd = open("/dev/null", O_RDWR);
+	ioctl(fd, TCGETS, &t);
+	memset(&t, 0, sizeof t);
+	t.c_iflag = ICRNL | IXON;
+	t.c_oflag = OPOST | ONLCR;
+	t.c_cflag = B38400 | CS8 | CREAD;
+	t.c_lflag = ISIG | ICANON | ECHO | IEXTEN | ECHOCTL;
+	ioctl(fd, TCSETS, &t);
+	ioctl(fd, TIOCGWINSZ, &ws);
+	ioctl(fd, TIOCSWINSZ, &ws);
+	ioctl(fd, TCFLSH, TCIOFLUSH);
+	ioctl(fd, FIONBIO, &one);
+	ioctl(fd, FIOCLEX);
+	syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+	syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
+	syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, 0, 0,
+		FUTEX_BITSET_MATCH_ANY);
 	return 3;
 }
