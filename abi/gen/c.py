@@ -266,7 +266,7 @@ struct abi_argmeta {{
 \tbool is_signed;
 \tsigned char size_arg;     /* for ABI_FMT_BUFFER: index of the length argument, else -1 */
 \tconst struct abi_flagset *flags;
-\tconst char *type;         /* a pointer's pointee ("struct stat"), NULL for a scalar */
+\tconst char *type;         /* the scalar's type, or a pointer's pointee ("struct stat") */
 }};
 
 struct abi_sysmeta {{
@@ -335,7 +335,7 @@ def trace_meta_c(table: Table) -> str:
             fmt = arg_format(a, a.type, table.flagsets).upper()
             size_arg = names.index(a.size) if a.size else -1
             flags = f"&set_{a.flags}" if a.flags else "0"
-            pointee = f'"{a.type.base}"' if a.type.pointer else "0"
+            pointee = f'"{a.type.base}"'
             args.append(f'{{ "{a.name}", ABI_FMT_{fmt}, ABI_DIR_{dirs[a.dir]}, {a.type.size}, '
                         f"{str(a.type.signed).lower()}, {size_arg}, {flags}, {pointee} }}")
         ret = (s.returns_kind or arg_format(None, s.returns, table.flagsets)).upper()

@@ -328,6 +328,28 @@ static void put_timespec(struct line *l, const void *p)
 	put(l, "{tv_sec=%ld, tv_nsec=%ld}", (long)ts->tv_sec, (long)ts->tv_nsec);
 }
 
+static void put_itimerspec(struct line *l, const void *p)
+{
+	const struct linux_timespec *ts = p;
+
+	put(l, "{it_interval=");
+	put_timespec(l, &ts[0]);
+	put(l, ", it_value=");
+	put_timespec(l, &ts[1]);
+	put(l, "}");
+}
+
+static void put_stack_t(struct line *l, const void *p)
+{
+	const struct linux_stack_t *ss = p;
+
+	put(l, "{ss_sp=");
+	put_addr(l, (unsigned long)ss->ss_sp);
+	put(l, ", ss_flags=");
+	put_flags(l, abi_flagset_find("sigaltstack_flags"), (u32)ss->ss_flags);
+	put(l, ", ss_size=%lu}", (unsigned long)ss->ss_size);
+}
+
 static void put_utsname_field(struct line *l, const char *name, const char *v)
 {
 	put(l, "%s=\"", name);
@@ -506,6 +528,8 @@ static const struct decoder {
 	{ "struct new_utsname", 6 * 65, put_utsname },
 	{ "struct sigaction", sizeof(struct trace_sigaction), put_sigaction },
 	{ "struct statx", 48, put_statx },
+	{ "struct __kernel_itimerspec", 2 * sizeof(struct linux_timespec), put_itimerspec },
+	{ "struct sigaltstack", sizeof(struct linux_stack_t), put_stack_t },
 	{ "struct rlimit", 16, put_rlimit },
 	{ "struct rlimit64", 16, put_rlimit },
 	{ "struct __kernel_old_timeval", sizeof(struct linux_timeval), put_timeval },
@@ -716,6 +740,100 @@ static void put_hexbuf(struct line *l, long addr, long ret)
 	put(l, (size_t)ret > n ? "\"..." : "\"");
 }
 
+/* A UTC calendar date from seconds since the epoch (days to civil date, the
+ * proleptic Gregorian calendar), as strace's comment after a timestamp:
+ * 2023-11-14T22:13:20.000000500+0000. strace uses the local time zone;
+ * abi-run has none and says UTC. */
+static void put_date(struct line *l, s64 sec, long nsec)
+{
+	s64 days = sec / 86400, rem = sec % 86400, era, doe, yoe, doy, mp, y;
+	unsigned m, d;
+
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	days += 719468; /* from 0000-03-01 */
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	y = yoe + era * 400 + (m <= 2);
+	put(l, " /* %ld-%02u-%02uT%02ld:%02ld:%02ld", (long)y, m, d, (long)(rem / 3600),
+	    (long)(rem / 60 % 60), (long)(rem % 60));
+	if (nsec)
+		put(l, ".%09ld", nsec);
+	put(l, "+0000 */");
+}
+
+/* utimensat's times: [UTIME_NOW, {tv_sec=1, tv_nsec=0} and its date]. */
+static void put_utimens(struct line *l, long addr)
+{
+	struct linux_timespec ts[2];
+
+	if (!addr || copy_from_user(ts, (uptr){ (uintptr_t)addr }, sizeof ts) != 0) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put(l, "[");
+	for (int i = 0; i < 2; i++) {
+		put(l, i ? ", " : "");
+		if (ts[i].tv_nsec == UTIME_NOW) {
+			put(l, "UTIME_NOW");
+		} else if (ts[i].tv_nsec == UTIME_OMIT) {
+			put(l, "UTIME_OMIT");
+		} else {
+			put_timespec(l, &ts[i]);
+			put_date(l, ts[i].tv_sec, (long)ts[i].tv_nsec);
+		}
+	}
+	put(l, "]");
+}
+
+/* uid_t/gid_t arrays (getgroups' n filled in, setgroups' n given). */
+static void put_ids(struct line *l, long addr, long n)
+{
+	u32 id;
+
+	if (n < 0 || (n && copy_from_user(&id, (uptr){ (uintptr_t)addr }, 4) != 0)) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put(l, "[");
+	for (long i = 0; i < n; i++) {
+		if (i == STRSIZE) {
+			put(l, ", ...");
+			break;
+		}
+		if (copy_from_user(&id, (uptr){ (uintptr_t)addr + (uintptr_t)i * 4 }, 4) != 0)
+			break;
+		put(l, i ? ", %u" : "%u", id);
+	}
+	put(l, "]");
+}
+
+/* A value behind a pointer, [N], or the address when it cannot be read
+ * (or the call failed and it is an out value). */
+static void put_ref(struct line *l, long addr, size_t size, bool out, long ret, bool is_signed)
+{
+	u64 v = 0;
+
+	if (!addr || (out && IS_ERR_VALUE(ret)) ||
+	    copy_from_user(&v, (uptr){ (uintptr_t)addr }, size) != 0) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	if (size == 4 && is_signed)
+		put(l, "[%d]", (int)(u32)v);
+	else if (size == 4)
+		put(l, "[%u]", (u32)v);
+	else
+		put(l, is_signed ? "[%ld]" : "[%lu]", (long)v);
+}
+
 /* Arguments decoded by their syscall rather than by their type; false for
  * the others. */
 static bool put_special(struct line *l, int id, int i, const long a[6], long ret)
@@ -765,6 +883,63 @@ static bool put_special(struct line *l, int id, int i, const long a[6], long ret
 		if (i != 0)
 			return false;
 		put_hexbuf(l, a[0], ret);
+		return true;
+	case ABI_SYS_utimensat:
+		if (i != 2)
+			return false;
+		put_utimens(l, a[2]);
+		return true;
+	case ABI_SYS_getresuid:
+	case ABI_SYS_getresgid:
+		put_ref(l, a[i], 4, true, ret, false);
+		return true;
+	case ABI_SYS_getgroups:
+	case ABI_SYS_setgroups:
+		if (i != 1)
+			return false;
+		if (id == ABI_SYS_getgroups && (IS_ERR_VALUE(ret) || a[0] == 0))
+			put_addr(l, (unsigned long)a[1]);
+		else
+			put_ids(l, a[1], id == ABI_SYS_getgroups ? ret : a[0]);
+		return true;
+	case ABI_SYS_sendfile:
+		/* the offset before and after: it moved by what was sent */
+		if (i != 2)
+			return false;
+		if (a[2] && !IS_ERR_VALUE(ret)) {
+			s64 end;
+
+			if (copy_from_user(&end, (uptr){ (uintptr_t)a[2] }, 8) == 0) {
+				put(l, "[%ld] => [%ld]", (long)(end - ret), (long)end);
+				return true;
+			}
+		}
+		put_ref(l, a[2], 8, false, ret, true);
+		return true;
+	case ABI_SYS_mknod:
+	case ABI_SYS_mknodat:
+		if (i == (id == ABI_SYS_mknod ? 1 : 2)) {
+			put_mode(l, (u32)a[i]);
+			return true;
+		}
+		if (i == (id == ABI_SYS_mknod ? 2 : 3)) {
+			put_dev(l, (u32)a[i]);
+			return true;
+		}
+		return false;
+	case ABI_SYS_arch_prctl:
+		if (i != 1 || (a[0] != ARCH_GET_FS && a[0] != ARCH_GET_GS))
+			return false;
+		if (IS_ERR_VALUE(ret)) {
+			put_addr(l, (unsigned long)a[1]);
+		} else {
+			u64 v;
+
+			if (copy_from_user(&v, (uptr){ (uintptr_t)a[1] }, 8) == 0)
+				put(l, "[0x%lx]", (unsigned long)v);
+			else
+				put_addr(l, (unsigned long)a[1]);
+		}
 		return true;
 	default:
 		return false;
@@ -857,7 +1032,11 @@ static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const lo
 		put(l, "0%02lo", (unsigned long)v);
 		break;
 	case ABI_FMT_UINT:
-		put(l, "%lu", (unsigned long)v);
+		if (am->size == 4 && (u32)v == 0xffffffffu && am->type &&
+		    (strcmp(am->type, "uid_t") == 0 || strcmp(am->type, "gid_t") == 0))
+			put(l, "-1"); /* strace: "leave unchanged" */
+		else
+			put(l, "%lu", (unsigned long)v);
 		break;
 	default: /* INT, PID */
 		put(l, "%ld", v);
@@ -875,6 +1054,11 @@ static int shown_args(int id, const struct abi_sysmeta *m, const long a[6])
 	/* mremap's new_address only with MREMAP_FIXED */
 	if (id == ABI_SYS_mremap && !(a[3] & MREMAP_FIXED))
 		return 4;
+	/* mknod's dev only for a device */
+	if ((id == ABI_SYS_mknod || id == ABI_SYS_mknodat) &&
+	    ((a[id == ABI_SYS_mknod ? 1 : 2] & S_IFMT) != S_IFCHR &&
+	     (a[id == ABI_SYS_mknod ? 1 : 2] & S_IFMT) != S_IFBLK))
+		return m->nargs - 1;
 	/* preadv's pos_h is 0 on a 64-bit arch: strace shows one offset */
 	if (id == ABI_SYS_preadv || id == ABI_SYS_pwritev)
 		return 4;
@@ -1088,6 +1272,89 @@ static void put_ioctl(struct line *l, const struct abi_sysmeta *m, const long a[
 	}
 }
 
+static const char *const suid_dump[] = { "SUID_DUMP_DISABLE", "SUID_DUMP_USER", "SUID_DUMP_ROOT" };
+
+/* prctl by option, as strace: only the arguments the option takes, all
+ * four in hex for an option it does not know. */
+static void put_prctl(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
+{
+	unsigned long o = (unsigned long)a[0];
+	int v;
+
+	put_flags(l, m->args[0].flags, (u32)o);
+	switch (o) {
+	case PR_GET_DUMPABLE:
+	case PR_GET_TIMERSLACK:
+	case PR_GET_KEEPCAPS:
+	case PR_GET_SECCOMP:
+	case PR_GET_THP_DISABLE:
+		return;
+	case PR_SET_NAME:
+		put(l, ", ");
+		put_quoted(l, a[1], (size_t)-1, true, STRSIZE);
+		return;
+	case PR_GET_NAME:
+		put(l, ", ");
+		if (IS_ERR_VALUE(ret))
+			put_addr(l, (unsigned long)a[1]);
+		else
+			put_quoted(l, a[1], (size_t)-1, true, STRSIZE);
+		return;
+	case PR_SET_DUMPABLE:
+		if ((unsigned long)a[1] < ARRAY_SIZE(suid_dump))
+			put(l, ", %s", suid_dump[a[1]]);
+		else
+			put(l, ", %lu", (unsigned long)a[1]);
+		return;
+	case PR_SET_PDEATHSIG:
+		put(l, ", ");
+		put_signame(l, (int)a[1], true);
+		return;
+	case PR_GET_PDEATHSIG:
+		put(l, ", ");
+		if (IS_ERR_VALUE(ret) || copy_from_user(&v, (uptr){ (uintptr_t)a[1] }, 4) != 0) {
+			put_addr(l, (unsigned long)a[1]);
+		} else if (v) {
+			put(l, "[");
+			put_signame(l, v, true);
+			put(l, "]");
+		} else {
+			put(l, "[0]");
+		}
+		return;
+	case PR_GET_CHILD_SUBREAPER:
+		put(l, ", ");
+		put_ref(l, a[1], 4, true, ret, true);
+		return;
+	case PR_SET_TIMERSLACK:
+	case PR_SET_CHILD_SUBREAPER:
+	case PR_SET_KEEPCAPS:
+	case PR_CAPBSET_READ:
+		put(l, ", %lu", (unsigned long)a[1]);
+		return;
+	case PR_SET_NO_NEW_PRIVS:
+	case PR_GET_NO_NEW_PRIVS:
+	case PR_SET_THP_DISABLE:
+		put(l, ", %lu, %lu, %lu, %lu", (unsigned long)a[1], (unsigned long)a[2],
+		    (unsigned long)a[3], (unsigned long)a[4]);
+		return;
+	default:
+		for (int i = 1; i <= 4; i++) {
+			put(l, ", ");
+			put_hex(l, (unsigned long)a[i]);
+		}
+	}
+}
+
+/* personality's persona: 0xffffffff (the query) stays a number. */
+static void put_persona(struct line *l, const struct abi_sysmeta *m, unsigned long v)
+{
+	if ((u32)v == 0xffffffffu)
+		put(l, "0xffffffff");
+	else
+		put_flags(l, m->args[0].flags, (u32)v);
+}
+
 /* futex as strace decodes it: the command with _PRIVATE and
  * |FUTEX_CLOCK_REALTIME, then only the arguments the command uses. */
 static void put_futex(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
@@ -1167,6 +1434,16 @@ static void put_call(struct line *l, long nr, const long a[6], long ret)
 	}
 	m = &abi_sysmeta[id];
 	put(l, "%s(", m->name);
+	if (id == ABI_SYS_personality) {
+		put_persona(l, m, (unsigned long)a[0]);
+		put(l, ")");
+		return;
+	}
+	if (id == ABI_SYS_prctl) {
+		put_prctl(l, m, a, ret);
+		put(l, ")");
+		return;
+	}
 	if (id == ABI_SYS_fcntl || id == ABI_SYS_futex || id == ABI_SYS_ioctl) {
 		(id == ABI_SYS_fcntl   ? put_fcntl
 		 : id == ABI_SYS_futex ? put_futex
@@ -1253,6 +1530,13 @@ void hosted_trace(long nr, const long a[6], long ret)
 			  abi_flagset_find((unsigned)a[1] == F_GETFD ? "fd_flags" : "open_flags"),
 			  (unsigned long)ret);
 		put(&l, ")");
+	} else if (id == ABI_SYS_personality && !IS_ERR_VALUE(ret)) {
+		put(&l, ret ? " = 0x%lx (" : " = %ld (", ret);
+		put_flags(&l, abi_sysmeta[id].args[0].flags, (unsigned long)ret);
+		put(&l, ")");
+	} else if (id == ABI_SYS_prctl && (unsigned long)a[0] == PR_GET_DUMPABLE && ret >= 0 &&
+		   ret < (long)ARRAY_SIZE(suid_dump)) {
+		put(&l, " = %ld (%s)", ret, suid_dump[ret]);
 	} else if ((id == ABI_SYS_poll || id == ABI_SYS_ppoll) && !IS_ERR_VALUE(ret)) {
 		put_poll_result(&l, a[0], a[1], ret);
 	} else {

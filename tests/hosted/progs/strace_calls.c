@@ -12,7 +12,11 @@
 #include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/random.h>
+#include <sys/sendfile.h>
+#include <sys/sysmacros.h>
+#include <sys/timerfd.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/stat.h>
@@ -54,6 +58,10 @@ int main(int argc, char **argv)
 	int ep, efd, one = 1, word = 1;
 	struct termios t;
 	struct winsize ws = { 24, 80, 0, 0 };
+	struct timespec times[2] = { { 1, 0 }, { 1700000000, 500 } };
+	struct itimerspec its = { { 0, 0 }, { 5, 0 } };
+	uid_t ruid, euid, suid;
+	off_t off = 0;
 
 	(void)argv;
 	if (argc > 1)
@@ -165,6 +173,27 @@ int main(int argc, char **argv)
 	ioctl(fd, FIONBIO, &one);
 	ioctl(fd, FIOCLEX);
 	syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+	/* per-syscall forms */
+	close(open("u", O_CREAT | O_WRONLY, 0644));
+	utimensat(AT_FDCWD, "u", times, 0);
+	times[0].tv_nsec = UTIME_NOW;
+	times[1].tv_nsec = UTIME_OMIT;
+	utimensat(AT_FDCWD, "u", times, AT_SYMLINK_NOFOLLOW);
+	utimensat(AT_FDCWD, "u", 0, 0);
+	chown("u", -1, -1);
+	fd = open("u", O_RDWR);
+	write(fd, "hello", 5);
+	sendfile(fds[1], fd, &off, 3);
+	sendfile(fds[1], fd, 0, 2);
+	close(fd);
+	unlink("u");
+	mknod("fifo", S_IFIFO | 0600, 0);
+	unlink("fifo");
+	mknod("dev", S_IFCHR | 0600, makedev(1, 3));
+	getresuid(&ruid, &euid, &suid);
+	personality(0xffffffff);
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	timerfd_settime(fd, 0, &its, 0);
 	syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
 	syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, 0, 0,
 		FUTEX_BITSET_MATCH_ANY);

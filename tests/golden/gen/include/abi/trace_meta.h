@@ -59,7 +59,7 @@ struct abi_argmeta {
 	bool is_signed;
 	signed char size_arg;     /* for ABI_FMT_BUFFER: index of the length argument, else -1 */
 	const struct abi_flagset *flags;
-	const char *type;         /* a pointer's pointee ("struct stat"), NULL for a scalar */
+	const char *type;         /* the scalar's type, or a pointer's pointee ("struct stat") */
 };
 
 struct abi_sysmeta {
