@@ -128,6 +128,19 @@ def test_exit_line_matches_strace(abi_run: Path, prog: Path, tmp_path: Path) -> 
     assert native[-2:] == hosted[-2:] == ["exit_group(3) = ?", "+++ exited with 3 +++"]
 
 
+@pytest.mark.parametrize("how,sig,code", [
+    ("accerr", "SIGSEGV", "SEGV_ACCERR"), ("bus", "SIGBUS", "BUS_ADRERR"),
+    ("trap", "SIGTRAP", "SI_KERNEL"), ("ill", "SIGILL", "ILL_ILLOPN"),
+    ("gp", "SIGSEGV", "SI_KERNEL")])
+def test_fault_signal_lines_match_strace(abi_run: Path, prog: Path, tmp_path: Path, how: str,
+                                         sig: str, code: str) -> None:
+    native, hosted, nst, hst = traces(abi_run, prog, tmp_path, how)
+    assert nst == hst < 0
+    assert hosted == native
+    assert native[-2].startswith(f"--- {sig} {{si_signo={sig}, si_code={code}, si_addr=")
+    assert native[-1] == f"+++ killed by {sig} +++"
+
+
 @pytest.mark.parametrize("core", [0, resource.RLIM_INFINITY])
 def test_fatal_signal_lines_match_strace(abi_run: Path, prog: Path, tmp_path: Path,
                                          core: int) -> None:

@@ -1,8 +1,8 @@
 /* Calls whose --trace lines tests/hosted/test_strace_format.py compares with
  * strace's: errors, mmap and its fd -1, strings with escapes and past 32
  * bytes, structs, flags, sigsets, fcntl, a pipe; exits with status 3.
- * With an argument: dies of SIGSEGV at address 0 (its signal and
- * "killed by" lines). */
+ * With an argument: dies of a fault (its signal and "killed by" lines),
+ * see die(). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -34,6 +34,33 @@
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_BITSET_MATCH_ANY 0xffffffff
 
+/* Dies of a fault: segv (NULL), accerr (a read-only page), bus (past the
+ * end of a file mapping), trap (int3), ill (ud2), gp (a non-canonical
+ * address: SI_KERNEL). */
+static void die(const char *how)
+{
+	char *p;
+	int fd;
+
+	if (strcmp(how, "segv") == 0) {
+		*(volatile int *)0 = 1;
+	} else if (strcmp(how, "accerr") == 0) {
+		p = mmap(0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p[1] = 1;
+	} else if (strcmp(how, "bus") == 0) {
+		fd = open("bus", O_CREAT | O_RDWR | O_TRUNC, 0600);
+		p = mmap(0, 8192, PROT_READ, MAP_SHARED, fd, 0);
+		*(volatile char *)(p + 4096);
+	} else if (strcmp(how, "trap") == 0) {
+		__asm__ volatile("int3");
+	} else if (strcmp(how, "ill") == 0) {
+		__asm__ volatile("ud2");
+	} else if (strcmp(how, "gp") == 0) {
+		__asm__ volatile("movabsq $0x8000000000000000, %%rax\n\tmovq (%%rax), %%rax" ::
+					 : "rax");
+	}
+}
+
 static void handler(int sig)
 {
 	(void)sig;
@@ -63,9 +90,8 @@ int main(int argc, char **argv)
 	uid_t ruid, euid, suid;
 	off_t off = 0;
 
-	(void)argv;
 	if (argc > 1)
-		*(volatile int *)0 = 1;
+		die(argv[1]);
 	fd = open("/nonexistent/file", O_RDONLY);
 	p = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(p, 8192);
