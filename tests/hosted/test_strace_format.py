@@ -26,7 +26,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hosted_util import ENV, HERE
+from hosted_util import ENV, HERE, REPO
 
 PROG = HERE / "progs" / "strace_calls.c"
 
@@ -153,3 +153,38 @@ def test_fatal_signal_lines_match_strace(abi_run: Path, prog: Path, tmp_path: Pa
     assert native[-1].startswith("+++ killed by SIGSEGV ")
     if core == 0 and not Path("/proc/sys/kernel/core_pattern").read_text().startswith("|"):
         assert native[-1] == "+++ killed by SIGSEGV +++"
+
+
+@pytest.fixture(scope="module")
+def formatter() -> Path:
+    """tests/kernel/c/test_trace.c: abi-run's formatter fed with given values."""
+    subprocess.run(["make", "-s", "build/kernel/tests/test_trace"], cwd=REPO, check=True,
+                   capture_output=True)
+    return REPO / "build" / "kernel" / "tests" / "test_trace"
+
+
+def test_signal_senders_and_restart_codes(formatter: Path, tmp_path: Path) -> None:
+    """Lines no guest can make yet (signals from kill, tkill, sigqueue, a
+    POSIX timer and an itimer; the restart codes a signal leaves in pause
+    and read): tests/hosted/progs/signals.c runs natively under strace and
+    prints the values it saw, and abi-run's formatter, given them, must
+    print strace's very lines."""
+    if shutil.which("strace") is None or shutil.which("gcc") is None:
+        pytest.skip("strace and gcc are needed")
+    exe = tmp_path / "signals"
+    subprocess.run(["gcc", "-O1", "-o", str(exe), str(HERE / "progs" / "signals.c")], check=True)
+    p = subprocess.run(["strace", "-f", "-qq", str(exe)], env=ENV, capture_output=True,
+                       text=True, timeout=60, check=True)
+    lines = p.stderr.splitlines()
+    # each in its order (the program reports a call after the signal that
+    # ended it; strace prints the call first)
+    want = {"sig": [ln for ln in lines if ln.startswith("---")],
+            "call": [ln for ln in lines if " = ? ERESTART" in ln]}
+    got: dict[str, list[str]] = {"sig": [], "call": []}
+    for rec in p.stdout.splitlines():
+        kind, *vals = rec.split()
+        argv = [str(formatter), "signal" if kind == "sig" else "call", *vals]
+        line = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.rstrip()
+        got[kind].append(line)
+    assert (len(want["sig"]), len(want["call"])) == (5, 2)
+    assert got == want

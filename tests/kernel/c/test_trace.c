@@ -1,0 +1,111 @@
+/* abi-run's --trace formatter (kernel/plat/hosted/trace.c) on its own, for
+ * the lines no guest can produce yet (signals sent by a process or a timer,
+ * the restart codes a signal leaves): tests/hosted/test_strace_format.py
+ * runs it with the values a native run reported and compares its line with
+ * strace's. Without arguments it checks what needs no native run.
+ *
+ *   test_trace signal SIGNO CODE PID UID VALUE   a --- SIG... --- line
+ *   test_trace call NR RET A0 .. A5               a syscall's line
+ *   test_trace exit STATUS | killed SIG CORE      the last line
+ *
+ * The kernel is not booted: guest memory reads fail, so pointers print as
+ * addresses. */
+#include "../../../kernel/plat/hosted/trace.c"
+#include "ktest.h"
+
+struct hosted_opts hosted_opts = { .trace = true, .trace_fd = 1, .report_fd = -1 };
+static char out[4096];
+static size_t out_len;
+
+void hosted_write(int fd, const char *s, size_t len)
+{
+	(void)fd;
+	if (out_len + len < sizeof out) {
+		memcpy(out + out_len, s, len);
+		out_len += len;
+		out[out_len] = 0;
+	}
+}
+
+/* Whether s contains t (the kernel's lib has no strstr). */
+static bool contains(const char *s, const char *t)
+{
+	size_t n = strlen(t);
+
+	for (; *s; s++)
+		if (strncmp(s, t, n) == 0)
+			return true;
+	return false;
+}
+
+static long num(const char *s)
+{
+	return strtol(s, NULL, 0);
+}
+
+static void test_restart_codes(void)
+{
+	long a[6] = { 0, 0x1000, 10, 0, 0, 0 };
+
+	out_len = 0;
+	hosted_trace(ABI_X86_64_NR_read, a, -ERESTART_RESTARTBLOCK);
+	CHECK(contains(out, " = ? ERESTART_RESTARTBLOCK (Interrupted by signal)\n"));
+	out_len = 0;
+	hosted_trace(ABI_X86_64_NR_read, a, -ERESTARTNOINTR);
+	CHECK(strncmp(out, "read(0, 0x1000, 10)", 19) == 0);
+	CHECK(contains(out, " = ? ERESTARTNOINTR (To be restarted)\n"));
+	out_len = 0;
+	hosted_trace(ABI_X86_64_NR_read, a, -EINTR);
+	CHECK(contains(out, " = -1 EINTR (Interrupted system call)\n"));
+}
+
+static void test_end_lines(void)
+{
+	out_len = 0;
+	hosted_trace_exit(3);
+	CHECK(strcmp(out, "+++ exited with 3 +++\n") == 0);
+	out_len = 0;
+	hosted_trace_killed(SIGSEGV, true);
+	CHECK(strcmp(out, "+++ killed by SIGSEGV (core dumped) +++\n") == 0);
+	out_len = 0;
+	hosted_trace_killed(34, false);
+	CHECK(strcmp(out, "+++ killed by SIGRT_2 +++\n") == 0);
+}
+
+int main(int argc, char **argv)
+{
+	long a[6] = { 0 };
+
+	if (argc == 7 && strcmp(argv[1], "signal") == 0) {
+		struct linux_siginfo si = { .si_signo = (s32)num(argv[2]),
+					    .si_code = (s32)num(argv[3]) };
+
+		if (si.si_code == SI_TIMER) {
+			si.timer.tid = (s32)num(argv[4]);
+			si.timer.overrun = (s32)num(argv[5]);
+			si.timer.value = (u64)num(argv[6]);
+		} else {
+			si.kill.pid = (s32)num(argv[4]);
+			si.kill.uid = (u32)num(argv[5]);
+			si.kill.value = (u64)num(argv[6]);
+		}
+		hosted_trace_signal(&si);
+	} else if (argc >= 4 && strcmp(argv[1], "call") == 0) {
+		for (int i = 0; i < 6 && i + 4 < argc; i++)
+			a[i] = num(argv[i + 4]);
+		hosted_trace(num(argv[2]), a, num(argv[3]));
+	} else if (argc == 3 && strcmp(argv[1], "exit") == 0) {
+		hosted_trace_exit((int)num(argv[2]));
+	} else if (argc == 4 && strcmp(argv[1], "killed") == 0) {
+		hosted_trace_killed((int)num(argv[2]), num(argv[3]) != 0);
+	} else if (argc == 1) {
+		RUN(test_restart_codes);
+		RUN(test_end_lines);
+		KTEST_DONE();
+	} else {
+		fprintf(stderr, "usage: see the comment at the top of test_trace.c\n");
+		return 2;
+	}
+	fputs(out, stdout);
+	return 0;
+}
