@@ -19,15 +19,9 @@
 #define STRSIZE 32    /* strace's default -s */
 #define PATHSIZE 4096 /* PATH_MAX: paths are not truncated */
 #define RET_COLUMN 39 /* strace pads the call to this width before " = " */
-#define LINE_MAX_LEN 2048
 
-struct line {
-	char buf[LINE_MAX_LEN];
-	size_t len;
-};
-
-static void put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct line *l, const char *fmt, ...)
+static void put(struct trace_line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct trace_line *l, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -42,7 +36,7 @@ static void put(struct line *l, const char *fmt, ...)
 }
 
 /* A guest string or buffer, quoted with strace's escapes. */
-static void put_quoted(struct line *l, long addr, size_t len, bool nul_terminated, size_t max)
+static void put_quoted(struct trace_line *l, long addr, size_t len, bool nul_terminated, size_t max)
 {
 	u8 buf[PATHSIZE + 1];
 	size_t want = MIN(len, max + (nul_terminated ? 1 : 0));
@@ -120,20 +114,20 @@ static const char *enum_name(const struct abi_flagset *fs, unsigned long v)
 }
 
 /* strace's %#lx: "0" for zero, else 0x-prefixed hex. */
-static void put_hex(struct line *l, unsigned long v)
+static void put_hex(struct trace_line *l, unsigned long v)
 {
 	put(l, v ? "0x%lx" : "0", v);
 }
 
 /* strace's printaddr: NULL for zero, else the address in hex. */
-static void put_addr(struct line *l, unsigned long v)
+static void put_addr(struct trace_line *l, unsigned long v)
 {
 	put(l, v ? "0x%lx" : "NULL", v);
 }
 
 /* strace's unknown enumeration value: 0x7 followed by a SEEK_??? comment, the prefix
  * being the set's first name up to its first '_'. */
-static void put_unknown(struct line *l, const struct abi_flagset *fs, unsigned long v)
+static void put_unknown(struct trace_line *l, const struct abi_flagset *fs, unsigned long v)
 {
 	const char *first = fs->count ? fs->values[0].name : "";
 	size_t n = 0;
@@ -145,9 +139,9 @@ static void put_unknown(struct line *l, const struct abi_flagset *fs, unsigned l
 	put(l, "_??? */");
 }
 
-static void put_signame(struct line *l, int sig, bool prefix);
+static void put_signame(struct trace_line *l, int sig, bool prefix);
 
-static void put_flags(struct line *l, const struct abi_flagset *fs, unsigned long v)
+static void put_flags(struct trace_line *l, const struct abi_flagset *fs, unsigned long v)
 {
 	unsigned long rest = v;
 	bool any = false;
@@ -198,7 +192,7 @@ static void put_flags(struct line *l, const struct abi_flagset *fs, unsigned lon
 
 /* A signal's name as strace prints it: SIGTERM, SIGRTMIN, SIGRT_3, or the
  * number. */
-static void put_signame(struct line *l, int sig, bool prefix)
+static void put_signame(struct trace_line *l, int sig, bool prefix)
 {
 	const char *name = enum_name(abi_flagset_find("signal"), (unsigned long)sig);
 
@@ -214,7 +208,7 @@ static void put_signame(struct line *l, int sig, bool prefix)
 
 /* A sigset_t as strace prints it: [USR1 TERM], or ~[...] holding the
  * complement when more than half the signals are in it. */
-static void put_sigset_value(struct line *l, u64 set, size_t size)
+static void put_sigset_value(struct trace_line *l, u64 set, size_t size)
 {
 	int count = 0;
 	bool first = true;
@@ -237,7 +231,7 @@ static void put_sigset_value(struct line *l, u64 set, size_t size)
 	put(l, "]");
 }
 
-static void put_sigset(struct line *l, long addr, size_t size)
+static void put_sigset(struct trace_line *l, long addr, size_t size)
 {
 	u64 set = 0;
 
@@ -251,7 +245,7 @@ static void put_sigset(struct line *l, long addr, size_t size)
 }
 
 /* st_mode as strace prints it: S_IFREG|S_ISUID|0755. */
-static void put_mode(struct line *l, unsigned mode)
+static void put_mode(struct trace_line *l, unsigned mode)
 {
 	const char *type = enum_name(abi_flagset_find("file_type"), mode & S_IFMT);
 
@@ -269,7 +263,7 @@ static void put_mode(struct line *l, unsigned mode)
 }
 
 /* makedev(0x88, 0x3): glibc's major/minor split of a dev_t. */
-static void put_dev(struct line *l, u64 dev)
+static void put_dev(struct trace_line *l, u64 dev)
 {
 	unsigned major = (unsigned)(((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffULL));
 	unsigned minor = (unsigned)((dev & 0xff) | ((dev >> 12) & ~0xffULL));
@@ -281,7 +275,7 @@ static void put_dev(struct line *l, u64 dev)
 	put(l, ")");
 }
 
-static void put_stat(struct line *l, const void *p)
+static void put_stat(struct trace_line *l, const void *p)
 {
 	const struct linux_stat *st = p;
 
@@ -296,7 +290,7 @@ static void put_stat(struct line *l, const void *p)
 	put(l, ", ...}");
 }
 
-static void put_statfs(struct line *l, const void *p)
+static void put_statfs(struct trace_line *l, const void *p)
 {
 	const struct linux_statfs *f = p;
 	const char *magic = enum_name(abi_flagset_find("fs_magic"), (unsigned long)f->f_type);
@@ -321,14 +315,14 @@ static void put_statfs(struct line *l, const void *p)
 	put(l, "}");
 }
 
-static void put_timespec(struct line *l, const void *p)
+static void put_timespec(struct trace_line *l, const void *p)
 {
 	const struct linux_timespec *ts = p;
 
 	put(l, "{tv_sec=%ld, tv_nsec=%ld}", (long)ts->tv_sec, (long)ts->tv_nsec);
 }
 
-static void put_itimerspec(struct line *l, const void *p)
+static void put_itimerspec(struct trace_line *l, const void *p)
 {
 	const struct linux_timespec *ts = p;
 
@@ -339,7 +333,7 @@ static void put_itimerspec(struct line *l, const void *p)
 	put(l, "}");
 }
 
-static void put_stack_t(struct line *l, const void *p)
+static void put_stack_t(struct trace_line *l, const void *p)
 {
 	const struct linux_stack_t *ss = p;
 
@@ -350,7 +344,7 @@ static void put_stack_t(struct line *l, const void *p)
 	put(l, ", ss_size=%lu}", (unsigned long)ss->ss_size);
 }
 
-static void put_utsname_field(struct line *l, const char *name, const char *v)
+static void put_utsname_field(struct trace_line *l, const char *name, const char *v)
 {
 	put(l, "%s=\"", name);
 	for (size_t i = 0; i < 65 && v[i]; i++)
@@ -359,7 +353,7 @@ static void put_utsname_field(struct line *l, const char *name, const char *v)
 }
 
 /* strace's abbreviated form: the first two names, then "...". */
-static void put_utsname(struct line *l, const void *p)
+static void put_utsname(struct trace_line *l, const void *p)
 {
 	const char *u = p; /* six fields of 65 bytes */
 
@@ -371,7 +365,7 @@ static void put_utsname(struct line *l, const void *p)
 }
 
 /* statx's abbreviated form: the mask, attributes, mode and size. */
-static void put_statx(struct line *l, const void *p)
+static void put_statx(struct trace_line *l, const void *p)
 {
 	const u8 *b = p;
 	u32 mask;
@@ -396,7 +390,7 @@ struct trace_sigaction {
 	u64 handler, flags, restorer, mask;
 };
 
-static void put_sigaction(struct line *l, const void *p)
+static void put_sigaction(struct trace_line *l, const void *p)
 {
 	const struct trace_sigaction *sa = p;
 
@@ -419,7 +413,7 @@ static void put_sigaction(struct line *l, const void *p)
 }
 
 /* An rlimit value: RLIM64_INFINITY, 8192*1024, or the number. */
-static void put_rlim(struct line *l, u64 v)
+static void put_rlim(struct trace_line *l, u64 v)
 {
 	if (v == ~0ULL)
 		put(l, "RLIM64_INFINITY");
@@ -429,7 +423,7 @@ static void put_rlim(struct line *l, u64 v)
 		put(l, "%lu", (unsigned long)v);
 }
 
-static void put_rlimit(struct line *l, const void *p)
+static void put_rlimit(struct trace_line *l, const void *p)
 {
 	const u64 *r = p;
 
@@ -440,14 +434,14 @@ static void put_rlimit(struct line *l, const void *p)
 	put(l, "}");
 }
 
-static void put_timeval(struct line *l, const void *p)
+static void put_timeval(struct trace_line *l, const void *p)
 {
 	const struct linux_timeval *tv = p;
 
 	put(l, "{tv_sec=%ld, tv_usec=%ld}", (long)tv->tv_sec, (long)tv->tv_usec);
 }
 
-static void put_itimerval(struct line *l, const void *p)
+static void put_itimerval(struct trace_line *l, const void *p)
 {
 	const struct linux_timeval *tv = p;
 
@@ -458,7 +452,7 @@ static void put_itimerval(struct line *l, const void *p)
 	put(l, "}");
 }
 
-static void put_rusage(struct line *l, const void *p)
+static void put_rusage(struct trace_line *l, const void *p)
 {
 	const struct linux_timeval *tv = p; /* ru_utime, ru_stime first */
 
@@ -469,7 +463,7 @@ static void put_rusage(struct line *l, const void *p)
 	put(l, ", ...}");
 }
 
-static void put_tms(struct line *l, const void *p)
+static void put_tms(struct trace_line *l, const void *p)
 {
 	const s64 *t = p;
 
@@ -487,7 +481,7 @@ struct k_sysinfo {
 	u32 mem_unit;
 };
 
-static void put_sysinfo(struct line *l, const void *p)
+static void put_sysinfo(struct trace_line *l, const void *p)
 {
 	const struct k_sysinfo *si = p;
 
@@ -503,7 +497,7 @@ static void put_sysinfo(struct line *l, const void *p)
 }
 
 /* x86_64's struct epoll_event is packed: 12 bytes. */
-static void put_epoll_event(struct line *l, const void *p)
+static void put_epoll_event(struct trace_line *l, const void *p)
 {
 	const u8 *b = p;
 	u32 events;
@@ -520,7 +514,7 @@ static void put_epoll_event(struct line *l, const void *p)
 static const struct decoder {
 	const char *type;
 	size_t size;
-	void (*print)(struct line *l, const void *p);
+	void (*print)(struct trace_line *l, const void *p);
 } decoders[] = {
 	{ "struct stat", sizeof(struct linux_stat), put_stat },
 	{ "struct statfs", sizeof(struct linux_statfs), put_statfs },
@@ -550,7 +544,7 @@ static const struct decoder *find_decoder(const char *type)
 
 /* A struct argument: decoded when readable (an out struct only after a
  * success, as strace), else its address. */
-static bool put_struct(struct line *l, const struct abi_argmeta *am, long v, long ret)
+static bool put_struct(struct trace_line *l, const struct abi_argmeta *am, long v, long ret)
 {
 	const struct decoder *d = find_decoder(am->type);
 	u8 buf[512];
@@ -569,7 +563,7 @@ static bool put_struct(struct line *l, const struct abi_argmeta *am, long v, lon
 /* readv's and writev's iovec array: [{iov_base="ab", iov_len=2}, ...];
  * what was read is shown only after a success, and only as many bytes as
  * the call moved. */
-static void put_iovec(struct line *l, long addr, long cnt, bool read, long ret)
+static void put_iovec(struct trace_line *l, long addr, long cnt, bool read, long ret)
 {
 	size_t left = read ? (size_t)ret : (size_t)-1;
 	struct linux_iovec iov;
@@ -606,7 +600,7 @@ static void put_iovec(struct line *l, long addr, long cnt, bool read, long ret)
 
 /* poll's array: [{fd=3, events=POLLIN}, {fd=-1}] (revents are the
  * result's, put_poll_result). */
-static void put_pollfds(struct line *l, long addr, long n)
+static void put_pollfds(struct trace_line *l, long addr, long n)
 {
 	struct {
 		s32 fd;
@@ -632,7 +626,7 @@ static void put_pollfds(struct line *l, long addr, long n)
 }
 
 /* poll's result: = 2 ([{fd=3, revents=POLLIN}]), = 0 (Timeout). */
-static void put_poll_result(struct line *l, long addr, long n, long ret)
+static void put_poll_result(struct trace_line *l, long addr, long n, long ret)
 {
 	struct {
 		s32 fd;
@@ -660,7 +654,7 @@ static void put_poll_result(struct line *l, long addr, long n, long ret)
 }
 
 /* epoll_wait's events: the ret filled in. */
-static void put_epoll_events(struct line *l, long addr, long ret)
+static void put_epoll_events(struct trace_line *l, long addr, long ret)
 {
 	u8 ev[12];
 
@@ -679,7 +673,7 @@ static void put_epoll_events(struct line *l, long addr, long ret)
 }
 
 /* A CPU mask of len bytes as strace prints it: [0 1]. */
-static void put_cpumask(struct line *l, long addr, long len)
+static void put_cpumask(struct trace_line *l, long addr, long len)
 {
 	u64 w;
 	bool first = true;
@@ -702,7 +696,7 @@ static void put_cpumask(struct line *l, long addr, long len)
 }
 
 /* getdents64's buffer: its address and how many entries the call gave. */
-static void put_dirents(struct line *l, long addr, long ret)
+static void put_dirents(struct trace_line *l, long addr, long ret)
 {
 	struct linux_dirent64 d;
 	long off = 0, n = 0;
@@ -720,7 +714,7 @@ static void put_dirents(struct line *l, long addr, long ret)
 }
 
 /* getrandom's buffer: strace forces hex escapes for it. */
-static void put_hexbuf(struct line *l, long addr, long ret)
+static void put_hexbuf(struct trace_line *l, long addr, long ret)
 {
 	u8 b[STRSIZE];
 	size_t n;
@@ -744,7 +738,7 @@ static void put_hexbuf(struct line *l, long addr, long ret)
  * proleptic Gregorian calendar), as strace's comment after a timestamp:
  * 2023-11-14T22:13:20.000000500+0000. strace uses the local time zone;
  * abi-run has none and says UTC. */
-static void put_date(struct line *l, s64 sec, long nsec)
+static void put_date(struct trace_line *l, s64 sec, long nsec)
 {
 	s64 days = sec / 86400, rem = sec % 86400, era, doe, yoe, doy, mp, y;
 	unsigned m, d;
@@ -770,7 +764,7 @@ static void put_date(struct line *l, s64 sec, long nsec)
 }
 
 /* utimensat's times: [UTIME_NOW, {tv_sec=1, tv_nsec=0} and its date]. */
-static void put_utimens(struct line *l, long addr)
+static void put_utimens(struct trace_line *l, long addr)
 {
 	struct linux_timespec ts[2];
 
@@ -794,7 +788,7 @@ static void put_utimens(struct line *l, long addr)
 }
 
 /* uid_t/gid_t arrays (getgroups' n filled in, setgroups' n given). */
-static void put_ids(struct line *l, long addr, long n)
+static void put_ids(struct trace_line *l, long addr, long n)
 {
 	u32 id;
 
@@ -817,7 +811,8 @@ static void put_ids(struct line *l, long addr, long n)
 
 /* A value behind a pointer, [N], or the address when it cannot be read
  * (or the call failed and it is an out value). */
-static void put_ref(struct line *l, long addr, size_t size, bool out, long ret, bool is_signed)
+static void put_ref(struct trace_line *l, long addr, size_t size, bool out, long ret,
+		    bool is_signed)
 {
 	u64 v = 0;
 
@@ -836,7 +831,7 @@ static void put_ref(struct line *l, long addr, size_t size, bool out, long ret, 
 
 /* Arguments decoded by their syscall rather than by their type; false for
  * the others. */
-static bool put_special(struct line *l, int id, int i, const long a[6], long ret)
+static bool put_special(struct trace_line *l, int id, int i, const long a[6], long ret)
 {
 	switch (id) {
 	case ABI_SYS_readv:
@@ -947,7 +942,7 @@ static bool put_special(struct line *l, int id, int i, const long a[6], long ret
 }
 
 /* pipe's and socketpair's [rfd, wfd]. */
-static void put_fdpair(struct line *l, long addr, long ret)
+static void put_fdpair(struct trace_line *l, long addr, long ret)
 {
 	int fds[2];
 
@@ -958,7 +953,8 @@ static void put_fdpair(struct line *l, long addr, long ret)
 	put(l, "[%d, %d]", fds[0], fds[1]);
 }
 
-static void put_arg(struct line *l, const struct abi_sysmeta *m, int i, const long *a, long ret)
+static void put_arg(struct trace_line *l, const struct abi_sysmeta *m, int i, const long *a,
+		    long ret)
 {
 	const struct abi_argmeta *am = &m->args[i];
 	long v = a[i];
@@ -1066,14 +1062,14 @@ static int shown_args(int id, const struct abi_sysmeta *m, const long a[6])
 }
 
 /* Pads the call to strace's return column. */
-static void pad_call(struct line *l)
+static void pad_call(struct trace_line *l)
 {
 	while (l->len < RET_COLUMN)
 		put(l, " ");
 }
 
 /* execve's argv as strace shows it: ["a", "b"]; envp as a count. */
-static void put_strv(struct line *l, long addr, bool count_only)
+static void put_strv(struct trace_line *l, long addr, bool count_only)
 {
 	size_t n = 0;
 	u64 p;
@@ -1103,7 +1099,7 @@ static void put_strv(struct line *l, long addr, bool count_only)
 
 /* fcntl as strace decodes it: the argument by command, absent when the
  * command takes none. */
-static void put_fcntl(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
+static void put_fcntl(struct trace_line *l, const struct abi_sysmeta *m, const long a[6], long ret)
 {
 	unsigned cmd = (unsigned)a[1];
 
@@ -1140,7 +1136,7 @@ static void put_fcntl(struct line *l, const struct abi_sysmeta *m, const long a[
 
 /* A termios flag word as strace 6.1 prints it: each field's name followed
  * by "|" (even when nothing follows), then the bits, nothing for none. */
-static void put_termios_flags(struct line *l, const char *set, u32 v)
+static void put_termios_flags(struct trace_line *l, const char *set, u32 v)
 {
 	const struct abi_flagset *fs = abi_flagset_find(set);
 	u32 rest = v;
@@ -1170,7 +1166,7 @@ static void put_termios_flags(struct line *l, const char *set, u32 v)
 }
 
 /* struct termios (the kernel's, TCGETS's) abbreviated as strace does. */
-static void put_termios(struct line *l, const void *p)
+static void put_termios(struct trace_line *l, const void *p)
 {
 	const u32 *t = p;
 
@@ -1185,7 +1181,7 @@ static void put_termios(struct line *l, const void *p)
 	put(l, ", ...}");
 }
 
-static void put_winsize(struct line *l, const void *p)
+static void put_winsize(struct trace_line *l, const void *p)
 {
 	const u16 *w = p;
 
@@ -1193,7 +1189,7 @@ static void put_winsize(struct line *l, const void *p)
 }
 
 /* An int behind a pointer: [N]. */
-static void put_int_ref(struct line *l, const void *p)
+static void put_int_ref(struct trace_line *l, const void *p)
 {
 	int v;
 
@@ -1204,13 +1200,13 @@ static void put_int_ref(struct line *l, const void *p)
 /* ioctl as strace decodes the requests the table knows: strace's name
  * (the terminal ones it shares with the OSS timer are "X or Y"), then the
  * argument as the request uses it. */
-static void put_ioctl(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
+static void put_ioctl(struct trace_line *l, const struct abi_sysmeta *m, const long a[6], long ret)
 {
 	static const struct {
 		u32 req;
 		const char *name;
 		bool out;
-		void (*print)(struct line *l, const void *p);
+		void (*print)(struct trace_line *l, const void *p);
 		size_t size;
 	} reqs[] = {
 		{ TCGETS, NULL, true, put_termios, 36 },
@@ -1276,7 +1272,7 @@ static const char *const suid_dump[] = { "SUID_DUMP_DISABLE", "SUID_DUMP_USER", 
 
 /* prctl by option, as strace: only the arguments the option takes, all
  * four in hex for an option it does not know. */
-static void put_prctl(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
+static void put_prctl(struct trace_line *l, const struct abi_sysmeta *m, const long a[6], long ret)
 {
 	unsigned long o = (unsigned long)a[0];
 	int v;
@@ -1347,7 +1343,7 @@ static void put_prctl(struct line *l, const struct abi_sysmeta *m, const long a[
 }
 
 /* personality's persona: 0xffffffff (the query) stays a number. */
-static void put_persona(struct line *l, const struct abi_sysmeta *m, unsigned long v)
+static void put_persona(struct trace_line *l, const struct abi_sysmeta *m, unsigned long v)
 {
 	if ((u32)v == 0xffffffffu)
 		put(l, "0xffffffff");
@@ -1357,7 +1353,7 @@ static void put_persona(struct line *l, const struct abi_sysmeta *m, unsigned lo
 
 /* futex as strace decodes it: the command with _PRIVATE and
  * |FUTEX_CLOCK_REALTIME, then only the arguments the command uses. */
-static void put_futex(struct line *l, const struct abi_sysmeta *m, const long a[6], long ret)
+static void put_futex(struct trace_line *l, const struct abi_sysmeta *m, const long a[6], long ret)
 {
 	int op = (int)a[1], cmd = op & 0x7f;
 	const char *name = NULL;
@@ -1421,7 +1417,7 @@ static void put_futex(struct line *l, const struct abi_sysmeta *m, const long a[
 	}
 }
 
-static void put_call(struct line *l, long nr, const long a[6], long ret)
+static void put_call(struct trace_line *l, long nr, const long a[6], long ret)
 {
 	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
 	const struct abi_sysmeta *m;
@@ -1473,13 +1469,13 @@ static void put_call(struct line *l, long nr, const long a[6], long ret)
 
 /* strace -f's "[pid N] " before every line once there is more than one
  * task, keyed on the calling thread. */
-static void put_prefix(struct line *l)
+static void put_prefix(struct trace_line *l)
 {
 	if (task_count() > 1)
 		put(l, "[pid %5d] ", current->tid); /* strace: [pid %5u] */
 }
 
-static void emit(struct line *l)
+static void emit(struct trace_line *l)
 {
 	put(l, "\n");
 	if (l->buf[l->len - 1] != '\n')
@@ -1494,7 +1490,7 @@ static bool is_restart(long e)
 	       e == ERESTART_RESTARTBLOCK;
 }
 
-static void put_result(struct line *l, int id, long ret)
+static void put_result(struct trace_line *l, int id, long ret)
 {
 	if (IS_ERR_VALUE(ret)) {
 		const char *name = abi_errno_name(-ret), *msg = abi_errno_message(-ret);
@@ -1517,7 +1513,7 @@ static void put_result(struct line *l, int id, long ret)
 
 void hosted_trace(long nr, const long a[6], long ret)
 {
-	struct line l = { .len = 0 };
+	struct trace_line l = { .len = 0 };
 	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
 
 	put_prefix(&l);
@@ -1545,27 +1541,139 @@ void hosted_trace(long nr, const long a[6], long ret)
 	emit(&l);
 }
 
-/* execve's and execveat's line: the call is formatted before (its arguments are gone
- * after a success), the result appended after. */
-static struct line pending;
-
-void hosted_trace_prepare(long nr, const long a[6])
+/* select's fd sets: [0 3] for the fds below n that are set. */
+static void put_fdset(struct trace_line *l, long addr, long n)
 {
-	pending.len = 0;
-	put_prefix(&pending);
-	put_call(&pending, nr, a, 0);
-	pad_call(&pending);
+	u64 w;
+	bool first = true;
+
+	if (!addr) {
+		put(l, "NULL");
+		return;
+	}
+	if (n < 0 || n > 1024 || copy_from_user(&w, (uptr){ (uintptr_t)addr }, 8) != 0) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	put(l, "[");
+	for (long i = 0; i * 64 < n; i++) {
+		if (copy_from_user(&w, (uptr){ (uintptr_t)addr + (uintptr_t)i * 8 }, 8) != 0)
+			break;
+		for (int b = 0; b < 64 && i * 64 + b < n; b++)
+			if (w & (1ULL << b)) {
+				put(l, first ? "%ld" : " %ld", i * 64 + b);
+				first = false;
+			}
+	}
+	put(l, "]");
 }
 
-void hosted_trace_finish(long ret)
+/* select's and pselect6's arguments, read before the call: the kernel
+ * rewrites the sets and the timeout. */
+static void put_select(struct trace_line *l, int id, const long a[6])
 {
-	put_result(&pending, ABI_SYS_execve, ret);
-	emit(&pending);
+	const struct abi_argmeta ts = { .fmt = ABI_FMT_PTR,
+					.type = id == ABI_SYS_select ? "struct __kernel_old_timeval"
+								     : "struct __kernel_timespec" };
+	struct {
+		u64 set, size;
+	} sig;
+
+	put(l, "%s(%d, ", abi_sysmeta[id].name, (int)a[0]);
+	for (int i = 1; i <= 3; i++) {
+		put_fdset(l, a[i], (int)a[0]);
+		put(l, ", ");
+	}
+	put_struct(l, &ts, a[4], 0);
+	if (id == ABI_SYS_pselect6) {
+		put(l, ", ");
+		if (!a[5] || copy_from_user(&sig, (uptr){ (uintptr_t)a[5] }, sizeof sig) != 0) {
+			put_addr(l, (unsigned long)a[5]);
+		} else {
+			put(l, "{sigmask=");
+			put_sigset(l, (long)sig.set, (size_t)sig.size);
+			put(l, ", sigsetsize=%lu}", (unsigned long)sig.size);
+		}
+	}
+	put(l, ")");
+}
+
+/* select's result: = 2 (in [0], out [4], left {tv_sec=0, tv_usec=997}),
+ * = 0 (Timeout). */
+static void put_select_result(struct trace_line *l, int id, const long a[6], long ret)
+{
+	static const char *const names[] = { "in", "out", "except" };
+	const struct abi_argmeta ts = { .fmt = ABI_FMT_PTR,
+					.type = id == ABI_SYS_select ? "struct __kernel_old_timeval"
+								     : "struct __kernel_timespec" };
+	bool first = true;
+
+	if (IS_ERR_VALUE(ret) || ret < 0) {
+		put_result(l, id, ret);
+		return;
+	}
+	put(l, " = %ld", ret);
+	if (ret == 0) {
+		put(l, " (Timeout)");
+		return;
+	}
+	put(l, " (");
+	for (int i = 1; i <= 3; i++) {
+		u64 w = 0;
+		bool any = false;
+
+		for (long k = 0; a[i] && k * 64 < (int)a[0]; k++)
+			if (copy_from_user(&w, (uptr){ (uintptr_t)a[i] + (uintptr_t)k * 8 }, 8) ==
+				    0 &&
+			    w)
+				any = true;
+		if (!any)
+			continue;
+		put(l, first ? "%s " : ", %s ", names[i - 1]);
+		put_fdset(l, a[i], (int)a[0]);
+		first = false;
+	}
+	if (a[4]) {
+		put(l, first ? "left " : ", left ");
+		put_struct(l, &ts, a[4], 0);
+	}
+	put(l, ")");
+}
+
+/* The calls whose line is made in two steps, the call before it runs and
+ * the result after: execve (its arguments are gone after a success),
+ * select and pselect6 (the kernel rewrites their arguments). */
+bool hosted_trace_prepare(struct hosted_trace_pending *p, long nr, const long a[6])
+{
+	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
+
+	if (id != ABI_SYS_execve && id != ABI_SYS_execveat && id != ABI_SYS_select &&
+	    id != ABI_SYS_pselect6)
+		return false;
+	p->id = id;
+	memcpy(p->a, a, sizeof p->a);
+	p->line.len = 0;
+	put_prefix(&p->line);
+	if (id == ABI_SYS_select || id == ABI_SYS_pselect6)
+		put_select(&p->line, id, a);
+	else
+		put_call(&p->line, nr, a, 0);
+	pad_call(&p->line);
+	return true;
+}
+
+void hosted_trace_finish(struct hosted_trace_pending *p, long ret)
+{
+	if (p->id == ABI_SYS_select || p->id == ABI_SYS_pselect6)
+		put_select_result(&p->line, p->id, p->a, ret);
+	else
+		put_result(&p->line, p->id, ret);
+	emit(&p->line);
 }
 
 void hosted_trace_noreturn(long nr, const long a[6])
 {
-	struct line l = { .len = 0 };
+	struct trace_line l = { .len = 0 };
 
 	put_prefix(&l);
 	put_call(&l, nr, a, 0);
@@ -1578,7 +1686,7 @@ void hosted_trace_noreturn(long nr, const long a[6])
  * with strace's fields for each kind of sender. */
 void hosted_trace_signal(const struct linux_siginfo *info)
 {
-	struct line l = { .len = 0 };
+	struct trace_line l = { .len = 0 };
 	int sig = info->si_signo, code = info->si_code;
 	bool fault = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
 		     sig == SIGTRAP;
@@ -1639,7 +1747,7 @@ void hosted_trace_signal(const struct linux_siginfo *info)
 
 void hosted_trace_exit(int status)
 {
-	struct line l = { .len = 0 };
+	struct trace_line l = { .len = 0 };
 
 	put_prefix(&l);
 	put(&l, "+++ exited with %d +++", status);
@@ -1648,7 +1756,7 @@ void hosted_trace_exit(int status)
 
 void hosted_trace_killed(int sig, bool core)
 {
-	struct line l = { .len = 0 };
+	struct trace_line l = { .len = 0 };
 
 	put_prefix(&l);
 	put(&l, "+++ killed by ");

@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -88,6 +89,10 @@ int main(int argc, char **argv)
 	struct timespec times[2] = { { 1, 0 }, { 1700000000, 500 } };
 	struct itimerspec its = { { 0, 0 }, { 5, 0 } };
 	uid_t ruid, euid, suid;
+	fd_set rd, wr;
+	struct timeval tv = { 0, 1000 };
+	struct timespec pts = { 0, 1000 };
+	sigset_t none;
 	off_t off = 0;
 
 	if (argc > 1)
@@ -217,6 +222,20 @@ int main(int argc, char **argv)
 	unlink("fifo");
 	mknod("dev", S_IFCHR | 0600, makedev(1, 3));
 	getresuid(&ruid, &euid, &suid);
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_SET(fds[0], &rd);
+	FD_SET(fds[1], &wr);
+	select(fds[1] + 1, &rd, &wr, NULL, &tv); /* rd still holds the 3 sent above */
+	FD_ZERO(&rd);
+	FD_SET(0, &rd);
+	tv.tv_usec = 1000;
+	select(1, NULL, NULL, &rd, &tv); /* nothing: Timeout */
+	sigemptyset(&none);
+	FD_ZERO(&wr);
+	FD_SET(fds[1], &wr);
+	pselect(fds[1] + 1, NULL, &wr, NULL, &pts, &none);
+	select(-1, NULL, NULL, NULL, NULL);
 	personality(0xffffffff);
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	timerfd_settime(fd, 0, &its, 0);
