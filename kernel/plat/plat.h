@@ -68,7 +68,8 @@ long plat_wake(const u32 *word, int n);
  * word moves, one of them is ready (revents set) or the deadline passes.
  * plat_wake_task rouses a task sleeping either way (tplat: task.plat). */
 struct host_wait;
-long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw, int nhw);
+long plat_wait_host(const u32 *word, u32 expected, s64 deadline_ns, struct host_wait *hw,
+		    int nhw);
 void plat_wake_task(const u32 *word, void *tplat);
 
 /* --- Time and entropy ------------------------------------------------- */
