@@ -158,17 +158,26 @@ static void put_flags(struct trace_line *l, const struct abi_flagset *fs, unsign
 	}
 	for (unsigned f = 0; f < fs->nfields; f++) {
 		const struct abi_flag_field *fld = &fs->fields[f];
+		bool found = false;
 
-		for (unsigned i = 0; i < fld->count; i++) {
+		for (unsigned i = 0; i < fld->count && !found; i++) {
 			const struct abi_flag *e = &fld->values[i];
 
 			if (flag_on_arch(e) && (v & fld->mask) == e->value[ABI_ARCH_X86_64]) {
 				put(l, "%s%s", any ? "|" : "", e->name);
-				any = true;
-				rest &= ~fld->mask;
-				break;
+				found = true;
 			}
 		}
+		if (!found && fld->count) { /* strace names an unknown field value MAP_??? */
+			const char *first = fld->values[0].name;
+
+			put(l, "%s0x%lx /* ", any ? "|" : "", v & fld->mask);
+			for (size_t n = 0; first[n] && first[n] != '_'; n++)
+				put(l, "%c", first[n]);
+			put(l, "_??? */");
+		}
+		any = true;
+		rest &= ~fld->mask;
 	}
 	for (unsigned i = 0; i < fs->count; i++) {
 		const struct abi_flag *e = &fs->values[i];
