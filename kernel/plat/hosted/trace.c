@@ -1712,7 +1712,9 @@ void hosted_trace_signal(const struct linux_siginfo *info)
 	put(&l, " {si_signo=");
 	put_signame(&l, sig, true);
 	put(&l, ", si_code=");
-	if (fault && code > 0 && code != SI_KERNEL) {
+	if (sig == SIGCHLD && code > 0) {
+		name = enum_name(abi_flagset_find("si_code_chld"), (unsigned long)code);
+	} else if (fault && code > 0 && code != SI_KERNEL) {
 		const struct abi_flagset *fs = abi_flagset_find("si_code_fault");
 
 		for (unsigned i = 0; fs && i < fs->count; i++)
@@ -1726,6 +1728,23 @@ void hosted_trace_signal(const struct linux_siginfo *info)
 		put(&l, "%s", name);
 	else
 		put(&l, "%d", code);
+	if (sig == SIGCHLD && code > 0) {
+		/* si_status (a signal but for CLD_EXITED), si_utime, si_stime */
+		s32 status;
+		s64 utime, stime;
+
+		memcpy(&status, info->bytes + 8, 4);
+		memcpy(&utime, info->bytes + 16, 8);
+		memcpy(&stime, info->bytes + 24, 8);
+		put(&l, ", si_pid=%d, si_uid=%u, si_status=", info->kill.pid, info->kill.uid);
+		if (code == CLD_EXITED)
+			put(&l, "%d", status);
+		else
+			put_signame(&l, status, true);
+		put(&l, ", si_utime=%ld, si_stime=%ld} ---", (long)utime, (long)stime);
+		emit(&l);
+		return;
+	}
 	switch (code) {
 	case SI_USER:
 	case SI_TKILL:

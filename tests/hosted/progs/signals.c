@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +20,11 @@ static void handler(int sig, siginfo_t *si, void *uc)
 	int n;
 
 	(void)uc;
-	if (si->si_code == SI_TIMER)
+	if (sig == SIGCHLD)
+		n = snprintf(line, sizeof line, "sig %d %d %d %u %d %ld %ld\n", sig, si->si_code,
+			     si->si_pid, si->si_uid, si->si_status, (long)si->si_utime,
+			     (long)si->si_stime);
+	else if (si->si_code == SI_TIMER)
 		n = snprintf(line, sizeof line, "sig %d %d %d %d %ld\n", sig, si->si_code,
 			     si->si_timerid, si->si_overrun, (long)si->si_value.sival_ptr);
 	else
@@ -38,6 +43,8 @@ int main(void)
 	timer_t t;
 	int fds[2];
 	char buf[10];
+	pid_t child;
+	sigset_t chld;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = handler;
@@ -45,6 +52,7 @@ int main(void)
 	sigaction(SIGUSR1, &sa, 0);
 	sigaction(SIGUSR2, &sa, 0);
 	sigaction(SIGALRM, &sa, 0);
+	sigaction(SIGCHLD, &sa, 0);
 	setvbuf(stdout, NULL, _IONBF, 0);
 
 	kill(getpid(), SIGUSR1);                          /* SI_USER */
@@ -59,6 +67,26 @@ int main(void)
 	timer_settime(t, 0, &its, 0);
 	pause();
 	printf("call %d %d\n", SYS_pause, -514);
+
+	/* a child's exit and death by a signal: CLD_EXITED, CLD_KILLED; blocked
+	 * while waiting, so that no wait is interrupted */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	child = fork();
+	if (child == 0)
+		_exit(3);
+	waitpid(child, NULL, 0);
+	sigprocmask(SIG_UNBLOCK, &chld, NULL);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	sigprocmask(SIG_UNBLOCK, &chld, NULL);
 
 	pipe(fds); /* the itimer's SI_KERNEL, while read waits: ERESTARTSYS */
 	setitimer(ITIMER_REAL, &itv, 0);

@@ -5,6 +5,7 @@
  * strace's. Without arguments it checks what needs no native run.
  *
  *   test_trace signal SIGNO CODE PID UID VALUE   a --- SIG... --- line
+ *   test_trace signal 17 CODE PID UID STATUS UTIME STIME    SIGCHLD's
  *   test_trace call NR RET A0 .. A5               a syscall's line
  *   test_trace exit STATUS | killed SIG CORE      the last line
  *
@@ -76,7 +77,19 @@ int main(int argc, char **argv)
 {
 	long a[6] = { 0 };
 
-	if (argc == 7 && strcmp(argv[1], "signal") == 0) {
+	if (argc == 9 && strcmp(argv[1], "signal") == 0) { /* SIGCHLD: + utime stime */
+		struct linux_siginfo si = { .si_signo = (s32)num(argv[2]),
+					    .si_code = (s32)num(argv[3]) };
+		s32 status = (s32)num(argv[6]);
+		s64 utime = num(argv[7]), stime = num(argv[8]);
+
+		si.kill.pid = (s32)num(argv[4]);
+		si.kill.uid = (u32)num(argv[5]);
+		memcpy(si.bytes + 8, &status, 4);
+		memcpy(si.bytes + 16, &utime, 8);
+		memcpy(si.bytes + 24, &stime, 8);
+		hosted_trace_signal(&si);
+	} else if (argc == 7 && strcmp(argv[1], "signal") == 0) {
 		struct linux_siginfo si = { .si_signo = (s32)num(argv[2]),
 					    .si_code = (s32)num(argv[3]) };
 
