@@ -162,6 +162,10 @@ def test_fatal_signal_lines_match_strace(abi_run: Path, prog: Path, tmp_path: Pa
         assert native[-1] == "+++ killed by SIGSEGV +++"
 
 
+# wait4's status, whole or resumed after another process's line
+WAIT_STATUS = re.compile(r"(?:wait4\(\d+, |<\.\.\. wait4 resumed>)(\[\{.*\}\]), ")
+
+
 @pytest.fixture(scope="module")
 def formatter() -> Path:
     """tests/kernel/c/test_trace.c: abi-run's formatter fed with given values."""
@@ -173,7 +177,7 @@ def formatter() -> Path:
 def test_signal_senders_and_restart_codes(formatter: Path, tmp_path: Path) -> None:
     """Lines no guest can make yet (signals from kill, tkill, sigqueue, a
     POSIX timer, an itimer and dying children; the restart codes a signal
-    leaves in pause and read): tests/hosted/progs/signals.c runs natively under strace and
+    leaves in pause and read; wait4's statuses): tests/hosted/progs/signals.c runs natively under strace and
     prints the values it saw, and abi-run's formatter, given them, must
     print strace's very lines."""
     if shutil.which("strace") is None or shutil.which("gcc") is None:
@@ -188,12 +192,13 @@ def test_signal_senders_and_restart_codes(formatter: Path, tmp_path: Path) -> No
     # strace -f follows the children: their own lines carry "[pid N]"
     lines = [ln for ln in lines if not ln.startswith("[pid")]
     want = {"sig": [ln for ln in lines if ln.startswith("---")],
-            "call": [ln for ln in lines if " = ? ERESTART" in ln]}
-    got: dict[str, list[str]] = {"sig": [], "call": []}
+            "call": [ln for ln in lines if " = ? ERESTART" in ln],
+            "wait": [m[1] for ln in lines if (m := WAIT_STATUS.match(ln))]}
+    got: dict[str, list[str]] = {"sig": [], "call": [], "wait": []}
     for rec in p.stdout.splitlines():
         kind, *vals = rec.split()
-        argv = [str(formatter), "signal" if kind == "sig" else "call", *vals]
+        argv = [str(formatter), {"sig": "signal"}.get(kind, kind), *vals]
         line = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.rstrip()
         got[kind].append(line)
-    assert (len(want["sig"]), len(want["call"])) == (7, 2)
+    assert [len(want[k]) for k in ("sig", "call", "wait")] == [7, 2, 2]
     assert got == want

@@ -394,6 +394,110 @@ static void put_statx(struct trace_line *l, const void *p)
 	put(l, ", stx_size=%lu, ...}", (unsigned long)size);
 }
 
+/* A siginfo as strace prints it: {si_signo=SIGSEGV, si_code=SEGV_MAPERR,
+ * si_addr=NULL}, with the fields of its kind of sender. */
+static void put_siginfo(struct trace_line *l, const struct linux_siginfo *info)
+{
+	int sig = info->si_signo, code = info->si_code;
+	bool fault = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+		     sig == SIGTRAP;
+	static const char *const prefix[] = { [SIGSEGV] = "SEGV_",
+					      [SIGBUS] = "BUS_",
+					      [SIGILL] = "ILL_",
+					      [SIGFPE] = "FPE_",
+					      [SIGTRAP] = "TRAP_" };
+	const char *name = NULL;
+
+	put(l, "{si_signo=");
+	put_signame(l, sig, true);
+	put(l, ", si_code=");
+	if (sig == SIGCHLD && code > 0) {
+		name = enum_name(abi_flagset_find("si_code_chld"), (unsigned long)code);
+	} else if (fault && code > 0 && code != SI_KERNEL) {
+		const struct abi_flagset *fs = abi_flagset_find("si_code_fault");
+
+		for (unsigned i = 0; fs && i < fs->count; i++)
+			if ((long)fs->values[i].value[ABI_ARCH_X86_64] == code &&
+			    strncmp(fs->values[i].name, prefix[sig], strlen(prefix[sig])) == 0)
+				name = fs->values[i].name;
+	} else {
+		name = enum_name(abi_flagset_find("si_code"), (unsigned long)(long)code);
+	}
+	if (name)
+		put(l, "%s", name);
+	else
+		put(l, "%d", code);
+	if (sig == SIGCHLD && code > 0) {
+		/* si_status (a signal but for CLD_EXITED), si_utime, si_stime */
+		s32 status;
+		s64 utime, stime;
+
+		memcpy(&status, info->bytes + 8, 4);
+		memcpy(&utime, info->bytes + 16, 8);
+		memcpy(&stime, info->bytes + 24, 8);
+		put(l, ", si_pid=%d, si_uid=%u, si_status=", info->kill.pid, info->kill.uid);
+		if (code == CLD_EXITED)
+			put(l, "%d", status);
+		else
+			put_signame(l, status, true);
+		put(l, ", si_utime=%ld, si_stime=%ld}", (long)utime, (long)stime);
+		return;
+	}
+	switch (code) {
+	case SI_USER:
+	case SI_TKILL:
+		put(l, ", si_pid=%d, si_uid=%u", info->kill.pid, info->kill.uid);
+		break;
+	case SI_QUEUE:
+	case SI_MESGQ:
+		put(l, ", si_pid=%d, si_uid=%u, si_int=%d, si_ptr=", info->kill.pid, info->kill.uid,
+		    (int)info->kill.value);
+		put_addr(l, info->kill.value);
+		break;
+	case SI_TIMER:
+		put(l, ", si_timerid=");
+		put_hex(l, (u32)info->timer.tid);
+		put(l, ", si_overrun=%d, si_int=%d, si_ptr=", info->timer.overrun,
+		    (int)info->timer.value);
+		put_addr(l, info->timer.value);
+		break;
+	default:
+		if (fault) {
+			put(l, ", si_addr=");
+			put_addr(l, info->fault.addr);
+		}
+	}
+	put(l, "}");
+}
+
+/* waitid's or rt_sigtimedwait's siginfo; {} when nothing was filled in. */
+static void put_siginfo_struct(struct trace_line *l, const void *p)
+{
+	if (((const struct linux_siginfo *)p)->si_signo == 0)
+		put(l, "{}");
+	else
+		put_siginfo(l, p);
+}
+
+/* wait4's status as strace spells it out:
+ * [{WIFEXITED(s) && WEXITSTATUS(s) == 3}]. */
+static void put_wait_status(struct trace_line *l, int s)
+{
+	if ((s & 0x7f) == 0) {
+		put(l, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", (s >> 8) & 0xff);
+	} else if (s == 0xffff) {
+		put(l, "[{WIFCONTINUED(s)}]");
+	} else if ((s & 0xff) == 0x7f) {
+		put(l, "[{WIFSTOPPED(s) && WSTOPSIG(s) == ");
+		put_signame(l, (s >> 8) & 0xff, true);
+		put(l, "}]");
+	} else {
+		put(l, "[{WIFSIGNALED(s) && WTERMSIG(s) == ");
+		put_signame(l, s & 0x7f, true);
+		put(l, s & 0x80 ? " && WCOREDUMP(s)}]" : "}]");
+	}
+}
+
 /* x86_64's struct kernel_sigaction (rt_sigaction's). */
 struct trace_sigaction {
 	u64 handler, flags, restorer, mask;
@@ -533,6 +637,7 @@ static const struct decoder {
 	{ "struct statx", 48, put_statx },
 	{ "struct __kernel_itimerspec", 2 * sizeof(struct linux_timespec), put_itimerspec },
 	{ "struct sigaltstack", sizeof(struct linux_stack_t), put_stack_t },
+	{ "struct siginfo", sizeof(struct linux_siginfo), put_siginfo_struct },
 	{ "struct rlimit", 16, put_rlimit },
 	{ "struct rlimit64", 16, put_rlimit },
 	{ "struct __kernel_old_timeval", sizeof(struct linux_timeval), put_timeval },
@@ -887,6 +992,19 @@ static bool put_special(struct trace_line *l, int id, int i, const long a[6], lo
 		if (i != 0)
 			return false;
 		put_hexbuf(l, a[0], ret);
+		return true;
+	case ABI_SYS_wait4:
+		if (i != 1)
+			return false;
+		if (a[1] && ret > 0) {
+			int st;
+
+			if (copy_from_user(&st, (uptr){ (uintptr_t)a[1] }, 4) == 0) {
+				put_wait_status(l, st);
+				return true;
+			}
+		}
+		put_addr(l, (unsigned long)a[1]);
 		return true;
 	case ABI_SYS_utimensat:
 		if (i != 2)
@@ -1696,80 +1814,13 @@ void hosted_trace_noreturn(long nr, const long a[6])
 void hosted_trace_signal(const struct linux_siginfo *info)
 {
 	struct trace_line l = { .len = 0 };
-	int sig = info->si_signo, code = info->si_code;
-	bool fault = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-		     sig == SIGTRAP;
-	static const char *const prefix[] = { [SIGSEGV] = "SEGV_",
-					      [SIGBUS] = "BUS_",
-					      [SIGILL] = "ILL_",
-					      [SIGFPE] = "FPE_",
-					      [SIGTRAP] = "TRAP_" };
-	const char *name = NULL;
 
 	put_prefix(&l);
 	put(&l, "--- ");
-	put_signame(&l, sig, true);
-	put(&l, " {si_signo=");
-	put_signame(&l, sig, true);
-	put(&l, ", si_code=");
-	if (sig == SIGCHLD && code > 0) {
-		name = enum_name(abi_flagset_find("si_code_chld"), (unsigned long)code);
-	} else if (fault && code > 0 && code != SI_KERNEL) {
-		const struct abi_flagset *fs = abi_flagset_find("si_code_fault");
-
-		for (unsigned i = 0; fs && i < fs->count; i++)
-			if ((long)fs->values[i].value[ABI_ARCH_X86_64] == code &&
-			    strncmp(fs->values[i].name, prefix[sig], strlen(prefix[sig])) == 0)
-				name = fs->values[i].name;
-	} else {
-		name = enum_name(abi_flagset_find("si_code"), (unsigned long)(long)code);
-	}
-	if (name)
-		put(&l, "%s", name);
-	else
-		put(&l, "%d", code);
-	if (sig == SIGCHLD && code > 0) {
-		/* si_status (a signal but for CLD_EXITED), si_utime, si_stime */
-		s32 status;
-		s64 utime, stime;
-
-		memcpy(&status, info->bytes + 8, 4);
-		memcpy(&utime, info->bytes + 16, 8);
-		memcpy(&stime, info->bytes + 24, 8);
-		put(&l, ", si_pid=%d, si_uid=%u, si_status=", info->kill.pid, info->kill.uid);
-		if (code == CLD_EXITED)
-			put(&l, "%d", status);
-		else
-			put_signame(&l, status, true);
-		put(&l, ", si_utime=%ld, si_stime=%ld} ---", (long)utime, (long)stime);
-		emit(&l);
-		return;
-	}
-	switch (code) {
-	case SI_USER:
-	case SI_TKILL:
-		put(&l, ", si_pid=%d, si_uid=%u", info->kill.pid, info->kill.uid);
-		break;
-	case SI_QUEUE:
-	case SI_MESGQ:
-		put(&l, ", si_pid=%d, si_uid=%u, si_int=%d, si_ptr=", info->kill.pid,
-		    info->kill.uid, (int)info->kill.value);
-		put_addr(&l, info->kill.value);
-		break;
-	case SI_TIMER:
-		put(&l, ", si_timerid=");
-		put_hex(&l, (u32)info->timer.tid);
-		put(&l, ", si_overrun=%d, si_int=%d, si_ptr=", info->timer.overrun,
-		    (int)info->timer.value);
-		put_addr(&l, info->timer.value);
-		break;
-	default:
-		if (fault) {
-			put(&l, ", si_addr=");
-			put_addr(&l, info->fault.addr);
-		}
-	}
-	put(&l, "} ---");
+	put_signame(&l, info->si_signo, true);
+	put(&l, " ");
+	put_siginfo(&l, info);
+	put(&l, " ---");
 	emit(&l);
 }
 

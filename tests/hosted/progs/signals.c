@@ -2,7 +2,8 @@
  * tests/hosted/test_strace_format.py: run natively under strace, it prints
  * on stdout, for each signal, the siginfo its SA_SIGINFO handler got
  * ("sig SIGNO CODE PID UID VALUE", or TIMERID OVERRUN VALUE for a timer),
- * and for each call a signal interrupts, the raw call ("call NR RET ARGS"),
+ * for each call a signal interrupts, the raw call ("call NR RET ARGS"), and
+ * each wait status ("wait STATUS"),
  * so that abi-run's formatter can be given the same values. */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -45,6 +46,7 @@ int main(void)
 	char buf[10];
 	pid_t child;
 	sigset_t chld;
+	int status;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = handler;
@@ -76,7 +78,8 @@ int main(void)
 	child = fork();
 	if (child == 0)
 		_exit(3);
-	waitpid(child, NULL, 0);
+	wait4(child, &status, 0, NULL);
+	printf("wait %d\n", status);
 	sigprocmask(SIG_UNBLOCK, &chld, NULL);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	child = fork();
@@ -85,7 +88,8 @@ int main(void)
 		_exit(0);
 	}
 	kill(child, SIGTERM);
-	waitpid(child, NULL, 0);
+	wait4(child, &status, 0, NULL);
+	printf("wait %d\n", status);
 	sigprocmask(SIG_UNBLOCK, &chld, NULL);
 
 	pipe(fds); /* the itimer's SI_KERNEL, while read waits: ERESTARTSYS */

@@ -8,6 +8,7 @@
  *   test_trace signal 17 CODE PID UID STATUS UTIME STIME    SIGCHLD's
  *   test_trace call NR RET A0 .. A5               a syscall's line
  *   test_trace exit STATUS | killed SIG CORE      the last line
+ *   test_trace wait STATUS                        wait4's status
  *
  * The kernel is not booted: guest memory reads fail, so pointers print as
  * addresses. */
@@ -107,6 +108,12 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 6 && i + 4 < argc; i++)
 			a[i] = num(argv[i + 4]);
 		hosted_trace(num(argv[2]), a, num(argv[3]));
+	} else if (argc == 3 && strcmp(argv[1], "wait") == 0) {
+		struct trace_line l = { .len = 0 };
+
+		put_wait_status(&l, (int)num(argv[2]));
+		l.buf[l.len] = 0;
+		printf("%s\n", l.buf);
 	} else if (argc == 3 && strcmp(argv[1], "exit") == 0) {
 		hosted_trace_exit((int)num(argv[2]));
 	} else if (argc == 4 && strcmp(argv[1], "killed") == 0) {
