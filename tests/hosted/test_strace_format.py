@@ -177,9 +177,9 @@ def formatter() -> Path:
 def test_signal_senders_and_restart_codes(formatter: Path, tmp_path: Path) -> None:
     """Lines no guest can make yet (signals from kill, tkill, sigqueue, a
     POSIX timer, an itimer and dying children; the restart codes a signal
-    leaves in pause and read; wait4's statuses): tests/hosted/progs/signals.c runs natively under strace and
-    prints the values it saw, and abi-run's formatter, given them, must
-    print strace's very lines."""
+    leaves in pause and read; wait4's statuses): tests/hosted/progs/signals.c
+    runs natively under strace and prints the values it saw, and abi-run's
+    formatter, given them, must print strace's very lines."""
     if shutil.which("strace") is None or shutil.which("gcc") is None:
         pytest.skip("strace and gcc are needed")
     exe = tmp_path / "signals"
