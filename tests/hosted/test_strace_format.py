@@ -202,3 +202,24 @@ def test_signal_senders_and_restart_codes(formatter: Path, tmp_path: Path) -> No
         got[kind].append(line)
     assert [len(want[k]) for k in ("sig", "call", "wait")] == [7, 2, 2]
     assert got == want
+
+
+def test_clone_lines(formatter: Path, tmp_path: Path) -> None:
+    """clone and clone3 (fork-like, so that a C program can make them
+    itself) natively under strace, and abi-run's formatter given the same
+    arguments and memory; the tid words move to the formatter's memory, so
+    addresses are normalised."""
+    if shutil.which("strace") is None or shutil.which("gcc") is None:
+        pytest.skip("strace and gcc are needed")
+    exe = tmp_path / "clones"
+    subprocess.run(["gcc", "-O1", "-o", str(exe), str(HERE / "progs" / "clones.c")], check=True)
+    # without -f: the children's lines would split the parent's
+    p = subprocess.run(["strace", "-qq", "-e", "trace=clone,clone3", str(exe)], env=ENV,
+                       capture_output=True, text=True, timeout=60, check=True)
+    want = [_ADDR.sub("ADDR", ln) for ln in p.stderr.splitlines() if ln.startswith("clone")]
+    got = [_ADDR.sub("ADDR", subprocess.run([str(formatter), "call", *rec.split()[1:]],
+                                            capture_output=True, text=True,
+                                            check=True).stdout.rstrip())
+           for rec in p.stdout.splitlines()]
+    assert len(want) == 3 and got == want
+    assert "=> {parent_tid=[" in got[0] and "parent_tid=[" in got[2]

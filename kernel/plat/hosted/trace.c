@@ -1478,6 +1478,103 @@ static void put_persona(struct trace_line *l, const struct abi_sysmeta *m, unsig
 		put_flags(l, m->args[0].flags, (u32)v);
 }
 
+/* clone's flags as strace prints them: the CLONE_* names (CLONE_DETACHED,
+ * gone from the headers, stays a number) and then, for clone, the exit
+ * signal in the low byte. */
+static void put_clone_flags(struct trace_line *l, const struct abi_flagset *fs, u64 flags,
+			    bool signal_byte)
+{
+	u64 rest = signal_byte ? flags & ~0xffULL : flags;
+	bool any = false;
+
+	for (unsigned i = 0; i < fs->count; i++) {
+		u64 bit = fs->values[i].value[ABI_ARCH_X86_64];
+
+		if (bit == CLONE_DETACHED || (signal_byte && bit <= 0xff) || !(rest & bit))
+			continue;
+		put(l, "%s%s", any ? "|" : "", fs->values[i].name);
+		any = true;
+		rest &= ~bit;
+	}
+	if (rest || (!any && !(signal_byte && (flags & 0xff)))) {
+		put(l, any ? "|" : "");
+		put_hex(l, (unsigned long)rest);
+		any = true;
+	}
+	if (signal_byte && (flags & 0xff)) {
+		put(l, any ? "|" : "");
+		put_signame(l, (int)(flags & 0xff), true);
+	}
+}
+
+/* clone(child_stack=..., flags=..., parent_tid=[N], tls=..., child_tidptr=...):
+ * each pointer only when a flag makes the kernel use it (x86_64's order:
+ * flags, newsp, parent_tidptr, child_tidptr, tls). */
+static void put_clone(struct trace_line *l, const struct abi_sysmeta *m, const long a[6], long ret)
+{
+	u64 flags = (u64)a[0];
+
+	put(l, "child_stack=");
+	put_addr(l, (unsigned long)a[1]);
+	put(l, ", flags=");
+	put_clone_flags(l, m->args[0].flags, flags, true);
+	if (flags & CLONE_PARENT_SETTID) {
+		put(l, ", parent_tid=");
+		put_ref(l, a[2], 4, true, ret, true);
+	}
+	if (flags & CLONE_SETTLS) {
+		put(l, ", tls=");
+		put_addr(l, (unsigned long)a[4]);
+	}
+	if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) {
+		put(l, ", child_tidptr=");
+		put_addr(l, (unsigned long)a[3]);
+	}
+}
+
+/* clone3({flags=..., child_tid=..., parent_tid=..., exit_signal=SIGCHLD,
+ * stack=..., stack_size=..., tls=...} => {parent_tid=[N]}, 88). */
+static void put_clone3(struct trace_line *l, const long a[6], long ret)
+{
+	struct {
+		u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	} ca;
+	int v;
+
+	if ((size_t)a[1] < sizeof ca || copy_from_user(&ca, (uptr){ (uintptr_t)a[0] }, sizeof ca)) {
+		put_addr(l, (unsigned long)a[0]);
+		put(l, ", %lu", (unsigned long)a[1]);
+		return;
+	}
+	put(l, "{flags=");
+	put_clone_flags(l, abi_flagset_find("clone_flags"), ca.flags, false);
+	if (ca.flags & CLONE_PIDFD)
+		put(l, ", pidfd=0x%lx", (unsigned long)ca.pidfd);
+	if (ca.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) {
+		put(l, ", child_tid=");
+		put_addr(l, (unsigned long)ca.child_tid);
+	}
+	if (ca.flags & CLONE_PARENT_SETTID) {
+		put(l, ", parent_tid=");
+		put_addr(l, (unsigned long)ca.parent_tid);
+	}
+	put(l, ", exit_signal=");
+	put_signame(l, (int)ca.exit_signal, true);
+	put(l, ", stack=");
+	put_addr(l, (unsigned long)ca.stack);
+	put(l, ", stack_size=");
+	put_hex(l, (unsigned long)ca.stack_size);
+	if (ca.flags & CLONE_SETTLS) {
+		put(l, ", tls=");
+		put_addr(l, (unsigned long)ca.tls);
+	}
+	put(l, "}");
+	if (!IS_ERR_VALUE(ret) && (ca.flags & CLONE_PARENT_SETTID) &&
+	    copy_from_user(&v, (uptr){ (uintptr_t)ca.parent_tid }, 4) == 0)
+		put(l, " => {parent_tid=[%d]}", v);
+	put(l, ", %lu", (unsigned long)a[1]);
+}
+
 /* futex as strace decodes it: the command with _PRIVATE and
  * |FUTEX_CLOCK_REALTIME, then only the arguments the command uses. */
 static void put_futex(struct trace_line *l, const struct abi_sysmeta *m, const long a[6], long ret)
@@ -1557,6 +1654,14 @@ static void put_call(struct trace_line *l, long nr, const long a[6], long ret)
 	}
 	m = &abi_sysmeta[id];
 	put(l, "%s(", m->name);
+	if (id == ABI_SYS_clone || id == ABI_SYS_clone3) {
+		if (id == ABI_SYS_clone)
+			put_clone(l, m, a, ret);
+		else
+			put_clone3(l, a, ret);
+		put(l, ")");
+		return;
+	}
 	if (id == ABI_SYS_personality) {
 		put_persona(l, m, (unsigned long)a[0]);
 		put(l, ")");

@@ -6,12 +6,14 @@
  *
  *   test_trace signal SIGNO CODE PID UID VALUE   a --- SIG... --- line
  *   test_trace signal 17 CODE PID UID STATUS UTIME STIME    SIGCHLD's
- *   test_trace call NR RET A0 .. A5               a syscall's line
+ *   test_trace call NR RET A0 .. A5 [mem=HEX]     a syscall's line (an
+ *                                                 argument "@" is HEX's address)
  *   test_trace exit STATUS | killed SIG CORE      the last line
  *   test_trace wait STATUS                        wait4's status
  *
- * The kernel is not booted: guest memory reads fail, so pointers print as
- * addresses. */
+ * The kernel is booted only for mem=: otherwise guest memory reads fail, so
+ * pointers print as addresses. */
+#include <abi/boot.h>
 #include "../../../kernel/plat/hosted/trace.c"
 #include "ktest.h"
 
@@ -43,6 +45,37 @@ static bool contains(const char *s, const char *t)
 static long num(const char *s)
 {
 	return strtol(s, NULL, 0);
+}
+
+/* mem=HEX[@BASE]: boots the kernel and puts the bytes in a guest page; its
+ * address stands for each argument written "@". With BASE (where the bytes
+ * were natively), every aligned word pointing into them is moved along.
+ * 0 or the address. */
+static unsigned long guest_bytes(const char *hex)
+{
+	const char *at = strchr(hex, '@');
+	unsigned long base = at ? strtoul(at + 1, NULL, 0) : 0;
+	size_t n = 0;
+	long page;
+
+	if (abi_boot(NULL) != 0)
+		return 0;
+	page = sys_mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			(unsigned long)-1, 0);
+	if (page < 0)
+		return 0;
+	for (; hex[2 * n] != '@' && hex[2 * n] && hex[2 * n + 1] && n < 4096; n++) {
+		char byte[3] = { hex[2 * n], hex[2 * n + 1], 0 };
+
+		((unsigned char *)page)[n] = (unsigned char)strtoul(byte, NULL, 16);
+	}
+	for (size_t i = 0; base && i + 8 <= n; i += 8) {
+		u64 *w = (u64 *)(page + (long)i);
+
+		if (*w >= base && *w < base + n)
+			*w = (u64)page + (*w - base);
+	}
+	return (unsigned long)page;
 }
 
 static void test_restart_codes(void)
@@ -105,8 +138,12 @@ int main(int argc, char **argv)
 		}
 		hosted_trace_signal(&si);
 	} else if (argc >= 4 && strcmp(argv[1], "call") == 0) {
+		unsigned long mem = 0;
+
+		if (strncmp(argv[argc - 1], "mem=", 4) == 0)
+			mem = guest_bytes(argv[--argc] + 4);
 		for (int i = 0; i < 6 && i + 4 < argc; i++)
-			a[i] = num(argv[i + 4]);
+			a[i] = strcmp(argv[i + 4], "@") == 0 ? (long)mem : num(argv[i + 4]);
 		hosted_trace(num(argv[2]), a, num(argv[3]));
 	} else if (argc == 3 && strcmp(argv[1], "wait") == 0) {
 		struct trace_line l = { .len = 0 };
