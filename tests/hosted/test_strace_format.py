@@ -223,3 +223,21 @@ def test_clone_lines(formatter: Path, tmp_path: Path) -> None:
            for rec in p.stdout.splitlines()]
     assert len(want) == 3 and got == want
     assert "=> {parent_tid=[" in got[0] and "parent_tid=[" in got[2]
+
+
+def test_socket_address_lines(formatter: Path, tmp_path: Path) -> None:
+    """connect's socket addresses of each family (AF_UNIX paths, abstract
+    and unnamed; AF_INET; AF_INET6 with every shape of "::"; sa_data)
+    natively under strace, and abi-run's formatter given the same bytes."""
+    if shutil.which("strace") is None or shutil.which("gcc") is None:
+        pytest.skip("strace and gcc are needed")
+    exe = tmp_path / "sockaddrs"
+    subprocess.run(["gcc", "-O1", "-o", str(exe), str(HERE / "progs" / "sockaddrs.c")],
+                   check=True)
+    p = subprocess.run(["strace", "-qq", "-e", "trace=connect", str(exe)], env=ENV,
+                       capture_output=True, text=True, timeout=60, check=True)
+    want = p.stderr.splitlines()
+    got = [subprocess.run([str(formatter), "call", *rec.split()[1:]], capture_output=True,
+                          text=True, check=True).stdout.rstrip()
+           for rec in p.stdout.splitlines()]
+    assert len(want) == 18 and got == want

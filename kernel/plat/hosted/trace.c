@@ -943,6 +943,96 @@ static void put_ref(struct trace_line *l, long addr, size_t size, bool out, long
 		put(l, is_signed ? "[%ld]" : "[%lu]", (long)v);
 }
 
+/* An IPv6 address as glibc's inet_ntop writes it: the longest run of two
+ * or more zero groups as "::", an embedded IPv4 address dotted. */
+static void put_in6(struct trace_line *l, const u8 b[16])
+{
+	unsigned w[8];
+	int best = -1, best_len = 0, run = -1, run_len = 0;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		if (w[i] == 0) {
+			if (run < 0)
+				run = i, run_len = 0;
+			if (++run_len > best_len)
+				best = run, best_len = run_len;
+		} else {
+			run = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				put(l, "::");
+			continue;
+		}
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 7 && w[7] != 1) ||
+		     (best_len == 5 && w[5] == 0xffff))) {
+			put(l, best_len == 6 ? "%u.%u.%u.%u" : ":%u.%u.%u.%u", b[12], b[13], b[14],
+			    b[15]); /* "::1.2.3.4", "::ffff:1.2.3.4" */
+			break;
+		}
+		put(l, i && !(best >= 0 && i == best + best_len) ? ":%x" : "%x", w[i]);
+	}
+}
+
+/* A struct sockaddr of len bytes as strace prints it: AF_UNIX's sun_path
+ * (@"..." when abstract), AF_INET's and AF_INET6's port and address,
+ * sa_data for the others. */
+static void put_sockaddr(struct trace_line *l, long addr, long len)
+{
+	u8 b[128];
+	u16 family;
+	const char *name;
+
+	if (len < 2 || len > (long)sizeof b ||
+	    copy_from_user(b, (uptr){ (uintptr_t)addr }, (size_t)len) != 0) {
+		put_addr(l, (unsigned long)addr);
+		return;
+	}
+	memcpy(&family, b, 2);
+	name = enum_name(abi_flagset_find("address_family"), family);
+	put(l, "{sa_family=");
+	if (name)
+		put(l, "%s", name);
+	else
+		put(l, "%u", family);
+	if (family == AF_UNIX) {
+		if (len > 2 && b[2] == 0) {
+			put(l, ", sun_path=@");
+			put_quoted(l, addr + 3, (size_t)(len - 3), false, PATHSIZE);
+		} else if (len > 2) {
+			put(l, ", sun_path=");
+			put_quoted(l, addr + 2,
+				   (size_t)strnlen((const char *)b + 2, (size_t)len - 2), false,
+				   PATHSIZE);
+		}
+	} else if (family == AF_INET && len >= 16) {
+		put(l, ", sin_port=htons(%u), sin_addr=inet_addr(\"%u.%u.%u.%u\")",
+		    (unsigned)b[2] << 8 | b[3], b[4], b[5], b[6], b[7]);
+	} else if (family == AF_INET6 && len >= 24) {
+		u32 scope = 0;
+
+		if (len >= 28)
+			memcpy(&scope, b + 24, 4);
+		put(l, ", sin6_port=htons(%u), sin6_flowinfo=htonl(%u), inet_pton(AF_INET6, \"",
+		    (unsigned)b[2] << 8 | b[3],
+		    (unsigned)b[4] << 24 | (unsigned)b[5] << 16 | (unsigned)b[6] << 8 | b[7]);
+		put_in6(l, b + 8);
+		put(l, "\", &sin6_addr)");
+		if (len >= 28)
+			put(l, ", sin6_scope_id=%u", scope);
+	} else {
+		put(l, ", sa_data=");
+		put_quoted(l, addr + 2, (size_t)(len - 2), false, STRSIZE);
+	}
+	put(l, "}");
+}
+
 /* Arguments decoded by their syscall rather than by their type; false for
  * the others. */
 static bool put_special(struct trace_line *l, int id, int i, const long a[6], long ret)
@@ -992,6 +1082,20 @@ static bool put_special(struct trace_line *l, int id, int i, const long a[6], lo
 		if (i != 0)
 			return false;
 		put_hexbuf(l, a[0], ret);
+		return true;
+	case ABI_SYS_connect:
+	case ABI_SYS_bind:
+		if (i != 1)
+			return false;
+		put_sockaddr(l, a[1], (int)a[2]);
+		return true;
+	case ABI_SYS_sendto:
+		if (i != 4)
+			return false;
+		if (a[4])
+			put_sockaddr(l, a[4], (int)a[5]);
+		else
+			put(l, "NULL");
 		return true;
 	case ABI_SYS_wait4:
 		if (i != 1)
