@@ -107,6 +107,32 @@ static void test_end_lines(void)
 	CHECK(strcmp(out, "+++ killed by SIGRT_2 +++\n") == 0);
 }
 
+/* With a second task, every line starts with strace -f's "[pid %5u] ",
+ * keyed on the calling task (here the boot task). */
+static void test_pid_prefix(void)
+{
+	static const u32 gone = 1;
+	char want[64];
+	struct task *t;
+	long err = 0;
+
+	CHECK_EQ(abi_boot(NULL), 0);
+	out_len = 0;
+	hosted_trace_exit(0);
+	CHECK(strcmp(out, "+++ exited with 0 +++\n") == 0);
+	t = task_new(&err);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	out_len = 0;
+	hosted_trace_exit(0);
+	snprintf(want, sizeof want, "[pid %5d] +++ exited with 0 +++\n", current->tid);
+	CHECK(strcmp(out, want) == 0);
+	CHECK(current->tid >= 1 && current->tid < 10000); /* padded: "[pid   100] " */
+	task_release(t, &gone);
+	abi_reset();
+}
+
 int main(int argc, char **argv)
 {
 	long a[6] = { 0 };
@@ -158,6 +184,7 @@ int main(int argc, char **argv)
 	} else if (argc == 1) {
 		RUN(test_restart_codes);
 		RUN(test_end_lines);
+		RUN(test_pid_prefix);
 		KTEST_DONE();
 	} else {
 		fprintf(stderr, "usage: see the comment at the top of test_trace.c\n");
