@@ -1,5 +1,5 @@
 /* Prints statvfs(argv[1]) and statfs's f_type, one field a line, for
- * tests/hosted/test_statfs.py. */
+ * tests/hosted/test_hostfs_statfs.py. */
 #include <stdio.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
