@@ -77,3 +77,15 @@ def test_read_only_mount_adds_st_rdonly(abi_run: Path, prog: Path, tmp_path: Pat
     st_rdonly = 1
     assert h["f_flag"] == n["f_flag"] | st_rdonly
     assert (h["f_type"], h["f_blocks"], h["f_fsid"]) == (n["f_type"], n["f_blocks"], n["f_fsid"])
+
+
+def test_proc_is_procfs(abi_run: Path, prog: Path, tmp_path: Path) -> None:
+    """/proc says PROC_SUPER_MAGIC, as Linux's procfs, with nothing to count.
+    (Its mount flags are the kernel's mount's, rw,relatime: not compared.)"""
+    native = run([str(prog), "/proc"], cwd=tmp_path)
+    hosted = run([str(abi_run), str(prog), "/proc"], cwd=tmp_path)
+    assert native.status == hosted.status == 0, hosted.stderr
+    keys = ("f_type", "f_bsize", "f_blocks", "f_bfree", "f_bavail", "f_files", "f_ffree",
+            "f_namemax")
+    n, h = fields(native.stdout), fields(hosted.stdout)
+    assert {k: h[k] for k in keys} == {k: n[k] for k in keys}
