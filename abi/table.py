@@ -27,7 +27,11 @@ CLASSES = frozenset(
     {"desc", "file", "memory", "process", "signal", "network", "ipc", "creds", "clock",
      "stat", "statfs", "pure"}
 )
-KINDS = frozenset({"fd", "dirfd", "path", "string", "buffer", "signal", "octal", "hex", "pid"})
+KINDS = frozenset({"fd", "dirfd", "path", "string", "buffer", "signal", "octal", "hex", "pid",
+                   "addr", "sigset", "fdpair"})
+# How a tracer prints a successful return value other than in decimal
+# (strace's RVAL_HEX and RVAL_OCTAL).
+RETURN_KINDS = frozenset({"hex", "octal"})
 SPECIAL_FILES = ("errno.yaml", "flags.yaml")
 # The generated dispatch code needs these.
 REQUIRED_ERRNO = ("ENOSYS", "EFAULT")
@@ -81,6 +85,7 @@ class Syscall:
     # arch -> register index of each arg, where an arch passes them in another
     # order than args lists them (clone on aarch64).
     order: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    returns_kind: str | None = None  # RETURN_KINDS, or None for decimal
 
     def registers(self, arch: str) -> tuple[int, ...]:
         """The register index (0..5) that carries each argument on arch."""
@@ -153,6 +158,9 @@ class Table:
     flagsets: dict[str, FlagSet]
     errno: dict[str, int]
     families: tuple[str, ...] = field(default=())
+    # errno name -> the description a tracer prints after it (glibc's
+    # strerror, strace's own text for the kernel-internal restart codes)
+    errno_messages: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def by_name(self) -> dict[str, Syscall]:
@@ -302,13 +310,13 @@ def _load_flagsets(c: _Checker, path: Path) -> dict[str, FlagSet]:
     return out
 
 
-def _load_errno(c: _Checker, path: Path) -> dict[str, int]:
+def _load_errno(c: _Checker, path: Path) -> tuple[dict[str, int], dict[str, str]]:
     doc = c.mapping(load_located(path), str(path), 1, "errno file")
-    if doc is None or not c.keys(doc, "errno file", {"errno"}, set()):
-        return {}
+    if doc is None or not c.keys(doc, "errno file", {"errno"}, {"messages"}):
+        return {}, {}
     m = c.mapping(doc["errno"], doc.path, doc.line_of("errno"), "errno")
     if m is None:
-        return {}
+        return {}, {}
     out: dict[str, int] = {}
     for name, v in m.items():
         if not re.match(r"^E[A-Z0-9_]+$", name):
@@ -320,7 +328,17 @@ def _load_errno(c: _Checker, path: Path) -> dict[str, int]:
     for e in REQUIRED_ERRNO:
         if e not in m:
             c.err(m.path, doc.line_of("errno"), f"{e} is required (the generated code uses it)")
-    return out
+    messages: dict[str, str] = {}
+    if "messages" in doc:
+        mm = c.mapping(doc["messages"], doc.path, doc.line_of("messages"), "messages")
+        for name, text in (mm or {}).items():
+            if name not in out:
+                c.err(doc.path, mm.line_of(name) if mm else 0, f"messages: unknown errno {name!r}")
+            elif not isinstance(text, str) or not text:
+                c.err(doc.path, mm.line_of(name) if mm else 0, f"messages: {name}: needs a string")
+            else:
+                messages[name] = text
+    return out, messages
 
 
 def _load_arg(c: _Checker, raw: Any, path: str, line: int, what: str) -> Arg | None:
@@ -351,9 +369,9 @@ def _load_arg(c: _Checker, raw: Any, path: str, line: int, what: str) -> Arg | N
     kind = c.typed(m, "kind", str, what)
     if kind is not None and kind not in KINDS:
         c.err(m.path, m.line_of("kind"), f"{what}: unknown kind {kind!r}")
-    if kind in ("path", "string", "buffer") and not ctype.pointer:
+    if kind in ("path", "string", "buffer", "sigset", "fdpair") and not ctype.pointer:
         c.err(m.path, m.line_of("kind"), f"{what}: kind {kind} needs a pointer type")
-    if kind in ("fd", "dirfd", "signal", "pid", "octal") and ctype.pointer:
+    if kind in ("fd", "dirfd", "signal", "pid", "octal", "addr") and ctype.pointer:
         c.err(m.path, m.line_of("kind"), f"{what}: kind {kind} needs a scalar type")
     size = c.typed(m, "size", str, what)
     if size is not None and kind != "buffer":
@@ -381,7 +399,7 @@ def _load_order(c: _Checker, m: LDict, what: str, names: list[str],
 
 
 _ENTRY_REQUIRED = {"name", "numbers", "args", "returns", "errors", "status"}
-_ENTRY_OPTIONAL = {"note", "classes", "since", "notes", "order"}
+_ENTRY_OPTIONAL = {"note", "classes", "since", "notes", "order", "returns_kind"}
 
 
 def _load_entry(c: _Checker, raw: Any, family: str, path: str, line: int) -> Syscall | None:
@@ -455,6 +473,11 @@ def _load_entry(c: _Checker, raw: Any, family: str, path: str, line: int) -> Sys
         c.err(m.path, m.line_of("since"), f"{what}: since must be a quoted version like \"2.6.16\"")
     notes = c.typed(m, "notes", str, what)
     order = _load_order(c, m, what, [a.name for a in args], numbers)
+    returns_kind = c.typed(m, "returns_kind", str, what)
+    if returns_kind is not None and returns_kind not in RETURN_KINDS:
+        c.err(m.path, m.line_of("returns_kind"),
+              f"{what}: returns_kind must be one of {', '.join(sorted(RETURN_KINDS))}")
+        returns_kind = None
 
     if returns is None or status is None or errors is None:
         return None
@@ -463,7 +486,7 @@ def _load_entry(c: _Checker, raw: Any, family: str, path: str, line: int) -> Sys
     return Syscall(
         name, family, numbers, tuple(args), returns, tuple(errors), status, note,
         frozenset(classes) | derived, since if isinstance(since, str) else None, notes,
-        m.path, m.line, order,
+        m.path, m.line, order, returns_kind,
     )
 
 
@@ -539,8 +562,9 @@ def load_table(root: Path | str | None = None) -> Table:
         if not (root / special).is_file():
             c.err(str(root / special), 0, "missing")
     errno: dict[str, int] = {}
+    messages: dict[str, str] = {}
     if (root / "errno.yaml").is_file():
-        errno = _guard(c, partial(_load_errno, c, root / "errno.yaml"), errno)
+        errno, messages = _guard(c, partial(_load_errno, c, root / "errno.yaml"), (errno, messages))
     flagsets: dict[str, FlagSet] = {}
     if (root / "flags.yaml").is_file():
         flagsets = _guard(c, partial(_load_flagsets, c, root / "flags.yaml"), flagsets)
@@ -552,7 +576,7 @@ def load_table(root: Path | str | None = None) -> Table:
         families.append(path.stem)
         syscalls += _guard(c, partial(_load_family, c, path), [])
     table = Table(root, tuple(sorted(syscalls, key=lambda s: s.name)), flagsets, errno,
-                  tuple(families))
+                  tuple(families), messages)
     _cross_check(c, table)
     _check_flag_names(c, table)
     if c.errors:

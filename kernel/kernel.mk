@@ -69,5 +69,8 @@ $(ABI_KBUILD)/tests/%: tests/kernel/c/%.c tests/kernel/c/ktest.h $(ABI_KERNEL_OB
 	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g -I$(ABI_GEN)/include -Ikernel/include \
 		-Itests/kernel/c -o $@ $< $(ABI_KERNEL_OBJS)
 
+# test_trace.c includes abi-run's trace.c: it is rebuilt when that changes.
+$(ABI_KBUILD)/tests/test_trace: kernel/plat/hosted/trace.c kernel/plat/hosted/hosted.h
+
 kernel-test: $(ABI_KTEST_BINS)
 	@set -e; for t in $(ABI_KTEST_BINS); do echo "$$t"; $$t; done

@@ -212,7 +212,7 @@ def stubs_c(table: Table) -> str:
 
 # Trace formats, in the order of enum abi_fmt.
 FORMATS = ("int", "uint", "hex", "ptr", "fd", "dirfd", "path", "string", "buffer", "signal",
-           "octal", "pid", "flags", "enum")
+           "octal", "pid", "flags", "enum", "addr", "sigset", "fdpair")
 
 
 def arg_format(a: Arg | None, t: CType, flagsets: dict[str, FlagSet]) -> str:
@@ -266,6 +266,7 @@ struct abi_argmeta {{
 \tbool is_signed;
 \tsigned char size_arg;     /* for ABI_FMT_BUFFER: index of the length argument, else -1 */
 \tconst struct abi_flagset *flags;
+\tconst char *type;         /* the scalar's type, or a pointer's pointee ("struct stat") */
 }};
 
 struct abi_sysmeta {{
@@ -282,6 +283,10 @@ extern const struct abi_sysmeta abi_sysmeta[ABI_SYS_COUNT];
 
 /* The errno name for e (1..4095), or NULL. */
 const char *abi_errno_name(long e);
+/* Its description as strace prints it after the name, or NULL. */
+const char *abi_errno_message(long e);
+/* The flag set of flags.yaml named name, or NULL. */
+const struct abi_flagset *abi_flagset_find(const char *name);
 """
     return _guard("trace_meta.h", body, ("abi/syscalls.h",))
 
@@ -297,8 +302,9 @@ def _flag_rows(values: tuple[FlagValue, ...]) -> str:
 
 def trace_meta_c(table: Table) -> str:
     out = [BANNER, "#include <abi/trace_meta.h>\n"]
-    used = {a.flags for s in table.syscalls for a in s.args if a.flags}
-    for fs in (fs for fs in table.flagsets.values() if fs.name in used):
+    # Every set, not only the arguments': the tracer decodes struct fields
+    # and siginfo with them too (abi_flagset_find).
+    for fs in table.flagsets.values():
         for i, f in enumerate(fs.fields):
             out.append(f"\nstatic const struct abi_flag flags_{fs.name}_field{i}[] = {{\n"
                        f"{_flag_rows(f.values)}}};\n")
@@ -329,9 +335,10 @@ def trace_meta_c(table: Table) -> str:
             fmt = arg_format(a, a.type, table.flagsets).upper()
             size_arg = names.index(a.size) if a.size else -1
             flags = f"&set_{a.flags}" if a.flags else "0"
+            pointee = f'"{a.type.base}"'
             args.append(f'{{ "{a.name}", ABI_FMT_{fmt}, ABI_DIR_{dirs[a.dir]}, {a.type.size}, '
-                        f"{str(a.type.signed).lower()}, {size_arg}, {flags} }}")
-        ret = arg_format(None, s.returns, table.flagsets).upper()
+                        f"{str(a.type.signed).lower()}, {size_arg}, {flags}, {pointee} }}")
+        ret = (s.returns_kind or arg_format(None, s.returns, table.flagsets)).upper()
         arglist = ", ".join(args)
         regs = ", ".join(f"[ABI_ARCH_{_cname(a)}] = regs_{s.name}_{a}" for a in s.order)
         out.append(f'\t[ABI_SYS_{s.name}] = {{ "{s.name}", {len(s.args)}, '
@@ -343,6 +350,9 @@ def trace_meta_c(table: Table) -> str:
     for n, v in table.errno.items():
         seen.setdefault(v, n)
     rows = "".join(f'\t[{v}] = "{n}",\n' for v, n in sorted(seen.items()))
+    msgs = "".join(f'\t[{v}] = "{table.errno_messages[n]}",\n'
+                   for v, n in sorted(seen.items()) if n in table.errno_messages)
+    sets = "".join(f"\t&set_{name},\n" for name in table.flagsets)
     out.append(f"""
 static const char *const errno_names[{top + 1}] = {{
 {rows}}};
@@ -352,6 +362,32 @@ const char *abi_errno_name(long e)
 \tif (e <= 0 || e > {top})
 \t\treturn 0;
 \treturn errno_names[e];
+}}
+
+static const char *const errno_messages[{top + 1}] = {{
+{msgs}}};
+
+const char *abi_errno_message(long e)
+{{
+\tif (e <= 0 || e > {top})
+\t\treturn 0;
+\treturn errno_messages[e];
+}}
+
+static const struct abi_flagset *const flagsets[] = {{
+{sets}}};
+
+const struct abi_flagset *abi_flagset_find(const char *name)
+{{
+\tfor (unsigned i = 0; i < sizeof flagsets / sizeof flagsets[0]; i++) {{
+\t\tconst char *a = flagsets[i]->name, *b = name;
+
+\t\twhile (*a && *a == *b)
+\t\t\ta++, b++;
+\t\tif (*a == *b)
+\t\t\treturn flagsets[i];
+\t}}
+\treturn 0;
 }}
 """)
     return "".join(out)

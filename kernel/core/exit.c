@@ -33,10 +33,14 @@ _Noreturn void do_thread_exit(int code)
 		current_proc.exit_code = code;
 	}
 	waitq_wake_all(&exits);
-	task_release(t);
-	pidfd_notify_exit();
-	plat_guest->thread_exit();
+	plat_guest->thread_exit(code);
 	__builtin_unreachable();
+}
+
+void task_exit_release(void)
+{
+	task_release(current);
+	pidfd_notify_exit();
 }
 
 void zap_other_threads(void)

@@ -291,6 +291,8 @@ _Noreturn void do_group_exit_signal(int sig)
 	plat_kill_self(sig);
 }
 
+void (*signal_trace_hook)(const struct linux_siginfo *info);
+
 int get_signal(struct linux_siginfo *info, struct k_sigaction *ka)
 {
 	struct task *t = current;
@@ -300,6 +302,8 @@ int get_signal(struct linux_siginfo *info, struct k_sigaction *ka)
 
 		if (!sig)
 			return 0;
+		if (signal_trace_hook)
+			signal_trace_hook(info);
 		*ka = *action(sig);
 		if (ka->handler == SIG_IGN_HANDLER)
 			continue;

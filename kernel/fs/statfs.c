@@ -26,7 +26,7 @@ static void fill_statfs(const struct path *p, struct linux_statfs *st)
 	st->f_fsid[1] = (s32)(u32)(sb->dev >> 32);
 	st->f_flags = ST_VALID | ST_RELATIME | (sb->rdonly ? ST_RDONLY : 0);
 	if (sb->ops && sb->ops->statfs)
-		sb->ops->statfs(sb, st);
+		sb->ops->statfs(p->dentry->inode, st);
 }
 
 /* sys_statfs describes the filesystem holding pathname (symlinks followed). */

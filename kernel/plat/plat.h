@@ -164,6 +164,9 @@ _Noreturn void plat_exit(int status);
 /* Called once, just before plat_exit or plat_kill_self ends the process
  * (abi-run writes --stats and --report there); NULL for nothing. */
 extern void (*plat_exit_hook)(void);
+/* How the process is ending, for plat_exit_hook: the status plat_exit was
+ * given, or the signal plat_kill_self kills it with (0 when exiting). */
+extern int plat_exit_status, plat_exit_signal;
 /* Ends the whole host process by signal sig's default action (its parent
  * sees it killed by sig), or with status 128 + sig if that fails. */
 _Noreturn void plat_kill_self(int sig);
@@ -184,9 +187,10 @@ struct plat_guest {
 	long (*sigreturn)(void);
 	/* Makes t, running guest code, enter the kernel to take its signals. */
 	void (*kick)(struct task *t);
-	/* Ends the calling host thread, whose task is released; called
-	 * locked, does not return. */
-	void (*thread_exit)(void);
+	/* Ends the calling host thread (its exit status code, for traces):
+	 * releases its task with task_exit_release; called locked, does not
+	 * return. */
+	void (*thread_exit)(int code);
 };
 extern const struct plat_guest *plat_guest;
 /* Installs the host SIGSEGV/SIGBUS handler that resumes a fault in a user

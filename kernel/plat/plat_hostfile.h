@@ -37,6 +37,9 @@ long plat_host_linkat(int olddirfd, const char *oldpath, int newdirfd, const cha
 		      int flags);
 long plat_host_ftruncate(int fd, s64 len);
 long plat_host_fsync(int fd);
+/* The host's fstatfs(2) of fd (struct statfs, x86_64's layout). */
+struct linux_statfs;
+long plat_host_fstatfs(int fd, struct linux_statfs *st);
 /* Sets or clears O_APPEND on the host file description fd holds. */
 long plat_host_set_append(int fd, bool append);
 long plat_host_fchmod(int fd, int mode);

@@ -362,7 +362,7 @@ def test_trace_lines(abi_run: Path, busybox: Path, tmp_path: Path) -> None:
     assert (r.status, r.stdout) == (n.status, n.stdout)
     lines = trace_lines(r.stderr)
     assert 'write(1, "hi\\n", 3) = 3' in lines
-    assert lines[-1] == "exit_group(0) = ?"
+    assert lines[-2:] == ["exit_group(0) = ?", "+++ exited with 0 +++"]
     assert any(x.startswith("arch_prctl(ARCH_SET_FS, 0x") and x.endswith(" = 0") for x in lines)
     assert any(x.startswith("rseq(") and x.endswith("= -1 ENOSYS (Function not implemented)")
                for x in lines)
@@ -392,7 +392,7 @@ def test_trace_execve(abi_run: Path, busybox: Path, tmp_path: Path) -> None:
     lines = trace_lines(r.stderr)
     assert any(x.startswith(f'execve("{busybox}", ["{busybox}", "true"], 0x') and
                x.endswith(" = 0") for x in lines)
-    assert lines[-1] == "exit_group(0) = ?"
+    assert lines[-2:] == ["exit_group(0) = ?", "+++ exited with 0 +++"]
 
 
 def test_trace_file_and_stats(abi_run: Path, busybox: Path, tmp_path: Path) -> None:
@@ -401,8 +401,8 @@ def test_trace_file_and_stats(abi_run: Path, busybox: Path, tmp_path: Path) -> N
             cwd=tmp_path)
     assert r.stdout == b"x\n" and r.status == 0
     text = "\n".join(trace_lines(tf.read_bytes())) + "\n"
-    assert "exit_group(0) = ?" in text
-    stats = text.split("exit_group(0) = ?\n", 1)[1]
+    assert "exit_group(0) = ?\n+++ exited with 0 +++\n" in text
+    stats = text.split("+++ exited with 0 +++\n", 1)[1]
     assert "write" in stats and "total" in stats and "ENOSYS" in stats
 
 

@@ -19,8 +19,34 @@ static void hostfs_destroy(struct super_block *sb)
 	kfree(sb);
 }
 
+/* statfs(2) of a hostfs file is the host's statfs of that very file (its
+ * filesystem may be another than the mount root's: /run, /sys, a bind
+ * mount below --root), all fields as the host gives them. Only a read-only
+ * mount adds ST_RDONLY, as the guest cannot write there whatever the host
+ * allows. A file the host no longer has by its name answers for the mount's
+ * root directory. */
+static void hostfs_statfs(struct inode *ino, struct linux_statfs *st)
+{
+	struct hostfs_sb *hs = HSB(ino);
+	struct linux_statfs host;
+	bool tmp = false;
+	int fd = hostfs_open_fd(ino, false);
+
+	if (fd < 0 && hostfs_own_fd(ino, &fd, &tmp) < 0) {
+		fd = hs->rootfd;
+		tmp = false;
+	}
+	if (plat_host_fstatfs(fd, &host) == 0) {
+		host.f_flags |= ino->sb->rdonly ? ST_RDONLY : 0;
+		*st = host;
+	}
+	if (tmp)
+		plat_host_close(fd);
+}
+
 static const struct super_ops hostfs_sops = {
 	.destroy = hostfs_destroy,
+	.statfs = hostfs_statfs,
 	.getxattr = hostfs_getxattr,
 	.setxattr = hostfs_setxattr,
 	.listxattr = hostfs_listxattr,

@@ -699,7 +699,15 @@ static void procfs_destroy(struct super_block *sb)
 	kfree(sb);
 }
 
-static const struct super_ops procfs_sops = { .destroy = procfs_destroy };
+/* statfs(2) on /proc: Linux's procfs has its own magic and no blocks or
+ * inodes to count, which is the VFS's default but for the type. */
+static void procfs_statfs(struct inode *ino, struct linux_statfs *st)
+{
+	(void)ino;
+	st->f_type = PROC_SUPER_MAGIC;
+}
+
+static const struct super_ops procfs_sops = { .destroy = procfs_destroy, .statfs = procfs_statfs };
 
 long procfs_init(void)
 {

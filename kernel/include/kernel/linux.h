@@ -46,14 +46,7 @@
 #define NAME_MAX 255
 #define MAXSYMLINKS 40
 
-#define S_IFMT 0170000
-#define S_IFSOCK 0140000
-#define S_IFLNK 0120000
-#define S_IFREG 0100000
-#define S_IFBLK 0060000
-#define S_IFDIR 0040000
-#define S_IFCHR 0020000
-#define S_IFIFO 0010000
+#define S_IFMT 0170000 /* the file types (S_IFREG, ...) are flags.yaml's file_type */
 #define S_ISUID 04000
 #define S_ISGID 02000
 #define S_ISVTX 01000
@@ -171,10 +164,6 @@ struct linux_statfs {
 	s64 f_namelen, f_frsize, f_flags;
 	s64 f_spare[4];
 };
-#define TMPFS_MAGIC 0x01021994
-#define ST_RDONLY 0x0001
-#define ST_VALID 0x0020
-#define ST_RELATIME 0x1000
 
 /* fcntl(2)'s structs and values (fd/fcntl.c, fs/locks.c, mm/memfd.c). */
 struct linux_flock {

@@ -25,7 +25,10 @@ struct wait_head {
 	struct waitq wq;   /* tasks asleep until the object changes */
 };
 
-#define WAIT_HEAD_INIT(wh) { LIST_INIT((wh).items), WAITQ_INIT((wh).wq) }
+#define WAIT_HEAD_INIT(wh)                                 \
+	{                                                  \
+		LIST_INIT((wh).items), WAITQ_INIT((wh).wq) \
+	}
 
 static inline void wait_head_init(struct wait_head *wh)
 {

@@ -53,9 +53,9 @@ struct proc {
 		u64 handler, flags, restorer, mask;
 	} sigactions[64];
 	struct sigpending shared_pending;
-	u32 nr_queued;    /* siginfo entries queued, against RLIMIT_SIGPENDING */
-	int exit_code;    /* the leader's, when it left by exit before the others */
-	bool leader_gone; /* the boot task has exited; the process lives on */
+	u32 nr_queued;       /* siginfo entries queued, against RLIMIT_SIGPENDING */
+	int exit_code;       /* the leader's, when it left by exit before the others */
+	bool leader_gone;    /* the boot task has exited; the process lives on */
 	struct proc_ctl ctl; /* prctl's per-process state (prctl.h) */
 };
 

@@ -43,6 +43,9 @@ u64 signal_pending_set(void);
  * not return) and ignored ones dropped. 0 when there is nothing to deliver. */
 struct k_sigaction;
 int get_signal(struct linux_siginfo *info, struct k_sigaction *ka);
+/* Called by get_signal with every signal it takes (abi-run's --trace line
+ * "--- SIGSEGV {...} ---"); NULL for none. */
+extern void (*signal_trace_hook)(const struct linux_siginfo *info);
 /* After a handler frame was built: the mask the handler runs with (the
  * action's mask, plus sig unless SA_NODEFER), SA_RESETHAND. */
 void signal_delivered(int sig, const struct k_sigaction *ka);
@@ -83,6 +86,9 @@ void signal_wake_up(struct task *t);
 /* Ends the calling thread (exit, or a zapped thread on its way back to the
  * guest). */
 _Noreturn void do_thread_exit(int code);
+/* The platform's last word on an exiting thread: it leaves the task list
+ * (pidfds of it poll readable). */
+void task_exit_release(void);
 /* exec's de_thread: every other thread exits; returns when they are gone. */
 void zap_other_threads(void);
 

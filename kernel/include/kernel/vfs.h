@@ -27,9 +27,10 @@ struct linux_statfs;
 
 struct super_ops {
 	void (*destroy)(struct super_block *sb);
-	/* Fills in statfs(2)'s answer (after the VFS set f_flags, f_fsid and
-	 * tmpfs-like defaults); NULL: the defaults stand. */
-	void (*statfs)(struct super_block *sb, struct linux_statfs *st);
+	/* Fills in statfs(2)'s answer for a file of the filesystem (after
+	 * the VFS set f_flags, f_fsid and tmpfs-like defaults); NULL: the
+	 * defaults stand. */
+	void (*statfs)(struct inode *ino, struct linux_statfs *st);
 	/* SB_XATTR_OPS: the filesystem's own extended attributes, called with
 	 * vfs_lock held once fs/xattr.c has made the VFS's checks (arguments,
 	 * namespace rules, permissions, flags); the filesystem resolves the

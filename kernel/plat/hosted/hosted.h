@@ -111,15 +111,33 @@ void hosted_report_write(void);
 
 /* trace.c: one strace-format line for a completed call. */
 void hosted_trace(long nr, const long args[6], long ret);
-/* execve's and execveat's line, formatted before the call (the arguments
- * are gone after a success) and finished after it. */
-void hosted_trace_prepare(long nr, const long a[6]);
-void hosted_trace_finish(long ret);
+/* The line of a call that is made in two steps (execve: its arguments
+ * are gone after a success; select: the kernel rewrites them): the caller
+ * keeps it, on its own stack, between hosted_trace_prepare (false for the
+ * calls traced in one step by hosted_trace) and hosted_trace_finish. */
+struct trace_line {
+	char buf[2048];
+	size_t len;
+};
+struct hosted_trace_pending {
+	struct trace_line line;
+	int id;
+	long a[6];
+};
+bool hosted_trace_prepare(struct hosted_trace_pending *p, long nr, const long a[6]);
+void hosted_trace_finish(struct hosted_trace_pending *p, long ret);
 /* The line of a call that does not return (exit, exit_group). */
 void hosted_trace_noreturn(long nr, const long args[6]);
-/* The line of a signal delivered to a handler ("--- SIGSEGV {...} ---"). */
+/* strace's other lines: a signal's `--- SIGSEGV {si_signo=...} ---` as it
+ * is delivered, and the end, `+++ exited with N +++` or `+++ killed by
+ * SIGSEGV (core dumped) +++` (printed by plat_exit_hook once
+ * hosted_trace_start has run, just before confinement and the guest's first
+ * instruction). */
 struct linux_siginfo;
 void hosted_trace_signal(const struct linux_siginfo *info);
+void hosted_trace_exit(int status);
+void hosted_trace_killed(int sig, bool core);
+void hosted_trace_start(void);
 
 /* --- The trap path and the guest's signals (trap.c, signal.c, thread.c) */
 

@@ -8,6 +8,7 @@
  * launcher. options.c parses the command line, fs.c sets up the guest's
  * filesystem, output.c writes abi-run's own messages. */
 #include <abi/boot.h>
+#include <kernel/signal.h>
 #include <kernel/binfmts.h>
 #include <kernel/fd.h>
 #include <kernel/lib.h>
@@ -241,6 +242,9 @@ _Noreturn void hosted_main(u64 *sp)
 		hosted_printf(2, "abi-run: %s: entry 0x%lx, sp 0x%lx, brk 0x%lx\n", prog_path,
 			      (unsigned long)entry, (unsigned long)start_sp,
 			      (unsigned long)kernel_mm.brk);
+	hosted_trace_start(); /* reads the host's core-dump settings: before confinement */
+	if (hosted_opts.trace)
+		signal_trace_hook = hosted_trace_signal;
 	hosted_confine();
 	if ((r = hosted_sigthread_start()) < 0)
 		hosted_die("cannot start the signal thread: %s", hosted_errname(r));

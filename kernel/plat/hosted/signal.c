@@ -165,8 +165,6 @@ void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret
 			force_sigsegv(sig);
 			continue;
 		}
-		if (hosted_opts.trace)
-			hosted_trace_signal(&info);
 		signal_delivered(sig, &ka);
 		handled = true;
 	}

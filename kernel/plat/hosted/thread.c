@@ -127,10 +127,13 @@ static void kick(struct task *t)
 
 /* The host thread ends; its stack stays the slot's until the host clears
  * the slot's word (CLONE_CHILD_CLEARTID), after the thread is gone. */
-static void thread_exit(void)
+static void thread_exit(int code)
 {
 	struct host_stack off = { 0, 2 /* SS_DISABLE */, 0 };
 
+	if (hosted_opts.trace)
+		hosted_trace_exit(code); /* strace's "[pid N] +++ exited with 0 +++" */
+	task_exit_release();
 	kernel_leave();
 	host_syscall2(HOST_NR(sigaltstack), &off, 0);
 	for (;;)

@@ -110,6 +110,8 @@ static void on_sigsys(int sig, void *info, void *ctx)
 	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
 	bool counting = hosted_opts.stats || hosted_opts.report_fd >= 0;
 	bool exec = id == ABI_SYS_execve || id == ABI_SYS_execveat;
+	struct hosted_trace_pending pend;
+	bool two_step;
 	u64 entry, sp;
 	s64 t0 = 0;
 	long ret;
@@ -125,17 +127,16 @@ static void on_sigsys(int sig, void *info, void *ctx)
 		if (counting)
 			count(id, 0, plat_clock_ns(PLAT_CLOCK_MONOTONIC));
 	}
-	/* execve's line is formatted first: its arguments are gone after a
-	 * success. */
-	if (exec && hosted_opts.trace)
-		hosted_trace_prepare(nr, a);
+	/* execve's and select's lines are begun first: their arguments are
+	 * gone or rewritten after the call. */
+	two_step = hosted_opts.trace && hosted_trace_prepare(&pend, nr, a);
 	if (hosted_opts.stats)
 		t0 = plat_clock_ns(PLAT_CLOCK_MONOTONIC);
 	ret = abi_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (counting)
 		count(id, ret, t0);
-	if (exec && hosted_opts.trace)
-		hosted_trace_finish(ret);
+	if (two_step)
+		hosted_trace_finish(&pend, ret);
 	else if (hosted_opts.trace)
 		hosted_trace(nr, a, ret);
 	if (exec && ret == 0 && abi_exec_entry(&entry, &sp)) {

@@ -190,6 +190,11 @@ static long proc_fd_result(long r)
 	return r == -ENOENT ? -EOPNOTSUPP : r;
 }
 
+long plat_host_fstatfs(int fd, struct linux_statfs *st)
+{
+	return host_syscall2(HOST_NR(fstatfs), fd, st);
+}
+
 long plat_host_fgetxattr(int fd, const char *name, void *buf, size_t size)
 {
 	long r = host_syscall4(HOST_NR(fgetxattr), fd, name, buf, size);

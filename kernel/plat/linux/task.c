@@ -8,6 +8,7 @@
 #define HOST_ARCH_GET_FS 0x1003
 
 void (*plat_exit_hook)(void);
+int plat_exit_status, plat_exit_signal;
 
 static void run_exit_hook(void)
 {
@@ -20,6 +21,8 @@ static void run_exit_hook(void)
 
 _Noreturn void plat_exit(int status)
 {
+	if (plat_exit_hook)
+		plat_exit_status = status;
 	run_exit_hook();
 	for (;;)
 		host_syscall1(HOST_NR(exit_group), status);
@@ -33,6 +36,8 @@ _Noreturn void plat_kill_self(int sig)
 	u64 set = 1ULL << (sig - 1);
 	long pid = host_syscall0(HOST_NR(getpid));
 
+	if (plat_exit_hook)
+		plat_exit_signal = sig;
 	run_exit_hook();
 	host_syscall4(HOST_NR(rt_sigaction), sig, &dfl, 0, 8);
 	host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &set, 0, 8);

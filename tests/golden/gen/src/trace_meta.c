@@ -46,12 +46,12 @@ static const struct abi_flagset set_prot = {
 static const unsigned char regs_clone_aarch64[] = { 0, 1, 2, 4, 3 };
 
 const struct abi_sysmeta abi_sysmeta[ABI_SYS_COUNT] = {
-	[ABI_SYS_arch_prctl] = { "arch_prctl", 2, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "code", ABI_FMT_INT, ABI_DIR_IN, 4, true, -1, 0 }, { "addr", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0 } }, {  } },
-	[ABI_SYS_clone] = { "clone", 5, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "clone_flags", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0 }, { "newsp", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0 }, { "parent_tidptr", ABI_FMT_PTR, ABI_DIR_OUT, 8, false, -1, 0 }, { "child_tidptr", ABI_FMT_PTR, ABI_DIR_OUT, 8, false, -1, 0 }, { "tls", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0 } }, { [ABI_ARCH_AARCH64] = regs_clone_aarch64 } },
-	[ABI_SYS_lseek] = { "lseek", 3, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "fd", ABI_FMT_FD, ABI_DIR_IN, 4, false, -1, 0 }, { "offset", ABI_FMT_INT, ABI_DIR_IN, 8, true, -1, 0 }, { "whence", ABI_FMT_ENUM, ABI_DIR_IN, 4, false, -1, &set_seek_whence } }, {  } },
-	[ABI_SYS_mprotect] = { "mprotect", 3, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "start", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0 }, { "len", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0 }, { "prot", ABI_FMT_FLAGS, ABI_DIR_IN, 8, false, -1, &set_prot } }, {  } },
-	[ABI_SYS_openat] = { "openat", 4, ABI_STATUS_PARTIAL, ABI_FMT_INT, { { "dfd", ABI_FMT_DIRFD, ABI_DIR_IN, 4, true, -1, 0 }, { "filename", ABI_FMT_PATH, ABI_DIR_IN, 8, false, -1, 0 }, { "flags", ABI_FMT_FLAGS, ABI_DIR_IN, 4, true, -1, &set_open_flags }, { "mode", ABI_FMT_OCTAL, ABI_DIR_IN, 2, false, -1, 0 } }, {  } },
-	[ABI_SYS_read] = { "read", 3, ABI_STATUS_IMPLEMENTED, ABI_FMT_INT, { { "fd", ABI_FMT_FD, ABI_DIR_IN, 4, false, -1, 0 }, { "buf", ABI_FMT_BUFFER, ABI_DIR_OUT, 8, false, 2, 0 }, { "count", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0 } }, {  } },
+	[ABI_SYS_arch_prctl] = { "arch_prctl", 2, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "code", ABI_FMT_INT, ABI_DIR_IN, 4, true, -1, 0, "int" }, { "addr", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0, "unsigned long" } }, {  } },
+	[ABI_SYS_clone] = { "clone", 5, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "clone_flags", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0, "unsigned long" }, { "newsp", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0, "unsigned long" }, { "parent_tidptr", ABI_FMT_PTR, ABI_DIR_OUT, 8, false, -1, 0, "int" }, { "child_tidptr", ABI_FMT_PTR, ABI_DIR_OUT, 8, false, -1, 0, "int" }, { "tls", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0, "unsigned long" } }, { [ABI_ARCH_AARCH64] = regs_clone_aarch64 } },
+	[ABI_SYS_lseek] = { "lseek", 3, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "fd", ABI_FMT_FD, ABI_DIR_IN, 4, false, -1, 0, "unsigned int" }, { "offset", ABI_FMT_INT, ABI_DIR_IN, 8, true, -1, 0, "off_t" }, { "whence", ABI_FMT_ENUM, ABI_DIR_IN, 4, false, -1, &set_seek_whence, "unsigned int" } }, {  } },
+	[ABI_SYS_mprotect] = { "mprotect", 3, ABI_STATUS_ENOSYS, ABI_FMT_INT, { { "start", ABI_FMT_HEX, ABI_DIR_IN, 8, false, -1, 0, "unsigned long" }, { "len", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0, "size_t" }, { "prot", ABI_FMT_FLAGS, ABI_DIR_IN, 8, false, -1, &set_prot, "unsigned long" } }, {  } },
+	[ABI_SYS_openat] = { "openat", 4, ABI_STATUS_PARTIAL, ABI_FMT_INT, { { "dfd", ABI_FMT_DIRFD, ABI_DIR_IN, 4, true, -1, 0, "int" }, { "filename", ABI_FMT_PATH, ABI_DIR_IN, 8, false, -1, 0, "char" }, { "flags", ABI_FMT_FLAGS, ABI_DIR_IN, 4, true, -1, &set_open_flags, "int" }, { "mode", ABI_FMT_OCTAL, ABI_DIR_IN, 2, false, -1, 0, "umode_t" } }, {  } },
+	[ABI_SYS_read] = { "read", 3, ABI_STATUS_IMPLEMENTED, ABI_FMT_INT, { { "fd", ABI_FMT_FD, ABI_DIR_IN, 4, false, -1, 0, "unsigned int" }, { "buf", ABI_FMT_BUFFER, ABI_DIR_OUT, 8, false, 2, 0, "char" }, { "count", ABI_FMT_UINT, ABI_DIR_IN, 8, false, -1, 0, "size_t" } }, {  } },
 };
 
 static const char *const errno_names[39] = {
@@ -70,4 +70,33 @@ const char *abi_errno_name(long e)
 	if (e <= 0 || e > 38)
 		return 0;
 	return errno_names[e];
+}
+
+static const char *const errno_messages[39] = {
+};
+
+const char *abi_errno_message(long e)
+{
+	if (e <= 0 || e > 38)
+		return 0;
+	return errno_messages[e];
+}
+
+static const struct abi_flagset *const flagsets[] = {
+	&set_open_flags,
+	&set_seek_whence,
+	&set_prot,
+};
+
+const struct abi_flagset *abi_flagset_find(const char *name)
+{
+	for (unsigned i = 0; i < sizeof flagsets / sizeof flagsets[0]; i++) {
+		const char *a = flagsets[i]->name, *b = name;
+
+		while (*a && *a == *b)
+			a++, b++;
+		if (*a == *b)
+			return flagsets[i];
+	}
+	return 0;
 }

@@ -20,6 +20,9 @@ enum abi_fmt {
 	ABI_FMT_PID,
 	ABI_FMT_FLAGS,
 	ABI_FMT_ENUM,
+	ABI_FMT_ADDR,
+	ABI_FMT_SIGSET,
+	ABI_FMT_FDPAIR,
 };
 
 enum abi_dir { ABI_DIR_IN, ABI_DIR_OUT, ABI_DIR_INOUT };
@@ -56,6 +59,7 @@ struct abi_argmeta {
 	bool is_signed;
 	signed char size_arg;     /* for ABI_FMT_BUFFER: index of the length argument, else -1 */
 	const struct abi_flagset *flags;
+	const char *type;         /* the scalar's type, or a pointer's pointee ("struct stat") */
 };
 
 struct abi_sysmeta {
@@ -72,5 +76,9 @@ extern const struct abi_sysmeta abi_sysmeta[ABI_SYS_COUNT];
 
 /* The errno name for e (1..4095), or NULL. */
 const char *abi_errno_name(long e);
+/* Its description as strace prints it after the name, or NULL. */
+const char *abi_errno_message(long e);
+/* The flag set of flags.yaml named name, or NULL. */
+const struct abi_flagset *abi_flagset_find(const char *name);
 
 #endif
