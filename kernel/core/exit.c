@@ -48,8 +48,7 @@ void zap_other_threads(void)
 	struct wait_entry e = { .task = current };
 	struct task *i;
 
-	for_each_task(i)
-	{
+	for_each_task(i) {
 		if (i != current) {
 			i->exiting = true;
 			signal_wake_up(i);

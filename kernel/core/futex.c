@@ -1249,7 +1249,10 @@ void futex_exit_release(struct task *t)
 	kmutex_unlock(&futex_lock);
 	t->robust_list = (uptr){ 0 };
 	/* mm_release: only while another thread still uses the memory */
-	for_each_task(other) if (other != t) shared_mm = true;
+	for_each_task(other) {
+		if (other != t)
+			shared_mm = true;
+	}
 	if (t->clear_child_tid.addr && shared_mm) {
 		/* errors are ignored: a bad pointer is the program's loss */
 		copy_to_user(t->clear_child_tid, &zero, sizeof zero);

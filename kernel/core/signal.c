@@ -28,6 +28,8 @@
 	(SIGBIT(SIGQUIT) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | SIGBIT(SIGABRT) | SIGBIT(SIGFPE) | \
 	 SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGSYS) | SIGBIT(SIGXCPU) | SIGBIT(SIGXFSZ))
 
+void (*signal_trace_hook)(const struct linux_siginfo *info);
+
 static bool valid_signal(int sig)
 {
 	return sig >= 1 && sig <= NSIG_MAX;
@@ -157,7 +159,8 @@ void signal_reset(void)
 	struct task *i;
 
 	flush_pending(&current_proc.shared_pending, ~0ULL);
-	for_each_task(i) flush_pending(&i->pending, ~0ULL);
+	for_each_task(i)
+		flush_pending(&i->pending, ~0ULL);
 }
 
 /* --- Sending ------------------------------------------------------------ */
@@ -172,17 +175,22 @@ void signal_wake_up(struct task *t)
 		plat_guest->kick(t);
 }
 
-/* Linux's wants_signal: the thread may take sig now. */
+/* Linux's wants_signal: the thread may take sig now. A thread with other
+ * signals to take has been woken for them already (Linux's TIF_SIGPENDING;
+ * sig itself is already in the pending sets here). */
 static bool wants_signal(int sig, const struct task *t)
 {
+	u64 others = (t->pending.set | current_proc.shared_pending.set) & ~t->blocked &
+		     ~SIGBIT(sig);
+
 	if (t->exiting || (t->blocked & SIGBIT(sig)))
 		return false;
-	return sig == SIGKILL || t == current || !task_has_pending(t);
+	return sig == SIGKILL || t == current || !others;
 }
 
 /* Linux's complete_signal: who handles a signal now pending, and a fatal
  * one's end of the process. */
-static void complete_signal(int sig, struct task *target)
+static void complete_signal(int sig, const struct linux_siginfo *info, struct task *target)
 {
 	struct task *t = NULL, *c = current;
 	struct k_sigaction *ka = action(sig);
@@ -195,18 +203,25 @@ static void complete_signal(int sig, struct task *target)
 	} else {
 		struct task *i;
 
-		for_each_task(i) if (wants_signal(sig, i))
-		{
-			t = i;
-			break;
+		for_each_task(i) {
+			if (wants_signal(sig, i)) {
+				t = i;
+				break;
+			}
 		}
 	}
 	if (!t)
 		return; /* every thread blocks it: it waits for one that will not */
 	/* A fatal signal ends the process now, whichever thread it is for. */
-	if (sig == SIGKILL ||
-	    (ka->handler == SIG_DFL_HANDLER && !default_ignored(sig) && !(STOP_MASK & SIGBIT(sig))))
+	if (sig == SIGKILL || (ka->handler == SIG_DFL_HANDLER && !default_ignored(sig) &&
+			       !(STOP_MASK & SIGBIT(sig)))) {
+		if (signal_trace_hook) {
+			struct linux_siginfo si = { .si_signo = sig, .si_code = SI_KERNEL };
+
+			signal_trace_hook(info ? info : &si);
+		}
 		do_group_exit_signal(sig);
+	}
 	signal_wake_up(t);
 }
 
@@ -224,12 +239,14 @@ long send_signal(int sig, const struct linux_siginfo *info, struct task *t)
 		struct task *i;
 
 		flush_pending(&current_proc.shared_pending, SIGBIT(SIGCONT));
-		for_each_task(i) flush_pending(&i->pending, SIGBIT(SIGCONT));
+		for_each_task(i)
+			flush_pending(&i->pending, SIGBIT(SIGCONT));
 	} else if (sig == SIGCONT) {
 		struct task *i;
 
 		flush_pending(&current_proc.shared_pending, STOP_MASK);
-		for_each_task(i) flush_pending(&i->pending, STOP_MASK);
+		for_each_task(i)
+			flush_pending(&i->pending, STOP_MASK);
 	}
 	if (sig != SIGKILL && sig_ignored(sig, t ? t : &boot_task))
 		return 0;
@@ -256,7 +273,7 @@ long send_signal(int sig, const struct linux_siginfo *info, struct task *t)
 	}
 	p->set |= SIGBIT(sig);
 	signalfd_notify();
-	complete_signal(sig, t);
+	complete_signal(sig, q ? &q->info : info, t);
 	return 0;
 }
 
@@ -290,8 +307,6 @@ _Noreturn void do_group_exit_signal(int sig)
 {
 	plat_kill_self(sig);
 }
-
-void (*signal_trace_hook)(const struct linux_siginfo *info);
 
 int get_signal(struct linux_siginfo *info, struct k_sigaction *ka)
 {
@@ -340,8 +355,7 @@ static void retarget_shared(u64 newly_blocked)
 	u64 set = current_proc.shared_pending.set & newly_blocked;
 	struct task *i;
 
-	for_each_task(i)
-	{
+	for_each_task(i) {
 		u64 take;
 
 		if (!set)
@@ -434,33 +448,30 @@ u64 sigframe_stack(const struct k_sigaction *ka, u64 sp)
 
 	if (!(ka->flags & SA_ONSTACK) || sas_flags(sp) != 0)
 		return sp;
-	sp = ss->ss_sp + ss->ss_size;
-	if (ss->ss_flags & SS_AUTODISARM)
-		*ss = (struct linux_stack_t){ 0, 0, 0, 0 };
-	return sp;
+	return ss->ss_sp + ss->ss_size;
 }
 
-/* What sigaltstack and uc_stack report: the settings and SS_ONSTACK or
- * SS_DISABLE for sp. */
-static struct linux_stack_t altstack_report(u64 sp)
-{
-	struct linux_stack_t ss = current->altstack;
-
-	ss.ss_flags = sas_flags(sp) | (current->altstack.ss_flags & SS_AUTODISARM);
-	ss.pad = 0;
-	return ss;
-}
-
+/* uc_stack holds the stored settings, flags as sigaltstack was given them
+ * (Linux's __save_altstack); SS_AUTODISARM then disarms the stack. */
 void signal_altstack_save(struct linux_stack_t *out, u64 sp)
 {
-	*out = altstack_report(sp);
+	struct linux_stack_t *ss = &current->altstack;
+
+	(void)sp;
+	*out = *ss;
+	out->pad = 0;
+	if (ss->ss_flags & SS_AUTODISARM)
+		*ss = (struct linux_stack_t){ 0, SS_DISABLE, 0, 0 };
 }
 
 /* Linux's do_sigaltstack. */
 static long do_sigaltstack(const struct linux_stack_t *ss, struct linux_stack_t *oss, u64 sp)
 {
-	if (oss)
-		*oss = altstack_report(sp);
+	if (oss) {
+		*oss = current->altstack;
+		oss->ss_flags = sas_flags(sp) | (current->altstack.ss_flags & SS_AUTODISARM);
+		oss->pad = 0;
+	}
 	if (ss) {
 		int mode = ss->ss_flags & ~SS_AUTODISARM;
 
@@ -485,9 +496,10 @@ long restore_altstack(const struct linux_stack_t *ss)
 	/* rt_sigreturn runs on the interrupted stack, never on the alt one
 	 * being restored: Linux passes the current sp; an error is a bad
 	 * frame only for a malformed one */
-	long r = do_sigaltstack(ss, NULL, current->user_sp);
-
-	return r == -EPERM ? 0 : r;
+	/* Linux squashes every error here: a frame's uc_stack that does not
+	 * describe a valid stack leaves the settings as they are */
+	do_sigaltstack(ss, NULL, current->user_sp);
+	return 0;
 }
 
 /* sys_sigaltstack sets and reports the calling thread's alternate signal
@@ -532,7 +544,8 @@ long sys_rt_sigaction(int sig, uptr act, uptr oact, size_t sigsetsize)
 			struct task *i;
 
 			flush_pending(&current_proc.shared_pending, SIGBIT(sig));
-			for_each_task(i) flush_pending(&i->pending, SIGBIT(sig));
+			for_each_task(i)
+				flush_pending(&i->pending, SIGBIT(sig));
 		}
 	}
 	if (oact.addr && copy_to_user(oact, &old, sizeof old) < 0)

@@ -93,7 +93,10 @@ struct task *task_find(int tid)
 {
 	struct task *t;
 
-	for_each_task(t) if (t->tid == tid) return t;
+	for_each_task(t) {
+		if (t->tid == tid)
+			return t;
+	}
 	return NULL;
 }
 
@@ -102,7 +105,8 @@ int task_count(void)
 	struct task *t;
 	int n = 0;
 
-	for_each_task(t) n++;
+	for_each_task(t)
+		n++;
 	return n;
 }
 
@@ -135,6 +139,7 @@ struct task *task_new(long *err)
 	}
 	t->tid = tid_alloc();
 	t->blocked = cur->blocked;
+	t->altstack.ss_flags = SS_DISABLE; /* a thread starts without one (sas_ss_reset) */
 	memcpy(t->comm, cur->comm, sizeof t->comm);
 	prctl_task_fork(t, cur);
 	list_init(&t->pending.queue);

@@ -157,7 +157,8 @@ void proc_gen_status(struct seq *s, const struct task *task)
 
 	seq_printf(s, "Name:\t");
 	task_name(s, task);
-	seq_printf(s, "\nUmask:\t%04o\nState:\tR (running)\n", p->umask);
+	seq_printf(s, "\nUmask:\t%04o\nState:\t%s\n", p->umask,
+		   task->sleeping ? "S (sleeping)" : "R (running)");
 	seq_printf(s, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t1\nTracerPid:\t0\n", pid, task->tid);
 	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\n", c->uid, c->euid, c->suid, c->fsuid);
 	seq_printf(s, "Gid:\t%u\t%u\t%u\t%u\n", c->gid, c->egid, c->sgid, c->fsgid);
@@ -201,7 +202,10 @@ void proc_gen_stat(struct seq *s, const struct task *task)
 
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags: the thread's
 	 * id and name (comm as is, unescaped) */
-	seq_printf(s, "%d (%s) R 1 %d %d 0 -1 4194304 ", task->tid, task->comm, pid, pid);
+	/* a thread asleep in the one wait is S, as Linux shows an interruptible
+	 * sleep; any other is running */
+	seq_printf(s, "%d (%s) %c 1 %d %d 0 -1 4194304 ", task->tid, task->comm,
+		   task->sleeping ? 'S' : 'R', pid, pid);
 	/* minflt cminflt majflt cmajflt utime stime cutime cstime */
 	seq_printf(s, "0 0 0 0 0 0 0 0 ");
 	/* priority nice num_threads itrealvalue starttime vsize rss rsslim */

@@ -432,8 +432,7 @@ static long proc_iterate(struct file *f, struct dir_context *ctx)
 		struct task *t;
 		s64 i = 0;
 
-		for_each_task(t)
-		{
+		for_each_task(t) {
 			int len;
 
 			if (i++ < ctx->pos - 2)
