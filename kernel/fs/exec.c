@@ -15,7 +15,6 @@
 #include <kernel/linux.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
-#include <kernel/futex.h>
 #include <kernel/signal.h>
 #include <kernel/task.h>
 #include <kernel/vfs.h>
@@ -283,7 +282,6 @@ long begin_new_exec(struct linux_binprm *bprm)
 	bprm->point_of_no_return = true;
 	if (task_count() > 1)
 		zap_other_threads();
-	futex_exit_release(current); /* the robust list; no CLEARTID: none is left */
 	/* The old program's memory goes, its break with it. */
 	if ((r = sys_munmap(mm->base, mm->limit - mm->base)) < 0)
 		return r;
