@@ -170,38 +170,6 @@ static void restore_tty(void)
 		next_exit_hook();
 }
 
-/* A host signal that ends abi-run by its default action (the terminal's
- * ^C or ^\, a hang-up, kill) ends it through plat_kill_self, which runs the
- * exit hook first: the terminal comes back even then. Until host signals
- * are forwarded to the guest (issue 15), which then takes this path for a
- * fatal one, these handlers stand in for that; the forwarding replaces them. */
-static void on_fatal_host_signal(int sig)
-{
-	plat_kill_self(sig);
-}
-
-void hosted_restorer(void); /* trap.c: rt_sigreturn, never reached here */
-
-static void catch_fatal_host_signals(void)
-{
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
-	struct {
-		void *handler;
-		u64 flags;
-		void *restorer;
-		u64 mask;
-	} sa = { (void *)on_fatal_host_signal, SA_ONSTACK | SA_RESTORER, (void *)hosted_restorer,
-		 ~0ULL },
-	  old;
-
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
-		/* one ignored by abi-run's parent (nohup) stays ignored */
-		if (host_syscall4(HOST_NR(rt_sigaction), sigs[i], NULL, &old, 8) == 0 &&
-		    old.handler == NULL)
-			host_syscall4(HOST_NR(rt_sigaction), sigs[i], &sa, NULL, 8);
-	}
-}
-
 static void save_tty(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
@@ -209,7 +177,6 @@ static void save_tty(void)
 			saved_tty.fd = fd;
 			next_exit_hook = plat_exit_hook;
 			plat_exit_hook = restore_tty;
-			catch_fatal_host_signals();
 			return;
 		}
 	}

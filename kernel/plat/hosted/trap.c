@@ -15,6 +15,7 @@
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
+#include <kernel/proc.h>
 #include <kernel/signal.h>
 #include <kernel/task.h>
 #include "../linux/syscall.h"
@@ -223,6 +224,27 @@ static void on_kick(int sig, void *info, void *ctx)
 	kernel_leave();
 }
 
+/* What exec passes on, abi-run's own exec included: the program starts
+ * with the signal mask abi-run was given and with the signals abi-run's
+ * parent ignored ignored (nohup's SIGHUP), as it would natively. The host
+ * side then changes: every thread blocks what the signal thread takes. */
+static void inherit_signal_state(void)
+{
+	u64 mask = 0;
+
+	if (host_syscall4(HOST_NR(rt_sigprocmask), SIG_BLOCK, 0, &mask, 8) == 0)
+		set_current_blocked(mask & ~(1ULL << (HOST_SIG_KICK - 1)));
+	for (int sig = 1; sig <= 64; sig++) {
+		struct host_sigaction old;
+
+		if (sig == SIGKILL || sig == SIGSTOP || sig == HOST_SIG_KICK)
+			continue;
+		if (host_syscall4(HOST_NR(rt_sigaction), sig, 0, &old, 8) == 0 &&
+		    old.handler == (void *)1 /* SIG_IGN */)
+			current_proc.sigactions[sig - 1].handler = 1;
+	}
+}
+
 long hosted_trap_install(void)
 {
 	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
@@ -243,6 +265,7 @@ long hosted_trap_install(void)
 	plat_exit_hook = at_exit;
 	plat_guest = &hosted_guest;
 	boot_task.host_tid = (int)host_syscall0(HOST_NR(gettid));
+	inherit_signal_state();
 	if ((r = host_syscall2(HOST_NR(sigaltstack), &ss, 0)) < 0)
 		return r;
 	if ((r = host_syscall4(HOST_NR(rt_sigaction), SIGSYS, &sa, 0, 8)) < 0)
