@@ -64,13 +64,14 @@ static long do_clone(u64 flags, u64 sp, uptr parent_tid, uptr child_tid, u64 tls
 		t->set_child_tid = child_tid;
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = child_tid;
-	/* Linux stores the tid for the parent, then for the child, before the
-	 * child runs: a bad pointer there fails the whole clone (EFAULT). */
-	if (((flags & CLONE_PARENT_SETTID) && copy_to_user(parent_tid, &tid, sizeof tid) < 0) ||
-	    ((flags & CLONE_CHILD_SETTID) && copy_to_user(child_tid, &tid, sizeof tid) < 0)) {
-		task_release(t);
-		return -EFAULT;
-	}
+	/* Linux stores the tid for the parent, and the child for itself, and
+	 * ignores a fault in either (kernel_clone, schedule_tail): the thread
+	 * runs all the same. The memory is shared, so both are stored here,
+	 * before the thread runs. */
+	if (flags & CLONE_PARENT_SETTID)
+		copy_to_user(parent_tid, &tid, sizeof tid);
+	if (flags & CLONE_CHILD_SETTID)
+		copy_to_user(child_tid, &tid, sizeof tid);
 	if ((r = plat_guest->thread_start(t, sp, (flags & CLONE_SETTLS) != 0, tls)) < 0) {
 		task_release(t);
 		return r;

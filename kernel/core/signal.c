@@ -760,7 +760,7 @@ long sys_rt_sigqueueinfo(pid_t pid, int sig, uptr uinfo)
 	struct linux_siginfo info;
 	long r;
 
-	if ((r = user_siginfo(uinfo, sig, true, &info)) < 0)
+	if ((r = user_siginfo(uinfo, sig, pid == current_proc.pid, &info)) < 0)
 		return r;
 	if (pid != current_proc.pid)
 		return -ESRCH;
@@ -778,9 +778,12 @@ long sys_rt_tgsigqueueinfo(pid_t tgid, pid_t pid, int sig, uptr uinfo)
 	struct task *t;
 	long r;
 
+	/* Linux copies the siginfo in before it looks at the ids */
+	if (copy_from_user(&info, uinfo, sizeof info) < 0)
+		return -EFAULT;
 	if (pid <= 0 || tgid <= 0)
 		return -EINVAL;
-	if ((r = user_siginfo(uinfo, sig, true, &info)) < 0)
+	if ((r = user_siginfo(uinfo, sig, tgid == current_proc.pid && pid == current->tid, &info)) < 0)
 		return r;
 	if (!(t = find_thread(tgid, pid)))
 		return -ESRCH;

@@ -286,10 +286,8 @@ static void spawn(struct thr *t, void *(*fn)(struct thr *))
 
 static void reap(struct thr *t)
 {
-	static u32 gone = 1;
-
 	pthread_join(t->th, NULL);
-	task_release(t->task, &gone);
+	task_release(t->task);
 }
 
 static long fx(unsigned long uaddr, int op, u32 val, unsigned long utime, unsigned long uaddr2,
@@ -352,7 +350,6 @@ static void test_threads_requeue_and_pi(void)
 	u32 me;
 
 	CHECK_EQ(abi_boot(NULL), 0);
-	CHECK_EQ(task_boot_stack(), 0);
 	me = (u32)current->tid;
 	base = guest_pages(1);
 	/* requeue: two waiters on w move to w2, then one wake each */
@@ -444,7 +441,6 @@ static void test_threads_bitset_wake_op_waitv(void)
 	u64 *v;
 
 	CHECK_EQ(abi_boot(NULL), 0);
-	CHECK_EQ(task_boot_stack(), 0);
 	base = guest_pages(1);
 	/* bitsets: a wake reaches only the waiters whose bits it shares */
 	a = (struct thr){ .w = base, .seen = 1 };
@@ -492,7 +488,6 @@ static void test_threads_requeue_pi(void)
 	unsigned long base;
 
 	CHECK_EQ(abi_boot(NULL), 0);
-	CHECK_EQ(task_boot_stack(), 0);
 	base = guest_pages(1);
 	/* a free mutex: the first waiter is woken owning it, the second moved */
 	a = (struct thr){ .w = base, .w2 = base + 4 };
@@ -529,7 +524,6 @@ static void test_threads_owner_death(void)
 	struct robust r;
 
 	CHECK_EQ(abi_boot(NULL), 0);
-	CHECK_EQ(task_boot_stack(), 0);
 	base = guest_pages(1);
 	r = robust_list(base, 1);
 	((u64 *)r.head)[0] = r.entries | 1; /* a PI lock on the list */
@@ -552,11 +546,7 @@ static void test_threads_owner_death(void)
 	*(u32 *)(base + 512) = (u32)owner.task->tid;
 	CHECK_EQ(fx(base + 512, FUTEX_LOCK_PI, 0, 0, 0, 0), -ESRCH);
 	CHECK_EQ(*(u32 *)(base + 512), (u32)owner.task->tid | FUTEX_WAITERS);
-	{
-		static u32 gone = 1;
-
-		task_release(owner.task, &gone);
-	}
+	task_release(owner.task);
 	abi_reset();
 	CHECK_EQ(abi_reset_leaked(), 0);
 }
@@ -628,7 +618,6 @@ static void test_threads_contention(void)
 	unsigned long base;
 
 	CHECK_EQ(abi_boot(NULL), 0);
-	CHECK_EQ(task_boot_stack(), 0);
 	base = guest_pages(1);
 	for (int i = 0; i < 4; i++) {
 		t[i] = (struct thr){ .w = base, .w2 = base + 64 };

@@ -111,7 +111,6 @@ static void test_end_lines(void)
  * keyed on the calling task (here the boot task). */
 static void test_pid_prefix(void)
 {
-	static const u32 gone = 1;
 	char want[64];
 	struct task *t;
 	long err = 0;
@@ -129,7 +128,7 @@ static void test_pid_prefix(void)
 	snprintf(want, sizeof want, "[pid %5d] +++ exited with 0 +++\n", current->tid);
 	CHECK(strcmp(out, want) == 0);
 	CHECK(current->tid >= 1 && current->tid < 10000); /* padded: "[pid   100] " */
-	task_release(t, &gone);
+	task_release(t);
 	abi_reset();
 }
 
