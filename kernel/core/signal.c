@@ -12,6 +12,7 @@
 #include <kernel/signal.h>
 #include <kernel/signalfd.h>
 #include <kernel/time.h>
+#include <kernel/timer.h>
 #include <kernel/wait.h>
 #include "../plat/plat.h"
 
@@ -123,15 +124,21 @@ static int next_signal(u64 set)
 int dequeue_signal(u64 mask, struct linux_siginfo *info)
 {
 	struct task *t = current;
-	int sig = next_signal(t->pending.set & ~mask);
+	int sig;
 
+again:
+	sig = next_signal(t->pending.set & ~mask);
 	if (sig) {
 		collect_signal(sig, &t->pending, info);
-		return sig;
+	} else {
+		sig = next_signal(current_proc.shared_pending.set & ~mask);
+		if (sig)
+			collect_signal(sig, &current_proc.shared_pending, info);
 	}
-	sig = next_signal(current_proc.shared_pending.set & ~mask);
-	if (sig)
-		collect_signal(sig, &current_proc.shared_pending, info);
+	/* a POSIX timer's signal: its overrun, or dropped if the timer was
+	 * deleted or re-armed since (posixtimer_deliver_signal) */
+	if (sig && info->si_code == SI_TIMER && !posix_timer_deliver(info))
+		goto again;
 	return sig;
 }
 
@@ -172,12 +179,19 @@ void signal_wake_up(struct task *t)
 		plat_guest->kick(t);
 }
 
-/* Linux's wants_signal: the thread may take sig now. */
+/* Linux's wants_signal: the thread may take sig now. Linux asks whether
+ * the thread was already roused for a signal (TIF_SIGPENDING); here that is
+ * another signal pending for it, since sig itself is pending already when
+ * this is asked (without the exclusion no sleeper is ever woken for a
+ * process signal sent from another thread, e.g. the signal thread's
+ * SIGALRM to a pause). */
 static bool wants_signal(int sig, const struct task *t)
 {
+	u64 others = (t->pending.set | current_proc.shared_pending.set) & ~t->blocked;
+
 	if (t->exiting || (t->blocked & SIGBIT(sig)))
 		return false;
-	return sig == SIGKILL || t == current || !task_has_pending(t);
+	return sig == SIGKILL || t == current || !(others & ~SIGBIT(sig));
 }
 
 /* Linux's complete_signal: who handles a signal now pending, and a fatal
@@ -203,9 +217,11 @@ static void complete_signal(int sig, struct task *target)
 	}
 	if (!t)
 		return; /* every thread blocks it: it waits for one that will not */
-	/* A fatal signal ends the process now, whichever thread it is for. */
+	/* A fatal signal ends the process now, whichever thread it is for,
+	 * unless that thread takes it in a sigtimedwait (real_blocked). */
 	if (sig == SIGKILL ||
-	    (ka->handler == SIG_DFL_HANDLER && !default_ignored(sig) && !(STOP_MASK & SIGBIT(sig))))
+	    (ka->handler == SIG_DFL_HANDLER && !default_ignored(sig) &&
+	     !(STOP_MASK & SIGBIT(sig)) && !(t->real_blocked & SIGBIT(sig))))
 		do_group_exit_signal(sig);
 	signal_wake_up(t);
 }
@@ -652,6 +668,7 @@ long sys_rt_sigtimedwait(uptr uthese, uptr uinfo, uptr uts, size_t sigsetsize)
 		u64 saved = t->blocked;
 		long r = 0;
 
+		t->real_blocked = saved;
 		t->blocked &= ~these;
 		while (!(sig = dequeue_signal(~these, &info))) {
 			if (task_has_pending(t) || r == -ETIMEDOUT)
@@ -659,6 +676,7 @@ long sys_rt_sigtimedwait(uptr uthese, uptr uinfo, uptr uts, size_t sigsetsize)
 			r = task_sleep(wait_prepare(), deadline, NULL, 0);
 		}
 		t->blocked = saved;
+		t->real_blocked = 0;
 		if (!sig)
 			return r == -ETIMEDOUT ? -EAGAIN : -EINTR;
 	}

@@ -127,7 +127,9 @@ static const u32 allowed_calls[] = {
 	N(listxattr),    N(removexattr),    N(fgetxattr),    N(fsetxattr),     N(flistxattr),
 	N(fremovexattr), N(statx),          N(exit_group),   N(exit),          N(ppoll),
 	N(eventfd2),     N(getsid),         N(getpgid),      N(epoll_create1), N(epoll_ctl),
-	N(epoll_wait),   N(rt_sigtimedwait), N(sched_yield), N(getcpu),
+	N(epoll_wait),   N(rt_sigtimedwait), N(sched_yield), N(getcpu),      N(alarm),
+	N(setitimer),    N(getitimer),      N(timer_create), N(timer_settime), N(timer_gettime),
+	N(timer_delete),
 };
 
 /* Calls allowed with some values of one argument (the low 32 bits: every
