@@ -219,9 +219,8 @@ static void complete_signal(int sig, struct task *target)
 		return; /* every thread blocks it: it waits for one that will not */
 	/* A fatal signal ends the process now, whichever thread it is for,
 	 * unless that thread takes it in a sigtimedwait (real_blocked). */
-	if (sig == SIGKILL ||
-	    (ka->handler == SIG_DFL_HANDLER && !default_ignored(sig) &&
-	     !(STOP_MASK & SIGBIT(sig)) && !(t->real_blocked & SIGBIT(sig))))
+	if (sig == SIGKILL || (ka->handler == SIG_DFL_HANDLER && !default_ignored(sig) &&
+			       !(STOP_MASK & SIGBIT(sig)) && !(t->real_blocked & SIGBIT(sig))))
 		do_group_exit_signal(sig);
 	signal_wake_up(t);
 }

@@ -97,14 +97,14 @@ long sys_getitimer(int which, uptr value)
 
 struct ptimer {
 	struct list link;
-	int id;      /* the host's id, which is the guest's */
-	u64 cookie;  /* what the host's signal carries (never reused) */
-	int notify;  /* SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID */
-	int signo;   /* 0 for SIGEV_NONE */
-	int tid;     /* SIGEV_THREAD_ID's thread, else 0 (the process) */
-	u64 value;   /* sigev_value */
-	s32 seq;     /* the arming: moves with each settime (never 0) */
-	s64 overrun; /* expiries since the queued signal was sent */
+	int id;           /* the host's id, which is the guest's */
+	u64 cookie;       /* what the host's signal carries (never reused) */
+	int notify;       /* SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID */
+	int signo;        /* 0 for SIGEV_NONE */
+	int tid;          /* SIGEV_THREAD_ID's thread, else 0 (the process) */
+	u64 value;        /* sigev_value */
+	s32 seq;          /* the arming: moves with each settime (never 0) */
+	s64 overrun;      /* expiries since the queued signal was sent */
 	s32 overrun_last; /* reported by the last delivered signal */
 };
 
@@ -137,7 +137,7 @@ static s32 host_clock(clockid_t id)
 	s32 pid = ~(id >> 3);
 	const struct task *t = NULL;
 
-	if (id >= 0 || which == CLOCKFD)
+	if (id >= 0)
 		return id;
 	if (pid == 0)
 		return id;
@@ -147,6 +147,33 @@ static s32 host_clock(clockid_t id)
 		t = current;
 	}
 	return plat_cpu_clock(t, thread, which);
+}
+
+/* Linux's clockid_to_kclock and its timer_create: EINVAL for a clock that
+ * does not exist, EOPNOTSUPP for one without timers (the raw and coarse
+ * clocks, a clock device's fd). The alarm clocks and the CPU clocks'
+ * own checks are the host's. */
+static long clock_has_timers(clockid_t id)
+{
+	if (id < 0)
+		return (id & 3) == CLOCKFD ? -EOPNOTSUPP : 0;
+	switch (id) {
+	case CLOCK_REALTIME:
+	case CLOCK_MONOTONIC:
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+	case CLOCK_BOOTTIME:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_BOOTTIME_ALARM:
+	case CLOCK_TAI:
+		return 0;
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_MONOTONIC_COARSE:
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
 }
 
 /* Linux's good_sigevent: the event's target and signal. */
@@ -182,6 +209,8 @@ long sys_timer_create(clockid_t which_clock, uptr timer_event_spec, uptr created
 
 	if (have_event && copy_from_user(&ev, timer_event_spec, sizeof ev) < 0)
 		return -EFAULT;
+	if ((r = clock_has_timers(which_clock)) < 0)
+		return r; /* before an id is allocated, as Linux checks it */
 	if (have_event && !sigevent_valid(&ev))
 		kind = PLAT_TIMER_INVALID; /* the host allocates the id, then refuses */
 	else if (ev.notify == SIGEV_NONE)

@@ -72,7 +72,7 @@ struct task {
 	/* The one wait (core/wait.c): a sleeper sleeps while wake_seq is the
 	 * value it read before it last looked at its condition. */
 	u32 wake_seq;
-	bool sleeping; /* in task_sleep: a signal wakes it rather than kicks it */
+	bool sleeping;     /* in task_sleep: a signal wakes it rather than kicks it */
 	int host_wake_fd;  /* the host eventfd of plat_wait_host, + 1 (0: none yet) */
 	bool host_waiting; /* in a host ppoll: a wake writes that eventfd */
 
