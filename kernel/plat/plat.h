@@ -117,7 +117,7 @@ void plat_entropy_seed(u64 seed);
  * same thread (plat_timer_tid), which calls posix_timer_fire(cookie,
  * overrun). plat_timer_tid is 0 where nothing takes them (the library
  * platform): then there are no timers and these return -ENOSYS (-EINVAL for
- * a timer id, since none exists). The value and ovalue arguments are the
+ * a timer id, since none exists, and for a PLAT_TIMER_INVALID event). The value and ovalue arguments are the
  * host's structs (itimerval, itimerspec), which are the guest's; ids are
  * the host's timer ids, which Linux allocates as it would for the guest. */
 #define PLAT_SIG_TIMER 35
