@@ -53,6 +53,7 @@ CASES: list[tuple[str, str, list[str], int]] = [
     ("sigframe", "sigframe", [], 0),
     ("sigqueue", "sigqueue", [], 0),
     ("timers", "timers", [], 0),
+    ("timers-exec", "timers_exec", [], 0),
     ("exit-group", "exits", ["group"], 42),
     ("thread-exit", "exits", ["thread-exit"], 0),
     ("main-exit", "exits", ["main-exit"], 0),
