@@ -47,13 +47,13 @@ static bool default_ignored(int sig)
 }
 
 /* Linux's sig_ignored: a blocked signal is never ignored (its action may
- * change before it is unblocked). */
+ * change before it is unblocked), nor one a sigtimedwait waits for. */
 static bool sig_ignored(int sig, const struct task *t)
 {
 	u64 h = action(sig)->handler;
 
-	if (t->blocked & SIGBIT(sig))
-		return false;
+	if ((t->blocked | t->real_blocked) & SIGBIT(sig))
+		return false; /* real_blocked: a sigtimedwait takes it */
 	return h == SIG_IGN_HANDLER || (h == SIG_DFL_HANDLER && default_ignored(sig));
 }
 

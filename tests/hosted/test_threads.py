@@ -55,6 +55,7 @@ CASES: list[tuple[str, str, list[str], int]] = [
     ("timers", "timers", [], 0),
     ("timers-exec", "timers_exec", [], 0),
     ("timers-cpu", "timers_cpu", [], 0),
+    ("sigwait-ignored", "sigwait_ignored", [], 0),
     ("exit-group", "exits", ["group"], 42),
     ("thread-exit", "exits", ["thread-exit"], 0),
     ("main-exit", "exits", ["main-exit"], 0),
