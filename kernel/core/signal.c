@@ -12,6 +12,7 @@
 #include <kernel/signal.h>
 #include <kernel/signalfd.h>
 #include <kernel/time.h>
+#include <kernel/timer.h>
 #include <kernel/wait.h>
 #include "../plat/plat.h"
 
@@ -48,13 +49,13 @@ static bool default_ignored(int sig)
 }
 
 /* Linux's sig_ignored: a blocked signal is never ignored (its action may
- * change before it is unblocked). */
+ * change before it is unblocked), nor one a sigtimedwait waits for. */
 static bool sig_ignored(int sig, const struct task *t)
 {
 	u64 h = action(sig)->handler;
 
-	if (t->blocked & SIGBIT(sig))
-		return false;
+	if ((t->blocked | t->real_blocked) & SIGBIT(sig))
+		return false; /* real_blocked: a sigtimedwait takes it */
 	return h == SIG_IGN_HANDLER || (h == SIG_DFL_HANDLER && default_ignored(sig));
 }
 
@@ -125,15 +126,21 @@ static int next_signal(u64 set)
 int dequeue_signal(u64 mask, struct linux_siginfo *info)
 {
 	struct task *t = current;
-	int sig = next_signal(t->pending.set & ~mask);
+	int sig;
 
+again:
+	sig = next_signal(t->pending.set & ~mask);
 	if (sig) {
 		collect_signal(sig, &t->pending, info);
-		return sig;
+	} else {
+		sig = next_signal(current_proc.shared_pending.set & ~mask);
+		if (sig)
+			collect_signal(sig, &current_proc.shared_pending, info);
 	}
-	sig = next_signal(current_proc.shared_pending.set & ~mask);
-	if (sig)
-		collect_signal(sig, &current_proc.shared_pending, info);
+	/* a POSIX timer's signal: its overrun, or dropped if the timer was
+	 * deleted or re-armed since (posixtimer_deliver_signal) */
+	if (sig && info->si_code == SI_TIMER && !posix_timer_deliver(info))
+		goto again;
 	return sig;
 }
 
@@ -175,17 +182,19 @@ void signal_wake_up(struct task *t)
 		plat_guest->kick(t);
 }
 
-/* Linux's wants_signal: the thread may take sig now. A thread with other
- * signals to take has been woken for them already (Linux's TIF_SIGPENDING;
- * sig itself is already in the pending sets here). */
+/* Linux's wants_signal: the thread may take sig now. Linux asks whether
+ * the thread was already roused for a signal (TIF_SIGPENDING); here that is
+ * another signal pending for it, since sig itself is pending already when
+ * this is asked (without the exclusion no sleeper is ever woken for a
+ * process signal sent from another thread, e.g. the signal thread's
+ * SIGALRM to a pause). */
 static bool wants_signal(int sig, const struct task *t)
 {
-	u64 others = (t->pending.set | current_proc.shared_pending.set) & ~t->blocked &
-		     ~SIGBIT(sig);
+	u64 others = (t->pending.set | current_proc.shared_pending.set) & ~t->blocked;
 
 	if (t->exiting || (t->blocked & SIGBIT(sig)))
 		return false;
-	return sig == SIGKILL || t == current || !others;
+	return sig == SIGKILL || t == current || !(others & ~SIGBIT(sig));
 }
 
 /* Linux's complete_signal: who handles a signal now pending, and a fatal
@@ -212,9 +221,10 @@ static void complete_signal(int sig, const struct linux_siginfo *info, struct ta
 	}
 	if (!t)
 		return; /* every thread blocks it: it waits for one that will not */
-	/* A fatal signal ends the process now, whichever thread it is for. */
+	/* A fatal signal ends the process now, whichever thread it is for,
+	 * unless that thread takes it in a sigtimedwait (real_blocked). */
 	if (sig == SIGKILL || (ka->handler == SIG_DFL_HANDLER && !default_ignored(sig) &&
-			       !(STOP_MASK & SIGBIT(sig)))) {
+			       !(STOP_MASK & SIGBIT(sig)) && !(t->real_blocked & SIGBIT(sig)))) {
 		if (signal_trace_hook) {
 			struct linux_siginfo si = { .si_signo = sig, .si_code = SI_KERNEL };
 
@@ -669,6 +679,7 @@ long sys_rt_sigtimedwait(uptr uthese, uptr uinfo, uptr uts, size_t sigsetsize)
 		u64 saved = t->blocked;
 		long r = 0;
 
+		t->real_blocked = saved;
 		t->blocked &= ~these;
 		while (!(sig = dequeue_signal(~these, &info))) {
 			if (task_has_pending(t) || r == -ETIMEDOUT)
@@ -676,6 +687,7 @@ long sys_rt_sigtimedwait(uptr uthese, uptr uinfo, uptr uts, size_t sigsetsize)
 			r = task_sleep(wait_prepare(), deadline, NULL, 0);
 		}
 		t->blocked = saved;
+		t->real_blocked = 0;
 		if (!sig)
 			return r == -ETIMEDOUT ? -EAGAIN : -EINTR;
 	}

@@ -16,6 +16,7 @@
 #include <kernel/mm.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
+#include <kernel/timer.h>
 #include <kernel/task.h>
 #include <kernel/vfs.h>
 #include "../plat/plat.h"
@@ -288,6 +289,7 @@ long begin_new_exec(struct linux_binprm *bprm)
 	mm->brk_start = mm->brk = mm->base;
 	close_on_exec();
 	reset_thread();
+	posix_timers_exec(); /* exit_itimers: the interval timers stay */
 	kmutex_lock(&vfs_lock);
 	proc_set_exe(&bprm->file->path);
 	kmutex_unlock(&vfs_lock);

@@ -106,6 +106,38 @@ long plat_entropy(void *buf, size_t len);
 /* Makes plat_entropy a reproducible stream from seed (abi-run --seed). */
 void plat_entropy_seed(u64 seed);
 
+/* --- Timers (kernel/plat/linux/timer.c) ------------------------------- */
+
+/* The host keeps the time. The guest's interval timers (alarm, setitimer,
+ * getitimer) are the host process's own: their SIGALRM, SIGVTALRM and
+ * SIGPROF reach the host thread that takes abi-run's signals, which sends
+ * them to the guest; their CPU time is the host process's (the guest's and
+ * the kernel's). A guest POSIX timer is a host POSIX timer whose signal,
+ * PLAT_SIG_TIMER with SI_TIMER and sigev_value the cookie, goes to that
+ * same thread (plat_timer_tid), which calls posix_timer_fire(cookie,
+ * overrun). plat_timer_tid is 0 where nothing takes them (the library
+ * platform): then there are no timers and these return -ENOSYS (-EINVAL for
+ * a timer id, since none exists, and for a PLAT_TIMER_INVALID event). The value and ovalue arguments are the
+ * host's structs (itimerval, itimerspec), which are the guest's; ids are
+ * the host's timer ids, which Linux allocates as it would for the guest. */
+#define PLAT_SIG_TIMER 35
+#define PLAT_TIMER_SIGNAL 0  /* the signal above */
+#define PLAT_TIMER_NONE 1    /* SIGEV_NONE */
+#define PLAT_TIMER_INVALID 2 /* an event the host refuses (EINVAL after the id) */
+extern int plat_timer_tid;
+long plat_alarm(unsigned int seconds);
+long plat_setitimer(int which, const void *value, void *ovalue);
+long plat_getitimer(int which, void *value);
+/* The host clock id of a CPU clock (which: 0 PROF, 1 VIRT, 2 SCHED): of
+ * thread t (thread), of the process (!thread), or, t NULL, of no task (the
+ * host's timer_create refuses it with EINVAL). */
+struct task;
+s32 plat_cpu_clock(const struct task *t, bool thread, int which);
+long plat_timer_create(s32 clock, int kind, u64 cookie, int *id);
+long plat_timer_settime(int id, int flags, const void *value, void *ovalue);
+long plat_timer_gettime(int id, void *value);
+long plat_timer_delete(int id);
+
 /* --- Diagnostics ------------------------------------------------------ */
 
 void plat_log(const char *msg, size_t len);

@@ -1,6 +1,5 @@
 /* Clocks and sleeping: clock_gettime, clock_getres, gettimeofday, time,
- * nanosleep, clock_nanosleep, times, getrusage, and getitimer (no interval
- * timer can be armed yet). Sleeping is the one wait (wait.h) with a
+ * nanosleep, clock_nanosleep, times and getrusage (timers: timer.c). Sleeping is the one wait (wait.h) with a
  * deadline, so a signal interrupts it as Linux's hrtimer sleeps are. */
 #include <abi/syscalls.h>
 #include <kernel/mm.h>
@@ -265,15 +264,4 @@ long sys_getrusage(int who, uptr ru)
 	if (who != RUSAGE_CHILDREN && (ret = plat_rusage(who, r)) < 0)
 		return ret;
 	return copy_to_user(ru, r, sizeof r);
-}
-
-/* sys_getitimer reads an interval timer; none can be armed yet, so each
- * reads as disarmed. */
-long sys_getitimer(int which, uptr value)
-{
-	static const struct linux_timeval zero[2];
-
-	if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
-		return -EINVAL;
-	return copy_to_user(value, zero, sizeof zero);
 }

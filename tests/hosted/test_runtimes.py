@@ -42,7 +42,7 @@ from runtimes_util import (
 # after merging them; nothing else marks a runtime test.
 FAILS_TODAY = {
     "py_threads lock", "py_threads sync", "py_threads misc", "py_queue producers",
-    "py_queue kinds", "py_signal kill", "py_signal alarm", "py_signal itimer",
+    "py_queue kinds", "py_signal kill",
     "py_signal sigwait", "py_signal pthread_kill", "py_time threads", "py_select thread",
     *MODULES, "java -version", "java Churn",
 }

@@ -211,6 +211,7 @@ struct linux_siginfo {
 		struct {
 			s32 tid, overrun;
 			u64 value;
+			s32 sys_private; /* the kernel's: the arming it is for; 0 to the guest */
 		} timer;
 		struct {
 			u64 addr;

@@ -53,6 +53,7 @@ struct task {
 	u64 blocked;                   /* the mask */
 	u64 saved_blocked;             /* restored after a sigsuspend-style wait */
 	bool restore_blocked;          /* saved_blocked is live */
+	u64 real_blocked;              /* the mask before a sigtimedwait, in it; else 0 */
 	struct sigpending pending;     /* thread-directed */
 	struct linux_stack_t altstack; /* sigaltstack; ss_flags 0 or SS_AUTODISARM */
 	struct restart_block {         /* for restart_syscall (ERESTART_RESTARTBLOCK) */

@@ -20,7 +20,9 @@
 #include <kernel/proc.h>
 #include <kernel/signal.h>
 #include <kernel/task.h>
+#include <kernel/timer.h>
 #include "../linux/syscall.h"
+#include "../plat.h"
 #include "hosted.h"
 
 #define BIT(s) (1ULL << ((s)-1))
@@ -156,18 +158,34 @@ static u32 sigthread_tid;
 /* Waits for the host signals the other threads block and sends each to
  * the guest process as it came: a kill from outside is SI_USER (its pid is
  * not one the guest can see, so 0, as for a sender outside a pid
- * namespace), a terminal's SIGINT SI_KERNEL. */
+ * namespace), a terminal's SIGINT SI_KERNEL, the host's interval timers'
+ * SIGALRM, SIGVTALRM and SIGPROF SI_KERNEL as Linux sends them. A guest
+ * POSIX timer's host signal (PLAT_SIG_TIMER with SI_TIMER, aimed at this
+ * thread) becomes that timer's own signal (posix_timer_fire); the same
+ * signal number sent by anyone else is the guest's. */
 static _Noreturn void sigthread_main(void *arg)
 {
 	u64 set = hosted_guest_hostmask;
 
 	(void)arg;
+	/* blocked here too: one that comes while this thread is not waiting
+	 * (it is sending the last one) must stay pending for it, not take
+	 * its default action (a timer's SIGALRM or real-time signal would
+	 * end abi-run) */
+	host_syscall4(HOST_NR(rt_sigprocmask), 0 /* SIG_BLOCK */, &set, 0, 8);
 	for (;;) {
 		struct linux_siginfo info;
 		long sig = host_syscall4(HOST_NR(rt_sigtimedwait), &set, &info, 0, 8);
 
 		if (sig <= 0 || sig > 64)
 			continue;
+		if (sig == PLAT_SIG_TIMER && info.si_code == SI_TIMER) {
+			/* a guest POSIX timer's expiry (kernel/plat/linux/timer.c) */
+			kernel_enter();
+			posix_timer_fire(info.timer.value, info.timer.overrun);
+			kernel_leave();
+			continue;
+		}
 		if (info.si_code <= 0)
 			info.kill.pid = 0;
 		kernel_enter();
@@ -184,5 +202,8 @@ long hosted_sigthread_start(void)
 	task_set_service_stack(lo, lo + sizeof sigthread_stack);
 	r = hosted_clone(HOST_THREAD_CLONE_FLAGS, sigthread_stack + sizeof sigthread_stack,
 			 &sigthread_tid, &sigthread_tid, sigthread_main, 0);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	plat_timer_tid = (int)r; /* the host's timer signals go to it */
+	return 0;
 }
