@@ -53,7 +53,6 @@ def test_futex_mt_native(futex_mt: Path, tmp_path: Path) -> None:
     assert (res.status, res.stdout) == (0, EXPECTED), res.stderr
 
 
-@pytest.mark.xfail(reason="needs clone (issue 15 core)", strict=False)
 def test_futex_mt_abi_run(abi_run: Path, futex_mt: Path, tmp_path: Path) -> None:
     native = run([str(futex_mt)], cwd=tmp_path, timeout=60)
     hosted = run([str(abi_run), str(futex_mt)], cwd=tmp_path, timeout=60)

@@ -37,23 +37,6 @@ from runtimes_util import (
     regrtest,
 )
 
-# The abi-run side of these cases fails today: the kernel's threads and
-# signals (issue 15's core) are being written. The lead empties this set
-# after merging them; nothing else marks a runtime test.
-FAILS_TODAY = {
-    "py_threads lock", "py_threads sync", "py_threads misc", "py_queue producers",
-    "py_queue kinds", "py_signal kill",
-    "py_signal sigwait", "py_signal pthread_kill", "py_time threads", "py_select thread",
-    *MODULES, "java -version", "java Churn",
-}
-
-
-def abi_side(cases: list[str]) -> list[object]:
-    return [pytest.param(c, id=c, marks=pytest.mark.xfail(
-        reason="threads and signals: issue 15 core", strict=False)) if c in FAILS_TODAY
-        else pytest.param(c, id=c) for c in cases]
-
-
 # Under abi-run a runtime may hang (a lost wake-up, a signal never
 # delivered): every run has a timeout, and a timed-out run is a result.
 TIMEOUT = 120
@@ -126,7 +109,7 @@ def test_script_native(native_script: Callable[[str], Result], tmp_path: Path,
     assert run_timed(script_argv(case), cwd=tmp_path) == first
 
 
-@pytest.mark.parametrize("case", abi_side(SCRIPT_CASES))
+@pytest.mark.parametrize("case", SCRIPT_CASES)
 def test_script(abi_run: Path, native_script: Callable[[str], Result], tmp_path: Path,
                 case: str) -> None:
     native = native_script(case)
@@ -211,7 +194,7 @@ def test_regrtest_native(native_regrtest: Callable[[str], Regrtest], module: str
     assert not set(r.results) & set(excluded())
 
 
-@pytest.mark.parametrize("module", abi_side(list(MODULES)))
+@pytest.mark.parametrize("module", list(MODULES))
 def test_regrtest(abi_run: Path, native_regrtest: Callable[[str], Regrtest], tmp_path: Path,
                   module: str) -> None:
     """Under abi-run each test case ends as it does natively."""
@@ -233,7 +216,7 @@ def test_java_version_native(jdk: Path, tmp_path: Path) -> None:
     assert r.status == 0 and re.match(rb'openjdk version "17\.', r.stderr), r
 
 
-@pytest.mark.parametrize("case", abi_side(["java -version"]))
+@pytest.mark.parametrize("case", ["java -version"])
 def test_java_version(abi_run: Path, jdk: Path, tmp_path: Path, case: str) -> None:
     native = run_timed([str(jdk), "-version"], cwd=tmp_path)
     hosted = run_timed([*abi(abi_run), str(jdk), "-version"], cwd=tmp_path)
@@ -259,7 +242,7 @@ def test_java_churn_native(churn: list[str], tmp_path: Path) -> None:
     assert run_timed(churn, cwd=tmp_path) == first
 
 
-@pytest.mark.parametrize("case", abi_side(["java Churn"]))
+@pytest.mark.parametrize("case", ["java Churn"])
 def test_java_churn(abi_run: Path, churn: list[str], tmp_path: Path, case: str) -> None:
     native = run_timed(churn, cwd=tmp_path)
     hosted = run_timed([*abi(abi_run), *churn], cwd=tmp_path)

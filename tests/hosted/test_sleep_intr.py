@@ -4,8 +4,7 @@ interrupted by a SIGALRM handler with and without SA_RESTART. The output
 states Linux's rules (which calls restart, which give EINTR, what rmtp
 holds); the kernel's side is the one wait (task_sleep's -EINTR turned into
 -ERESTARTSYS, -ERESTART_RESTARTBLOCK or -ERESTARTNOHAND as Linux's call
-does). Under abi-run it needs signal delivery and setitimer: until they
-land, that side is an expected failure."""
+does)."""
 
 from __future__ import annotations
 
@@ -54,7 +53,6 @@ def test_sleep_intr_native(sleep_intr: Path, tmp_path: Path) -> None:
     assert (res.status, res.stdout) == (0, EXPECTED), res.stderr
 
 
-@pytest.mark.xfail(reason="needs signal delivery and setitimer (issue 15 core)", strict=False)
 def test_sleep_intr_abi_run(abi_run: Path, sleep_intr: Path, tmp_path: Path) -> None:
     hosted = run([str(abi_run), str(sleep_intr)], cwd=tmp_path, timeout=60)
     assert (hosted.status, hosted.stdout) == (0, EXPECTED), hosted.stderr

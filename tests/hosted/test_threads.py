@@ -15,9 +15,6 @@ test_stress_* run progs/threads/stress.c (16 threads: futex, pipes, signals,
 thread create/exit, exit_group) for ABI_STRESS_SECONDS (10 here, 60 in
 `make stress`), natively first and then under abi-run; a hang, a kernel
 fault, a lost wake-up, a lost signal or a deadlock fails.
-
-Until the kernel's threads and signals land (issue 15's core), every abi-run
-side is expected to fail: CORE_PENDING below is the one place that says so.
 """
 
 from __future__ import annotations
@@ -31,7 +28,6 @@ import pytest
 from hosted_util import HERE, Result, run
 
 # The one marker for the abi-run side; remove it when the core lands.
-CORE_PENDING = pytest.mark.xfail(reason="threads and signals: issue 15 core", strict=False)
 
 PROGS = HERE / "progs" / "threads"
 LIBCS = {"musl": "musl-gcc", "glibc": "gcc"}
@@ -123,7 +119,6 @@ def test_native(thread_progs, tmp_path: Path, prog: str, args: list[str], status
     assert second == first, "not deterministic:\n" + _show(first) + "\n" + _show(second)
 
 
-@CORE_PENDING
 @pytest.mark.parametrize("prog,args,status,libc", PARAMS)
 def test_hosted(abi_run: Path, thread_progs, tmp_path: Path, prog: str, args: list[str],  # type: ignore[no-untyped-def]
                 status: int, libc: str) -> None:
@@ -152,7 +147,6 @@ def test_stress_native(thread_progs, tmp_path: Path, libc: str) -> None:  # type
     _check_stress(r, "native")
 
 
-@CORE_PENDING
 @pytest.mark.parametrize("libc", STRESS_LIBCS)
 def test_stress_hosted(abi_run: Path, thread_progs, tmp_path: Path, libc: str) -> None:  # type: ignore[no-untyped-def]
     r = _stress(thread_progs("stress", libc), tmp_path / "h", [str(abi_run)])

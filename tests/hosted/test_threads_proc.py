@@ -3,9 +3,7 @@ threads and a signalfd woken by another thread: tests/hosted/progs/
 threads_proc.c, static glibc and static musl, natively and under abi-run,
 with the same output.
 
-"single" mode needs no second thread and must match now; the threaded run
-needs clone, which is the core of issue 15 (its abi-run side is expected to
-fail until then)."""
+"single" mode needs no second thread; the threaded run starts threads."""
 
 from __future__ import annotations
 
@@ -44,7 +42,6 @@ def test_threads_native(program: Path, tmp_path: Path) -> None:
     assert b"task/ lists 4 threads" in native.stdout
 
 
-@pytest.mark.xfail(reason="needs clone (issue 15 core)", strict=False)
 def test_threads_hosted(abi_run: Path, program: Path, tmp_path: Path) -> None:
     native = run([str(program)], cwd=tmp_path)
     hosted = run([str(abi_run), str(program)], cwd=tmp_path)
