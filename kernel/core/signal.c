@@ -795,7 +795,8 @@ long sys_rt_tgsigqueueinfo(pid_t tgid, pid_t pid, int sig, uptr uinfo)
 		return -EFAULT;
 	if (pid <= 0 || tgid <= 0)
 		return -EINVAL;
-	if ((r = user_siginfo(uinfo, sig, tgid == current_proc.pid && pid == current->tid, &info)) < 0)
+	if ((r = user_siginfo(uinfo, sig, tgid == current_proc.pid && pid == current->tid, &info)) <
+	    0)
 		return r;
 	if (!(t = find_thread(tgid, pid)))
 		return -ESRCH;
