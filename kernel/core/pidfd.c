@@ -126,14 +126,17 @@ long sys_pidfd_send_signal(int pidfd, int sig, uptr uinfo, unsigned int flags)
 
 		if (!f)
 			return -EBADF;
-		if (f->ops != &pidfd_fops) {
-			fput(f);
-			return -EBADF;
+		if (f->ops == &pidfd_fops) {
+			p = f->priv;
+			tid = p->tid;
+			thread = p->thread;
+		} else {
+			tid = procfs_pid_dir(f); /* an open /proc/<pid> also names it */
+			thread = false;
 		}
-		p = f->priv;
-		tid = p->tid;
-		thread = p->thread;
 		fput(f);
+		if (tid < 0)
+			return tid;
 	}
 	if (flags == PIDFD_SIGNAL_THREAD)
 		thread = true;

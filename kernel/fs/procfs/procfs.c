@@ -708,6 +708,15 @@ static void procfs_statfs(struct inode *ino, struct linux_statfs *st)
 
 static const struct super_ops procfs_sops = { .destroy = procfs_destroy, .statfs = procfs_statfs };
 
+int procfs_pid_dir(const struct file *f)
+{
+	const struct inode *ino = f->inode;
+
+	if (!ino || !ino->sb || ino->sb->ops != &procfs_sops || kind_of(ino) != K_PID)
+		return -EBADF;
+	return current_proc.pid;
+}
+
 long procfs_init(void)
 {
 	struct path root = vfs_root(), where;

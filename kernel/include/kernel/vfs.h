@@ -437,6 +437,9 @@ struct file *devfs_pts_file(unsigned int n, u32 uid, u32 gid, u32 mode, u32 flag
 void devfs_pts_remove(unsigned int n);
 /* Mounts procfs at /proc; called at boot. */
 long procfs_init(void);
+/* The process a /proc/<pid> directory of f stands for, or -EBADF (Linux's
+ * tgid_pidfd_to_pid: pidfd_send_signal takes such a directory as a pidfd). */
+int procfs_pid_dir(const struct file *f);
 /* Calls fn for every mount, in mount order (vfs_lock held). */
 void vfs_for_each_mount(void (*fn)(struct mount *m, void *arg), void *arg);
 
