@@ -158,7 +158,9 @@ bool signal_pending(void)
 {
 	struct task *t = current;
 
-	return t->exiting || task_has_pending(t);
+	/* the library platform delivers nothing, so nothing interrupts a wait
+	 * there (its callers are Python threads, all of them the boot task) */
+	return t->exiting || (plat_guest && task_has_pending(t));
 }
 
 void signal_reset(void)
@@ -813,6 +815,13 @@ void proc_signal_pending(int sig)
 {
 	struct linux_siginfo info;
 
+	if (!plat_guest) {
+		/* the library platform runs no guest code and its process is
+		 * its caller's: the signal is recorded, never acted on */
+		current->pending.set |= SIGBIT(sig);
+		signalfd_notify();
+		return;
+	}
 	siginfo_from_user(&info, sig, SI_USER);
 	send_signal(sig, &info, current);
 }
