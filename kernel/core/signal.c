@@ -465,11 +465,10 @@ u64 sigframe_stack(const struct k_sigaction *ka, u64 sp)
 
 /* uc_stack holds the stored settings, flags as sigaltstack was given them
  * (Linux's __save_altstack); SS_AUTODISARM then disarms the stack. */
-void signal_altstack_save(struct linux_stack_t *out, u64 sp)
+void signal_altstack_save(struct linux_stack_t *out)
 {
 	struct linux_stack_t *ss = &current->altstack;
 
-	(void)sp;
 	*out = *ss;
 	out->pad = 0;
 	if (ss->ss_flags & SS_AUTODISARM)

@@ -53,12 +53,12 @@ void signal_delivered(int sig, const struct k_sigaction *ka);
  * retargeting process signals it now blocks. */
 void set_current_blocked(u64 mask);
 
-/* The mask and stack of the guest's signal frame, for rt_sigreturn:
- * restores the mask (and sigaltstack settings, as restore_altstack). */
+/* rt_sigreturn's restore of the frame's uc_stack (Linux's
+ * restore_altstack: a stack that is not valid changes nothing). */
 long restore_altstack(const struct linux_stack_t *ss);
 /* Where a handler's frame goes: the top of the sigaltstack when the action
  * has SA_ONSTACK and the stack is enabled and not in use at sp, else sp
- * (the caller takes the red zone off). SS_AUTODISARM disarms it. */
+ * (the caller takes the red zone off). */
 u64 sigframe_stack(const struct k_sigaction *ka, u64 sp);
 /* Whether sp is on the current task's sigaltstack. */
 bool on_sig_stack(u64 sp);
@@ -75,8 +75,9 @@ long signal_fix_result(long ret, const struct k_sigaction *ka, bool *restart);
  * restart_syscall (*nr_restart set). */
 long syscall_restart(long ret, bool *restart, bool *nr_restart);
 
-/* uc_stack of a frame built at sp: the settings, SS_ONSTACK or SS_DISABLE. */
-void signal_altstack_save(struct linux_stack_t *out, u64 sp);
+/* uc_stack of a handler's frame: the settings as sigaltstack stored them
+ * (Linux's __save_altstack); SS_AUTODISARM then disarms the stack. */
+void signal_altstack_save(struct linux_stack_t *out);
 /* A kernel-raised signal for the calling thread (SIGPIPE): SI_USER. */
 void proc_signal_pending(int sig);
 

@@ -97,7 +97,6 @@ static void force_sigsegv(int sig)
 static bool setup_frame(struct host_ucontext *uc, int sig, const struct k_sigaction *ka,
 			const struct linux_siginfo *info, u64 mask, bool fault)
 {
-	struct task *t = current;
 	u64 regs_sp = uc->gregs[REG_RSP];
 	bool nested = on_sig_stack(regs_sp);
 	u64 sp = regs_sp - RED_ZONE, top;
@@ -115,7 +114,7 @@ static bool setup_frame(struct host_ucontext *uc, int sig, const struct k_sigact
 	memset(&f, 0, sizeof f);
 	f.pretcode = ka->restorer;
 	f.uc.uc_flags = uc->uc_flags;
-	signal_altstack_save((struct linux_stack_t *)&f.uc.ss_sp, regs_sp);
+	signal_altstack_save((struct linux_stack_t *)&f.uc.ss_sp);
 	memcpy(f.uc.gregs, uc->gregs, sizeof f.uc.gregs);
 	f.uc.gregs[REG_OLDMASK] = mask;
 	if (!fault)
@@ -134,7 +133,6 @@ static bool setup_frame(struct host_ucontext *uc, int sig, const struct k_sigact
 	uc->gregs[REG_RIP] = ka->handler;
 	uc->gregs[REG_EFL] &= ~(u64)(EFLAGS_DF | EFLAGS_RF | EFLAGS_TF);
 	hosted_fpstate_init(uc->fpregs); /* the handler starts with a clean FPU */
-	(void)t;
 	return true;
 }
 
