@@ -139,6 +139,17 @@ static long get_value(uptr uaddr, u32 *val)
 	return copy_from_user(val, uaddr, sizeof *val) < 0 ? -EFAULT : 0;
 }
 
+/* Linux's futex_wait_setup check: the word still holds val (0), or
+ * -EAGAIN, or -EFAULT. */
+static long value_is(uptr uaddr, u32 val)
+{
+	u32 uval;
+
+	if (get_value(uaddr, &uval) < 0)
+		return -EFAULT;
+	return uval == val ? 0 : -EAGAIN;
+}
+
 static void queue(struct futex_q *q)
 {
 	q->queued = true;
@@ -239,7 +250,7 @@ static long futex_wait_restart(struct restart_block *rb);
 static long do_futex_wait(uptr uaddr, bool shared, u32 val, s64 deadline, u32 bitset)
 {
 	struct futex_q q = { .task = current, .bitset = bitset };
-	u32 seq, uval;
+	u32 seq;
 	long r;
 
 	if (!bitset)
@@ -248,12 +259,8 @@ static long do_futex_wait(uptr uaddr, bool shared, u32 val, s64 deadline, u32 bi
 		return r;
 	kmutex_lock(&futex_lock);
 	seq = wait_prepare();
-	if ((r = get_value(uaddr, &uval)) < 0)
+	if ((r = value_is(uaddr, val)) < 0)
 		goto out;
-	if (uval != val) {
-		r = -EAGAIN;
-		goto out;
-	}
 	queue(&q);
 	r = futex_sleep(q_woken, &q, seq, deadline);
 	if (r < 0 && !unqueue(&q))
@@ -847,7 +854,7 @@ static long futex_wait_requeue_pi(uptr uaddr, bool shared, u32 val, s64 deadline
 				  uptr uaddr2)
 {
 	struct futex_q q = { .task = current, .bitset = bitset, .rt_waiter = true };
-	u32 seq, uval;
+	u32 seq;
 	long r;
 
 	if (uaddr.addr == uaddr2.addr || !bitset)
@@ -858,12 +865,8 @@ static long futex_wait_requeue_pi(uptr uaddr, bool shared, u32 val, s64 deadline
 		return r;
 	kmutex_lock(&futex_lock);
 	seq = wait_prepare();
-	if ((r = get_value(uaddr, &uval)) < 0)
+	if ((r = value_is(uaddr, val)) < 0)
 		goto out;
-	if (uval != val) {
-		r = -EAGAIN;
-		goto out;
-	}
 	if (key_eq(&q.key, &q.requeue_key)) {
 		r = -EINVAL;
 		goto out;

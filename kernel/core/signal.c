@@ -163,13 +163,20 @@ bool signal_pending(void)
 	return t->exiting || (plat_guest && task_has_pending(t));
 }
 
-void signal_reset(void)
+/* Drops the signals in mask wherever they are pending: the process's set
+ * and every thread's. */
+static void flush_all_pending(u64 mask)
 {
 	struct task *i;
 
-	flush_pending(&current_proc.shared_pending, ~0ULL);
+	flush_pending(&current_proc.shared_pending, mask);
 	for_each_task(i)
-		flush_pending(&i->pending, ~0ULL);
+		flush_pending(&i->pending, mask);
+}
+
+void signal_reset(void)
+{
+	flush_all_pending(~0ULL);
 }
 
 /* --- Sending ------------------------------------------------------------ */
@@ -247,19 +254,10 @@ long send_signal(int sig, const struct linux_siginfo *info, struct task *t)
 	/* Linux's prepare_signal: SIGCONT flushes pending stops and a stop
 	 * flushes SIGCONT; SIGCONT itself resumes a stopped process (the
 	 * host's SIGCONT does it for abi-run). */
-	if (STOP_MASK & SIGBIT(sig)) {
-		struct task *i;
-
-		flush_pending(&current_proc.shared_pending, SIGBIT(SIGCONT));
-		for_each_task(i)
-			flush_pending(&i->pending, SIGBIT(SIGCONT));
-	} else if (sig == SIGCONT) {
-		struct task *i;
-
-		flush_pending(&current_proc.shared_pending, STOP_MASK);
-		for_each_task(i)
-			flush_pending(&i->pending, STOP_MASK);
-	}
+	if (STOP_MASK & SIGBIT(sig))
+		flush_all_pending(SIGBIT(SIGCONT));
+	else if (sig == SIGCONT)
+		flush_all_pending(STOP_MASK);
 	if (sig != SIGKILL && sig_ignored(sig, t ? t : &boot_task))
 		return 0;
 	if (sig < SIGRTMIN && (p->set & SIGBIT(sig)))
@@ -551,13 +549,8 @@ long sys_rt_sigaction(int sig, uptr act, uptr oact, size_t sigsetsize)
 		new.mask &= ~UNBLOCKABLE;
 		*action(sig) = new;
 		if (new.handler == SIG_IGN_HANDLER ||
-		    (new.handler == SIG_DFL_HANDLER &&default_ignored(sig))) {
-			struct task *i;
-
-			flush_pending(&current_proc.shared_pending, SIGBIT(sig));
-			for_each_task(i)
-				flush_pending(&i->pending, SIGBIT(sig));
-		}
+		    (new.handler == SIG_DFL_HANDLER &&default_ignored(sig)))
+			flush_all_pending(SIGBIT(sig));
 	}
 	if (oact.addr && copy_to_user(oact, &old, sizeof old) < 0)
 		return -EFAULT;

@@ -73,22 +73,4 @@ void waitq_del(struct wait_entry *e);
 /* Wakes every task on q (they stay on it until they take themselves off). */
 void waitq_wake_all(struct waitq *q);
 
-/* Sleeps on q until cond is true: returns 0, or task_sleep's -ETIMEDOUT or
- * -EINTR. The lock is held when cond is evaluated. */
-#define wait_event(q, cond, deadline)                                          \
-	({                                                                     \
-		struct wait_entry we_ = { .task = current };                   \
-		long wr_ = 0;                                                  \
-		waitq_add(&(q), &we_);                                         \
-		for (;;) {                                                     \
-			u32 seq_ = wait_prepare();                             \
-			if (cond)                                              \
-				break;                                         \
-			if ((wr_ = task_sleep(seq_, (deadline), NULL, 0)) < 0) \
-				break;                                         \
-		}                                                              \
-		waitq_del(&we_);                                               \
-		wr_;                                                           \
-	})
-
 #endif

@@ -98,6 +98,16 @@ static void resume_at_entry(struct host_ucontext *uc, u64 entry, u64 sp)
 	host_syscall2(HOST_NR(arch_prctl), HOST_ARCH_SET_GS, 0);
 }
 
+/* Every entry from guest code (a syscall, a fault, a kick): the kernel lock,
+ * and what the kernel reads of the guest's state, its registers (the host
+ * frame uc) and its stack pointer. */
+static void enter_from_guest(struct host_ucontext *uc)
+{
+	kernel_enter();
+	current->frame = uc;
+	current->user_sp = uc->gregs[REG_RSP];
+}
+
 /* Every syscall the program makes is served by abi_syscall, execve and
  * execveat included; the handler only adds the trace line, the counts and,
  * after an exec, the jump to the new program. */
@@ -118,9 +128,7 @@ static void on_sigsys(int sig, void *info, void *ctx)
 	long ret;
 
 	(void)sig;
-	kernel_enter();
-	current->frame = uc;
-	current->user_sp = g[REG_RSP];
+	enter_from_guest(uc);
 	/* exit and exit_group do not return: their line and count first. */
 	if (nr == ABI_X86_64_NR_exit || nr == ABI_X86_64_NR_exit_group) {
 		if (hosted_opts.trace)
@@ -193,9 +201,7 @@ static void on_fault(int sig, void *info, void *ctx)
 				2,
 				"abi-run: the program faulted: signal %d at rip 0x%lx, address 0x%lx\n",
 				sig, (unsigned long)rip, (unsigned long)addr);
-		kernel_enter();
-		current->frame = uc;
-		current->user_sp = uc->gregs[REG_RSP];
+		enter_from_guest(uc);
 		hosted_guest_fault(sig, info, uc);
 		kernel_leave();
 		return;
@@ -217,9 +223,7 @@ static void on_kick(int sig, void *info, void *ctx)
 	(void)sig, (void)info;
 	if (hosted_in_text(uc->gregs[REG_RIP]))
 		return; /* a new thread before its first guest instruction */
-	kernel_enter();
-	current->frame = uc;
-	current->user_sp = uc->gregs[REG_RSP];
+	enter_from_guest(uc);
 	hosted_signals(uc, false, 0, 0);
 	kernel_leave();
 }
