@@ -203,6 +203,12 @@ static void test_threads(void)
 	say("pthread_kill: delivered to it %s\n", handled_by == t_tid ? "yes" : "no");
 	atomic_store(&t_go, 2);
 	PCHECK(pthread_join(t, NULL));
+	/* join returns at CLEARTID, before the exiting thread is released:
+	 * Linux answers 0 or ESRCH by timing until its /proc entry is gone */
+	char task_dir[64];
+	snprintf(task_dir, sizeof task_dir, "/proc/self/task/%d", (int)t_tid);
+	for (int i = 0; i < 2000 && access(task_dir, F_OK) == 0; i++)
+		sleep_ms(1);
 	long r = syscall(SYS_tgkill, getpid(), t_tid, 0);
 	say("tgkill to the ended thread: %ld %s\n", r, ename(r ? errno : 0));
 	r = syscall(SYS_tgkill, getpid(), sys_gettid(), 0);
