@@ -193,6 +193,47 @@ long elf_find_interp(const struct loader_ops *ops, const struct elf_binary *bin,
 	return 0;
 }
 
+int elf_has_note(const struct loader_ops *ops, const struct elf_binary *bin, const char *owner,
+		 uint32_t type)
+{
+	size_t olen = cstrlen(owner) + 1;
+
+	for (unsigned i = 0; i < bin->ehdr.e_phnum; i++) {
+		const Elf64_Phdr *ph = &bin->phdr[i];
+		unsigned char buf[512];
+		uint64_t off = 0;
+
+		if (ph->p_type != PT_NOTE || ph->p_filesz > sizeof buf ||
+		    ph->p_offset > bin->size || ph->p_filesz > bin->size - ph->p_offset ||
+		    read_exact(ops, bin->file, buf, ph->p_filesz, ph->p_offset) < 0)
+			continue;
+		/* Elf64_Nhdr: namesz, descsz, type; name and desc 4-byte padded */
+		while (ph->p_filesz - off >= 12) {
+			uint32_t n[3];
+
+			for (int k = 0; k < 3; k++)
+				n[k] = (uint32_t)buf[off + 4 * k] |
+				       (uint32_t)buf[off + 4 * k + 1] << 8 |
+				       (uint32_t)buf[off + 4 * k + 2] << 16 |
+				       (uint32_t)buf[off + 4 * k + 3] << 24;
+			uint64_t name = off + 12, desc = name + ((n[0] + 3ULL) & ~3ULL);
+			uint64_t next = desc + ((n[1] + 3ULL) & ~3ULL);
+			if (next > ph->p_filesz)
+				break;
+			if (n[2] == type && n[0] == olen && n[1] >= 4) {
+				size_t k = 0;
+
+				while (k < olen && buf[name + k] == (unsigned char)owner[k])
+					k++;
+				if (k == olen)
+					return 1;
+			}
+			off = next;
+		}
+	}
+	return 0;
+}
+
 /* elf_read_binary reads and checks one ELF file: header, program headers,
  * segments. It maps nothing. */
 long elf_read_binary(const struct loader_ops *ops, const struct loader_params *params,
@@ -433,6 +474,10 @@ long elf_check_exec(const struct loader_ops *ops, const struct loader_params *pa
 {
 	img->interp_failed = 0;
 	long err = read_exec(ops, params, img, file, size, why);
+	img->abi_note = err == 0 &&
+			(elf_has_note(ops, &img->prog, ABI_NOTE_OWNER, ABI_NOTE_TYPE) ||
+			 (img->has_interp &&
+			  elf_has_note(ops, &img->interp, ABI_NOTE_OWNER, ABI_NOTE_TYPE)));
 	if (err == 0 && img->has_interp)
 		ops->close(ops->ctx, img->interp.file);
 	return err;

@@ -149,5 +149,12 @@ typedef struct {
 #define AT_EXECFN 31
 #define AT_SYSINFO_EHDR 33
 #define AT_MINSIGSTKSZ 51
+/* abi's own: the kernel's function-call entry (docs/DESIGN.md, "The
+ * function-call entry"), given only to a program whose image or interpreter
+ * carries the ABI_NOTE note. Linux's types stay far below it, and libcs
+ * ignore types they do not know. */
+#define AT_ABI_ENTRY 0xab1
+#define ABI_NOTE_OWNER "abi"
+#define ABI_NOTE_TYPE 0xab1
 
 #endif

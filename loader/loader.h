@@ -128,6 +128,8 @@ struct loader_image {
 	char interp_path[ELF_INTERP_MAX];
 	int has_interp;
 	int interp_failed; /* the error (and *why) is about the interpreter */
+	int abi_note;      /* the program or its interpreter has the ABI note
+	                    * (elf_check_exec; elf.h ABI_NOTE_*) */
 };
 
 /* The functions below return 0 or -errno (-ENOEXEC for a malformed or foreign
@@ -142,6 +144,11 @@ long elf_find_interp(const struct loader_ops *ops, const struct elf_binary *bin,
 		     size_t path_size, const char **why);
 long elf_read_binary(const struct loader_ops *ops, const struct loader_params *params,
 		     struct elf_binary *bin, void *file, uint64_t size, const char **why);
+/* Whether a PT_NOTE segment of bin holds a note of this owner and type
+ * (whose descriptor is at least 4 bytes): 1 or 0. A malformed note segment
+ * is no note. */
+int elf_has_note(const struct loader_ops *ops, const struct elf_binary *bin, const char *owner,
+		 uint32_t type);
 long elf_map_segment(const struct loader_ops *ops, const struct elf_binary *bin,
 		     const Elf64_Phdr *phdr, uint64_t pagesize, const char **why);
 long elf_load_binary(const struct loader_ops *ops, const struct loader_params *params,

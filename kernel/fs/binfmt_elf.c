@@ -285,6 +285,7 @@ static long load_image(struct linux_binprm *bprm, const struct exec_layout *l,
 		       const struct loader_params *params, struct loader_result *res)
 {
 	struct loader_args la;
+	Elf64_auxv_t fast_aux;
 	u64 clktck = plat_cpu_aux(AT_CLKTCK);
 	struct vma *v;
 	long r;
@@ -318,6 +319,12 @@ static long load_image(struct linux_binprm *bprm, const struct exec_layout *l,
 		.stack_size = STACK_SIZE,
 		.stack_gap = l->stack_gap,
 	};
+	if (plat_fast_entry && bprm->img->abi_note) {
+		fast_aux = (Elf64_auxv_t){ .a_type = AT_ABI_ENTRY, .a_un.a_val = plat_fast_entry };
+		la.extra_aux = &fast_aux;
+		la.n_extra_aux = 1;
+	}
+	current_proc.fastcall = la.n_extra_aux != 0;
 	r = elf_exec(&kernel_loader_ops, params, &la, bprm->img, bprm->file,
 		     (uint64_t)bprm->file->inode->size, res, &bprm->why);
 	bprm->interp_failed = bprm->img->interp_failed;

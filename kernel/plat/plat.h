@@ -182,6 +182,9 @@ long plat_spec_ctrl(bool set, unsigned long which, unsigned long ctrl);
 /* The host's auxv entry type (AT_HWCAP, AT_HWCAP2, AT_CLKTCK,
  * AT_MINSIGSTKSZ) for the auxv exec gives a new program; 0 when absent. */
 u64 plat_cpu_aux(u64 type);
+/* The function-call entry the platform offers programs built for it (exec
+ * passes it as AT_ABI_ENTRY to an image with the ABI note), or 0. */
+extern u64 plat_fast_entry;
 
 /* --- Host files (for hostfs) ------------------------------------------ */
 

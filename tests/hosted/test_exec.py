@@ -103,11 +103,12 @@ def test_trace_stats_report_execveat(abi_run: Path, programs: dict[str, Path],
 
 
 def test_trap_serves_nothing_outside_the_table() -> None:
-    """Every syscall the hosted SIGSYS handler treats specially is one the
-    table marks as served, and the handler serves every call, execve
-    included, with abi_syscall: it has no implementation of its own."""
+    """Every syscall the hosted entries (the SIGSYS handler and the
+    function-call entry share hosted_serve) treat specially is one the table
+    marks as served, and they serve every call, execve included, with
+    abi_syscall: they have no implementation of their own."""
     trap = (REPO / "kernel" / "plat" / "hosted" / "trap.c").read_text()
-    body = trap[trap.index("static void on_sigsys("):]
+    body = trap[trap.index("void hosted_serve("):]
     body = body[:body.index("\n}\n")]
     assert body.count("abi_syscall(") == 1
     assert "return;" not in body.replace("resume_at_entry(uc, entry, sp);\n\t\treturn;", "")

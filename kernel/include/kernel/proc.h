@@ -46,6 +46,9 @@ struct proc {
 	int mlockall;    /* MCL_FUTURE | MCL_ONFAULT from mlockall (mm/mlock.c) */
 	u32 membarrier;  /* registered MEMBARRIER_CMD_REGISTER_* commands */
 	u32 personality;
+	/* The running image calls the kernel through the function-call entry
+	 * (exec gave it AT_ABI_ENTRY: plat_fast_entry, and the ABI note). */
+	bool fastcall;
 	/* Signals (core/signal.c): the actions, shared by every thread, and
 	 * the process-directed pending signals; the mask and thread-directed
 	 * ones are each task's (task.h). */

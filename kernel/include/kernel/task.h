@@ -85,6 +85,8 @@ struct task {
 	 * registers (the host signal frame on abi-run), and the host thread. */
 	u64 user_sp;
 	void *frame;
+	bool frame_fast; /* the entry is the function-call one: frame is its own */
+	void *fpu_buf;   /* where that entry saves the FPU state when asked */
 	int host_tid;
 	void *plat;
 };

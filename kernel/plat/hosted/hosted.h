@@ -41,6 +41,7 @@ extern struct hosted_region hosted_region;
 struct hosted_opts {
 	bool trace, stats, verbose;
 	bool no_confine, require_confinement; /* confine.c */
+	bool no_fastcall;                     /* --no-fastcall: every call traps */
 	int trace_fd;        /* host fd for --trace lines (2 unless --trace-file) */
 	int report_fd;       /* host fd for --report's JSON, or -1 */
 	const char *program; /* the program's path, for --report */
@@ -209,6 +210,16 @@ bool hosted_in_text(u64 rip);
 void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret);
 /* rt_sigreturn from the guest's frame into uc; the restored rax. */
 long hosted_sigreturn(void);
+/* The kernel's entry with the guest's registers in uc: the kernel lock,
+ * and current's frame (fpu: the function-call entry's FPU save area, NULL
+ * for a host signal frame). */
+struct task;
+void hosted_enter(struct host_ucontext *uc, void *fpu);
+/* One syscall, nr, from either entry: served, traced, counted, signals
+ * delivered into uc; takes and drops the kernel lock. */
+void hosted_serve(struct host_ucontext *uc, long nr, void *fpu);
+/* The top of t's kernel stack (the host signal stack ends FAST_AREA below). */
+u64 hosted_kstack_top(const struct task *t);
 /* A fault in guest code becomes the guest's signal. */
 void hosted_guest_fault(int sig, const void *info, struct host_ucontext *uc);
 /* The FPU state of a frame put in its initial state (exec, a handler). */
@@ -216,6 +227,28 @@ void hosted_fpstate_init(u8 *fp);
 /* The bytes of a frame's FPU state (the XSAVE area with its magic, or
  * FXSAVE's 512). */
 u32 hosted_fpstate_size(const u8 *fp);
+
+/* fast.c: the function-call entry. The top FAST_AREA bytes of every
+ * kernel stack are the entry's (its frame of FAST_FRAME_SIZE, and %gs
+ * words); FAST_FPU_MAX bounds the XSAVE area it saves on demand. */
+#define FAST_AREA 1024
+#define FAST_FRAME_SIZE 320
+#define FAST_FPU_MAX (16 * 1024)
+void hosted_fast_entry(void);
+/* The host's own frame for the first kick, to model the entry's on. */
+void hosted_fast_template(const struct host_ucontext *uc);
+/* Offers the entry (plat_fast_entry) if the host can and allowed. */
+void hosted_fast_setup(bool allowed);
+/* The calling thread's GS base for the running program (the kernel stack
+ * of top's when it takes the entry, else 0). */
+void hosted_fast_thread(u64 top);
+/* uc's FPU state, saved into the entry's area first if the entry made uc
+ * (a host frame has it already). */
+u8 *hosted_frame_fpu(struct host_ucontext *uc);
+/* A kick that interrupted the entry's exit: true if it was rerouted. */
+bool hosted_fast_kick(struct host_ucontext *uc);
+/* uc, an interrupted call made through the entry, makes it again. */
+void hosted_fast_restart(struct host_ucontext *uc);
 
 /* thread.c: threads, kicks, the signal thread. Every host thread abi-run
  * makes is cloned with these flags (the seccomp filter allows no other). */

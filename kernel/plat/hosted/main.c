@@ -98,8 +98,8 @@ static u64 entry_rip, entry_sp;
  * leaves it (observed by tests/hosted/test_regs.py): rsp at argc, every
  * other general register 0 (rdx 0: no atexit function for the program to
  * register), rflags 0x202 (IF and the always-one bit), the x87, SSE, AVX
- * and AVX-512 registers in their initial state, no FS or GS base (abi-run
- * sets none). Nothing of abi-run's is left in a register: an address of
+ * and AVX-512 registers in their initial state, no FS base and no GS base
+ * (unless the program takes the function-call entry: fast.c). Nothing of abi-run's is left in a register: an address of
  * its text would tell the program where its syscall instructions are. The
  * entry point and the stack are read from memory (rip-relative), so no
  * register holds them either. */
@@ -239,9 +239,12 @@ _Noreturn void hosted_main(u64 *sp)
 	if (!abi_exec_entry(&entry, &start_sp))
 		hosted_die("%s: the kernel started no program", guest_argv[0]);
 	if (hosted_opts.verbose)
-		hosted_printf(2, "abi-run: %s: entry 0x%lx, sp 0x%lx, brk 0x%lx\n", prog_path,
-			      (unsigned long)entry, (unsigned long)start_sp,
-			      (unsigned long)kernel_mm.brk);
+		hosted_printf(2,
+			      "abi-run: %s: entry 0x%lx, sp 0x%lx, brk 0x%lx (abi-run's image at "
+			      "0x%lx)\n",
+			      prog_path, (unsigned long)entry, (unsigned long)start_sp,
+			      (unsigned long)kernel_mm.brk, (unsigned long)hosted_region.image);
+	hosted_fast_thread(hosted_kstack_top(current));
 	hosted_trace_start(); /* reads the host's core-dump settings: before confinement */
 	if (hosted_opts.trace)
 		signal_trace_hook = hosted_trace_signal;

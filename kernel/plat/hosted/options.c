@@ -13,7 +13,8 @@ const char *hosted_guest_env[HOSTED_MAX_ARGS + 1];
 static const char usage_text[] =
 	"usage: abi-run [OPTIONS] PROGRAM [ARG...]\n"
 	"Runs an x86_64 Linux program (static, dynamic, or a .so with a main) on the\n"
-	"abi kernel, its syscalls trapped with Syscall User Dispatch.\n"
+	"abi kernel, its syscalls trapped with Syscall User Dispatch, or called\n"
+	"directly by a program built with abi-cc (musl-compat).\n"
 	"Example: abi-run --trace /bin/busybox echo hi\n"
 	"\n"
 	"  --trace             one strace-format line per syscall on stderr\n"
@@ -30,6 +31,7 @@ static const char usage_text[] =
 	"  --sandbox-info      print which confinement walls this host has, and exit\n"
 	"  --require-confinement  fail (exit 2) when a wall is missing, not just warn\n"
 	"  --no-confine        skip all of it: Landlock, seccomp, namespace (debugging)\n"
+	"  --no-fastcall       no function-call entry: a musl-compat program traps too\n"
 	"abi-run confines itself before the program starts: docs/SECURITY.md.\n"
 	"Exit status: the program's; 2 for abi-run's own errors.\n";
 
@@ -86,6 +88,7 @@ static bool *switch_of(const char *a)
 		{ "--sandbox", &hosted_setup.sandbox },
 		{ "--clear-env", &hosted_setup.clear_env },
 		{ "--no-confine", &hosted_opts.no_confine },
+		{ "--no-fastcall", &hosted_opts.no_fastcall },
 		{ "--require-confinement", &hosted_opts.require_confinement },
 	};
 

@@ -100,7 +100,8 @@ static bool setup_frame(struct host_ucontext *uc, int sig, const struct k_sigact
 	u64 regs_sp = uc->gregs[REG_RSP];
 	bool nested = on_sig_stack(regs_sp);
 	u64 sp = regs_sp - RED_ZONE, top;
-	u32 fpsize = uc->fpregs ? hosted_fpstate_size(uc->fpregs) : 0;
+	u8 *fp = hosted_frame_fpu(uc);
+	u32 fpsize = fp ? hosted_fpstate_size(fp) : 0;
 	struct rt_sigframe f;
 	u64 fpaddr, frame;
 
@@ -136,6 +137,16 @@ static bool setup_frame(struct host_ucontext *uc, int sig, const struct k_sigact
 	return true;
 }
 
+/* The interrupted call is made again: the syscall instruction, two bytes
+ * back, or the function-call entry's restart. */
+static void restart_call(const struct task *t, struct host_ucontext *uc)
+{
+	if (t->frame_fast)
+		hosted_fast_restart(uc);
+	else
+		uc->gregs[REG_RIP] -= 2;
+}
+
 void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret)
 {
 	struct task *t = current;
@@ -144,6 +155,13 @@ void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret
 	struct k_sigaction ka;
 	int sig;
 
+	/* the common case: nothing to deliver, restart or restore */
+	if (!signal_pending() && !t->restore_blocked &&
+	    (!in_syscall || ret < -ERESTART_RESTARTBLOCK || ret > -ERESTARTSYS)) {
+		if (in_syscall)
+			uc->gregs[REG_RAX] = (u64)ret;
+		return;
+	}
 	for (;;) {
 		if (t->exiting)
 			do_thread_exit(0);
@@ -155,7 +173,7 @@ void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret
 			ret = signal_fix_result(ret, &ka, &restart);
 			uc->gregs[REG_RAX] = restart ? (u64)nr : (u64)ret;
 			if (restart)
-				uc->gregs[REG_RIP] -= 2;
+				restart_call(t, uc);
 		}
 		if (!setup_frame(uc, sig, &ka, &info,
 				 t->restore_blocked ? t->saved_blocked : t->blocked,
@@ -170,7 +188,7 @@ void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret
 		ret = syscall_restart(ret, &restart, &nr_restart);
 		if (restart || nr_restart) {
 			uc->gregs[REG_RAX] = restart ? (u64)nr : ABI_X86_64_NR_restart_syscall;
-			uc->gregs[REG_RIP] -= 2;
+			restart_call(t, uc);
 		} else {
 			uc->gregs[REG_RAX] = (u64)ret;
 		}
@@ -186,6 +204,7 @@ long hosted_sigreturn(void)
 
 	if (copy_from_user(&f, (uptr){ frame }, sizeof f) < 0)
 		goto bad;
+	hosted_frame_fpu(uc);
 	set_current_blocked(f.uc.sigmask);
 	for (int i = REG_R8; i <= REG_RIP; i++)
 		uc->gregs[i] = f.uc.gregs[i];

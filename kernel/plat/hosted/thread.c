@@ -82,6 +82,7 @@ static _Noreturn void thread_entry(void *arg)
 		plat_abort("abi-run: a new thread could not turn on syscall user dispatch");
 	if (st->settls)
 		host_syscall2(HOST_NR(arch_prctl), HOST_ARCH_SET_FS, st->tls);
+	hosted_fast_thread(task_kstack_top(st->task).addr);
 	__asm__ volatile("mov %0, %%rsp\n\t"
 			 "jmp hosted_restorer" ::"r"(st->frame_sp)
 			 : "memory");
@@ -90,9 +91,12 @@ static _Noreturn void thread_entry(void *arg)
 
 static long thread_start(struct task *t, u64 sp, bool settls, u64 tls)
 {
-	const struct host_ucontext *puc = current->frame;
-	u64 top = task_kstack_top(t).addr, base = task_kstack_base(t).addr;
-	u32 fpsize = puc->fpregs ? hosted_fpstate_size(puc->fpregs) : 0;
+	struct host_ucontext *puc = current->frame;
+	/* below the function-call entry's area, which the thread may write
+	 * before its first instruction (fast.c) */
+	u64 top = task_kstack_top(t).addr - FAST_AREA, base = task_kstack_base(t).addr;
+	u8 *pfp = hosted_frame_fpu(puc);
+	u32 fpsize = pfp ? hosted_fpstate_size(pfp) : 0;
 	u64 fpaddr = (top - fpsize) & ~63ULL;
 	u64 frame = ((fpaddr - sizeof(struct host_ucontext) - 8) & ~15ULL) - 8;
 	struct host_ucontext *uc = (struct host_ucontext *)(uintptr_t)(frame + 8);
@@ -101,12 +105,12 @@ static long thread_start(struct task *t, u64 sp, bool settls, u64 tls)
 
 	*uc = *puc;
 	if (fpsize)
-		memcpy((void *)(uintptr_t)fpaddr, puc->fpregs, fpsize);
+		memcpy((void *)(uintptr_t)fpaddr, pfp, fpsize);
 	uc->fpregs = fpsize ? (u8 *)(uintptr_t)fpaddr : NULL;
 	uc->uc_link = 0;
 	uc->ss_sp = base + 4096; /* the host's sigaltstack for the thread */
 	uc->ss_flags = 0;
-	uc->ss_size = KSTACK_SIZE - 4096;
+	uc->ss_size = KSTACK_SIZE - 4096 - FAST_AREA;
 	uc->gregs[REG_RAX] = 0;
 	uc->gregs[REG_RIP] = puc->gregs[REG_RIP];
 	if (sp)

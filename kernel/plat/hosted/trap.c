@@ -47,6 +47,7 @@ static u8 sigstack[HOST_SIGSTACK_SIZE] __attribute__((aligned(16)));
 #define REPORT_ERRNO_MAX 134 /* errnos counted per syscall for --report */
 
 static u64 stat_calls[ABI_SYS_COUNT];
+static u64 stat_fast[ABI_SYS_COUNT]; /* of them, through the function-call entry */
 static s64 stat_ns[ABI_SYS_COUNT];
 static u64 stat_unknown;
 static u32 stat_errors[ABI_SYS_COUNT][REPORT_ERRNO_MAX];
@@ -83,7 +84,8 @@ static void count(int id, long ret, s64 t0)
  * and the thread resumes in the new program in the state Linux's execve
  * gives (see start_program in main.c): rsp at argc, every other general
  * register 0 (rdx 0: no atexit function), rflags 0x202, the FPU in its
- * initial state, no FS or GS base. */
+ * initial state, no FS base, and no GS base unless the new program takes
+ * the function-call entry (fast.c). */
 static void resume_at_entry(struct host_ucontext *uc, u64 entry, u64 sp)
 {
 	u64 *g = uc->gregs;
@@ -93,29 +95,36 @@ static void resume_at_entry(struct host_ucontext *uc, u64 entry, u64 sp)
 	g[REG_RSP] = sp;
 	g[REG_RIP] = entry;
 	g[REG_EFL] = 0x202;
-	hosted_fpstate_init(uc->fpregs);
+	hosted_fpstate_init(hosted_frame_fpu(uc));
 	plat_set_fs(0);
-	host_syscall2(HOST_NR(arch_prctl), HOST_ARCH_SET_GS, 0);
+	hosted_fast_thread(hosted_kstack_top(current));
 }
 
-/* Every entry from guest code (a syscall, a fault, a kick): the kernel lock,
- * and what the kernel reads of the guest's state, its registers (the host
- * frame uc) and its stack pointer. */
-static void enter_from_guest(struct host_ucontext *uc)
+u64 hosted_kstack_top(const struct task *t)
 {
+	return t == &boot_task ? (u64)(uintptr_t)(sigstack + sizeof sigstack)
+			       : task_kstack_top(t).addr;
+}
+
+void hosted_enter(struct host_ucontext *uc, void *fpu)
+{
+	struct task *t;
+
 	kernel_enter();
-	current->frame = uc;
-	current->user_sp = uc->gregs[REG_RSP];
+	t = current;
+	t->frame = uc;
+	t->frame_fast = fpu != NULL;
+	t->fpu_buf = fpu;
+	t->user_sp = uc->gregs[REG_RSP];
 }
 
 /* Every syscall the program makes is served by abi_syscall, execve and
- * execveat included; the handler only adds the trace line, the counts and,
- * after an exec, the jump to the new program. */
-static void on_sigsys(int sig, void *info, void *ctx)
+ * execveat included, whichever way it came (the SIGSYS handler, or the
+ * function-call entry with fpu its FPU save area); this only adds the trace
+ * line, the counts and, after an exec, the jump to the new program. */
+void hosted_serve(struct host_ucontext *uc, long nr, void *fpu)
 {
-	struct host_ucontext *uc = ctx;
 	u64 *g = uc->gregs;
-	long nr = *(const int *)((const char *)info + 24); /* si_syscall */
 	long a[6] = { (long)g[REG_RDI], (long)g[REG_RSI], (long)g[REG_RDX],
 		      (long)g[REG_R10], (long)g[REG_R8],  (long)g[REG_R9] };
 	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
@@ -127,8 +136,9 @@ static void on_sigsys(int sig, void *info, void *ctx)
 	s64 t0 = 0;
 	long ret;
 
-	(void)sig;
-	enter_from_guest(uc);
+	hosted_enter(uc, fpu);
+	if (counting && id >= 0 && fpu)
+		stat_fast[id]++;
 	/* exit and exit_group do not return: their line and count first. */
 	if (nr == ABI_X86_64_NR_exit || nr == ABI_X86_64_NR_exit_group) {
 		if (hosted_opts.trace)
@@ -158,6 +168,12 @@ static void on_sigsys(int sig, void *info, void *ctx)
 		hosted_signals(uc, true, nr, ret);
 	}
 	kernel_leave();
+}
+
+static void on_sigsys(int sig, void *info, void *ctx)
+{
+	(void)sig;
+	hosted_serve(ctx, *(const int *)((const char *)info + 24) /* si_syscall */, NULL);
 }
 
 /* --stats and --report, however the process ends (plat_exit_hook). */
@@ -201,7 +217,7 @@ static void on_fault(int sig, void *info, void *ctx)
 				2,
 				"abi-run: the program faulted: signal %d at rip 0x%lx, address 0x%lx\n",
 				sig, (unsigned long)rip, (unsigned long)addr);
-		enter_from_guest(uc);
+		hosted_enter(uc, NULL);
 		hosted_guest_fault(sig, info, uc);
 		kernel_leave();
 		return;
@@ -221,9 +237,16 @@ static void on_kick(int sig, void *info, void *ctx)
 	struct host_ucontext *uc = ctx;
 
 	(void)sig, (void)info;
-	if (hosted_in_text(uc->gregs[REG_RIP]))
-		return; /* a new thread before its first guest instruction */
-	enter_from_guest(uc);
+	if (hosted_fast_kick(uc))
+		return; /* in the function-call entry's exit: it starts again */
+	if (hosted_in_text(uc->gregs[REG_RIP])) {
+		/* a new thread before its first guest instruction, the kernel
+		 * on the function-call entry's way, or hosted_trap_install's
+		 * own kick for the frame's template */
+		hosted_fast_template(uc);
+		return;
+	}
+	hosted_enter(uc, NULL);
 	hosted_signals(uc, false, 0, 0);
 	kernel_leave();
 }
@@ -252,7 +275,7 @@ static void inherit_signal_state(void)
 long hosted_trap_install(void)
 {
 	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
-	struct host_stack ss = { sigstack, 0, sizeof sigstack };
+	struct host_stack ss = { sigstack, 0, sizeof sigstack - FAST_AREA };
 	/* The kick and the host signals the signal thread takes are blocked
 	 * in every handler (kernel code never runs twice on one thread);
 	 * SIGSEGV and SIGBUS are not: a user copy inside on_sigsys must reach
@@ -281,6 +304,9 @@ long hosted_trap_install(void)
 		open |= 1ULL << (faults[i] - 1);
 	}
 	sa.handler = (void *)on_kick;
+	/* a host call the function-call entry makes, blocking, goes on
+	 * after a kick (the one wait's ppoll returns, and looks again) */
+	sa.flags |= SA_RESTART;
 	if ((r = host_syscall4(HOST_NR(rt_sigaction), HOST_SIG_KICK, &sa, 0, 8)) < 0)
 		return r;
 	/* A mask inherited from abi-run's parent must not hide them: a fault
@@ -288,9 +314,15 @@ long hosted_trap_install(void)
 	 * kill at the program's first syscall. The program's own mask is the
 	 * kernel's record (core/signal.c), not the host's: the host's blocks
 	 * what the signal thread takes, in every thread, guest code included. */
-	if ((r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8)) < 0)
+	if ((r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8)) < 0 ||
+	    (r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_BLOCK, &hosted_guest_hostmask, 0, 8)) <
+		    0)
 		return r;
-	return host_syscall4(HOST_NR(rt_sigprocmask), SIG_BLOCK, &hosted_guest_hostmask, 0, 8);
+	/* a host frame to model the function-call entry's on (fast.c) */
+	host_syscall3(HOST_NR(tgkill), host_syscall0(HOST_NR(getpid)), boot_task.host_tid,
+		      HOST_SIG_KICK);
+	hosted_fast_setup(!hosted_setup.sandbox && !hosted_opts.no_fastcall);
+	return 0;
 }
 
 long hosted_sud_enable(void)
@@ -305,21 +337,25 @@ long hosted_sud_enable(void)
 void hosted_stats_print(void)
 {
 	int fd = hosted_opts.trace_fd;
-	u64 total = 0;
+	u64 total = 0, fast = 0;
 
-	hosted_printf(fd, "%10s %10s %12s  %-24s %s\n", "calls", "enosys", "usecs", "syscall",
-		      "status");
+	hosted_printf(fd, "%10s %10s %10s %10s %12s  %-24s %s\n", "calls", "fast", "trapped",
+		      "enosys", "usecs", "syscall", "status");
 	for (int i = 0; i < ABI_SYS_COUNT; i++) {
 		static const char *const status[] = { "implemented", "partial", "ENOSYS" };
 
 		if (!stat_calls[i])
 			continue;
 		total += stat_calls[i];
-		hosted_printf(fd, "%10lu %10lu %12ld  %-24s %s\n", (unsigned long)stat_calls[i],
-			      abi_enosys_hits[i], (long)(stat_ns[i] / 1000), abi_sysmeta[i].name,
+		fast += stat_fast[i];
+		hosted_printf(fd, "%10lu %10lu %10lu %10lu %12ld  %-24s %s\n",
+			      (unsigned long)stat_calls[i], (unsigned long)stat_fast[i],
+			      (unsigned long)(stat_calls[i] - stat_fast[i]), abi_enosys_hits[i],
+			      (long)(stat_ns[i] / 1000), abi_sysmeta[i].name,
 			      status[abi_sysmeta[i].status]);
 	}
-	hosted_printf(fd, "%10lu total", (unsigned long)total);
+	hosted_printf(fd, "%10lu total (%lu fast, %lu trapped)", (unsigned long)total,
+		      (unsigned long)fast, (unsigned long)(total - fast));
 	if (stat_unknown)
 		hosted_printf(fd, ", %lu with numbers not in the table",
 			      (unsigned long)stat_unknown);

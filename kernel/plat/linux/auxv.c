@@ -10,6 +10,7 @@
 
 static u64 auxv[AUXV_WORDS];
 static bool auxv_read;
+u64 plat_fast_entry; /* the hosted platform's (kernel/plat/hosted/fast.c), when it has one */
 
 void plat_linux_host_auxv(const u64 *v)
 {
