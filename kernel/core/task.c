@@ -11,36 +11,21 @@ struct list task_list = LIST_INIT(task_list);
 /* The kernel-stack area: TASK_MAX slots of KSTACK_SIZE, reserved when the
  * first task needs a stack (the library platform never does). A slot's
  * first page stays inaccessible: a kernel stack overflow faults there. */
-static uintptr_t kstack_area;
-static struct task *slot_task[TASK_MAX];
+uintptr_t task_kstack_area;
+struct task *task_slot[TASK_MAX];
 /* Non-zero while a host thread may run on the slot's stack (the platform
  * has the host set it at the thread's start and clear it at its end). */
 static u32 slot_word[TASK_MAX];
 /* A stack of the platform's own that is not a task's (abi-run's signal
  * thread): code on it is service_task. */
-static uintptr_t service_lo, service_hi;
+uintptr_t task_service_lo, task_service_hi;
 struct task service_task;
 #define PID_MAX 4194304 /* /proc/sys/kernel/pid_max on 64-bit Linux */
 static int next_tid;
 
-struct task *task_current(void)
-{
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), off = sp - kstack_area;
-
-	if (kstack_area && off < (uintptr_t)TASK_MAX * KSTACK_SIZE) {
-		struct task *t = slot_task[off / KSTACK_SIZE];
-
-		if (t)
-			return t;
-	}
-	if (sp - service_lo < service_hi - service_lo)
-		return &service_task;
-	return &boot_task;
-}
-
 uptr task_kstack_base(const struct task *t)
 {
-	return (uptr){ kstack_area + (uintptr_t)t->slot * KSTACK_SIZE };
+	return (uptr){ task_kstack_area + (uintptr_t)t->slot * KSTACK_SIZE };
 }
 
 uptr task_kstack_top(const struct task *t)
@@ -51,15 +36,16 @@ uptr task_kstack_top(const struct task *t)
 /* A free slot with its stack committed, or -1. */
 static int slot_alloc(struct task *t)
 {
-	if (!kstack_area && plat_mem_reserve(0, (size_t)TASK_MAX * KSTACK_SIZE, &kstack_area) < 0)
+	if (!task_kstack_area &&
+	    plat_mem_reserve(0, (size_t)TASK_MAX * KSTACK_SIZE, &task_kstack_area) < 0)
 		return -1;
 	for (int i = 0; i < TASK_MAX; i++) {
-		if (slot_task[i] || __atomic_load_n(&slot_word[i], __ATOMIC_ACQUIRE))
+		if (task_slot[i] || __atomic_load_n(&slot_word[i], __ATOMIC_ACQUIRE))
 			continue;
-		if (plat_mem_commit(kstack_area + (uintptr_t)i * KSTACK_SIZE + 4096,
+		if (plat_mem_commit(task_kstack_area + (uintptr_t)i * KSTACK_SIZE + 4096,
 				    KSTACK_SIZE - 4096, PROT_READ | PROT_WRITE, false) < 0)
 			return -1;
-		slot_task[i] = t;
+		task_slot[i] = t;
 		return i;
 	}
 	return -1;
@@ -72,8 +58,8 @@ u32 *task_slot_word(const struct task *t)
 
 void task_set_service_stack(uintptr_t lo, uintptr_t hi)
 {
-	service_lo = lo;
-	service_hi = hi;
+	task_service_lo = lo;
+	task_service_hi = hi;
 }
 
 void task_boot(int pid)
@@ -153,7 +139,7 @@ void task_release(struct task *t)
 	plat_task_release(t);
 	if (t == &boot_task)
 		return;
-	slot_task[t->slot] = NULL;
+	task_slot[t->slot] = NULL;
 	kfree(t);
 }
 

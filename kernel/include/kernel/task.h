@@ -91,12 +91,31 @@ struct task {
 	void *plat;
 };
 
-/* The task running this kernel code (see above). */
-struct task *task_current(void);
-#define current (task_current())
-
 /* The boot task: the process's first thread (tid == pid). */
 extern struct task boot_task;
+/* For task_current: the kernel-stack area (0 until the first slot), the
+ * task on each slot, and the service stack (service_task's). */
+extern uintptr_t task_kstack_area, task_service_lo, task_service_hi;
+extern struct task *task_slot[TASK_MAX];
+extern struct task service_task; /* below */
+
+/* The task running this kernel code (see above): inline, as every entry
+ * asks it several times. */
+static inline struct task *task_current(void)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), off = sp - task_kstack_area;
+
+	if (task_kstack_area && off < (uintptr_t)TASK_MAX * KSTACK_SIZE) {
+		struct task *t = task_slot[off / KSTACK_SIZE];
+
+		if (t)
+			return t;
+	}
+	if (sp - task_service_lo < task_service_hi - task_service_lo)
+		return &service_task;
+	return &boot_task;
+}
+#define current (task_current())
 
 /* Every live task, under the lock (struct task.link). */
 extern struct list task_list;
