@@ -402,6 +402,7 @@ static long seccomp_confine(void)
 		if (arg_rules[i].nr == N(tgkill) || arg_rules[i].nr == N(kill))
 			arg_rules[i].values[0] = (u32)host_syscall0(HOST_NR(getpid));
 	build_filter();
+	PROF("confine: build filter");
 	if (filter_len >= FILTER_MAX)
 		return -E2BIG;
 	prog.len = (unsigned short)filter_len;
@@ -426,6 +427,7 @@ void hosted_confine(void)
 
 	if (hosted_opts.no_confine)
 		return;
+	PROF("confine: start");
 	if ((r = host_syscall5(HOST_NR(prctl), PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0)
 		missing("no_new_privs", r);
 	/* ABI_HOSTED_NO_LANDLOCK=1 in the environment plays a host without
@@ -437,6 +439,7 @@ void hosted_confine(void)
 		missing("Landlock (no no_new_privs)", r);
 	else if (r < 0)
 		hosted_die("Landlock: %s", hosted_errname(r));
+	PROF("confine: nnp+landlock");
 	if ((r = seccomp_confine()) < 0)
 		missing("seccomp filter", r);
 	if (hosted_opts.verbose)

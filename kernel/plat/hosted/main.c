@@ -165,7 +165,7 @@ static void boot(void)
 		hosted_die("cannot reserve the guest's 128 TiB address space (PROT_NONE: is "
 			   "RLIMIT_AS, ulimit -v, limited?); abi-run at 0x%lx, %s",
 			   (unsigned long)hosted_region.image,
-			   hosted_region.moved ? "in its region" : "not moved");
+			   hosted_region.in_region ? "in its region" : "outside its region");
 	boot.flags = ABI_BOOT_HOST_CREDS | ABI_BOOT_GUEST_RESERVED;
 	boot.guest_base = hosted_region.guest_base;
 	boot.guest_size = HOSTED_GUEST_END - hosted_region.guest_base;
@@ -193,11 +193,13 @@ _Noreturn void hosted_main(u64 *sp)
 	u64 entry, start_sp;
 	long r;
 
+	PROF("main");
 	first = hosted_parse_options(argc, argv);
 	hosted_build_env(envp);
 	for (n = 0; first + n < argc && n < HOSTED_MAX_ARGS; n++)
 		guest_argv[n] = argv[first + n];
 	guest_argv[n] = NULL;
+	PROF("options");
 	if (hosted_setup.seeded)
 		plat_entropy_seed(hosted_setup.seed);
 	hosted_opts.program = guest_argv[0];
@@ -221,21 +223,28 @@ _Noreturn void hosted_main(u64 *sp)
 			"CONFIG_GENERIC_ENTRY): prctl(PR_SET_SYSCALL_USER_DISPATCH) failed with %s",
 			hosted_errname(r));
 
+	PROF("path, sud probe");
 	boot();
+	PROF("boot");
 	/* The handlers first: a fault while loading is reported too. */
 	if ((r = hosted_trap_install()) < 0)
 		hosted_die("SIGSYS handler: %s", hosted_errname(r));
+	PROF("trap install");
 	hosted_setup_console();
+	PROF("console");
 	hosted_confine_mounts(&prog);
 	hosted_setup_fs(prog, prog_path, sizeof prog_path);
+	PROF("fs");
 	if (is_shared_object(prog_path))
 		run_with_launcher(argc - first);
+	PROF(".so check");
 	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp);
 	if (r < 0 && why)
 		hosted_die("%s: %s%s (%s)", guest_argv[0], interp ? "interpreter: " : "", why,
 			   hosted_errname(r));
 	if (r < 0)
 		hosted_die("%s: %s", guest_argv[0], hosted_errname(r));
+	PROF("execve");
 	if (!abi_exec_entry(&entry, &start_sp))
 		hosted_die("%s: the kernel started no program", guest_argv[0]);
 	if (hosted_opts.verbose)
@@ -245,11 +254,15 @@ _Noreturn void hosted_main(u64 *sp)
 	hosted_trace_start(); /* reads the host's core-dump settings: before confinement */
 	if (hosted_opts.trace)
 		signal_trace_hook = hosted_trace_signal;
+	PROF("trace start");
 	hosted_confine();
+	PROF("confine");
 	if ((r = hosted_sigthread_start()) < 0)
 		hosted_die("cannot start the signal thread: %s", hosted_errname(r));
+	PROF("sigthread");
 	if ((r = hosted_sud_enable()) < 0)
 		hosted_die("this host has no Syscall User Dispatch: prctl failed with %s",
 			   hosted_errname(r));
+	PROF("sud enable");
 	start_program(entry, start_sp);
 }

@@ -163,6 +163,10 @@ static void on_sigsys(int sig, void *info, void *ctx)
 /* --stats and --report, however the process ends (plat_exit_hook). */
 static void at_exit(void)
 {
+#ifdef HOSTED_PROF
+	PROF("guest");
+	hosted_prof_print();
+#endif
 	if (hosted_opts.stats)
 		hosted_stats_print();
 	if (hosted_opts.report_fd >= 0)
