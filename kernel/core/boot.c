@@ -59,6 +59,7 @@ static long init_root(void)
 	long r;
 
 	kmutex_lock(&vfs_lock);
+	inode_time_freeze(true);
 	sb = ramfs_new(&root, 0755);
 	r = sb ? vfs_mount_root(sb, root) : -ENOMEM;
 	if (r < 0)
@@ -83,6 +84,7 @@ static long init_root(void)
 	if (r == 0)
 		r = procfs_init();
 out:
+	inode_time_freeze(false);
 	kmutex_unlock(&vfs_lock);
 	return r;
 }

@@ -24,6 +24,7 @@
 #include <kernel/hostfs.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
+#include <kernel/prctl.h>
 #include "../linux/syscall.h"
 #include "../plat.h"
 #include "hosted.h"
@@ -32,6 +33,7 @@
 #define ABI_X86_64_NR_fchmodat2 452
 #endif
 
+#define PR_CAPBSET_READ 23
 #define PR_SET_NO_NEW_PRIVS 38
 #define PR_GET_NO_NEW_PRIVS 39
 #define PR_GET_SECCOMP 21
@@ -168,12 +170,15 @@ static struct arg_rule arg_rules[] = {
 	 * F_SETLKW, the OFD locks, F_DUPFD_CLOEXEC; never F_SETOWN/F_SETSIG
 	 * (signals to other processes), leases or notify. */
 	{ N(fcntl), 1, EPERM, { 0, 1, 2, 3, 4, 5, 6, 7, 36, 37, 38, 1030 }, 12 },
-	/* The guest's speculation controls are its host thread's (plat_spec_ctrl). */
+	/* The guest's speculation controls are its host thread's (plat_spec_ctrl);
+	 * the kernel reads the host's bounding set when a program first asks
+	 * (plat_host_bset), a read of abi-run's own. */
 	{ N(prctl),
 	  0,
 	  EPERM,
-	  { PR_SET_SYSCALL_USER_DISPATCH, PR_GET_SPECULATION_CTRL, PR_SET_SPECULATION_CTRL },
-	  3 },
+	  { PR_SET_SYSCALL_USER_DISPATCH, PR_GET_SPECULATION_CTRL, PR_SET_SPECULATION_CTRL,
+	    PR_CAPBSET_READ },
+	  4 },
 	/* ARCH_SET_GS: exec clears the GS base the old program may have set. */
 	{ N(arch_prctl),
 	  0,
@@ -596,6 +601,7 @@ static long ns_enter_user(void)
 	long uid = host_syscall0(HOST_NR(getuid)), gid = host_syscall0(HOST_NR(getgid)), r;
 	char map[64];
 
+	proc_cap_bset(); /* read before: a new user namespace has every capability */
 	if ((r = host_syscall1(HOST_NR(unshare), CLONE_NEWUSER | CLONE_NEWNS)) < 0)
 		return r;
 	ksnprintf(map, sizeof map, "%ld %ld 1\n", uid, uid);

@@ -51,11 +51,11 @@ void hosted_prof_print(void)
 	if (!nprobes || tsc1 == tsc0)
 		return;
 	for (unsigned i = 1; i < nprobes; i++)
-		hosted_printf(2, "prof %-24s %6lu ns\n", probes[i].what,
-			      (unsigned long)((probes[i].tsc - probes[i - 1].tsc) * ns /
-					      (tsc1 - tsc0)));
-	hosted_printf(2, "prof %-24s %6lu ns\n", "total",
-		      (unsigned long)((probes[nprobes - 1].tsc - probes[0].tsc) * ns /
-				      (tsc1 - tsc0)));
+		hosted_printf(
+			2, "prof %-24s %6lu ns\n", probes[i].what,
+			(unsigned long)((probes[i].tsc - probes[i - 1].tsc) * ns / (tsc1 - tsc0)));
+	hosted_printf(
+		2, "prof %-24s %6lu ns\n", "total",
+		(unsigned long)((probes[nprobes - 1].tsc - probes[0].tsc) * ns / (tsc1 - tsc0)));
 }
 #endif
