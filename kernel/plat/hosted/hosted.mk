@@ -13,7 +13,7 @@ ABI_HOSTED_OBJS := $(patsubst %.c,$(ABI_HBUILD)/obj/%.o,$(ABI_HOSTED_SRCS))
 # moves nor relocates it (docs/DESIGN.md, "Address space").
 ABI_HOSTED_BASE := 0x7e8000000000
 ABI_HOSTED_LDFLAGS := -static -no-pie -nostdlib -Wl,-Ttext-segment=$(ABI_HOSTED_BASE) -Wl,--no-relax \
-	-Wl,-z,noexecstack -Wl,-z,norelro
+	-Wl,-z,noexecstack -Wl,-z,norelro -Wl,--sort-section=alignment
 
 .PHONY: hosted install-abi-run
 
