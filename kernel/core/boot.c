@@ -143,7 +143,7 @@ int abi_boot(const struct abi_boot_args *args)
 		abi_reset();
 		return -ENOMEM;
 	}
-	if ((r = plat_fault_install()) < 0 ||
+	if ((!(a.flags & ABI_BOOT_OWN_FAULTS) && (r = plat_fault_install()) < 0) ||
 	    (r = mm_boot(a.guest_base, a.guest_size, a.flags & ABI_BOOT_GUEST_RESERVED, a.hole_base,
 			 a.hole_size, a.mmap_min_addr)) < 0 ||
 	    (r = init_root()) < 0) {

@@ -454,10 +454,11 @@ static long landlock_confine(long abi)
 static long seccomp_confine(void)
 {
 	struct sock_fprog prog;
+	u32 pid = (u32)host_syscall0(HOST_NR(getpid));
 
 	for (unsigned i = 0; i < ARRAY_SIZE(arg_rules); i++)
 		if (arg_rules[i].nr == N(tgkill) || arg_rules[i].nr == N(kill))
-			arg_rules[i].values[0] = (u32)host_syscall0(HOST_NR(getpid));
+			arg_rules[i].values[0] = pid;
 	build_filter();
 	PROF("confine: build filter");
 	if (!filter_ok)

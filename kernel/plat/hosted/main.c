@@ -44,11 +44,17 @@ static bool is_shared_object(const char *path)
 	static struct elf_binary bin; /* ~64 KiB of program headers */
 	const char *why;
 	struct file *f;
+	Elf64_Ehdr eh;
+	s64 pos = 0;
 	bool so = false;
 
 	if (filp_open(path, O_RDONLY, 0, &f) < 0)
 		return false;
-	if (elf_read_binary(&ops, &params, &bin, f, (uint64_t)f->inode->size, &why) == 0 &&
+	/* The header alone rules out nearly everything (an entry point, or not
+	 * ET_DYN), without reading and checking every program header. */
+	if (kernel_read(f, &eh, sizeof eh, &pos) == (long)sizeof eh && eh.e_type == ET_DYN &&
+	    eh.e_entry == 0 &&
+	    elf_read_binary(&ops, &params, &bin, f, (uint64_t)f->inode->size, &why) == 0 &&
 	    bin.ehdr.e_type == ET_DYN && bin.ehdr.e_entry == 0) {
 		so = true;
 		for (unsigned i = 0; i < bin.ehdr.e_phnum; i++)
@@ -166,7 +172,7 @@ static void boot(void)
 			   "RLIMIT_AS, ulimit -v, limited?); abi-run at 0x%lx, %s",
 			   (unsigned long)hosted_region.image,
 			   hosted_region.in_region ? "in its region" : "outside its region");
-	boot.flags = ABI_BOOT_HOST_CREDS | ABI_BOOT_GUEST_RESERVED;
+	boot.flags = ABI_BOOT_HOST_CREDS | ABI_BOOT_GUEST_RESERVED | ABI_BOOT_OWN_FAULTS;
 	boot.guest_base = hosted_region.guest_base;
 	boot.guest_size = HOSTED_GUEST_END - hosted_region.guest_base;
 	boot.hole_base = HOSTED_REGION_BASE;
