@@ -112,8 +112,9 @@ static void setup_tree(const char *prog, char *prog_path, size_t size)
 	long r;
 
 	if (hosted_setup.sandbox) {
-		/* The boot's ramfs root, /dev, /proc and /tmp, plus the program. */
-		char guest[4200];
+		/* The boot's ramfs root, /dev, /proc and /tmp, plus the program
+		 * (static: a page less of stack for the rest of start-up). */
+		static char guest[4200];
 
 		ksnprintf(guest, sizeof guest, "/%s", base_name(prog));
 		copy_into_guest(prog, guest);

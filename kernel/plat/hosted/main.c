@@ -192,8 +192,10 @@ _Noreturn void hosted_main(u64 *sp)
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
+	/* Big buffers are static (once, at start-up): on the stack each 4 KiB
+	 * pushes the rest of start-up onto a page more, a host page fault. */
+	static char found[4096];
 	const char *prog, *why = NULL;
-	char found[4096];
 	bool force = false, interp = false;
 	int first, n;
 	u64 entry, start_sp;
