@@ -409,6 +409,12 @@ long load_elf_binary(struct linux_binprm *bprm)
 	 * as a program) in the mmap area, not at ELF_ET_DYN_BASE. */
 	if (r == 0 && layout.linux_layout && !bprm->img->has_interp)
 		params.dyn_base = (uptr){ 0 };
+	if (r == 0 && bprm->refuse_dso && bprm->img->prog.ehdr.e_type == ET_DYN &&
+	    bprm->img->prog.ehdr.e_entry == 0 && !bprm->img->has_interp) {
+		bprm->is_dso = true;
+		bprm->why = "a shared object, not a program";
+		r = -ENOEXEC;
+	}
 	if (r == 0)
 		r = check_fixed_image(&bprm->img->prog, &bprm->why);
 	if (r == 0 && bprm->img->has_interp &&

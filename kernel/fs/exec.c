@@ -236,6 +236,7 @@ static long exec_binprm(struct linux_binprm *bprm)
 		fput(bprm->file);
 		bprm->file = bprm->interpreter;
 		bprm->interpreter = NULL;
+		bprm->refuse_dso = false; /* only the file named */
 	}
 }
 
@@ -424,9 +425,9 @@ long sys_execveat(int fd, uptr filename, uptr argv, uptr envp, int flags)
 }
 
 long kernel_execve(const char *filename, const char *const *argv, const char *const *envp,
-		   const char **why, bool *interp)
+		   const char **why, bool *interp, bool *dso)
 {
-	struct linux_binprm bprm = { .file = NULL };
+	struct linux_binprm bprm = { .file = NULL, .refuse_dso = dso != NULL };
 	long r;
 
 	if (!*filename)
@@ -437,6 +438,8 @@ long kernel_execve(const char *filename, const char *const *argv, const char *co
 		*why = r < 0 ? bprm.why : NULL;
 	if (interp)
 		*interp = r < 0 && bprm.interp_failed;
+	if (dso)
+		*dso = r < 0 && bprm.is_dso;
 	free_bprm(&bprm, filename);
 	return r;
 }

@@ -22,49 +22,6 @@
 static const char *guest_argv[HOSTED_MAX_ARGS + 1];
 static char prog_path[4096];
 
-/* pread for the loader's header functions (is_shared_object). */
-static long read_op(void *ctx, void *file, void *buf, size_t len, uint64_t off)
-{
-	s64 pos = (s64)off;
-
-	(void)ctx;
-	return kernel_read(file, buf, len, &pos);
-}
-
-/* A shared object, not a program: a valid ET_DYN file without an
- * interpreter or an entry point (a static-pie has an entry). */
-static bool is_shared_object(const char *path)
-{
-	static const struct loader_ops ops = { .pread = read_op };
-	static const struct loader_params params = {
-		.machine = EM_X86_64,
-		.pagesize = PAGE_SIZE,
-		.task_size = 1UL << 47,
-	};
-	static struct elf_binary bin; /* ~64 KiB of program headers */
-	const char *why;
-	struct file *f;
-	Elf64_Ehdr eh;
-	s64 pos = 0;
-	bool so = false;
-
-	if (filp_open(path, O_RDONLY, 0, &f) < 0)
-		return false;
-	/* The header alone rules out nearly everything (an entry point, or not
-	 * ET_DYN), without reading and checking every program header. */
-	if (kernel_read(f, &eh, sizeof eh, &pos) == (long)sizeof eh && eh.e_type == ET_DYN &&
-	    eh.e_entry == 0 &&
-	    elf_read_binary(&ops, &params, &bin, f, (uint64_t)f->inode->size, &why) == 0 &&
-	    bin.ehdr.e_type == ET_DYN && bin.ehdr.e_entry == 0) {
-		so = true;
-		for (unsigned i = 0; i < bin.ehdr.e_phnum; i++)
-			if (bin.phdr[i].p_type == PT_INTERP)
-				so = false;
-	}
-	fput(f);
-	return so;
-}
-
 /* Runs `so-launcher APP.so ARG...` instead (OSv style: the launcher, built
  * beside abi-run, dlopens the object and calls its main). */
 static void run_with_launcher(int nargs)
@@ -196,7 +153,7 @@ _Noreturn void hosted_main(u64 *sp)
 	 * pushes the rest of start-up onto a page more, a host page fault. */
 	static char found[4096];
 	const char *prog, *why = NULL;
-	bool force = false, interp = false;
+	bool force = false, interp = false, dso = false;
 	int first, n;
 	u64 entry, start_sp;
 	long r;
@@ -243,10 +200,14 @@ _Noreturn void hosted_main(u64 *sp)
 	hosted_confine_mounts(&prog);
 	hosted_setup_fs(prog, prog_path, sizeof prog_path);
 	PROF("fs");
-	if (is_shared_object(prog_path))
+	/* A shared object with a main (no entry point) is refused before it is
+	 * loaded, and runs under the launcher: the exec's own read of the file
+	 * tells, so a program costs no second open. */
+	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, &dso);
+	if (r < 0 && dso) {
 		run_with_launcher(argc - first);
-	PROF(".so check");
-	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp);
+		r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, NULL);
+	}
 	if (r < 0 && why)
 		hosted_die("%s: %s%s (%s)", guest_argv[0], interp ? "interpreter: " : "", why,
 			   hosted_errname(r));
