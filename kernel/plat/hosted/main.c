@@ -137,8 +137,8 @@ static void boot(void)
 	boot.mmap_min_addr = hosted_region.mmap_min_addr;
 	/* inherited as across an exec: `setarch -R abi-run ...` */
 	boot.personality = (u32)host_syscall1(HOST_NR(personality), 0xffffffffUL);
-	boot.argv = (u64)(uintptr_t)guest_argv;
-	boot.envp = (u64)(uintptr_t)hosted_guest_env;
+	/* No argv or envp: the exec that follows sets the program's (a copy
+	 * made here would be replaced before anything reads it). */
 	if ((r = abi_boot(&boot)) < 0)
 		hosted_die("kernel boot failed: %s", hosted_errname(r));
 }
