@@ -24,7 +24,7 @@ ifeq ($(wildcard kernel/plat/$(ABI_PLAT)/hostfile.c),)
 ABI_KERNEL_SRCS := $(filter-out kernel/fs/hostfs/%,$(ABI_KERNEL_SRCS))
 endif
 ABI_KERNEL_GEN_SRCS := $(ABI_GEN)/src/dispatch.c $(ABI_GEN)/src/stubs.c $(ABI_GEN)/src/trace_meta.c
-ABI_KERNEL_CFLAGS := -std=c11 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector -fPIC \
+ABI_KERNEL_CFLAGS := -std=c11 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector -fPIC -fdata-sections \
 	-mgeneral-regs-only \
 	-nostdlib -O2 -g -I$(ABI_GEN)/include -Ikernel/include -iquote loader
 ABI_KERNEL_LDFLAGS := -shared -nostdlib -Wl,--version-script=kernel/libabik.map -Wl,-z,defs \

@@ -63,15 +63,18 @@ struct loader_ops {
 long clear_user(uptr dst, size_t n);
 
 /* One ELF file: its header and program headers, and, once loaded, where. */
+/* The small fields first: a program with a few headers touches one page of
+ * this, not also the page after the ~64 KiB array (each a host page fault
+ * in abi-run). */
 struct elf_binary {
 	void *file;
 	uint64_t size;
-	Elf64_Ehdr ehdr;
-	Elf64_Phdr phdr[ELF_MAX_PHNUM];
 	uint64_t load_bias; /* added to every p_vaddr: 0 for ET_EXEC */
 	uptr entry;         /* e_entry + load_bias */
 	uptr phdr_addr;     /* where the program headers are in memory (AT_PHDR) */
 	uptr end;           /* page-aligned end of the highest segment */
+	Elf64_Ehdr ehdr;
+	Elf64_Phdr phdr[ELF_MAX_PHNUM];
 };
 
 /* What the caller decides about a load. */
@@ -123,13 +126,13 @@ struct loader_result {
  * 132 KiB, mostly the two program header tables; the kernel allocates it,
  * a test may use a static). */
 struct loader_image {
-	struct elf_binary prog;
-	struct elf_binary interp;
-	char interp_path[ELF_INTERP_MAX];
 	int has_interp;
 	int interp_failed; /* the error (and *why) is about the interpreter */
 	int abi_note;      /* the program or its interpreter has the ABI note
 	                    * (elf_check_exec; elf.h ABI_NOTE_*) */
+	struct elf_binary prog;
+	char interp_path[ELF_INTERP_MAX];
+	struct elf_binary interp;
 };
 
 /* The functions below return 0 or -errno (-ENOEXEC for a malformed or foreign

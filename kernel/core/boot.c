@@ -59,6 +59,7 @@ static long init_root(void)
 	long r;
 
 	kmutex_lock(&vfs_lock);
+	inode_time_freeze(true);
 	sb = ramfs_new(&root, 0755);
 	r = sb ? vfs_mount_root(sb, root) : -ENOMEM;
 	if (r < 0)
@@ -83,6 +84,7 @@ static long init_root(void)
 	if (r == 0)
 		r = procfs_init();
 out:
+	inode_time_freeze(false);
 	kmutex_unlock(&vfs_lock);
 	return r;
 }
@@ -141,7 +143,7 @@ int abi_boot(const struct abi_boot_args *args)
 		abi_reset();
 		return -ENOMEM;
 	}
-	if ((r = plat_fault_install()) < 0 ||
+	if ((!(a.flags & ABI_BOOT_OWN_FAULTS) && (r = plat_fault_install()) < 0) ||
 	    (r = mm_boot(a.guest_base, a.guest_size, a.flags & ABI_BOOT_GUEST_RESERVED, a.hole_base,
 			 a.hole_size, a.mmap_min_addr)) < 0 ||
 	    (r = init_root()) < 0) {

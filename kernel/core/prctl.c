@@ -73,8 +73,16 @@ static long put_int(unsigned long addr, int v)
 	return copy_to_user((uptr){ addr }, &v, sizeof v);
 }
 
+/* A kernel with the host's credentials reads the host's bounding set when
+ * it is first needed, not at boot (forty-odd host calls of every start). */
+static bool host_bset_unread;
+
 u64 proc_cap_bset(void)
 {
+	if (host_bset_unread) {
+		host_bset_unread = false;
+		current_proc.ctl.cap_bset_dropped |= CAP_ALL & ~plat_host_bset();
+	}
 	return CAP_ALL & ~current_proc.ctl.cap_bset_dropped;
 }
 
@@ -139,13 +147,9 @@ void prctl_boot(bool host_creds)
 	boot_task.timer_slack_ns = 0;
 	dump_ids(current_proc.ctl.dump_ids);
 	plat_cpu_mask(); /* asked before abi-run confines itself */
-	if (host_creds) {
-		u64 eff, bset;
-
-		plat_host_caps(&eff, &bset);
-		current_proc.ctl.cap_eff_missing = CAP_ALL & ~eff;
-		current_proc.ctl.cap_bset_dropped = CAP_ALL & ~bset;
-	}
+	host_bset_unread = host_creds;
+	if (host_creds)
+		current_proc.ctl.cap_eff_missing = CAP_ALL & ~plat_host_caps();
 }
 
 /* --- The capability module (cap_task_prctl) ------------------------------ */
@@ -215,6 +219,7 @@ static long cap_task_prctl(int option, unsigned long arg2, unsigned long arg3, u
 			return -EPERM;
 		if (!cap_valid(arg2))
 			return -EINVAL;
+		proc_cap_bset(); /* the host's set first */
 		current_proc.ctl.cap_bset_dropped |= 1ULL << arg2;
 		return 0;
 	case PR_SET_SECUREBITS:

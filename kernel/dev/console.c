@@ -469,7 +469,7 @@ static struct file *console_file(int hostfd, bool own, u32 flags, long *err)
 	if (ino) {
 		ino->iops = &console_iops;
 		ino->priv = (void *)(uintptr_t)hostfd;
-		console_getattr(ino);
+		inode_set_host_attrs(ino, &st); /* the stat just made */
 		f = anon_file_new(ino, S_ISREG(st.mode) ? &console_file_fops : &console_fops, flags,
 				  c);
 		iput(ino);

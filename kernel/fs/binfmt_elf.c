@@ -43,11 +43,37 @@ struct exec_layout {
 	uintptr_t dyn_base;  /* an ET_DYN program with PT_INTERP (a PIE) */
 };
 
+/* The randomness one exec uses (the layout's five draws, AT_RANDOM and the
+ * brk's: 64 bytes), drawn from the platform at once: a host call each was
+ * seven getrandoms per exec. Filled by load_elf_binary; a draw beyond it
+ * asks the platform. */
+static struct {
+	u8 bytes[64];
+	size_t used;
+} exec_rnd;
+
+static void exec_rnd_fill(void)
+{
+	exec_rnd.used = plat_entropy(exec_rnd.bytes, sizeof exec_rnd.bytes) == 0
+				? 0
+				: sizeof exec_rnd.bytes;
+}
+
+static long exec_random(void *buf, size_t len)
+{
+	if (len > sizeof exec_rnd.bytes - exec_rnd.used)
+		return plat_entropy(buf, len);
+	memcpy(buf, exec_rnd.bytes + exec_rnd.used, len);
+	memset(exec_rnd.bytes + exec_rnd.used, 0, len); /* used once */
+	exec_rnd.used += len;
+	return 0;
+}
+
 static u64 rand_u64(void)
 {
 	u64 v = 0;
 
-	plat_entropy(&v, sizeof v);
+	exec_random(&v, sizeof v);
 	return v;
 }
 
@@ -236,7 +262,7 @@ static long op_copy_out(void *ctx, uptr dst, const void *src, size_t len)
 static long op_random(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
-	return plat_entropy(buf, len);
+	return exec_random(buf, len);
 }
 
 static const struct loader_ops kernel_loader_ops = {
@@ -375,6 +401,7 @@ long load_elf_binary(struct linux_binprm *bprm)
 	if (id[EI_MAG0] != ELFMAG0 || id[EI_MAG1] != ELFMAG1 || id[EI_MAG2] != ELFMAG2 ||
 	    id[EI_MAG3] != ELFMAG3)
 		return -ENOEXEC;
+	exec_rnd_fill();
 	exec_layout(&layout);
 	params = exec_params(&layout);
 	/* ~132 KiB of program headers: never on the stack. */
@@ -389,6 +416,12 @@ long load_elf_binary(struct linux_binprm *bprm)
 	 * as a program) in the mmap area, not at ELF_ET_DYN_BASE. */
 	if (r == 0 && layout.linux_layout && !bprm->img->has_interp)
 		params.dyn_base = (uptr){ 0 };
+	if (r == 0 && bprm->refuse_dso && bprm->img->prog.ehdr.e_type == ET_DYN &&
+	    bprm->img->prog.ehdr.e_entry == 0 && !bprm->img->has_interp) {
+		bprm->is_dso = true;
+		bprm->why = "a shared object, not a program";
+		r = -ENOEXEC;
+	}
 	if (r == 0)
 		r = check_fixed_image(&bprm->img->prog, &bprm->why);
 	if (r == 0 && bprm->img->has_interp &&

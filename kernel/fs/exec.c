@@ -184,6 +184,20 @@ out:
 	return r;
 }
 
+/* The bytes of a kernel array's strings. */
+static size_t kernel_strings(struct arg_ptr a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; a.kern && a.kern[i]; i++)
+		n += strlen(a.kern[i]) + 1;
+	return n;
+}
+
+/* What the scripts of a chain may add: per level an interpreter, its
+ * argument (both from the #! line) and the script's name. */
+#define SCRIPT_ROOM ((BINPRM_MAX_DEPTH + 1) * (2 * BINPRM_BUF_SIZE + PATH_MAX))
+
 /* Linux's bprm_stack_limits: what argv and envp (strings and pointers) may
  * take, from RLIMIT_STACK. */
 static long stack_limits(struct linux_binprm *bprm)
@@ -236,6 +250,7 @@ static long exec_binprm(struct linux_binprm *bprm)
 		fput(bprm->file);
 		bprm->file = bprm->interpreter;
 		bprm->interpreter = NULL;
+		bprm->refuse_dso = false; /* only the file named */
 	}
 }
 
@@ -343,6 +358,12 @@ static long do_execveat(int fd, const char *name, struct arg_ptr argv, struct ar
 	bprm->envc = (size_t)envc;
 	if ((r = stack_limits(bprm)) < 0)
 		return r;
+	/* kernel_execve (abi-run's first program): the strings are known, so
+	 * the buffer holds them and what scripts may add, a heap object rather
+	 * than a host mapping of the 2 MiB limit made and unmapped per exec. */
+	if (argv.kernel && envp.kernel)
+		bprm->limit = MIN(bprm->limit, strlen(bprm->filename) + 1 + kernel_strings(argv) +
+						       kernel_strings(envp) + SCRIPT_ROOM);
 	bprm->max_ptrs =
 		(size_t)argc + (size_t)envc + 3 + SCRIPT_EXTRA_PTRS * (BINPRM_MAX_DEPTH + 1);
 	bprm->strings = kmalloc(bprm->limit);
@@ -424,9 +445,9 @@ long sys_execveat(int fd, uptr filename, uptr argv, uptr envp, int flags)
 }
 
 long kernel_execve(const char *filename, const char *const *argv, const char *const *envp,
-		   const char **why, bool *interp)
+		   const char **why, bool *interp, bool *dso)
 {
-	struct linux_binprm bprm = { .file = NULL };
+	struct linux_binprm bprm = { .file = NULL, .refuse_dso = dso != NULL };
 	long r;
 
 	if (!*filename)
@@ -437,6 +458,8 @@ long kernel_execve(const char *filename, const char *const *argv, const char *co
 		*why = r < 0 ? bprm.why : NULL;
 	if (interp)
 		*interp = r < 0 && bprm.interp_failed;
+	if (dso)
+		*dso = r < 0 && bprm.is_dso;
 	free_bprm(&bprm, filename);
 	return r;
 }

@@ -10,9 +10,16 @@
 
 struct kmutex vfs_lock = KMUTEX_INIT;
 
+static s64 frozen_ns; /* inode_time_freeze's time, or 0 */
+
 static struct linux_timespec now(void)
 {
-	return ns_to_timespec(plat_clock_ns(PLAT_CLOCK_REALTIME));
+	return ns_to_timespec(frozen_ns ? frozen_ns : plat_clock_ns(PLAT_CLOCK_REALTIME));
+}
+
+void inode_time_freeze(bool on)
+{
+	frozen_ns = on ? plat_clock_ns(PLAT_CLOCK_REALTIME) : 0;
 }
 
 void inode_set_host_attrs(struct inode *ino, const struct plat_stat *st)

@@ -1,5 +1,6 @@
-/* The kernel heap. Small sizes come from power-of-two classes carved out of
- * 64 KiB chunks, which are cut from 1 MiB platform mappings (arenas);
+/* The kernel heap. Small sizes come from power-of-two classes: a freed
+ * object goes back to its class's free list, and a new one is carved from
+ * 1 MiB platform mappings (arenas), every class from the same place;
  * anything larger is its own platform mapping. Every arena and large block
  * is on a list so that kmalloc_reset can return them all. */
 #include <kernel/kmalloc.h>
@@ -8,7 +9,6 @@
 #include <kernel/lock.h>
 #include "../plat/plat.h"
 
-#define CHUNK_SIZE (64 * 1024)
 #define MIN_SHIFT 4
 #define NCLASSES \
 	12 /* 16 .. 32768 bytes, header included: path and bounce buffers stay off the host */
@@ -28,7 +28,6 @@ struct large {
 	struct hdr hdr;
 };
 
-/* The first chunk of an arena holds its header (only that page is used). */
 #define ARENA_SIZE (1024 * 1024)
 
 struct arena {
@@ -45,7 +44,7 @@ struct free_obj {
 static struct kmutex heap_lock = KMUTEX_INIT;
 static struct free_obj *free_lists[NCLASSES];
 static struct arena *arenas;
-static char *arena_next, *arena_end; /* the newest arena's chunks not cut yet */
+static char *arena_next, *arena_end; /* the newest arena's part not carved yet */
 static struct list large_blocks = LIST_INIT(large_blocks);
 static size_t in_use;
 
@@ -58,44 +57,16 @@ static int size_class(size_t total)
 	return -1;
 }
 
-/* The part of each class's newest chunk not handed out yet: objects are
- * carved from it in order, so a chunk's pages are touched (and the host
- * faults them in) only as they are used, not all at once when it is mapped
- * (abi-run's start-up took a host page fault for every page of every
- * chunk). */
-struct carve {
-	char *next, *end;
-};
-
-static struct carve carves[NCLASSES];
-
-/* A new chunk for class cls: one host mapping per 15 chunks, not one each
- * (abi-run's start-up touches a dozen classes). */
-static bool refill(int cls)
-{
-	char *ch;
-
-	if (arena_next == arena_end) {
-		struct arena *a = plat_kmem_map(ARENA_SIZE);
-
-		if (!a)
-			return false;
-		a->next = arenas;
-		arenas = a;
-		arena_next = (char *)a + CHUNK_SIZE;
-		arena_end = (char *)a + ARENA_SIZE;
-	}
-	ch = arena_next;
-	arena_next += CHUNK_SIZE;
-	carves[cls] = (struct carve){ ch, ch + CHUNK_SIZE };
-	return true;
-}
-
-/* The next object of class cls: a freed one, else a new one carved. */
+/* Objects of every class are carved in order from the newest arena, so the
+ * host faults in the heap's pages as they are used, and a dozen classes
+ * used once each share a page or two: abi-run's start-up took a host page
+ * fault for the first object of each class when every class had 64 KiB
+ * chunks of its own (and one for every page of every chunk before that).
+ * Every size is a multiple of 16, so objects stay 16-byte aligned. An
+ * arena's tail too small for an object is left unused. */
 static struct hdr *take(int cls)
 {
 	size_t objsz = 1UL << (cls + MIN_SHIFT);
-	struct carve *c = &carves[cls];
 	struct hdr *h;
 
 	if (free_lists[cls]) {
@@ -103,10 +74,18 @@ static struct hdr *take(int cls)
 		free_lists[cls] = free_lists[cls]->next;
 		return h;
 	}
-	if ((size_t)(c->end - c->next) < objsz && !refill(cls))
-		return NULL;
-	h = (struct hdr *)c->next;
-	c->next += objsz;
+	if ((size_t)(arena_end - arena_next) < objsz) {
+		struct arena *a = plat_kmem_map(ARENA_SIZE);
+
+		if (!a)
+			return NULL;
+		a->next = arenas;
+		arenas = a;
+		arena_next = (char *)a + 16; /* past the header, 16-byte aligned */
+		arena_end = (char *)a + ARENA_SIZE;
+	}
+	h = (struct hdr *)arena_next;
+	arena_next += objsz;
 	return h;
 }
 
@@ -228,7 +207,9 @@ struct page_chunk {
 
 static struct page_chunk *page_chunks;
 static struct free_obj *free_pages;
-static struct carve page_carve;
+static struct {
+	char *next, *end;
+} page_carve; /* the newest page chunk's pages not handed out yet */
 
 void *kpage_alloc(void)
 {
@@ -247,8 +228,8 @@ void *kpage_alloc(void)
 				goto out;
 			pc->next = page_chunks;
 			page_chunks = pc;
-			page_carve =
-				(struct carve){ (char *)pc + PAGE_SIZE, (char *)pc + PAGE_CHUNK };
+			page_carve.next = (char *)pc + PAGE_SIZE;
+			page_carve.end = (char *)pc + PAGE_CHUNK;
 		}
 		p = (struct free_obj *)page_carve.next;
 		page_carve.next += PAGE_SIZE;
@@ -286,7 +267,7 @@ void kmalloc_reset(void)
 		page_chunks = next;
 	}
 	free_pages = NULL;
-	page_carve = (struct carve){ 0 };
+	page_carve.next = page_carve.end = NULL;
 	while (arenas) {
 		struct arena *next = arenas->next;
 
@@ -301,7 +282,6 @@ void kmalloc_reset(void)
 	}
 	list_init(&large_blocks);
 	memset(free_lists, 0, sizeof free_lists);
-	memset(carves, 0, sizeof carves);
 	in_use = 0;
 	kmutex_unlock(&heap_lock);
 }

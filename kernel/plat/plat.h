@@ -172,8 +172,11 @@ long plat_rusage(int who, s64 ru[18]);
 s64 plat_sched_slice_ns(void);
 
 /* The host process's effective capabilities and bounding set (bit n:
- * capability n), for a kernel that takes the host's credentials. */
-void plat_host_caps(u64 *effective, u64 *bset);
+ * capability n), for a kernel that takes the host's credentials. The
+ * bounding set takes a host call per capability, so the kernel asks for it
+ * only when a program does (prctl.c). */
+u64 plat_host_caps(void);
+u64 plat_host_bset(void);
 /* The calling host thread's speculation controls: prctl's
  * PR_GET_SPECULATION_CTRL (set false) or PR_SET_SPECULATION_CTRL, answered
  * by the host (the guest thread runs on this host thread). */

@@ -39,15 +39,17 @@ def escape(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def gadget_offset(binary: Path) -> int:
-    """The virtual address (relative to the load base) of a `syscall; ret`
-    in an executable segment of binary."""
+    """The offset from the image's first page (its load base) of a
+    `syscall; ret` in an executable segment of binary."""
     with binary.open("rb") as f:
         elf = ELFFile(f)
-        for seg in elf.iter_segments():
-            if seg["p_type"] == "PT_LOAD" and seg["p_flags"] & 1:
+        loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+        first = min(int(s["p_vaddr"]) for s in loads) & ~0xFFF
+        for seg in loads:
+            if seg["p_flags"] & 1:
                 i = seg.data().find(b"\x0f\x05\xc3")
                 if i >= 0:
-                    return int(seg["p_vaddr"]) + i
+                    return int(seg["p_vaddr"]) + i - first
     raise AssertionError("no syscall; ret in abi-run")
 
 
@@ -56,9 +58,8 @@ REGION = (0x7e8000000000, 0x7ef000000000)
 
 
 def load_base(pid: int, binary: Path) -> int:
-    """abi-run's load base, from the host's view of the process, once it has
-    moved itself into its region (start.c; the host's first placement is
-    left at once)."""
+    """abi-run's load base (its first page), from the host's view of the
+    process: in its region (linked there, start.c)."""
     real = str(binary.resolve())
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -12,6 +12,9 @@
 /* The platform has reserved [guest_base, guest_base + guest_size) itself
  * (abi-run: Linux's whole user range, less its own region, the hole). */
 #define ABI_BOOT_GUEST_RESERVED 0x4
+/* The platform installs its own fault handlers right after the boot
+ * (abi-run's trap.c): the library's (plat_fault_install) are not set. */
+#define ABI_BOOT_OWN_FAULTS 0x8
 
 struct abi_boot_args {
 	u32 size;          /* sizeof(struct abi_boot_args), for later extension */

@@ -42,6 +42,11 @@ struct linux_binprm {
 	 * about the program's ELF interpreter. */
 	const char *why;
 	bool interp_failed;
+	/* kernel_execve's caller runs a shared object its own way: the file
+	 * named (not a script's interpreter) is refused before the point of no
+	 * return when it is one (ET_DYN, no entry point, no PT_INTERP), and
+	 * is_dso says so. */
+	bool refuse_dso, is_dso;
 	/* Where the new program starts (binfmt_elf). */
 	u64 entry, sp;
 	struct loader_image *img;
@@ -70,8 +75,9 @@ long begin_new_exec(struct linux_binprm *bprm);
  * strings. 0 with the program loaded (abi_exec_entry says where it
  * starts), or -errno with *why (may be NULL) naming the failed check and
  * *interp true when it was about the ELF interpreter; the caller ends the
- * process when the address space was already replaced. */
+ * process when the address space was already replaced. With dso, a shared
+ * object with no entry point is not loaded: -ENOEXEC with *dso true. */
 long kernel_execve(const char *filename, const char *const *argv, const char *const *envp,
-		   const char **why, bool *interp);
+		   const char **why, bool *interp, bool *dso);
 
 #endif

@@ -112,8 +112,9 @@ static void setup_tree(const char *prog, char *prog_path, size_t size)
 	long r;
 
 	if (hosted_setup.sandbox) {
-		/* The boot's ramfs root, /dev, /proc and /tmp, plus the program. */
-		char guest[4200];
+		/* The boot's ramfs root, /dev, /proc and /tmp, plus the program
+		 * (static: a page less of stack for the rest of start-up). */
+		static char guest[4200];
 
 		ksnprintf(guest, sizeof guest, "/%s", base_name(prog));
 		copy_into_guest(prog, guest);
@@ -185,6 +186,7 @@ static void save_tty(void)
 void hosted_setup_console(void)
 {
 	save_tty();
+	inode_time_freeze(true); /* one clock read for the three */
 	/* Each keeps the host descriptor's access mode and O_APPEND (a terminal
 	 * is O_RDWR, a pipe's ends one way); one closed on the host stays
 	 * closed in the guest. A directory waits for the guest's filesystem. */
@@ -195,6 +197,7 @@ void hosted_setup_console(void)
 		    console_install((unsigned)fd, fd, (u32)fl & (O_ACCMODE | O_APPEND)) == -EISDIR)
 			host_dir_fd[fd] = true;
 	}
+	inode_time_freeze(false);
 }
 
 /* A host directory on fd 0-2 (`abi-run prog < /tmp`) becomes the guest's

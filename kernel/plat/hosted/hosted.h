@@ -14,8 +14,8 @@
  * for root; up to TASK_SIZE), but abi-run's own region: 448 GiB at
  * 0x7e8000000000, just below the lowest mmap base Linux's randomisation can
  * pick, in what every sanitizer's layout calls the application's modules
- * and stack. abi-run's image goes to a random page of its first
- * HOSTED_IMAGE_WINDOW bytes, its stack after it, and every host mapping
+ * and stack. abi-run's image is linked at the region's base (hosted.mk),
+ * its stack follows it in the first HOSTED_IMAGE_WINDOW bytes, and every host mapping
  * abi-run makes later (the kernel heap, kernel stacks, the file-page pool's
  * view, thread stacks) lands below a random pad (at most HOSTED_PAD_MAX)
  * at the region's top: the rest of the space is the guest's, reserved
@@ -28,11 +28,10 @@
 #define HOSTED_PAD_MAX (64UL << 30)
 struct hosted_region {
 	u64 image, image_size; /* where abi-run's image is */
-	u64 old_image;         /* where the host had put it */
 	u64 stack, pad;        /* the start-up stack's bottom; the pad's size */
 	u64 guest_base;        /* HOSTED_GUEST_BASE, or the host's mmap_min_addr */
 	u64 mmap_min_addr;     /* the host's vm.mmap_min_addr (guest_base if unreadable) */
-	bool moved;            /* the image is in the region */
+	bool in_region;        /* the image is in the region's image window */
 	bool guest_ok;         /* the guest range is reserved */
 };
 extern struct hosted_region hosted_region;
@@ -261,5 +260,14 @@ extern const struct plat_guest hosted_guest;
 extern u64 hosted_guest_hostmask, hosted_handler_mask;
 /* Starts the host thread that turns host signals into the guest's. */
 long hosted_sigthread_start(void);
+
+/* Start-up probes (prof.c): compiled in only by `make hosted HOSTED_PROF=1`. */
+#ifdef HOSTED_PROF
+void hosted_prof(const char *what);
+void hosted_prof_print(void);
+#define PROF(what) hosted_prof(what)
+#else
+#define PROF(what) ((void)0)
+#endif
 
 #endif

@@ -1,6 +1,6 @@
 # kernel/plat/hosted/hosted.mk: abi-run, the hosted platform, included by the
 # top-level Makefile (after kernel.mk and loader.mk, whose variables it uses).
-#   make hosted    build/hosted/abi-run: a static-pie, libc-free executable
+#   make hosted    build/hosted/abi-run: a static, libc-free executable
 #                  holding the kernel (ABI_KERNEL_SRCS, with kernel/plat/linux
 #                  and the ELF loader) and kernel/plat/hosted (entry, options,
 #                  start-up, trap).
@@ -8,8 +8,12 @@
 ABI_HBUILD := build/hosted
 ABI_HOSTED_SRCS := $(sort $(wildcard kernel/plat/hosted/*.c))
 ABI_HOSTED_OBJS := $(patsubst %.c,$(ABI_HBUILD)/obj/%.o,$(ABI_HOSTED_SRCS))
-ABI_HOSTED_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,noexecstack \
-	-Wl,-z,norelro
+# Linked at the base of its region (HOSTED_REGION_BASE in hosted.h), not as
+# a static-pie: the host's exec maps it where it runs, so start-up neither
+# moves nor relocates it (docs/DESIGN.md, "Address space").
+ABI_HOSTED_BASE := 0x7e8000000000
+ABI_HOSTED_LDFLAGS := -static -no-pie -nostdlib -Wl,-Ttext-segment=$(ABI_HOSTED_BASE) -Wl,--no-relax \
+	-Wl,-z,noexecstack -Wl,-z,norelro -Wl,--sort-section=alignment
 
 .PHONY: hosted install-abi-run
 
@@ -35,8 +39,11 @@ $(ABI_HBUILD)/abi-run: $(ABI_HOSTED_OBJS) $(ABI_KERNEL_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_HOSTED_LDFLAGS) -o $@ $(ABI_HOSTED_OBJS) $(ABI_KERNEL_OBJS) -lgcc
 
+# HOSTED_PROF=1: start-up probes (prof.c) printed on stderr at exit.
+ABI_HOSTED_CFLAGS := $(ABI_KERNEL_CFLAGS) $(if $(HOSTED_PROF),-DHOSTED_PROF)
+
 $(ABI_HBUILD)/obj/kernel/plat/hosted/%.o: kernel/plat/hosted/%.c | $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(ABI_KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ABI_HOSTED_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(ABI_HOSTED_OBJS:.o=.d)

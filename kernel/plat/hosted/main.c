@@ -22,43 +22,6 @@
 static const char *guest_argv[HOSTED_MAX_ARGS + 1];
 static char prog_path[4096];
 
-/* pread for the loader's header functions (is_shared_object). */
-static long read_op(void *ctx, void *file, void *buf, size_t len, uint64_t off)
-{
-	s64 pos = (s64)off;
-
-	(void)ctx;
-	return kernel_read(file, buf, len, &pos);
-}
-
-/* A shared object, not a program: a valid ET_DYN file without an
- * interpreter or an entry point (a static-pie has an entry). */
-static bool is_shared_object(const char *path)
-{
-	static const struct loader_ops ops = { .pread = read_op };
-	static const struct loader_params params = {
-		.machine = EM_X86_64,
-		.pagesize = PAGE_SIZE,
-		.task_size = 1UL << 47,
-	};
-	static struct elf_binary bin; /* ~64 KiB of program headers */
-	const char *why;
-	struct file *f;
-	bool so = false;
-
-	if (filp_open(path, O_RDONLY, 0, &f) < 0)
-		return false;
-	if (elf_read_binary(&ops, &params, &bin, f, (uint64_t)f->inode->size, &why) == 0 &&
-	    bin.ehdr.e_type == ET_DYN && bin.ehdr.e_entry == 0) {
-		so = true;
-		for (unsigned i = 0; i < bin.ehdr.e_phnum; i++)
-			if (bin.phdr[i].p_type == PT_INTERP)
-				so = false;
-	}
-	fput(f);
-	return so;
-}
-
 /* Runs `so-launcher APP.so ARG...` instead (OSv style: the launcher, built
  * beside abi-run, dlopens the object and calls its main). */
 static void run_with_launcher(int nargs)
@@ -165,8 +128,8 @@ static void boot(void)
 		hosted_die("cannot reserve the guest's 128 TiB address space (PROT_NONE: is "
 			   "RLIMIT_AS, ulimit -v, limited?); abi-run at 0x%lx, %s",
 			   (unsigned long)hosted_region.image,
-			   hosted_region.moved ? "in its region" : "not moved");
-	boot.flags = ABI_BOOT_HOST_CREDS | ABI_BOOT_GUEST_RESERVED;
+			   hosted_region.in_region ? "in its region" : "outside its region");
+	boot.flags = ABI_BOOT_HOST_CREDS | ABI_BOOT_GUEST_RESERVED | ABI_BOOT_OWN_FAULTS;
 	boot.guest_base = hosted_region.guest_base;
 	boot.guest_size = HOSTED_GUEST_END - hosted_region.guest_base;
 	boot.hole_base = HOSTED_REGION_BASE;
@@ -174,8 +137,8 @@ static void boot(void)
 	boot.mmap_min_addr = hosted_region.mmap_min_addr;
 	/* inherited as across an exec: `setarch -R abi-run ...` */
 	boot.personality = (u32)host_syscall1(HOST_NR(personality), 0xffffffffUL);
-	boot.argv = (u64)(uintptr_t)guest_argv;
-	boot.envp = (u64)(uintptr_t)hosted_guest_env;
+	/* No argv or envp: the exec that follows sets the program's (a copy
+	 * made here would be replaced before anything reads it). */
 	if ((r = abi_boot(&boot)) < 0)
 		hosted_die("kernel boot failed: %s", hosted_errname(r));
 }
@@ -186,18 +149,22 @@ _Noreturn void hosted_main(u64 *sp)
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
+	/* Big buffers are static (once, at start-up): on the stack each 4 KiB
+	 * pushes the rest of start-up onto a page more, a host page fault. */
+	static char found[4096];
 	const char *prog, *why = NULL;
-	char found[4096];
-	bool force = false, interp = false;
+	bool force = false, interp = false, dso = false;
 	int first, n;
 	u64 entry, start_sp;
 	long r;
 
+	PROF("main");
 	first = hosted_parse_options(argc, argv);
 	hosted_build_env(envp);
 	for (n = 0; first + n < argc && n < HOSTED_MAX_ARGS; n++)
 		guest_argv[n] = argv[first + n];
 	guest_argv[n] = NULL;
+	PROF("options");
 	if (hosted_setup.seeded)
 		plat_entropy_seed(hosted_setup.seed);
 	hosted_opts.program = guest_argv[0];
@@ -221,21 +188,32 @@ _Noreturn void hosted_main(u64 *sp)
 			"CONFIG_GENERIC_ENTRY): prctl(PR_SET_SYSCALL_USER_DISPATCH) failed with %s",
 			hosted_errname(r));
 
+	PROF("path, sud probe");
 	boot();
+	PROF("boot");
 	/* The handlers first: a fault while loading is reported too. */
 	if ((r = hosted_trap_install()) < 0)
 		hosted_die("SIGSYS handler: %s", hosted_errname(r));
+	PROF("trap install");
 	hosted_setup_console();
+	PROF("console");
 	hosted_confine_mounts(&prog);
 	hosted_setup_fs(prog, prog_path, sizeof prog_path);
-	if (is_shared_object(prog_path))
+	PROF("fs");
+	/* A shared object with a main (no entry point) is refused before it is
+	 * loaded, and runs under the launcher: the exec's own read of the file
+	 * tells, so a program costs no second open. */
+	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, &dso);
+	if (r < 0 && dso) {
 		run_with_launcher(argc - first);
-	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp);
+		r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, NULL);
+	}
 	if (r < 0 && why)
 		hosted_die("%s: %s%s (%s)", guest_argv[0], interp ? "interpreter: " : "", why,
 			   hosted_errname(r));
 	if (r < 0)
 		hosted_die("%s: %s", guest_argv[0], hosted_errname(r));
+	PROF("execve");
 	if (!abi_exec_entry(&entry, &start_sp))
 		hosted_die("%s: the kernel started no program", guest_argv[0]);
 	if (hosted_opts.verbose)
@@ -248,11 +226,15 @@ _Noreturn void hosted_main(u64 *sp)
 	hosted_trace_start(); /* reads the host's core-dump settings: before confinement */
 	if (hosted_opts.trace)
 		signal_trace_hook = hosted_trace_signal;
+	PROF("trace start");
 	hosted_confine();
+	PROF("confine");
 	if ((r = hosted_sigthread_start()) < 0)
 		hosted_die("cannot start the signal thread: %s", hosted_errname(r));
+	PROF("sigthread");
 	if ((r = hosted_sud_enable()) < 0)
 		hosted_die("this host has no Syscall User Dispatch: prctl failed with %s",
 			   hosted_errname(r));
+	PROF("sud enable");
 	start_program(entry, start_sp);
 }

@@ -1,20 +1,21 @@
-/* Process entry of abi-run: a static-pie with no libc and no dynamic
- * linker. Before anything else it moves itself out of the guest's way:
+/* Process entry of abi-run: a static executable with no libc and no
+ * dynamic linker, linked at a fixed address of its own region,
+ * [HOSTED_REGION_BASE, +HOSTED_REGION_SIZE), where Linux puts nothing a
+ * program relies on (docs/DESIGN.md, "Address space"). The host's exec has
+ * already put the image there, so nothing needs moving or relocating:
  *
- *  1. its image moves (mremap) to a random page of its own region,
- *     [HOSTED_REGION_BASE, +HOSTED_REGION_SIZE), where Linux puts nothing a
- *     program relies on (docs/DESIGN.md, "Address space");
- *  2. there it applies its own R_X86_64_RELATIVE relocations for the new
- *     base, copies the host's initial stack (argc, argv, envp, auxv and
- *     their strings) to a stack in the region and switches to it;
- *  3. it reserves the rest of Linux's user range for the guest with
- *     PROT_NONE mappings, which also evicts what the host put there (its
- *     old image, the host stack, [vdso], [vvar]), so that from then on
- *     every host allocation abi-run makes, at any hint, can only land in
- *     its region, and the guest has all of [0x10000, 0x7ffffffff000) but
- *     the region;
+ *  1. it copies the host's initial stack (argc, argv, envp, auxv and their
+ *     strings) to a stack in the region and switches to it;
+ *  2. it reserves the rest of Linux's user range for the guest with
+ *     PROT_NONE mappings, which also evicts what the host put there (the
+ *     host stack, [vdso], [vvar]), so that from then on every host
+ *     allocation abi-run makes, at any hint, can only land in its region,
+ *     and the guest has all of [0x10000, 0x7ffffffff000) but the region;
  *
- * then calls hosted_main with the copied stack. */
+ * then calls hosted_main with the copied stack. (abi-run was a static-pie
+ * that moved itself to a random place in the region and relocated itself
+ * there: the relocation's copy-on-write faults and the moves were the
+ * largest part of its start-up; docs/BENCHMARKS.md.) */
 #include <abi/types.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
@@ -22,19 +23,6 @@
 #include "../linux/syscall.h"
 #include "hosted.h"
 
-struct dyn {
-	s64 tag;
-	u64 val;
-};
-struct rela {
-	u64 off, info;
-	s64 addend;
-};
-
-#define DT_NULL 0
-#define DT_RELA 7
-#define DT_RELASZ 8
-#define R_X86_64_RELATIVE 8
 #define AT_PLATFORM 15
 #define AT_BASE_PLATFORM 24
 #define AT_SYSINFO_EHDR 33
@@ -43,7 +31,6 @@ struct rela {
 #define HOST_STACK_SIZE (8UL << 20) /* beyond the copied block */
 #define HOST_STACK_GUARD (1UL << 20)
 
-extern struct dyn _DYNAMIC[] __attribute__((visibility("hidden")));
 extern const char __ehdr_start[] __attribute__((visibility("hidden")));
 
 _Noreturn void hosted_main(u64 *sp);
@@ -51,11 +38,6 @@ void hosted_start_c(u64 *sp);
 
 /* Where start-up put things, for --verbose and the tests (hosted_region). */
 struct hosted_region hosted_region;
-
-static u64 page_down(u64 v)
-{
-	return v & ~(START_PAGE - 1);
-}
 
 static u64 page_up(u64 v)
 {
@@ -85,33 +67,6 @@ static u64 *auxv_of(u64 *sp)
 	return p + 1;
 }
 
-static int prot_of(u32 p_flags)
-{
-	return ((p_flags & PF_R) ? PROT_READ : 0) | ((p_flags & PF_W) ? PROT_WRITE : 0) |
-	       ((p_flags & PF_X) ? PROT_EXEC : 0);
-}
-
-/* Moves [from, from+len) to to; the old pages stay mapped (DONTUNMAP) so
- * that the text running now keeps running. Without DONTUNMAP for file
- * mappings (hosts before 5.13) the pages are copied instead. */
-static bool move_part(u64 from, u64 len, u64 to, int prot)
-{
-	long r;
-
-	if (!len)
-		return true;
-	r = host_syscall5(HOST_NR(mremap), from, len, len,
-			  MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to);
-	if (!IS_ERR_VALUE(r))
-		return true;
-	r = start_mmap(to, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
-	if (IS_ERR_VALUE(r))
-		return false;
-	for (u64 i = 0; i < len; i += 8)
-		*(volatile u64 *)(uintptr_t)(to + i) = *(const volatile u64 *)(uintptr_t)(from + i);
-	return host_syscall3(HOST_NR(mprotect), to, len, prot) == 0;
-}
-
 /* The host's vm.mmap_min_addr, which the program's mmap obeys as it would
  * natively; 0 if unreadable. */
 static u64 read_mmap_min_addr(void)
@@ -129,74 +84,26 @@ static u64 read_mmap_min_addr(void)
 	return v;
 }
 
-static _Noreturn void start_stage2(u64 *sp, u64 old_base, u64 span);
 static _Noreturn void start_stage3(u64 *sp);
 
-/* Runs before relocation, at the host's choice of base: only PC-relative
- * addresses, no global pointers. */
+/* Copies the initial stack to the region and switches to it. */
 __attribute__((used)) void hosted_start_c(u64 *sp)
 {
-	u64 base = (u64)(uintptr_t)__ehdr_start; /* linked at 0: the load bias */
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(uintptr_t)base;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)(uintptr_t)(base + eh->e_phoff);
-	u64 span = 0, rnd = 0, nb, *aux = auxv_of(sp);
-	void (*next)(u64 *, u64, u64);
-
-	for (unsigned i = 0; i < eh->e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD && page_up(ph[i].p_vaddr + ph[i].p_memsz) > span)
-			span = page_up(ph[i].p_vaddr + ph[i].p_memsz);
-	for (u64 *a = aux; a[0]; a += 2)
-		if (a[0] == AT_RANDOM)
-			rnd = *(const u64 *)(uintptr_t)a[1];
-	/* A random page of the image window; never over the image itself. */
-	nb = HOSTED_REGION_BASE + (rnd % (HOSTED_IMAGE_WINDOW / START_PAGE)) * START_PAGE;
-	if (nb < base + span && base < nb + span)
-		nb = base + span;
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		u64 v = ph[i].p_vaddr, s = page_down(v), f = page_up(v + ph[i].p_filesz),
-		    e = page_up(v + ph[i].p_memsz);
-		int prot = prot_of(ph[i].p_flags);
-
-		if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz)
-			continue;
-		if (f > e)
-			f = e;
-		/* the file's pages, then the anonymous pages of the bss */
-		if (!move_part(base + s, f - s, nb + s, prot) ||
-		    !move_part(base + f, e - f, nb + f, prot)) {
-			/* Stay where the host put us: the guest range then has
-			 * abi-run's image in it, which hosted_main reports. */
-			nb = base;
-			break;
-		}
-	}
-	next = (void (*)(u64 *, u64, u64))(uintptr_t)((u64)(uintptr_t)start_stage2 - base + nb);
-	next(sp, base, span);
-	__builtin_unreachable();
-}
-
-/* Runs in the moved image: relocates it, then copies the initial stack. */
-static _Noreturn void start_stage2(u64 *sp, u64 old_base, u64 span)
-{
-	u64 base = (u64)(uintptr_t)__ehdr_start;
-	const struct rela *rela = 0;
-	u64 relasz = 0, end = 0, top, size, len, delta, *nsp, *aux;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(uintptr_t)__ehdr_start;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(uintptr_t)((u64)(uintptr_t)eh + eh->e_phoff);
+	u64 base = (u64)(uintptr_t)__ehdr_start, span = 0, end = 0, top, size, len, delta, *nsp,
+	    *aux;
 	char **argv = (char **)(sp + 1), **envp = argv + sp[0] + 1;
 	long r;
 
-	for (struct dyn *d = _DYNAMIC; d->tag != DT_NULL; d++) {
-		if (d->tag == DT_RELA)
-			rela = (const struct rela *)(uintptr_t)(base + d->val);
-		else if (d->tag == DT_RELASZ)
-			relasz = d->val;
-	}
-	for (u64 i = 0; rela && i < relasz / sizeof *rela; i++)
-		if ((rela[i].info & 0xffffffff) == R_X86_64_RELATIVE)
-			*(u64 *)(uintptr_t)(base + rela[i].off) = base + (u64)rela[i].addend;
+	PROF("start");
+	for (unsigned i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && page_up(ph[i].p_vaddr + ph[i].p_memsz) > base + span)
+			span = page_up(ph[i].p_vaddr + ph[i].p_memsz) - base;
 	hosted_region.image = base;
 	hosted_region.image_size = span;
-	hosted_region.moved = base != old_base;
-	hosted_region.old_image = old_base;
+	hosted_region.in_region = base >= HOSTED_REGION_BASE &&
+				  base + span <= HOSTED_REGION_BASE + HOSTED_IMAGE_WINDOW;
 
 	/* The host's initial stack block: from sp up to the end of its last
 	 * string (AT_EXECFN's, at the top). */
@@ -253,9 +160,8 @@ static _Noreturn void start_stage3(u64 *sp)
 	u64 lo = HOSTED_REGION_BASE, hi = HOSTED_REGION_BASE + HOSTED_REGION_SIZE, pad = 0;
 	u64 *aux = auxv_of(sp);
 
-	if (hosted_region.moved)
-		host_syscall2(HOST_NR(munmap), hosted_region.old_image, hosted_region.image_size);
-	if (hosted_region.moved && hosted_region.stack) {
+	PROF("start: stack copied");
+	if (hosted_region.in_region && hosted_region.stack) {
 		/* From the lowest page the host lets us map: page 1 with
 		 * CAP_SYS_RAWIO, else mmap_min_addr (0x10000 by default; lower
 		 * addresses are EPERM), as the program would natively. */
@@ -278,6 +184,7 @@ static _Noreturn void start_stage3(u64 *sp)
 			start_mmap(hi - pad, pad, PROT_NONE, flags);
 		hosted_region.pad = pad;
 	}
+	PROF("start: reserved");
 	hosted_main(sp);
 }
 

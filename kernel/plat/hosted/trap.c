@@ -179,6 +179,10 @@ static void on_sigsys(int sig, void *info, void *ctx)
 /* --stats and --report, however the process ends (plat_exit_hook). */
 static void at_exit(void)
 {
+#ifdef HOSTED_PROF
+	PROF("guest");
+	hosted_prof_print();
+#endif
 	if (hosted_opts.stats)
 		hosted_stats_print();
 	if (hosted_opts.report_fd >= 0)
@@ -251,25 +255,58 @@ static void on_kick(int sig, void *info, void *ctx)
 	kernel_leave();
 }
 
+/* The signals this process ignores: field 33 (sigignore, decimal) of
+ * /proc/self/stat, one read where asking rt_sigaction for each signal takes
+ * 64 host calls. false when it cannot be read (no /proc). */
+static bool host_ignored(u64 *set)
+{
+	char buf[1024];
+	long fd = host_syscall4(HOST_NR(openat), AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC,
+				0);
+	long n = fd < 0 ? -1 : host_syscall3(HOST_NR(read), fd, buf, sizeof buf - 1);
+	char *p = NULL;
+	int field = 2; /* the comm's, which ends at the last ")" */
+
+	if (fd >= 0)
+		host_syscall1(HOST_NR(close), fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	for (long i = 0; i < n; i++) /* the comm may hold anything: the last ")" */
+		if (buf[i] == ')')
+			p = buf + i + 1;
+	for (; p && *p && field < 33; p++)
+		if (*p == ' ' && p[1] != ' ')
+			field++;
+	if (!p || *p < '0' || *p > '9')
+		return false;
+	for (*set = 0; *p >= '0' && *p <= '9'; p++)
+		*set = *set * 10 + (u64)(*p - '0');
+	return *p == ' ';
+}
+
 /* What exec passes on, abi-run's own exec included: the program starts
  * with the signal mask abi-run was given and with the signals abi-run's
  * parent ignored ignored (nohup's SIGHUP), as it would natively. The host
  * side then changes: every thread blocks what the signal thread takes. */
 static void inherit_signal_state(void)
 {
-	u64 mask = 0;
+	u64 mask = 0, ignored = 0;
 
 	if (host_syscall4(HOST_NR(rt_sigprocmask), SIG_BLOCK, 0, &mask, 8) == 0)
 		set_current_blocked(mask & ~(1ULL << (HOST_SIG_KICK - 1)));
-	for (int sig = 1; sig <= 64; sig++) {
-		struct host_sigaction old;
+	if (!host_ignored(&ignored))
+		for (int sig = 1; sig <= 64; sig++) {
+			struct host_sigaction old;
 
-		if (sig == SIGKILL || sig == SIGSTOP || sig == HOST_SIG_KICK)
-			continue;
-		if (host_syscall4(HOST_NR(rt_sigaction), sig, 0, &old, 8) == 0 &&
-		    old.handler == (void *)1 /* SIG_IGN */)
+			if (host_syscall4(HOST_NR(rt_sigaction), sig, 0, &old, 8) == 0 &&
+			    old.handler == (void *)1 /* SIG_IGN */)
+				ignored |= 1ULL << (sig - 1);
+		}
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != HOST_SIG_KICK &&
+		    (ignored & (1ULL << (sig - 1))))
 			current_proc.sigactions[sig - 1].handler = 1;
-	}
 }
 
 long hosted_trap_install(void)

@@ -37,7 +37,7 @@ u64 plat_cpu_mask(void)
 	return mask;
 }
 
-void plat_host_caps(u64 *effective, u64 *bset)
+u64 plat_host_caps(void)
 {
 	struct {
 		u32 version;
@@ -47,12 +47,25 @@ void plat_host_caps(u64 *effective, u64 *bset)
 		u32 effective, permitted, inheritable;
 	} data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
 
-	*effective = *bset = 0;
 	if (host_syscall2(HOST_NR(capget), &hdr, data) == 0)
-		*effective = data[0].effective | (u64)data[1].effective << 32;
-	for (int cap = 0; cap < 64; cap++)
-		if (host_syscall2(HOST_NR(prctl), PR_CAPBSET_READ, cap) == 1)
-			*bset |= 1ULL << cap;
+		return data[0].effective | (u64)data[1].effective << 32;
+	return 0;
+}
+
+/* Up to the host's last capability, which the first EINVAL marks. */
+u64 plat_host_bset(void)
+{
+	u64 bset = 0;
+
+	for (int cap = 0; cap < 64; cap++) {
+		long r = host_syscall2(HOST_NR(prctl), PR_CAPBSET_READ, cap);
+
+		if (r < 0)
+			break;
+		if (r == 1)
+			bset |= 1ULL << cap;
+	}
+	return bset;
 }
 
 long plat_spec_ctrl(bool set, unsigned long which, unsigned long ctrl)
