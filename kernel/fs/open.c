@@ -223,15 +223,19 @@ static long filp_open_once(int dfd, const char *name, u32 flags, u32 mode, unsig
  * lookup: LOOKUP_* restrictions from openat2's resolve. A plain open (no
  * O_CREAT, O_TMPFILE or O_PATH) walks with the open intent first
  * (vfs_open_intent): when a filesystem finds that a name it trusted for the
- * open was stale (-ESTALE), the walk is made once more, checking every name
- * as it goes, as Linux retries with LOOKUP_REVAL. */
+ * open was stale (-ESTALE), or the walk failed on what such a name could
+ * have said wrong, the walk is made once more, checking every name as it
+ * goes, as Linux retries with LOOKUP_REVAL. */
 long do_filp_open(int dfd, const char *name, u32 flags, u32 mode, unsigned lookup,
 		  struct file **out)
 {
 	bool intent = !(flags & (O_CREAT | O_TMPFILE_BIT | O_PATH));
 	long ret = filp_open_once(dfd, name, flags, mode, lookup, intent, out);
 
-	if (ret == -ESTALE && intent)
+	/* the answers a name left unchecked could have given (its type, its
+	 * permission bits): asked again with every name checked */
+	if (intent && (ret == -ESTALE || ret == -ENOTDIR || ret == -EISDIR || ret == -EACCES ||
+		       ret == -EPERM))
 		ret = filp_open_once(dfd, name, flags, mode, lookup, false, out);
 	return ret;
 }

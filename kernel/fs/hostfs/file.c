@@ -270,7 +270,9 @@ static long hostfs_llseek(struct file *f, s64 off, int whence)
 	struct hostfs_file *hf = f->priv;
 	long r;
 
-	hostfs_getattr(f->inode);
+	/* only SEEK_END needs the size, the host's own */
+	if (whence == SEEK_END)
+		hostfs_getattr(f->inode);
 	if (whence != SEEK_DATA && whence != SEEK_HOLE)
 		return generic_file_llseek(f, off, whence);
 	if ((r = plat_host_lseek(hf->fd, off, whence)) >= 0)
