@@ -249,8 +249,7 @@ bool hostfs_revalidate(struct inode *dir, struct dentry *d)
 	if (d->mounted)
 		return true;
 	hostfs_set_alias(d);
-	if (vfs_open_intent() >= 0 &&
-	    (type == S_IFDIR || (type == S_IFREG && vfs_walk_last()))) {
+	if (vfs_open_intent() >= 0 && (type == S_IFDIR || (type == S_IFREG && vfs_walk_last()))) {
 		HI(d->inode)->pending = vfs_walk_gen();
 		return true;
 	}
