@@ -304,6 +304,7 @@ static long walk_parent(struct walk *w, const char *s, const char **last, size_t
 										 : LAST_NORM;
 			return 0;
 		}
+		walk_last = false; /* a name on the way (also inside a symlink's body) */
 		if ((r = step(w, comp, len, true)) < 0)
 			return r;
 	}

@@ -349,7 +349,8 @@ static struct {
 	struct inode *ino; /* compared, never followed */
 	int fd;
 	int flags;
-} stash = { NULL, -1, 0 };
+	u64 gen; /* the walk that opened it: only its own open takes it */
+} stash = { NULL, -1, 0, 0 };
 
 void hostfs_stash(struct inode *ino, int fd, int flags)
 {
@@ -358,6 +359,7 @@ void hostfs_stash(struct inode *ino, int fd, int flags)
 	stash.ino = ino;
 	stash.fd = fd;
 	stash.flags = flags;
+	stash.gen = vfs_walk_gen();
 }
 
 int hostfs_unstash(struct inode *ino, int flags)
@@ -366,7 +368,8 @@ int hostfs_unstash(struct inode *ino, int flags)
 
 	if (!stash.ino)
 		return -1;
-	if (stash.ino != ino || (stash.flags & HOSTFS_OPEN_FLAGS) != (flags & HOSTFS_OPEN_FLAGS)) {
+	if (stash.ino != ino || stash.gen != vfs_walk_gen() || vfs_open_intent() < 0 ||
+	    (stash.flags & HOSTFS_OPEN_FLAGS) != (flags & HOSTFS_OPEN_FLAGS)) {
 		plat_host_close(fd);
 		fd = -1;
 	}
