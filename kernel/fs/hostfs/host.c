@@ -169,19 +169,22 @@ bool hostfs_pending(const struct dentry *d)
 	return d->inode && HI(d->inode)->pending == vfs_walk_gen();
 }
 
-/* Checks on the host, from the top down, the names between dir and the
- * mount's root that this walk passed unchecked (hostfs_pending): -ESTALE
- * under an open intent (do_filp_open walks again, checking each name), else
- * -ENOENT, when one is no longer the file it was (it is pruned). */
+/* Checks on the host, from the top down, the names above dir that this
+ * walk passed unchecked (hostfs_pending): -ESTALE under an open intent
+ * (do_filp_open walks again, checking each name), else -ENOENT, when one is
+ * no longer the file it was (it is pruned). They are a run from dir up:
+ * a walk goes down, and whatever checks a name checks those above it
+ * first, so the first name not pending ends the run (and a walk from a
+ * deep working directory does not climb to the root). */
 static long verify_pending(struct hostfs_sb *hs, struct dentry *dir)
 {
 	for (;;) {
 		struct dentry *top = NULL;
 
-		for (struct dentry *x = dir; x != hs->root && x->linked && x->parent != x;
+		for (struct dentry *x = dir;
+		     x != hs->root && x->linked && x->parent != x && hostfs_pending(x);
 		     x = x->parent)
-			if (hostfs_pending(x))
-				top = x;
+			top = x;
 		if (!top)
 			return 0;
 		HI(top->inode)->pending = 0;
