@@ -127,8 +127,8 @@ void hostfs_getattr(struct inode *ino)
 		hostfs_apply_stat(ino, &st);
 }
 
-/* The open intent's lookup of the walk's last name: the file opened as the
- * open will want it (O_NONBLOCK and O_NOCTTY, so that a FIFO or a terminal
+/* The open intent's lookup of the walk's last name, for an open for
+ * reading: the file opened as the open will want it (O_NONBLOCK and O_NOCTTY, so that a FIFO or a terminal
  * the name turns out to hold neither blocks nor becomes anything's
  * terminal; hostfs does not keep those open), by the names the walk left
  * unchecked, and stat'ed through the new fd: two host calls for the
@@ -143,7 +143,11 @@ static long intent_lookup(struct dentry *dd, const char *name, long intent, stru
 	bool chained;
 	long r;
 
-	if (dd->inode->sb->rdonly && (intent & O_ACCMODE) != O_RDONLY)
+	/* only for reading: the guest's permission checks come after this
+	 * open, and a write open the guest is then refused would still have
+	 * been a write open and close on the host (IN_CLOSE_WRITE for a
+	 * watcher) */
+	if ((intent & O_ACCMODE) != O_RDONLY)
 		return -EAGAIN;
 	r = hostfs_intent_open(dd, name, flags, &chained);
 	if (r == -ENOENT && !chained)
