@@ -12,6 +12,7 @@ struct walk {
 	struct path scope; /* referenced start of a scoped walk, or NULL */
 	unsigned flags;    /* LOOKUP_* */
 	int nlinks;
+	int link_depth; /* symlink bodies being walked */
 	char *bufs[MAXSYMLINKS + 1];
 	int nbufs;
 };
@@ -73,6 +74,32 @@ bool vfs_walk_refreshed(const struct inode *ino)
 	return fresh;
 }
 
+/* The open intent (do_filp_open sets it around its walk and open), whether
+ * the lookup in progress is the walk's last component, and the walk count. */
+static long open_intent = -1;
+static bool walk_last;
+static u64 walk_gen;
+
+long vfs_open_intent(void)
+{
+	return open_intent;
+}
+
+bool vfs_walk_last(void)
+{
+	return walk_last;
+}
+
+u64 vfs_walk_gen(void)
+{
+	return walk_gen;
+}
+
+void vfs_set_open_intent(long flags)
+{
+	open_intent = flags;
+}
+
 long lookup_child(struct path *dir, const char *name, size_t len, struct path *out)
 {
 	struct inode *di = dir->dentry->inode;
@@ -87,8 +114,9 @@ long lookup_child(struct path *dir, const char *name, size_t len, struct path *o
 		dput(d);
 		d = NULL;
 	}
-	/* a mount point is not asked (hostfs_revalidate keeps it as it is) */
-	walk_fresh = d && refreshes && !d->mounted ? d->inode : NULL;
+	/* a mount point is not asked (hostfs_revalidate keeps it as it is);
+	 * under an open intent the check may have been left to the open */
+	walk_fresh = d && refreshes && !d->mounted && open_intent < 0 ? d->inode : NULL;
 	if (!d) {
 		if (!di->iops || !di->iops->lookup)
 			return -ENOENT;
@@ -101,7 +129,7 @@ long lookup_child(struct path *dir, const char *name, size_t len, struct path *o
 		}
 		d_link(d, ino);
 		dput(d); /* the link reference keeps it cached */
-		walk_fresh = refreshes ? ino : NULL;
+		walk_fresh = refreshes && open_intent < 0 ? ino : NULL;
 	}
 	out->mnt = dir->mnt;
 	out->dentry = dget(d);
@@ -177,7 +205,10 @@ static long follow_link(struct walk *w, struct path *link)
 	body[n] = 0;
 	if (n == 0)
 		return -ENOENT;
-	return walk_path(w, body, true, false);
+	w->link_depth++;
+	n = walk_path(w, body, true, false);
+	w->link_depth--;
+	return n;
 }
 
 /* Linux's may_lookup: the current directory must be searchable before any
@@ -273,6 +304,7 @@ static long walk_parent(struct walk *w, const char *s, const char **last, size_t
 										 : LAST_NORM;
 			return 0;
 		}
+		walk_last = false; /* a name on the way (also inside a symlink's body) */
 		if ((r = step(w, comp, len, true)) < 0)
 			return r;
 	}
@@ -288,7 +320,10 @@ static long walk_path(struct walk *w, const char *s, bool follow_last, bool want
 
 	if ((r = walk_parent(w, s, &last, &len, &type, &trailing)) < 0)
 		return r;
-	if (type != LAST_ROOT && (r = step(w, last, len, follow_last || trailing)) < 0)
+	walk_last = w->link_depth == 0;
+	r = type != LAST_ROOT ? step(w, last, len, follow_last || trailing) : 0;
+	walk_last = false;
+	if (r < 0)
 		return r;
 	if ((want_dir || trailing) && !S_ISDIR(w->cur.dentry->inode->mode))
 		return -ENOTDIR;
@@ -300,6 +335,8 @@ static long walk_init(struct walk *w, int dfd, const char *name, unsigned flags)
 {
 	memset(w, 0, sizeof *w);
 	walk_fresh = NULL;
+	walk_last = false;
+	walk_gen++;
 	w->root = current_proc.root;
 	w->flags = flags;
 	if (flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT)) {

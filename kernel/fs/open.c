@@ -178,8 +178,8 @@ static long may_open(struct path *p, u32 flags)
 /* Resolves (or creates) name and makes an open file of it, with no
  * descriptor: the walk and checks of open(2). flags are already masked;
  * lookup: LOOKUP_* restrictions from openat2's resolve. */
-long do_filp_open(int dfd, const char *name, u32 flags, u32 mode, unsigned lookup,
-		  struct file **out)
+static long filp_open_once(int dfd, const char *name, u32 flags, u32 mode, unsigned lookup,
+			   bool intent, struct file **out)
 {
 	struct path p = { NULL, NULL };
 	struct file *f = NULL;
@@ -187,6 +187,7 @@ long do_filp_open(int dfd, const char *name, u32 flags, u32 mode, unsigned looku
 	long ret;
 
 	kmutex_lock(&vfs_lock);
+	vfs_set_open_intent(intent ? (long)flags : -1);
 	if (flags & O_TMPFILE_BIT)
 		ret = open_tmpfile(dfd, name, flags, mode, lookup, &p);
 	else if (flags & O_CREAT)
@@ -207,12 +208,35 @@ long do_filp_open(int dfd, const char *name, u32 flags, u32 mode, unsigned looku
 	}
 	if (ret == 0 && f->ops && f->ops->open)
 		ret = f->ops->open(f->inode, f);
+	vfs_set_open_intent(-1);
 	path_put(&p);
 	kmutex_unlock(&vfs_lock);
 	if (ret < 0 && f)
 		fput(f);
 	else
 		*out = f;
+	return ret;
+}
+
+/* Resolves (or creates) name and makes an open file of it, with no
+ * descriptor: the walk and checks of open(2). flags are already masked;
+ * lookup: LOOKUP_* restrictions from openat2's resolve. A plain open (no
+ * O_CREAT, O_TMPFILE or O_PATH) walks with the open intent first
+ * (vfs_open_intent): when a filesystem finds that a name it trusted for the
+ * open was stale (-ESTALE), or the walk failed on what such a name could
+ * have said wrong, the walk is made once more, checking every name as it
+ * goes, as Linux retries with LOOKUP_REVAL. */
+long do_filp_open(int dfd, const char *name, u32 flags, u32 mode, unsigned lookup,
+		  struct file **out)
+{
+	bool intent = !(flags & (O_CREAT | O_TMPFILE_BIT | O_PATH));
+	long ret = filp_open_once(dfd, name, flags, mode, lookup, intent, out);
+
+	/* the answers a name left unchecked could have given (its type, its
+	 * permission bits): asked again with every name checked */
+	if (intent && (ret == -ESTALE || ret == -ENOTDIR || ret == -EISDIR || ret == -EACCES ||
+		       ret == -EPERM))
+		ret = filp_open_once(dfd, name, flags, mode, lookup, false, out);
 	return ret;
 }
 

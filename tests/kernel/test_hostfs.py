@@ -254,6 +254,51 @@ def test_stat_after_a_host_change(pair: tuple[Side, Side, Path]) -> None:
     assert results[1] == results[0] == [3, 10, 4, "ENOENT"]
 
 
+def test_open_after_a_host_change(pair: tuple[Side, Side, Path]) -> None:
+    """An open checks the names its walk passes with the open itself, in one
+    host call (the open intent), and walks again name by name when one was
+    stale: a cached file or directory on the way that the host replaced,
+    renamed away or made a symlink meanwhile is seen as on Linux, by path
+    and relative to a directory descriptor."""
+    linux, abi, host = pair
+    rd, dr = F["O_RDONLY"], F["O_RDONLY"] | F["O_DIRECTORY"]
+    results = []
+    for s, d in ((linux, Path(linux.root.decode())), (abi, host)):
+        (d / "a" / "b").mkdir(parents=True)
+        (d / "a" / "b" / "f").write_bytes(b"one")
+        out: list[object] = [read_all(s, "a/b/f"), read_all(s, "a/b/f")]
+        (d / "a" / "b" / "g").write_bytes(b"two")  # a new file under the name
+        os.rename(d / "a" / "b" / "g", d / "a" / "b" / "f")
+        out.append(read_all(s, "a/b/f"))
+        os.rename(d / "a", d / "old")  # a directory on the way replaced
+        (d / "a" / "b").mkdir(parents=True)
+        (d / "a" / "b" / "f").write_bytes(b"three")
+        out.append(read_all(s, "a/b/f"))
+        os.rename(d / "a", d / "gone")  # renamed away
+        out += [read_all(s, "a/b/f"), read_all(s, "gone/b/f"), read_all(s, "a/b/nothing")]
+        os.symlink("gone", d / "a")  # made a symlink: the guest's walk follows it
+        out += [read_all(s, "a/b/f"), read_all(s, "a/b/f", follow=False)]
+        (d / "gone" / "b" / "f").unlink()  # a file made a directory
+        (d / "gone" / "b" / "f").mkdir()
+        fd = s.open("a/b/f", dr)
+        out += [errno_of(fd), read_all(s, "a/b/f")]
+        s("close", fd)
+        dfd = s.open("gone/b", dr)
+        for data in (b"four", b"five!"):
+            (d / "gone" / "b" / "h.new").write_bytes(data)
+            os.rename(d / "gone" / "b" / "h.new", d / "gone" / "b" / "h")
+            fd = s("openat", dfd, s.name_("h"), rd, 0)
+            buf = s.zeros(16)
+            out.append(s.peek(buf, s("read", fd, buf, 16)) if fd >= 0 else errno_of(fd))
+            s("close", fd)
+        (d / "gone" / "b" / "h").unlink()
+        out.append(errno_of(s("openat", dfd, s.name_("h"), rd, 0)))
+        s("close", dfd)
+        results.append(out)
+    assert results[1] == results[0]
+    assert results[0][:5] == [b"one", b"one", b"two", b"three", "ENOENT"]
+
+
 def host_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 

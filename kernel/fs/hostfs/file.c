@@ -85,11 +85,13 @@ static long hostfs_fallocate(struct inode *ino, int mode, s64 off, s64 len)
 	return with_writable(ino, do_fallocate, off, len, mode);
 }
 
+static long deferred_open(struct inode *ino, struct file *f, int flags);
+static long attach(struct inode *ino, struct file *f, int fd, int flags, long r);
+
 long hostfs_open(struct inode *ino, struct file *f)
 {
 	struct hostfs_sb *hs = HSB(ino);
 	struct dentry *d = f->path.dentry;
-	struct hostfs_file *hf = NULL;
 	struct plat_stat st;
 	int dfd, flags = O_NOFOLLOW | O_CLOEXEC;
 	const char *name = d->name;
@@ -104,12 +106,19 @@ long hostfs_open(struct inode *ino, struct file *f)
 		if (ino->sb->rdonly && file_writable(f))
 			return -EROFS;
 	}
+	if ((fd = hostfs_unstash(ino, flags)) >= 0) {
+		/* opened by the open intent's lookup, which stat'ed it */
+		r = 0;
+		goto have_fd;
+	}
 	if (HI(ino)->tmpfd >= 0) {
 		/* nameless: a file description of its own, through the host's /proc */
 		fd = plat_host_openat(AT_FDCWD, plat_host_fd_path(HI(ino)->tmpfd, path),
 				      flags & ~O_NOFOLLOW, 0);
 		goto opened;
 	}
+	if (d != hs->root && hostfs_pending(d) && vfs_open_intent() >= 0)
+		return deferred_open(ino, f, flags);
 	if (d == hs->root) {
 		dfd = hs->rootfd;
 		name = ".";
@@ -125,13 +134,49 @@ opened:
 	r = plat_host_fstatat((int)fd, "", &st, AT_EMPTY_PATH);
 	if (r == 0 && (st.ino != ino->ino || (st.mode & S_IFMT) != (ino->mode & S_IFMT)))
 		r = -ENOENT;
+	if (r == 0)
+		hostfs_apply_stat(ino, &st);
+have_fd:
+	return attach(ino, f, (int)fd, flags, r);
+}
+
+/* The open of a name the walk left unchecked (hostfs_revalidate): by the
+ * path from the last checked directory in one host call, then checked to
+ * be the file the guest's cache holds, with the attributes the walk's
+ * permission checks used; when not, -ESTALE, and do_filp_open walks again
+ * checking each name. */
+static long deferred_open(struct inode *ino, struct file *f, int flags)
+{
+	struct dentry *d = f->path.dentry;
+	struct plat_stat st;
+	bool chained;
+	long fd = hostfs_intent_open(d->parent, d->name, flags | O_NONBLOCK | O_NOCTTY, &chained);
+	long r;
+
+	if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP || fd == -EXDEV)
+		return -ESTALE;
+	if (fd < 0)
+		return fd;
+	r = plat_host_fstatat((int)fd, "", &st, AT_EMPTY_PATH);
+	if (r == 0 && (st.ino != ino->ino || st.mode != ino->mode || st.uid != ino->uid ||
+		       st.gid != ino->gid))
+		r = -ESTALE;
+	if (r == 0)
+		hostfs_apply_stat(ino, &st);
+	return attach(ino, f, (int)fd, flags, r);
+}
+
+/* Makes fd (the host's open ino, flags) the open file's, unless r < 0. */
+static long attach(struct inode *ino, struct file *f, int fd, int flags, long r)
+{
+	struct hostfs_file *hf = NULL;
+
 	if (r == 0 && !(hf = kzalloc(sizeof *hf)))
 		r = -ENOMEM;
 	if (r < 0) {
-		plat_host_close((int)fd);
+		plat_host_close(fd);
 		return r;
 	}
-	hostfs_apply_stat(ino, &st);
 	hf->fd = (int)fd;
 	hf->writable = file_writable(f);
 	hf->append = (flags & O_APPEND) != 0;
@@ -225,7 +270,9 @@ static long hostfs_llseek(struct file *f, s64 off, int whence)
 	struct hostfs_file *hf = f->priv;
 	long r;
 
-	hostfs_getattr(f->inode);
+	/* only SEEK_END needs the size, the host's own */
+	if (whence == SEEK_END)
+		hostfs_getattr(f->inode);
 	if (whence != SEEK_DATA && whence != SEEK_HOLE)
 		return generic_file_llseek(f, off, whence);
 	if ((r = plat_host_lseek(hf->fd, off, whence)) >= 0)

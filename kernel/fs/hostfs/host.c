@@ -99,11 +99,41 @@ void hostfs_dirfd_drop(const struct inode *ino)
 		}
 }
 
-/* Releases what hostfs_host_dir gave: the root fd and cached fds stay open. */
+/* hostfs_host_dir results that are an open directory's own host fd
+ * (borrowed from the guest's open file, which keeps it open). */
+static struct borrow {
+	int fd;
+	unsigned int n;
+} borrows[4];
+
+static bool borrow(int fd)
+{
+	struct borrow *free = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(borrows); i++) {
+		if (borrows[i].n && borrows[i].fd == fd) {
+			borrows[i].n++;
+			return true;
+		}
+		if (!borrows[i].n && !free)
+			free = &borrows[i];
+	}
+	if (free)
+		*free = (struct borrow){ fd, 1 };
+	return free != NULL;
+}
+
+/* Releases what hostfs_host_dir gave: the root fd, cached fds and borrowed
+ * ones stay open. */
 void hostfs_host_put(struct hostfs_sb *hs, int fd)
 {
 	if (fd < 0 || fd == hs->rootfd)
 		return;
+	for (size_t i = 0; i < ARRAY_SIZE(borrows); i++)
+		if (borrows[i].n && borrows[i].fd == fd) {
+			borrows[i].n--;
+			return;
+		}
 	for (size_t i = 0; i < DIRFDS; i++)
 		if (dirfds[i].ino && dirfds[i].fd == fd) {
 			dirfds[i].pins--;
@@ -134,6 +164,35 @@ static long host_down(int fd, const char *path, struct dentry *dir, int *next, b
 	return 0;
 }
 
+bool hostfs_pending(const struct dentry *d)
+{
+	return d->inode && HI(d->inode)->pending == vfs_walk_gen();
+}
+
+/* Checks on the host, from the top down, the names above dir that this
+ * walk passed unchecked (hostfs_pending): -ESTALE under an open intent
+ * (do_filp_open walks again, checking each name), else -ENOENT, when one is
+ * no longer the file it was (it is pruned). They are a run from dir up:
+ * a walk goes down, and whatever checks a name checks those above it
+ * first, so the first name not pending ends the run (and a walk from a
+ * deep working directory does not climb to the root). */
+static long verify_pending(struct hostfs_sb *hs, struct dentry *dir)
+{
+	for (;;) {
+		struct dentry *top = NULL;
+
+		for (struct dentry *x = dir;
+		     x != hs->root && x->linked && x->parent != x && hostfs_pending(x);
+		     x = x->parent)
+			top = x;
+		if (!top)
+			return 0;
+		HI(top->inode)->pending = 0;
+		if (!hostfs_check_name(top))
+			return vfs_open_intent() >= 0 ? -ESTALE : -ENOENT;
+	}
+}
+
 /* The longest path openat2 is given at once (the host's PATH_MAX is 4096):
  * a deeper chain goes down in several steps. */
 #define CHUNK_MAX 4000
@@ -148,10 +207,12 @@ long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out)
 	struct dentry *chain[64], **names = chain;
 	size_t n = 0, cap = ARRAY_SIZE(chain);
 	char *path = NULL;
-	bool owned = false;
-	int fd = hs->rootfd;
-	long r = 0;
+	bool owned = false, borrowed = false;
+	int fd = hs->rootfd, ofd;
+	long r = verify_pending(hs, dir);
 
+	if (r < 0)
+		return r;
 	for (struct dentry *x = dir; x != hs->root; x = x->parent) {
 		struct dirfd *c;
 
@@ -161,6 +222,13 @@ long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out)
 		}
 		if ((c = dirfd_find(x->inode))) {
 			fd = c->fd;
+			break;
+		}
+		/* a directory the guest has open: its own host fd, which is the
+		 * directory as a cached one would be (and follows it likewise) */
+		if ((ofd = hostfs_open_fd(x->inode, false)) >= 0 && (x != dir || borrow(ofd))) {
+			fd = ofd;
+			borrowed = x == dir;
 			break;
 		}
 		if (n == cap) {
@@ -206,7 +274,7 @@ long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out)
 		fd = next;
 		owned = next_owned;
 	}
-	if (!owned && fd != hs->rootfd) {
+	if (!owned && !borrowed && fd != hs->rootfd) {
 		struct dirfd *c = dirfd_find(dir->inode);
 
 		if (c)
@@ -224,6 +292,102 @@ out:
 long hostfs_host_parent(struct dentry *d, int *dfd)
 {
 	return hostfs_host_dir(HSB(d->parent->inode), d->parent, dfd);
+}
+
+/* The open intent: name in dir, opened by the path from the nearest
+ * dentry this walk checked (or did not pass by name: where it started, the
+ * mount's root, a directory reached by "..") down through the names it
+ * left unchecked, in one host call: openat2 with RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, as hostfs_host_dir walks.
+ * A host without openat2, or a path longer than one call takes, checks the
+ * names one by one first. */
+long hostfs_intent_open(struct dentry *dir, const char *name, int flags, bool *chained)
+{
+	struct hostfs_sb *hs = HSB(dir->inode);
+	struct dentry *anchor = dir;
+	size_t len = strlen(name) + 1, pos;
+	char *path;
+	int afd;
+	long r;
+
+	*chained = false;
+	while (anchor != hs->root && anchor->linked && anchor->parent != anchor &&
+	       hostfs_pending(anchor)) {
+		len += strlen(anchor->name) + 1;
+		anchor = anchor->parent;
+	}
+	if (anchor != dir && (!beneath() || len > CHUNK_MAX))
+		anchor = dir; /* hostfs_host_dir checks the names first */
+	if ((r = hostfs_host_dir(hs, anchor, &afd)) < 0)
+		return r;
+	if (anchor == dir) {
+		r = plat_host_openat(afd, name, flags, 0);
+		hostfs_host_put(hs, afd);
+		return r;
+	}
+	*chained = true;
+	if (!(path = kmalloc(len))) {
+		hostfs_host_put(hs, afd);
+		return -ENOMEM;
+	}
+	pos = len - 1 - strlen(name);
+	memcpy(path + pos, name, strlen(name) + 1);
+	for (struct dentry *x = dir; x != anchor; x = x->parent) {
+		size_t l = strlen(x->name);
+
+		path[--pos] = '/';
+		pos -= l;
+		memcpy(path + pos, x->name, l);
+	}
+	r = plat_host_openat_beneath(afd, path, flags);
+	hostfs_host_put(hs, afd);
+	kfree(path);
+	return r;
+}
+
+/* The fd the open intent's lookup opened, for the open that follows it in
+ * the same do_filp_open (or closed: by the next stash, a mismatched open,
+ * or the inode's end). */
+static struct {
+	struct inode *ino; /* compared, never followed */
+	int fd;
+	int flags;
+	u64 gen; /* the walk that opened it: only its own open takes it */
+} stash = { NULL, -1, 0, 0 };
+
+void hostfs_stash(struct inode *ino, int fd, int flags)
+{
+	if (stash.ino)
+		plat_host_close(stash.fd);
+	stash.ino = ino;
+	stash.fd = fd;
+	stash.flags = flags;
+	stash.gen = vfs_walk_gen();
+}
+
+int hostfs_unstash(struct inode *ino, int flags)
+{
+	int fd = stash.fd;
+
+	if (!stash.ino)
+		return -1;
+	if (stash.ino != ino || stash.gen != vfs_walk_gen() || vfs_open_intent() < 0 ||
+	    (stash.flags & HOSTFS_OPEN_FLAGS) != (flags & HOSTFS_OPEN_FLAGS)) {
+		plat_host_close(fd);
+		fd = -1;
+	}
+	stash.ino = NULL;
+	stash.fd = -1;
+	return fd;
+}
+
+void hostfs_stash_drop(const struct inode *ino)
+{
+	if (stash.ino && stash.ino == ino) {
+		plat_host_close(stash.fd);
+		stash.ino = NULL;
+		stash.fd = -1;
+	}
 }
 
 /* A host fd of an open file on ino (writable when asked), an O_TMPFILE

@@ -17,6 +17,7 @@ void hostfs_apply_stat(struct inode *ino, const struct plat_stat *st)
 
 static void hostfs_free(struct inode *ino)
 {
+	hostfs_stash_drop(ino);
 	if (S_ISDIR(ino->mode))
 		hostfs_dirfd_drop(ino);
 	if (HI(ino)->tmpfd >= 0)
@@ -126,28 +127,79 @@ void hostfs_getattr(struct inode *ino)
 		hostfs_apply_stat(ino, &st);
 }
 
+/* The open intent's lookup of the walk's last name, for an open for
+ * reading: the file opened as the open will want it (O_NONBLOCK and O_NOCTTY, so that a FIFO or a terminal
+ * the name turns out to hold neither blocks nor becomes anything's
+ * terminal; hostfs does not keep those open), by the names the walk left
+ * unchecked, and stat'ed through the new fd: two host calls for the
+ * lookup and the open together. *st is the file's; the fd is kept for
+ * hostfs_open when the file is a regular one or a directory. -EAGAIN: ask
+ * the usual way. */
+static long intent_lookup(struct dentry *dd, const char *name, long intent, struct plat_stat *st,
+			  int *fd)
+{
+	int flags = (int)(intent & HOSTFS_OPEN_FLAGS) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
+		    O_NOCTTY | (int)(intent & O_DIRECTORY);
+	bool chained;
+	long r;
+
+	/* only for reading: the guest's permission checks come after this
+	 * open, and a write open the guest is then refused would still have
+	 * been a write open and close on the host (IN_CLOSE_WRITE for a
+	 * watcher) */
+	if ((intent & O_ACCMODE) != O_RDONLY)
+		return -EAGAIN;
+	r = hostfs_intent_open(dd, name, flags, &chained);
+	if (r == -ENOENT && !chained)
+		return r; /* not there: as the lookup's own fstatat would say */
+	if (r == -ESTALE || r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return -EAGAIN; /* a symlink, a directory opened for writing, ... */
+	*fd = (int)r;
+	if ((r = plat_host_fstatat(*fd, "", st, AT_EMPTY_PATH)) < 0) {
+		plat_host_close(*fd);
+		return r;
+	}
+	if (!S_ISREG(st->mode) && !S_ISDIR(st->mode)) {
+		plat_host_close(*fd);
+		*fd = -1;
+	}
+	return 0;
+}
+
 long hostfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct hostfs_sb *hs = HSB(dir);
 	struct dentry *dd = hostfs_alias(dir);
+	long intent = vfs_open_intent();
 	char buf[NAME_MAX + 1];
 	struct plat_stat st;
-	int dfd;
-	long r;
+	int dfd, fd = -1;
+	long r = -EAGAIN;
 
 	if (!dd || len > NAME_MAX)
 		return -ENOENT;
 	memcpy(buf, name, len);
 	buf[len] = 0;
-	if ((r = hostfs_host_dir(hs, dd, &dfd)) < 0)
-		return r;
-	r = plat_host_fstatat(dfd, buf, &st, AT_SYMLINK_NOFOLLOW);
-	hostfs_host_put(hs, dfd);
+	if (intent >= 0 && vfs_walk_last())
+		r = intent_lookup(dd, buf, intent, &st, &fd);
+	if (r == -EAGAIN) {
+		if ((r = hostfs_host_dir(hs, dd, &dfd)) < 0)
+			return r;
+		r = plat_host_fstatat(dfd, buf, &st, AT_SYMLINK_NOFOLLOW);
+		hostfs_host_put(hs, dfd);
+	}
 	if (r < 0)
 		return r == -ENOTDIR ? -ENOENT : r;
-	if (!(*out = hostfs_inode(dir->sb, &st)))
+	if (!(*out = hostfs_inode(dir->sb, &st))) {
+		if (fd >= 0)
+			plat_host_close(fd);
 		return -ENOMEM;
+	}
 	HI(*out)->parent = dd;
+	if (fd >= 0)
+		hostfs_stash(*out, fd, (int)(intent & HOSTFS_OPEN_FLAGS));
 	return 0;
 }
 
@@ -169,17 +221,13 @@ void hostfs_prune(struct dentry *d)
 }
 
 /* A cached d is still good when the host has the same file (type and
- * inode number) under its name; a mount point always is. */
-bool hostfs_revalidate(struct inode *dir, struct dentry *d)
+ * inode number) under its name. */
+bool hostfs_check_name(struct dentry *d)
 {
 	struct plat_stat st;
 	int dfd;
 	long r;
 
-	(void)dir;
-	if (d->mounted)
-		return true;
-	hostfs_set_alias(d);
 	if ((r = hostfs_host_parent(d, &dfd)) == 0) {
 		r = plat_host_fstatat(dfd, d->name, &st, AT_SYMLINK_NOFOLLOW);
 		hostfs_host_put(HSB(d->inode), dfd);
@@ -190,6 +238,26 @@ bool hostfs_revalidate(struct inode *dir, struct dentry *d)
 	}
 	hostfs_prune(d);
 	return false;
+}
+
+/* A cached d is checked against the host (hostfs_check_name); a mount point
+ * is always good. Under an open intent (vfs_open_intent) the check of a
+ * directory passed on the way, and of a last name that is a regular file
+ * or directory, is left to the open, which makes it for the whole path in
+ * one host call (hostfs_intent_open): d is marked pending until then. */
+bool hostfs_revalidate(struct inode *dir, struct dentry *d)
+{
+	u32 type = d->inode->mode & S_IFMT;
+
+	(void)dir;
+	if (d->mounted)
+		return true;
+	hostfs_set_alias(d);
+	if (vfs_open_intent() >= 0 && (type == S_IFDIR || (type == S_IFREG && vfs_walk_last()))) {
+		HI(d->inode)->pending = vfs_walk_gen();
+		return true;
+	}
+	return hostfs_check_name(d);
 }
 
 /* chmod, chown and utimes, on a descriptor of the file itself, so nothing

@@ -35,6 +35,10 @@ struct hostfs_inode {
 	int tmpfd;             /* O_TMPFILE: the host's O_RDWR fd of the nameless file, or -1 */
 	struct list open;      /* in hostfs_sb.open while files is not empty */
 	struct inode *inode;   /* the inode this is the private part of */
+	/* The walk (vfs_walk_gen) that passed this name under an open intent
+	 * without asking the host: the open checks it, or anything else that
+	 * needs the host directory first (hostfs_host_dir). */
+	u64 pending;
 };
 
 struct hostfs_file {
@@ -69,6 +73,21 @@ long hostfs_host_dir(struct hostfs_sb *hs, struct dentry *dir, int *out);
 /* The host directory holding d (d->name is its name there). */
 long hostfs_host_parent(struct dentry *d, int *dfd);
 void hostfs_host_put(struct hostfs_sb *hs, int fd);
+/* Whether d's name was passed by this open's walk unchecked (pending). */
+bool hostfs_pending(const struct dentry *d);
+/* The open intent's one host call: opens name in dir by the names from
+ * the nearest dentry the walk did not leave unchecked, in one openat2
+ * (openat for a single name). *chained: names other than name were in
+ * the path, so an error may come of a stale one. */
+long hostfs_intent_open(struct dentry *dir, const char *name, int flags, bool *chained);
+/* A descriptor the open intent's lookup opened for the open that follows
+ * (kept for ino, with the host flags it was opened with). */
+void hostfs_stash(struct inode *ino, int fd, int flags);
+/* The stash's fd when it is ino's and was opened with flags (masked by
+ * HOSTFS_OPEN_FLAGS), else -1 (and a stash for another inode is closed). */
+int hostfs_unstash(struct inode *ino, int flags);
+void hostfs_stash_drop(const struct inode *ino);
+#define HOSTFS_OPEN_FLAGS (O_ACCMODE | O_APPEND | O_SYNC | O_DSYNC | O_NOATIME)
 /* Forgets the cached descriptor of directory ino (it is being freed). */
 void hostfs_dirfd_drop(const struct inode *ino);
 /* A host fd of an open file on ino (writable when asked), an O_TMPFILE
@@ -92,6 +111,9 @@ void hostfs_set_alias(struct dentry *d);
 void hostfs_prune(struct dentry *d);
 long hostfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out);
 bool hostfs_revalidate(struct inode *dir, struct dentry *d);
+/* Asks the host whether d's name still holds d's file (refreshing it), and
+ * prunes d when not. */
+bool hostfs_check_name(struct dentry *d);
 void hostfs_getattr(struct inode *ino);
 long hostfs_setattr(struct inode *ino, unsigned int what);
 

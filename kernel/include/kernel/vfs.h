@@ -379,6 +379,20 @@ long path_lookupat(int dfd, const char *name, unsigned flags, struct path *out);
  * asked once, right after the walk, under vfs_lock. */
 bool vfs_walk_refreshed(const struct inode *ino);
 
+/* An open's walk (do_filp_open, no O_CREAT, O_TMPFILE or O_PATH) tells the
+ * filesystem what it will do with the result, so that a filesystem whose
+ * cache is checked against a backing store (hostfs) can check the names of
+ * the walk with the open itself (Linux's open intent): vfs_open_intent()
+ * gives the open's flags while such a walk or its open runs, else -1.
+ * vfs_walk_last() says whether the lookup in progress is the walk's last
+ * component (not one inside a symlink's body); vfs_walk_gen() numbers the
+ * walks. A filesystem that deferred a check and then finds the name stale
+ * returns -ESTALE, and do_filp_open walks once more without the intent. */
+long vfs_open_intent(void);
+bool vfs_walk_last(void);
+u64 vfs_walk_gen(void);
+void vfs_set_open_intent(long flags); /* do_filp_open's: flags, or -1 */
+
 /* The parent of a path's last component, for create/unlink. */
 enum last_type { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT };
 struct parent_lookup {
