@@ -38,6 +38,10 @@ class Arch:
     hook_insn: int
     intno: int
     insn_len: int  # bytes of the syscall instruction (pc - insn_len restarts it)
+    # What to add to the pc unicorn shows in the syscall hook to get the
+    # address after the instruction (x86_64: insn_len, unicorn adds it after
+    # the hook returns; aarch64: 0, the pc is already past svc).
+    hook_pc_offset: int
     # The general registers (unicorn ids) in the frame code's order, and
     # the positions in that list of the syscall number, its six arguments,
     # its result, the pc and the stack pointer.

@@ -35,6 +35,7 @@ ARCH = Arch(
     hook_insn=x.UC_X86_INS_SYSCALL,
     intno=0,
     insn_len=2,
+    hook_pc_offset=2,
     regs=_REGS,
     nr=_i(x.UC_X86_REG_RAX),
     args=(_i(x.UC_X86_REG_RDI), _i(x.UC_X86_REG_RSI), _i(x.UC_X86_REG_RDX),

@@ -72,6 +72,10 @@ struct emu_arch {
 	int hook_type, hook_insn, intno;
 	/* Bytes of the syscall instruction: pc - insn_len restarts it. */
 	int insn_len;
+	/* What to add to the pc the engine shows in the syscall hook to get
+	 * the address after the instruction (x86_64: insn_len, unicorn adds it
+	 * after the hook; aarch64: 0). */
+	int hook_pc_offset;
 	/* The general registers, unicorn ids, in the order of the frame code's
 	 * regs[] (x86_64: ucontext's gregs REG_R8 .. REG_EFL; aarch64: x0-x30,
 	 * sp, pc, pstate); then indexes into it. */
@@ -85,43 +89,56 @@ struct emu_arch {
 	int zero[8];
 };
 
-/* One guest thread's engine and the registers of the entry in progress. */
+/* One guest thread's engine. */
 struct emu_cpu {
 	void *uc;
 	struct task *task;
-	u64 regs[EMU_MAX_REGS]; /* emu_arch.regs, loaded at each kernel entry */
-	u64 pc_in;              /* the pc the engine would go on at: a change stops it */
-	void *frame;            /* the frame code's (x86_64: a struct host_ucontext) */
-	/* a fault the memory hook saw: its signal, si_code and si_addr */
+	/* The frame code's (x86_64: a struct host_ucontext), holding the
+	 * registers of the entry in progress (emu_frame_ops.regs). */
+	void *frame;
+	/* A fault a hook saw: its signal, si_code and si_addr, and whether
+	 * the access was a write or an instruction fetch. */
 	int fault_sig, fault_code;
 	u64 fault_addr;
+	bool fault_write, fault_fetch;
 	u64 insns, syscalls; /* --count */
-	bool stop;           /* the run loop ends (a thread's exit) */
 };
 
 /* What data cannot say of an architecture: the C of frame_<arch>.c. All
- * run locked, with cpu->regs loaded; they rewrite cpu->regs, which the
- * engine writes back. */
+ * but init run locked at a kernel entry, with the registers loaded. */
 struct emu_frame_ops {
-	int abi_arch;
+	/* Makes cpu->frame (a new engine). 0 or -errno. */
+	long (*init)(struct emu_cpu *cpu);
+	/* The registers of emu_arch.regs, in that order, inside the frame: the
+	 * engine reads them in and writes them back in one batch each. */
+	u64 *(*regs)(struct emu_cpu *cpu);
 	/* The psABI process entry state after an exec: pc entry, sp at argc,
-	 * every other register as Linux's execve leaves it. */
+	 * every other register as Linux's execve leaves it, no TLS. */
 	void (*entry)(struct emu_cpu *cpu, u64 entry, u64 sp);
 	/* Delivers the calling task's pending signals (Linux's
 	 * arch_do_signal_or_restart): in_syscall with the call's nr and
-	 * result, which it writes (or restarts); else after a fault or a
-	 * kick. A default action that kills ends the process here. */
+	 * result, which it writes into the result register (or restarts the
+	 * call); else after a fault or a kick. A default action that kills
+	 * ends the process here. */
 	void (*signals)(struct emu_cpu *cpu, bool in_syscall, long nr, long ret);
-	/* rt_sigreturn: restores cpu->regs, the mask and the altstack from
+	/* rt_sigreturn: restores the registers, the mask and the altstack from
 	 * the frame at the guest's sp; returns the restored result register. */
 	long (*sigreturn)(struct emu_cpu *cpu);
-	/* A new thread's registers (clone): the parent's with the result 0,
-	 * sp if not 0 and the TLS when settls. */
+	/* Optional: the fault's hardware details in the frame (x86_64: trapno,
+	 * err, cr2) before its signal is delivered. */
+	void (*fault)(struct emu_cpu *cpu);
+	/* Optional: an interrupt the engine raised that is not the syscall
+	 * (x86_64: int3, hlt, int N), as the fault the kernel would report;
+	 * record it in cpu->fault_*. NULL: SIGSEGV, SI_KERNEL. */
+	void (*trap)(struct emu_cpu *cpu, u32 intno);
+	/* A new thread's registers (clone): the parent's frame copied, with
+	 * the result 0 and sp when not 0. */
 	void (*clone)(struct emu_cpu *child, const struct emu_cpu *parent, u64 sp);
 };
 extern const struct emu_frame_ops emu_frame_x86_64;
-/* frame_aarch64.c defines it (weak NULL until it exists). */
-extern const struct emu_frame_ops emu_frame_aarch64 __attribute__((weak));
+/* aarch64's: frame_aarch64.c defines this function, returning its ops; until
+ * it exists, emu.c's weak one returns NULL (no aarch64 under --emu). */
+const struct emu_frame_ops *emu_frame_aarch64(void);
 
 /* libabik.so's entry for abi/emu (exported): runs the command line argv
  * (abi-run's options, then the program) under unicorn; does not return
