@@ -13,10 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from abi import gen
-from abi.conform.cli import register as register_conform
+# abi conform's, abi inspect's and abi gen's modules are imported when the
+# parser is built: `abi run` (abi-run --emu) starts without them.
 from abi.hosted import exec_hosted
-from abi.inspect.cli import register as register_inspect
 from abi.table import ARCHES, CLASSES, DEFAULT_DIR, STATUSES, Syscall, Table, TableError, load_table
 
 
@@ -29,6 +28,8 @@ def _load(args: argparse.Namespace) -> Table:
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
+    from abi import gen
+
     table = _load(args)
     out = Path(args.out) if args.out else table.root.parent / "build" / "gen"
     try:
@@ -103,6 +104,9 @@ def cmd_table(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from abi.conform.cli import register as register_conform
+    from abi.inspect.cli import register as register_inspect
+
     p = argparse.ArgumentParser(
         prog="abi", formatter_class=_Formatter,
         description="abi: the Linux syscall table, its generator, and the tools around the "
