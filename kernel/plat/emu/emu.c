@@ -182,8 +182,10 @@ static void leave(struct emu_cpu *cpu, u64 pc_in)
 
 	regs_store(cpu);
 	kernel_leave();
-	if (r[arch->i_pc] != pc_in)
+	if (r[arch->i_pc] != pc_in) {
+		cpu->stopping = true;
 		uc->emu_stop(cpu->uc);
+	}
 }
 
 static void on_syscall(struct emu_cpu *cpu)
@@ -259,6 +261,7 @@ static void on_intr(void *e, u32 intno, void *user)
 		ops->trap(cpu, intno);
 	else
 		record_fault(cpu, SIGSEGV, SI_KERNEL, 0);
+	cpu->stopping = true;
 	uc->emu_stop(e);
 }
 
@@ -296,6 +299,7 @@ static void on_code(void *e, u64 addr, u32 size, void *user)
 		/* --max-insns: the guest has used up its budget, as a process
 		 * past RLIMIT_CPU's soft limit: SIGXCPU */
 		record_fault(cpu, SIGXCPU, SI_KERNEL, 0);
+		cpu->stopping = true;
 		uc->emu_stop(e);
 	}
 }
@@ -356,7 +360,15 @@ static void run(struct emu_cpu *cpu)
 
 		uc->reg_read_batch(cpu->uc, &arch->regs[arch->i_pc], &val, 1);
 		cpu->fault_sig = 0;
+		cpu->stopping = false;
 		err = uc->emu_start(cpu->uc, pc, EMU_UNTIL, 0, 0);
+		if (!err && !cpu->fault_sig && !cpu->stopping) {
+			/* it stopped by itself: x86's hlt */
+			if (ops->trap)
+				ops->trap(cpu, EMU_TRAP_HALT);
+			else
+				record_fault(cpu, SIGSEGV, SI_KERNEL, 0);
+		}
 		if (cpu->fault_sig) {
 			deliver_fault(cpu);
 		} else if (err) {
@@ -392,8 +404,10 @@ static void emu_kick(struct task *t)
 {
 	struct emu_cpu *cpu = t->plat;
 
-	if (cpu && cpu->uc)
+	if (cpu && cpu->uc) {
+		cpu->stopping = true;
 		uc->emu_stop(cpu->uc);
+	}
 }
 
 static _Noreturn void emu_thread_exit(int code)

@@ -60,6 +60,7 @@ struct emu_uc_api {
 };
 
 #define EMU_MAX_REGS 48
+#define EMU_TRAP_HALT 0xffffffffu
 
 /* An architecture (abi/emu/arch_*.py's ARCH, as C sees it). */
 struct emu_arch {
@@ -101,6 +102,8 @@ struct emu_cpu {
 	int fault_sig, fault_code;
 	u64 fault_addr;
 	bool fault_write, fault_fetch;
+	bool fault_halt; /* x86_64: the fault is a hlt (frame_x86_64.c) */
+	bool stopping; /* the engine was asked to stop (a kick, a pc change) */
 	u64 insns, syscalls; /* --count */
 };
 
@@ -128,8 +131,10 @@ struct emu_frame_ops {
 	 * err, cr2) before its signal is delivered. */
 	void (*fault)(struct emu_cpu *cpu);
 	/* Optional: an interrupt the engine raised that is not the syscall
-	 * (x86_64: int3, hlt, int N), as the fault the kernel would report;
-	 * record it in cpu->fault_*. NULL: SIGSEGV, SI_KERNEL. */
+	 * (x86_64: int3, int N), as the fault the kernel would report;
+	 * record it in cpu->fault_*. NULL: SIGSEGV, SI_KERNEL. intno
+	 * EMU_TRAP_HALT: the engine stopped by itself (x86_64's hlt, after
+	 * which unicorn's pc is past the instruction). */
 	void (*trap)(struct emu_cpu *cpu, u32 intno);
 	/* A new thread's registers (clone): the parent's frame copied, with
 	 * the result 0 and sp when not 0. */

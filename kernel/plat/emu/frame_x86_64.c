@@ -94,6 +94,9 @@ static void fault(struct emu_cpu *cpu)
 		g[REG_TRAPNO] = X86_TRAP_GP;
 		g[REG_ERR] = 0;
 	}
+	if (cpu->fault_halt) /* Linux reports the hlt itself, not past it */
+		g[REG_RIP] -= 1;
+	cpu->fault_halt = false;
 }
 
 /* int3 is SIGTRAP (SI_KERNEL, after the instruction); every other
@@ -103,6 +106,7 @@ static void trap(struct emu_cpu *cpu, u32 intno)
 {
 	if (cpu->fault_sig)
 		return;
+	cpu->fault_halt = intno == EMU_TRAP_HALT;
 	cpu->fault_sig = intno == X86_TRAP_BP ? SIGTRAP : SIGSEGV;
 	cpu->fault_code = SI_KERNEL;
 	cpu->fault_addr = 0;
