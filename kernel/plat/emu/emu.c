@@ -342,8 +342,9 @@ static void deliver_fault(struct emu_cpu *cpu)
 	if (ops->fault)
 		ops->fault(cpu);
 	if (hosted_opts.verbose)
-		hosted_printf(2, "abi-run: the program faulted: signal %d at pc 0x%lx, address 0x%lx\n",
-			      cpu->fault_sig, (unsigned long)pc_in, (unsigned long)cpu->fault_addr);
+		hosted_printf(
+			2, "abi-run: the program faulted: signal %d at pc 0x%lx, address 0x%lx\n",
+			cpu->fault_sig, (unsigned long)pc_in, (unsigned long)cpu->fault_addr);
 	cpu->fault_sig = 0;
 	force_signal(info.si_signo, &info);
 	ops->signals(cpu, false, 0, 0);
@@ -533,8 +534,9 @@ int abi_emu_main(int argc, char **argv, char **envp, const struct emu_uc_api *ap
 	if (!abi_exec_entry(&entry, &sp))
 		hosted_die("%s: the kernel started no program", guest_argv[0]);
 	if (hosted_opts.verbose)
-		hosted_printf(2, "abi-run: --emu: %s: entry 0x%lx, sp 0x%lx, brk 0x%lx\n", prog_path,
-			      (unsigned long)entry, (unsigned long)sp, (unsigned long)kernel_mm.brk);
+		hosted_printf(2, "abi-run: --emu: %s: entry 0x%lx, sp 0x%lx, brk 0x%lx\n",
+			      prog_path, (unsigned long)entry, (unsigned long)sp,
+			      (unsigned long)kernel_mm.brk);
 	hosted_trace_start();
 	if (hosted_opts.trace)
 		signal_trace_hook = hosted_trace_signal;

@@ -64,8 +64,8 @@ struct emu_uc_api {
 
 /* An architecture (abi/emu/arch_*.py's ARCH, as C sees it). */
 struct emu_arch {
-	u32 size;       /* sizeof, checked */
-	int abi_arch;   /* ABI_ARCH_X86_64, ABI_ARCH_AARCH64 (abi/syscalls.h) */
+	u32 size;     /* sizeof, checked */
+	int abi_arch; /* ABI_ARCH_X86_64, ABI_ARCH_AARCH64 (abi/syscalls.h) */
 	int uc_arch, uc_mode;
 	/* How a syscall instruction reaches the kernel: UC_HOOK_INSN with
 	 * insn (x86_64: UC_X86_INS_SYSCALL), or UC_HOOK_INTR with interrupt
@@ -102,8 +102,8 @@ struct emu_cpu {
 	int fault_sig, fault_code;
 	u64 fault_addr;
 	bool fault_write, fault_fetch;
-	bool fault_halt; /* x86_64: the fault is a hlt (frame_x86_64.c) */
-	bool stopping; /* the engine was asked to stop (a kick, a pc change) */
+	bool fault_halt;     /* x86_64: the fault is a hlt (frame_x86_64.c) */
+	bool stopping;       /* the engine was asked to stop (a kick, a pc change) */
 	u64 insns, syscalls; /* --count */
 };
 

@@ -78,8 +78,8 @@ long plat_mem_decommit(uintptr_t addr, size_t len)
 
 long plat_mem_protect(uintptr_t addr, size_t len, int prot)
 {
-	return mem_changed(host_syscall3(HOST_NR(mprotect), addr, len, prot), PLAT_MEM_PROTECT, addr,
-			   len, prot, 0);
+	return mem_changed(host_syscall3(HOST_NR(mprotect), addr, len, prot), PLAT_MEM_PROTECT,
+			   addr, len, prot, 0);
 }
 
 long plat_mem_move(uintptr_t from, size_t len, uintptr_t to)
