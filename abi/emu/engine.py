@@ -45,7 +45,7 @@ class EmuUcApi(ctypes.Structure):
             "strerror", "pthread_attr_init", "pthread_attr_setstack",
             "pthread_attr_setdetachstate", "pthread_create")
     ] + [(n, ctypes.c_int) for n in (
-        "hook_code", "hook_mem_invalid", "hook_insn_invalid", "hook_intr", "hook_insn",
+        "hook_code", "hook_block", "hook_mem_invalid", "hook_insn_invalid", "hook_intr", "hook_insn",
         "mem_read", "mem_write", "mem_fetch", "mem_read_unmapped", "mem_write_unmapped",
         "mem_fetch_unmapped", "mem_read_prot", "mem_write_prot", "mem_fetch_prot")]
 
@@ -83,6 +83,7 @@ def uc_api() -> EmuUcApi:
                  "pthread_create"):
         setattr(api, name, _addr(getattr(libc, name)))
     api.hook_code = uc.UC_HOOK_CODE
+    api.hook_block = uc.UC_HOOK_BLOCK
     api.hook_mem_invalid = uc.UC_HOOK_MEM_INVALID
     api.hook_insn_invalid = uc.UC_HOOK_INSN_INVALID
     api.hook_intr = uc.UC_HOOK_INTR

@@ -9,6 +9,7 @@
 #include <abi/syscalls.h>
 #include <abi/trace_meta.h>
 #include <kernel/binfmts.h>
+#include <kernel/kmalloc.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
@@ -35,6 +36,7 @@ static struct emu_cpu *cpus[EMU_MAX_CPUS];
 static int ncpus;
 static struct emu_cpu boot_cpu;
 static u64 total_insns, total_syscalls;
+static u64 exited_insns; /* of the engines closed */
 
 const struct emu_arch *emu_arch(void)
 {
@@ -126,29 +128,45 @@ static void engine_move(void *e, u64 from, u64 len, u64 to)
 	uc->free(rg);
 }
 
+static void engine_apply(void *e, const struct emu_memop *m)
+{
+	switch (m->op) {
+	case PLAT_MEM_MAP:
+		engine_map(e, m->addr, m->len, m->prot);
+		break;
+	case PLAT_MEM_UNMAP:
+		engine_unmap(e, m->addr, m->len);
+		break;
+	case PLAT_MEM_PROTECT:
+		if (uc->mem_protect(e, m->addr, m->len, uc_perms(m->prot)) != 0)
+			engine_map(e, m->addr, m->len, m->prot);
+		break;
+	case PLAT_MEM_MOVE:
+		engine_move(e, m->addr, m->len, m->to);
+		break;
+	}
+}
+
+/* The kernel changed guest memory: every engine follows at once. The
+ * run lock (below) keeps all of them stopped meanwhile (an engine is not
+ * thread-safe; its own thread touches it only under the run lock or the
+ * kernel lock, which the caller holds). The engine running now is stopped,
+ * so that the lock comes without waiting for the end of its slice. */
+static void run_lock(struct emu_cpu *cpu);
+static void run_unlock(void);
+static void preempt_owner(void);
+
 static void mem_hook(int op, uintptr_t addr, size_t len, int prot, uintptr_t to)
 {
+	struct emu_memop m = { .op = op, .prot = prot, .addr = addr, .len = len, .to = to };
+
 	if (addr < guest_lo || addr + len > guest_hi || !len)
 		return; /* kernel memory (a kernel stack), never the guest's */
-	for (int i = 0; i < ncpus; i++) {
-		void *e = cpus[i]->uc;
-
-		switch (op) {
-		case PLAT_MEM_MAP:
-			engine_map(e, addr, len, prot);
-			break;
-		case PLAT_MEM_UNMAP:
-			engine_unmap(e, addr, len);
-			break;
-		case PLAT_MEM_PROTECT:
-			if (uc->mem_protect(e, addr, len, uc_perms(prot)) != 0)
-				engine_map(e, addr, len, prot);
-			break;
-		case PLAT_MEM_MOVE:
-			engine_move(e, addr, len, to);
-			break;
-		}
-	}
+	preempt_owner();
+	run_lock(NULL);
+	for (int i = 0; i < ncpus; i++)
+		engine_apply(cpus[i]->uc, &m);
+	run_unlock();
 }
 
 static long tls_hook(bool set, u64 *base)
@@ -231,10 +249,164 @@ static void on_syscall(struct emu_cpu *cpu)
 	leave(cpu, pc_in - (u64)arch->hook_pc_offset);
 }
 
+/* Kernel code runs on the task's kernel stack (core/task.c finds
+ * `current` from the stack pointer): emu_call_on switches to it for one
+ * entry. A thread's exit (emu_thread_exit) does not return to the entry:
+ * it jumps back to where kernel_call began, off the kernel stack, with
+ * emu_setjmp's 1. The boot thread's kernel stack is its own (top 0). */
+void emu_call_on(void (*fn)(struct emu_cpu *), struct emu_cpu *cpu, u64 top);
+__attribute__((returns_twice)) int emu_setjmp(u64 jb[8]);
+_Noreturn void emu_longjmp(u64 jb[8]);
+__asm__(".text\n"
+	".globl emu_call_on\n"
+	".hidden emu_call_on\n"
+	".type emu_call_on,@function\n"
+	"emu_call_on:\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	mov %rdx, %rsp\n"
+	"	mov %rdi, %rax\n"
+	"	mov %rsi, %rdi\n"
+	"	call *%rax\n"
+	"	mov %rbp, %rsp\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	".globl emu_setjmp\n"
+	".hidden emu_setjmp\n"
+	".type emu_setjmp,@function\n"
+	"emu_setjmp:\n"
+	"	mov %rbx, (%rdi)\n"
+	"	mov %rbp, 8(%rdi)\n"
+	"	mov %r12, 16(%rdi)\n"
+	"	mov %r13, 24(%rdi)\n"
+	"	mov %r14, 32(%rdi)\n"
+	"	mov %r15, 40(%rdi)\n"
+	"	lea 8(%rsp), %rdx\n"
+	"	mov %rdx, 48(%rdi)\n"
+	"	mov (%rsp), %rdx\n"
+	"	mov %rdx, 56(%rdi)\n"
+	"	xor %eax, %eax\n"
+	"	ret\n"
+	".globl emu_longjmp\n"
+	".hidden emu_longjmp\n"
+	".type emu_longjmp,@function\n"
+	"emu_longjmp:\n"
+	"	mov (%rdi), %rbx\n"
+	"	mov 8(%rdi), %rbp\n"
+	"	mov 16(%rdi), %r12\n"
+	"	mov 24(%rdi), %r13\n"
+	"	mov 32(%rdi), %r14\n"
+	"	mov 40(%rdi), %r15\n"
+	"	mov 48(%rdi), %rsp\n"
+	"	mov $1, %eax\n"
+	"	jmp *56(%rdi)\n");
+
+/* One kernel entry, fn(cpu), on the kernel stack; false when the thread
+ * exited in it (its engine is then told to stop for good). */
+static bool kernel_call(struct emu_cpu *cpu, void (*fn)(struct emu_cpu *))
+{
+	if (emu_setjmp(cpu->exit_jb)) {
+		/* off the kernel stack for good: the slot may go to a new thread */
+		if (cpu->task && cpu->task != &boot_task)
+			__atomic_store_n(cpu->slot_word, 0, __ATOMIC_RELEASE);
+		cpu->exited = true;
+		cpu->stopping = true;
+		uc->emu_stop(cpu->uc);
+		return false;
+	}
+	if (cpu->kstack_top)
+		emu_call_on(fn, cpu, cpu->kstack_top);
+	else
+		fn(cpu);
+	return true;
+}
+
+/* --- One engine runs at a time ---------------------------------------- */
+
+/* Guest code runs under the run lock, one engine at a time, as QEMU's
+ * round-robin TCG did: unicorn's engines translate the guest's atomic
+ * instructions (lock cmpxchg, ldxr/stxr) for one CPU, not as host atomics,
+ * so two engines in parallel would break every mutex. A thread drops it for
+ * each kernel entry (a blocking call lets the others run) and, while others
+ * wait, at the end of its time slice: the ticker stops the holder's engine
+ * every EMU_SLICE_NS. A ticket lock: first come, first run. */
+#define EMU_SLICE_NS 4000000
+static u32 run_next, run_serving;
+static struct emu_cpu *run_owner;
+static u32 owner_spin; /* run_owner and the ticker's emu_stop of it */
+static bool ticker_started;
+
+static void spin_lock(u32 *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		plat_yield();
+}
+
+static void spin_unlock(u32 *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+static void run_lock(struct emu_cpu *cpu)
+{
+	u32 me = __atomic_fetch_add(&run_next, 1, __ATOMIC_RELAXED), s;
+
+	while ((s = __atomic_load_n(&run_serving, __ATOMIC_ACQUIRE)) != me)
+		plat_wait(&run_serving, s, -1);
+	spin_lock(&owner_spin);
+	run_owner = cpu;
+	spin_unlock(&owner_spin);
+}
+
+/* Asks the engine running guest code now, if any, to stop. */
+static void preempt_owner(void)
+{
+	spin_lock(&owner_spin);
+	if (run_owner)
+		__atomic_store_n(&run_owner->stop_req, true, __ATOMIC_RELEASE);
+	spin_unlock(&owner_spin);
+}
+
+static void run_unlock(void)
+{
+	u32 s;
+
+	spin_lock(&owner_spin);
+	run_owner = NULL;
+	spin_unlock(&owner_spin);
+	s = __atomic_add_fetch(&run_serving, 1, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&run_next, __ATOMIC_RELAXED) != s)
+		plat_wake(&run_serving, 1 << 30);
+}
+
+static void *ticker_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct linux_timespec ts = { 0, EMU_SLICE_NS };
+
+		host_syscall2(HOST_NR(nanosleep), &ts, 0);
+		if (__atomic_load_n(&run_next, __ATOMIC_RELAXED) -
+			    __atomic_load_n(&run_serving, __ATOMIC_RELAXED) <
+		    2)
+			continue; /* nobody waits */
+		preempt_owner();
+	}
+	return NULL;
+}
+
+/* A syscall instruction: the kernel entry, without the run lock. */
 static void on_syscall_insn(void *e, void *user)
 {
-	(void)e;
-	on_syscall(user);
+	struct emu_cpu *cpu = user;
+
+	if (cpu->exited) { /* the rest of its last block, after its exit */
+		uc->emu_stop(e);
+		return;
+	}
+	run_unlock();
+	kernel_call(cpu, on_syscall);
+	run_lock(cpu);
 }
 
 /* A fault the run loop turns into the guest's signal. */
@@ -252,7 +424,7 @@ static void on_intr(void *e, u32 intno, void *user)
 	struct emu_cpu *cpu = user;
 
 	if (arch->hook_type == uc->hook_intr && (int)intno == arch->intno) {
-		on_syscall(cpu);
+		on_syscall_insn(e, cpu);
 		return;
 	}
 	/* x86's int3 is a SIGTRAP; any other trap the engine raises is the
@@ -289,6 +461,23 @@ static bool on_insn_invalid(void *e, void *user)
 	return false;
 }
 
+/* Another thread asked this engine to stop (a kick, the run lock): it
+ * stops here, at the start of a block, from its own thread. unicorn's
+ * uc_emu_stop from another thread is not precise: the block it interrupts
+ * runs again from its start, some of it twice (an atomic increment, a
+ * store). */
+static void on_block(void *e, u64 addr, u32 size, void *user)
+{
+	struct emu_cpu *cpu = user;
+
+	(void)addr, (void)size;
+	if (__atomic_load_n(&cpu->stop_req, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&cpu->stop_req, false, __ATOMIC_RELAXED);
+		cpu->stopping = true;
+		uc->emu_stop(e);
+	}
+}
+
 static void on_code(void *e, u64 addr, u32 size, void *user)
 {
 	struct emu_cpu *cpu = user;
@@ -306,6 +495,22 @@ static void on_code(void *e, u64 addr, u32 size, void *user)
 
 /* --- Engines and the run loop ----------------------------------------- */
 
+static void engine_close_locked(struct emu_cpu *cpu)
+{
+	for (int i = 0; i < ncpus; i++)
+		if (cpus[i] == cpu) {
+			cpus[i] = cpus[--ncpus];
+			break;
+		}
+	exited_insns += cpu->insns;
+}
+
+static void engine_close(struct emu_cpu *cpu)
+{
+	engine_close_locked(cpu);
+	uc->close(cpu->uc);
+}
+
 static long engine_open(struct emu_cpu *cpu)
 {
 	size_t hh;
@@ -319,6 +524,7 @@ static long engine_open(struct emu_cpu *cpu)
 	uc->hook_add(cpu->uc, &hh, uc->hook_intr, (void *)on_intr, cpu, 1, 0);
 	uc->hook_add(cpu->uc, &hh, uc->hook_mem_invalid, (void *)on_mem_invalid, cpu, 1, 0);
 	uc->hook_add(cpu->uc, &hh, uc->hook_insn_invalid, (void *)on_insn_invalid, cpu, 1, 0);
+	uc->hook_add(cpu->uc, &hh, uc->hook_block, (void *)on_block, cpu, 1, 0);
 	if (counting || max_insns)
 		uc->hook_add(cpu->uc, &hh, uc->hook_code, (void *)on_code, cpu, 1, 0);
 	if (ncpus == EMU_MAX_CPUS)
@@ -352,17 +558,33 @@ static void deliver_fault(struct emu_cpu *cpu)
 	kernel_leave();
 }
 
+/* A stop that was no fault (a kick, the end of a slice, a new pc): the
+ * signals pending for the thread. */
+static void after_stop(struct emu_cpu *cpu)
+{
+	enter(cpu);
+	ops->signals(cpu, false, 0, 0);
+	regs_store(cpu);
+	kernel_leave();
+}
+
+/* Runs the thread's guest code until the thread exits (the process's exit
+ * ends everything at once, in the kernel). */
 static void run(struct emu_cpu *cpu)
 {
-	for (;;) {
+	while (!cpu->exited) {
 		u64 pc = 0;
 		void *val = &pc;
 		int err;
 
+		run_lock(cpu);
 		uc->reg_read_batch(cpu->uc, &arch->regs[arch->i_pc], &val, 1);
 		cpu->fault_sig = 0;
 		cpu->stopping = false;
 		err = uc->emu_start(cpu->uc, pc, EMU_UNTIL, 0, 0);
+		run_unlock();
+		if (cpu->exited)
+			break;
 		if (!err && !cpu->fault_sig && !cpu->stopping) {
 			/* it stopped by itself: x86's hlt */
 			if (ops->trap)
@@ -370,16 +592,13 @@ static void run(struct emu_cpu *cpu)
 			else
 				record_fault(cpu, SIGSEGV, SI_KERNEL, 0);
 		}
-		if (cpu->fault_sig) {
-			deliver_fault(cpu);
-		} else if (err) {
+		if (!cpu->fault_sig && err) {
 			/* an engine error no hook saw: the guest's SIGILL */
 			if (hosted_opts.verbose)
 				hosted_printf(2, "abi-run: unicorn: %s\n", uc->strerror(err));
-			uc->reg_read_batch(cpu->uc, &arch->regs[arch->i_pc], &val, 1);
 			record_fault(cpu, SIGILL, ILL_ILLOPN, pc);
-			deliver_fault(cpu);
 		}
+		kernel_call(cpu, cpu->fault_sig ? deliver_fault : after_stop);
 	}
 }
 
@@ -390,10 +609,69 @@ __attribute__((weak)) const struct emu_frame_ops *emu_frame_aarch64(void)
 
 /* --- The platform's guest half ---------------------------------------- */
 
+static void *thread_main(void *arg)
+{
+	struct emu_cpu *cpu = arg;
+
+	cpu->task->host_tid = (int)host_syscall0(HOST_NR(gettid));
+	run(cpu);
+	/* the cpu itself stays allocated (a few hundred bytes a thread) */
+	uc->close(cpu->uc);
+	return NULL;
+}
+
+#define PTHREAD_CREATE_DETACHED 1
+
+/* clone: a new engine with the parent's memory map and registers (the
+ * result 0, the new stack, the TLS), run by a new host thread of libc's
+ * (an engine needs libc's thread state) whose kernel entries run on the
+ * task's kernel stack. Locked, in the parent's syscall. */
 static long emu_thread_start(struct task *t, u64 sp, bool settls, u64 tls)
 {
-	(void)t, (void)sp, (void)settls, (void)tls;
-	return -ENOSYS; /* threads: not yet */
+	struct emu_cpu *parent = emu_current(), *cpu;
+	struct uc_mem_region_s *rg = NULL;
+	u64 attr[16] __attribute__((aligned(16)));
+	u64 th, tlsval = tls;
+	void *val = &tlsval;
+	u32 n = 0;
+	long r;
+
+	if (!parent || !(cpu = kzalloc(sizeof *cpu)))
+		return -ENOMEM;
+	if ((r = engine_open(cpu)) < 0)
+		return r; /* (the cpu leaks, as an exited one does) */
+	if (uc->mem_regions(parent->uc, &rg, &n) == 0) {
+		for (u32 i = 0; i < n; i++)
+			uc->mem_map_ptr(cpu->uc, rg[i].begin, rg[i].end + 1 - rg[i].begin,
+					rg[i].perms, (void *)(uintptr_t)rg[i].begin);
+		uc->free(rg);
+	}
+	ops->clone(cpu, parent, sp);
+	regs_store(cpu);
+	if (!settls)
+		uc->reg_read_batch(parent->uc, &arch->reg_tls, &val, 1);
+	uc->reg_write_batch(cpu->uc, &arch->reg_tls, &val, 1);
+	cpu->task = t;
+	t->plat = cpu;
+	cpu->kstack_top = task_kstack_top(t).addr;
+	cpu->slot_word = task_slot_word(t);
+	__atomic_store_n(cpu->slot_word, 1, __ATOMIC_RELEASE);
+	uc->pthread_attr_init(attr);
+	uc->pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
+	if (!ticker_started) {
+		u64 tattr[16] __attribute__((aligned(16)));
+
+		uc->pthread_attr_init(tattr);
+		uc->pthread_attr_setdetachstate(tattr, PTHREAD_CREATE_DETACHED);
+		ticker_started = uc->pthread_create(&th, tattr, ticker_main, NULL) == 0;
+	}
+	if (uc->pthread_create(&th, attr, thread_main, cpu) != 0) {
+		__atomic_store_n(cpu->slot_word, 0, __ATOMIC_RELEASE);
+		engine_close(cpu);
+		t->plat = NULL;
+		return -EAGAIN;
+	}
+	return 0;
 }
 
 static long emu_sigreturn(void)
@@ -401,20 +679,28 @@ static long emu_sigreturn(void)
 	return ops->sigreturn(emu_current());
 }
 
+/* Makes a thread running guest code enter the kernel (for its signals). */
 static void emu_kick(struct task *t)
 {
 	struct emu_cpu *cpu = t->plat;
 
-	if (cpu && cpu->uc) {
-		cpu->stopping = true;
-		uc->emu_stop(cpu->uc);
-	}
+	if (cpu)
+		__atomic_store_n(&cpu->stop_req, true, __ATOMIC_RELEASE);
 }
 
+/* The calling thread ends (locked, on its kernel stack): its engine leaves
+ * the list, its task is released, and it jumps back off the kernel stack
+ * (kernel_call), where its run loop ends. */
 static _Noreturn void emu_thread_exit(int code)
 {
-	(void)code;
-	plat_abort("emu: thread exit without threads");
+	struct emu_cpu *cpu = emu_current();
+
+	if (hosted_opts.trace)
+		hosted_trace_exit(code); /* strace's "+++ exited with 0 +++" of a thread */
+	engine_close_locked(cpu);
+	task_exit_release();
+	kernel_leave();
+	emu_longjmp(cpu->exit_jb);
 }
 
 static const struct plat_guest emu_guest = {
@@ -433,7 +719,7 @@ _Noreturn void hosted_sandbox_info(void)
 
 static void at_exit(void)
 {
-	total_insns = 0;
+	total_insns = exited_insns;
 	for (int i = 0; i < ncpus; i++)
 		total_insns += cpus[i]->insns;
 	if (counting)
@@ -543,5 +829,8 @@ int abi_emu_main(int argc, char **argv, char **envp, const struct emu_uc_api *ap
 	ops->entry(&boot_cpu, entry, sp);
 	regs_store(&boot_cpu);
 	run(&boot_cpu);
-	return 0;
+	/* the first thread exited and others run on: this host thread ends
+	 * (the Python that called us must not go on, its exit would end them) */
+	for (;;)
+		host_syscall1(HOST_NR(exit), 0);
 }

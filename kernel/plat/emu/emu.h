@@ -53,7 +53,7 @@ struct emu_uc_api {
 	int (*pthread_attr_setdetachstate)(void *attr, int state);
 	int (*pthread_create)(u64 *thread, const void *attr, void *(*fn)(void *), void *arg);
 	/* unicorn's constants the engine needs (unicorn_const.py) */
-	int hook_code, hook_mem_invalid, hook_insn_invalid, hook_intr, hook_insn;
+	int hook_code, hook_block, hook_mem_invalid, hook_insn_invalid, hook_intr, hook_insn;
 	int mem_read, mem_write, mem_fetch; /* uc_mem_type of a read/write/fetch */
 	int mem_read_unmapped, mem_write_unmapped, mem_fetch_unmapped;
 	int mem_read_prot, mem_write_prot, mem_fetch_prot;
@@ -103,8 +103,21 @@ struct emu_cpu {
 	u64 fault_addr;
 	bool fault_write, fault_fetch;
 	bool fault_halt;     /* x86_64: the fault is a hlt (frame_x86_64.c) */
-	bool stopping;       /* the engine was asked to stop (a kick, a pc change) */
+	bool stopping;       /* the engine was stopped (a kick, a pc change) */
+	bool stop_req;       /* another thread asks it to stop (at its next block) */
 	u64 insns, syscalls; /* --count */
+	/* Threads: the kernel stack the kernel entries run on (0: the boot
+	 * thread's own stack), where a thread's exit jumps back to (emu.c),
+	 * and that it has exited. */
+	u64 kstack_top;
+	u64 exit_jb[8];
+	u32 *slot_word;
+	bool exited;
+};
+/* A change to guest memory (plat_mem_hook's arguments). */
+struct emu_memop {
+	int op, prot;
+	u64 addr, len, to;
 };
 
 /* What data cannot say of an architecture: the C of frame_<arch>.c. All
