@@ -42,12 +42,13 @@ class EmuUcApi(ctypes.Structure):
         (n, _F) for n in (
             "open", "close", "emu_start", "emu_stop", "reg_read_batch", "reg_write_batch",
             "mem_map_ptr", "mem_unmap", "mem_protect", "mem_regions", "free", "hook_add",
-            "strerror", "pthread_attr_init", "pthread_attr_setstack",
+            "strerror", "ctl", "pthread_attr_init", "pthread_attr_setstack",
             "pthread_attr_setdetachstate", "pthread_create")
     ] + [(n, ctypes.c_int) for n in (
         "hook_code", "hook_block", "hook_mem_invalid", "hook_insn_invalid", "hook_intr", "hook_insn",
         "mem_read", "mem_write", "mem_fetch", "mem_read_unmapped", "mem_write_unmapped",
-        "mem_fetch_unmapped", "mem_read_prot", "mem_write_prot", "mem_fetch_prot")]
+        "mem_fetch_unmapped", "mem_read_prot", "mem_write_prot", "mem_fetch_prot",
+        "ctl_tlb_flush")]
 
 
 class EmuArch(ctypes.Structure):
@@ -77,7 +78,7 @@ def uc_api() -> EmuUcApi:
     api = EmuUcApi(size=ctypes.sizeof(EmuUcApi))
     for name in ("open", "close", "emu_start", "emu_stop", "reg_read_batch", "reg_write_batch",
                  "mem_map_ptr", "mem_unmap", "mem_protect", "mem_regions", "free", "hook_add",
-                 "strerror"):
+                 "strerror", "ctl"):
         setattr(api, name, _addr(getattr(uclib, f"uc_{name}")))
     for name in ("pthread_attr_init", "pthread_attr_setstack", "pthread_attr_setdetachstate",
                  "pthread_create"):
@@ -97,6 +98,7 @@ def uc_api() -> EmuUcApi:
     api.mem_read_prot = uc.UC_MEM_READ_PROT
     api.mem_write_prot = uc.UC_MEM_WRITE_PROT
     api.mem_fetch_prot = uc.UC_MEM_FETCH_PROT
+    api.ctl_tlb_flush = (uc.UC_CTL_IO_WRITE << 30) | uc.UC_CTL_TLB_FLUSH
     return api
 
 

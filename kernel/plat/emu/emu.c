@@ -145,6 +145,7 @@ static void engine_apply(void *e, const struct emu_memop *m)
 		engine_move(e, m->addr, m->len, m->to);
 		break;
 	}
+	uc->ctl(e, uc->ctl_tlb_flush);
 }
 
 /* The kernel changed guest memory: every engine follows at once. The

@@ -45,6 +45,7 @@ struct emu_uc_api {
 	int (*hook_add)(void *uc, size_t *hh, int type, void *callback, void *user_data, u64 begin,
 			u64 end, ...);
 	const char *(*strerror)(int err);
+	int (*ctl)(void *uc, int control, ...);
 	/* The host's threads (libc's pthread_create & co), for one engine per
 	 * guest thread: an engine uses libc and its TLS, so its thread must
 	 * be libc's. attr is a buffer of attr_size bytes. */
@@ -57,6 +58,10 @@ struct emu_uc_api {
 	int mem_read, mem_write, mem_fetch; /* uc_mem_type of a read/write/fetch */
 	int mem_read_unmapped, mem_write_unmapped, mem_fetch_unmapped;
 	int mem_read_prot, mem_write_prot, mem_fetch_prot;
+	/* uc_ctl's code of UC_CTL_TLB_FLUSH (a write, no argument): unicorn
+	 * keeps a protection it cached in its TLB after uc_mem_protect takes
+	 * it away, so every change to the map is followed by a flush */
+	int ctl_tlb_flush;
 };
 
 #define EMU_MAX_REGS 48
