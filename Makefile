@@ -66,11 +66,12 @@ pytest: gen kernel loader hosted
 
 test: check-gen lint pytest conform
 
-# The conformance suite under abi-run (and any other CONFORM_RUNNERS, e.g.
-# qemu); each report (JUnit XML, JSON, HTML) stays in build/conformance/RUNNER
+# The conformance suite under abi-run and under abi-run --emu (the emulated
+# platform: unicorn and the same kernel), and any other CONFORM_RUNNERS, e.g.
+# qemu; each report (JUnit XML, JSON, HTML) stays in build/conformance/RUNNER
 # as CI's artifact, and the summary line is printed.
-CONFORM_RUNNERS ?= hosted
-conform: setup hosted
+CONFORM_RUNNERS ?= hosted emu
+conform: setup hosted kernel
 	@set -e; for r in $(CONFORM_RUNNERS); do \
 		$(ABI) conform --runner $$r -j 2 --no-progress --report $(BUILD)/conformance/$$r; done
 

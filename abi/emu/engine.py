@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .arch import Arch
 
@@ -45,7 +46,8 @@ class EmuUcApi(ctypes.Structure):
             "strerror", "ctl", "pthread_attr_init", "pthread_attr_setstack",
             "pthread_attr_setdetachstate", "pthread_create")
     ] + [(n, ctypes.c_int) for n in (
-        "hook_code", "hook_block", "hook_mem_invalid", "hook_insn_invalid", "hook_intr", "hook_insn",
+        "hook_code", "hook_block", "hook_mem_invalid", "hook_insn_invalid", "hook_intr",
+        "hook_insn",
         "mem_read", "mem_write", "mem_fetch", "mem_read_unmapped", "mem_write_unmapped",
         "mem_fetch_unmapped", "mem_read_prot", "mem_write_prot", "mem_fetch_prot",
         "ctl_tlb_flush")]
@@ -65,7 +67,7 @@ class EmuArch(ctypes.Structure):
     ]
 
 
-def _addr(fn: object) -> int:
+def _addr(fn: Any) -> int:
     return ctypes.cast(fn, ctypes.c_void_p).value or 0
 
 
