@@ -13,10 +13,15 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-# abi conform's, abi inspect's and abi gen's modules are imported when the
-# parser is built: `abi run` (abi-run --emu) starts without them.
+# The table's, abi conform's, abi inspect's and abi gen's modules are
+# imported when the parser is built: `abi run` (abi-run --emu) starts
+# without them (the table's YAML loader alone costs a tenth of a second).
+from typing import TYPE_CHECKING
+
 from abi.hosted import exec_hosted
-from abi.table import ARCHES, CLASSES, DEFAULT_DIR, STATUSES, Syscall, Table, TableError, load_table
+
+if TYPE_CHECKING:
+    from abi.table import Syscall, Table
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -24,6 +29,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def _load(args: argparse.Namespace) -> Table:
+    from abi.table import load_table
+
     return load_table(args.table)
 
 
@@ -80,6 +87,8 @@ def _show(table: Table, s: Syscall) -> str:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
+    from abi.table import ARCHES, STATUSES
+
     table = _load(args)
     if args.names:
         unknown = [n for n in args.names if n not in table.by_name]
@@ -106,6 +115,7 @@ def cmd_table(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from abi.conform.cli import register as register_conform
     from abi.inspect.cli import register as register_inspect
+    from abi.table import ARCHES, CLASSES, DEFAULT_DIR, STATUSES
 
     p = argparse.ArgumentParser(
         prog="abi", formatter_class=_Formatter,
@@ -163,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # everything after `run` is abi-run's, options included (argparse's
         # REMAINDER refuses a leading option such as --trace)
         return exec_hosted(argv[1:])
+    from abi.table import TableError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

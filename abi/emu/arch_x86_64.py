@@ -7,10 +7,11 @@ code abi-run uses (kernel/plat/hosted/signal.c)."""
 
 from __future__ import annotations
 
-from unicorn import unicorn_const as uc
-from unicorn import x86_const as x
-
 from .arch import ABI_ARCH_X86_64, Arch
+from .ucbind import const
+
+uc = const("unicorn_const")
+x = const("x86_const")
 
 _REGS = (
     x.UC_X86_REG_R8, x.UC_X86_REG_R9, x.UC_X86_REG_R10, x.UC_X86_REG_R11,

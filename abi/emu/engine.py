@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .arch import Arch
+from .ucbind import UnicornMissing, const, library
 
 REPO = Path(__file__).resolve().parent.parent.parent
 LIBABIK = REPO / "build" / "kernel" / "libabik.so"
@@ -73,9 +74,8 @@ def _addr(fn: Any) -> int:
 
 def uc_api() -> EmuUcApi:
     """unicorn's entry points and constants, as the unicorn package loaded them."""
-    from unicorn import unicorn_const as uc
-    from unicorn.unicorn_py3.unicorn import uclib
-
+    uc = const("unicorn_const")
+    uclib = library()
     libc = ctypes.CDLL(None)
     api = EmuUcApi(size=ctypes.sizeof(EmuUcApi))
     for name in ("open", "close", "emu_start", "emu_stop", "reg_read_batch", "reg_write_batch",
@@ -202,17 +202,15 @@ def run(argv: Sequence[str]) -> int:
         arch_name = program_arch(prog) if prog and "/" in prog else "x86_64"
     try:
         arch = arch_named(arch_name)
+        api = uc_api()
     except KeyError:
         print(f"abi-run: --emu: no architecture {arch_name!r} (x86_64, aarch64)", file=sys.stderr)
         return 2
+    except (UnicornMissing, OSError) as exc:
+        print(f"abi-run: --emu: {exc}", file=sys.stderr)
+        return 2
     if not LIBABIK.is_file():
         print(f"abi-run: --emu: {LIBABIK} is missing (run 'make kernel')", file=sys.stderr)
-        return 2
-    try:
-        api = uc_api()
-    except ImportError:
-        print("abi-run: --emu needs the unicorn package (pip install 'unicorn>=2.1')",
-              file=sys.stderr)
         return 2
     lib = ctypes.CDLL(str(LIBABIK))
     main = lib.abi_emu_main
