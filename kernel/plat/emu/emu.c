@@ -201,7 +201,8 @@ static void leave(struct emu_cpu *cpu, u64 pc_in)
 
 	regs_store(cpu);
 	kernel_leave();
-	if (r[arch->i_pc] != pc_in) {
+	if (r[arch->i_pc] != pc_in || cpu->stop_now) {
+		cpu->stop_now = false;
 		cpu->stopping = true;
 		uc->emu_stop(cpu->uc);
 	}
@@ -512,6 +513,23 @@ static void engine_close(struct emu_cpu *cpu)
 	uc->close(cpu->uc);
 }
 
+/* The block hook costs a call at every block, and only other threads stop
+ * an engine: it is added to every engine once the process has a second
+ * thread (to the first one's between two runs, with its translations
+ * dropped, since a hook applies to the blocks translated after it). */
+static bool threaded;
+
+static void block_hook(struct emu_cpu *cpu)
+{
+	size_t hh;
+
+	if (cpu->block_hooked)
+		return;
+	uc->hook_add(cpu->uc, &hh, uc->hook_block, (void *)on_block, cpu, 1, 0);
+	uc->ctl(cpu->uc, uc->ctl_tb_flush);
+	cpu->block_hooked = true;
+}
+
 static long engine_open(struct emu_cpu *cpu)
 {
 	size_t hh;
@@ -525,7 +543,8 @@ static long engine_open(struct emu_cpu *cpu)
 	uc->hook_add(cpu->uc, &hh, uc->hook_intr, (void *)on_intr, cpu, 1, 0);
 	uc->hook_add(cpu->uc, &hh, uc->hook_mem_invalid, (void *)on_mem_invalid, cpu, 1, 0);
 	uc->hook_add(cpu->uc, &hh, uc->hook_insn_invalid, (void *)on_insn_invalid, cpu, 1, 0);
-	uc->hook_add(cpu->uc, &hh, uc->hook_block, (void *)on_block, cpu, 1, 0);
+	if (threaded)
+		block_hook(cpu);
 	if (counting || max_insns)
 		uc->hook_add(cpu->uc, &hh, uc->hook_code, (void *)on_code, cpu, 1, 0);
 	if (ncpus == EMU_MAX_CPUS)
@@ -578,6 +597,8 @@ static void run(struct emu_cpu *cpu)
 		void *val = &pc;
 		int err;
 
+		if (__atomic_load_n(&threaded, __ATOMIC_ACQUIRE))
+			block_hook(cpu);
 		run_lock(cpu);
 		uc->reg_read_batch(cpu->uc, &arch->regs[arch->i_pc], &val, 1);
 		cpu->fault_sig = 0;
@@ -659,6 +680,12 @@ static long emu_thread_start(struct task *t, u64 sp, bool settls, u64 tls)
 	__atomic_store_n(cpu->slot_word, 1, __ATOMIC_RELEASE);
 	uc->pthread_attr_init(attr);
 	uc->pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
+	if (!threaded) {
+		/* the caller gets its block hook before it runs on: leave()
+		 * stops its engine */
+		__atomic_store_n(&threaded, true, __ATOMIC_RELEASE);
+		parent->stop_now = true;
+	}
 	if (!ticker_started) {
 		u64 tattr[16] __attribute__((aligned(16)));
 

@@ -62,6 +62,7 @@ struct emu_uc_api {
 	 * keeps a protection it cached in its TLB after uc_mem_protect takes
 	 * it away, so every change to the map is followed by a flush */
 	int ctl_tlb_flush;
+	int ctl_tb_flush; /* and of UC_CTL_TB_FLUSH */
 };
 
 #define EMU_MAX_REGS 48
@@ -110,6 +111,8 @@ struct emu_cpu {
 	bool fault_halt;     /* x86_64: the fault is a hlt (frame_x86_64.c) */
 	bool stopping;       /* the engine was stopped (a kick, a pc change) */
 	bool stop_req;       /* another thread asks it to stop (at its next block) */
+	bool stop_now;       /* the kernel entry in progress ends with a stop */
+	bool block_hooked;   /* it has the block hook (emu.c: threads) */
 	u64 insns, syscalls; /* --count */
 	/* Threads: the kernel stack the kernel entries run on (0: the boot
 	 * thread's own stack), where a thread's exit jumps back to (emu.c),

@@ -67,7 +67,8 @@ int main(void)
 	sbrk(-3 * pg);
 	touch("the shrunk break", brk0 + 2 * pg, 0);
 	b = mmap(0, pg, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	b[0] = (char)0xb8, b[1] = 42, b[2] = b[3] = b[4] = 0, b[5] = (char)0xc3; /* mov $42,%eax; ret */
+	b[0] = (char)0xb8, b[1] = 42, b[2] = b[3] = b[4] = 0,
+	b[5] = (char)0xc3; /* mov $42,%eax; ret */
 	printf("code written at run time returns %d\n", ((int (*)(void))b)());
 	return 0;
 }
