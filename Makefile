@@ -107,6 +107,11 @@ $(BUILD)/bench/threadbench: tools/bench/threadbench.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+# The emulated platform's rows (abi run --emu against native and qemu-x86_64).
+$(BUILD)/bench/emubench: tools/bench/emubench.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 # The start-up row: a static musl hello, timed by a fork+exec loop.
 $(BUILD)/bench/spawnbench: tools/bench/spawnbench.c
 	@mkdir -p $(dir $@)
@@ -117,7 +122,7 @@ $(BUILD)/bench/hello: tools/bench/hello.c
 
 # BENCH_ARGS: tools/bench.py's options, e.g. BENCH_ARGS="--only dirs".
 bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench $(BUILD)/bench/threadbench \
-		$(BUILD)/bench/spawnbench $(BUILD)/bench/hello
+		$(BUILD)/bench/spawnbench $(BUILD)/bench/hello $(BUILD)/bench/emubench
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make
