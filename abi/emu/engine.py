@@ -51,7 +51,7 @@ class EmuUcApi(ctypes.Structure):
         "hook_insn",
         "mem_read", "mem_write", "mem_fetch", "mem_read_unmapped", "mem_write_unmapped",
         "mem_fetch_unmapped", "mem_read_prot", "mem_write_prot", "mem_fetch_prot",
-        "ctl_tlb_flush", "ctl_tb_flush")]
+        "ctl_tlb_flush")]
 
 
 class EmuArch(ctypes.Structure):
@@ -101,7 +101,6 @@ def uc_api() -> EmuUcApi:
     api.mem_write_prot = uc.UC_MEM_WRITE_PROT
     api.mem_fetch_prot = uc.UC_MEM_FETCH_PROT
     api.ctl_tlb_flush = (uc.UC_CTL_IO_WRITE << 30) | uc.UC_CTL_TLB_FLUSH
-    api.ctl_tb_flush = (uc.UC_CTL_IO_WRITE << 30) | uc.UC_CTL_TB_FLUSH
     return api
 
 

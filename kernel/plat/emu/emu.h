@@ -62,7 +62,6 @@ struct emu_uc_api {
 	 * keeps a protection it cached in its TLB after uc_mem_protect takes
 	 * it away, so every change to the map is followed by a flush */
 	int ctl_tlb_flush;
-	int ctl_tb_flush; /* and of UC_CTL_TB_FLUSH */
 };
 
 #define EMU_MAX_REGS 48
@@ -108,11 +107,10 @@ struct emu_cpu {
 	int fault_sig, fault_code;
 	u64 fault_addr;
 	bool fault_write, fault_fetch;
+	u32 fault_trapno;    /* x86_64: the exception's vector (frame_x86_64.c) */
 	bool fault_halt;     /* x86_64: the fault is a hlt (frame_x86_64.c) */
 	bool stopping;       /* the engine was stopped (a kick, a pc change) */
 	bool stop_req;       /* another thread asks it to stop (at its next block) */
-	bool stop_now;       /* the kernel entry in progress ends with a stop */
-	bool block_hooked;   /* it has the block hook (emu.c: threads) */
 	u64 insns, syscalls; /* --count */
 	/* Threads: the kernel stack the kernel entries run on (0: the boot
 	 * thread's own stack), where a thread's exit jumps back to (emu.c),
@@ -152,11 +150,12 @@ struct emu_frame_ops {
 	 * err, cr2) before its signal is delivered. */
 	void (*fault)(struct emu_cpu *cpu);
 	/* Optional: an interrupt the engine raised that is not the syscall
-	 * (x86_64: int3, int N), as the fault the kernel would report;
+	 * (x86_64: a divide error, int3, int N) at pc, as the fault the
+	 * kernel would report;
 	 * record it in cpu->fault_*. NULL: SIGSEGV, SI_KERNEL. intno
 	 * EMU_TRAP_HALT: the engine stopped by itself (x86_64's hlt, after
 	 * which unicorn's pc is past the instruction). */
-	void (*trap)(struct emu_cpu *cpu, u32 intno);
+	void (*trap)(struct emu_cpu *cpu, u32 intno, u64 pc);
 	/* A new thread's registers (clone): the parent's frame copied, with
 	 * the result 0 and sp when not 0. */
 	void (*clone)(struct emu_cpu *child, const struct emu_cpu *parent, u64 sp);

@@ -19,6 +19,7 @@
 #define X86_TRAP_UD 6
 #define X86_TRAP_BP 3
 #define X86_TRAP_GP 13
+#define X86_TRAP_DE 0
 #define PF_PROT 0x1
 #define PF_WRITE 0x2
 #define PF_USER 0x4
@@ -87,11 +88,8 @@ static void fault(struct emu_cpu *cpu)
 	} else if (cpu->fault_sig == SIGILL) {
 		g[REG_TRAPNO] = X86_TRAP_UD;
 		g[REG_ERR] = 0;
-	} else if (cpu->fault_sig == SIGTRAP) {
-		g[REG_TRAPNO] = X86_TRAP_BP;
-		g[REG_ERR] = 0;
 	} else {
-		g[REG_TRAPNO] = X86_TRAP_GP;
+		g[REG_TRAPNO] = cpu->fault_trapno;
 		g[REG_ERR] = 0;
 	}
 	if (cpu->fault_halt) /* Linux reports the hlt itself, not past it */
@@ -99,17 +97,27 @@ static void fault(struct emu_cpu *cpu)
 	cpu->fault_halt = false;
 }
 
-/* int3 is SIGTRAP (SI_KERNEL, after the instruction); every other
- * interrupt a user program can raise (int N, hlt, a privileged
- * instruction) is a general protection fault: SIGSEGV, SI_KERNEL, 0. */
-static void trap(struct emu_cpu *cpu, u32 intno)
+/* The CPU exceptions a user program can raise, as Linux's traps.c sends
+ * them: a divide error is SIGFPE FPE_INTDIV at the instruction, int3
+ * SIGTRAP (SI_KERNEL, after the instruction); every other one (int N,
+ * hlt, a privileged instruction) is a general protection fault: SIGSEGV,
+ * SI_KERNEL, address 0. (x87 and SIMD exceptions are masked unless the
+ * program unmasks them; unicorn does not raise them.) */
+static void trap(struct emu_cpu *cpu, u32 intno, u64 pc)
 {
 	if (cpu->fault_sig)
 		return;
 	cpu->fault_halt = intno == EMU_TRAP_HALT;
-	cpu->fault_sig = intno == X86_TRAP_BP ? SIGTRAP : SIGSEGV;
 	cpu->fault_code = SI_KERNEL;
 	cpu->fault_addr = 0;
+	if (intno == X86_TRAP_DE) {
+		cpu->fault_sig = SIGFPE;
+		cpu->fault_code = FPE_INTDIV;
+		cpu->fault_addr = pc;
+	} else {
+		cpu->fault_sig = intno == X86_TRAP_BP ? SIGTRAP : SIGSEGV;
+	}
+	cpu->fault_trapno = cpu->fault_halt ? X86_TRAP_GP : intno;
 }
 
 static void clone_regs(struct emu_cpu *child, const struct emu_cpu *parent, u64 sp)
