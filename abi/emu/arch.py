@@ -54,6 +54,11 @@ class Arch:
     tls: int  # the TLS register (unicorn id): FS base, TPIDR_EL0
     # Registers the process entry sets to 0 besides regs (x86_64: GS base).
     zero: tuple[int, ...] = field(default=())
+    # The FPU/SIMD registers the signal frame holds (unicorn ids, in the
+    # order the frame code expects; read and written in one batch each
+    # only when a frame is built or restored). x86_64: FPCW, FPSW, FPTAG,
+    # MXCSR, FP0-7, XMM0-15; aarch64: its frame code's choice.
+    fpregs: tuple[int, ...] = field(default=())
     # The qemu-user program that runs this architecture's binaries on the
     # host, for reference runs (conformance, benchmarks).
     qemu: str = ""

@@ -46,5 +46,8 @@ ARCH = Arch(
     sp=_i(x.UC_X86_REG_RSP),
     tls=x.UC_X86_REG_FS_BASE,
     zero=(x.UC_X86_REG_GS_BASE,),
+    fpregs=(x.UC_X86_REG_FPCW, x.UC_X86_REG_FPSW, x.UC_X86_REG_FPTAG, x.UC_X86_REG_MXCSR,
+            *(x.UC_X86_REG_FP0 + i for i in range(8)),
+            *(x.UC_X86_REG_XMM0 + i for i in range(16))),
     qemu="qemu-x86_64",
 )

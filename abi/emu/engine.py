@@ -23,6 +23,7 @@ from .ucbind import UnicornMissing, const, library
 REPO = Path(__file__).resolve().parent.parent.parent
 LIBABIK = REPO / "build" / "kernel" / "libabik.so"
 EMU_MAX_REGS = 48
+EMU_MAX_FP = 40
 ABI_EMU_COUNT = 0x1
 
 USAGE = """\
@@ -65,6 +66,7 @@ class EmuArch(ctypes.Structure):
         ("i_nr", ctypes.c_int), ("i_ret", ctypes.c_int), ("i_args", ctypes.c_int * 6),
         ("i_pc", ctypes.c_int), ("i_sp", ctypes.c_int), ("reg_tls", ctypes.c_int),
         ("nzero", ctypes.c_int), ("zero", ctypes.c_int * 8),
+        ("nfp", ctypes.c_int), ("fp", ctypes.c_int * EMU_MAX_FP),
     ]
 
 
@@ -109,13 +111,16 @@ def emu_arch(a: Arch) -> EmuArch:
     e = EmuArch(size=ctypes.sizeof(EmuArch), abi_arch=a.abi_arch, uc_arch=a.uc_arch,
                 uc_mode=a.uc_mode, hook_type=a.hook_type, hook_insn=a.hook_insn, intno=a.intno,
                 insn_len=a.insn_len, hook_pc_offset=a.hook_pc_offset, nregs=len(a.regs),
-                i_nr=a.nr, i_ret=a.ret, i_pc=a.pc, i_sp=a.sp, reg_tls=a.tls, nzero=len(a.zero))
+                i_nr=a.nr, i_ret=a.ret, i_pc=a.pc, i_sp=a.sp, reg_tls=a.tls, nzero=len(a.zero),
+                nfp=len(a.fpregs))
     for i, r in enumerate(a.regs):
         e.regs[i] = r
     for i, r in enumerate(a.args):
         e.i_args[i] = r
     for i, r in enumerate(a.zero):
         e.zero[i] = r
+    for i, r in enumerate(a.fpregs):
+        e.fp[i] = r
     return e
 
 

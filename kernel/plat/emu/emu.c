@@ -74,6 +74,26 @@ static void regs_store(struct emu_cpu *cpu)
 	uc->reg_write_batch(cpu->uc, arch->regs, vals, arch->nregs);
 }
 
+void emu_fp_read(struct emu_cpu *cpu, u8 (*vals)[16])
+{
+	void *p[EMU_MAX_FP];
+
+	for (int i = 0; i < arch->nfp; i++) {
+		memset(vals[i], 0, 16);
+		p[i] = vals[i];
+	}
+	uc->reg_read_batch(cpu->uc, arch->fp, p, arch->nfp);
+}
+
+void emu_fp_write(struct emu_cpu *cpu, u8 (*vals)[16])
+{
+	void *p[EMU_MAX_FP];
+
+	for (int i = 0; i < arch->nfp; i++)
+		p[i] = vals[i];
+	uc->reg_write_batch(cpu->uc, arch->fp, p, arch->nfp);
+}
+
 /* --- Memory: the kernel's map, mirrored ------------------------------ */
 
 /* Linux's x86 and arm64 make written and executed pages readable. */
@@ -845,7 +865,7 @@ int abi_emu_main(int argc, char **argv, char **envp, const struct emu_uc_api *ap
 	long r;
 
 	if (!api || api->size != sizeof *api || !a || a->size != sizeof *a ||
-	    a->nregs > EMU_MAX_REGS)
+	    a->nregs > EMU_MAX_REGS || a->nfp > EMU_MAX_FP)
 		return 2;
 	uc = api;
 	arch = a;

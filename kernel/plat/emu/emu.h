@@ -65,6 +65,7 @@ struct emu_uc_api {
 };
 
 #define EMU_MAX_REGS 48
+#define EMU_MAX_FP 40
 #define EMU_TRAP_HALT 0xffffffffu
 
 /* An architecture (abi/emu/arch_*.py's ARCH, as C sees it). */
@@ -93,6 +94,10 @@ struct emu_arch {
 	/* Extra registers set at every process entry to 0 (x86_64: GS base). */
 	int nzero;
 	int zero[8];
+	/* The FPU/SIMD registers of the signal frame (unicorn ids, in the
+	 * frame code's order), read and written only with a frame. */
+	int nfp;
+	int fp[EMU_MAX_FP];
 };
 
 /* One guest thread's engine. */
@@ -171,6 +176,11 @@ const struct emu_frame_ops *emu_frame_aarch64(void);
 int abi_emu_main(int argc, char **argv, char **envp, const struct emu_uc_api *api,
 		 const struct emu_arch *arch, u32 flags, u64 max_insns);
 #define ABI_EMU_COUNT 0x1 /* --count: instructions and syscalls at exit */
+
+/* The FPU/SIMD registers (emu_arch.fp) in and out of the engine, each
+ * value in a 16-byte slot of vals (little-endian, zero-extended). */
+void emu_fp_read(struct emu_cpu *cpu, u8 (*vals)[16]);
+void emu_fp_write(struct emu_cpu *cpu, u8 (*vals)[16]);
 
 /* The calling thread's cpu (current->plat). */
 struct emu_cpu *emu_current(void);
