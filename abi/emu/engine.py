@@ -45,7 +45,8 @@ class EmuUcApi(ctypes.Structure):
         (n, _F) for n in (
             "open", "close", "emu_start", "emu_stop", "reg_read_batch", "reg_write_batch",
             "mem_map_ptr", "mem_unmap", "mem_protect", "mem_regions", "free", "hook_add",
-            "strerror", "ctl", "pthread_attr_init", "pthread_attr_setstack",
+            "strerror", "ctl", "context_alloc", "context_save", "context_restore",
+            "pthread_attr_init", "pthread_attr_setstack",
             "pthread_attr_setdetachstate", "pthread_create")
     ] + [(n, ctypes.c_int) for n in (
         "hook_code", "hook_block", "hook_mem_invalid", "hook_insn_invalid", "hook_intr",
@@ -82,7 +83,7 @@ def uc_api() -> EmuUcApi:
     api = EmuUcApi(size=ctypes.sizeof(EmuUcApi))
     for name in ("open", "close", "emu_start", "emu_stop", "reg_read_batch", "reg_write_batch",
                  "mem_map_ptr", "mem_unmap", "mem_protect", "mem_regions", "free", "hook_add",
-                 "strerror", "ctl"):
+                 "strerror", "ctl", "context_alloc", "context_save", "context_restore"):
         setattr(api, name, _addr(getattr(uclib, f"uc_{name}")))
     for name in ("pthread_attr_init", "pthread_attr_setstack", "pthread_attr_setdetachstate",
                  "pthread_create"):

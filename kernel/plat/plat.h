@@ -251,6 +251,10 @@ long plat_get_fs(u64 *base);
 #define PLAT_MEM_UNMAP 1
 #define PLAT_MEM_PROTECT 2
 #define PLAT_MEM_MOVE 3
+/* plat_host_mmap_file's: like PLAT_MEM_MAP, but only the first `to` bytes
+ * (page-rounded) are backed by the host object when it is mapped; a touch
+ * of a page past its end is a host SIGBUS. */
+#define PLAT_MEM_MAP_FILE 4
 extern void (*plat_mem_hook)(int op, uintptr_t addr, size_t len, int prot, uintptr_t to);
 /* The same platform keeps the guest's TLS register (FS base, TPIDR_EL0) in
  * the engine, not in the host thread: plat_set_fs and plat_get_fs go

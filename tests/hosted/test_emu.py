@@ -23,12 +23,13 @@ from test_run import APPLETS, WRITERS, files
 ABI = REPO / ".venv" / "bin" / "abi"
 PROGS = HERE / "progs"
 THREADS = PROGS / "threads"
-# The thread programs whose transcripts --emu reproduces: all but faults.c
-# (README "abi-run --emu": no SIGBUS past the end of a file) and timers_cpu.c (a thread's CPU-clock
-# timer must fire within a window while guest code runs one engine at a
-# time: it passes alone, not on a loaded machine).
+# The thread programs whose transcripts --emu reproduces: all but
+# timers_cpu.c (a thread's CPU-clock timer must fire within a window while
+# guest code runs one engine at a time: it passes alone, not on a loaded
+# machine).
 THREAD_CASES = ["sync", "tls", "cancel", "once", "detach", "robust", "futex", "tasks", "eintr",
-                "sigaction", "sigqueue", "sigwait_ignored", "timers", "timers_exec", "sigframe"]
+                "sigaction", "sigqueue", "sigwait_ignored", "timers", "timers_exec", "sigframe",
+                "faults"]
 # exits.c's ways of ending: (argument, the native exit status)
 EXITS = [("group", 42), ("thread-exit", 0), ("main-exit", 0), ("sigpipe", 128 + 13),
          ("epipe", 0), ("thread-segv", 128 + 11), ("thread-term", 128 + 15)]

@@ -149,6 +149,24 @@ static void engine_move(void *e, u64 from, u64 len, u64 to)
 	uc->free(rg);
 }
 
+/* The protection of what the engine has of [a, a + len) (a file
+ * mapping's pages past the end of the file stay out). */
+static void engine_protect(void *e, u64 a, u64 len, int prot)
+{
+	struct uc_mem_region_s *rg = NULL;
+	u32 n = 0;
+
+	if (uc->mem_protect(e, a, len, uc_perms(prot)) == 0 || uc->mem_regions(e, &rg, &n) != 0)
+		return;
+	for (u32 i = 0; i < n; i++) {
+		u64 lo = MAX(rg[i].begin, a), hi = MIN(rg[i].end + 1, a + len);
+
+		if (lo < hi)
+			uc->mem_protect(e, lo, hi - lo, uc_perms(prot));
+	}
+	uc->free(rg);
+}
+
 static void engine_apply(void *e, const struct emu_memop *m)
 {
 	switch (m->op) {
@@ -158,9 +176,17 @@ static void engine_apply(void *e, const struct emu_memop *m)
 	case PLAT_MEM_UNMAP:
 		engine_unmap(e, m->addr, m->len);
 		break;
+	case PLAT_MEM_MAP_FILE: {
+		u64 backed = (m->to + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
+
+		engine_unmap(e, m->addr, m->len);
+		if (backed)
+			uc->mem_map_ptr(e, m->addr, MIN(backed, m->len), uc_perms(m->prot),
+					(void *)(uintptr_t)m->addr);
+		break;
+	}
 	case PLAT_MEM_PROTECT:
-		if (uc->mem_protect(e, m->addr, m->len, uc_perms(m->prot)) != 0)
-			engine_map(e, m->addr, m->len, m->prot);
+		engine_protect(e, m->addr, m->len, m->prot);
 		break;
 	case PLAT_MEM_MOVE:
 		engine_move(e, m->addr, m->len, m->to);
@@ -457,6 +483,7 @@ static void on_intr(void *e, u32 intno, void *user)
 
 		uc->reg_read_batch(e, &arch->regs[arch->i_pc], &val, 1);
 		ops->trap(cpu, intno, pc);
+		cpu->fault_trap = true;
 	} else {
 		record_fault(cpu, SIGSEGV, SI_KERNEL, 0);
 	}
@@ -559,7 +586,67 @@ static long engine_open(struct emu_cpu *cpu)
 	if (ncpus == EMU_MAX_CPUS)
 		return -EAGAIN;
 	cpus[ncpus++] = cpu;
+	if (uc->context_alloc(cpu->uc, &cpu->clean_ctx) != 0 ||
+	    uc->context_save(cpu->uc, cpu->clean_ctx) != 0)
+		return -ENOMEM;
 	return ops->init(cpu);
+}
+
+/* An access the engine refused where the kernel has a mapping: a file
+ * mapping's page past the end of the file when it was mapped (the engine
+ * leaves those out: the host's SIGBUS in unicorn could not be recovered).
+ * The page is probed with the fault-safe copy: if it is there now (the
+ * file grew), it goes into the engine and the access runs again (true);
+ * if not, the fault is Linux's SIGBUS BUS_ADRERR. */
+static bool lazy_page(struct emu_cpu *cpu)
+{
+	u64 page = cpu->fault_addr & ~(u64)(PAGE_SIZE - 1);
+	struct vma *v;
+	u32 prot = 0;
+	bool file = false;
+	u8 byte;
+
+	kmutex_lock(&kernel_mm.lock);
+	if ((v = vma_find(&kernel_mm, cpu->fault_addr)) != NULL) {
+		prot = v->prot;
+		file = true;
+	}
+	kmutex_unlock(&kernel_mm.lock);
+	if (!file)
+		return false;
+	if (!(uc_perms((int)prot) & PROT_READ) || copy_from_user(&byte, (uptr){ page }, 1) < 0) {
+		cpu->fault_sig = SIGBUS;
+		cpu->fault_code = BUS_ADRERR;
+		return false;
+	}
+	preempt_owner();
+	run_lock(NULL);
+	for (int i = 0; i < ncpus; i++)
+		engine_map(cpus[i]->uc, page, PAGE_SIZE, (int)prot);
+	for (int i = 0; i < ncpus; i++)
+		uc->ctl(cpus[i]->uc, uc->ctl_tlb_flush);
+	run_unlock();
+	return true;
+}
+
+/* An exception the engine raised (a divide error) and its hook took stays
+ * in unicorn's x86 CPU as the one being delivered (QEMU's old_exception),
+ * so the next one there would be a double fault: the engine goes back to
+ * the state it was made in, and the program's registers (general, FPU,
+ * TLS) are put back into it. */
+static void forget_exception(struct emu_cpu *cpu)
+{
+	u8 fp[EMU_MAX_FP][16];
+	u64 tls = 0;
+	void *val = &tls;
+
+	cpu->fault_trap = false;
+	emu_fp_read(cpu, fp);
+	uc->reg_read_batch(cpu->uc, &arch->reg_tls, &val, 1);
+	uc->context_restore(cpu->uc, cpu->clean_ctx);
+	regs_store(cpu);
+	emu_fp_write(cpu, fp);
+	uc->reg_write_batch(cpu->uc, &arch->reg_tls, &val, 1);
 }
 
 /* A fault becomes the guest's signal, with Linux's si_code and si_addr. */
@@ -569,7 +656,14 @@ static void deliver_fault(struct emu_cpu *cpu)
 	u64 pc_in;
 
 	enter(cpu);
+	if (cpu->fault_trap)
+		forget_exception(cpu);
 	pc_in = regs_of(cpu)[arch->i_pc];
+	if (cpu->fault_sig == SIGSEGV && cpu->fault_code == SEGV_MAPERR && lazy_page(cpu)) {
+		cpu->fault_sig = 0; /* the page is there now: the access runs again */
+		kernel_leave();
+		return;
+	}
 	memset(&info, 0, sizeof info);
 	info.si_signo = cpu->fault_sig;
 	info.si_code = cpu->fault_code;

@@ -46,6 +46,9 @@ struct emu_uc_api {
 			u64 end, ...);
 	const char *(*strerror)(int err);
 	int (*ctl)(void *uc, int control, ...);
+	int (*context_alloc)(void *uc, void **ctx);
+	int (*context_save)(void *uc, void *ctx);
+	int (*context_restore)(void *uc, void *ctx);
 	/* The host's threads (libc's pthread_create & co), for one engine per
 	 * guest thread: an engine uses libc and its TLS, so its thread must
 	 * be libc's. attr is a buffer of attr_size bytes. */
@@ -117,6 +120,10 @@ struct emu_cpu {
 	bool stopping;       /* the engine was stopped (a kick, a pc change) */
 	bool stop_req;       /* another thread asks it to stop (at its next block) */
 	u64 insns, syscalls; /* --count */
+	/* The CPU state of the new engine, to put an exception behind it (see
+	 * emu.c's forget_exception) */
+	void *clean_ctx;
+	bool fault_trap; /* the fault came from an interrupt (on_intr) */
 	/* Threads: the kernel stack the kernel entries run on (0: the boot
 	 * thread's own stack), where a thread's exit jumps back to (emu.c),
 	 * and that it has exited. */

@@ -454,6 +454,11 @@ long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int 
 {
 	long r = host_syscall6(HOST_NR(mmap), (long)addr, (long)len, prot,
 			       MAP_FIXED | (shared ? MAP_SHARED : MAP_PRIVATE), fd, off);
+	struct plat_stat st;
+	size_t backed = len;
 
-	return mem_changed(IS_ERR_VALUE(r) ? r : 0, PLAT_MEM_MAP, addr, len, prot, 0);
+	/* the engines leave the pages past the object's end out of their map */
+	if (!IS_ERR_VALUE(r) && plat_mem_hook && plat_console_stat(fd, &st) == 0)
+		backed = st.size <= off ? 0 : MIN((u64)(st.size - off), (u64)len);
+	return mem_changed(IS_ERR_VALUE(r) ? r : 0, PLAT_MEM_MAP_FILE, addr, len, prot, backed);
 }
