@@ -210,7 +210,9 @@ def run(argv: Sequence[str]) -> int:
         arch = arch_named(arch_name)
         api = uc_api()
     except KeyError:
-        print(f"abi-run: --emu: no architecture {arch_name!r} (x86_64, aarch64)", file=sys.stderr)
+        why = ("its module abi/emu/arch_aarch64.py is not there" if arch_name == "aarch64"
+               else "expected x86_64 or aarch64")
+        print(f"abi-run: --emu: no architecture {arch_name!r}: {why}", file=sys.stderr)
         return 2
     except (UnicornMissing, OSError) as exc:
         print(f"abi-run: --emu: {exc}", file=sys.stderr)
