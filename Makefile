@@ -66,11 +66,12 @@ pytest: gen kernel loader hosted
 
 test: check-gen lint pytest conform
 
-# The conformance suite under abi-run (and any other CONFORM_RUNNERS, e.g.
-# qemu); each report (JUnit XML, JSON, HTML) stays in build/conformance/RUNNER
+# The conformance suite under abi-run and under abi-run --emu (the emulated
+# platform: unicorn and the same kernel), and any other CONFORM_RUNNERS, e.g.
+# qemu; each report (JUnit XML, JSON, HTML) stays in build/conformance/RUNNER
 # as CI's artifact, and the summary line is printed.
-CONFORM_RUNNERS ?= hosted
-conform: setup hosted
+CONFORM_RUNNERS ?= hosted emu
+conform: setup hosted kernel
 	@set -e; for r in $(CONFORM_RUNNERS); do \
 		$(ABI) conform --runner $$r -j 2 --no-progress --report $(BUILD)/conformance/$$r; done
 
@@ -106,6 +107,11 @@ $(BUILD)/bench/threadbench: tools/bench/threadbench.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+# The emulated platform's rows (abi run --emu against native and qemu-x86_64).
+$(BUILD)/bench/emubench: tools/bench/emubench.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 # The start-up row: a static musl hello, timed by a fork+exec loop.
 $(BUILD)/bench/spawnbench: tools/bench/spawnbench.c
 	@mkdir -p $(dir $@)
@@ -116,7 +122,7 @@ $(BUILD)/bench/hello: tools/bench/hello.c
 
 # BENCH_ARGS: tools/bench.py's options, e.g. BENCH_ARGS="--only dirs".
 bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench $(BUILD)/bench/threadbench \
-		$(BUILD)/bench/spawnbench $(BUILD)/bench/hello
+		$(BUILD)/bench/spawnbench $(BUILD)/bench/hello $(BUILD)/bench/emubench
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make

@@ -13,11 +13,15 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from abi import gen
-from abi.conform.cli import register as register_conform
+# The table's, abi conform's, abi inspect's and abi gen's modules are
+# imported when the parser is built: `abi run` (abi-run --emu) starts
+# without them (the table's YAML loader alone costs a tenth of a second).
+from typing import TYPE_CHECKING
+
 from abi.hosted import exec_hosted
-from abi.inspect.cli import register as register_inspect
-from abi.table import ARCHES, CLASSES, DEFAULT_DIR, STATUSES, Syscall, Table, TableError, load_table
+
+if TYPE_CHECKING:
+    from abi.table import Syscall, Table
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -25,10 +29,14 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def _load(args: argparse.Namespace) -> Table:
+    from abi.table import load_table
+
     return load_table(args.table)
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
+    from abi import gen
+
     table = _load(args)
     out = Path(args.out) if args.out else table.root.parent / "build" / "gen"
     try:
@@ -79,6 +87,8 @@ def _show(table: Table, s: Syscall) -> str:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
+    from abi.table import ARCHES, STATUSES
+
     table = _load(args)
     if args.names:
         unknown = [n for n in args.names if n not in table.by_name]
@@ -103,6 +113,10 @@ def cmd_table(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from abi.conform.cli import register as register_conform
+    from abi.inspect.cli import register as register_inspect
+    from abi.table import ARCHES, CLASSES, DEFAULT_DIR, STATUSES
+
     p = argparse.ArgumentParser(
         prog="abi", formatter_class=_Formatter,
         description="abi: the Linux syscall table, its generator, and the tools around the "
@@ -159,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # everything after `run` is abi-run's, options included (argparse's
         # REMAINDER refuses a leading option such as --trace)
         return exec_hosted(argv[1:])
+    from abi.table import TableError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -66,9 +66,8 @@ def exec_hosted(argv: Sequence[str]) -> int:
     """Replaces this process with abi-run; returns 2 only when it cannot."""
     opt = python_option(argv)
     if opt == "--emu":
-        print("abi-run: --emu: the emulated platform (abi.emu) is planned and not built yet",
-              file=sys.stderr)
-        return 2
+        from .emu.engine import run  # unicorn is imported only for --emu
+        return run(argv)
     try:
         exe = hosted_binary()
     except HostedError as exc:

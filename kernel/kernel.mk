@@ -33,12 +33,19 @@ ABI_KERNEL_LDFLAGS := -shared -nostdlib -Wl,--version-script=kernel/libabik.map 
 ABI_KERNEL_OBJS := $(patsubst %.c,$(ABI_KBUILD)/obj/%.o,$(ABI_KERNEL_SRCS)) \
 	$(patsubst $(ABI_GEN)/src/%.c,$(ABI_KBUILD)/obj/gen/%.o,$(ABI_KERNEL_GEN_SRCS))
 
+# The emulated platform (abi-run --emu, kernel/plat/emu): libabik.so only,
+# with the parts of abi-run it shares (its options, filesystem set-up,
+# output, --trace lines and signal frames), so both run programs alike.
+ABI_EMU_SRCS := $(sort $(wildcard kernel/plat/emu/*.c)) \
+	$(addprefix kernel/plat/hosted/,fs.c options.c output.c signal.c trace.c)
+ABI_EMU_OBJS := $(patsubst %.c,$(ABI_KBUILD)/obj/%.o,$(ABI_EMU_SRCS))
+
 .PHONY: kernel kernel-test
 
 kernel: $(ABI_KBUILD)/libabik.so
 
-$(ABI_KBUILD)/libabik.so: $(ABI_KERNEL_OBJS) kernel/libabik.map
-	$(CC) $(ABI_KERNEL_LDFLAGS) -o $@ $(ABI_KERNEL_OBJS) -lgcc
+$(ABI_KBUILD)/libabik.so: $(ABI_KERNEL_OBJS) $(ABI_EMU_OBJS) kernel/libabik.map
+	$(CC) $(ABI_KERNEL_LDFLAGS) -o $@ $(ABI_KERNEL_OBJS) $(ABI_EMU_OBJS) -lgcc
 
 # The string functions must not be compiled into calls to themselves.
 $(ABI_KBUILD)/obj/kernel/lib/string.o: ABI_KERNEL_XFLAGS := -fno-tree-loop-distribute-patterns
@@ -59,7 +66,7 @@ $(ABI_KBUILD)/obj/gen/%.o: $(ABI_GEN)/src/%.c | $(ABI_GEN)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ABI_KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
--include $(ABI_KERNEL_OBJS:.o=.d)
+-include $(ABI_KERNEL_OBJS:.o=.d) $(ABI_EMU_OBJS:.o=.d)
 
 # C unit tests: hosted programs (libc allowed) linked with the kernel objects.
 ABI_KTEST_SRCS := $(wildcard tests/kernel/c/test_*.c)

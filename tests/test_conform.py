@@ -229,12 +229,12 @@ def test_unavailable_runner_exits_2_with_one_line(capsys, suite_dir, build_dir):
     assert "is not available yet: abi-run: not available yet" in err
 
 
-def test_the_planned_emu_runner_is_refused_with_one_line(capsys, suite_dir, build_dir):
-    """abi-run has no --emu yet: emu is refused before anything is built or run."""
-    rc, out, err = conform(capsys, *small(suite_dir, build_dir, "--runner", "emu"))
-    assert (rc, out) == (2, "")
-    assert err.count("\n") == 1 and err.startswith("abi conform: runner emu: ")
-    assert "planned" in err and "--emu" in err
+def test_emu_runner_passes_the_probe_and_runs_cases(capsys, suite_dir, build_dir):
+    """--runner emu: abi run --emu (unicorn and libabik.so) in the same matrix."""
+    pytest.importorskip("unicorn")
+    rc, out, err = conform(capsys, *small(suite_dir, build_dir, "--runner", "emu", "-k", "ok"))
+    assert rc == 0, err
+    assert out.splitlines()[-1].endswith("(runner emu vs reference native)")
 
 
 def test_hosted_runner_passes_the_probe_and_runs_cases(capsys, suite_dir, build_dir):

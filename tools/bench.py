@@ -25,8 +25,18 @@ Two kinds:
   natively and under abi-run, best of five. A run that fails under abi-run
   is an error row, not a traceback.
 
-`--only dirs` (or syscalls, startup, programs, files, threads; comma-separated)
-runs one section.
+- emu (tools/bench/emubench.c, static, timed inside the program; and the
+  conformance suite): the emulated platform, `abi run --emu` (unicorn and
+  libabik.so), against native and against qemu-x86_64 running the same
+  binary: the syscall round trip (getppid), a compute loop and the
+  instructions per second it runs at (counted by --emu --count), and the
+  wall time of the whole conformance corpus under each runner (the sum of
+  the runner's own per-case times that `abi conform` records); in the
+  qemu rows the "native" column is qemu-x86_64's, so the ratio is emu's
+  against qemu-user's.
+
+`--only dirs` (or syscalls, startup, programs, files, threads, emu;
+comma-separated) runs one section.
 
 Prints a Markdown table (the format of docs/BENCHMARKS.md) on stdout.
 """
@@ -264,6 +274,62 @@ class Timing:
         self.first, self.last = float(first), float(last)
 
 
+EMU = [str(REPO / ".venv" / "bin" / "abi"), "run", "--emu"]
+
+
+def emubench_value(argv: list[str]) -> float:
+    """The one number emubench prints, best (lowest) of ROUNDS runs."""
+    return min(float(subprocess.run(argv, check=True, capture_output=True, text=True)
+                     .stdout.split()[0]) for _ in range(ROUNDS))
+
+
+def emu_insns(emubench: Path, n: int) -> int:
+    """Instructions of n iterations of emubench's loop: --count of n less --count of 0."""
+    def count(k: int) -> int:
+        err = subprocess.run([*EMU, "--count", str(emubench), "loop", str(k)], check=True,
+                             capture_output=True, text=True).stderr
+        for line in err.splitlines():
+            if line.startswith("abi-run: --count: "):
+                return int(line.split()[2])
+        raise RuntimeError(f"no --count line in {err!r}")
+    return count(n) - count(0)
+
+
+def corpus_seconds(runner: str) -> float:
+    """The runner's summed per-case wall time over the conformance suite."""
+    import json
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([str(REPO / ".venv" / "bin" / "abi"), "conform", "--runner", runner,
+                        "-j", "1", "--no-progress", "--report", tmp], check=False,
+                       capture_output=True)
+        data = json.loads((Path(tmp) / f"{runner}.json").read_text())
+    return sum(r["runner"]["seconds"] for r in data["results"] if r.get("runner"))
+
+
+def emu(emubench: Path) -> list[Row]:
+    qemu = shutil.which("qemu-x86_64")
+    rows: list[Row] = []
+    calls, iters = 20_000, 2_000_000
+    native_sys = emubench_value([str(emubench), "syscall", str(calls)])
+    emu_sys = emubench_value([*EMU, str(emubench), "syscall", str(calls)])
+    rows.append(("emu: getppid round trip", native_sys, emu_sys, "ns/op"))
+    native_loop = emubench_value([str(emubench), "loop", str(iters)])
+    emu_loop = emubench_value([*EMU, str(emubench), "loop", str(iters)])
+    rows.append(("emu: compute loop (2M iterations)", native_loop, emu_loop, "ms"))
+    insns = emu_insns(emubench, iters)
+    rows.append(("emu: instructions per second, compute loop", insns / native_loop / 1e3,
+                 insns / emu_loop / 1e3, "M insns/s"))
+    if qemu:
+        q_sys = emubench_value([qemu, str(emubench), "syscall", str(calls)])
+        q_loop = emubench_value([qemu, str(emubench), "loop", str(iters)])
+        rows.append(("emu vs qemu-x86_64: getppid round trip", q_sys, emu_sys, "ns/op"))
+        rows.append(("emu vs qemu-x86_64: compute loop", q_loop, emu_loop, "ms"))
+        rows.append(("emu vs qemu-x86_64: conformance corpus, runner wall",
+                     corpus_seconds("qemu"), corpus_seconds("emu"), "s"))
+    return rows
+
+
 def run_dirbench(argv: list[str], n: int, phases: list[str]) -> dict[str, Timing]:
     out = subprocess.run([*argv, str(n), *phases], check=True, capture_output=True,
                          text=True).stdout.splitlines()
@@ -352,10 +418,11 @@ def main() -> int:
     p.add_argument("--dirbench", type=Path, default=BUILD / "bench" / "dirbench")
     p.add_argument("--threadbench", type=Path, default=BUILD / "bench" / "threadbench")
     p.add_argument("--spawnbench", type=Path, default=BUILD / "bench" / "spawnbench")
+    p.add_argument("--emubench", type=Path, default=BUILD / "bench" / "emubench")
     p.add_argument("--hello", type=Path, default=BUILD / "bench" / "hello")
-    p.add_argument("--only", default="syscalls,startup,programs,files,dirs,threads",
+    p.add_argument("--only", default="syscalls,startup,programs,files,dirs,threads,emu",
                    help="comma-separated sections: syscalls, startup, programs, files, dirs, "
-                   "threads")
+                   "threads, emu")
     p.add_argument("--sizes", default="10000,100000",
                    help="dirs: files in one directory (comma-separated)")
     p.add_argument("--depths", default="1000,5000", help="dirs: nesting depths")
@@ -363,11 +430,12 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3, help="dirs: ramfs runs, the best kept")
     args = p.parse_args()
     only = set(args.only.split(","))
-    unknown = only - {"syscalls", "startup", "programs", "files", "dirs", "threads"}
+    unknown = only - {"syscalls", "startup", "programs", "files", "dirs", "threads", "emu"}
     if unknown:
         p.error(f"unknown section {', '.join(sorted(unknown))}")
     needed = {"syscalls": [args.libbench, args.lib], "dirs": [args.dirbench],
-              "startup": [args.spawnbench, args.hello], "threads": [args.threadbench]}
+              "startup": [args.spawnbench, args.hello], "threads": [args.threadbench],
+              "emu": [args.emubench, args.lib]}
     missing = sorted({str(x) for s in only for x in needed.get(s, []) if not x.exists()})
     if missing:
         p.error(f"not built: {', '.join(missing)} (make bench builds them)")
@@ -375,6 +443,8 @@ def main() -> int:
     dirs: list[DirRow] = []
     if "syscalls" in only:
         rows += libbench(args.libbench, args.lib)
+    if "emu" in only:
+        rows += emu(args.emubench)
     if not args.abi_run.exists():
         print(f"bench: {args.abi_run} not built; abi-run benchmarks skipped", file=sys.stderr)
     else:

@@ -35,10 +35,11 @@ EPILOG = """examples:
   abi conform                                  # native vs native: the suite is deterministic
   abi conform --runner qemu --report build/conformance/report
   abi conform --runner hosted -k files         # abi-run, only cases whose id contains 'files'
+  abi conform --runner emu -j 2                # abi-run --emu: unicorn and the same kernel
   abi conform --runner "qemu-x86_64 -L /" -k 'busybox/*' -j 4
 
-Runners: native (no prefix), qemu (qemu-x86_64), hosted (abi-run), or any command
-prefix; emu (the emulated platform) is planned and refused until it exists. Cases live
+Runners: native (no prefix), qemu (qemu-x86_64), hosted (abi-run), emu (abi run
+--emu, the emulated platform), or any command prefix. Cases live
 in conformance/ (see conformance/README.md); they are built into build/conformance/. A
 report directory accumulates one JSON per runner and rebuilds report.md and index.html
 (a syscall matrix across all of them)."""
@@ -54,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--runner", default="native", metavar="native|hosted|qemu|CMD",
+    p.add_argument("--runner", default="native", metavar="native|hosted|qemu|emu|CMD",
                    help="what runs the cases under test (default: native)")
     p.add_argument("--reference", default="native", choices=REFERENCES,
                    help="what defines the expected behaviour (default: native)")

@@ -1,9 +1,9 @@
 """Runners: how a program is started on the implementation under test or the reference.
 
 A runner is a command prefix: ``native`` is none, ``qemu`` is ``qemu-x86_64``,
-``hosted`` is ``abi-run``, and any other string is split like a shell command
-line (``"qemu-x86_64 -L /"``). ``emu``, the emulated platform, is planned: it is
-refused with one line until it exists. Before a run the
+``hosted`` is ``abi-run``, ``emu`` is ``abi run --emu`` (the emulated
+platform: unicorn and the same kernel), and any other string is split like a
+shell command line (``"qemu-x86_64 -L /"``). Before a run the
 runner must pass a probe (a static program that prints ``probe ok``), so an
 absent or not-yet-working runner is one clear error instead of N failures.
 """
@@ -21,10 +21,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-NAMED = ("native", "hosted", "qemu")
+NAMED = ("native", "hosted", "qemu", "emu")
 # Runners the design names that do not exist yet: refused by name, never run.
-PLANNED = {"emu": "the emulated platform is planned and not built yet "
-                  "(abi-run has no --emu); use --runner hosted or qemu"}
+PLANNED: dict[str, str] = {}
 REFERENCES = ("native", "qemu-aarch64")
 # The environment every case sees (plus the case's own env): nothing from the caller leaks in.
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C", "LANG": "C", "TZ": "UTC"}
@@ -89,6 +88,13 @@ def resolve_runner(spec: str) -> Runner:
         return Runner("native", ())
     if spec == "qemu":
         return Runner("qemu", (_need("qemu-x86_64", "apt-get install qemu-user"),))
+    if spec == "emu":
+        # `abi run --emu` straight from the venv's abi (abi-run --emu would
+        # exec it too, one exec later).
+        abi = Path(sys.executable).parent / "abi"
+        if not abi.exists():
+            raise RunnerError(f"runner {spec}: {abi} not found (make setup installs it)")
+        return Runner(spec, (str(abi), "run", "--emu"))
     if spec == "hosted":
         # The hosted platform's binary itself (no Python start-up per case).
         from abi.hosted import hosted_binary

@@ -242,6 +242,31 @@ long plat_fault_install(void);
 long plat_set_fs(u64 base);
 long plat_get_fs(u64 *base);
 
+/* --- Engines (the emulated platform, kernel/plat/emu) ---------------- */
+
+/* A platform that runs guest code in an engine with a memory map of its
+ * own (unicorn) sets plat_mem_hook; the functions above call it after
+ * every change they make to the guest range (plat_mem_commit and _noreserve,
+ * _decommit, _protect, _move, _release, plat_host_mmap_file), so the
+ * engines' maps follow the kernel's without polling. op: PLAT_MEM_MAP
+ * ([addr, addr+len) is now memory of protection prot), PLAT_MEM_UNMAP (it
+ * is not: reserved or released), PLAT_MEM_PROTECT (prot), PLAT_MEM_MOVE
+ * (its pages moved to `to`, keeping their protection; addr is left
+ * unmapped). NULL elsewhere. Called with the kernel's locks held. */
+#define PLAT_MEM_MAP 0
+#define PLAT_MEM_UNMAP 1
+#define PLAT_MEM_PROTECT 2
+#define PLAT_MEM_MOVE 3
+/* plat_host_mmap_file's: like PLAT_MEM_MAP, but only the first `to` bytes
+ * (page-rounded) are backed by the host object when it is mapped; a touch
+ * of a page past its end is a host SIGBUS. */
+#define PLAT_MEM_MAP_FILE 4
+extern void (*plat_mem_hook)(int op, uintptr_t addr, size_t len, int prot, uintptr_t to);
+/* The same platform keeps the guest's TLS register (FS base, TPIDR_EL0) in
+ * the engine, not in the host thread: plat_set_fs and plat_get_fs go
+ * through plat_tls_hook when it is set (set: *base is the new value). */
+extern long (*plat_tls_hook)(bool set, u64 *base);
+
 /* --- Console (the host's fds 0, 1, 2; kernel/plat/linux/console.c) ----- */
 
 /* Blocking read/write on a host descriptor the console forwards to: at the

@@ -177,7 +177,7 @@ void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret
 		}
 		if (!setup_frame(uc, sig, &ka, &info,
 				 t->restore_blocked ? t->saved_blocked : t->blocked,
-				 !in_syscall && info.si_code > 0 && info.si_code < SI_KERNEL)) {
+				 !in_syscall && info.si_code > 0)) {
 			force_sigsegv(sig);
 			continue;
 		}

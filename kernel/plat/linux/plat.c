@@ -12,6 +12,16 @@
 #define HOST_MAP_ANON_PRIVATE (MAP_PRIVATE | MAP_ANONYMOUS)
 #define HOST_FUTEX_BITSET_ANY 0xffffffffu
 
+void (*plat_mem_hook)(int op, uintptr_t addr, size_t len, int prot, uintptr_t to);
+
+/* Tells the engines (plat_mem_hook) of a change that succeeded. */
+static long mem_changed(long r, int op, uintptr_t addr, size_t len, int prot, uintptr_t to)
+{
+	if (r >= 0 && plat_mem_hook)
+		plat_mem_hook(op, addr, len, prot, to);
+	return r;
+}
+
 static long host_mmap(uintptr_t addr, size_t len, int prot, int flags)
 {
 	return host_syscall6(HOST_NR(mmap), (long)addr, (long)len, prot, flags, -1, 0);
@@ -39,7 +49,8 @@ long plat_mem_reserve(uintptr_t hint, size_t len, uintptr_t *out)
 
 long plat_mem_release(uintptr_t addr, size_t len)
 {
-	return host_syscall2(HOST_NR(munmap), addr, len);
+	return mem_changed(host_syscall2(HOST_NR(munmap), addr, len), PLAT_MEM_UNMAP, addr, len, 0,
+			   0);
 }
 
 long plat_mem_commit(uintptr_t addr, size_t len, int prot, bool shared)
@@ -47,7 +58,7 @@ long plat_mem_commit(uintptr_t addr, size_t len, int prot, bool shared)
 	int flags = MAP_FIXED | MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE);
 	long r = host_mmap(addr, len, prot, flags);
 
-	return IS_ERR_VALUE(r) ? r : 0;
+	return mem_changed(IS_ERR_VALUE(r) ? r : 0, PLAT_MEM_MAP, addr, len, prot, 0);
 }
 
 long plat_mem_commit_noreserve(uintptr_t addr, size_t len, int prot, bool shared)
@@ -55,19 +66,20 @@ long plat_mem_commit_noreserve(uintptr_t addr, size_t len, int prot, bool shared
 	int flags = MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | (shared ? MAP_SHARED : MAP_PRIVATE);
 	long r = host_mmap(addr, len, prot, flags);
 
-	return IS_ERR_VALUE(r) ? r : 0;
+	return mem_changed(IS_ERR_VALUE(r) ? r : 0, PLAT_MEM_MAP, addr, len, prot, 0);
 }
 
 long plat_mem_decommit(uintptr_t addr, size_t len)
 {
 	long r = host_mmap(addr, len, PROT_NONE, HOST_MAP_ANON_PRIVATE | MAP_FIXED | MAP_NORESERVE);
 
-	return IS_ERR_VALUE(r) ? r : 0;
+	return mem_changed(IS_ERR_VALUE(r) ? r : 0, PLAT_MEM_UNMAP, addr, len, 0, 0);
 }
 
 long plat_mem_protect(uintptr_t addr, size_t len, int prot)
 {
-	return host_syscall3(HOST_NR(mprotect), addr, len, prot);
+	return mem_changed(host_syscall3(HOST_NR(mprotect), addr, len, prot), PLAT_MEM_PROTECT,
+			   addr, len, prot, 0);
 }
 
 long plat_mem_move(uintptr_t from, size_t len, uintptr_t to)
@@ -82,6 +94,7 @@ long plat_mem_move(uintptr_t from, size_t len, uintptr_t to)
 				  to);
 	if (IS_ERR_VALUE(r))
 		return r;
+	mem_changed(0, PLAT_MEM_MOVE, from, len, 0, to);
 	return plat_mem_decommit(from, len);
 }
 
@@ -441,6 +454,11 @@ long plat_host_mmap_file(uintptr_t addr, size_t len, int prot, bool shared, int 
 {
 	long r = host_syscall6(HOST_NR(mmap), (long)addr, (long)len, prot,
 			       MAP_FIXED | (shared ? MAP_SHARED : MAP_PRIVATE), fd, off);
+	struct plat_stat st;
+	size_t backed = len;
 
-	return IS_ERR_VALUE(r) ? r : 0;
+	/* the engines leave the pages past the object's end out of their map */
+	if (!IS_ERR_VALUE(r) && plat_mem_hook && plat_console_stat(fd, &st) == 0)
+		backed = st.size <= off ? 0 : MIN((u64)(st.size - off), (u64)len);
+	return mem_changed(IS_ERR_VALUE(r) ? r : 0, PLAT_MEM_MAP_FILE, addr, len, prot, backed);
 }

@@ -45,13 +45,19 @@ _Noreturn void plat_kill_self(int sig)
 	plat_exit(128 + sig);
 }
 
+long (*plat_tls_hook)(bool set, u64 *base);
+
 long plat_set_fs(u64 base)
 {
+	if (plat_tls_hook)
+		return plat_tls_hook(true, &base);
 	return host_syscall2(HOST_NR(arch_prctl), HOST_ARCH_SET_FS, base);
 }
 
 long plat_get_fs(u64 *base)
 {
+	if (plat_tls_hook)
+		return plat_tls_hook(false, base);
 	return host_syscall2(HOST_NR(arch_prctl), HOST_ARCH_GET_FS, base);
 }
 
