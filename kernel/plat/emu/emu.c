@@ -999,7 +999,7 @@ int abi_emu_main(int argc, char **argv, char **envp, const struct emu_uc_api *ap
 	plat_tls_hook = tls_hook;
 	hosted_setup_console();
 	hosted_setup_fs(prog, prog_path, sizeof prog_path);
-	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp);
+	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, NULL);
 	if (r < 0 && why)
 		hosted_die("%s: %s%s (%s)", guest_argv[0], interp ? "interpreter: " : "", why,
 			   hosted_errname(r));

@@ -255,3 +255,15 @@ const struct emu_frame_ops emu_frame_x86_64 = {
 	.trap = trap,
 	.clone = clone_regs,
 };
+
+/* abi-run's signal.c asks these of the function-call entry (fast.c), which
+ * the emulated platform does not have: every frame here is a whole one. */
+u8 *hosted_frame_fpu(struct host_ucontext *uc)
+{
+	return uc->fpregs;
+}
+
+void hosted_fast_restart(struct host_ucontext *uc)
+{
+	(void)uc; /* never called: no task's frame is a fast one */
+}
