@@ -48,6 +48,7 @@ check-gen: gen
 
 include kernel/kernel.mk
 include loader/loader.mk
+include musl-compat/shim/shim.mk
 include kernel/plat/hosted/hosted.mk
 
 # Each checker is one line of LINTERS' recipe; add a target to extend it.

@@ -31,9 +31,61 @@ static long read_op(void *ctx, void *file, void *buf, size_t len, uint64_t off)
 	return kernel_read(file, buf, len, &pos);
 }
 
-/* A shared object, not a program: a valid ET_DYN file without an
- * interpreter or an entry point (a static-pie has an entry). */
-static bool is_shared_object(const char *path)
+/* Whether the object's DT_NEEDED names musl's libc ("libc.so", Debian's and
+ * musl-compat's soname, or Alpine's "libc.musl-x86_64.so.1"): an object
+ * built with abi-cc -shared or musl-gcc -shared. The dynamic section's
+ * strings are found through the PT_LOAD that maps DT_STRTAB. */
+static bool needs_musl(struct file *f, const struct elf_binary *bin)
+{
+	enum { DT_NULL = 0, DT_NEEDED = 1, DT_STRTAB = 5 };
+	static struct {
+		s64 d_tag;
+		u64 d_val;
+	} dyn[512]; /* Elf64_Dyn */
+	const Elf64_Phdr *dp = NULL;
+	u64 strtab = 0, stroff = 0;
+	size_t n;
+	bool found = false;
+
+	for (unsigned i = 0; i < bin->ehdr.e_phnum; i++)
+		if (bin->phdr[i].p_type == PT_DYNAMIC)
+			dp = &bin->phdr[i];
+	if (!dp)
+		return false;
+	n = (size_t)MIN(dp->p_filesz, sizeof dyn);
+	if (read_op(NULL, f, dyn, n, dp->p_offset) != (long)n)
+		return false;
+	n /= sizeof *dyn;
+	for (size_t i = 0; i < n && dyn[i].d_tag != DT_NULL; i++)
+		if (dyn[i].d_tag == DT_STRTAB)
+			strtab = dyn[i].d_val;
+	for (unsigned i = 0; i < bin->ehdr.e_phnum && !found; i++) {
+		const Elf64_Phdr *ph = &bin->phdr[i];
+
+		if (ph->p_type == PT_LOAD && strtab >= ph->p_vaddr &&
+		    strtab - ph->p_vaddr < ph->p_filesz) {
+			stroff = strtab - ph->p_vaddr + ph->p_offset;
+			found = true;
+		}
+	}
+	for (size_t i = 0; found && i < n && dyn[i].d_tag != DT_NULL; i++) {
+		char name[32] = { 0 };
+
+		if (dyn[i].d_tag != DT_NEEDED ||
+		    read_op(NULL, f, name, sizeof name - 1, stroff + dyn[i].d_val) <= 0)
+			continue;
+		if (strcmp(name, "libc.so") == 0 || strncmp(name, "libc.musl-", 10) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The launcher of a shared object, not a program (a valid ET_DYN file
+ * without an interpreter or an entry point: a static-pie has an entry), or
+ * NULL: so-launcher-musl for an object built against musl,
+ * so-launcher-compat for a glibc-built one under --libc=musl-compat,
+ * so-launcher (glibc) for the rest. */
+static const char *so_launcher(const char *path)
 {
 	static const struct loader_ops ops = { .pread = read_op };
 	static const struct loader_params params = {
@@ -42,26 +94,29 @@ static bool is_shared_object(const char *path)
 		.task_size = 1UL << 47,
 	};
 	static struct elf_binary bin; /* ~64 KiB of program headers */
-	const char *why;
+	const char *why, *launcher = NULL;
 	struct file *f;
-	bool so = false;
 
 	if (filp_open(path, O_RDONLY, 0, &f) < 0)
-		return false;
+		return NULL;
 	if (elf_read_binary(&ops, &params, &bin, f, (uint64_t)f->inode->size, &why) == 0 &&
 	    bin.ehdr.e_type == ET_DYN && bin.ehdr.e_entry == 0) {
-		so = true;
+		launcher = "so-launcher";
 		for (unsigned i = 0; i < bin.ehdr.e_phnum; i++)
 			if (bin.phdr[i].p_type == PT_INTERP)
-				so = false;
+				launcher = NULL;
+		if (launcher && needs_musl(f, &bin))
+			launcher = "so-launcher-musl";
+		else if (launcher && hosted_opts.musl_compat)
+			launcher = "so-launcher-compat";
 	}
 	fput(f);
-	return so;
+	return launcher;
 }
 
-/* Runs `so-launcher APP.so ARG...` instead (OSv style: the launcher, built
- * beside abi-run, dlopens the object and calls its main). */
-static void run_with_launcher(int nargs)
+/* Runs `LAUNCHER APP.so ARG...` instead (OSv style: the launcher, built
+ * beside abi-run, loads the object and calls its main). */
+static void run_with_launcher(const char *name, int nargs)
 {
 	static char launcher[4096], so_path[4096];
 	long n = host_syscall3(HOST_NR(readlink), "/proc/self/exe", launcher, sizeof launcher - 1);
@@ -73,7 +128,7 @@ static void run_with_launcher(int nargs)
 	slash = launcher + n;
 	while (slash > launcher && slash[-1] != '/')
 		slash--;
-	strlcpy(slash, "so-launcher", sizeof launcher - (size_t)(slash - launcher));
+	strlcpy(slash, name, sizeof launcher - (size_t)(slash - launcher));
 	memmove(guest_argv + 1, guest_argv, (size_t)(nargs + 1) * sizeof *guest_argv);
 	strlcpy(so_path, prog_path, sizeof so_path);
 	guest_argv[0] = launcher;
@@ -186,7 +241,7 @@ _Noreturn void hosted_main(u64 *sp)
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
-	const char *prog, *why = NULL;
+	const char *prog, *why = NULL, *launcher;
 	char found[4096];
 	bool force = false, interp = false;
 	int first, n;
@@ -228,8 +283,11 @@ _Noreturn void hosted_main(u64 *sp)
 	hosted_setup_console();
 	hosted_confine_mounts(&prog);
 	hosted_setup_fs(prog, prog_path, sizeof prog_path);
-	if (is_shared_object(prog_path))
-		run_with_launcher(argc - first);
+	if ((launcher = so_launcher(prog_path)))
+		run_with_launcher(launcher, argc - first);
+	else if (hosted_opts.musl_compat)
+		hosted_die("%s: --libc=musl-compat runs a shared object with a main; this is not one",
+			   guest_argv[0]);
 	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp);
 	if (r < 0 && why)
 		hosted_die("%s: %s%s (%s)", guest_argv[0], interp ? "interpreter: " : "", why,

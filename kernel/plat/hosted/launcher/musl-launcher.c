@@ -1,0 +1,398 @@
+/* abi-run's launchers of shared-object applications on musl (OSv style),
+ * guest programs built against musl(-compat) whose interpreter is musl's
+ * dynamic linker. abi-run runs one as `LAUNCHER APP.so ARG...`; it loads
+ * APP.so and exits with main(argc, argv, envp), argv[0] being APP.so's path.
+ *
+ * Built twice (kernel/plat/hosted/hosted.mk):
+ *   so-launcher-musl     for objects built against musl (abi-cc -shared);
+ *   so-launcher-compat   (GLIBC_COMPAT) for glibc-built objects, `abi-run
+ *                        --libc=musl-compat`: linked with the glibc shim
+ *                        (musl-compat/shim/), which comes before libc in the
+ *                        global scope, so the object binds to it first. musl's
+ *                        dynamic linker takes glibc's libc.so.6, libm.so.6,
+ *                        libpthread.so.0 ... as itself and binds a versioned
+ *                        reference (memcpy@GLIBC_2.14) to the plain name.
+ *                        Before loading, every undefined symbol of the object
+ *                        and of the libraries it needs is checked against
+ *                        the covered list (COVERED_LIST: "name@version
+ *                        provider" lines); one that is not covered is refused
+ *                        with its name, exit status 127 (as a dynamic-linker
+ *                        failure). The other libraries are loaded by path
+ *                        first, as the host's dynamic linker would find them. */
+#define _GNU_SOURCE 1
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+#ifdef GLIBC_COMPAT
+#include <elf.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The covered list, in the launcher itself (sorted, "name@version provider\n"). */
+__asm__(".section .rodata\n"
+	".globl covered_list\n"
+	"covered_list:\n"
+	".incbin \"" COVERED_LIST "\"\n"
+	".byte 0\n"
+	".previous\n");
+extern const char covered_list[];
+
+#define MAX_OBJS 64
+#define REFUSED 127
+
+struct obj {
+	char path[4096];
+	const char *name; /* as needed (or the app's path) */
+	const unsigned char *map;
+	size_t size;
+	const Elf64_Sym *syms;
+	size_t nsyms;
+	const char *symstr;
+	const Elf64_Half *versym;
+	const unsigned char *verneed;
+	size_t nverneed;
+	const char *verstr;
+	const Elf64_Dyn *dyn;
+	const char *dynstr;
+};
+
+static struct obj objs[MAX_OBJS];
+static int nobjs, refused;
+static const char *app;
+static char **covered;
+static size_t ncovered;
+
+/* One line "abi-run: APP.so: [LIB: ]why"; the run ends after the check. */
+__attribute__((format(printf, 2, 3))) static void refuse(const struct obj *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "abi-run: %s: ", app);
+	if (o != &objs[0])
+		fprintf(stderr, "%s: ", o->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	refused++;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The covered list as an array of "name@version" (the provider cut off). */
+static void load_covered(void)
+{
+	char *list = strdup(covered_list), *line, *save = NULL;
+	size_t cap = 4096;
+
+	covered = malloc(cap * sizeof *covered);
+	if (!list || !covered)
+		abort();
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+
+		if (sp)
+			*sp = 0;
+		if (ncovered == cap && !(covered = realloc(covered, (cap *= 2) * sizeof *covered)))
+			abort();
+		covered[ncovered++] = line;
+	}
+	qsort(covered, ncovered, sizeof *covered, cmp_str);
+}
+
+/* name@version covered (version NULL: any version of name). */
+static int is_covered(const char *name, const char *version)
+{
+	char key[512];
+	size_t lo = 0, hi = ncovered, n;
+
+	n = (size_t)snprintf(key, sizeof key, "%s@%s", name, version ? version : "");
+	if (n >= sizeof key)
+		return 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(covered[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == ncovered)
+		return 0;
+	return version ? strcmp(covered[lo], key) == 0 : strncmp(covered[lo], key, n) == 0;
+}
+
+/* A name musl's dynamic linker takes as itself: lib + c, pthread, rt, m,
+ * dl, util or xnet, then a dot (libc.so.6, libm.so.6, libpthread.so.0). */
+static int is_libc_name(const char *name)
+{
+	static const char *const parts[] = { "c.", "pthread.", "rt.", "m.", "dl.", "util.", "xnet." };
+
+	if (strncmp(name, "lib", 3) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		if (strncmp(name + 3, parts[i], strlen(parts[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static int in_map(const struct obj *o, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	return c >= o->map && c <= o->map + o->size && len <= (size_t)(o->map + o->size - c);
+}
+
+/* Maps the object and finds its dynamic symbols, versions and dynamic
+ * section through the section headers; 0, or -1 after refusing it. */
+static int open_obj(struct obj *o)
+{
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+	struct stat st;
+	int fd = open(o->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		refuse(o, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	o->size = (size_t)st.st_size;
+	o->map = o->size ? mmap(NULL, o->size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (o->map == MAP_FAILED || o->size < sizeof *eh) {
+		refuse(o, "not an ELF object");
+		return -1;
+	}
+	eh = (const void *)o->map;
+	sh = (const void *)(o->map + eh->e_shoff);
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_machine != EM_X86_64 || eh->e_shentsize != sizeof *sh ||
+	    !in_map(o, sh, (size_t)eh->e_shnum * sizeof *sh)) {
+		refuse(o, "not an x86_64 ELF object with section headers");
+		return -1;
+	}
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		const void *data = o->map + sh[i].sh_offset;
+		const char *str = sh[i].sh_link < eh->e_shnum ?
+					  (const char *)o->map + sh[sh[i].sh_link].sh_offset :
+					  NULL;
+
+		if (sh[i].sh_type != SHT_NOBITS && !in_map(o, data, sh[i].sh_size))
+			continue;
+		switch (sh[i].sh_type) {
+		case SHT_DYNSYM:
+			o->syms = data;
+			o->nsyms = sh[i].sh_size / sizeof *o->syms;
+			o->symstr = str;
+			break;
+		case SHT_GNU_versym:
+			o->versym = data;
+			break;
+		case SHT_GNU_verneed:
+			o->verneed = data;
+			o->nverneed = sh[i].sh_info;
+			o->verstr = str;
+			break;
+		case SHT_DYNAMIC:
+			o->dyn = data;
+			o->dynstr = str;
+			break;
+		}
+	}
+	if (!o->syms || !o->dyn) {
+		refuse(o, "not a dynamic object");
+		return -1;
+	}
+	return 0;
+}
+
+/* The version name and file a versym index refers to (verneed), or 0. */
+static int version_of(const struct obj *o, unsigned idx, const char **ver, const char **file)
+{
+	const unsigned char *p = o->verneed;
+
+	for (size_t i = 0; p && i < o->nverneed; i++) {
+		const Elf64_Verneed *vn = (const void *)p;
+		const unsigned char *q = p + vn->vn_aux;
+
+		for (unsigned j = 0; j < vn->vn_cnt; j++) {
+			const Elf64_Vernaux *va = (const void *)q;
+
+			if ((va->vna_other & 0x7fff) == idx) {
+				*ver = o->verstr + va->vna_name;
+				*file = o->verstr + vn->vn_file;
+				return 1;
+			}
+			q += va->vna_next;
+		}
+		p += vn->vn_next;
+	}
+	return 0;
+}
+
+/* Whether an object of the closure other than o defines name. */
+static int closure_defines(const struct obj *o, const char *name)
+{
+	for (int k = 0; k < nobjs; k++) {
+		if (&objs[k] == o || !objs[k].map)
+			continue;
+		for (size_t i = 1; i < objs[k].nsyms; i++) {
+			const Elf64_Sym *s = &objs[k].syms[i];
+
+			if (s->st_shndx != SHN_UNDEF && ELF64_ST_BIND(s->st_info) != STB_LOCAL &&
+			    strcmp(objs[k].symstr + s->st_name, name) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static void check_symbols(const struct obj *o)
+{
+	for (size_t i = 1; i < o->nsyms; i++) {
+		const Elf64_Sym *s = &o->syms[i];
+		const char *name = o->symstr + s->st_name, *ver = NULL, *file = NULL;
+		unsigned idx = o->versym ? o->versym[i] & 0x7fff : 0;
+
+		if (s->st_shndx != SHN_UNDEF || ELF64_ST_BIND(s->st_info) != STB_GLOBAL || !*name)
+			continue; /* defined, or weak: absent is allowed */
+		if (idx > 1 && version_of(o, idx, &ver, &file) && is_libc_name(file)) {
+			if (!is_covered(name, ver))
+				refuse(o, "%s@%s: not provided by musl-compat or its glibc shim", name,
+				       ver);
+		} else if (!closure_defines(o, name) && !is_covered(name, NULL)) {
+			refuse(o, "%s: not provided by musl-compat, its glibc shim or a needed library",
+			       name);
+		}
+	}
+}
+
+/* Adds dir/name to the closure if it exists; 1 when found. */
+static int try_path(const char *dir, size_t dlen, const char *origin, const char *name)
+{
+	char path[4096];
+	int n;
+
+	if (dlen >= 7 && strncmp(dir, "$ORIGIN", 7) == 0)
+		n = snprintf(path, sizeof path, "%s%.*s/%s", origin, (int)(dlen - 7), dir + 7, name);
+	else
+		n = snprintf(path, sizeof path, "%.*s/%s", (int)dlen, dir, name);
+	if (n < 0 || (size_t)n >= sizeof path || access(path, R_OK) != 0)
+		return 0;
+	if (nobjs == MAX_OBJS) {
+		refuse(&objs[0], "too many needed libraries");
+		return 1;
+	}
+	strcpy(objs[nobjs].path, path);
+	objs[nobjs].name = name;
+	if (open_obj(&objs[nobjs]) == 0)
+		nobjs++;
+	return 1;
+}
+
+/* Finds a needed library as the host's dynamic linker would: the object's
+ * RPATH or RUNPATH, then the system directories. */
+static void find_needed(const struct obj *o, const char *name)
+{
+	static const char sysdirs[] = "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib:/usr/lib";
+	char origin[4096];
+	const char *slash = strrchr(o->path, '/'), *paths[2] = { NULL, sysdirs };
+
+	for (int k = 0; k < nobjs; k++)
+		if (strcmp(objs[k].name, name) == 0)
+			return;
+	snprintf(origin, sizeof origin, "%.*s", slash ? (int)(slash - o->path) : 1,
+		 slash ? o->path : ".");
+	for (const Elf64_Dyn *d = o->dyn; d->d_tag != DT_NULL; d++)
+		if (d->d_tag == DT_RUNPATH || (d->d_tag == DT_RPATH && !paths[0]))
+			paths[0] = o->dynstr + d->d_un.d_val;
+	for (int p = 0; p < 2; p++) {
+		const char *dir = paths[p];
+
+		while (dir && *dir) {
+			size_t len = strcspn(dir, ":");
+
+			if (try_path(dir, len, origin, name))
+				return;
+			dir += len + (dir[len] == ':');
+		}
+	}
+	refuse(o, "needs %s, which is not found", name);
+}
+
+/* The closure of the object's needed libraries, each checked; then the
+ * libraries that are not musl's are loaded, dependencies first. */
+static void check_and_preload(const char *path)
+{
+	strcpy(objs[0].path, path);
+	objs[0].name = path;
+	if (open_obj(&objs[0]) < 0)
+		exit(REFUSED);
+	nobjs = 1;
+	for (int k = 0; k < nobjs; k++)
+		for (const Elf64_Dyn *d = objs[k].dyn; d->d_tag != DT_NULL; d++) {
+			const char *name = objs[k].dynstr + d->d_un.d_val;
+
+			if (d->d_tag != DT_NEEDED || is_libc_name(name))
+				continue;
+			if (strncmp(name, "ld-linux", 8) == 0)
+				refuse(&objs[k],
+				       "needs %s, glibc's dynamic linker, which musl-compat does not replace",
+				       name);
+			else
+				find_needed(&objs[k], name);
+		}
+	load_covered();
+	for (int k = 0; k < nobjs; k++)
+		check_symbols(&objs[k]);
+	if (refused)
+		exit(REFUSED);
+	for (int k = nobjs - 1; k > 0; k--)
+		if (!dlopen(objs[k].path, RTLD_NOW | RTLD_GLOBAL)) {
+			fprintf(stderr, "abi-run: %s\n", dlerror());
+			exit(REFUSED);
+		}
+}
+#endif
+
+int main(int argc, char **argv)
+{
+	int (*app_main)(int, char **, char **);
+	char *slash;
+	void *h;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s APP.so [ARG...]\n", argv[0]);
+		return 2;
+	}
+#ifdef GLIBC_COMPAT
+	app = argv[1];
+	check_and_preload(argv[1]);
+#endif
+	h = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
+	if (!h) {
+		fprintf(stderr, "abi-run: %s\n", dlerror());
+		return 127;
+	}
+	*(void **)&app_main = dlsym(h, "main");
+	if (!app_main) {
+		fprintf(stderr, "abi-run: %s: the shared object has no main\n", argv[1]);
+		return 2;
+	}
+	/* The program's name is the object's, as argv[0] is (assert, error, err). */
+	program_invocation_name = argv[1];
+	slash = strrchr(argv[1], '/');
+	program_invocation_short_name = slash ? slash + 1 : argv[1];
+	exit(app_main(argc - 1, argv + 1, environ));
+}
