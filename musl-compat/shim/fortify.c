@@ -359,8 +359,8 @@ ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 	return recv(fd, buf, n, flags);
 }
 
-ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
-		       struct sockaddr *addr, socklen_t *addrlen)
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr,
+		       socklen_t *addrlen)
 {
 	CHECK(n <= buflen);
 	return recvfrom(fd, buf, n, flags, addr, addrlen);

@@ -286,8 +286,9 @@ _Noreturn void hosted_main(u64 *sp)
 	if ((launcher = so_launcher(prog_path)))
 		run_with_launcher(launcher, argc - first);
 	else if (hosted_opts.musl_compat)
-		hosted_die("%s: --libc=musl-compat runs a shared object with a main; this is not one",
-			   guest_argv[0]);
+		hosted_die(
+			"%s: --libc=musl-compat runs a shared object with a main; this is not one",
+			guest_argv[0]);
 	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp);
 	if (r < 0 && why)
 		hosted_die("%s: %s%s (%s)", guest_argv[0], interp ? "interpreter: " : "", why,

@@ -215,8 +215,9 @@ int hosted_parse_options(int argc, char **argv)
 				hand_to_python(argc, argv, a);
 		if (strncmp(a, "--libc=", 7) == 0) {
 			if (!streq(a + 7, "musl-compat"))
-				hosted_die("--libc: the only choice is musl-compat (the default is the "
-					   "object's own libc)");
+				hosted_die(
+					"--libc: the only choice is musl-compat (the default is the "
+					"object's own libc)");
 			hosted_opts.musl_compat = true;
 			continue;
 		}

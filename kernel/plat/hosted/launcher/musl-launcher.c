@@ -137,7 +137,9 @@ static int is_covered(const char *name, const char *version)
  * dl, util or xnet, then a dot (libc.so.6, libm.so.6, libpthread.so.0). */
 static int is_libc_name(const char *name)
 {
-	static const char *const parts[] = { "c.", "pthread.", "rt.", "m.", "dl.", "util.", "xnet." };
+	static const char *const parts[] = {
+		"c.", "pthread.", "rt.", "m.", "dl.", "util.", "xnet."
+	};
 
 	if (strncmp(name, "lib", 3) != 0)
 		return 0;
@@ -184,9 +186,9 @@ static int open_obj(struct obj *o)
 	}
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
 		const void *data = o->map + sh[i].sh_offset;
-		const char *str = sh[i].sh_link < eh->e_shnum ?
-					  (const char *)o->map + sh[sh[i].sh_link].sh_offset :
-					  NULL;
+		const char *str = sh[i].sh_link < eh->e_shnum
+					  ? (const char *)o->map + sh[sh[i].sh_link].sh_offset
+					  : NULL;
 
 		if (sh[i].sh_type != SHT_NOBITS && !in_map(o, data, sh[i].sh_size))
 			continue;
@@ -269,10 +271,11 @@ static void check_symbols(const struct obj *o)
 			continue; /* defined, or weak: absent is allowed */
 		if (idx > 1 && version_of(o, idx, &ver, &file) && is_libc_name(file)) {
 			if (!is_covered(name, ver))
-				refuse(o, "%s@%s: not provided by musl-compat or its glibc shim", name,
-				       ver);
+				refuse(o, "%s@%s: not provided by musl-compat or its glibc shim",
+				       name, ver);
 		} else if (!closure_defines(o, name) && !is_covered(name, NULL)) {
-			refuse(o, "%s: not provided by musl-compat, its glibc shim or a needed library",
+			refuse(o,
+			       "%s: not provided by musl-compat, its glibc shim or a needed library",
 			       name);
 		}
 	}
@@ -285,7 +288,8 @@ static int try_path(const char *dir, size_t dlen, const char *origin, const char
 	int n;
 
 	if (dlen >= 7 && strncmp(dir, "$ORIGIN", 7) == 0)
-		n = snprintf(path, sizeof path, "%s%.*s/%s", origin, (int)(dlen - 7), dir + 7, name);
+		n = snprintf(path, sizeof path, "%s%.*s/%s", origin, (int)(dlen - 7), dir + 7,
+			     name);
 	else
 		n = snprintf(path, sizeof path, "%.*s/%s", (int)dlen, dir, name);
 	if (n < 0 || (size_t)n >= sizeof path || access(path, R_OK) != 0)
@@ -305,7 +309,8 @@ static int try_path(const char *dir, size_t dlen, const char *origin, const char
  * RPATH or RUNPATH, then the system directories. */
 static void find_needed(const struct obj *o, const char *name)
 {
-	static const char sysdirs[] = "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib:/usr/lib";
+	static const char sysdirs[] =
+		"/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib:/usr/lib";
 	char origin[4096];
 	const char *slash = strrchr(o->path, '/'), *paths[2] = { NULL, sysdirs };
 
