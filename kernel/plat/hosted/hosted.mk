@@ -35,8 +35,11 @@ $(ABI_HBUILD)/so-launcher: kernel/plat/hosted/launcher/so-launcher.c
 # The launchers of .so applications on musl (musl-launcher.c), whose
 # interpreter is that musl's dynamic linker (ABI_SO_MUSL_LIB, shim.mk):
 # so-launcher-musl for objects built against musl, so-launcher-compat for
-# glibc-built ones (--libc=musl-compat), with the glibc shim before libc and
-# the covered-symbol list built in.
+# glibc-built ones (--libc=musl-compat), with the glibc shim before libc,
+# the covered-symbol list built in, and the host glibc's library directories
+# in its RUNPATH (where musl finds the other libraries a glibc-built object
+# needs).
+ABI_GLIBC_LIB_PATH := $(realpath $(ABI_GLIBC_DIR)):/lib/x86_64-linux-gnu
 ABI_MUSL_LAUNCHER_FLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 \
 	-Wl,-dynamic-linker,$(ABI_SO_MUSL_LIB)/libc.so
 $(ABI_HBUILD)/so-launcher-musl: kernel/plat/hosted/launcher/musl-launcher.c
@@ -46,9 +49,10 @@ $(ABI_HBUILD)/so-launcher-compat: kernel/plat/hosted/launcher/musl-launcher.c $(
 		$(ABI_SHIM_COVERED)
 	@mkdir -p $(dir $@)
 	$(ABI_SO_MUSL_CC) $(ABI_MUSL_LAUNCHER_FLAGS) -DGLIBC_COMPAT \
-		'-DCOVERED_LIST="$(abspath $(ABI_SHIM_COVERED))"' -o $@ $< \
+		'-DCOVERED_LIST="$(abspath $(ABI_SHIM_COVERED))"' \
+		'-DGLIBC_LIB_PATH="$(ABI_GLIBC_LIB_PATH)"' -o $@ $< \
 		-L$(ABI_SHIM_BUILD) -Wl,--no-as-needed -labi-glibc-shim \
-		-Wl,-rpath,$(abspath $(ABI_SHIM_BUILD))
+		-Wl,-rpath,$(abspath $(ABI_SHIM_BUILD)):$(ABI_GLIBC_LIB_PATH)
 
 # The kernel objects are the library's (-fPIC, freestanding): one compile.
 $(ABI_HBUILD)/abi-run: $(ABI_HOSTED_OBJS) $(ABI_KERNEL_OBJS)

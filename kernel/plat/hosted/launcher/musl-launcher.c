@@ -17,8 +17,11 @@
  *                        the covered list (COVERED_LIST: "name@version
  *                        provider" lines); one that is not covered is refused
  *                        with its name, exit status 127 (as a dynamic-linker
- *                        failure). The other libraries are loaded by path
- *                        first, as the host's dynamic linker would find them. */
+ *                        failure). Other libraries are found as musl finds
+ *                        them: LD_LIBRARY_PATH, the RPATH or RUNPATH of the
+ *                        objects that need them, then the launcher's own
+ *                        RUNPATH, which holds the shim's directory and the
+ *                        host glibc's (GLIBC_LIB_PATH). */
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
 #include <errno.h>
@@ -320,9 +323,9 @@ static void find_needed(const struct obj *o, const char *name)
 	snprintf(origin, sizeof origin, "%.*s", slash ? (int)(slash - o->path) : 1,
 		 slash ? o->path : ".");
 	for (const Elf64_Dyn *d = o->dyn; d->d_tag != DT_NULL; d++)
-		if (d->d_tag == DT_RUNPATH || (d->d_tag == DT_RPATH && !paths[0]))
-			paths[0] = o->dynstr + d->d_un.d_val;
-	for (int p = 0; p < 2; p++) {
+		if (d->d_tag == DT_RUNPATH || (d->d_tag == DT_RPATH && !paths[1]))
+			paths[1] = o->dynstr + d->d_un.d_val;
+	for (int p = 0; p < 3; p++) {
 		const char *dir = paths[p];
 
 		while (dir && *dir) {
@@ -336,9 +339,25 @@ static void find_needed(const struct obj *o, const char *name)
 	refuse(o, "needs %s, which is not found", name);
 }
 
-/* The closure of the object's needed libraries, each checked; then the
- * libraries that are not musl's are loaded, dependencies first. */
-static void check_and_preload(const char *path)
+/* glibc's stdout: fully buffered when it is not a terminal, in a buffer of
+ * the file's st_blksize. musl's writes out its first line before it finds
+ * that out, which a program killed after printing it would show. */
+static void glibc_stdout(void)
+{
+	struct stat st;
+	size_t size = BUFSIZ;
+	char *buf;
+
+	if (isatty(1))
+		return;
+	if (fstat(1, &st) == 0 && st.st_blksize > 0)
+		size = (size_t)st.st_blksize;
+	if ((buf = malloc(size)))
+		setvbuf(stdout, buf, _IOFBF, size);
+}
+
+/* The object and the closure of its needed libraries, each checked. */
+static void check(const char *path)
 {
 	strcpy(objs[0].path, path);
 	objs[0].name = path;
@@ -363,11 +382,6 @@ static void check_and_preload(const char *path)
 		check_symbols(&objs[k]);
 	if (refused)
 		exit(REFUSED);
-	for (int k = nobjs - 1; k > 0; k--)
-		if (!dlopen(objs[k].path, RTLD_NOW | RTLD_GLOBAL)) {
-			fprintf(stderr, "abi-run: %s\n", dlerror());
-			exit(REFUSED);
-		}
 }
 #endif
 
@@ -383,7 +397,8 @@ int main(int argc, char **argv)
 	}
 #ifdef GLIBC_COMPAT
 	app = argv[1];
-	check_and_preload(argv[1]);
+	check(argv[1]);
+	glibc_stdout();
 #endif
 	h = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
 	if (!h) {

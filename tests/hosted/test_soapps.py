@@ -1,0 +1,208 @@
+"""Shared-object applications on musl: `abi-run ./app.so` for an object built
+against musl (so-launcher-musl), and `abi-run --libc=musl-compat ./app.so`
+for one built by gcc against glibc, run on musl through the glibc shim
+(musl-compat/shim/, so-launcher-compat). Each result is compared with the
+same source built as an ordinary program and run natively: against musl for
+the musl objects, against glibc for the glibc ones."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hosted_util import HERE, REPO, Result, run
+
+from abi.conform.compare import differences
+from abi.conform.runners import Runner, execute
+from abi.conform.suite import Case, load_suite
+
+PROGS = HERE / "progs"
+# What a normal optimised, hardened glibc build uses: the fortified calls and
+# the stack protector, so the shim's __*_chk and __stack_chk_fail are used.
+GLIBC_FLAGS = ["-O2", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong", "-Wall", "-Wextra",
+               "-Werror"]
+COVERED = REPO / "build" / "musl-compat" / "shim" / "covered.txt"
+
+
+def cc(compiler: str, src: Path, out: Path, *flags: str) -> Path:
+    if shutil.which(compiler) is None:
+        pytest.skip(f"{compiler} is not installed")
+    subprocess.run([compiler, "-o", str(out), str(src), *flags], check=True)
+    return out
+
+
+def run_as(prog: Path, prefix: list[str], work: Path, args: list[str], stdin: bytes) -> Result:
+    """prog copied into work as ./prog (argv[0] the same for both runs) and run there."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir()
+    (work / "in.txt").write_bytes(b"one\ntwo\nthree\n")
+    shutil.copy(prog, work / "prog")
+    return run([*prefix, "./prog", *args], cwd=work, stdin=stdin)
+
+
+# ---- objects built against musl ------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["in.txt"], ["/nonexistent"], []])
+def test_musl_so_application(abi_run: Path, tmp_path: Path, args: list[str]) -> None:
+    """A musl-gcc -shared object runs under so-launcher-musl like the same
+    source built as a musl program runs natively."""
+    src = PROGS / "app.c"
+    so = cc("musl-gcc", src, tmp_path / "app.so", "-shared", "-fPIC")
+    exe = cc("musl-gcc", src, tmp_path / "app")
+    assert run_as(so, [str(abi_run)], tmp_path / "w", args, b"") == \
+        run_as(exe, [], tmp_path / "w", args, b"")
+
+
+def test_musl_so_takes_the_musl_launcher(abi_run: Path, tmp_path: Path) -> None:
+    so = cc("musl-gcc", PROGS / "app.c", tmp_path / "app.so", "-shared", "-fPIC")
+    r = run([str(abi_run), "--verbose", str(so), "x"], cwd=tmp_path)
+    assert b"/so-launcher-musl: entry" in r.stderr
+    glibc_so = cc("gcc", PROGS / "app.c", tmp_path / "gapp.so", "-shared", "-fPIC")
+    r = run([str(abi_run), "--verbose", str(glibc_so), "x"], cwd=tmp_path)
+    assert b"/so-launcher: entry" in r.stderr
+
+
+# ---- glibc-built objects on musl-compat ----------------------------------------------
+
+MODES = [([], b"l1\nl2\n"), (["overflow", "a" * 40], b""), (["smash", "b" * 40], b""),
+         (["assert"], b""), (["error"], b""), (["extra", "args", "x", "y", "efgh"], b"")]
+
+
+@pytest.mark.parametrize(("args", "stdin"), MODES)
+def test_glibc_so_on_musl_compat(abi_run: Path, tmp_path: Path, args: list[str],
+                                 stdin: bytes) -> None:
+    """glibcso.c, built against glibc as -shared -fPIC and run on musl-compat,
+    prints and ends as the glibc program does natively: glibc's messages for
+    a fortify failure, stack smashing, assert and error(3), with SIGABRT."""
+    src = PROGS / "glibcso.c"
+    so = cc("gcc", src, tmp_path / "glibcso.so", *GLIBC_FLAGS, "-shared", "-fPIC")
+    exe = cc("gcc", src, tmp_path / "glibcso", *GLIBC_FLAGS)
+    native = run_as(exe, [], tmp_path / "w", args, stdin)
+    hosted = run_as(so, [str(abi_run), "--libc=musl-compat"], tmp_path / "w", args, stdin)
+    assert hosted == native
+
+
+def test_glibc_so_uses_the_shim(tmp_path: Path) -> None:
+    """The build above really goes through the shim: the object references
+    the fortified and glibc-only entry points the shim provides."""
+    so = cc("gcc", PROGS / "glibcso.c", tmp_path / "glibcso.so", *GLIBC_FLAGS, "-shared",
+            "-fPIC")
+    undef = subprocess.run(["nm", "-D", "--undefined-only", str(so)], capture_output=True,
+                           text=True, check=True).stdout
+    covered = dict(line.split() for line in COVERED.read_text().splitlines())
+    for sym in ("__printf_chk@GLIBC_2.3.4", "__strcpy_chk@GLIBC_2.3.4",
+                "__stack_chk_fail@GLIBC_2.4", "__register_atfork@GLIBC_2.3.2",
+                "__longjmp_chk@GLIBC_2.11", "error@GLIBC_2.2.5", "strerror_r@GLIBC_2.2.5"):
+        assert sym in undef
+        assert covered[sym] == "shim"
+    assert covered["memcpy@GLIBC_2.14"] == "musl"
+
+
+def test_glibc_so_needing_a_glibc_library(abi_run: Path, tmp_path: Path) -> None:
+    """A needed library of the host's (glibc-built libz.so.1) is checked and
+    loaded on musl-compat too."""
+    libz = Path("/usr/lib/x86_64-linux-gnu/libz.so.1")
+    if not libz.exists():
+        pytest.skip("no libz.so.1")
+    src = tmp_path / "z.c"
+    src.write_text("#include <stdio.h>\n"
+                   "unsigned long crc32(unsigned long, const unsigned char *, unsigned);\n"
+                   "int main(void) { printf(\"%lx\\n\", crc32(0, (const void *)\"abi\", 3));"
+                   " return 0; }\n")
+    so = cc("gcc", src, tmp_path / "z.so", "-shared", "-fPIC", str(libz))
+    exe = cc("gcc", src, tmp_path / "z", str(libz))
+    hosted = run_as(so, [str(abi_run), "--libc=musl-compat"], tmp_path / "w", [], b"")
+    assert hosted == run_as(exe, [], tmp_path / "w", [], b"")
+    assert hosted.status == 0
+
+
+def test_glibc_only_symbol_is_refused(abi_run: Path, tmp_path: Path) -> None:
+    """A glibc function musl-compat does not provide is refused before the
+    object runs, naming the symbol, with a dynamic-linker failure's 127; the
+    same object still runs on glibc (the default path)."""
+    src = tmp_path / "bad.c"
+    src.write_text("#include <gnu/libc-version.h>\n#include <stdio.h>\n"
+                   "int main(void) { puts(\"started\"); puts(gnu_get_libc_version()); "
+                   "return 0; }\n")
+    so = cc("gcc", src, tmp_path / "bad.so", "-shared", "-fPIC")
+    r = run([str(abi_run), "--libc=musl-compat", str(so)], cwd=tmp_path)
+    assert (r.status, r.stdout) == (127, b"")
+    assert r.stderr == (f"abi-run: {so}: gnu_get_libc_version@GLIBC_2.2.5: not provided by "
+                        "musl-compat or its glibc shim\n").encode()
+    assert run([str(abi_run), str(so)], cwd=tmp_path).status == 0
+
+
+def test_refusal_names_the_library(abi_run: Path, tmp_path: Path) -> None:
+    """The needed libraries are checked too: every missing symbol is named,
+    with the library that needs it."""
+    (tmp_path / "helper.c").write_text(
+        "#include <gnu/libc-version.h>\n#include <string.h>\n"
+        "const char *helper(void) { return gnu_get_libc_release(); }\n"
+        "char *dup(const char *s) { return strdup(s); }\n")
+    (tmp_path / "app.c").write_text(
+        "#include <string.h>\nconst char *helper(void);\n"
+        "int main(void) { return strerrorname_np(2) != 0 && helper() != 0; }\n")
+    lib = cc("gcc", tmp_path / "helper.c", tmp_path / "libhelper.so", "-shared", "-fPIC")
+    so = cc("gcc", tmp_path / "app.c", tmp_path / "app.so", "-shared", "-fPIC",
+            f"-L{tmp_path}", "-Wl,-rpath,$ORIGIN", "-Wl,--no-as-needed", "-lhelper")
+    assert lib.exists()
+    r = run([str(abi_run), "--libc=musl-compat", str(so)], cwd=tmp_path)
+    assert r.status == 127
+    assert r.stderr.decode().splitlines() == [
+        f"abi-run: {so}: strerrorname_np@GLIBC_2.32: not provided by musl-compat or its glibc "
+        "shim",
+        f"abi-run: {so}: libhelper.so: gnu_get_libc_release@GLIBC_2.2.5: not provided by "
+        "musl-compat or its glibc shim",
+    ]
+
+
+def test_libc_option_refusals(abi_run: Path, tmp_path: Path) -> None:
+    r = run([str(abi_run), "--libc=glibc", "/bin/true"], cwd=tmp_path)
+    assert r.status == 2 and b"--libc: the only choice is musl-compat" in r.stderr
+    r = run([str(abi_run), "--libc=musl-compat", "/bin/true"], cwd=tmp_path)
+    assert r.status == 2
+    assert r.stderr == (b"abi-run: /bin/true: --libc=musl-compat runs a shared object with a "
+                        b"main; this is not one\n")
+
+
+# ---- the conformance C cases as glibc-built .so files --------------------------------
+
+# Every case calls only what musl-compat covers (syscall(3), the fortified
+# stdio and string calls). Left out: identity, whose transcript shows that
+# glibc registers a robust-futex list head at start-up, which musl does only
+# once a robust mutex is used (a difference of the libcs, not of the shim).
+CONFORMANCE = ["files", "dirs", "fds", "mmap", "pipes", "errno", "events", "attrs", "copy",
+               "time", "locks", "xattrs", "sched", "creds", "admin"]
+
+
+def _case(name: str) -> Case:
+    return next(c for c in load_suite().c_cases if c.name == name)
+
+
+@pytest.mark.parametrize("name", CONFORMANCE)
+def test_conformance_case_as_glibc_so(abi_run: Path, tmp_path: Path, name: str) -> None:
+    """conformance/cases/NAME.c, built by gcc against glibc as -shared -fPIC
+    (every syscall a call of libc's syscall(3): -DCONFORM_LIBC_CALL), runs on
+    musl-compat with the same transcript as the glibc program natively."""
+    case = _case(name)
+    flags = [*GLIBC_FLAGS, "-DCONFORM_LIBC_CALL", "-Wno-unused-result"]
+    so = cc("gcc", case.source, tmp_path / f"{name}.so", *flags, "-shared", "-fPIC")
+    exe = cc("gcc", case.source, tmp_path / name, *flags)
+    outcomes = []
+    for prefix, prog in (((), exe), ((str(abi_run), "--libc=musl-compat"), so)):
+        work = tmp_path / ("native" if not prefix else "hosted")
+        work.mkdir()
+        for fname, data in case.files.items():
+            (work / fname).write_bytes(data)
+        o = execute(Runner("x", tuple(prefix)), [str(prog), *case.argv], work,
+                    stdin=case.stdin, env=case.env, timeout=case.timeout or 30,
+                    outputs=case.outputs)
+        outcomes.append((o, str(work)))
+    (ref, ref_dir), (got, got_dir) = outcomes
+    assert ref.status == 0, ref.stderr
+    diffs = differences(case, ref, ref_dir, got, got_dir, "native", "musl-compat")
+    assert not diffs, "".join(diffs)
