@@ -102,6 +102,21 @@ def test_glibc_so_uses_the_shim(tmp_path: Path) -> None:
     assert covered["memcpy@GLIBC_2.14"] == "musl"
 
 
+def test_shim_readme_lists_the_shim(abi_run: Path) -> None:
+    """musl-compat/shim/README.md names every symbol the shim defines, and
+    no other (an indented line is names, or one name and what it is)."""
+    text = (REPO / "musl-compat" / "shim" / "README.md").read_text()
+    block = text.split("<!-- shim symbols -->")[1].split("<!-- /shim symbols -->")[0]
+    listed = set()
+    for line in block.splitlines():
+        if line.startswith("  "):
+            body = line.strip()
+            listed.update([body.split()[0]] if "  " in body else body.split())
+    built = {line.split("@")[0] for line in COVERED.read_text().splitlines()
+             if line.endswith(" shim")}
+    assert listed == built
+
+
 def test_glibc_so_needing_a_glibc_library(abi_run: Path, tmp_path: Path) -> None:
     """A needed library of the host's (glibc-built libz.so.1) is checked and
     loaded on musl-compat too."""
