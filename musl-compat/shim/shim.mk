@@ -4,10 +4,20 @@
 #   build/musl-compat/shim/covered.txt           every glibc symbol a glibc-built
 #                                                object may use on musl-compat
 #
-# The musl the shim and the .so launchers are built with: Debian's
-# (musl-tools) for now; musl-compat's own once it is built (build/musl-compat).
-ABI_SO_MUSL_CC ?= musl-gcc
-ABI_SO_MUSL_LIB ?= /usr/lib/x86_64-linux-musl
+# The musl the shim and the .so launchers are built with (and whose
+# libc.so is the launchers' interpreter): `debian`, Debian's musl-tools, or
+# `musl-compat`, build/musl-compat's with abi-cc (musl-compat/musl-compat.mk),
+# which puts .so applications on the function-call path. One line switches.
+ABI_SO_MUSL ?= debian
+ifeq ($(ABI_SO_MUSL),musl-compat)
+ABI_SO_MUSL_CC := $(VENV)/bin/abi-cc
+ABI_SO_MUSL_LIB := $(abspath $(BUILD)/musl-compat/lib)
+ABI_SO_MUSL_DEP := $(BUILD)/musl-compat/.installed
+else
+ABI_SO_MUSL_CC := musl-gcc
+ABI_SO_MUSL_LIB := /usr/lib/x86_64-linux-musl
+ABI_SO_MUSL_DEP :=
+endif
 
 ABI_SHIM_BUILD := build/musl-compat/shim
 ABI_SHIM_SRCS := $(sort $(wildcard musl-compat/shim/*.c))
@@ -21,7 +31,7 @@ ABI_GLIBC_DIR := $(dir $(shell $(CC) -print-file-name=libc.so.6))
 .PHONY: glibc-shim
 glibc-shim: $(ABI_SHIM_SO) $(ABI_SHIM_COVERED)
 
-$(ABI_SHIM_BUILD)/obj/%.o: musl-compat/shim/%.c musl-compat/shim/shim.h
+$(ABI_SHIM_BUILD)/obj/%.o: musl-compat/shim/%.c musl-compat/shim/shim.h $(ABI_SO_MUSL_DEP)
 	@mkdir -p $(dir $@)
 	$(ABI_SO_MUSL_CC) -std=gnu11 -Wall -Wextra -Werror -O2 -fPIC -c $< -o $@
 

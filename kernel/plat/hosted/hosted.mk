@@ -42,7 +42,7 @@ $(ABI_HBUILD)/so-launcher: kernel/plat/hosted/launcher/so-launcher.c
 ABI_GLIBC_LIB_PATH := $(realpath $(ABI_GLIBC_DIR)):/lib/x86_64-linux-gnu
 ABI_MUSL_LAUNCHER_FLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 \
 	-Wl,-dynamic-linker,$(ABI_SO_MUSL_LIB)/libc.so
-$(ABI_HBUILD)/so-launcher-musl: kernel/plat/hosted/launcher/musl-launcher.c
+$(ABI_HBUILD)/so-launcher-musl: kernel/plat/hosted/launcher/musl-launcher.c $(ABI_SO_MUSL_DEP)
 	@mkdir -p $(dir $@)
 	$(ABI_SO_MUSL_CC) $(ABI_MUSL_LAUNCHER_FLAGS) -o $@ $<
 $(ABI_HBUILD)/so-launcher-compat: kernel/plat/hosted/launcher/musl-launcher.c $(ABI_SHIM_SO) \

@@ -77,6 +77,7 @@ static int transcript(int argc, char **argv)
 	pthread_t t;
 	void *ret;
 	volatile int jumped = 0;
+	int ok;
 
 	atexit(bye);
 	printf("argc %d, argv[0] %s\n", argc, basename(argv[0]));
@@ -92,7 +93,8 @@ static int transcript(int argc, char **argv)
 	printf("qsort %d %d %d %d %d\n", nums[0], nums[1], nums[2], nums[3], nums[4]);
 	printf("strtol %ld %lu\n", strtol("-0x1f", NULL, 16), strtoul("777", NULL, 8));
 	errno = 0;
-	printf("access missing %d, errno %d\n", access("/nonexistent/x", F_OK), errno);
+	ok = access("/nonexistent/x", F_OK);
+	printf("access missing %d, errno %d\n", ok, errno);
 	gnu = strerror_r(ENOENT, buf, sizeof buf);
 	printf("strerror_r GNU %s\n", gnu);
 	printf("basename GNU %s, POSIX %s\n", basename("/a/b/"), __xpg_basename(name));
