@@ -27,18 +27,25 @@ _Noreturn void shim_fatal(const char *msg)
 
 /* glibc's __libc_start_main (2.34's signature). A glibc program's start
  * code calls it with init and fini NULL (the dynamic linker runs the
- * constructors) and the dynamic linker's fini in rtld_fini. musl's own
- * (found next, RTLD_NEXT) does the rest; init and fini go to it as musl's
- * start code passes them, and musl ignores both. */
+ * constructors) and the dynamic linker's fini in rtld_fini. The first call
+ * is the launcher's own: musl's (found next, RTLD_NEXT) does the rest, init
+ * and fini passed on as musl's start code passes them (musl ignores both). */
 typedef int (*main_fn)(int, char **, char **);
 int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
 		      void (*rtld_fini)(void), void *stack_end)
 {
+	static int started;
 	int (*next)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void));
 
 	(void)stack_end;
 	if (rtld_fini)
 		atexit(rtld_fini);
+	/* The second start is a glibc PIE's, which the launcher loaded: libc
+	 * is up and the dynamic linker ran the PIE's constructors (a pre-2.34
+	 * PIE's init would run them again). */
+	if (started)
+		exit(main(argc, argv, argv + argc + 1));
+	started = 1;
 	*(void **)&next = dlsym(RTLD_NEXT, "__libc_start_main");
 	if (!next)
 		shim_fatal("abi glibc shim: musl's __libc_start_main is missing\n");

@@ -59,8 +59,9 @@ def test_musl_so_application(abi_run: Path, tmp_path: Path, args: list[str]) -> 
 
 def test_musl_so_takes_the_musl_launcher(abi_run: Path, tmp_path: Path) -> None:
     so = cc("musl-gcc", PROGS / "app.c", tmp_path / "app.so", "-shared", "-fPIC")
-    r = run([str(abi_run), "--verbose", str(so), "x"], cwd=tmp_path)
-    assert b"/so-launcher-musl: entry" in r.stderr
+    for opts in ([], ["--libc=musl-compat"]):
+        r = run([str(abi_run), "--verbose", *opts, str(so), "x"], cwd=tmp_path)
+        assert b"/so-launcher-musl: entry" in r.stderr
     glibc_so = cc("gcc", PROGS / "app.c", tmp_path / "gapp.so", "-shared", "-fPIC")
     r = run([str(abi_run), "--verbose", str(glibc_so), "x"], cwd=tmp_path)
     assert b"/so-launcher: entry" in r.stderr
@@ -72,17 +73,20 @@ MODES = [([], b"l1\nl2\n"), (["overflow", "a" * 40], b""), (["smash", "b" * 40],
          (["assert"], b""), (["error"], b""), (["extra", "args", "x", "y", "efgh"], b"")]
 
 
+@pytest.mark.parametrize("kind", ["so", "pie"])
 @pytest.mark.parametrize(("args", "stdin"), MODES)
 def test_glibc_so_on_musl_compat(abi_run: Path, tmp_path: Path, args: list[str],
-                                 stdin: bytes) -> None:
+                                 stdin: bytes, kind: str) -> None:
     """glibcso.c, built against glibc as -shared -fPIC and run on musl-compat,
     prints and ends as the glibc program does natively: glibc's messages for
-    a fortify failure, stack smashing, assert and error(3), with SIGABRT."""
+    a fortify failure, stack smashing, assert and error(3), with SIGABRT. The
+    glibc program itself (a PIE) runs on musl-compat the same way."""
     src = PROGS / "glibcso.c"
     so = cc("gcc", src, tmp_path / "glibcso.so", *GLIBC_FLAGS, "-shared", "-fPIC")
     exe = cc("gcc", src, tmp_path / "glibcso", *GLIBC_FLAGS)
     native = run_as(exe, [], tmp_path / "w", args, stdin)
-    hosted = run_as(so, [str(abi_run), "--libc=musl-compat"], tmp_path / "w", args, stdin)
+    hosted = run_as(so if kind == "so" else exe, [str(abi_run), "--libc=musl-compat"],
+                    tmp_path / "w", args, stdin)
     assert hosted == native
 
 
@@ -175,13 +179,35 @@ def test_refusal_names_the_library(abi_run: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_glibc_pie_refusals(abi_run: Path, tmp_path: Path) -> None:
+    """A glibc PIE loads on musl-compat as a library: its own thread-local
+    storage and its copies of libc variables other than stdin, stdout and
+    stderr (optind here) could not work, so they are refused by name."""
+    src = tmp_path / "opt.c"
+    src.write_text("#include <stdio.h>\n#include <unistd.h>\nstatic __thread int n;\n"
+                   "int main(int argc, char **argv) {\n"
+                   "    while (getopt(argc, argv, \"a\") != -1) n++;\n"
+                   "    printf(\"%d %d\\n\", optind, n);\n    return 0;\n}\n")
+    exe = cc("gcc", src, tmp_path / "opt", "-O2")
+    r = run([str(abi_run), "--libc=musl-compat", str(exe), "-a"], cwd=tmp_path)
+    assert (r.status, r.stdout) == (127, b"")
+    assert r.stderr.decode().splitlines() == [
+        f"abi-run: {exe}: a PIE with thread-local storage cannot run on musl-compat (build it "
+        "with -shared -fPIC)",
+        f"abi-run: {exe}: optind: the PIE has its own copy of this variable (a copy "
+        "relocation), which musl's would not update (build it with -shared -fPIC)",
+        f"abi-run: {exe}: getopt@GLIBC_2.2.5: not provided by musl-compat or its glibc shim",
+    ]
+
+
 def test_libc_option_refusals(abi_run: Path, tmp_path: Path) -> None:
     r = run([str(abi_run), "--libc=glibc", "/bin/true"], cwd=tmp_path)
     assert r.status == 2 and b"--libc: the only choice is musl-compat" in r.stderr
-    r = run([str(abi_run), "--libc=musl-compat", "/bin/true"], cwd=tmp_path)
+    static = cc("gcc", PROGS / "hello.c", tmp_path / "hello", "-static")
+    r = run([str(abi_run), "--libc=musl-compat", str(static)], cwd=tmp_path)
     assert r.status == 2
-    assert r.stderr == (b"abi-run: /bin/true: --libc=musl-compat runs a shared object with a "
-                        b"main; this is not one\n")
+    assert r.stderr == (f"abi-run: {static}: --libc=musl-compat runs a glibc-built shared "
+                        "object with a main or PIE; this is neither\n").encode()
 
 
 # ---- the conformance C cases as glibc-built .so files --------------------------------
@@ -199,19 +225,21 @@ def _case(name: str) -> Case:
     return next(c for c in load_suite().c_cases if c.name == name)
 
 
-@pytest.mark.parametrize("libc", ["glibc", "musl"])
+@pytest.mark.parametrize("libc", ["glibc", "glibc-pie", "musl"])
 @pytest.mark.parametrize("name", CONFORMANCE)
 def test_conformance_case_as_so(abi_run: Path, tmp_path: Path, name: str, libc: str) -> None:
     """conformance/cases/NAME.c built as -shared -fPIC (every syscall a call
     of libc's syscall(3): -DCONFORM_LIBC_CALL) runs under abi-run with the
     same transcript as the same source built as a program and run natively:
     by gcc against glibc, run on musl-compat (--libc=musl-compat), and by
-    musl-gcc, run on musl."""
+    musl-gcc, run on musl. glibc-pie: the native glibc program itself, on
+    musl-compat."""
     case = _case(name)
-    compiler, opts = ("gcc", ["--libc=musl-compat"]) if libc == "glibc" else ("musl-gcc", [])
+    compiler, opts = ("musl-gcc", []) if libc == "musl" else ("gcc", ["--libc=musl-compat"])
     flags = [*GLIBC_FLAGS, "-DCONFORM_LIBC_CALL", "-Wno-unused-result"]
-    so = cc(compiler, case.source, tmp_path / f"{name}.so", *flags, "-shared", "-fPIC")
     exe = cc(compiler, case.source, tmp_path / name, *flags)
+    so = exe if libc == "glibc-pie" else cc(compiler, case.source, tmp_path / f"{name}.so",
+                                             *flags, "-shared", "-fPIC")
     outcomes = []
     for prefix, prog in (((), exe), ((str(abi_run), *opts), so)):
         work = tmp_path / ("native" if not prefix else "hosted")

@@ -83,8 +83,8 @@ static bool needs_musl(struct file *f, const struct elf_binary *bin)
 /* The launcher of a shared object, not a program (a valid ET_DYN file
  * without an interpreter or an entry point: a static-pie has an entry), or
  * NULL: so-launcher-musl for an object built against musl,
- * so-launcher-compat for a glibc-built one under --libc=musl-compat,
- * so-launcher (glibc) for the rest. */
+ * so-launcher-compat for a glibc-built one under --libc=musl-compat (or a
+ * glibc PIE: ET_DYN with an interpreter), so-launcher (glibc) for the rest. */
 static const char *so_launcher(const char *path)
 {
 	static const struct loader_ops ops = { .pread = read_op };
@@ -100,15 +100,17 @@ static const char *so_launcher(const char *path)
 	if (filp_open(path, O_RDONLY, 0, &f) < 0)
 		return NULL;
 	if (elf_read_binary(&ops, &params, &bin, f, (uint64_t)f->inode->size, &why) == 0 &&
-	    bin.ehdr.e_type == ET_DYN && bin.ehdr.e_entry == 0) {
-		launcher = "so-launcher";
+	    bin.ehdr.e_type == ET_DYN) {
+		bool interp = false;
+
 		for (unsigned i = 0; i < bin.ehdr.e_phnum; i++)
-			if (bin.phdr[i].p_type == PT_INTERP)
-				launcher = NULL;
-		if (launcher && needs_musl(f, &bin))
-			launcher = "so-launcher-musl";
-		else if (launcher && hosted_opts.musl_compat)
-			launcher = "so-launcher-compat";
+			interp |= bin.phdr[i].p_type == PT_INTERP;
+		if (needs_musl(f, &bin))
+			launcher = !interp && bin.ehdr.e_entry == 0 ? "so-launcher-musl" : NULL;
+		else if (hosted_opts.musl_compat && (interp || bin.ehdr.e_entry == 0))
+			launcher = "so-launcher-compat"; /* a glibc .so or PIE */
+		else if (!interp && bin.ehdr.e_entry == 0)
+			launcher = "so-launcher";
 	}
 	fput(f);
 	return launcher;
@@ -287,7 +289,8 @@ _Noreturn void hosted_main(u64 *sp)
 		run_with_launcher(launcher, argc - first);
 	else if (hosted_opts.musl_compat)
 		hosted_die(
-			"%s: --libc=musl-compat runs a shared object with a main; this is not one",
+			"%s: --libc=musl-compat runs a glibc-built shared object with a main or PIE; "
+			"this is neither",
 			guest_argv[0]);
 	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp);
 	if (r < 0 && why)

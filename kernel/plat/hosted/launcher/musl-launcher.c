@@ -34,6 +34,7 @@ extern char **environ;
 #ifdef GLIBC_COMPAT
 #include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -65,6 +66,11 @@ struct obj {
 	const char *verstr;
 	const Elf64_Dyn *dyn;
 	const char *dynstr;
+	const Elf64_Rela *copies[8]; /* the SHT_RELA sections, for COPY relocations */
+	size_t ncopies[8];
+	int nrela;
+	int pie, tls; /* a program (PT_INTERP), thread-local storage (PT_TLS) */
+	uintptr_t entry;
 };
 
 static struct obj objs[MAX_OBJS];
@@ -187,6 +193,14 @@ static int open_obj(struct obj *o)
 		refuse(o, "not an x86_64 ELF object with section headers");
 		return -1;
 	}
+	if (in_map(o, o->map + eh->e_phoff, (size_t)eh->e_phnum * sizeof(Elf64_Phdr)))
+		for (unsigned i = 0; i < eh->e_phnum; i++) {
+			const Elf64_Phdr *ph = (const Elf64_Phdr *)(o->map + eh->e_phoff) + i;
+
+			o->pie |= ph->p_type == PT_INTERP;
+			o->tls |= ph->p_type == PT_TLS;
+		}
+	o->entry = eh->e_entry;
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
 		const void *data = o->map + sh[i].sh_offset;
 		const char *str = sh[i].sh_link < eh->e_shnum
@@ -212,6 +226,12 @@ static int open_obj(struct obj *o)
 		case SHT_DYNAMIC:
 			o->dyn = data;
 			o->dynstr = str;
+			break;
+		case SHT_RELA:
+			if (o->nrela < 8) {
+				o->copies[o->nrela] = data;
+				o->ncopies[o->nrela++] = sh[i].sh_size / sizeof(Elf64_Rela);
+			}
 			break;
 		}
 	}
@@ -356,6 +376,40 @@ static void glibc_stdout(void)
 		setvbuf(stdout, buf, _IOFBF, size);
 }
 
+/* A glibc PIE is loaded as a library, so its own thread-local storage
+ * (local-exec, at offsets fixed for a main program) cannot work, nor can a
+ * copy relocation of a libc variable that musl changes after loading
+ * (optind, environ, tzname ...): its copy would not follow. stdin, stdout
+ * and stderr never change, so their copies are right. */
+static void check_pie(const struct obj *o)
+{
+	static const char *const constant[] = { "stdin", "stdout", "stderr" };
+
+	if (o->tls)
+		refuse(o, "a PIE with thread-local storage cannot run on musl-compat (build it "
+			  "with -shared -fPIC)");
+	for (int r = 0; r < o->nrela; r++)
+		for (size_t i = 0; i < o->ncopies[r]; i++) {
+			const Elf64_Rela *rel = &o->copies[r][i];
+			size_t sym = ELF64_R_SYM(rel->r_info);
+			const char *name;
+			size_t k;
+
+			if (ELF64_R_TYPE(rel->r_info) != R_X86_64_COPY || sym >= o->nsyms)
+				continue;
+			name = o->symstr + o->syms[sym].st_name;
+			for (k = 0; k < sizeof constant / sizeof *constant; k++)
+				if (strcmp(name, constant[k]) == 0)
+					break;
+			if (k == sizeof constant / sizeof *constant)
+				refuse(o,
+				       "%s: the PIE has its own copy of this variable (a copy "
+				       "relocation), which musl's would not update (build it with "
+				       "-shared -fPIC)",
+				       name);
+		}
+}
+
 /* The object and the closure of its needed libraries, each checked. */
 static void check(const char *path)
 {
@@ -364,6 +418,8 @@ static void check(const char *path)
 	if (open_obj(&objs[0]) < 0)
 		exit(REFUSED);
 	nobjs = 1;
+	if (objs[0].pie)
+		check_pie(&objs[0]);
 	for (int k = 0; k < nobjs; k++)
 		for (const Elf64_Dyn *d = objs[k].dyn; d->d_tag != DT_NULL; d++) {
 			const char *name = objs[k].dynstr + d->d_un.d_val;
@@ -383,6 +439,38 @@ static void check(const char *path)
 	if (refused)
 		exit(REFUSED);
 }
+/* Runs a glibc PIE that musl loaded as a library: its entry point, on an
+ * initial stack of argc, argv, envp and an empty aux vector (glibc's _start
+ * reads only argc and argv and hands them to __libc_start_main, the shim's,
+ * which calls main), with rdx 0: no dynamic linker's fini. */
+static _Noreturn void start_pie(uintptr_t entry, int argc, char **argv)
+{
+	size_t nenv = 0, n, i = 0;
+	uintptr_t *v;
+
+	while (environ[nenv])
+		nenv++;
+	n = 1 + (size_t)argc + 1 + nenv + 1 + 2;
+	v = __builtin_alloca(n * sizeof *v + 16);
+	v = (uintptr_t *)(((uintptr_t)v + 15) & ~(uintptr_t)15);
+	v[i++] = (uintptr_t)argc;
+	for (int a = 0; a < argc; a++)
+		v[i++] = (uintptr_t)argv[a];
+	v[i++] = 0;
+	for (size_t e = 0; e < nenv; e++)
+		v[i++] = (uintptr_t)environ[e];
+	v[i++] = 0;
+	v[i++] = AT_NULL;
+	v[i++] = 0;
+	__asm__ volatile("mov %0, %%rsp\n\t"
+			 "xor %%edx, %%edx\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "jmp *%1"
+			 :
+			 : "r"(v), "r"(entry)
+			 : "memory");
+	__builtin_unreachable();
+}
 #endif
 
 int main(int argc, char **argv)
@@ -400,19 +488,28 @@ int main(int argc, char **argv)
 	check(argv[1]);
 	glibc_stdout();
 #endif
+	/* The program's name is the object's, as argv[0] is (assert, error, err). */
+	program_invocation_name = argv[1];
+	slash = strrchr(argv[1], '/');
+	program_invocation_short_name = slash ? slash + 1 : argv[1];
 	h = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
 	if (!h) {
 		fprintf(stderr, "abi-run: %s\n", dlerror());
 		return 127;
 	}
+#ifdef GLIBC_COMPAT
+	if (objs[0].pie) {
+		struct link_map *lm;
+
+		if (dlinfo(h, RTLD_DI_LINKMAP, &lm) != 0)
+			return 127;
+		start_pie(lm->l_addr + objs[0].entry, argc - 1, argv + 1);
+	}
+#endif
 	*(void **)&app_main = dlsym(h, "main");
 	if (!app_main) {
 		fprintf(stderr, "abi-run: %s: the shared object has no main\n", argv[1]);
 		return 2;
 	}
-	/* The program's name is the object's, as argv[0] is (assert, error, err). */
-	program_invocation_name = argv[1];
-	slash = strrchr(argv[1], '/');
-	program_invocation_short_name = slash ? slash + 1 : argv[1];
 	exit(app_main(argc - 1, argv + 1, environ));
 }
