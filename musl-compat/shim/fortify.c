@@ -4,6 +4,7 @@
  * (__chk_fail), else does the plain call, which is musl's. The printf-family
  * flag (>0: refuse %n in writable formats) is not checked. */
 #define _GNU_SOURCE 1
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -421,6 +422,36 @@ size_t __confstr_chk(int name, char *buf, size_t n, size_t buflen)
 }
 
 /* ---- descriptors and wide characters ---- */
+
+/* open without a mode, where the flags need one, is glibc's fatal error. */
+static void check_open_flags(int flags)
+{
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		shim_fatal("*** invalid open call: O_CREAT or O_TMPFILE without mode ***: "
+			   "terminated\n");
+}
+
+int __open_2(const char *path, int flags)
+{
+	check_open_flags(flags);
+	return open(path, flags);
+}
+
+int __open64_2(const char *path, int flags)
+{
+	return __open_2(path, flags);
+}
+
+int __openat_2(int dirfd, const char *path, int flags)
+{
+	check_open_flags(flags);
+	return openat(dirfd, path, flags);
+}
+
+int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return __openat_2(dirfd, path, flags);
+}
 
 long __fdelt_chk(long fd)
 {

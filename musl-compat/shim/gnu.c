@@ -26,3 +26,13 @@ char *basename(const char *path)
 
 	return (char *)(s ? s + 1 : path);
 }
+
+/* rawmemchr: memchr without a bound (a GNU function musl lacks). */
+void *rawmemchr(const void *s, int c)
+{
+	const unsigned char *p = s;
+
+	while (*p != (unsigned char)c)
+		p++;
+	return (void *)p;
+}

@@ -24,12 +24,16 @@ ABI_SHIM_SRCS := $(sort $(wildcard musl-compat/shim/*.c))
 ABI_SHIM_OBJS := $(patsubst musl-compat/shim/%.c,$(ABI_SHIM_BUILD)/obj/%.o,$(ABI_SHIM_SRCS))
 ABI_SHIM_SO := $(ABI_SHIM_BUILD)/libabi-glibc-shim.so
 ABI_SHIM_COVERED := $(ABI_SHIM_BUILD)/covered.txt
+# A stand-in for glibc's dynamic linker, which glibc-built objects with
+# general-dynamic TLS need (for __tls_get_addr): empty, so they bind to
+# musl's; found first in the compat launcher's RUNPATH.
+ABI_SHIM_LDSO := $(ABI_SHIM_BUILD)/ld-linux-x86-64.so.2
 # The host glibc's libraries: the versions the shim's symbols take, and the
 # symbols there are to cover.
 ABI_GLIBC_DIR := $(dir $(shell $(CC) -print-file-name=libc.so.6))
 
 .PHONY: glibc-shim
-glibc-shim: $(ABI_SHIM_SO) $(ABI_SHIM_COVERED)
+glibc-shim: $(ABI_SHIM_SO) $(ABI_SHIM_COVERED) $(ABI_SHIM_LDSO)
 
 $(ABI_SHIM_BUILD)/obj/%.o: musl-compat/shim/%.c musl-compat/shim/shim.h $(ABI_SO_MUSL_DEP)
 	@mkdir -p $(dir $@)
@@ -45,3 +49,7 @@ $(ABI_SHIM_SO): $(ABI_SHIM_OBJS) $(ABI_SHIM_BUILD)/glibc.map
 $(ABI_SHIM_COVERED): $(ABI_SHIM_SO) musl-compat/shim/incompatible.txt musl-compat/shim/symbols.sh
 	sh musl-compat/shim/symbols.sh covered $(ABI_GLIBC_DIR) $(ABI_SO_MUSL_LIB)/libc.so \
 		$(ABI_SHIM_SO) musl-compat/shim/incompatible.txt >$@.tmp && mv $@.tmp $@
+
+$(ABI_SHIM_LDSO): $(ABI_SO_MUSL_DEP)
+	@mkdir -p $(dir $@)
+	printf '' | $(ABI_SO_MUSL_CC) -shared -o $@ -Wl,-soname,ld-linux-x86-64.so.2 -x c -

@@ -12,11 +12,12 @@
 #       INCOMPATIBLE_TXT does not list.
 # GLIBC_DIR holds the glibc libraries whose names musl's dynamic linker
 # takes as itself (libc.so.6, libm.so.6, libpthread.so.0, libdl.so.2,
-# librt.so.1, libutil.so.1).
+# librt.so.1, libutil.so.1) and glibc's dynamic linker, ld-linux-x86-64.so.2
+# (the shim's empty stand-in leaves its symbols to musl: __tls_get_addr).
 set -eu
 
 glibc_defaults() { # name version, for every default-version symbol of glibc's libraries
-	for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libutil.so.1; do
+	for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libutil.so.1 ld-linux-x86-64.so.2; do
 		[ -e "$1/$lib" ] && nm -D --defined-only "$1/$lib"
 	done | awk '$3 ~ /@@GLIBC_/ { split($3, a, "@@"); print a[1], a[2] }' | sort -u
 }

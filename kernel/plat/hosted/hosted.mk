@@ -46,7 +46,7 @@ $(ABI_HBUILD)/so-launcher-musl: kernel/plat/hosted/launcher/musl-launcher.c $(AB
 	@mkdir -p $(dir $@)
 	$(ABI_SO_MUSL_CC) $(ABI_MUSL_LAUNCHER_FLAGS) -o $@ $<
 $(ABI_HBUILD)/so-launcher-compat: kernel/plat/hosted/launcher/musl-launcher.c $(ABI_SHIM_SO) \
-		$(ABI_SHIM_COVERED)
+		$(ABI_SHIM_COVERED) $(ABI_SHIM_LDSO)
 	@mkdir -p $(dir $@)
 	$(ABI_SO_MUSL_CC) $(ABI_MUSL_LAUNCHER_FLAGS) -DGLIBC_COMPAT \
 		'-DCOVERED_LIST="$(abspath $(ABI_SHIM_COVERED))"' \

@@ -143,13 +143,17 @@ static int is_covered(const char *name, const char *version)
 }
 
 /* A name musl's dynamic linker takes as itself: lib + c, pthread, rt, m,
- * dl, util or xnet, then a dot (libc.so.6, libm.so.6, libpthread.so.0). */
+ * dl, util or xnet, then a dot (libc.so.6, libm.so.6, libpthread.so.0);
+ * or glibc's dynamic linker, whose stand-in in the shim's directory is
+ * empty (its symbols are musl's: __tls_get_addr). */
 static int is_libc_name(const char *name)
 {
 	static const char *const parts[] = {
 		"c.", "pthread.", "rt.", "m.", "dl.", "util.", "xnet."
 	};
 
+	if (strcmp(name, "ld-linux-x86-64.so.2") == 0)
+		return 1;
 	if (strncmp(name, "lib", 3) != 0)
 		return 0;
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
@@ -379,11 +383,25 @@ static void glibc_stdout(void)
 /* A glibc PIE is loaded as a library, so its own thread-local storage
  * (local-exec, at offsets fixed for a main program) cannot work, nor can a
  * copy relocation of a libc variable that musl changes after loading
- * (optind, environ, tzname ...): its copy would not follow. stdin, stdout
- * and stderr never change, so their copies are right. */
+ * (environ, tzname ...): its copy would not follow. Copies of variables
+ * that never change once the program runs (stdin, stdout, stderr; the
+ * program's name, set before the PIE is loaded) are right, and the shim's
+ * getopt functions copy the getopt variables in and out at each call. */
 static void check_pie(const struct obj *o)
 {
-	static const char *const constant[] = { "stdin", "stdout", "stderr" };
+	static const char *const constant[] = {
+		"stdin",
+		"stdout",
+		"stderr",
+		"__progname",
+		"__progname_full",
+		"program_invocation_name",
+		"program_invocation_short_name",
+		"optind",
+		"optarg",
+		"opterr",
+		"optopt",
+	};
 
 	if (o->tls)
 		refuse(o, "a PIE with thread-local storage cannot run on musl-compat (build it "
@@ -424,13 +442,7 @@ static void check(const char *path)
 		for (const Elf64_Dyn *d = objs[k].dyn; d->d_tag != DT_NULL; d++) {
 			const char *name = objs[k].dynstr + d->d_un.d_val;
 
-			if (d->d_tag != DT_NEEDED || is_libc_name(name))
-				continue;
-			if (strncmp(name, "ld-linux", 8) == 0)
-				refuse(&objs[k],
-				       "needs %s, glibc's dynamic linker, which musl-compat does not replace",
-				       name);
-			else
+			if (d->d_tag == DT_NEEDED && !is_libc_name(name))
 				find_needed(&objs[k], name);
 		}
 	load_covered();
