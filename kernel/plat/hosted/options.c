@@ -28,7 +28,7 @@ static const char usage_text[] =
 	"  --root DIR[:ro]     host DIR is the root (default: host /, read-write)\n"
 	"  --sandbox           a bare ramfs root with the program, /dev, /proc, /tmp\n"
 	"  --mount H:G[:ro]    mount host dir H at guest dir G (repeatable)\n"
-	"  --libc=musl-compat  run a glibc-built .so application on musl-compat\n"
+	"  --libc=musl-compat  run a glibc-built .so application or PIE on musl-compat\n"
 	"  --sandbox-info      print which confinement walls this host has, and exit\n"
 	"  --require-confinement  fail (exit 2) when a wall is missing, not just warn\n"
 	"  --no-confine        skip all of it: Landlock, seccomp, namespace (debugging)\n"
