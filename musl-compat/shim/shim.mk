@@ -5,10 +5,11 @@
 #                                                object may use on musl-compat
 #
 # The musl the shim and the .so launchers are built with (and whose
-# libc.so is the launchers' interpreter): `debian`, Debian's musl-tools, or
-# `musl-compat`, build/musl-compat's with abi-cc (musl-compat/musl-compat.mk),
-# which puts .so applications on the function-call path. One line switches.
-ABI_SO_MUSL ?= debian
+# libc.so is the launchers' interpreter): `musl-compat`, build/musl-compat's
+# with abi-cc (musl-compat/musl-compat.mk), which puts .so applications on
+# the function-call path, whenever the tree has it; else `debian`, Debian's
+# musl-tools. `make ABI_SO_MUSL=debian` chooses Debian's anyway.
+ABI_SO_MUSL ?= $(if $(wildcard musl-compat/musl-compat.mk),musl-compat,debian)
 ifeq ($(ABI_SO_MUSL),musl-compat)
 ABI_SO_MUSL_CC := $(VENV)/bin/abi-cc
 ABI_SO_MUSL_LIB := $(abspath $(BUILD)/musl-compat/lib)
