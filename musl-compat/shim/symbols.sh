@@ -3,23 +3,39 @@
 # objects themselves and the host's glibc:
 #   symbols.sh map GLIBC_DIR SHIM.o...
 #       the shim's version script: each symbol the objects define, in the
-#       version node glibc gives it as its default (memcpy@@GLIBC_2.14); a
-#       symbol glibc does not define is an error.
+#       version node glibc gives it as its default (memcpy@@GLIBC_2.14), or
+#       its compat one if glibc keeps it only for old binaries; a symbol
+#       glibc does not define is an error.
 #   symbols.sh covered GLIBC_DIR MUSL_LIBC_SO SHIM_SO INCOMPATIBLE_TXT
-#       every glibc default-version symbol a glibc-built object may use on
-#       musl-compat, "name@version provider" (provider: shim or musl), sorted:
-#       the shim's own, and the ones musl's libc.so defines that
-#       INCOMPATIBLE_TXT does not list.
+#       every glibc symbol a glibc-built object may use on musl-compat,
+#       "name@version provider" (provider: shim or musl), sorted: the shim's
+#       own, at the versions of its version script, and the default-version
+#       ones musl's libc.so defines that INCOMPATIBLE_TXT does not list.
 # GLIBC_DIR holds the glibc libraries whose names musl's dynamic linker
 # takes as itself (libc.so.6, libm.so.6, libpthread.so.0, libdl.so.2,
 # librt.so.1, libutil.so.1) and glibc's dynamic linker, ld-linux-x86-64.so.2
 # (the shim's empty stand-in leaves its symbols to musl: __tls_get_addr).
 set -eu
 
-glibc_defaults() { # name version, for every default-version symbol of glibc's libraries
+glibc_symbols() { # every versioned symbol of glibc's libraries, as nm prints it
 	for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libutil.so.1 ld-linux-x86-64.so.2; do
 		[ -e "$1/$lib" ] && nm -D --defined-only "$1/$lib"
-	done | awk '$3 ~ /@@GLIBC_/ { split($3, a, "@@"); print a[1], a[2] }' | sort -u
+	done | awk '$3 ~ /@GLIBC_/ { print $3 }'
+}
+
+glibc_defaults() { # name version, for every default-version symbol of glibc's libraries
+	glibc_symbols "$1" | awk '/@@/ { split($0, a, "@@"); print a[1], a[2] }' | sort -u
+}
+
+glibc_versions() { # name version: the default version, else (a symbol kept only for
+	# old binaries, as __xstat on newer glibc) the last compat version nm lists
+	glibc_symbols "$1" | awk '
+		/@@/ { split($0, a, "@@"); def[a[1]] = a[2]; next }
+		{ split($0, a, "@"); compat[a[1]] = a[2] }
+		END {
+			for (n in def) print n, def[n]
+			for (n in compat) if (!(n in def)) print n, compat[n]
+		}' | sort -u
 }
 
 defined() { # the names a shared object's dynamic symbol table defines
@@ -36,7 +52,7 @@ case $mode in
 map)
 	tmp=$(mktemp)
 	trap 'rm -f "$tmp"' EXIT
-	glibc_defaults "$dir" >"$tmp"
+	glibc_versions "$dir" >"$tmp"
 	exported "$@" | awk -v defaults="$tmp" '
 		BEGIN { while ((getline l < defaults) > 0) { split(l, a, " "); ver[a[1]] = a[2] } }
 		{
@@ -61,6 +77,7 @@ covered)
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	glibc_defaults "$dir" >"$tmp/glibc"
+	glibc_versions "$dir" >"$tmp/versions"
 	defined "$musl" >"$tmp/musl"
 	defined "$shim" >"$tmp/shim"
 	grep -v '^#' "$incompatible" | awk 'NF { print $1 }' | sort -u >"$tmp/incompatible"
@@ -70,9 +87,9 @@ covered)
 			while ((getline l < (d "/shim")) > 0) shim[l] = 1
 			while ((getline l < (d "/incompatible")) > 0) bad[l] = 1
 		}
-		$1 in shim { print $1 "@" $2, "shim"; next }
-		($1 in musl) && !($1 in bad) { print $1 "@" $2, "musl" }
-	' "$tmp/glibc" | LC_ALL=C sort
+		FILENAME ~ /versions$/ { if ($1 in shim) print $1 "@" $2, "shim"; next }
+		!($1 in shim) && ($1 in musl) && !($1 in bad) { print $1 "@" $2, "musl" }
+	' "$tmp/versions" "$tmp/glibc" | LC_ALL=C sort
 	;;
 *)
 	echo "usage: symbols.sh map|covered GLIBC_DIR ..." >&2
