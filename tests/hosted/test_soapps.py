@@ -7,7 +7,9 @@ the musl objects, against glibc for the glibc ones."""
 
 from __future__ import annotations
 
+import random
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -231,6 +233,37 @@ def test_host_program_on_musl_compat(abi_run: Path, tmp_path: Path, argv: list[s
     if hosted.status == 127 and b"not provided by musl-compat" in hosted.stderr:
         pytest.skip(f"this host's {argv[0]} needs: {hosted.stderr.decode().strip()}")
     assert hosted == go([])
+
+
+def test_check_survives_mutated_section_headers(abi_run: Path, tmp_path: Path) -> None:
+    """The check reads the object through its section headers (the dynamic
+    linker does not): with random bytes there, the object is either refused
+    with abi-run's lines and 127 or runs as it should; the launcher never
+    faults. 100 mutants of up to 6 bytes, a fixed seed."""
+    so = cc("gcc", PROGS / "app.c", tmp_path / "app.so", *GLIBC_FLAGS, "-shared", "-fPIC")
+    data = so.read_bytes()
+    (shoff,) = struct.unpack_from("<Q", data, 0x28)
+    (shnum,) = struct.unpack_from("<H", data, 0x3C)
+    (tmp_path / "in.txt").write_bytes(b"one\ntwo\n")
+    good = run([str(abi_run), "--libc=musl-compat", str(so), "in.txt"], cwd=tmp_path)
+    assert good.status == 2
+    rng = random.Random(17)
+    mutant = tmp_path / "mutant.so"
+    outcomes = {"ran": 0, "refused": 0}
+    for _ in range(100):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 6)):
+            b[rng.randrange(shoff, shoff + shnum * 64)] = rng.randrange(256)
+        mutant.write_bytes(bytes(b))
+        r = run([str(abi_run), "--libc=musl-compat", str(mutant), "in.txt"], cwd=tmp_path)
+        if r.status == 127:
+            lines = r.stderr.decode().splitlines()
+            assert lines and all(ln.startswith(f"abi-run: {mutant}: ") for ln in lines), r
+            outcomes["refused"] += 1
+        else:
+            assert (r.status, r.stdout, r.stderr) == (good.status, good.stdout, good.stderr)
+            outcomes["ran"] += 1
+    assert outcomes["refused"] > 0 and outcomes["ran"] > 0
 
 
 def _launchers_on_musl_compat() -> bool:

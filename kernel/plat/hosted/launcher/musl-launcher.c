@@ -21,7 +21,9 @@
  *                        them: LD_LIBRARY_PATH, the RPATH or RUNPATH of the
  *                        objects that need them, then the launcher's own
  *                        RUNPATH, which holds the shim's directory and the
- *                        host glibc's (GLIBC_LIB_PATH). */
+ *                        host glibc's (GLIBC_LIB_PATH). A glibc PIE is
+ *                        loaded the same way, then started at its entry
+ *                        point (start_pie). */
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
 #include <errno.h>
@@ -52,6 +54,13 @@ extern const char covered_list[];
 #define MAX_OBJS 64
 #define REFUSED 127
 
+struct strtab {
+	const char *base;
+	size_t size;
+};
+
+/* What the check reads of an object, found through its section headers;
+ * every pointer is inside the mapped file. */
 struct obj {
 	char path[4096];
 	const char *name; /* as needed (or the app's path) */
@@ -59,15 +68,17 @@ struct obj {
 	size_t size;
 	const Elf64_Sym *syms;
 	size_t nsyms;
-	const char *symstr;
+	struct strtab symstr;
 	const Elf64_Half *versym;
+	size_t nversym;
 	const unsigned char *verneed;
-	size_t nverneed;
-	const char *verstr;
+	size_t verneed_size, nverneed;
+	struct strtab verstr;
 	const Elf64_Dyn *dyn;
-	const char *dynstr;
-	const Elf64_Rela *copies[8]; /* the SHT_RELA sections, for COPY relocations */
-	size_t ncopies[8];
+	size_t ndyn;
+	struct strtab dynstr;
+	const Elf64_Rela *rela[8]; /* the SHT_RELA sections, for copy relocations */
+	size_t nrela_ents[8];
 	int nrela;
 	int pie, tls; /* a program (PT_INTERP), thread-local storage (PT_TLS) */
 	uintptr_t entry;
@@ -169,6 +180,14 @@ static int in_map(const struct obj *o, const void *p, size_t len)
 	return c >= o->map && c <= o->map + o->size && len <= (size_t)(o->map + o->size - c);
 }
 
+/* The string at off in a string table, or NULL when it is not inside. */
+static const char *str_at(const struct strtab *t, size_t off)
+{
+	if (!t->base || off >= t->size || !memchr(t->base + off, 0, t->size - off))
+		return NULL;
+	return t->base + off;
+}
+
 /* Maps the object and finds its dynamic symbols, versions and dynamic
  * section through the section headers; 0, or -1 after refusing it. */
 static int open_obj(struct obj *o)
@@ -207,12 +226,15 @@ static int open_obj(struct obj *o)
 	o->entry = eh->e_entry;
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
 		const void *data = o->map + sh[i].sh_offset;
-		const char *str = sh[i].sh_link < eh->e_shnum
-					  ? (const char *)o->map + sh[sh[i].sh_link].sh_offset
-					  : NULL;
+		const Elf64_Shdr *link = sh[i].sh_link < eh->e_shnum ? &sh[sh[i].sh_link] : NULL;
+		struct strtab str = { NULL, 0 };
 
-		if (sh[i].sh_type != SHT_NOBITS && !in_map(o, data, sh[i].sh_size))
+		if (sh[i].sh_offset > o->size || !in_map(o, data, sh[i].sh_size))
 			continue;
+		if (link && link->sh_offset <= o->size &&
+		    in_map(o, o->map + link->sh_offset, link->sh_size))
+			str = (struct strtab){ (const char *)o->map + link->sh_offset,
+					       link->sh_size };
 		switch (sh[i].sh_type) {
 		case SHT_DYNSYM:
 			o->syms = data;
@@ -221,50 +243,67 @@ static int open_obj(struct obj *o)
 			break;
 		case SHT_GNU_versym:
 			o->versym = data;
+			o->nversym = sh[i].sh_size / sizeof *o->versym;
 			break;
 		case SHT_GNU_verneed:
 			o->verneed = data;
+			o->verneed_size = sh[i].sh_size;
 			o->nverneed = sh[i].sh_info;
 			o->verstr = str;
 			break;
 		case SHT_DYNAMIC:
 			o->dyn = data;
+			o->ndyn = sh[i].sh_size / sizeof *o->dyn;
 			o->dynstr = str;
 			break;
 		case SHT_RELA:
 			if (o->nrela < 8) {
-				o->copies[o->nrela] = data;
-				o->ncopies[o->nrela++] = sh[i].sh_size / sizeof(Elf64_Rela);
+				o->rela[o->nrela] = data;
+				o->nrela_ents[o->nrela++] = sh[i].sh_size / sizeof(Elf64_Rela);
 			}
 			break;
 		}
 	}
-	if (!o->syms || !o->dyn) {
+	if (!o->syms || !o->dyn || !o->symstr.base || !o->dynstr.base) {
 		refuse(o, "not a dynamic object");
 		return -1;
 	}
 	return 0;
 }
 
+/* The object's dynamic entries with tag, in order, through *i (start 0). */
+static const Elf64_Dyn *next_dyn(const struct obj *o, size_t *i, Elf64_Sxword tag)
+{
+	for (; *i < o->ndyn && o->dyn[*i].d_tag != DT_NULL; (*i)++)
+		if (o->dyn[*i].d_tag == tag)
+			return &o->dyn[(*i)++];
+	return NULL;
+}
+
 /* The version name and file a versym index refers to (verneed), or 0. */
 static int version_of(const struct obj *o, unsigned idx, const char **ver, const char **file)
 {
-	const unsigned char *p = o->verneed;
+	const unsigned char *p = o->verneed, *end = o->verneed + o->verneed_size;
 
-	for (size_t i = 0; p && i < o->nverneed; i++) {
+	for (size_t i = 0; p && i < o->nverneed && p + sizeof(Elf64_Verneed) <= end; i++) {
 		const Elf64_Verneed *vn = (const void *)p;
 		const unsigned char *q = p + vn->vn_aux;
 
-		for (unsigned j = 0; j < vn->vn_cnt; j++) {
+		for (unsigned j = 0; j < vn->vn_cnt && q >= p && q + sizeof(Elf64_Vernaux) <= end;
+		     j++) {
 			const Elf64_Vernaux *va = (const void *)q;
 
 			if ((va->vna_other & 0x7fff) == idx) {
-				*ver = o->verstr + va->vna_name;
-				*file = o->verstr + vn->vn_file;
-				return 1;
+				*ver = str_at(&o->verstr, va->vna_name);
+				*file = str_at(&o->verstr, vn->vn_file);
+				return *ver && *file;
 			}
+			if (!va->vna_next)
+				break;
 			q += va->vna_next;
 		}
+		if (!vn->vn_next)
+			break;
 		p += vn->vn_next;
 	}
 	return 0;
@@ -279,8 +318,10 @@ static int closure_defines(const struct obj *o, const char *name)
 		for (size_t i = 1; i < objs[k].nsyms; i++) {
 			const Elf64_Sym *s = &objs[k].syms[i];
 
+			const char *def = str_at(&objs[k].symstr, s->st_name);
+
 			if (s->st_shndx != SHN_UNDEF && ELF64_ST_BIND(s->st_info) != STB_LOCAL &&
-			    strcmp(objs[k].symstr + s->st_name, name) == 0)
+			    def && strcmp(def, name) == 0)
 				return 1;
 		}
 	}
@@ -291,9 +332,13 @@ static void check_symbols(const struct obj *o)
 {
 	for (size_t i = 1; i < o->nsyms; i++) {
 		const Elf64_Sym *s = &o->syms[i];
-		const char *name = o->symstr + s->st_name, *ver = NULL, *file = NULL;
-		unsigned idx = o->versym ? o->versym[i] & 0x7fff : 0;
+		const char *name = str_at(&o->symstr, s->st_name), *ver = NULL, *file = NULL;
+		unsigned idx = i < o->nversym ? o->versym[i] & 0x7fff : 0;
 
+		if (!name) {
+			refuse(o, "a symbol's name is outside its string table");
+			return;
+		}
 		if (s->st_shndx != SHN_UNDEF || ELF64_ST_BIND(s->st_info) != STB_GLOBAL || !*name)
 			continue; /* defined, or weak: absent is allowed */
 		if (idx > 1 && version_of(o, idx, &ver, &file) && is_libc_name(file)) {
@@ -332,23 +377,26 @@ static int try_path(const char *dir, size_t dlen, const char *origin, const char
 	return 1;
 }
 
-/* Finds a needed library as the host's dynamic linker would: the object's
- * RPATH or RUNPATH, then the system directories. */
+/* Finds a needed library as musl's dynamic linker will: LD_LIBRARY_PATH,
+ * the object's RUNPATH (or RPATH), then the host glibc's directories (the
+ * launcher's RUNPATH). */
 static void find_needed(const struct obj *o, const char *name)
 {
-	static const char sysdirs[] =
-		"/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib:/usr/lib";
 	char origin[4096];
-	const char *slash = strrchr(o->path, '/'), *paths[2] = { NULL, sysdirs };
+	const char *slash = strrchr(o->path, '/');
+	const char *paths[3] = { getenv("LD_LIBRARY_PATH"), NULL, GLIBC_LIB_PATH };
+	const Elf64_Dyn *d;
+	size_t di = 0;
 
 	for (int k = 0; k < nobjs; k++)
 		if (strcmp(objs[k].name, name) == 0)
 			return;
 	snprintf(origin, sizeof origin, "%.*s", slash ? (int)(slash - o->path) : 1,
 		 slash ? o->path : ".");
-	for (const Elf64_Dyn *d = o->dyn; d->d_tag != DT_NULL; d++)
-		if (d->d_tag == DT_RUNPATH || (d->d_tag == DT_RPATH && !paths[1]))
-			paths[1] = o->dynstr + d->d_un.d_val;
+	while ((d = next_dyn(o, &di, DT_RPATH)))
+		paths[1] = str_at(&o->dynstr, d->d_un.d_val);
+	for (di = 0; (d = next_dyn(o, &di, DT_RUNPATH));)
+		paths[1] = str_at(&o->dynstr, d->d_un.d_val);
 	for (int p = 0; p < 3; p++) {
 		const char *dir = paths[p];
 
@@ -407,15 +455,15 @@ static void check_pie(const struct obj *o)
 		refuse(o, "a PIE with thread-local storage cannot run on musl-compat (build it "
 			  "with -shared -fPIC)");
 	for (int r = 0; r < o->nrela; r++)
-		for (size_t i = 0; i < o->ncopies[r]; i++) {
-			const Elf64_Rela *rel = &o->copies[r][i];
+		for (size_t i = 0; i < o->nrela_ents[r]; i++) {
+			const Elf64_Rela *rel = &o->rela[r][i];
 			size_t sym = ELF64_R_SYM(rel->r_info);
 			const char *name;
 			size_t k;
 
-			if (ELF64_R_TYPE(rel->r_info) != R_X86_64_COPY || sym >= o->nsyms)
+			if (ELF64_R_TYPE(rel->r_info) != R_X86_64_COPY || sym >= o->nsyms ||
+			    !(name = str_at(&o->symstr, o->syms[sym].st_name)))
 				continue;
-			name = o->symstr + o->syms[sym].st_name;
 			for (k = 0; k < sizeof constant / sizeof *constant; k++)
 				if (strcmp(name, constant[k]) == 0)
 					break;
@@ -438,19 +486,27 @@ static void check(const char *path)
 	nobjs = 1;
 	if (objs[0].pie)
 		check_pie(&objs[0]);
-	for (int k = 0; k < nobjs; k++)
-		for (const Elf64_Dyn *d = objs[k].dyn; d->d_tag != DT_NULL; d++) {
-			const char *name = objs[k].dynstr + d->d_un.d_val;
+	for (int k = 0; k < nobjs; k++) {
+		const Elf64_Dyn *d;
+		size_t di = 0;
 
-			if (d->d_tag == DT_NEEDED && !is_libc_name(name))
+		while ((d = next_dyn(&objs[k], &di, DT_NEEDED))) {
+			const char *name = str_at(&objs[k].dynstr, d->d_un.d_val);
+
+			if (!name)
+				refuse(&objs[k],
+				       "a needed library's name is outside its string table");
+			else if (!is_libc_name(name))
 				find_needed(&objs[k], name);
 		}
+	}
 	load_covered();
 	for (int k = 0; k < nobjs; k++)
 		check_symbols(&objs[k]);
 	if (refused)
 		exit(REFUSED);
 }
+
 /* Runs a glibc PIE that musl loaded as a library: its entry point, on an
  * initial stack of argc, argv, envp and an empty aux vector (glibc's _start
  * reads only argc and argv and hands them to __libc_start_main, the shim's,
