@@ -48,6 +48,7 @@ check-gen: gen
 
 include kernel/kernel.mk
 include loader/loader.mk
+include musl-compat/shim/shim.mk
 include kernel/plat/hosted/hosted.mk
 
 # Each checker is one line of LINTERS' recipe; add a target to extend it.
@@ -149,7 +150,7 @@ stress: hosted
 # (part of `make lint`) fails on any difference. Formatting differs between
 # clang-format major versions, so both insist on 14 (Debian 12's, tools/setup.sh).
 CLANG_FORMAT ?= $(firstword $(shell command -v clang-format-14 clang-format 2>/dev/null))
-C_SOURCES = $(shell find kernel loader conformance tests tools examples -name '*.[ch]' \
+C_SOURCES = $(shell find kernel loader conformance tests tools examples musl-compat/shim -name '*.[ch]' \
 	-not -path 'tests/golden/*' | sort)
 .PHONY: format clang-format-version
 clang-format-version:

@@ -41,6 +41,7 @@ struct hosted_opts {
 	bool trace, stats, verbose;
 	bool no_confine, require_confinement; /* confine.c */
 	bool no_fastcall;                     /* --no-fastcall: every call traps */
+	bool musl_compat;                     /* --libc=musl-compat: .so apps on musl */
 	int trace_fd;        /* host fd for --trace lines (2 unless --trace-file) */
 	int report_fd;       /* host fd for --report's JSON, or -1 */
 	const char *program; /* the program's path, for --report */

@@ -17,7 +17,9 @@ ABI_HOSTED_LDFLAGS := -static -no-pie -nostdlib -Wl,-Ttext-segment=$(ABI_HOSTED_
 
 .PHONY: hosted install-abi-run
 
-hosted: $(ABI_HBUILD)/abi-run $(ABI_HBUILD)/so-launcher install-abi-run
+ABI_SO_LAUNCHERS := $(addprefix $(ABI_HBUILD)/,so-launcher so-launcher-musl so-launcher-compat)
+
+hosted: $(ABI_HBUILD)/abi-run $(ABI_SO_LAUNCHERS) install-abi-run
 
 # The abi-run on the venv's PATH is the native binary itself, not a Python
 # script (a Python start costs about 240 ms): a relative symlink, so a
@@ -33,6 +35,28 @@ install-abi-run: $(ABI_HBUILD)/abi-run
 $(ABI_HBUILD)/so-launcher: kernel/plat/hosted/launcher/so-launcher.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $@ $< -ldl
+
+# The launchers of .so applications on musl (musl-launcher.c), whose
+# interpreter is that musl's dynamic linker (ABI_SO_MUSL_LIB, shim.mk):
+# so-launcher-musl for objects built against musl, so-launcher-compat for
+# glibc-built ones (--libc=musl-compat), with the glibc shim before libc,
+# the covered-symbol list built in, and the host glibc's library directories
+# in its RUNPATH (where musl finds the other libraries a glibc-built object
+# needs).
+ABI_GLIBC_LIB_PATH := $(realpath $(ABI_GLIBC_DIR)):/lib/x86_64-linux-gnu
+ABI_MUSL_LAUNCHER_FLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 \
+	-Wl,-dynamic-linker,$(ABI_SO_MUSL_LIB)/libc.so
+$(ABI_HBUILD)/so-launcher-musl: kernel/plat/hosted/launcher/musl-launcher.c $(ABI_SO_MUSL_DEP)
+	@mkdir -p $(dir $@)
+	$(ABI_SO_MUSL_CC) $(ABI_MUSL_LAUNCHER_FLAGS) -o $@ $<
+$(ABI_HBUILD)/so-launcher-compat: kernel/plat/hosted/launcher/musl-launcher.c $(ABI_SHIM_SO) \
+		$(ABI_SHIM_COVERED) $(ABI_SHIM_LDSO)
+	@mkdir -p $(dir $@)
+	$(ABI_SO_MUSL_CC) $(ABI_MUSL_LAUNCHER_FLAGS) -DGLIBC_COMPAT \
+		'-DCOVERED_LIST="$(abspath $(ABI_SHIM_COVERED))"' \
+		'-DGLIBC_LIB_PATH="$(ABI_GLIBC_LIB_PATH)"' -o $@ $< \
+		-L$(ABI_SHIM_BUILD) -Wl,--no-as-needed -labi-glibc-shim \
+		-Wl,-rpath,$(abspath $(ABI_SHIM_BUILD)):$(ABI_GLIBC_LIB_PATH)
 
 # The kernel objects are the library's (-fPIC, freestanding): one compile.
 $(ABI_HBUILD)/abi-run: $(ABI_HOSTED_OBJS) $(ABI_KERNEL_OBJS)

@@ -22,9 +22,103 @@
 static const char *guest_argv[HOSTED_MAX_ARGS + 1];
 static char prog_path[4096];
 
-/* Runs `so-launcher APP.so ARG...` instead (OSv style: the launcher, built
- * beside abi-run, dlopens the object and calls its main). */
-static void run_with_launcher(int nargs)
+/* pread for the loader's header functions (so_launcher). */
+static long read_op(void *ctx, void *file, void *buf, size_t len, uint64_t off)
+{
+	s64 pos = (s64)off;
+
+	(void)ctx;
+	return kernel_read(file, buf, len, &pos);
+}
+
+/* Whether the object's DT_NEEDED names musl's libc ("libc.so", Debian's and
+ * musl-compat's soname, or Alpine's "libc.musl-x86_64.so.1"): an object
+ * built with abi-cc -shared or musl-gcc -shared. The dynamic section's
+ * strings are found through the PT_LOAD that maps DT_STRTAB. */
+static bool needs_musl(struct file *f, const struct elf_binary *bin)
+{
+	enum { DT_NULL = 0, DT_NEEDED = 1, DT_STRTAB = 5 };
+	static struct {
+		s64 d_tag;
+		u64 d_val;
+	} dyn[512]; /* Elf64_Dyn */
+	const Elf64_Phdr *dp = NULL;
+	u64 strtab = 0, stroff = 0;
+	size_t n;
+	bool found = false;
+
+	for (unsigned i = 0; i < bin->ehdr.e_phnum; i++)
+		if (bin->phdr[i].p_type == PT_DYNAMIC)
+			dp = &bin->phdr[i];
+	if (!dp)
+		return false;
+	n = (size_t)MIN(dp->p_filesz, sizeof dyn);
+	if (read_op(NULL, f, dyn, n, dp->p_offset) != (long)n)
+		return false;
+	n /= sizeof *dyn;
+	for (size_t i = 0; i < n && dyn[i].d_tag != DT_NULL; i++)
+		if (dyn[i].d_tag == DT_STRTAB)
+			strtab = dyn[i].d_val;
+	for (unsigned i = 0; i < bin->ehdr.e_phnum && !found; i++) {
+		const Elf64_Phdr *ph = &bin->phdr[i];
+
+		if (ph->p_type == PT_LOAD && strtab >= ph->p_vaddr &&
+		    strtab - ph->p_vaddr < ph->p_filesz) {
+			stroff = strtab - ph->p_vaddr + ph->p_offset;
+			found = true;
+		}
+	}
+	for (size_t i = 0; found && i < n && dyn[i].d_tag != DT_NULL; i++) {
+		char name[32] = { 0 };
+
+		if (dyn[i].d_tag != DT_NEEDED ||
+		    read_op(NULL, f, name, sizeof name - 1, stroff + dyn[i].d_val) <= 0)
+			continue;
+		if (strcmp(name, "libc.so") == 0 || strncmp(name, "libc.musl-", 10) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The launcher of a shared object, not a program (a valid ET_DYN file
+ * without an interpreter or an entry point: a static-pie has an entry), or
+ * NULL: so-launcher-musl for an object built against musl,
+ * so-launcher-compat for a glibc-built one under --libc=musl-compat (or a
+ * glibc PIE: ET_DYN with an interpreter), so-launcher (glibc) for the rest. */
+static const char *so_launcher(const char *path)
+{
+	static const struct loader_ops ops = { .pread = read_op };
+	static const struct loader_params params = {
+		.machine = EM_X86_64,
+		.pagesize = PAGE_SIZE,
+		.task_size = 1UL << 47,
+	};
+	static struct elf_binary bin; /* ~64 KiB of program headers */
+	const char *why, *launcher = NULL;
+	struct file *f;
+
+	if (filp_open(path, O_RDONLY, 0, &f) < 0)
+		return NULL;
+	if (elf_read_binary(&ops, &params, &bin, f, (uint64_t)f->inode->size, &why) == 0 &&
+	    bin.ehdr.e_type == ET_DYN) {
+		bool interp = false;
+
+		for (unsigned i = 0; i < bin.ehdr.e_phnum; i++)
+			interp |= bin.phdr[i].p_type == PT_INTERP;
+		if (needs_musl(f, &bin))
+			launcher = !interp && bin.ehdr.e_entry == 0 ? "so-launcher-musl" : NULL;
+		else if (hosted_opts.musl_compat && (interp || bin.ehdr.e_entry == 0))
+			launcher = "so-launcher-compat"; /* a glibc .so or PIE */
+		else if (!interp && bin.ehdr.e_entry == 0)
+			launcher = "so-launcher";
+	}
+	fput(f);
+	return launcher;
+}
+
+/* Runs `LAUNCHER APP.so ARG...` instead (OSv style: the launcher, built
+ * beside abi-run, loads the object and calls its main). */
+static void run_with_launcher(const char *name, int nargs)
 {
 	static char launcher[4096], so_path[4096];
 	long n = host_syscall3(HOST_NR(readlink), "/proc/self/exe", launcher, sizeof launcher - 1);
@@ -36,7 +130,7 @@ static void run_with_launcher(int nargs)
 	slash = launcher + n;
 	while (slash > launcher && slash[-1] != '/')
 		slash--;
-	strlcpy(slash, "so-launcher", sizeof launcher - (size_t)(slash - launcher));
+	strlcpy(slash, name, sizeof launcher - (size_t)(slash - launcher));
 	memmove(guest_argv + 1, guest_argv, (size_t)(nargs + 1) * sizeof *guest_argv);
 	strlcpy(so_path, prog_path, sizeof so_path);
 	guest_argv[0] = launcher;
@@ -152,7 +246,7 @@ _Noreturn void hosted_main(u64 *sp)
 	/* Big buffers are static (once, at start-up): on the stack each 4 KiB
 	 * pushes the rest of start-up onto a page more, a host page fault. */
 	static char found[4096];
-	const char *prog, *why = NULL;
+	const char *prog, *why = NULL, *launcher;
 	bool force = false, interp = false, dso = false;
 	int first, n;
 	u64 entry, start_sp;
@@ -200,12 +294,21 @@ _Noreturn void hosted_main(u64 *sp)
 	hosted_confine_mounts(&prog);
 	hosted_setup_fs(prog, prog_path, sizeof prog_path);
 	PROF("fs");
-	/* A shared object with a main (no entry point) is refused before it is
-	 * loaded, and runs under the launcher: the exec's own read of the file
-	 * tells, so a program costs no second open. */
+	/* --libc=musl-compat: a glibc-built shared object or PIE, always under
+	 * the compat launcher. Otherwise a shared object with a main (no entry
+	 * point) is refused before it is loaded, and runs under its launcher:
+	 * the exec's own read of the file tells, so a program costs no second
+	 * open. */
+	if (hosted_opts.musl_compat) {
+		if (!(launcher = so_launcher(prog_path)))
+			hosted_die("%s: --libc=musl-compat runs a glibc-built shared object with a "
+				   "main or PIE; this is neither",
+				   guest_argv[0]);
+		run_with_launcher(launcher, argc - first);
+	}
 	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, &dso);
-	if (r < 0 && dso) {
-		run_with_launcher(argc - first);
+	if (r < 0 && dso && (launcher = so_launcher(prog_path))) {
+		run_with_launcher(launcher, argc - first);
 		r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, NULL);
 	}
 	if (r < 0 && why)

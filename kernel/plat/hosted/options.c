@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"  --root DIR[:ro]     host DIR is the root (default: host /, read-write)\n"
 	"  --sandbox           a bare ramfs root with the program, /dev, /proc, /tmp\n"
 	"  --mount H:G[:ro]    mount host dir H at guest dir G (repeatable)\n"
+	"  --libc=musl-compat  run a glibc-built .so application or PIE on musl-compat\n"
 	"  --sandbox-info      print which confinement walls this host has, and exit\n"
 	"  --require-confinement  fail (exit 2) when a wall is missing, not just warn\n"
 	"  --no-confine        skip all of it: Landlock, seccomp, namespace (debugging)\n"
@@ -212,6 +213,14 @@ int hosted_parse_options(int argc, char **argv)
 		for (size_t k = 0; k < ARRAY_SIZE(python_options); k++)
 			if (streq(a, python_options[k]))
 				hand_to_python(argc, argv, a);
+		if (strncmp(a, "--libc=", 7) == 0) {
+			if (!streq(a + 7, "musl-compat"))
+				hosted_die(
+					"--libc: the only choice is musl-compat (the default is the "
+					"object's own libc)");
+			hosted_opts.musl_compat = true;
+			continue;
+		}
 		if ((flag = switch_of(a))) {
 			*flag = true;
 			continue;
