@@ -16,7 +16,7 @@ export ABI_DIFF_EXAMPLES
 
 .PHONY: all setup gen docs check-gen lint test pytest conform run fuzz porting bench stress clean
 
-all: gen kernel loader hosted
+all: gen kernel loader hosted musl-compat
 
 setup: $(VENV)/.abi-installed
 $(VENV)/.abi-installed: pyproject.toml tools/setup.sh
@@ -49,6 +49,7 @@ check-gen: gen
 include kernel/kernel.mk
 include loader/loader.mk
 include kernel/plat/hosted/hosted.mk
+include musl-compat/musl-compat.mk
 
 # Each checker is one line of LINTERS' recipe; add a target to extend it.
 LINTERS := lint-c lint-python lint-types
@@ -61,7 +62,7 @@ lint-python: setup
 lint-types: setup
 	$(VENV)/bin/mypy
 
-pytest: gen kernel loader hosted
+pytest: gen kernel loader hosted musl-compat
 	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=$(HYPOTHESIS_PROFILE)
 
 test: check-gen lint pytest conform
