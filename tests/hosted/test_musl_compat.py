@@ -1,10 +1,12 @@
 """musl-compat and abi-cc (musl-compat/README.md): one libc build that runs
-natively (the `syscall` instruction) and under abi-run. Every program here
-runs natively and under abi-run and both must agree; nothing states what a
-program prints but the native run (and the programs' own checks)."""
+natively (the `syscall` instruction) and under abi-run (the function-call
+entry, AT_ABI_ENTRY). Every program here runs natively and under abi-run
+--stats: both must agree, and under abi-run no call may trap. Nothing states
+what a program prints but the native run (and the programs' own checks)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,13 +56,27 @@ def build(musl_compat: Path, tmp_path_factory: pytest.TempPathFactory):  # type:
 
 
 def both(abi_run: Path, exe: Path, d: Path, timeout: float = 30) -> tuple[Result, Result]:
-    """exe run natively and under abi-run, each in a fresh directory d/native, d/hosted."""
+    """exe run natively and under abi-run --stats, each in a fresh directory
+    d/native, d/hosted."""
     out = []
-    for name, prefix in (("native", []), ("hosted", [str(abi_run)])):
+    for name, prefix in (("native", []), ("hosted", [str(abi_run), "--stats"])):
         w = d / name
         w.mkdir()
         out.append(run([*prefix, str(exe)], cwd=w, timeout=timeout))
     return out[0], out[1]
+
+
+def fast_trapped(hosted: Result) -> tuple[int, int]:
+    """--stats' total: (calls through the function-call entry, trapped calls)."""
+    m = re.search(rb"total \((\d+) fast, (\d+) trapped\)", hosted.stderr)
+    assert m, hosted.stderr
+    return int(m.group(1)), int(m.group(2))
+
+
+def assert_all_fast(hosted: Result) -> None:
+    """A program built with abi-cc makes every call through the entry."""
+    fast, trapped = fast_trapped(hosted)
+    assert fast > 0 and trapped == 0, hosted.stderr.decode(errors="replace")[-2000:]
 
 
 def test_second_make_rebuilds_nothing(musl_compat: Path) -> None:
@@ -122,6 +138,7 @@ def test_conformance_case(abi_run: Path, build, tmp_path: Path, case: str, mode:
     native, hosted = both(abi_run, exe, tmp_path)
     assert native.status == 0, native.stderr.decode(errors="replace")
     assert (hosted.status, hosted.stdout) == (native.status, native.stdout)
+    assert_all_fast(hosted)
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
@@ -135,22 +152,25 @@ def test_cancel(abi_run: Path, build, tmp_path: Path, mode: str) -> None:  # typ
     assert [ln for ln in lines if "canceled=" in ln] == [
         f"{w}: canceled=1 cleanup=1" for w in ("read", "nanosleep", "cond_wait")]
     assert (hosted.status, hosted.stdout) == (native.status, native.stdout), hosted.stderr
+    assert_all_fast(hosted)
 
 
 @pytest.mark.parametrize("mode", ["static", "static-pie"])
 def test_entry_path(abi_run: Path, build, tmp_path: Path, mode: str) -> None:  # type: ignore[no-untyped-def]
     """The overlay's entry path, with a stand-in entry (progs/musl_compat/
     fake_entry.c) that makes each call with `syscall`: every primitive then
-    runs the `call` way, natively and under abi-run, cancellation included."""
+    runs the `call` way, natively and under abi-run (where the stand-in
+    replaces abi-run's entry once the constructors run), cancellation
+    included."""
     plain = build("cancel", [PROGS / "cancel.c"], mode)
     exe = build("cancel-fake", [PROGS / "cancel.c", PROGS / "fake_entry.c"], mode)
     want = run([str(plain)], cwd=tmp_path)
     native, hosted = both(abi_run, exe, tmp_path)
     for r in (native, hosted):
         assert (r.status, r.stdout) == (want.status, want.stdout), r.stderr
-        counts = dict(kv.split("=") for kv in r.stderr.decode().split(":")[-1].split())
+        m = re.search(rb"fake entry: calls=(\d+) clones=(\d+)", r.stderr)
         # 3 cancelled threads, 1 reader and 8 detached ones, all cloned
-        assert int(counts["calls"]) > 50 and int(counts["clones"]) == 12, r.stderr
+        assert m and int(m.group(1)) > 50 and int(m.group(2)) == 12, r.stderr
 
 
 def test_debsrc(tmp_path: Path) -> None:

@@ -16,3 +16,14 @@ hidden void __abi_entry_from_auxv(const unsigned long *auxv)
 	for (; auxv[0]; auxv += 2)
 		if (auxv[0] == AT_ABI_ENTRY) __abi_entry = auxv[1];
 }
+
+/* The ABI note (owner "abi", type 0xab1): abi-run passes AT_ABI_ENTRY only
+ * to a program whose image or interpreter carries it. Every program linked
+ * with musl-compat has it: this object defines __abi_entry, which every
+ * system call reads, and libc.so (the interpreter) holds it too. */
+__asm__(".pushsection .note.abi,\"a\",@note\n"
+	".balign 4\n"
+	".long 4, 4, 0xab1\n"
+	".asciz \"abi\"\n"
+	".long 1\n"
+	".popsection\n");
