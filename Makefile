@@ -115,9 +115,25 @@ $(BUILD)/bench/hello: tools/bench/hello.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+# The function-call rows (issue 17): one source built with abi-cc (the
+# kernel's entry under abi-run, `syscall` natively) and with musl-gcc (the
+# trapped path); callbench_flags.c takes the futex op from the table.
+CALLBENCH_SRC := tools/bench/callbench.c tools/bench/callbench_flags.c
+CALLBENCH_CFLAGS := -static -O2 -Wall -Wextra -Werror -I$(ABI_GEN)/include
+$(BUILD)/bench/callbench-abi: $(CALLBENCH_SRC) $(MC)/.installed $(ABI_GEN)/.stamp
+	@mkdir -p $(dir $@)
+	$(VENV)/bin/abi-cc $(CALLBENCH_CFLAGS) -o $@ $(CALLBENCH_SRC)
+$(BUILD)/bench/callbench-musl: $(CALLBENCH_SRC) $(ABI_GEN)/.stamp
+	@mkdir -p $(dir $@)
+	musl-gcc $(CALLBENCH_CFLAGS) -o $@ $(CALLBENCH_SRC)
+$(BUILD)/bench/hello-abi: tools/bench/hello.c $(MC)/.installed
+	@mkdir -p $(dir $@)
+	$(VENV)/bin/abi-cc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 # BENCH_ARGS: tools/bench.py's options, e.g. BENCH_ARGS="--only dirs".
 bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench $(BUILD)/bench/threadbench \
-		$(BUILD)/bench/spawnbench $(BUILD)/bench/hello
+		$(BUILD)/bench/spawnbench $(BUILD)/bench/hello $(BUILD)/bench/callbench-abi \
+		$(BUILD)/bench/callbench-musl $(BUILD)/bench/hello-abi
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make
