@@ -200,3 +200,15 @@ def test_debsrc(tmp_path: Path) -> None:
     p = subprocess.run([sys.executable, str(REPO / "musl-compat" / "debsrc.py"), str(etc),
                         "bookworm"], capture_output=True, text=True, check=False)
     assert p.returncode == 1 and "no deb entry for 'bookworm'" in p.stderr
+
+
+@pytest.mark.parametrize("mode", ["static", "dynamic"])
+def test_without_entry_traps(abi_run: Path, build, tmp_path: Path, mode: str) -> None:  # type: ignore[no-untyped-def]
+    """abi-run --no-fastcall gives no AT_ABI_ENTRY: the same binary then
+    makes every call with `syscall`, trapped, and behaves the same."""
+    exe = build("cancel", [PROGS / "cancel.c"], mode)
+    native = run([str(exe)], cwd=tmp_path)
+    hosted = run([str(abi_run), "--no-fastcall", "--stats", str(exe)], cwd=tmp_path)
+    assert (hosted.status, hosted.stdout) == (native.status, native.stdout), hosted.stderr
+    fast, trapped = fast_trapped(hosted)
+    assert fast == 0 and trapped > 0, hosted.stderr
