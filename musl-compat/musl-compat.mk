@@ -9,6 +9,9 @@ MUSL_DEB   ?= 1.2.3-1
 MC_APT     := $(MC)/apt
 MC_OVERLAY := $(shell find musl-compat/overlay -type f | sort)
 MC_PATCHES := $(sort $(wildcard musl-compat/patches/*.patch))
+# -mno-red-zone: a `call` from inline asm must not clobber a red zone. -w:
+# musl's own warnings are not ours to fix, and would drown a build log's.
+MC_CFLAGS  := -mno-red-zone -w
 # A private apt configuration: the system's sources plus the deb-src entries
 # musl-compat/debsrc.py derives from them; the system's own is not touched.
 MC_APT_OPTS = -o Dir::Etc::SourceList=$(abspath $(MC_APT))/sources.list \
@@ -31,13 +34,13 @@ $(MC)/.fetched: musl-compat/debsrc.py
 	@touch $@
 
 # A fresh copy of the pristine tree, our files over it, then our patches.
-$(MC)/.patched: $(MC)/.fetched $(MC_OVERLAY) $(MC_PATCHES)
+$(MC)/.patched: $(MC)/.fetched $(MC_OVERLAY) $(MC_PATCHES) musl-compat/musl-compat.mk
 	rm -rf $(MC)/tree
 	cp -a $(MC)/src/musl-$(firstword $(subst -, ,$(MUSL_DEB))) $(MC)/tree
 	cp -r musl-compat/overlay/. $(MC)/tree/
 	set -e; for p in $(MC_PATCHES); do patch -s -p1 -d $(MC)/tree < $$p; done
 	cd $(MC)/tree && ./configure --prefix=$(MC_ABS) --syslibdir=$(MC_ABS)/lib \
-		--disable-wrapper CC=gcc CFLAGS="-mno-red-zone" >/dev/null
+		--disable-wrapper CC=gcc CFLAGS="$(MC_CFLAGS)" >/dev/null
 	@touch $@
 
 $(MC)/.installed: $(MC)/.patched
