@@ -16,7 +16,7 @@ export ABI_DIFF_EXAMPLES
 
 .PHONY: all setup gen docs check-gen lint test pytest conform run fuzz porting bench stress clean
 
-all: gen kernel loader hosted
+all: gen kernel loader hosted musl-compat
 
 setup: $(VENV)/.abi-installed
 $(VENV)/.abi-installed: pyproject.toml tools/setup.sh
@@ -50,6 +50,7 @@ include kernel/kernel.mk
 include loader/loader.mk
 include musl-compat/shim/shim.mk
 include kernel/plat/hosted/hosted.mk
+include musl-compat/musl-compat.mk
 
 # Each checker is one line of LINTERS' recipe; add a target to extend it.
 LINTERS := lint-c lint-python lint-types
@@ -62,7 +63,7 @@ lint-python: setup
 lint-types: setup
 	$(VENV)/bin/mypy
 
-pytest: gen kernel loader hosted
+pytest: gen kernel loader hosted musl-compat
 	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=$(HYPOTHESIS_PROFILE)
 
 test: check-gen lint pytest conform
@@ -121,9 +122,25 @@ $(BUILD)/bench/hello: tools/bench/hello.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+# The function-call rows (issue 17): one source built with abi-cc (the
+# kernel's entry under abi-run, `syscall` natively) and with musl-gcc (the
+# trapped path); callbench_flags.c takes the futex op from the table.
+CALLBENCH_SRC := tools/bench/callbench.c tools/bench/callbench_flags.c
+CALLBENCH_CFLAGS := -static -O2 -Wall -Wextra -Werror -I$(ABI_GEN)/include
+$(BUILD)/bench/callbench-abi: $(CALLBENCH_SRC) $(MC)/.installed $(ABI_GEN)/.stamp
+	@mkdir -p $(dir $@)
+	$(VENV)/bin/abi-cc $(CALLBENCH_CFLAGS) -o $@ $(CALLBENCH_SRC)
+$(BUILD)/bench/callbench-musl: $(CALLBENCH_SRC) $(ABI_GEN)/.stamp
+	@mkdir -p $(dir $@)
+	musl-gcc $(CALLBENCH_CFLAGS) -o $@ $(CALLBENCH_SRC)
+$(BUILD)/bench/hello-abi: tools/bench/hello.c $(MC)/.installed
+	@mkdir -p $(dir $@)
+	$(VENV)/bin/abi-cc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 # BENCH_ARGS: tools/bench.py's options, e.g. BENCH_ARGS="--only dirs".
 bench: kernel hosted $(BUILD)/bench/libbench $(BUILD)/bench/dirbench $(BUILD)/bench/threadbench \
-		$(BUILD)/bench/spawnbench $(BUILD)/bench/hello $(BUILD)/bench/emubench
+		$(BUILD)/bench/spawnbench $(BUILD)/bench/hello $(BUILD)/bench/emubench \
+		$(BUILD)/bench/callbench-abi $(BUILD)/bench/callbench-musl $(BUILD)/bench/hello-abi
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # 10,000 mutated ELF programs under abi-run (tests/hosted/test_fuzz.py; make

@@ -35,7 +35,17 @@ Two kinds:
   qemu rows the "native" column is qemu-x86_64's, so the ratio is emu's
   against qemu-user's.
 
-`--only dirs` (or syscalls, startup, programs, files, threads, emu;
+- function calls (issue 17; tools/bench/callbench.c, static, built with
+  abi-cc and with musl-gcc): per operation, the median of five rounds
+  timed inside the program, in four columns: native Linux (the abi-cc
+  build, whose libc uses `syscall` there), abi-run's function-call entry
+  (the abi-cc build), abi-run's trapped path (the musl-gcc build) and
+  libabik.so called directly (libbench's row for the same operation); and
+  two whole programs: a 100 MiB copy in 4 KiB reads and writes (wall time,
+  best of five, the sides taking turns) and a static hello's start-up
+  (spawnbench, best of 300).
+
+`--only dirs` (or syscalls, startup, programs, files, threads, emu, fastcall;
 comma-separated) runs one section.
 
 Prints a Markdown table (the format of docs/BENCHMARKS.md) on stdout.
@@ -410,6 +420,88 @@ def print_dir_growth(rows: list[DirRow]) -> None:
               f"{abi.last:.1f} | {unit} |")
 
 
+# (callbench's op, operations per round, what a row says, libbench's row)
+CALL_OPS = (("getpid", 200_000, "getpid", "getpid"),
+            ("clock_gettime", 200_000, "clock_gettime(CLOCK_MONOTONIC)",
+             "clock_gettime-monotonic"),
+            ("write-null", 100_000, "write 1 byte to /dev/null", "write-1-dev-null"),
+            ("read-4k", 50_000, "pread 4 KiB from a ramfs file", "pread64-4k"),
+            ("open-close", 20_000, "open+close", "openat+close"),
+            ("stat", 50_000, "stat", "newfstatat"),
+            ("mmap-munmap", 20_000, "mmap+touch+munmap 64 KiB", "mmap+touch+munmap-64k"),
+            ("futex-wake", 200_000, "futex wake, no waiter", "futex-wake-no-waiter"))
+
+# A function-call row: (name, native, fast, trapped, libabik.so or None, unit).
+CallRow = tuple[str, float, float | str, float | str, float | None, str]
+
+
+def callbench(argv: list[str]) -> float | str:
+    """callbench's median ns per operation, or why the run failed."""
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    except subprocess.TimeoutExpired:
+        return "error: timed out after 300 s"
+    if p.returncode != 0:
+        return f"error: exit {p.returncode}: {p.stderr.strip()[-80:]}"
+    return float(p.stdout.split()[0])
+
+
+def fastcall(abi_run: Path, libbench_exe: Path, lib: Path, spawnbench: Path) -> list[CallRow]:
+    fast_exe, trapped_exe = BUILD / "bench" / "callbench-abi", BUILD / "bench" / "callbench-musl"
+    libabik = {name: abi for name, _, abi, _ in libbench(libbench_exe, lib)}
+    rows: list[CallRow] = []
+    for op, n, what, lib_row in CALL_OPS:
+        native = callbench([str(fast_exe), op, str(n)])
+        if isinstance(native, str):
+            raise SystemExit(f"bench: callbench {op} fails natively: {native}")
+        fast = callbench([str(abi_run), str(fast_exe), op, str(n)])
+        trapped = callbench([str(abi_run), str(trapped_exe), op, str(n)])
+        lib_ns = libabik.get(lib_row)
+        rows.append((what, native, fast, trapped,
+                     lib_ns if isinstance(lib_ns, float) else None, "ns/op"))
+    work = BUILD / "bench"
+    with tempfile.TemporaryDirectory(prefix="abi-copy-", dir=work) as tmp:
+        w = Path(tmp)
+        with (w / "src").open("wb") as f:
+            for _ in range(100):
+                f.write(os.urandom(1 << 20))
+        best = [float("inf")] * 3
+        sides = ([str(fast_exe)], [str(abi_run), str(fast_exe)], [str(abi_run), str(trapped_exe)])
+        for _ in range(ROUNDS):
+            for i, argv in enumerate(sides):
+                (w / "dst").unlink(missing_ok=True)
+                t0 = time.perf_counter()
+                subprocess.run([*argv, "copy", "src", "dst"], cwd=w, check=True)
+                best[i] = min(best[i], time.perf_counter() - t0)
+        rows.append(("copy 100 MiB in 4 KiB chunks (hostfs)", best[0] * 1e3, best[1] * 1e3,
+                     best[2] * 1e3, None, "ms"))
+
+    def spawn(cmd: list[str]) -> float:
+        out = subprocess.run([str(spawnbench), "300", *cmd], check=True, capture_output=True,
+                             text=True).stdout
+        return float(out.split()[1])
+
+    hello_abi, hello_musl = BUILD / "bench" / "hello-abi", BUILD / "bench" / "hello"
+    rows.append(("start-up: static hello", spawn([str(hello_abi)]),
+                 spawn([str(abi_run), str(hello_abi)]), spawn([str(abi_run), str(hello_musl)]),
+                 None, "µs"))
+    return rows
+
+
+def print_fastcall(rows: list[CallRow]) -> None:
+    def cell(v: float | str | None) -> str:
+        return "-" if v is None else v if isinstance(v, str) else f"{v:.1f}"
+
+    print()
+    print("| benchmark | native | abi-run fast (abi-cc) | abi-run trapped (musl-gcc) | "
+          "libabik.so call | unit | native / fast |")
+    print("| --- | ---: | ---: | ---: | ---: | --- | ---: |")
+    for name, native, fast, trapped, lib_ns, unit in rows:
+        speed = "-" if isinstance(fast, str) else f"{native / fast:.2f}"
+        print(f"| {name} | {cell(native)} | {cell(fast)} | {cell(trapped)} | {cell(lib_ns)} | "
+              f"{unit} | {speed} |")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--libbench", type=Path, default=BUILD / "bench" / "libbench")
@@ -420,9 +512,10 @@ def main() -> int:
     p.add_argument("--spawnbench", type=Path, default=BUILD / "bench" / "spawnbench")
     p.add_argument("--emubench", type=Path, default=BUILD / "bench" / "emubench")
     p.add_argument("--hello", type=Path, default=BUILD / "bench" / "hello")
-    p.add_argument("--only", default="syscalls,startup,programs,files,dirs,threads,emu",
+    p.add_argument("--only",
+                   default="syscalls,startup,programs,files,dirs,threads,emu,fastcall",
                    help="comma-separated sections: syscalls, startup, programs, files, dirs, "
-                   "threads, emu")
+                   "threads, emu, fastcall")
     p.add_argument("--sizes", default="10000,100000",
                    help="dirs: files in one directory (comma-separated)")
     p.add_argument("--depths", default="1000,5000", help="dirs: nesting depths")
@@ -430,17 +523,22 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3, help="dirs: ramfs runs, the best kept")
     args = p.parse_args()
     only = set(args.only.split(","))
-    unknown = only - {"syscalls", "startup", "programs", "files", "dirs", "threads", "emu"}
+    unknown = only - {"syscalls", "startup", "programs", "files", "dirs", "threads", "emu",
+                      "fastcall"}
     if unknown:
         p.error(f"unknown section {', '.join(sorted(unknown))}")
     needed = {"syscalls": [args.libbench, args.lib], "dirs": [args.dirbench],
               "startup": [args.spawnbench, args.hello], "threads": [args.threadbench],
-              "emu": [args.emubench, args.lib]}
+              "emu": [args.emubench, args.lib],
+              "fastcall": [args.libbench, args.lib, args.spawnbench, args.hello,
+                           BUILD / "bench" / "callbench-abi", BUILD / "bench" / "callbench-musl",
+                           BUILD / "bench" / "hello-abi"]}
     missing = sorted({str(x) for s in only for x in needed.get(s, []) if not x.exists()})
     if missing:
         p.error(f"not built: {', '.join(missing)} (make bench builds them)")
     rows: list[Row] = []
     dirs: list[DirRow] = []
+    calls: list[CallRow] = []
     if "syscalls" in only:
         rows += libbench(args.libbench, args.lib)
     if "emu" in only:
@@ -456,6 +554,8 @@ def main() -> int:
             rows += files(args.abi_run)
         if "threads" in only:
             rows += threads(args.threadbench, args.abi_run)
+        if "fastcall" in only:
+            calls = fastcall(args.abi_run, args.libbench, args.lib, args.spawnbench)
         if "dirs" in only:
             sizes = [int(x) for x in args.sizes.split(",")]
             depths = [int(x) for x in args.depths.split(",")]
@@ -464,8 +564,9 @@ def main() -> int:
                 dirs += dirs_ramfs(args.dirbench, args.abi_run, sizes, depths, args.rounds)
             if "hostfs" in fss:
                 dirs += dirs_hostfs(args.dirbench, args.abi_run, sizes, depths)
-    print("| benchmark | native | abi | unit | abi / native |")
-    print("| --- | ---: | ---: | --- | ---: |")
+    if rows or dirs:
+        print("| benchmark | native | abi | unit | abi / native |")
+        print("| --- | ---: | ---: | --- | ---: |")
     for name, native, abi, unit in rows:
         if isinstance(abi, str):  # the run failed under abi-run: say why
             print(f"| {name} | {native:.1f} | {abi} | {unit} | - |")
@@ -476,6 +577,8 @@ def main() -> int:
               f"{at.per_op / nt.per_op:.2f} |")
     if dirs:
         print_dir_growth(dirs)
+    if calls:
+        print_fastcall(calls)
     return 0
 
 

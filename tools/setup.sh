@@ -14,12 +14,14 @@ cd "$(dirname "$0")/.."
 # own regression tests) and JVM (with javac), run under abi-run --root / by
 # tests/hosted/test_runtimes.py.
 # sqlite3: a program row of make bench (tools/bench.py).
+# dpkg-dev, patch: musl-compat fetches Debian's musl source (apt-get source)
+# and applies its overlay (musl-compat/musl-compat.mk).
 # strace: Debian 12's 6.1, which tests/hosted/test_strace_format.py compares
 # --trace with. chromium: the conformance HTML report's screenshot test
 # (tests/test_conform.py::test_html_report_renders_in_chromium) runs with it.
 PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev
       busybox-static strace qemu-user musl-tools clang-format-14 tmux sqlite3 chromium
-      libpython3.11-testsuite openjdk-17-jdk-headless"
+      libpython3.11-testsuite openjdk-17-jdk-headless dpkg-dev patch"
 
 missing=""
 for p in $PKGS; do

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct side {
 	char *path; /* a file three directories deep, 64 KiB long */
 	char *buf;  /* 4 KiB */
 	long fd;
+	long nullfd; /* /dev/null */
 };
 
 static long call_native(struct side *s, int nr, long a, long b, long c, long d, long e, long f)
@@ -68,6 +70,7 @@ static sysfn lookup(struct side *s, const char *name)
 }
 
 static sysfn k_getpid, k_pread64, k_pwrite64, k_openat, k_close, k_newfstatat, k_mmap, k_munmap;
+static sysfn k_clock_gettime, k_write, k_futex;
 
 static long call_abi(struct side *s, int nr, long a, long b, long c, long d, long e, long f)
 {
@@ -89,6 +92,12 @@ static long call_abi(struct side *s, int nr, long a, long b, long c, long d, lon
 		return k_mmap(a, b, c, d, e, f);
 	case SYS_munmap:
 		return k_munmap(a, b, c, d, e, f);
+	case SYS_clock_gettime:
+		return k_clock_gettime(a, b, c, d, e, f);
+	case SYS_write:
+		return k_write(a, b, c, d, e, f);
+	case SYS_futex:
+		return k_futex(a, b, c, d, e, f);
 	}
 	abort();
 }
@@ -147,6 +156,20 @@ static void op_mmap_file(struct side *s)
 	SC(s, SYS_munmap, p, 65536, 0, 0, 0, 0);
 }
 
+static void op_clock_gettime(struct side *s)
+{
+	SC(s, SYS_clock_gettime, CLOCK_MONOTONIC, s->buf, 0, 0, 0, 0);
+}
+static void op_write_null(struct side *s)
+{
+	SC(s, SYS_write, s->nullfd, s->buf, 1, 0, 0, 0);
+}
+/* a wake with no waiter, on a word in the side's own memory */
+static void op_futex_wake(struct side *s)
+{
+	SC(s, SYS_futex, s->buf + 2048, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0, 0, 0);
+}
+
 static double best(struct side *s, void (*op)(struct side *))
 {
 	double b = 1e30;
@@ -178,6 +201,9 @@ int main(int argc, char **argv)
 		{ "newfstatat", op_stat },
 		{ "mmap+touch+munmap-64k", op_mmap },
 		{ "mmap-shared-file+touch+munmap-64k", op_mmap_file },
+		{ "clock_gettime-monotonic", op_clock_gettime },
+		{ "write-1-dev-null", op_write_null },
+		{ "futex-wake-no-waiter", op_futex_wake },
 	};
 	char tmpl[] = "/dev/shm/abi-bench-XXXXXX";
 
@@ -199,6 +225,9 @@ int main(int argc, char **argv)
 	k_mmap = lookup(&abi, "sys_mmap");
 	k_munmap = lookup(&abi, "sys_munmap");
 	k_mkdirat = lookup(&abi, "sys_mkdirat");
+	k_clock_gettime = lookup(&abi, "sys_clock_gettime");
+	k_write = lookup(&abi, "sys_write");
+	k_futex = lookup(&abi, "sys_futex");
 	must(((int (*)(void *))dlsym(abi.lib, "abi_boot"))(NULL), "abi_boot");
 
 	/* the kernel's buffers live in its guest memory */
@@ -229,6 +258,10 @@ int main(int argc, char **argv)
 		must(s->fd, "open");
 		for (int i = 0; i < 16; i++)
 			must(SC(s, SYS_pwrite64, s->fd, s->buf, 4096, i * 4096, 0, 0), "fill");
+		strcpy(s->path, "/dev/null");
+		s->nullfd = SC(s, SYS_openat, AT_FDCWD, s->path, O_WRONLY, 0, 0, 0);
+		must(s->nullfd, "open /dev/null");
+		strcpy(s->path, p);
 	}
 	for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++)
 		printf("%s %.1f %.1f\n", benches[i].name, best(&nat, benches[i].op),
