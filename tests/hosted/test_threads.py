@@ -1,8 +1,9 @@
 """Threads and signals, natively and under abi-run (issue 15's "what must run").
 
-The programs in progs/threads/ are built twice, as static musl and static
-glibc, and each prints a deterministic transcript (see check.h). For every
-program and libc:
+The programs in progs/threads/ are built three times, as static musl, static
+glibc and static musl-compat (abi-cc: every call through the function-call
+entry under abi-run), and each prints a deterministic transcript (see
+check.h). For every program and libc:
 
 - test_native runs it twice natively: it must exit with its expected status,
   print no FAIL line and nothing on stderr, and print the same both times
@@ -10,6 +11,9 @@ program and libc:
   something);
 - test_hosted runs it natively and under abi-run and compares exit status
   (or the killing signal), stdout and stderr.
+
+test_fastcall_only checks that the musl-compat builds make no trapped call
+at all under abi-run (--stats).
 
 test_stress_* run progs/threads/stress.c (16 threads: futex, pipes, signals,
 thread create/exit, exit_group) for ABI_STRESS_SECONDS (10 here, 60 in
@@ -20,17 +24,17 @@ fault, a lost wake-up, a lost signal or a deadlock fails.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from hosted_util import HERE, Result, run
-
-# The one marker for the abi-run side; remove it when the core lands.
+from hosted_util import HERE, REPO, Result, run
 
 PROGS = HERE / "progs" / "threads"
-LIBCS = {"musl": "musl-gcc", "glibc": "gcc"}
+ABI_CC = REPO / ".venv" / "bin" / "abi-cc"
+LIBCS = {"musl": "musl-gcc", "glibc": "gcc", "musl-compat": str(ABI_CC)}
 CFLAGS = ["-static", "-O1", "-Wall", "-Wextra", "-Werror"]
 
 # (case id, program, argv, expected exit status: 128+N for death by signal N)
@@ -78,6 +82,8 @@ def thread_progs(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
             cc = LIBCS[libc]
             if shutil.which(cc) is None:
                 pytest.skip(f"{cc} is not installed")
+            if libc == "musl-compat" and not (REPO / "build" / "musl-compat" / "lib").is_dir():
+                pytest.skip("musl-compat is not built (make musl-compat)")
             exe = out / f"{name}-{libc}"
             p = subprocess.run([cc, *CFLAGS, "-o", str(exe), str(PROGS / f"{name}.c")],
                                capture_output=True, text=True, check=False)
@@ -127,6 +133,22 @@ def test_hosted(abi_run: Path, thread_progs, tmp_path: Path, prog: str, args: li
     assert native.status == status, "native: " + _show(native)
     hosted = _run_in(tmp_path / "hosted", [str(abi_run), str(exe), *args])
     assert hosted == native, "native:\n" + _show(native) + "\nabi-run:\n" + _show(hosted)
+
+
+# These two execute a syscall instruction of their own on purpose (the red
+# zone and the FPU state around a trap): that one call traps.
+RAW_SYSCALL = {"faults", "sigframe"}
+FAST_CASES = [(c, p, a) for c, p, a, s in CASES if s == 0 and p not in RAW_SYSCALL]
+
+
+@pytest.mark.parametrize("prog,args", [(p, a) for _, p, a in FAST_CASES],
+                         ids=[c for c, _, _ in FAST_CASES])
+def test_fastcall_only(abi_run: Path, thread_progs, tmp_path: Path, prog: str,  # type: ignore[no-untyped-def]
+                       args: list[str]) -> None:
+    exe = thread_progs(prog, "musl-compat")
+    r = _run_in(tmp_path / "h", [str(abi_run), "--stats", str(exe), *args])
+    assert r.status == 0, _show(r)
+    assert re.search(rb"total \(\d+ fast, 0 trapped\)", r.stderr), _show(r)
 
 
 def _check_stress(r: Result, who: str) -> None:
