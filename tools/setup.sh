@@ -17,9 +17,13 @@ cd "$(dirname "$0")/.."
 # strace: Debian 12's 6.1, which tests/hosted/test_strace_format.py compares
 # --trace with. chromium: the conformance HTML report's screenshot test
 # (tests/test_conform.py::test_html_report_renders_in_chromium) runs with it.
+# gcc-aarch64-linux-gnu, libc6-dev-arm64-cross: static aarch64 builds of the
+# conformance programs at test time; qemu-user's qemu-aarch64 gives their
+# reference results (abi conform --runner qemu-aarch64 / emu-aarch64).
 PKGS="make gcc libc6-dev python3 python3-venv python3-dev linux-libc-dev manpages-dev
       busybox-static strace qemu-user musl-tools clang-format-14 tmux sqlite3 chromium
-      libpython3.11-testsuite openjdk-17-jdk-headless"
+      libpython3.11-testsuite openjdk-17-jdk-headless
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 
 missing=""
 for p in $PKGS; do
