@@ -241,3 +241,68 @@ def test_sigaltstack_minimum_is_aarch64s(arm: Arm, ref: dict[str, str]) -> None:
 
     assert errno_of(arm("sigaltstack", ss(minimum - 1), 0)) == "ENOMEM"
     assert arm("sigaltstack", ss(minimum), 0) == 0
+
+
+AT_HWCAP, AT_PLATFORM = 16, 15
+
+
+@pytest.fixture(scope="module")
+def arm_pie(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """An aarch64 static-pie (the library's guest range lies high: an ET_EXEC
+    program's fixed addresses are outside it)."""
+    out = tmp_path_factory.mktemp("arm-pie") / "hello"
+    subprocess.run(["aarch64-linux-gnu-gcc", "-static-pie", "-fPIE", "-O1", "-o", str(out),
+                    str(HERE / "aarch64" / "reference.c")], check=True)
+    return out.read_bytes()
+
+
+def _put(arm: Arm, name: bytes, data: bytes) -> int:
+    path = arm.mem(name + b"\0")
+    fd = arm("openat", AT_FDCWD, path, FA["O_CREAT"] | FA["O_WRONLY"], 0o755)
+    assert fd >= 0
+    # the kernel copies from guest memory: stage the file through the arena
+    for off in range(0, len(data), 32768):
+        chunk = data[off:off + 32768]
+        staged = arm.arena + 0x8000
+        ctypes.memmove(staged, chunk, len(chunk))
+        assert arm("write", fd, staged, len(chunk)) == len(chunk)
+    assert arm("close", fd) == 0
+    return path
+
+
+def test_exec_loads_aarch64_programs_only(arm: Arm, arm_pie: bytes) -> None:
+    """An aarch64 process execs aarch64 programs (AT_PLATFORM "aarch64",
+    AT_HWCAP FP|ASIMD), and refuses x86_64 ones as a kernel without
+    binfmt_misc refuses a foreign machine: ENOEXEC."""
+    x86 = _put(arm, b"x86", Path("/bin/busybox").read_bytes())
+    arm.next = arm.arena + 0x1000
+    prog = _put(arm, b"arm", arm_pie)
+    arm.next = arm.arena + 0x1000
+    argv = arm.mem(arm.mem(b"arm\0").to_bytes(8, "little") + bytes(8))
+    envp = arm.mem(bytes(8))
+    assert errno_of(arm("execve", x86, argv, envp)) == "ENOEXEC"
+    assert arm("execve", prog, argv, envp) == 0
+    entry, sp = ctypes.c_uint64(), ctypes.c_uint64()
+    assert arm.lib.abi_exec_entry(ctypes.byref(entry), ctypes.byref(sp)) == 1
+    auxv = sp.value + 8 * 4  # argc, argv[0], NULL, envp's NULL
+    aux = {}
+    while (key := int.from_bytes(ctypes.string_at(auxv, 8), "little")) != 0:
+        aux[key] = int.from_bytes(ctypes.string_at(auxv + 8, 8), "little")
+        auxv += 16
+    assert ctypes.string_at(aux[AT_PLATFORM]) == b"aarch64"
+    assert aux[AT_HWCAP] == 0x3
+
+
+def test_x86_64_process_refuses_aarch64_programs(lib: ctypes.CDLL, arm_pie: bytes) -> None:
+    s = boot_guest(lib)
+    try:
+        fd = s.open("arm", FX["O_CREAT"] | FX["O_WRONLY"], 0o755)
+        for off in range(0, len(arm_pie), 32768):
+            chunk = arm_pie[off:off + 32768]
+            assert s("write", fd, s.mem(chunk), len(chunk)) == len(chunk)
+            s.reset_arena()
+        assert s("close", fd) == 0
+        argv = s.mem(s.mem(b"arm\0").to_bytes(8, "little") + bytes(8))
+        assert errno_of(s("execve", s.path("arm"), argv, s.mem(bytes(8)))) == "ENOEXEC"
+    finally:
+        lib.abi_reset()
