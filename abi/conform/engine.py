@@ -97,10 +97,10 @@ def select(cases: list[Case], variants: list[Variant], pattern: str | None,
     for c in cases:
         if c.kind == "c":
             jobs.extend(Job(c, v) for v in variants)
-        elif arch != "x86_64":
-            jobs.append(Job(c, None, f"programs are x86_64 binaries; the reference is {arch}"))
+        elif (ported := c.for_arch(arch)) is None:
+            jobs.append(Job(c, None, f"no {arch} build of this program (arch_paths)"))
         else:
-            jobs.append(Job(c, None, c.missing()))
+            jobs.append(Job(ported, None, ported.missing()))
     if pattern:
         glob = any(ch in pattern for ch in "*?[")
         jobs = [j for j in jobs

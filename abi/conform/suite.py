@@ -19,7 +19,7 @@ conformance/README.md). Every problem is a ``SuiteError`` at ``file:line``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,20 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     timeout: float | None = None
     requires: tuple[str, ...] = ()
+    # programs: arch -> {x86_64 path: that arch's build of the same program}
+    # (a programs file's arch_paths); x86_64 needs none.
+    arch_paths: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def for_arch(self, arch: str) -> Case | None:
+        """This program as it runs on arch (its paths replaced), or None when
+        the programs file names no build of it for arch."""
+        if self.kind != "program" or arch == "x86_64":
+            return self
+        paths = self.arch_paths.get(arch)
+        if paths is None:
+            return None
+        return replace(self, argv=tuple(paths.get(a, a) for a in self.argv),
+                       requires=tuple(paths.get(r, r) for r in self.requires))
 
     def missing(self) -> str | None:
         """Why this case cannot run on this machine, or None."""
@@ -143,11 +157,12 @@ def _load_programs(path: Path) -> list[Case]:
     raw = load_located(path)
     if not isinstance(raw, LDict) or "programs" not in raw:
         raise SuiteError(path, getattr(raw, "line", 1), "expected a mapping with 'programs:'")
-    unknown = set(raw) - {"programs", "requires"}
+    unknown = set(raw) - {"programs", "requires", "arch_paths"}
     if unknown:
         raise SuiteError(path, raw.line_of(sorted(unknown)[0]),
                          f"unknown key {sorted(unknown)[0]!r}")
     common = tuple(_strings(raw, "requires")) if "requires" in raw else ()
+    arch_paths = _arch_paths(raw, path.parent.parent.parent)
     progs = raw["programs"]
     if not isinstance(progs, LList):
         raise SuiteError(path, raw.line_of("programs"), "'programs' is a list")
@@ -168,8 +183,28 @@ def _load_programs(path: Path) -> list[Case]:
         if argv[0].startswith("/") and argv[0] not in requires:
             requires += (argv[0],)
         out.append(Case(name=f"{path.stem}/{name}", kind="program", source=path, line=entry.line,
-                        argv=argv, requires=requires,
+                        argv=argv, requires=requires, arch_paths=arch_paths,
                         covers=tuple(opts.pop("covers", ())), **opts))
+    return out
+
+
+def _arch_paths(raw: LDict, repo: Path) -> dict[str, dict[str, str]]:
+    """``arch_paths: {aarch64: {/bin/busybox: build/arm64/busybox}}``: the same
+    programs built for another arch; a relative path is the repository's."""
+    if "arch_paths" not in raw:
+        return {}
+    m = raw["arch_paths"]
+    line = raw.line_of("arch_paths")
+    if not isinstance(m, LDict):
+        raise SuiteError(raw.path, line, "'arch_paths' maps an arch to {path: path}")
+    out: dict[str, dict[str, str]] = {}
+    for arch, paths in m.items():
+        if arch not in ("aarch64",):
+            raise SuiteError(raw.path, m.line_of(arch), f"arch_paths: unknown arch {arch!r} "
+                                                         "(x86_64 programs need none; aarch64)")
+        if not isinstance(paths, LDict) or not all(isinstance(v, str) for v in paths.values()):
+            raise SuiteError(raw.path, m.line_of(arch), f"arch_paths: {arch} maps paths to paths")
+        out[arch] = {str(k): str(v if v.startswith("/") else repo / v) for k, v in paths.items()}
     return out
 
 
