@@ -151,3 +151,29 @@ def test_arch_paths_map_programs_to_their_aarch64_build(tmp_path):
         "arch_paths:\n  riscv64: {/bin/x: y}\nprograms: []\n")
     with pytest.raises(Exception, match="unknown arch 'riscv64'"):
         load_suite(tmp_path)
+
+
+def test_known_differences_mask_only_what_they_name(tmp_path):
+    """A reference's known departures from Linux (conformance/known/REF.yaml) mask
+    the named sections and lines of the cases they match, on both sides."""
+    from abi.conform.suite import load_known
+
+    (tmp_path / "known").mkdir()
+    (tmp_path / "known" / "ref.yaml").write_text(
+        "known:\n"
+        "  - cases: 'copy'\n    sections: [openat2]\n    why: no openat2\n"
+        "  - cases: ['a*', 'b']\n    lines: ['^x = ']\n    why: x differs\n")
+    k1, k2 = load_known(tmp_path, "ref")
+    assert load_known(tmp_path, "other") == ()
+    assert k1.applies("copy") and not k1.applies("copy2")
+    assert k2.applies("ab") and k2.applies("b") and not k2.applies("c")
+    text = "-- flock\nf = 0\n-- openat2\nopenat2 = -ENOSYS\nv: 1\n-- next\nx = 1\n"
+    assert k1.mask(text) == ("-- flock\nf = 0\n-- next\nx = 1\n", 3)
+    assert k2.mask(text)[0] == text.replace("x = 1\n", "")
+
+
+def test_the_real_known_differences_load():
+    from abi.conform.suite import default_root, load_known
+
+    known = load_known(default_root(), "qemu-aarch64")
+    assert known and all(k.why for k in known)

@@ -26,7 +26,7 @@ from abi.conform.runners import (
     resolve_reference,
     resolve_runner,
 )
-from abi.conform.suite import SuiteError, default_root, load_suite
+from abi.conform.suite import SuiteError, default_root, load_known, load_suite
 from abi.table import TableError, load_table
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -188,7 +188,8 @@ def _run(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr if bar else sys.stdout, bar)
     record = run_suite(list(suite.cases), variants, skipped, runner, reference,
                        build_dir=build_dir, timeout=args.timeout, jobs=args.jobs,
-                       pattern=args.pattern, on_start=progress.start, on_result=progress.result)
+                       pattern=args.pattern, on_start=progress.start, on_result=progress.result,
+                       known=load_known(suite.root, reference.name))
     progress.finish()
     if not record.results:
         return _fail(f"no case matches -k {args.pattern!r}")

@@ -18,6 +18,7 @@ conformance/README.md). Every problem is a ``SuiteError`` at ``file:line``.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -307,3 +308,59 @@ def _rules(m: LDict, what: str) -> list[Rule]:
                              f"{what}: unknown stream {bad[0]!r} (one of {', '.join(STREAMS)})")
         rules.append(Rule(rx, str(r.get("replace", "")), streams))
     return rules
+
+
+@dataclass(frozen=True)
+class Known:
+    """A reference's known departure from Linux (conformance/known/REFERENCE.yaml):
+    in the cases its globs match, the stdout lines it names (whole ``-- NAME``
+    sections, or lines matching a regex) are masked on both sides."""
+
+    cases: tuple[str, ...]
+    why: str
+    sections: tuple[str, ...] = ()
+    lines: tuple[re.Pattern[str], ...] = ()
+
+    def applies(self, case_name: str) -> bool:
+        """Whether it covers the case (its name: every variant)."""
+        return any(fnmatch.fnmatchcase(case_name, g) for g in self.cases)
+
+    def mask(self, text: str) -> tuple[str, int]:
+        """text without the lines this names, and how many went."""
+        out, gone, skipping = [], 0, False
+        for line in text.splitlines(keepends=True):
+            if line.startswith("-- "):
+                skipping = line[3:].rstrip("\n") in self.sections
+            if skipping or any(rx.search(line) for rx in self.lines):
+                gone += 1
+                continue
+            out.append(line)
+        return "".join(out), gone
+
+
+def load_known(root: Path, reference: str) -> tuple[Known, ...]:
+    """The known differences of a reference (none when it has no file)."""
+    path = root / "known" / f"{reference}.yaml"
+    if not path.exists():
+        return ()
+    raw = load_located(path)
+    if not isinstance(raw, LDict) or set(raw) != {"known"} or not isinstance(raw["known"], LList):
+        raise SuiteError(path, getattr(raw, "line", 1), "expected a mapping with 'known:' (a list)")
+    out = []
+    for i, e in enumerate(raw["known"]):
+        line = raw["known"].item_lines[i]
+        if not isinstance(e, LDict) or "cases" not in e or "why" not in e:
+            raise SuiteError(path, line, "a known difference has 'cases' and 'why'")
+        extra = sorted(set(e) - {"cases", "why", "sections", "lines"})
+        if extra:
+            raise SuiteError(path, e.line_of(extra[0]), f"unknown key {extra[0]!r}")
+        cases = [e["cases"]] if isinstance(e["cases"], str) else _strings(e, "cases")
+        try:
+            lines = tuple(re.compile(x) for x in (_strings(e, "lines") if "lines" in e else []))
+        except re.error as exc:
+            raise SuiteError(path, e.line_of("lines"), f"bad regex: {exc}") from None
+        sections = tuple(_strings(e, "sections")) if "sections" in e else ()
+        if not lines and not sections:
+            raise SuiteError(path, line, "a known difference names 'sections' or 'lines'")
+        out.append(Known(tuple(cases), _text(e, "why", "known difference"), sections, lines))
+    return tuple(out)
