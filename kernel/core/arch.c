@@ -127,6 +127,35 @@ long arch_put_stat(uptr dst, const struct linux_stat *st)
 	return copy_to_user(dst, &a, sizeof a);
 }
 
+long arch_get_stat(struct linux_stat *st, uptr src)
+{
+	struct aarch64_stat a;
+
+	if (!is_aarch64())
+		return copy_from_user(st, src, sizeof *st);
+	if (copy_from_user(&a, src, sizeof a) < 0)
+		return -EFAULT;
+	*st = (struct linux_stat){
+		.st_dev = a.st_dev,
+		.st_ino = a.st_ino,
+		.st_nlink = a.st_nlink,
+		.st_mode = a.st_mode,
+		.st_uid = a.st_uid,
+		.st_gid = a.st_gid,
+		.st_rdev = a.st_rdev,
+		.st_size = a.st_size,
+		.st_blksize = a.st_blksize,
+		.st_blocks = a.st_blocks,
+		.st_atime_sec = (u64)a.st_atime_sec,
+		.st_atime_nsec = a.st_atime_nsec,
+		.st_mtime_sec = (u64)a.st_mtime_sec,
+		.st_mtime_nsec = a.st_mtime_nsec,
+		.st_ctime_sec = (u64)a.st_ctime_sec,
+		.st_ctime_nsec = a.st_ctime_nsec,
+	};
+	return 0;
+}
+
 size_t arch_epoll_event_size(void)
 {
 	return is_aarch64() ? sizeof(struct aarch64_epoll_event)

@@ -31,6 +31,8 @@ u64 arch_minsigstksz(void);
 /* struct stat (fstat, newfstatat, stat, lstat) to the guest in the
  * process's layout: 0 or -EFAULT. */
 long arch_put_stat(uptr dst, const struct linux_stat *st);
+/* ... and back, for a tracer: the guest's struct stat at src. */
+long arch_get_stat(struct linux_stat *st, uptr src);
 
 /* struct epoll_event, whatever its layout: packed, 12 bytes on x86_64;
  * 16 on aarch64. */
