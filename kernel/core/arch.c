@@ -9,6 +9,7 @@
  * flock, termios, rlimit, timespec, dirent64, statx) need nothing; semctl's
  * semid64_ds would (104 bytes against 88) but semctl is ENOSYS. */
 #include <abi/syscalls.h>
+#include <abi/unistd_aarch64.h>
 #include <kernel/arch.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
@@ -98,6 +99,39 @@ u64 arch_aux(u64 type, u64 host_value)
 u64 arch_minsigstksz(void)
 {
 	return is_aarch64() ? 5120 : 2048;
+}
+
+/* mov x8, #__NR_rt_sigreturn; svc #0 (the table's aarch64 number) */
+#define A64_MOVZ_X8(imm) (0xd2800008u | ((u32)(imm) << 5))
+#define A64_SVC0 0xd4000001u
+
+long arch_exec_mappings(void)
+{
+	const u32 tramp[2] = { A64_MOVZ_X8(ABI_AARCH64_NR_rt_sigreturn), A64_SVC0 };
+	struct vma *v;
+	long addr, r;
+
+	kernel_mm.sigpage = 0;
+	if (!is_aarch64())
+		return 0;
+	addr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return addr;
+	if (copy_to_user((uptr){ (uintptr_t)addr }, tramp, sizeof tramp) < 0)
+		return -EFAULT;
+	if ((r = sys_mprotect((unsigned long)addr, PAGE_SIZE, PROT_READ | PROT_EXEC)) < 0)
+		return r;
+	kmutex_lock(&kernel_mm.lock);
+	if ((v = vma_find(&kernel_mm, (uintptr_t)addr)))
+		v->flags |= VMA_SIGPAGE;
+	kmutex_unlock(&kernel_mm.lock);
+	kernel_mm.sigpage = (uintptr_t)addr;
+	return 0;
+}
+
+u64 arch_sigreturn_trampoline(void)
+{
+	return kernel_mm.sigpage;
 }
 
 long arch_put_stat(uptr dst, const struct linux_stat *st)

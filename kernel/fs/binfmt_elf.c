@@ -359,7 +359,7 @@ static long load_image(struct linux_binprm *bprm, const struct exec_layout *l,
 		return r;
 	kernel_mm.brk_start = kernel_mm.brk = exec_brk(l, bprm->img, res->brk.addr);
 	save_auxv(res);
-	return 0;
+	return arch_exec_mappings();
 }
 
 /* An ET_EXEC file's fixed addresses must lie in the guest range (which on

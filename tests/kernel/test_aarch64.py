@@ -291,6 +291,21 @@ def test_exec_loads_aarch64_programs_only(arm: Arm, arm_pie: bytes) -> None:
         auxv += 16
     assert ctypes.string_at(aux[AT_PLATFORM]) == b"aarch64"
     assert aux[AT_HWCAP] == 0x3
+    # [sigpage]: rt_sigreturn's trampoline, for handlers without SA_RESTORER
+    mem = arm("mmap", 0, 1 << 16, FA["PROT_READ"] | FA["PROT_WRITE"],
+              FA["MAP_PRIVATE"] | FA["MAP_ANONYMOUS"], -1, 0)
+    ctypes.memmove(mem, b"/proc/self/maps\0", 16)
+    fd = arm("openat", AT_FDCWD, mem, FA["O_RDONLY"])
+    n = arm("read", fd, mem + 64, 8192)
+    assert fd >= 0 and n > 0
+    (line,) = [ln for ln in ctypes.string_at(mem + 64, n).decode().splitlines()
+               if ln.endswith("[sigpage]")]
+    start = int(line.split("-")[0], 16)
+    assert line.split()[1] == "r-xp"
+    insns = ctypes.string_at(start, 8)
+    nr = NR64["rt_sigreturn"]
+    movz_x8, svc0 = 0xd2800008 | nr << 5, 0xd4000001
+    assert insns == movz_x8.to_bytes(4, "little") + svc0.to_bytes(4, "little")
 
 
 def test_x86_64_process_refuses_aarch64_programs(lib: ctypes.CDLL, arm_pie: bytes) -> None:

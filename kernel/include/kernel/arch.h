@@ -28,6 +28,16 @@ u64 arch_aux(u64 type, u64 host_value);
  * MINSIGSTKSZ (2048 on x86_64, 5120 on aarch64). */
 u64 arch_minsigstksz(void);
 
+/* What exec maps for the arch besides the image and the stack: on
+ * aarch64, [sigpage], one read-only executable page holding rt_sigreturn's
+ * trampoline (mov x8, #139; svc #0), which a handler returns to when its
+ * sigaction has no SA_RESTORER (glibc sets none: Linux's trampoline is in
+ * the vDSO, which this kernel does not map; 32-bit arm Linux maps the same
+ * [sigpage]). 0 or -errno. */
+long arch_exec_mappings(void);
+/* The trampoline's address, or 0. */
+u64 arch_sigreturn_trampoline(void);
+
 /* struct stat (fstat, newfstatat, stat, lstat) to the guest in the
  * process's layout: 0 or -EFAULT. */
 long arch_put_stat(uptr dst, const struct linux_stat *st);
