@@ -2,17 +2,20 @@
  * qemu-aarch64 (tests/hosted/test_emu_aarch64.py): handlers with siginfo
  * and ucontext, the mask during a handler, the alternate stack, faults
  * (si_code, si_addr, sigcontext.fault_address), udf and brk skipped by a
- * handler that moves the saved pc, a blocking read interrupted with and
- * without SA_RESTART, and a default action that kills. Prints facts only. */
+ * handler that moves the saved pc, a blocking read interrupted (by a
+ * second thread's pthread_kill) with and without SA_RESTART, and a default
+ * action that kills. Prints facts only. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/time.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -68,6 +71,31 @@ static void on_alarm(int sig)
 		write(wfd, "x", 1);
 }
 
+/* Clobbers the vector registers the main line keeps a value in. */
+static void on_winch(int sig)
+{
+	(void)sig;
+	__asm__ volatile("fmov d16, xzr\n\tmovi v17.16b, #0xff" ::: "v16", "v17");
+}
+
+/* A value in d16 across a tgkill whose signal runs on_winch: the frame's
+ * fpsimd_context must bring it back. */
+static void fp_kept(void)
+{
+	unsigned long in = 0x1122334455667788UL, out;
+	long pid = getpid(), tid = gettid();
+
+	signal(SIGWINCH, on_winch);
+	__asm__ volatile("fmov d16, %1\n\t"
+			 "mov x0, %2\n\tmov x1, %3\n\tmov x2, %4\n\tmov x8, %5\n\t"
+			 "svc #0\n\t"
+			 "fmov %0, d16"
+			 : "=r"(out)
+			 : "r"(in), "r"(pid), "r"(tid), "r"((long)SIGWINCH), "r"((long)SYS_tgkill)
+			 : "x0", "x1", "x2", "x8", "v16", "v17", "memory");
+	printf("d16 kept across a handler: %s\n", out == in ? "yes" : "no");
+}
+
 static void handle(int sig, int flags)
 {
 	struct sigaction sa;
@@ -84,12 +112,25 @@ static void report(const char *what)
 	got_sig = got_code = 0;
 }
 
+static pthread_t main_thread;
+
+/* Sends SIGALRM to the main thread once it sleeps in read. */
+static void *kicker(void *arg)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	pthread_kill(main_thread, SIGALRM);
+	return NULL;
+}
+
 static void interrupted_read(int restart)
 {
 	int p[2];
 	char c = 0;
 	struct sigaction sa;
-	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	pthread_t t;
 
 	pipe(p);
 	wfd = p[1];
@@ -97,10 +138,12 @@ static void interrupted_read(int restart)
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = restart ? SA_RESTART : 0;
 	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	main_thread = pthread_self();
+	pthread_create(&t, NULL, kicker, NULL);
 	long n = read(p[0], &c, 1);
 	printf("read %s SA_RESTART: %ld %s%s\n", restart ? "with" : "without", n,
 	       n < 0 ? strerrorname_np(errno) : "", n == 1 && c == 'x' ? "got x" : "");
+	pthread_join(t, NULL);
 	close(p[0]);
 	close(p[1]);
 	wfd = -1;
@@ -137,6 +180,13 @@ int main(void)
 		*(volatile char *)(ro + 8) = 1;
 	report("write to a read-only page");
 	printf("si_addr is the byte: %s\n", got_addr == (uintptr_t)(ro + 8) ? "yes" : "no");
+	static uintptr_t store; /* the store's address, written before it faults */
+	if (!sigsetjmp(jb, 1))
+		__asm__ volatile("adr x9, 1f\n\tstr x9, [%0]\n1:\tstr wzr, [%1]"
+				 :
+				 : "r"(&store), "r"(ro + 16)
+				 : "x9", "memory");
+	printf("the saved pc is the store: %s\n", got_pc == store ? "yes" : "no");
 
 	handle(SIGILL, 0);
 	uintptr_t at;
@@ -151,6 +201,7 @@ int main(void)
 
 	interrupted_read(1);
 	interrupted_read(0);
+	fp_kept();
 
 	signal(SIGUSR1, SIG_DFL);
 	printf("now dying of SIGUSR1\n");
