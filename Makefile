@@ -63,7 +63,7 @@ lint-python: setup
 lint-types: setup
 	$(VENV)/bin/mypy
 
-pytest: gen kernel loader hosted musl-compat
+pytest: gen kernel loader hosted musl-compat $(BUILD)/arm64/busybox
 	$(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-profile=$(HYPOTHESIS_PROFILE)
 
 test: check-gen lint pytest conform
@@ -72,10 +72,16 @@ test: check-gen lint pytest conform
 # platform: unicorn and the same kernel), and any other CONFORM_RUNNERS, e.g.
 # qemu; each report (JUnit XML, JSON, HTML) stays in build/conformance/RUNNER
 # as CI's artifact, and the summary line is printed.
-CONFORM_RUNNERS ?= hosted emu
-conform: setup hosted kernel
+CONFORM_RUNNERS ?= hosted emu emu-aarch64
+conform: setup hosted kernel $(BUILD)/arm64/busybox
 	@set -e; for r in $(CONFORM_RUNNERS); do \
 		$(ABI) conform --runner $$r -j 2 --no-progress --report $(BUILD)/conformance/$$r; done
+
+# Debian's busybox-static for arm64, the suite's aarch64 programs: tools/setup.sh
+# fetches it into build/arm64/ (apt-get download + dpkg-deb -x); this brings it
+# back after a make clean.
+$(BUILD)/arm64/busybox:
+	sh tools/setup.sh
 
 # The main job: unmodified Linux programs on the hosted kernel (abi-run).
 run: hosted $(BUILD)/examples/tour

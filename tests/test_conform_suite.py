@@ -107,3 +107,73 @@ def test_the_player_replays_a_sequence(tmp_path):
     assert "3 read 99 bad 1 = -EBADF" in lines
     assert f"  stat f: mode={os.lstat(tmp_path / 'f').st_mode:o} nlink=1 size=2" in lines
     assert lines[-2] == "  ls .: build/4 f/8" and lines[-1] == "end"
+
+
+def test_the_aarch64_subset_runs_under_qemu_aarch64(capsys, tmp_path):
+    """The aarch64 builds: every C case (none needs threads) built with the cross
+    compiler and busybox-static:arm64 (tools/setup.sh puts it in build/arm64/), 20+
+    applets, in the same matrix report; qemu-aarch64 as runner must match itself."""
+    rc, out, err = conform(capsys, "--runner", "qemu-aarch64", "-j", "2", "--report",
+                           str(tmp_path))
+    assert rc == 0, out + err
+    data = json.loads((tmp_path / "qemu-aarch64.json").read_text())
+    assert data["arch"] == "aarch64" and data["reference"] == "qemu-aarch64"
+    ran = [r for r in data["results"] if r["outcome"] != "skip"]
+    assert {r["case"] for r in ran if r["kind"] == "c"} >= {"files", "dirs", "pipes", "events"}
+    busybox = [r for r in ran if r["case"].startswith("busybox/")]
+    assert len(busybox) >= 20
+    skipped = {r["case"]: r["message"] for r in data["results"] if r["outcome"] == "skip"}
+    assert all(c.startswith("host/") for c in skipped), skipped
+    assert (tmp_path / "junit-qemu-aarch64.xml").exists()
+    assert "qemu-aarch64" in (tmp_path / "index.html").read_text()
+
+
+def test_an_aarch64_runner_needs_an_aarch64_reference(capsys):
+    rc, _out, err = conform(capsys, "--runner", "emu-aarch64", "--reference", "native")
+    assert rc == 2 and err.count("\n") == 1
+    assert "runs aarch64 programs" in err
+
+
+def test_arch_paths_map_programs_to_their_aarch64_build(tmp_path):
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "p.yaml").write_text(
+        "requires: [/bin/busybox]\n"
+        "arch_paths:\n  aarch64: {/bin/busybox: build/arm64/busybox}\n"
+        "programs:\n  - name: echo\n    argv: [/bin/busybox, echo, hi]\n")
+    (case,) = load_suite(tmp_path).cases
+    assert case.for_arch("x86_64") is case
+    arm = case.for_arch("aarch64")
+    assert arm is not None
+    repo = tmp_path.parent  # relative paths are the repository's: the suite's parent
+    assert arm.argv == (str(repo / "build/arm64/busybox"), "echo", "hi")
+    assert arm.requires == (str(repo / "build/arm64/busybox"),)
+    (tmp_path / "programs" / "p.yaml").write_text(
+        "arch_paths:\n  riscv64: {/bin/x: y}\nprograms: []\n")
+    with pytest.raises(Exception, match="unknown arch 'riscv64'"):
+        load_suite(tmp_path)
+
+
+def test_known_differences_mask_only_what_they_name(tmp_path):
+    """A reference's known departures from Linux (conformance/known/REF.yaml) mask
+    the named sections and lines of the cases they match, on both sides."""
+    from abi.conform.suite import load_known
+
+    (tmp_path / "known").mkdir()
+    (tmp_path / "known" / "ref.yaml").write_text(
+        "known:\n"
+        "  - cases: 'copy'\n    sections: [openat2]\n    why: no openat2\n"
+        "  - cases: ['a*', 'b']\n    lines: ['^x = ']\n    why: x differs\n")
+    k1, k2 = load_known(tmp_path, "ref")
+    assert load_known(tmp_path, "other") == ()
+    assert k1.applies("copy") and not k1.applies("copy2")
+    assert k2.applies("ab") and k2.applies("b") and not k2.applies("c")
+    text = "-- flock\nf = 0\n-- openat2\nopenat2 = -ENOSYS\nv: 1\n-- next\nx = 1\n"
+    assert k1.mask(text) == ("-- flock\nf = 0\n-- next\nx = 1\n", 3)
+    assert k2.mask(text)[0] == text.replace("x = 1\n", "")
+
+
+def test_the_real_known_differences_load():
+    from abi.conform.suite import default_root, load_known
+
+    known = load_known(default_root(), "qemu-aarch64")
+    assert known and all(k.why for k in known)

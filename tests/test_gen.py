@@ -205,3 +205,20 @@ def test_python_flags_are_the_c_header_values(cgen: tuple[Path, Table], tmp_path
     c_values = {n: int(v) for n, v in (line.split() for line in got.splitlines())}
     # flags.h writes a value above 2^31 as unsigned long: compare modulo 2^64
     assert {n: v % 2**64 for n, v in c_values.items()} == {n: v % 2**64 for n, v in flags.items()}
+
+
+def test_aarch64_flag_moves_follow_the_table() -> None:
+    """The aarch64 dispatch converts exactly the open flags whose bits differ in
+    the table, O_TMPFILE (a composite) included, and back."""
+    from abi.gen.c import flag_moves, translate_flags
+
+    table = load_table()
+    moves = flag_moves(table.flagsets["open_flags"], "aarch64")
+    assert {n for n, _a, _x in moves} == {"O_DIRECTORY", "O_NOFOLLOW", "O_DIRECT", "O_LARGEFILE"}
+    for fv in table.flagsets["open_flags"].all_values():
+        a, x = fv.value("aarch64"), fv.value("x86_64")
+        assert a is not None and x is not None
+        assert translate_flags(moves, a) == x, fv.name
+        assert translate_flags(moves, x, back=True) == a, fv.name
+    assert flag_moves(table.flagsets["open_flags"], "x86_64") == []
+    assert flag_moves(table.flagsets["prot"], "aarch64") == []  # PROT_BTI: aarch64 only

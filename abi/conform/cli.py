@@ -18,6 +18,7 @@ from abi.conform.build import BuildError, build_probe, variants_for
 from abi.conform.engine import Result, run_suite
 from abi.conform.report import write_run
 from abi.conform.runners import (
+    ARCH_RUNNERS,
     PLANNED,
     REFERENCES,
     RunnerError,
@@ -25,7 +26,7 @@ from abi.conform.runners import (
     resolve_reference,
     resolve_runner,
 )
-from abi.conform.suite import SuiteError, default_root, load_suite
+from abi.conform.suite import SuiteError, default_root, load_known, load_suite
 from abi.table import TableError, load_table
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -37,9 +38,11 @@ EPILOG = """examples:
   abi conform --runner hosted -k files         # abi-run, only cases whose id contains 'files'
   abi conform --runner emu -j 2                # abi-run --emu: unicorn and the same kernel
   abi conform --runner "qemu-x86_64 -L /" -k 'busybox/*' -j 4
+  abi conform --runner emu-aarch64 --report build/conformance/report   # vs qemu-aarch64
 
 Runners: native (no prefix), qemu (qemu-x86_64), hosted (abi-run), emu (abi run
---emu, the emulated platform), or any command prefix. Cases live
+--emu, the emulated platform), emu-aarch64 (the same on the aarch64 builds, against
+qemu-aarch64), qemu-aarch64, or any command prefix. Cases live
 in conformance/ (see conformance/README.md); they are built into build/conformance/. A
 report directory accumulates one JSON per runner and rebuilds report.md and index.html
 (a syscall matrix across all of them)."""
@@ -55,10 +58,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--runner", default="native", metavar="native|hosted|qemu|emu|CMD",
+    p.add_argument("--runner", default="native",
+                   metavar="native|hosted|qemu|emu|emu-aarch64|qemu-aarch64|CMD",
                    help="what runs the cases under test (default: native)")
-    p.add_argument("--reference", default="native", choices=REFERENCES,
-                   help="what defines the expected behaviour (default: native)")
+    p.add_argument("--reference", default=None, choices=REFERENCES,
+                   help="what defines the expected behaviour (default: native; "
+                        "qemu-aarch64 for an aarch64 runner)")
     p.add_argument("-k", dest="pattern", metavar="PATTERN",
                    help="only case ids containing PATTERN (a glob when it has * ? [), "
                         "e.g. files, 'busybox/*', '*[[]musl]'")
@@ -154,7 +159,11 @@ def _run(args: argparse.Namespace) -> int:
     if unknown:
         c = next(c for c in suite.cases if unknown[0] in c.covers)
         return _fail(f"{c.source}:{c.line}: covers {unknown[0]!r}, which is not in the table")
-    reference = resolve_reference(args.reference)
+    arch, implied = ARCH_RUNNERS.get(args.runner, ("x86_64", "native"))
+    reference = resolve_reference(args.reference or implied)
+    if args.runner in ARCH_RUNNERS and reference.arch != arch:
+        return _fail(f"runner {args.runner} runs {arch} programs; the reference "
+                     f"{reference.name} runs {reference.arch} ones")
     variants, skipped = variants_for(reference.arch, args.variant)
     if not variants:
         return _fail("no C build variant can be built here: "
@@ -179,7 +188,8 @@ def _run(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr if bar else sys.stdout, bar)
     record = run_suite(list(suite.cases), variants, skipped, runner, reference,
                        build_dir=build_dir, timeout=args.timeout, jobs=args.jobs,
-                       pattern=args.pattern, on_start=progress.start, on_result=progress.result)
+                       pattern=args.pattern, on_start=progress.start, on_result=progress.result,
+                       known=load_known(suite.root, reference.name))
     progress.finish()
     if not record.results:
         return _fail(f"no case matches -k {args.pattern!r}")

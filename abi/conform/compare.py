@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 
 from abi.conform.runners import Outcome
-from abi.conform.suite import Case
+from abi.conform.suite import Case, Known
 
 MAX_DIFF_LINES = 200
 
@@ -42,9 +42,17 @@ def fields(case: Case, o: Outcome, workdir: str) -> dict[str, str]:
 
 
 def differences(case: Case, ref: Outcome, ref_dir: str, run: Outcome, run_dir: str,
-                ref_label: str = "reference", run_label: str = "runner") -> list[str]:
-    """One unified diff per differing field (empty: the runs match)."""
+                ref_label: str = "reference", run_label: str = "runner",
+                known: tuple[Known, ...] = (), masked: list[str] | None = None) -> list[str]:
+    """One unified diff per differing field (empty: the runs match). The
+    reference's known differences are masked in stdout first, and what they
+    masked is appended to ``masked``."""
     a, b = fields(case, ref, ref_dir), fields(case, run, run_dir)
+    for k in known:
+        a["stdout"], gone_a = k.mask(a["stdout"])
+        b["stdout"], gone_b = k.mask(b["stdout"])
+        if (gone_a or gone_b) and masked is not None:
+            masked.append(f"{max(gone_a, gone_b)} lines: {k.why}")
     diffs = []
     for key in a:
         if a[key] != b[key]:

@@ -22,7 +22,7 @@ from typing import Any
 from abi.conform.build import BuildError, Variant, build_case
 from abi.conform.compare import differences
 from abi.conform.runners import Outcome, Runner, execute
-from abi.conform.suite import Case
+from abi.conform.suite import Case, Known
 
 OUTCOMES = ("pass", "fail", "timeout", "error", "skip")
 SCHEMA = "abi-conform/1"
@@ -97,10 +97,10 @@ def select(cases: list[Case], variants: list[Variant], pattern: str | None,
     for c in cases:
         if c.kind == "c":
             jobs.extend(Job(c, v) for v in variants)
-        elif arch != "x86_64":
-            jobs.append(Job(c, None, f"programs are x86_64 binaries; the reference is {arch}"))
+        elif (ported := c.for_arch(arch)) is None:
+            jobs.append(Job(c, None, f"no {arch} build of this program (arch_paths)"))
         else:
-            jobs.append(Job(c, None, c.missing()))
+            jobs.append(Job(ported, None, ported.missing()))
     if pattern:
         glob = any(ch in pattern for ch in "*?[")
         jobs = [j for j in jobs
@@ -114,7 +114,8 @@ def _summary(o: Outcome) -> dict[str, Any]:
 
 class Engine:
     def __init__(self, runner: Runner, reference: Runner, build_dir: Path, timeout: float,
-                 jobs: int) -> None:
+                 jobs: int, known: tuple[Known, ...] = ()) -> None:
+        self.known = known
         self.runner = runner
         self.reference = reference
         self.build_dir = build_dir
@@ -188,8 +189,10 @@ class Engine:
                 res.outcome = "error"
                 res.message = f"the runner could not start: {run.error}"
                 return res
+            masked: list[str] = []
             res.diffs = differences(c, ref, str(ref_dir), run, str(run_dir),
-                                    self.reference.name, self.runner.name)
+                                    self.reference.name, self.runner.name,
+                                    tuple(k for k in self.known if k.applies(c.name)), masked)
             if run.timed_out:
                 res.outcome = "timeout"
                 res.message = f"killed after {timeout:g}s"
@@ -199,19 +202,23 @@ class Engine:
                     d.split("\n", 1)[0].split("/", 1)[1] for d in res.diffs)
             else:
                 res.outcome = "pass"
+                if masked:
+                    res.message = (f"known differences of {self.reference.name} masked: "
+                                   + "; ".join(masked))
         return res
 
 
 def run_suite(cases: list[Case], variants: list[Variant], skipped: dict[str, str],
               runner: Runner, reference: Runner, *, build_dir: Path, timeout: float, jobs: int,
               pattern: str | None, on_start: Callable[[int], None] | None = None,
-              on_result: Callable[[Result], None] = lambda r: None) -> RunRecord:
+              on_result: Callable[[Result], None] = lambda r: None,
+              known: tuple[Known, ...] = ()) -> RunRecord:
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.monotonic()
     selected = select(cases, variants, pattern, reference.arch)
     if on_start:
         on_start(len(selected))
-    engine = Engine(runner, reference, build_dir, timeout, jobs)
+    engine = Engine(runner, reference, build_dir, timeout, jobs, known)
     results = engine.run(selected, on_result)
     shutil.rmtree(engine.work_root, ignore_errors=True)
     return RunRecord(runner=runner.name, runner_cmd=list(runner.prefix),

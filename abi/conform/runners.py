@@ -2,7 +2,9 @@
 
 A runner is a command prefix: ``native`` is none, ``qemu`` is ``qemu-x86_64``,
 ``hosted`` is ``abi-run``, ``emu`` is ``abi run --emu`` (the emulated
-platform: unicorn and the same kernel), and any other string is split like a
+platform: unicorn and the same kernel), ``emu-aarch64`` the same on the
+aarch64 builds (against qemu-aarch64), ``qemu-aarch64`` is qemu-aarch64 (the
+aarch64 reference run as a runner), and any other string is split like a
 shell command line (``"qemu-x86_64 -L /"``). Before a run the
 runner must pass a probe (a static program that prints ``probe ok``), so an
 absent or not-yet-working runner is one clear error instead of N failures.
@@ -21,7 +23,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-NAMED = ("native", "hosted", "qemu", "emu")
+NAMED = ("native", "hosted", "qemu", "emu", "emu-aarch64", "qemu-aarch64")
+# Runners of another arch than x86_64: the reference they imply.
+ARCH_RUNNERS = {"emu-aarch64": ("aarch64", "qemu-aarch64"),
+                "qemu-aarch64": ("aarch64", "qemu-aarch64")}
 # Runners the design names that do not exist yet: refused by name, never run.
 PLANNED: dict[str, str] = {}
 REFERENCES = ("native", "qemu-aarch64")
@@ -88,13 +93,16 @@ def resolve_runner(spec: str) -> Runner:
         return Runner("native", ())
     if spec == "qemu":
         return Runner("qemu", (_need("qemu-x86_64", "apt-get install qemu-user"),))
-    if spec == "emu":
+    if spec == "qemu-aarch64":
+        return Runner(spec, (_need("qemu-aarch64", "apt-get install qemu-user"),), "aarch64")
+    if spec in ("emu", "emu-aarch64"):
         # `abi run --emu` straight from the venv's abi (abi-run --emu would
-        # exec it too, one exec later).
+        # exec it too, one exec later); it picks the arch from the ELF.
         abi = Path(sys.executable).parent / "abi"
         if not abi.exists():
             raise RunnerError(f"runner {spec}: {abi} not found (make setup installs it)")
-        return Runner(spec, (str(abi), "run", "--emu"))
+        return Runner(spec, (str(abi), "run", "--emu"),
+                      "aarch64" if spec == "emu-aarch64" else "x86_64")
     if spec == "hosted":
         # The hosted platform's binary itself (no Python start-up per case).
         from abi.hosted import hosted_binary

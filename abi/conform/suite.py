@@ -18,8 +18,9 @@ conformance/README.md). Every problem is a ``SuiteError`` at ``file:line``.
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,20 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     timeout: float | None = None
     requires: tuple[str, ...] = ()
+    # programs: arch -> {x86_64 path: that arch's build of the same program}
+    # (a programs file's arch_paths); x86_64 needs none.
+    arch_paths: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def for_arch(self, arch: str) -> Case | None:
+        """This program as it runs on arch (its paths replaced), or None when
+        the programs file names no build of it for arch."""
+        if self.kind != "program" or arch == "x86_64":
+            return self
+        paths = self.arch_paths.get(arch)
+        if paths is None:
+            return None
+        return replace(self, argv=tuple(paths.get(a, a) for a in self.argv),
+                       requires=tuple(paths.get(r, r) for r in self.requires))
 
     def missing(self) -> str | None:
         """Why this case cannot run on this machine, or None."""
@@ -143,11 +158,12 @@ def _load_programs(path: Path) -> list[Case]:
     raw = load_located(path)
     if not isinstance(raw, LDict) or "programs" not in raw:
         raise SuiteError(path, getattr(raw, "line", 1), "expected a mapping with 'programs:'")
-    unknown = set(raw) - {"programs", "requires"}
+    unknown = set(raw) - {"programs", "requires", "arch_paths"}
     if unknown:
         raise SuiteError(path, raw.line_of(sorted(unknown)[0]),
                          f"unknown key {sorted(unknown)[0]!r}")
     common = tuple(_strings(raw, "requires")) if "requires" in raw else ()
+    arch_paths = _arch_paths(raw, path.parent.parent.parent)
     progs = raw["programs"]
     if not isinstance(progs, LList):
         raise SuiteError(path, raw.line_of("programs"), "'programs' is a list")
@@ -168,8 +184,28 @@ def _load_programs(path: Path) -> list[Case]:
         if argv[0].startswith("/") and argv[0] not in requires:
             requires += (argv[0],)
         out.append(Case(name=f"{path.stem}/{name}", kind="program", source=path, line=entry.line,
-                        argv=argv, requires=requires,
+                        argv=argv, requires=requires, arch_paths=arch_paths,
                         covers=tuple(opts.pop("covers", ())), **opts))
+    return out
+
+
+def _arch_paths(raw: LDict, repo: Path) -> dict[str, dict[str, str]]:
+    """``arch_paths: {aarch64: {/bin/busybox: build/arm64/busybox}}``: the same
+    programs built for another arch; a relative path is the repository's."""
+    if "arch_paths" not in raw:
+        return {}
+    m = raw["arch_paths"]
+    line = raw.line_of("arch_paths")
+    if not isinstance(m, LDict):
+        raise SuiteError(raw.path, line, "'arch_paths' maps an arch to {path: path}")
+    out: dict[str, dict[str, str]] = {}
+    for arch, paths in m.items():
+        if arch not in ("aarch64",):
+            raise SuiteError(raw.path, m.line_of(arch), f"arch_paths: unknown arch {arch!r} "
+                                                         "(x86_64 programs need none; aarch64)")
+        if not isinstance(paths, LDict) or not all(isinstance(v, str) for v in paths.values()):
+            raise SuiteError(raw.path, m.line_of(arch), f"arch_paths: {arch} maps paths to paths")
+        out[arch] = {str(k): str(v if v.startswith("/") else repo / v) for k, v in paths.items()}
     return out
 
 
@@ -272,3 +308,59 @@ def _rules(m: LDict, what: str) -> list[Rule]:
                              f"{what}: unknown stream {bad[0]!r} (one of {', '.join(STREAMS)})")
         rules.append(Rule(rx, str(r.get("replace", "")), streams))
     return rules
+
+
+@dataclass(frozen=True)
+class Known:
+    """A reference's known departure from Linux (conformance/known/REFERENCE.yaml):
+    in the cases its globs match, the stdout lines it names (whole ``-- NAME``
+    sections, or lines matching a regex) are masked on both sides."""
+
+    cases: tuple[str, ...]
+    why: str
+    sections: tuple[str, ...] = ()
+    lines: tuple[re.Pattern[str], ...] = ()
+
+    def applies(self, case_name: str) -> bool:
+        """Whether it covers the case (its name: every variant)."""
+        return any(fnmatch.fnmatchcase(case_name, g) for g in self.cases)
+
+    def mask(self, text: str) -> tuple[str, int]:
+        """text without the lines this names, and how many went."""
+        out, gone, skipping = [], 0, False
+        for line in text.splitlines(keepends=True):
+            if line.startswith("-- "):
+                skipping = line[3:].rstrip("\n") in self.sections
+            if skipping or any(rx.search(line) for rx in self.lines):
+                gone += 1
+                continue
+            out.append(line)
+        return "".join(out), gone
+
+
+def load_known(root: Path, reference: str) -> tuple[Known, ...]:
+    """The known differences of a reference (none when it has no file)."""
+    path = root / "known" / f"{reference}.yaml"
+    if not path.exists():
+        return ()
+    raw = load_located(path)
+    if not isinstance(raw, LDict) or set(raw) != {"known"} or not isinstance(raw["known"], LList):
+        raise SuiteError(path, getattr(raw, "line", 1), "expected a mapping with 'known:' (a list)")
+    out = []
+    for i, e in enumerate(raw["known"]):
+        line = raw["known"].item_lines[i]
+        if not isinstance(e, LDict) or "cases" not in e or "why" not in e:
+            raise SuiteError(path, line, "a known difference has 'cases' and 'why'")
+        extra = sorted(set(e) - {"cases", "why", "sections", "lines"})
+        if extra:
+            raise SuiteError(path, e.line_of(extra[0]), f"unknown key {extra[0]!r}")
+        cases = [e["cases"]] if isinstance(e["cases"], str) else _strings(e, "cases")
+        try:
+            lines = tuple(re.compile(x) for x in (_strings(e, "lines") if "lines" in e else []))
+        except re.error as exc:
+            raise SuiteError(path, e.line_of("lines"), f"bad regex: {exc}") from None
+        sections = tuple(_strings(e, "sections")) if "sections" in e else ()
+        if not lines and not sections:
+            raise SuiteError(path, line, "a known difference names 'sections' or 'lines'")
+        out.append(Known(tuple(cases), _text(e, "why", "known difference"), sections, lines))
+    return tuple(out)

@@ -72,7 +72,7 @@ int abi_sys_id(int arch, long nr);
 long abi_enosys(int id);
 void abi_enosys_hook(int id);
 extern unsigned long abi_enosys_hits[ABI_SYS_COUNT];
-"""
+{_flag_prototypes(table)}"""
     return _guard("syscalls.h", body, ("abi/types.h",))
 
 
@@ -103,21 +103,119 @@ def _c_int(v: int) -> str:
     return f"{v:#x}" + ("UL" if v > 0x7FFFFFFF else "")
 
 
-def _conv(a: Arg, reg: int) -> str:
+KERNEL_ARCH = "x86_64"  # the kernel's own flag values (flags.h) are this arch's
+
+
+def flag_moves(fs: FlagSet, arch: str) -> list[tuple[str, int, int]]:
+    """The single bits of ``fs`` that sit elsewhere on ``arch`` than in the kernel's
+    ABI: (name, arch value, kernel value). Composite values that differ (O_TMPFILE)
+    must follow from their bits, or the table is refused."""
+    if arch == KERNEL_ARCH or fs.type != "bits":
+        return []
+    moves: list[tuple[str, int, int]] = []
+    composite: list[tuple[str, int, int]] = []
+    for fv in fs.all_values():
+        mine, theirs = fv.value(arch), fv.value(KERNEL_ARCH)
+        if mine is None or theirs is None or mine == theirs:
+            continue
+        single = mine & (mine - 1) == 0 and theirs & (theirs - 1) == 0
+        (moves if single else composite).append((fv.name, mine, theirs))
+    for name, mine, theirs in composite:
+        if translate_flags(moves, mine) != theirs:
+            raise ValueError(f"flag set {fs.name}: {name} differs on {arch} in a way its "
+                             f"single bits do not explain")
+    return moves
+
+
+def translate_flags(moves: list[tuple[str, int, int]], value: int, back: bool = False) -> int:
+    """``value`` from the arch's bits to the kernel's (``back``: the other way)."""
+    out = value
+    for _n, mine, theirs in moves:
+        out &= ~(theirs if back else mine)
+    for _n, mine, theirs in moves:
+        src, dst = (theirs, mine) if back else (mine, theirs)
+        if value & src:
+            out |= dst
+    return out
+
+
+def _moved_sets(table: Table, arch: str) -> dict[str, list[tuple[str, int, int]]]:
+    out: dict[str, list[tuple[str, int, int]]] = {}
+    for fs in table.flagsets.values():
+        moves = flag_moves(fs, arch)
+        if moves:
+            out[fs.name] = moves
+    return out
+
+
+def _conv(a: Arg, reg: int, arch: str = KERNEL_ARCH,
+          moved: dict[str, list[tuple[str, int, int]]] | None = None) -> str:
     if a.type.pointer:
         return f"(uptr){{ (uintptr_t)a[{reg}] }}"
+    if moved and a.flags in moved:
+        return f"({a.type.base})abi_flags_{a.flags}_from_{arch}((unsigned long)a[{reg}])"
     return f"({a.type.base})a[{reg}]"
 
 
-def _thunk(s: Syscall, suffix: str, regs: tuple[int, ...]) -> str:
-    body = ", ".join(_conv(a, r) for a, r in zip(s.args, regs, strict=True))
+def _thunk(s: Syscall, suffix: str, regs: tuple[int, ...], arch: str = KERNEL_ARCH,
+           moved: dict[str, list[tuple[str, int, int]]] | None = None) -> str:
+    body = ", ".join(_conv(a, r, arch, moved) for a, r in zip(s.args, regs, strict=True))
     unused = "" if s.args else "\t(void)a;\n"
     return (f"static long call_{s.name}{suffix}(const long *a)\n{{\n{unused}"
             f"\treturn sys_{s.name}({body});\n}}\n\n")
 
 
-def _thunk_name(s: Syscall, arch: str) -> str:
-    return f"call_{s.name}_{arch}" if arch in s.order else f"call_{s.name}"
+def _own_thunk(s: Syscall, arch: str, moved: dict[str, list[tuple[str, int, int]]]) -> bool:
+    """Whether arch needs a thunk of its own: another argument order, or a flag
+    argument whose bits sit elsewhere than in the kernel's ABI."""
+    return arch in s.order or any(a.flags in moved for a in s.args)
+
+
+def _thunk_name(s: Syscall, arch: str, moved: dict[str, list[tuple[str, int, int]]]) -> str:
+    return f"call_{s.name}_{arch}" if _own_thunk(s, arch, moved) else f"call_{s.name}"
+
+
+def _flag_functions(table: Table) -> str:
+    out = []
+    for arch in ARCHES:
+        for name, moves in _moved_sets(table, arch).items():
+            names = ", ".join(n for n, _m, _t in moves)
+            clear_mine = " | ".join(_c_int(m) for _n, m, _t in moves)
+            clear_theirs = " | ".join(_c_int(t) for _n, _m, t in moves)
+            ins = "".join(f"\tif (v & {_c_int(m)})\n\t\tout |= {_c_int(t)}; /* {n} */\n"
+                          for n, m, t in moves)
+            outs = "".join(f"\tif (v & {_c_int(t)})\n\t\tout |= {_c_int(m)}; /* {n} */\n"
+                           for n, m, t in moves)
+            out.append(f"""
+/* {name} on {arch}: {names} sit at other bits than in the kernel's ABI. */
+unsigned long abi_flags_{name}_from_{arch}(unsigned long v)
+{{
+\tunsigned long out = v & ~(unsigned long)({clear_mine});
+
+{ins}\treturn out;
+}}
+
+unsigned long abi_flags_{name}_to_{arch}(unsigned long v)
+{{
+\tunsigned long out = v & ~(unsigned long)({clear_theirs});
+
+{outs}\treturn out;
+}}
+""")
+    return "".join(out)
+
+
+def _flag_prototypes(table: Table) -> str:
+    protos = "".join(
+        f"unsigned long abi_flags_{name}_from_{arch}(unsigned long v);\n"
+        f"unsigned long abi_flags_{name}_to_{arch}(unsigned long v);\n"
+        for arch in ARCHES for name in _moved_sets(table, arch))
+    if not protos:
+        return ""
+    return ("\n/* Flag sets whose bits differ between an arch and the kernel's ABI (x86_64's):\n"
+            " * each arch's value to the kernel's and back. Its dispatch table converts\n"
+            " * the flag arguments; the kernel converts flags it returns (F_GETFL). */\n"
+            + protos)
 
 
 def dispatch_c(table: Table) -> str:
@@ -128,18 +226,28 @@ def dispatch_c(table: Table) -> str:
         out.append(f'_Static_assert(sizeof({name}) == {size} && ({name})-1 {sign} 0, '
                    f'"{name}");\n')
     out.append("\ntypedef long (*abi_call_fn)(const long *a);\n\n")
+    moved = {arch: _moved_sets(table, arch) for arch in ARCHES}
+    out.append(_flag_functions(table))
     for s in table.syscalls:
         out.append(_thunk(s, "", tuple(range(len(s.args)))))
-        for arch in s.order:
-            out.append(f"/* {arch} passes the arguments of {s.name} in another order. */\n")
-            out.append(_thunk(s, f"_{arch}", s.registers(arch)))
+        for arch in ARCHES:
+            if arch not in s.numbers or not _own_thunk(s, arch, moved[arch]):
+                continue
+            why = []
+            if arch in s.order:
+                why.append("passes the arguments in another order")
+            flags = sorted({a.flags for a in s.args if a.flags in moved[arch]})
+            if flags:
+                why.append(f"has other bits in {', '.join(flags)}")
+            out.append(f"/* {arch} {' and '.join(why)} ({s.name}). */\n")
+            out.append(_thunk(s, f"_{arch}", s.registers(arch), arch, moved[arch]))
     out.append("static long call_ni(const long *a)\n{\n\t(void)a;\n\treturn -ENOSYS;\n}\n")
     for arch in ARCHES:
         rows = dict(table.numbered(arch))
         count = max(rows) + 1 if rows else 0
         out.append(f"\nstatic const abi_call_fn {arch}_table[{count}] = {{\n")
         for nr in range(count):
-            fn = _thunk_name(rows[nr], arch) if nr in rows else "call_ni"
+            fn = _thunk_name(rows[nr], arch, moved[arch]) if nr in rows else "call_ni"
             out.append(f"\t[{nr}] = {fn},\n")
         out.append("};\n")
         out.append(f"\nstatic const short {arch}_ids[{count}] = {{\n")

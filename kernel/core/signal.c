@@ -5,6 +5,7 @@
  * which mask the handler runs with, what an interrupted call returns) is
  * here, as Linux's kernel/signal.c and arch/x86/kernel/signal.c decide it. */
 #include <abi/syscalls.h>
+#include <kernel/arch.h>
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/poll.h>
@@ -19,7 +20,6 @@
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define SIG_DFL_HANDLER 0
 #define SIG_IGN_HANDLER 1
-#define MINSIGSTKSZ 2048 /* Linux's x86 uapi value, what sigaltstack checks */
 #define SYNCHRONOUS_MASK                                                                        \
 	(SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | SIGBIT(SIGFPE) | \
 	 SIGBIT(SIGSYS))
@@ -492,7 +492,7 @@ static long do_sigaltstack(const struct linux_stack_t *ss, struct linux_stack_t 
 			current->altstack = (struct linux_stack_t){ 0, 0, 0, 0 };
 			return 0;
 		}
-		if (ss->ss_size < MINSIGSTKSZ)
+		if (ss->ss_size < arch_minsigstksz())
 			return -ENOMEM;
 		current->altstack = (struct linux_stack_t){ ss->ss_sp, ss->ss_flags & SS_AUTODISARM,
 							    0, ss->ss_size };

@@ -1,5 +1,6 @@
 /* Process attributes that belong to no subsystem: the umask, uname. */
 #include <abi/syscalls.h>
+#include <kernel/arch.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
 
@@ -27,7 +28,7 @@ long sys_uname(uptr name)
 	memcpy(u.nodename, current_proc.nodename, sizeof u.nodename); /* as set, NULs and all */
 	strlcpy(u.release, current_proc.release, sizeof u.release);
 	strlcpy(u.version, "#1 SMP PREEMPT_DYNAMIC abi", sizeof u.version);
-	strlcpy(u.machine, "x86_64", sizeof u.machine);
+	strlcpy(u.machine, arch_name(), sizeof u.machine);
 	memcpy(u.domainname, current_proc.domainname, sizeof u.domainname);
 	return copy_to_user(name, &u, sizeof u);
 }

@@ -3,6 +3,7 @@
  * only recorded and reported: owners, signals, write hints, F_NOTIFY masks
  * (there is no signal delivery, so no SIGIO or dnotify signal is sent). */
 #include <abi/syscalls.h>
+#include <kernel/arch.h>
 #include <kernel/fd.h>
 #include <kernel/mm.h>
 #include <kernel/poll.h>
@@ -200,10 +201,10 @@ long sys_fcntl(unsigned int fd, unsigned int cmd, unsigned long arg)
 		ret = fd_set_cloexec(fd, arg & FD_CLOEXEC);
 		break;
 	case F_GETFL:
-		ret = f->flags;
+		ret = arch_open_flags_out(f->flags);
 		break;
 	case F_SETFL:
-		ret = fcntl_setfl(f, arg);
+		ret = fcntl_setfl(f, arch_open_flags_in((u32)arg));
 		break;
 	case F_DUPFD_QUERY:
 		ret = fcntl_dupfd_query(f, arg);

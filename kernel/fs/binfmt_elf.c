@@ -3,6 +3,7 @@
  * made of the kernel's own calls (kernel_read, vm_mmap, copy_to_user), so
  * the new image is in the VMA map as any mmap would put it. */
 #include <abi/syscalls.h>
+#include <kernel/arch.h>
 #include <kernel/binfmts.h>
 #include <kernel/fd.h>
 #include <kernel/kmalloc.h>
@@ -280,7 +281,7 @@ static const struct loader_ops kernel_loader_ops = {
 static struct loader_params exec_params(const struct exec_layout *l)
 {
 	return (struct loader_params){
-		.machine = EM_X86_64,
+		.machine = arch_elf_machine(),
 		.pagesize = PAGE_SIZE,
 		.dyn_base = { l->dyn_base },
 		.task_size = MM_TASK_SIZE,
@@ -332,15 +333,15 @@ static long load_image(struct linux_binprm *bprm, const struct exec_layout *l,
 		.argv = bprm->ptrs,
 		.envp = bprm->ptrs + bprm->argc + 1,
 		.execfn = bprm->filename,
-		.platform = "x86_64",
+		.platform = arch_name(),
 		.uid = current_proc.cred.uid,
 		.euid = current_proc.cred.euid,
 		.gid = current_proc.cred.gid,
 		.egid = current_proc.cred.egid,
-		.hwcap = plat_cpu_aux(AT_HWCAP),
-		.hwcap2 = plat_cpu_aux(AT_HWCAP2),
+		.hwcap = arch_aux(AT_HWCAP, plat_cpu_aux(AT_HWCAP)),
+		.hwcap2 = arch_aux(AT_HWCAP2, plat_cpu_aux(AT_HWCAP2)),
 		.clktck = clktck ? clktck : 100,
-		.minsigstksz = plat_cpu_aux(AT_MINSIGSTKSZ),
+		.minsigstksz = arch_aux(AT_MINSIGSTKSZ, plat_cpu_aux(AT_MINSIGSTKSZ)),
 		.stack_top = { (uintptr_t)r + STACK_SIZE },
 		.stack_size = STACK_SIZE,
 		.stack_gap = l->stack_gap,
@@ -358,7 +359,7 @@ static long load_image(struct linux_binprm *bprm, const struct exec_layout *l,
 		return r;
 	kernel_mm.brk_start = kernel_mm.brk = exec_brk(l, bprm->img, res->brk.addr);
 	save_auxv(res);
-	return 0;
+	return arch_exec_mappings();
 }
 
 /* An ET_EXEC file's fixed addresses must lie in the guest range (which on

@@ -7,6 +7,7 @@
  * Items hold no reference to their file: a file's last release removes
  * them, as Linux's eventpoll_release does. All under vfs_lock. */
 #include <abi/syscalls.h>
+#include <kernel/arch.h>
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
 #include <kernel/poll.h>
@@ -16,13 +17,8 @@
 #define EPOLLEXCLUSIVE_OK_BITS \
 	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
 #define EP_MAX_NESTS 4
-#define EP_MAX_EVENTS (0x7fffffff / 12)
-
-/* struct epoll_event is packed on x86_64: 12 bytes. */
-struct kepoll_event {
-	u32 events;
-	u64 data;
-} __attribute__((packed));
+/* INT_MAX / sizeof(struct epoll_event), whose size is the arch's (core/arch.c). */
+#define EP_MAX_EVENTS ((long)(0x7fffffff / arch_epoll_event_size()))
 
 struct eventpoll {
 	struct list items;   /* epitem.ep_link */
@@ -290,7 +286,8 @@ static struct epitem *ep_find(struct eventpoll *ep, struct file *f, int fd)
 	return NULL;
 }
 
-static long ep_insert(struct eventpoll *ep, struct file *tf, int fd, const struct kepoll_event *ev)
+static long ep_insert(struct eventpoll *ep, struct file *tf, int fd,
+		      const struct arch_epoll_event *ev)
 {
 	struct epitem *epi = kzalloc(sizeof *epi);
 	struct poll_table pt = POLL_TABLE(ev->events, NULL);
@@ -315,7 +312,7 @@ static long ep_insert(struct eventpoll *ep, struct file *tf, int fd, const struc
 	return 0;
 }
 
-static long ep_modify(struct epitem *epi, const struct kepoll_event *ev)
+static long ep_modify(struct epitem *epi, const struct arch_epoll_event *ev)
 {
 	epi->events = ev->events;
 	epi->data = ev->data;
@@ -329,14 +326,14 @@ static long ep_modify(struct epitem *epi, const struct kepoll_event *ev)
 /* sys_epoll_ctl adds, changes or removes the watch of fd in epfd. */
 long sys_epoll_ctl(int epfd, int op, int fd, uptr event)
 {
-	struct kepoll_event ev = { 0, 0 };
+	struct arch_epoll_event ev = { 0, 0 };
 	struct file *f = NULL, *tf = NULL;
 	struct eventpoll *ep;
 	struct epitem *epi;
 	bool has_event = op != EPOLL_CTL_DEL;
 	long ret;
 
-	if (has_event && copy_from_user(&ev, event, sizeof ev) < 0)
+	if (has_event && arch_get_epoll_event(&ev, event) < 0)
 		return -EFAULT;
 	ret = -EBADF;
 	if (!(f = fget_no_path(epfd)) || !(tf = fget_no_path(fd)))
@@ -417,7 +414,7 @@ static long ep_send_events(struct eventpoll *ep, uptr events, int maxevents)
 	}
 	list_for_each_safe(pos, tmp, &tx) {
 		struct epitem *epi = list_entry(pos, struct epitem, rd_link);
-		struct kepoll_event ev;
+		struct arch_epoll_event ev;
 		unsigned int revents;
 
 		if (res >= maxevents)
@@ -427,8 +424,9 @@ static long ep_send_events(struct eventpoll *ep, uptr events, int maxevents)
 		revents = item_poll(epi);
 		if (!revents)
 			continue;
-		ev = (struct kepoll_event){ revents, epi->data };
-		if (copy_to_user(uptr_add(events, (size_t)res * sizeof ev), &ev, sizeof ev) < 0) {
+		ev = (struct arch_epoll_event){ revents, epi->data };
+		if (arch_put_epoll_event(uptr_add(events, (size_t)res * arch_epoll_event_size()),
+					 &ev) < 0) {
 			list_add_head(&epi->rd_link, &tx);
 			epi->on_rd = true;
 			if (!res)

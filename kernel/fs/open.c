@@ -1,6 +1,7 @@
 /* open, openat, creat: resolve or create, check access, make a file, install
  * a descriptor. */
 #include <abi/syscalls.h>
+#include <kernel/arch.h>
 #include <kernel/fd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
@@ -360,6 +361,8 @@ long sys_openat2(int dfd, uptr filename, uptr uhow, size_t usize)
 		return -E2BIG;
 	if ((r = copy_struct_from_user(&how, sizeof how, uhow, usize)) < 0)
 		return r;
+	/* the open_how's upper 32 bits stay: unknown bits are EINVAL */
+	how.flags = (how.flags & ~0xffffffffULL) | arch_open_flags_in((u32)how.flags);
 	if ((r = check_how(&how, &lookup)) < 0)
 		return r;
 	return do_openat(dfd, filename, (u32)how.flags, (u32)how.mode, lookup);

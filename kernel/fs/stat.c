@@ -1,5 +1,6 @@
 /* fstat, stat, lstat, newfstatat, readlink, readlinkat. */
 #include <abi/syscalls.h>
+#include <kernel/arch.h>
 #include <kernel/fd.h>
 #include <kernel/kmalloc.h>
 #include <kernel/mm.h>
@@ -20,7 +21,7 @@ long sys_fstat(unsigned int fd, uptr statbuf)
 	vfs_fill_stat(f->inode, &st);
 	kmutex_unlock(&vfs_lock);
 	fput(f);
-	return copy_to_user(statbuf, &st, sizeof st);
+	return arch_put_stat(statbuf, &st);
 }
 
 static long do_statat(int dfd, uptr filename, uptr statbuf, int flag)
@@ -47,7 +48,7 @@ static long do_statat(int dfd, uptr filename, uptr statbuf, int flag)
 		vfs_fill_stat(p.dentry->inode, &st);
 		path_put(&p);
 		kmutex_unlock(&vfs_lock);
-		ret = copy_to_user(statbuf, &st, sizeof st);
+		ret = arch_put_stat(statbuf, &st);
 	} else {
 		kmutex_unlock(&vfs_lock);
 	}

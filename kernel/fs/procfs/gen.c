@@ -19,6 +19,8 @@ static const char *vma_name(const struct vma *v, char *buf, size_t len)
 		return "[heap]";
 	if (v->flags & VMA_STACK)
 		return "[stack]";
+	if (v->flags & VMA_SIGPAGE)
+		return "[sigpage]";
 	if (v->name && strncmp(v->name, "anon:", 5) == 0) {
 		/* prctl(PR_SET_VMA_ANON_NAME); shared anonymous memory is
 		 * shmem's on Linux, and says so */

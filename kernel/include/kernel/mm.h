@@ -21,6 +21,7 @@ struct inode;
 #define VMA_LOCKONFAULT 0x40 /* mlock2(MLOCK_ONFAULT), with VMA_LOCKED */
 #define VMA_PAGES 0x80       /* file pages from the pool, recorded in mm->fpages */
 #define VMA_MAYWRITE 0x100   /* shared file mapping of a writable open: PROT_WRITE allowed */
+#define VMA_SIGPAGE 0x200    /* aarch64's rt_sigreturn trampoline (core/arch.c) */
 
 struct vma {
 	uintptr_t start, end; /* page aligned, start < end */
@@ -52,6 +53,7 @@ struct mm {
 	size_t nvmas, cap;
 	uintptr_t brk_start, brk;
 	uintptr_t mmap_top; /* top-down allocation starts below this */
+	uintptr_t sigpage;  /* aarch64: the [sigpage] exec maps (core/arch.c), else 0 */
 	/* Guest page (address - base) >> PAGE_SHIFT -> the pool page mapped
 	 * there, referenced, for VMA_PAGES mappings (mm/filemap.c). */
 	struct radix fpages;

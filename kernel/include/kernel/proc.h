@@ -49,6 +49,7 @@ struct proc {
 	/* The running image calls the kernel through the function-call entry
 	 * (exec gave it AT_ABI_ENTRY: plat_fast_entry, and the ABI note). */
 	bool fastcall;
+	u8 arch; /* enum abi_arch: whose ABI it speaks (core/arch.c) */
 	/* Signals (core/signal.c): the actions, shared by every thread, and
 	 * the process-directed pending signals; the mask and thread-directed
 	 * ones are each task's (task.h). */

@@ -8,6 +8,7 @@
 #include <abi/boot.h>
 #include <abi/syscalls.h>
 #include <abi/trace_meta.h>
+#include <kernel/arch.h>
 #include <kernel/binfmts.h>
 #include <kernel/kmalloc.h>
 #include <kernel/lib.h>
@@ -941,6 +942,9 @@ static void boot(void)
 	b.envp = (u64)(uintptr_t)hosted_guest_env;
 	if ((r = abi_boot(&b)) < 0)
 		hosted_die("kernel boot failed: %s", hosted_errname(r));
+	/* the process speaks the program's arch: its table, structs, ELF machine */
+	if ((r = abi_set_arch(arch->abi_arch)) < 0)
+		hosted_die("--emu: the kernel does not serve this architecture");
 	abi_guest_range(&guest_lo, &guest_hi);
 	guest_hi += guest_lo;
 	if (guest_lo > 0x400000)

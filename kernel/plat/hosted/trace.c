@@ -8,6 +8,7 @@
  * prints one it cannot read. */
 #include <abi/syscalls.h>
 #include <abi/trace_meta.h>
+#include <kernel/arch.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
@@ -101,14 +102,14 @@ static void put_quoted(struct trace_line *l, long addr, size_t len, bool nul_ter
 
 static bool flag_on_arch(const struct abi_flag *f)
 {
-	return f->arches & (1u << ABI_ARCH_X86_64);
+	return f->arches & (1u << arch_current());
 }
 
 /* The name of value v in an enumeration (or a bit set's zero name), or NULL. */
 static const char *enum_name(const struct abi_flagset *fs, unsigned long v)
 {
 	for (unsigned i = 0; fs && i < fs->count; i++)
-		if (flag_on_arch(&fs->values[i]) && fs->values[i].value[ABI_ARCH_X86_64] == v)
+		if (flag_on_arch(&fs->values[i]) && fs->values[i].value[arch_current()] == v)
 			return fs->values[i].name;
 	return NULL;
 }
@@ -163,7 +164,7 @@ static void put_flags(struct trace_line *l, const struct abi_flagset *fs, unsign
 		for (unsigned i = 0; i < fld->count && !found; i++) {
 			const struct abi_flag *e = &fld->values[i];
 
-			if (flag_on_arch(e) && (v & fld->mask) == e->value[ABI_ARCH_X86_64]) {
+			if (flag_on_arch(e) && (v & fld->mask) == e->value[arch_current()]) {
 				put(l, "%s%s", any ? "|" : "", e->name);
 				found = true;
 			}
@@ -181,7 +182,7 @@ static void put_flags(struct trace_line *l, const struct abi_flagset *fs, unsign
 	}
 	for (unsigned i = 0; i < fs->count; i++) {
 		const struct abi_flag *e = &fs->values[i];
-		unsigned long bit = e->value[ABI_ARCH_X86_64];
+		unsigned long bit = e->value[arch_current()];
 
 		if (flag_on_arch(e) && bit && (rest & bit) == bit) {
 			put(l, "%s%s", any ? "|" : "", e->name);
@@ -417,7 +418,7 @@ static void put_siginfo(struct trace_line *l, const struct linux_siginfo *info)
 		const struct abi_flagset *fs = abi_flagset_find("si_code_fault");
 
 		for (unsigned i = 0; fs && i < fs->count; i++)
-			if ((long)fs->values[i].value[ABI_ARCH_X86_64] == code &&
+			if ((long)fs->values[i].value[arch_current()] == code &&
 			    strncmp(fs->values[i].name, prefix[sig], strlen(prefix[sig])) == 0)
 				name = fs->values[i].name;
 	} else {
@@ -609,18 +610,24 @@ static void put_sysinfo(struct trace_line *l, const void *p)
 	    si->procs, (unsigned long)si->totalhigh, (unsigned long)si->freehigh, si->mem_unit);
 }
 
-/* x86_64's struct epoll_event is packed: 12 bytes. */
+/* struct epoll_event, read in the process's layout (core/arch.c). */
 static void put_epoll_event(struct trace_line *l, const void *p)
 {
-	const u8 *b = p;
-	u32 events;
-	u64 data;
+	const struct arch_epoll_event *ev = p;
 
-	memcpy(&events, b, 4);
-	memcpy(&data, b + 4, 8);
 	put(l, "{events=");
-	put_flags(l, abi_flagset_find("epoll_events"), events);
-	put(l, ", data={u32=%u, u64=%lu}}", (u32)data, (unsigned long)data);
+	put_flags(l, abi_flagset_find("epoll_events"), ev->events);
+	put(l, ", data={u32=%u, u64=%lu}}", (u32)ev->data, (unsigned long)ev->data);
+}
+
+static long get_epoll_event(void *buf, uptr src)
+{
+	return arch_get_epoll_event(buf, src);
+}
+
+static long get_stat(void *buf, uptr src)
+{
+	return arch_get_stat(buf, src);
 }
 
 /* The structs decoded as strace decodes them, by the table's pointee. */
@@ -628,24 +635,26 @@ static const struct decoder {
 	const char *type;
 	size_t size;
 	void (*print)(struct trace_line *l, const void *p);
+	/* reads it when its layout is the process's arch's (not size bytes) */
+	long (*get)(void *buf, uptr src);
 } decoders[] = {
-	{ "struct stat", sizeof(struct linux_stat), put_stat },
-	{ "struct statfs", sizeof(struct linux_statfs), put_statfs },
-	{ "struct __kernel_timespec", sizeof(struct linux_timespec), put_timespec },
-	{ "struct new_utsname", 6 * 65, put_utsname },
-	{ "struct sigaction", sizeof(struct trace_sigaction), put_sigaction },
-	{ "struct statx", 48, put_statx },
-	{ "struct __kernel_itimerspec", 2 * sizeof(struct linux_timespec), put_itimerspec },
-	{ "struct sigaltstack", sizeof(struct linux_stack_t), put_stack_t },
-	{ "struct siginfo", sizeof(struct linux_siginfo), put_siginfo_struct },
-	{ "struct rlimit", 16, put_rlimit },
-	{ "struct rlimit64", 16, put_rlimit },
-	{ "struct __kernel_old_timeval", sizeof(struct linux_timeval), put_timeval },
-	{ "struct __kernel_old_itimerval", 2 * sizeof(struct linux_timeval), put_itimerval },
-	{ "struct rusage", 2 * sizeof(struct linux_timeval), put_rusage },
-	{ "struct tms", 4 * 8, put_tms },
-	{ "struct sysinfo", sizeof(struct k_sysinfo), put_sysinfo },
-	{ "struct epoll_event", 12, put_epoll_event },
+	{ "struct stat", sizeof(struct linux_stat), put_stat, get_stat },
+	{ "struct statfs", sizeof(struct linux_statfs), put_statfs, NULL },
+	{ "struct __kernel_timespec", sizeof(struct linux_timespec), put_timespec, NULL },
+	{ "struct new_utsname", 6 * 65, put_utsname, NULL },
+	{ "struct sigaction", sizeof(struct trace_sigaction), put_sigaction, NULL },
+	{ "struct statx", 48, put_statx, NULL },
+	{ "struct __kernel_itimerspec", 2 * sizeof(struct linux_timespec), put_itimerspec, NULL },
+	{ "struct sigaltstack", sizeof(struct linux_stack_t), put_stack_t, NULL },
+	{ "struct siginfo", sizeof(struct linux_siginfo), put_siginfo_struct, NULL },
+	{ "struct rlimit", 16, put_rlimit, NULL },
+	{ "struct rlimit64", 16, put_rlimit, NULL },
+	{ "struct __kernel_old_timeval", sizeof(struct linux_timeval), put_timeval, NULL },
+	{ "struct __kernel_old_itimerval", 2 * sizeof(struct linux_timeval), put_itimerval, NULL },
+	{ "struct rusage", 2 * sizeof(struct linux_timeval), put_rusage, NULL },
+	{ "struct tms", 4 * 8, put_tms, NULL },
+	{ "struct sysinfo", sizeof(struct k_sysinfo), put_sysinfo, NULL },
+	{ "struct epoll_event", sizeof(struct arch_epoll_event), put_epoll_event, get_epoll_event },
 };
 
 static const struct decoder *find_decoder(const char *type)
@@ -666,7 +675,8 @@ static bool put_struct(struct trace_line *l, const struct abi_argmeta *am, long 
 	if (!d)
 		return false;
 	if (!v || (am->dir != ABI_DIR_IN && IS_ERR_VALUE(ret)) ||
-	    copy_from_user(buf, (uptr){ (uintptr_t)v }, d->size) != 0) {
+	    (d->get ? d->get(buf, (uptr){ (uintptr_t)v })
+		    : copy_from_user(buf, (uptr){ (uintptr_t)v }, d->size)) != 0) {
 		put_addr(l, (unsigned long)v);
 		return true;
 	}
@@ -770,7 +780,7 @@ static void put_poll_result(struct trace_line *l, long addr, long n, long ret)
 /* epoll_wait's events: the ret filled in. */
 static void put_epoll_events(struct trace_line *l, long addr, long ret)
 {
-	u8 ev[12];
+	struct arch_epoll_event ev;
 
 	if (IS_ERR_VALUE(ret)) {
 		put_addr(l, (unsigned long)addr);
@@ -778,10 +788,12 @@ static void put_epoll_events(struct trace_line *l, long addr, long ret)
 	}
 	put(l, "[");
 	for (long i = 0; i < ret; i++) {
-		if (copy_from_user(ev, (uptr){ (uintptr_t)addr + (uintptr_t)i * 12 }, 12) != 0)
+		if (arch_get_epoll_event(&ev, (uptr){ (uintptr_t)addr +
+						      (uintptr_t)i * arch_epoll_event_size() }) !=
+		    0)
 			break;
 		put(l, i ? ", " : "");
-		put_epoll_event(l, ev);
+		put_epoll_event(l, &ev);
 	}
 	put(l, "]");
 }
@@ -1377,14 +1389,14 @@ static void put_termios_flags(struct trace_line *l, const char *set, u32 v)
 		const struct abi_flag_field *fld = &fs->fields[f];
 
 		for (unsigned i = 0; i < fld->count; i++)
-			if ((v & fld->mask) == fld->values[i].value[ABI_ARCH_X86_64]) {
+			if ((v & fld->mask) == fld->values[i].value[arch_current()]) {
 				put(l, "%s|", fld->values[i].name);
 				break;
 			}
 		rest &= ~(u32)fld->mask;
 	}
 	for (unsigned i = 0; i < fs->count; i++) {
-		u32 bit = (u32)fs->values[i].value[ABI_ARCH_X86_64];
+		u32 bit = (u32)fs->values[i].value[arch_current()];
 
 		if (bit && (rest & bit) == bit) {
 			put(l, "%s%s", any ? "|" : "", fs->values[i].name);
@@ -1592,7 +1604,7 @@ static void put_clone_flags(struct trace_line *l, const struct abi_flagset *fs, 
 	bool any = false;
 
 	for (unsigned i = 0; i < fs->count; i++) {
-		u64 bit = fs->values[i].value[ABI_ARCH_X86_64];
+		u64 bit = fs->values[i].value[arch_current()];
 
 		if (bit == CLONE_DETACHED || (signal_byte && bit <= 0xff) || !(rest & bit))
 			continue;
@@ -1689,7 +1701,7 @@ static void put_futex(struct trace_line *l, const struct abi_sysmeta *m, const l
 	const struct abi_argmeta ts = { .fmt = ABI_FMT_PTR, .type = "struct __kernel_timespec" };
 
 	for (unsigned i = 0; i < f->count; i++)
-		if ((long)f->values[i].value[ABI_ARCH_X86_64] == cmd)
+		if ((long)f->values[i].value[arch_current()] == cmd)
 			name = f->values[i].name;
 	put_addr(l, (unsigned long)a[0]);
 	if (!name || (op & ~(0x7f | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))) {
@@ -1747,7 +1759,7 @@ static void put_futex(struct trace_line *l, const struct abi_sysmeta *m, const l
 
 static void put_call(struct trace_line *l, long nr, const long a[6], long ret)
 {
-	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
+	int id = abi_sys_id(arch_current(), nr);
 	const struct abi_sysmeta *m;
 
 	if (id < 0) {
@@ -1850,7 +1862,7 @@ static void put_result(struct trace_line *l, int id, long ret)
 void hosted_trace(long nr, const long a[6], long ret)
 {
 	struct trace_line l = { .len = 0 };
-	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
+	int id = abi_sys_id(arch_current(), nr);
 
 	put_prefix(&l);
 	put_call(&l, nr, a, ret);
@@ -1981,7 +1993,7 @@ static void put_select_result(struct trace_line *l, int id, const long a[6], lon
  * select and pselect6 (the kernel rewrites their arguments). */
 bool hosted_trace_prepare(struct hosted_trace_pending *p, long nr, const long a[6])
 {
-	int id = abi_sys_id(ABI_ARCH_X86_64, nr);
+	int id = abi_sys_id(arch_current(), nr);
 
 	if (id != ABI_SYS_execve && id != ABI_SYS_execveat && id != ABI_SYS_select &&
 	    id != ABI_SYS_pselect6)

@@ -39,6 +39,25 @@ _Static_assert(sizeof(uintptr_t) == 8 && (uintptr_t)-1 > 0, "uintptr_t");
 
 typedef long (*abi_call_fn)(const long *a);
 
+
+/* open_flags on aarch64: O_DIRECTORY sit at other bits than in the kernel's ABI. */
+unsigned long abi_flags_open_flags_from_aarch64(unsigned long v)
+{
+	unsigned long out = v & ~(unsigned long)(0x4000);
+
+	if (v & 0x4000)
+		out |= 0x10000; /* O_DIRECTORY */
+	return out;
+}
+
+unsigned long abi_flags_open_flags_to_aarch64(unsigned long v)
+{
+	unsigned long out = v & ~(unsigned long)(0x10000);
+
+	if (v & 0x10000)
+		out |= 0x4000; /* O_DIRECTORY */
+	return out;
+}
 static long call_arch_prctl(const long *a)
 {
 	return sys_arch_prctl((int)a[0], (unsigned long)a[1]);
@@ -49,7 +68,7 @@ static long call_clone(const long *a)
 	return sys_clone((unsigned long)a[0], (unsigned long)a[1], (uptr){ (uintptr_t)a[2] }, (uptr){ (uintptr_t)a[3] }, (unsigned long)a[4]);
 }
 
-/* aarch64 passes the arguments of clone in another order. */
+/* aarch64 passes the arguments in another order (clone). */
 static long call_clone_aarch64(const long *a)
 {
 	return sys_clone((unsigned long)a[0], (unsigned long)a[1], (uptr){ (uintptr_t)a[2] }, (uptr){ (uintptr_t)a[4] }, (unsigned long)a[3]);
@@ -68,6 +87,12 @@ static long call_mprotect(const long *a)
 static long call_openat(const long *a)
 {
 	return sys_openat((int)a[0], (uptr){ (uintptr_t)a[1] }, (int)a[2], (umode_t)a[3]);
+}
+
+/* aarch64 has other bits in open_flags (openat). */
+static long call_openat_aarch64(const long *a)
+{
+	return sys_openat((int)a[0], (uptr){ (uintptr_t)a[1] }, (int)abi_flags_open_flags_from_aarch64((unsigned long)a[2]), (umode_t)a[3]);
 }
 
 static long call_read(const long *a)
@@ -660,7 +685,7 @@ static const abi_call_fn aarch64_table[227] = {
 	[53] = call_ni,
 	[54] = call_ni,
 	[55] = call_ni,
-	[56] = call_openat,
+	[56] = call_openat_aarch64,
 	[57] = call_ni,
 	[58] = call_ni,
 	[59] = call_ni,

@@ -45,4 +45,10 @@ long abi_enosys(int id);
 void abi_enosys_hook(int id);
 extern unsigned long abi_enosys_hits[ABI_SYS_COUNT];
 
+/* Flag sets whose bits differ between an arch and the kernel's ABI (x86_64's):
+ * each arch's value to the kernel's and back. Its dispatch table converts
+ * the flag arguments; the kernel converts flags it returns (F_GETFL). */
+unsigned long abi_flags_open_flags_from_aarch64(unsigned long v);
+unsigned long abi_flags_open_flags_to_aarch64(unsigned long v);
+
 #endif
