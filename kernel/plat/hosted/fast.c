@@ -12,14 +12,16 @@
  * instructions; a guest has no GS of its own on Linux's x86_64 ABI, and
  * arch_prctl(ARCH_SET_GS) is refused). The top FAST_AREA bytes of that
  * stack hold the entry's frame, a struct host_ucontext at a fixed place, and
- * four words the entry and the exit address through %gs; the host
+ * five words the entry and the exit address through %gs; the host
  * sigaltstack ends below them, so a host signal never writes there. The
  * entry saves the registers into the frame, switches to the kernel stack
  * below it and calls hosted_fast_syscall, which serves the call exactly as
  * the SIGSYS handler does (trap.c) and delivers signals into the same
- * frame. The exit loads every register from the frame and jumps to its rip
- * with its rsp: an ordinary return, a signal handler, a restarted call, a
- * sigreturn or a new program after exec are all one way out.
+ * frame. The plain exit (rip and rsp unchanged) reloads only what the C
+ * code may have changed and jumps back; the full exit loads every register
+ * from the frame and jumps to its rip with its rsp: a signal handler, a
+ * restarted call, a sigreturn and a new program after exec all leave that
+ * way.
  *
  * The FPU state is never saved on the way in (the kernel is built with
  * -mgeneral-regs-only, so it is still the guest's): hosted_frame_fpu saves
