@@ -311,6 +311,15 @@ void force_signal(int sig, const struct linux_siginfo *info)
 	send_signal(sig, info, t);
 }
 
+void force_sigsegv(int sig)
+{
+	struct linux_siginfo info = { .si_signo = SIGSEGV, .si_code = SI_KERNEL };
+
+	if (sig == SIGSEGV)
+		action(SIGSEGV)->handler = SIG_DFL_HANDLER;
+	force_signal(SIGSEGV, &info);
+}
+
 /* --- Taking a signal ------------------------------------------------------ */
 
 _Noreturn void do_group_exit_signal(int sig)

@@ -28,6 +28,10 @@ void siginfo_from_user(struct linux_siginfo *info, int sig, int code);
  * SIGTRAP): if the task blocks or ignores it, its action is reset to the
  * default first, as Linux's force_sig_info does, so it cannot be missed. */
 void force_signal(int sig, const struct linux_siginfo *info);
+/* Linux's force_sigsegv: a signal frame that cannot be built or read back
+ * kills with SIGSEGV whatever the program's SIGSEGV action (sig, the signal
+ * being delivered; SIGSEGV's own handler is dropped when it was SIGSEGV). */
+void force_sigsegv(int sig);
 
 /* Whether a signal the current task does not block is pending for it. */
 bool signal_pending(void);

@@ -824,19 +824,8 @@ static void *sigthread_main(void *arg)
 		struct linux_siginfo info;
 		long sig = host_syscall4(HOST_NR(rt_sigtimedwait), &set, &info, 0, 8);
 
-		if (sig <= 0 || sig > 64)
-			continue;
-		if (sig == PLAT_SIG_TIMER && info.si_code == SI_TIMER) {
-			kernel_enter();
-			posix_timer_fire(info.timer.value, info.timer.overrun);
-			kernel_leave();
-			continue;
-		}
-		if (info.si_code <= 0)
-			info.kill.pid = 0; /* a sender the guest cannot see */
-		kernel_enter();
-		send_signal((int)sig, &info, NULL);
-		kernel_leave();
+		if (sig > 0 && sig <= 64)
+			hosted_host_signal((int)sig, &info);
 	}
 	return NULL;
 }
@@ -923,21 +912,15 @@ static char prog_path[4096];
 static void boot(void)
 {
 	struct abi_boot_args b = { .size = sizeof b };
-	long um = host_syscall1(HOST_NR(umask), 022);
-	u64 lim[2] = { 0, 0 };
 	long r;
 
-	host_syscall1(HOST_NR(umask), um);
-	b.umask = (u32)um;
-	if (host_syscall4(HOST_NR(prlimit64), 0, RLIMIT_NOFILE, 0, lim) == 0)
-		b.nofile = (u32)MIN(lim[0], (u64)1 << 20);
+	hosted_boot_inherit(&b);
 	b.flags = ABI_BOOT_HOST_CREDS;
 	/* Static programs are linked at 0x400000: the guest range starts at
 	 * the lowest page the host lets a process map. */
 	b.guest_base = 0x10000;
 	b.guest_size = EMU_GUEST_END - b.guest_base;
 	b.mmap_min_addr = 0x10000;
-	b.personality = (u32)host_syscall1(HOST_NR(personality), 0xffffffffUL);
 	b.argv = (u64)(uintptr_t)guest_argv;
 	b.envp = (u64)(uintptr_t)hosted_guest_env;
 	if ((r = abi_boot(&b)) < 0)

@@ -134,17 +134,6 @@ static void entry(struct emu_cpu *cpu, u64 pc, u64 sp)
 	plat_set_fs(0);           /* TPIDR_EL0, through the engine's TLS hook */
 }
 
-/* Linux's force_sigsegv: a frame that cannot be written kills with
- * SIGSEGV, whatever the program's SIGSEGV action. */
-static void force_sigsegv(int sig)
-{
-	struct linux_siginfo info = { .si_signo = SIGSEGV, .si_code = SI_KERNEL };
-
-	if (sig == SIGSEGV)
-		current_proc.sigactions[SIGSEGV - 1].handler = 0;
-	force_signal(SIGSEGV, &info);
-}
-
 /* Linux's get_sigframe, setup_sigframe and setup_return. false: the frame
  * could not be placed or written. */
 static bool setup_frame(struct a64_frame *f, int sig, const struct k_sigaction *ka,

@@ -72,6 +72,10 @@ extern struct hosted_setup hosted_setup;
 extern const char *hosted_guest_env[HOSTED_MAX_ARGS + 1];
 /* Parses the options; returns the index of the program's argv[0]. */
 int hosted_parse_options(int argc, char **argv);
+/* What a child of abi-run would inherit, for the kernel's boot: the umask,
+ * the soft RLIMIT_NOFILE and the personality. */
+struct abi_boot_args;
+void hosted_boot_inherit(struct abi_boot_args *b);
 /* The host's environment with --env and --clear-env applied. */
 void hosted_build_env(char **envp);
 const char *hosted_env_get(const char *key);
@@ -220,6 +224,9 @@ void hosted_enter(struct host_ucontext *uc, void *fpu);
 void hosted_serve(struct host_ucontext *uc, long nr, void *fpu);
 /* The top of t's kernel stack (the host signal stack ends FAST_AREA below). */
 u64 hosted_kstack_top(const struct task *t);
+/* A host signal the signal thread took (abi-run's and --emu's): a guest
+ * POSIX timer's expiry, or the same signal sent to the guest process. */
+void hosted_host_signal(int sig, struct linux_siginfo *info);
 /* A fault in guest code becomes the guest's signal. */
 void hosted_guest_fault(int sig, const void *info, struct host_ucontext *uc);
 /* The FPU state of a frame put in its initial state (exec, a handler). */

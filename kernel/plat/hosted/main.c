@@ -204,19 +204,14 @@ static _Noreturn void start_program(u64 entry, u64 sp)
 	__builtin_unreachable();
 }
 
-/* Boots the kernel with what a child of this process would inherit: the
- * umask and the soft RLIMIT_NOFILE. */
+/* Boots the kernel with what a child of this process would inherit
+ * (hosted_boot_inherit) in the range start.c reserved. */
 static void boot(void)
 {
 	struct abi_boot_args boot = { .size = sizeof boot };
-	long um = host_syscall1(HOST_NR(umask), 022);
-	u64 lim[2] = { 0, 0 };
 	long r;
 
-	host_syscall1(HOST_NR(umask), um);
-	boot.umask = (u32)um;
-	if (host_syscall4(HOST_NR(prlimit64), 0, RLIMIT_NOFILE, 0, lim) == 0)
-		boot.nofile = (u32)MIN(lim[0], (u64)1 << 20);
+	hosted_boot_inherit(&boot);
 	/* Linux's whole user range, which start.c reserved, less abi-run's region */
 	if (!hosted_region.guest_ok)
 		hosted_die("cannot reserve the guest's 128 TiB address space (PROT_NONE: is "
@@ -229,8 +224,6 @@ static void boot(void)
 	boot.hole_base = HOSTED_REGION_BASE;
 	boot.hole_size = HOSTED_REGION_SIZE;
 	boot.mmap_min_addr = hosted_region.mmap_min_addr;
-	/* inherited as across an exec: `setarch -R abi-run ...` */
-	boot.personality = (u32)host_syscall1(HOST_NR(personality), 0xffffffffUL);
 	/* No argv or envp: the exec that follows sets the program's (a copy
 	 * made here would be replaced before anything reads it). */
 	if ((r = abi_boot(&boot)) < 0)

@@ -1,5 +1,6 @@
 /* abi-run's command line: the options (abi-run --help), the program's
  * environment, and finding the program on PATH as execvp would. */
+#include <abi/boot.h>
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include "../linux/syscall.h"
@@ -347,4 +348,17 @@ bool hosted_search_path(const char *name, char *out, size_t size)
 		path = e + 1;
 	}
 	return false;
+}
+
+void hosted_boot_inherit(struct abi_boot_args *b)
+{
+	long um = host_syscall1(HOST_NR(umask), 022);
+	u64 lim[2] = { 0, 0 };
+
+	host_syscall1(HOST_NR(umask), um);
+	b->umask = (u32)um;
+	if (host_syscall4(HOST_NR(prlimit64), 0, RLIMIT_NOFILE, 0, lim) == 0)
+		b->nofile = (u32)MIN(lim[0], (u64)1 << 20);
+	/* inherited as across an exec: `setarch -R abi-run ...` */
+	b->personality = (u32)host_syscall1(HOST_NR(personality), 0xffffffffUL);
 }

@@ -14,6 +14,8 @@
 #include <kernel/mm.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
+#include <kernel/task.h>
+#include <kernel/timer.h>
 #include "hosted.h"
 
 /* The signal frame's FPU state (uc_mcontext.fpregs): the FXSAVE layout,
@@ -80,17 +82,6 @@ struct rt_sigframe {
 /* The flags rt_sigreturn takes from the frame (Linux's FIX_EFLAGS). */
 #define FIX_EFLAGS 0x50dd5
 #define RED_ZONE 128
-
-/* Linux's force_sigsegv: a frame that cannot be written kills with
- * SIGSEGV, whatever the program's SIGSEGV action. */
-static void force_sigsegv(int sig)
-{
-	struct linux_siginfo info = { .si_signo = SIGSEGV, .si_code = SI_KERNEL };
-
-	if (sig == SIGSEGV)
-		current_proc.sigactions[SIGSEGV - 1].handler = 0;
-	force_signal(SIGSEGV, &info);
-}
 
 /* Linux's get_sigframe and x64_setup_rt_frame. false: the frame could not
  * be placed or written. */
@@ -251,4 +242,18 @@ void hosted_guest_fault(int sig, const void *hinfo, struct host_ucontext *uc)
 	}
 	force_signal(sig, &info);
 	hosted_signals(uc, false, 0, 0);
+}
+
+void hosted_host_signal(int sig, struct linux_siginfo *info)
+{
+	kernel_enter();
+	if (sig == PLAT_SIG_TIMER && info->si_code == SI_TIMER) {
+		/* a guest POSIX timer's expiry (kernel/plat/linux/timer.c) */
+		posix_timer_fire(info->timer.value, info->timer.overrun);
+	} else {
+		if (info->si_code <= 0)
+			info->kill.pid = 0; /* a sender the guest cannot see */
+		send_signal(sig, info, NULL);
+	}
+	kernel_leave();
 }

@@ -181,20 +181,8 @@ static _Noreturn void sigthread_main(void *arg)
 		struct linux_siginfo info;
 		long sig = host_syscall4(HOST_NR(rt_sigtimedwait), &set, &info, 0, 8);
 
-		if (sig <= 0 || sig > 64)
-			continue;
-		if (sig == PLAT_SIG_TIMER && info.si_code == SI_TIMER) {
-			/* a guest POSIX timer's expiry (kernel/plat/linux/timer.c) */
-			kernel_enter();
-			posix_timer_fire(info.timer.value, info.timer.overrun);
-			kernel_leave();
-			continue;
-		}
-		if (info.si_code <= 0)
-			info.kill.pid = 0;
-		kernel_enter();
-		send_signal((int)sig, &info, NULL);
-		kernel_leave();
+		if (sig > 0 && sig <= 64)
+			hosted_host_signal((int)sig, &info);
 	}
 }
 
