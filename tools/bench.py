@@ -157,7 +157,8 @@ select count(*) from t where b > '8';
 
 def files(abi_run: Path) -> list[Row]:
     """The host's programs over /usr/include, natively and under
-    `abi-run --root /`, each side's best of five."""
+    `abi-run --root /`, each side's best of five; then again with every
+    call trapped (`--no-rewrite`), to show what the rewritten sites save."""
     inc = Path("/usr/include")
     found = {t: shutil.which(t) for t in ("find", "grep", "md5sum", "sqlite3", "cp")}
     missing = [t for t, p in found.items() if not p]
@@ -201,6 +202,9 @@ def files(abi_run: Path) -> list[Row]:
             native, abi = best_pair(argv, [*hosted, *argv], w, stdin=stdin, stdout=stdout,
                                     prepare=prep)
             rows.append((name, native, abi, "ms"))
+            native, abi = best_pair(argv, [*hosted, "--no-rewrite", *argv], w, stdin=stdin,
+                                    stdout=stdout, prepare=prep)
+            rows.append((f"{name}, every call trapped (--no-rewrite)", native, abi, "ms"))
     return rows
 
 
@@ -455,7 +459,7 @@ def fastcall(abi_run: Path, libbench_exe: Path, lib: Path, spawnbench: Path) -> 
         if isinstance(native, str):
             raise SystemExit(f"bench: callbench {op} fails natively: {native}")
         fast = callbench([str(abi_run), str(fast_exe), op, str(n)])
-        trapped = callbench([str(abi_run), str(trapped_exe), op, str(n)])
+        trapped = callbench([str(abi_run), "--no-rewrite", str(trapped_exe), op, str(n)])
         lib_ns = libabik.get(lib_row)
         rows.append((what, native, fast, trapped,
                      lib_ns if isinstance(lib_ns, float) else None, "ns/op"))
@@ -466,7 +470,8 @@ def fastcall(abi_run: Path, libbench_exe: Path, lib: Path, spawnbench: Path) -> 
             for _ in range(100):
                 f.write(os.urandom(1 << 20))
         best = [float("inf")] * 3
-        sides = ([str(fast_exe)], [str(abi_run), str(fast_exe)], [str(abi_run), str(trapped_exe)])
+        sides = ([str(fast_exe)], [str(abi_run), str(fast_exe)],
+                 [str(abi_run), "--no-rewrite", str(trapped_exe)])
         for _ in range(ROUNDS):
             for i, argv in enumerate(sides):
                 (w / "dst").unlink(missing_ok=True)

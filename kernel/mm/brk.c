@@ -29,6 +29,8 @@ long sys_brk(unsigned long brk)
 			goto out;
 	} else if (newbrk > oldbrk) {
 		/* Linux keeps a guard page between the heap and the next mapping. */
+		if (newbrk + PAGE_SIZE <= mm->limit)
+			mm_evict_kernel(mm, oldbrk, newbrk + PAGE_SIZE);
 		if (newbrk + PAGE_SIZE > mm->limit ||
 		    vma_intersects(mm, oldbrk, newbrk + PAGE_SIZE) ||
 		    mm_in_hole(mm, oldbrk, newbrk + PAGE_SIZE - oldbrk))

@@ -88,6 +88,7 @@ static long do_mlock(unsigned long start, size_t len, u32 lock)
 	if (e < s)
 		return -EINVAL;
 	kmutex_lock(&mm->lock);
+	mm_evict_kernel(mm, s, e);
 	pages = (len >> PAGE_SHIFT) + locked_pages(mm, 0, ~(uintptr_t)0);
 	/* pages already locked in the range are not counted twice */
 	pages -= locked_pages(mm, s, e);
@@ -131,6 +132,7 @@ long sys_munlock(unsigned long start, size_t len)
 	if (e == s)
 		return 0;
 	kmutex_lock(&mm->lock);
+	mm_evict_kernel(mm, s, e);
 	ret = range_mapped(mm, s, e) ? apply_lock(mm, s, e, 0) : -ENOMEM;
 	kmutex_unlock(&mm->lock);
 	return ret;

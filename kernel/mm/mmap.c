@@ -132,6 +132,7 @@ static long place(struct mm *mm, unsigned long *addr, size_t len, unsigned long 
 
 		if ((r = fixed_check(mm, *addr, len, flags)) < 0)
 			return r;
+		mm_evict_kernel(mm, *addr, *addr + len);
 		if (!(flags & MAP_FIXED) && vma_intersects(mm, *addr, *addr + len))
 			return -EEXIST;
 		return 0;
@@ -254,6 +255,7 @@ long vm_mmap(struct file *f, unsigned long addr, unsigned long len, unsigned lon
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if ((ret = fixed_check(mm, addr, len, flags)) < 0)
 			goto out;
+		mm_evict_kernel(mm, addr, addr + len);
 		if (!(flags & MAP_FIXED) && vma_intersects(mm, addr, addr + len)) {
 			ret = -EEXIST;
 			goto out;
@@ -308,6 +310,7 @@ static long unmap_range(struct mm *mm, uintptr_t addr, size_t len)
 		end = mm->limit;
 	if (addr >= end)
 		return 0;
+	mm_evict_kernel(mm, addr, end);
 	/* Decommit only what is mapped: gaps may be reserved for other uses. */
 	for (i = vma_index(mm, addr); i < mm->nvmas && mm->vmas[i].start < end; i++) {
 		uintptr_t s = MAX(mm->vmas[i].start, addr), e = MIN(mm->vmas[i].end, end);
@@ -383,6 +386,7 @@ long sys_mprotect(unsigned long start, size_t len, unsigned long prot)
 	prot &= PROT_ALL;
 
 	kmutex_lock(&mm->lock);
+	mm_evict_kernel(mm, start, end);
 	if (!vma_find(mm, start)) {
 		ret = -ENOMEM;
 		goto out;
@@ -520,6 +524,9 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 
 	kmutex_lock(&vfs_lock); /* growing a ramfs mapping takes the file's pages */
 	kmutex_lock(&mm->lock);
+	mm_evict_kernel(mm, addr, addr + MAX(old_len, new_len));
+	if (flags & MREMAP_FIXED)
+		mm_evict_kernel(mm, new_addr, new_addr + new_len);
 	/* As Linux (vma_lookup first): every call needs a mapping at addr, so
 	 * whatever it returns is a page of the guest range. */
 	if (!vma_find(mm, addr)) {
@@ -711,6 +718,7 @@ long sys_madvise(unsigned long start, size_t len_in, int behavior)
 		return madvise_remove(mm, start, end);
 
 	kmutex_lock(&mm->lock);
+	mm_evict_kernel(mm, start, end);
 	cur = start;
 	for (size_t i = vma_index(mm, start); i < mm->nvmas && mm->vmas[i].start < end; i++) {
 		struct vma *v = &mm->vmas[i];
@@ -744,6 +752,7 @@ long sys_mincore(unsigned long start, size_t len, uptr vec)
 		return -ENOMEM;
 	pages = (len >> PAGE_SHIFT) + ((len & ~PAGE_MASK) != 0);
 	kmutex_lock(&mm->lock);
+	mm_evict_kernel(mm, start, start + pages * PAGE_SIZE);
 	while (done < pages) {
 		uintptr_t addr = start + done * PAGE_SIZE;
 		struct vma *v = vma_find(mm, addr);
@@ -790,6 +799,7 @@ long sys_msync(unsigned long start, size_t len, int flags)
 	if (end == start)
 		return 0;
 	kmutex_lock(&mm->lock);
+	mm_evict_kernel(mm, start, end);
 	cur = start;
 	for (size_t i = vma_index(mm, start); i < mm->nvmas && mm->vmas[i].start < end; i++) {
 		const struct vma *v = &mm->vmas[i];

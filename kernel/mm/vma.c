@@ -69,6 +69,7 @@ void mm_destroy(struct mm *mm)
 	kfree(mm->vmas);
 	mm->vmas = NULL;
 	mm->nvmas = mm->cap = 0;
+	mm->n_kernel = 0;
 }
 
 size_t vma_index(const struct mm *mm, uintptr_t addr)
@@ -327,7 +328,7 @@ size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_
 		const struct vma *v = &mm->vmas[i];
 		uintptr_t eof = vma_file_end(v);
 
-		if (v->start > cur || !(v->prot & need_prot))
+		if (v->start > cur || !(v->prot & need_prot) || (v->flags & VMA_KERNEL))
 			break;
 		if (eof < v->end && MAX(eof, cur) - addr < len)
 			return MAX(eof, cur) - addr;
@@ -345,4 +346,26 @@ size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_
 		i++;
 	}
 	return cur - addr < len ? cur - addr : len;
+}
+
+void (*mm_kernel_evict)(struct mm *mm, const struct vma *v);
+
+void mm_evict_kernel(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+	if (!mm->n_kernel || start >= end)
+		return;
+	for (size_t i = vma_index(mm, start); mm->n_kernel && i < mm->nvmas;) {
+		struct vma *v = &mm->vmas[i];
+
+		if (v->start >= end)
+			break;
+		if (!(v->flags & VMA_KERNEL)) {
+			i++;
+			continue;
+		}
+		if (mm_kernel_evict)
+			mm_kernel_evict(mm, v);
+		mm->n_kernel--;
+		vma_remove(mm, v->start, v->end); /* whole: i is now the next */
+	}
 }

@@ -4,6 +4,7 @@ a module of its own so that its name does not clash with other conftests)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,33 @@ def run(argv: list[str], *, cwd: Path, stdin: bytes = b"", env: dict[str, str] |
     # A program killed by signal N reports as a shell does: 128+N.
     status = p.returncode if p.returncode >= 0 else 128 - p.returncode
     return Result(status, p.stdout, p.stderr)
+
+
+@dataclass(frozen=True)
+class CallTotals:
+    """--stats' total line: how the program's calls reached the kernel."""
+    total: int
+    fast: int       # the function-call entry, called by the program (built for abi)
+    rewritten: int  # the entry, from a syscall site the kernel rewrote
+    trapped: int    # a SIGSYS
+    sites: int      # syscall sites rewritten
+
+
+def call_totals(stderr: bytes) -> CallTotals:
+    m = re.search(rb"(\d+) total \((\d+) fast, (\d+) rewritten, (\d+) trapped; "
+                  rb"(\d+) sites rewritten\)", stderr)
+    assert m, stderr.decode(errors="replace")[-2000:]
+    return CallTotals(*(int(g) for g in m.groups()))
+
+
+def stats_rows(stderr: bytes) -> dict[str, tuple[int, int, int]]:
+    """--stats' rows: syscall -> (fast, rewritten, trapped)."""
+    rows: dict[str, tuple[int, int, int]] = {}
+    for line in stderr.decode(errors="replace").splitlines():
+        f = line.split()
+        if len(f) == 8 and f[0].isdigit():
+            rows[f[6]] = (int(f[1]), int(f[2]), int(f[3]))
+    return rows
 
 
 def tree(d: Path) -> dict[str, bytes | None]:

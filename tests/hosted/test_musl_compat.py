@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
-from hosted_util import ENV, HERE, REPO, Result, run
+from hosted_util import ENV, HERE, REPO, Result, call_totals, run
 
 PREFIX = REPO / "build" / "musl-compat"
 CASES = REPO / "conformance" / "cases"
@@ -68,9 +68,8 @@ def both(abi_run: Path, exe: Path, d: Path, timeout: float = 30) -> tuple[Result
 
 def fast_trapped(hosted: Result) -> tuple[int, int]:
     """--stats' total: (calls through the function-call entry, trapped calls)."""
-    m = re.search(rb"total \((\d+) fast, (\d+) trapped\)", hosted.stderr)
-    assert m, hosted.stderr
-    return int(m.group(1)), int(m.group(2))
+    t = call_totals(hosted.stderr)
+    return t.fast, t.trapped
 
 
 def assert_all_fast(hosted: Result) -> None:

@@ -51,6 +51,9 @@ void proc_gen_maps(struct seq *s)
 		unsigned long off = 0, ino = 0;
 		unsigned int major = 0, minor = 0;
 
+		if (v->flags & VMA_KERNEL)
+			continue; /* a hole to the guest */
+
 		/* anonymous memory: offset 0, device 00:00, inode 0; a file mapping
 		 * shows its offset, the file's device (st_dev decoded as Linux's
 		 * MAJOR/MINOR) and inode, and the name /proc/self/fd would show */
@@ -94,6 +97,8 @@ static struct vm_totals vm_totals(void)
 		const struct vma *v = &mm->vmas[i];
 		unsigned long kb = (unsigned long)(v->end - v->start) >> 10;
 
+		if (v->flags & VMA_KERNEL)
+			continue;
 		t.size += kb;
 		/* Linux's VmData: private writable, not stack */
 		if (v->flags & VMA_STACK)

@@ -22,6 +22,11 @@ struct inode;
 #define VMA_PAGES 0x80       /* file pages from the pool, recorded in mm->fpages */
 #define VMA_MAYWRITE 0x100   /* shared file mapping of a writable open: PROT_WRITE allowed */
 #define VMA_SIGPAGE 0x200    /* aarch64's rt_sigreturn trampoline (core/arch.c) */
+/* The platform's own page in the guest range (abi-run's stubs for rewritten
+ * syscall sites): a hole to the guest (not in /proc/self/maps, no access
+ * through a guest pointer), and given up (mm_evict_kernel) as soon as the
+ * guest maps over it, unmaps it or changes it, as it would a hole. */
+#define VMA_KERNEL 0x400
 
 struct vma {
 	uintptr_t start, end; /* page aligned, start < end */
@@ -54,6 +59,7 @@ struct mm {
 	uintptr_t brk_start, brk;
 	uintptr_t mmap_top; /* top-down allocation starts below this */
 	uintptr_t sigpage;  /* aarch64: the [sigpage] exec maps (core/arch.c), else 0 */
+	unsigned n_kernel;  /* VMA_KERNEL pages in the map */
 	/* Guest page (address - base) >> PAGE_SHIFT -> the pool page mapped
 	 * there, referenced, for VMA_PAGES mappings (mm/filemap.c). */
 	struct radix fpages;
@@ -104,6 +110,11 @@ bool mm_in_hole(const struct mm *mm, uintptr_t start, size_t len);
 /* Top-down search for a free, page-aligned range of len bytes; a free hint
  * wins. 0 when none. */
 uintptr_t vma_find_free(const struct mm *mm, size_t len, uintptr_t hint);
+/* Gives up the VMA_KERNEL pages that meet [start, end): mm_kernel_evict
+ * undoes what the platform built on each, then it leaves the map (a hole,
+ * which the caller may now use as Linux would). */
+void mm_evict_kernel(struct mm *mm, uintptr_t start, uintptr_t end);
+extern void (*mm_kernel_evict)(struct mm *mm, const struct vma *v);
 /* Bytes from addr (at most len) covered by VMAs allowing the access. */
 size_t vma_accessible(const struct mm *mm, uintptr_t addr, size_t len, u32 need_prot);
 

@@ -49,7 +49,8 @@ _Static_assert(FAST_FRAME_SIZE >= sizeof(struct host_ucontext) && FAST_FRAME_SIZ
 /* The %gs-relative words at the stack's top, as the assembly spells them:
  * -8 the caller's rsp on the way in, -16 the frame's address, -24 and -32
  * the rip and rsp the exit jumps with, -40 set when a kick came while the
- * kernel ran (hosted_fast_kick). The frame's registers are at 40 + 8 * REG_*
+ * kernel ran (hosted_fast_kick), -48 set when the call came from a
+ * rewritten site (rewrite.c), for --stats. The frame's registers are at 40 + 8 * REG_*
  * (gregs at 40). */
 
 extern const char hosted_fast_reentry[], hosted_fast_exit_begin[], hosted_fast_exit[],
@@ -63,6 +64,12 @@ __asm__(".text\n"
 	".globl hosted_fast_exit_begin, hosted_fast_exit_end, hosted_fast_recheck\n"
 	".hidden hosted_fast_entry, hosted_fast_reentry, hosted_fast_exit\n"
 	".hidden hosted_fast_exit_begin, hosted_fast_exit_end, hosted_fast_recheck\n"
+	".globl hosted_site_entry\n"
+	".hidden hosted_site_entry\n"
+	".type hosted_site_entry,@function\n"
+	"hosted_site_entry:\n" /* from a rewritten site's stub (rewrite.c) */
+	"	movq $1, %gs:-48\n"
+	"	jmp hosted_fast_reentry\n"
 	".type hosted_fast_entry,@function\n"
 	"hosted_fast_entry:\n"
 	"	mov (%rsp), %rcx\n"
@@ -197,7 +204,7 @@ void hosted_fast_thread(u64 top)
 {
 	u64 base = 0;
 
-	if (current_proc.fastcall && plat_fast_entry) {
+	if ((current_proc.fastcall || hosted_rewrite) && plat_fast_entry) {
 		base = top;
 		((u64 *)(uintptr_t)top)[-2] = top - FAST_AREA; /* %gs:-16 */
 	}
@@ -269,8 +276,11 @@ bool hosted_fast_syscall(struct host_ucontext *uc)
 	u64 rip = uc->gregs[REG_RIP], rsp = uc->gregs[REG_RSP];
 	bool plain;
 
+	u64 site;
+
+	__asm__ volatile("mov %%gs:-48, %0\n\tmovq $0, %%gs:-48" : "=r"(site)::"memory");
 	uc->fpregs = NULL;
-	hosted_serve(uc, (long)uc->gregs[REG_RAX], fpu);
+	hosted_serve(uc, (long)uc->gregs[REG_RAX], fpu, site != 0);
 	plain = !uc->fpregs && uc->gregs[REG_RIP] == rip && uc->gregs[REG_RSP] == rsp;
 	fpu_restore(uc);
 	return plain;

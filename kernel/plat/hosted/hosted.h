@@ -41,6 +41,7 @@ struct hosted_opts {
 	bool trace, stats, verbose;
 	bool no_confine, require_confinement; /* confine.c */
 	bool no_fastcall;                     /* --no-fastcall: every call traps */
+	bool no_rewrite;                      /* --no-rewrite: no site is rewritten */
 	bool musl_compat;                     /* --libc=musl-compat: .so apps on musl */
 	int trace_fd;        /* host fd for --trace lines (2 unless --trace-file) */
 	int report_fd;       /* host fd for --report's JSON, or -1 */
@@ -220,8 +221,9 @@ long hosted_sigreturn(void);
 struct task;
 void hosted_enter(struct host_ucontext *uc, void *fpu);
 /* One syscall, nr, from either entry: served, traced, counted, signals
- * delivered into uc; takes and drops the kernel lock. */
-void hosted_serve(struct host_ucontext *uc, long nr, void *fpu);
+ * delivered into uc; takes and drops the kernel lock. site: the entry was
+ * reached from a rewritten site's stub. */
+void hosted_serve(struct host_ucontext *uc, long nr, void *fpu, bool site);
 /* The top of t's kernel stack (the host signal stack ends FAST_AREA below). */
 u64 hosted_kstack_top(const struct task *t);
 /* A host signal the signal thread took (abi-run's and --emu's): a guest
@@ -256,6 +258,15 @@ u8 *hosted_frame_fpu(struct host_ucontext *uc);
 bool hosted_fast_kick(struct host_ucontext *uc);
 /* uc, an interrupted call made through the entry, makes it again. */
 void hosted_fast_restart(struct host_ucontext *uc);
+
+/* rewrite.c: syscall sites rewritten into calls of the entry. */
+extern bool hosted_rewrite; /* sites are rewritten (hosted_rewrite_setup) */
+void hosted_rewrite_setup(bool allowed);
+/* The trap at uc's site: counted, and the site rewritten on the trap that
+ * makes it worth it. */
+void hosted_rewrite_site(const struct host_ucontext *uc);
+void hosted_rewrite_exec(void);
+u64 hosted_rewrite_count(void);
 
 /* thread.c: threads, kicks, the signal thread. Every host thread abi-run
  * makes is cloned with these flags (the seccomp filter allows no other). */

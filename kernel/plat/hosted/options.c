@@ -34,6 +34,7 @@ static const char usage_text[] =
 	"  --require-confinement  fail (exit 2) when a wall is missing, not just warn\n"
 	"  --no-confine        skip all of it: Landlock, seccomp, namespace (debugging)\n"
 	"  --no-fastcall       no function-call entry: a musl-compat program traps too\n"
+	"  --no-rewrite        rewrite no syscall site: every `syscall` instruction traps\n"
 	"abi-run confines itself before the program starts: docs/SECURITY.md.\n"
 	"Exit status: the program's; 2 for abi-run's own errors.\n";
 
@@ -91,6 +92,7 @@ static bool *switch_of(const char *a)
 		{ "--clear-env", &hosted_setup.clear_env },
 		{ "--no-confine", &hosted_opts.no_confine },
 		{ "--no-fastcall", &hosted_opts.no_fastcall },
+		{ "--no-rewrite", &hosted_opts.no_rewrite },
 		{ "--require-confinement", &hosted_opts.require_confinement },
 	};
 

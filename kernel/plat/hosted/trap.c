@@ -47,7 +47,9 @@ static u8 sigstack[HOST_SIGSTACK_SIZE] __attribute__((aligned(16)));
 #define REPORT_ERRNO_MAX 134 /* errnos counted per syscall for --report */
 
 static u64 stat_calls[ABI_SYS_COUNT];
-static u64 stat_fast[ABI_SYS_COUNT]; /* of them, through the function-call entry */
+/* of them, through the function-call entry: called by the program itself
+ * (built for abi), or from a rewritten site's stub (rewrite.c) */
+static u64 stat_fast[ABI_SYS_COUNT], stat_site[ABI_SYS_COUNT];
 static s64 stat_ns[ABI_SYS_COUNT];
 static u64 stat_unknown;
 static u32 stat_errors[ABI_SYS_COUNT][REPORT_ERRNO_MAX];
@@ -97,6 +99,7 @@ static void resume_at_entry(struct host_ucontext *uc, u64 entry, u64 sp)
 	g[REG_EFL] = 0x202;
 	hosted_fpstate_init(hosted_frame_fpu(uc));
 	plat_set_fs(0);
+	hosted_rewrite_exec();
 	hosted_fast_thread(hosted_kstack_top(current));
 }
 
@@ -122,7 +125,7 @@ void hosted_enter(struct host_ucontext *uc, void *fpu)
  * execveat included, whichever way it came (the SIGSYS handler, or the
  * function-call entry with fpu its FPU save area); this only adds the trace
  * line, the counts and, after an exec, the jump to the new program. */
-void hosted_serve(struct host_ucontext *uc, long nr, void *fpu)
+void hosted_serve(struct host_ucontext *uc, long nr, void *fpu, bool site)
 {
 	u64 *g = uc->gregs;
 	long a[6] = { (long)g[REG_RDI], (long)g[REG_RSI], (long)g[REG_RDX],
@@ -138,7 +141,9 @@ void hosted_serve(struct host_ucontext *uc, long nr, void *fpu)
 
 	hosted_enter(uc, fpu);
 	if (counting && id >= 0 && fpu)
-		stat_fast[id]++;
+		(site ? stat_site : stat_fast)[id]++;
+	if (!fpu && hosted_rewrite)
+		hosted_rewrite_site(uc);
 	/* exit and exit_group do not return: their line and count first. */
 	if (nr == ABI_X86_64_NR_exit || nr == ABI_X86_64_NR_exit_group) {
 		if (hosted_opts.trace)
@@ -173,7 +178,7 @@ void hosted_serve(struct host_ucontext *uc, long nr, void *fpu)
 static void on_sigsys(int sig, void *info, void *ctx)
 {
 	(void)sig;
-	hosted_serve(ctx, *(const int *)((const char *)info + 24) /* si_syscall */, NULL);
+	hosted_serve(ctx, *(const int *)((const char *)info + 24) /* si_syscall */, NULL, false);
 }
 
 /* --stats and --report, however the process ends (plat_exit_hook). */
@@ -359,6 +364,7 @@ long hosted_trap_install(void)
 	host_syscall3(HOST_NR(tgkill), host_syscall0(HOST_NR(getpid)), boot_task.host_tid,
 		      HOST_SIG_KICK);
 	hosted_fast_setup(!hosted_setup.sandbox && !hosted_opts.no_fastcall);
+	hosted_rewrite_setup(!hosted_opts.no_rewrite);
 	return 0;
 }
 
@@ -374,10 +380,10 @@ long hosted_sud_enable(void)
 void hosted_stats_print(void)
 {
 	int fd = hosted_opts.trace_fd;
-	u64 total = 0, fast = 0;
+	u64 total = 0, fast = 0, site = 0;
 
-	hosted_printf(fd, "%10s %10s %10s %10s %12s  %-24s %s\n", "calls", "fast", "trapped",
-		      "enosys", "usecs", "syscall", "status");
+	hosted_printf(fd, "%10s %10s %10s %10s %10s %12s  %-24s %s\n", "calls", "fast", "rewritten",
+		      "trapped", "enosys", "usecs", "syscall", "status");
 	for (int i = 0; i < ABI_SYS_COUNT; i++) {
 		static const char *const status[] = { "implemented", "partial", "ENOSYS" };
 
@@ -385,14 +391,17 @@ void hosted_stats_print(void)
 			continue;
 		total += stat_calls[i];
 		fast += stat_fast[i];
-		hosted_printf(fd, "%10lu %10lu %10lu %10lu %12ld  %-24s %s\n",
+		site += stat_site[i];
+		hosted_printf(fd, "%10lu %10lu %10lu %10lu %10lu %12ld  %-24s %s\n",
 			      (unsigned long)stat_calls[i], (unsigned long)stat_fast[i],
-			      (unsigned long)(stat_calls[i] - stat_fast[i]), abi_enosys_hits[i],
-			      (long)(stat_ns[i] / 1000), abi_sysmeta[i].name,
+			      (unsigned long)stat_site[i],
+			      (unsigned long)(stat_calls[i] - stat_fast[i] - stat_site[i]),
+			      abi_enosys_hits[i], (long)(stat_ns[i] / 1000), abi_sysmeta[i].name,
 			      status[abi_sysmeta[i].status]);
 	}
-	hosted_printf(fd, "%10lu total (%lu fast, %lu trapped)", (unsigned long)total,
-		      (unsigned long)fast, (unsigned long)(total - fast));
+	hosted_printf(fd, "%10lu total (%lu fast, %lu rewritten, %lu trapped; %lu sites rewritten)",
+		      (unsigned long)total, (unsigned long)fast, (unsigned long)site,
+		      (unsigned long)(total - fast - site), (unsigned long)hosted_rewrite_count());
 	if (stat_unknown)
 		hosted_printf(fd, ", %lu with numbers not in the table",
 			      (unsigned long)stat_unknown);
