@@ -181,7 +181,7 @@ void hosted_fast_template(const struct host_ucontext *uc)
 		return;
 	memcpy(tmpl.sw, uc->fpregs + FPU_SW_BYTES, sizeof tmpl.sw);
 	memcpy(&magic, tmpl.sw, 4);
-	memcpy(&size, tmpl.sw + 12, 4);
+	memcpy(&size, tmpl.sw + 16, 4); /* xstate_size */
 	memcpy(&tmpl.mask, tmpl.sw + 8, 8);
 	if (magic == FP_XSTATE_MAGIC1 && size > XSAVE_HEADER && size + 4 <= FAST_FPU_MAX) {
 		tmpl.xsave = true;
@@ -202,13 +202,16 @@ void hosted_fast_setup(bool allowed)
  * running program takes it, else 0 as Linux's exec leaves it. */
 void hosted_fast_thread(u64 top)
 {
-	u64 base = 0;
+	if (current_proc.fastcall && plat_fast_entry)
+		hosted_fast_gs(top);
+	else
+		__asm__ volatile("wrgsbase %0" ::"r"(0UL) : "memory");
+}
 
-	if ((current_proc.fastcall || hosted_rewrite) && plat_fast_entry) {
-		base = top;
-		((u64 *)(uintptr_t)top)[-2] = top - FAST_AREA; /* %gs:-16 */
-	}
-	__asm__ volatile("wrgsbase %0" ::"r"(base) : "memory");
+void hosted_fast_gs(u64 top)
+{
+	((u64 *)(uintptr_t)top)[-2] = top - FAST_AREA; /* %gs:-16 */
+	__asm__ volatile("wrgsbase %0" ::"r"(top) : "memory");
 }
 
 u8 *hosted_frame_fpu(struct host_ucontext *uc)

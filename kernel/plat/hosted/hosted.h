@@ -251,6 +251,8 @@ void hosted_fast_setup(bool allowed);
 /* The calling thread's GS base for the running program (the kernel stack
  * of top's when it takes the entry, else 0). */
 void hosted_fast_thread(u64 top);
+/* The calling thread takes the entry: its GS base is top, its kernel stack's. */
+void hosted_fast_gs(u64 top);
 /* uc's FPU state, saved into the entry's area first if the entry made uc
  * (a host frame has it already). */
 u8 *hosted_frame_fpu(struct host_ucontext *uc);

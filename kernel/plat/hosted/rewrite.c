@@ -17,13 +17,20 @@
  *	site:  e9 rel32           jmp stub
  *	       0f 05              syscall (kept: a jump to it still traps)
  *	stub:  b8 NN NN NN NN     mov $nr, %eax (the site's own bytes)
+ *	       f3 48 0f ae c9     rdgsbase %rcx
+ *	       e3 0d              jrcxz 1f
  *	       48 8d 0d rel32     lea site+7(%rip), %rcx
  *	       ff 25 rel32        jmp *page(%rip) -> hosted_site_entry
+ *	1:     e9 rel32           jmp site+5, the syscall: it traps
  *
  * The stub jumps, never calls, so the program's stack and red zone are not
  * written (glibc is built with a red zone), and the entry returns to the
  * instruction after the syscall with rax set, rcx and r11 clobbered, as
- * `syscall` leaves them. One whole instruction is replaced by another: a
+ * `syscall` leaves them (jrcxz leaves the flags alone). A thread's GS base,
+ * which the entry finds its kernel stack by, is set the first time it
+ * reaches a stub: while it is 0 the stub takes the kept syscall instead,
+ * whose trap sets it (hosted_rewrite_site). So a thread that never runs a
+ * rewritten site keeps Linux's GS base of 0. One whole instruction is replaced by another: a
  * thread inside the old mov or already past it runs either, and a jump to
  * the kept syscall instruction traps as before. The five bytes change with
  * one locked compare-and-exchange of the aligned 8 or 16 bytes that hold
@@ -89,14 +96,17 @@ static u64 *seen_entry(uintptr_t site)
 	return NULL;
 }
 
-/* True on the REWRITE_AFTER-th trap at site. */
-static bool count_trap(uintptr_t site)
+/* The traps at site so far, this one included (at most 255; 0 when the
+ * table is full). */
+static int count_trap(uintptr_t site)
 {
 	u64 *e = seen_entry(site);
 
-	if (!e || (*e & 0xff) == 0xff)
-		return false;
-	return (++*e & 0xff) == REWRITE_AFTER;
+	if (!e)
+		return 0;
+	if ((*e & 0xff) < 0xff)
+		++*e;
+	return (int)(*e & 0xff);
 }
 
 /* The VMA a site's seven bytes lie in, if it may be rewritten. */
@@ -183,23 +193,27 @@ static s32 get32(const u8 *p)
 	return w;
 }
 
-/* The stub slot's bytes for the site whose mov is at m. */
+/* The stub slot's bytes for the site whose mov is at m (the file comment). */
 static void stub_fill(u8 *slot, uintptr_t page, uintptr_t m, const u8 mov[5])
 {
+	static const u8 gs_check[] = { 0xf3, 0x48, 0x0f, 0xae, 0xc9, 0xe3, 0x0d };
 	uintptr_t s = (uintptr_t)slot;
 
 	memset(slot, 0xcc, STUB_SIZE);
 	memcpy(slot, mov, 5);
-	slot[5] = 0x48, slot[6] = 0x8d, slot[7] = 0x0d; /* lea rel32(%rip), %rcx */
-	put32(slot + 8, (s64)(m + 7) - (s64)(s + 12));
-	slot[12] = 0xff, slot[13] = 0x25; /* jmp *rel32(%rip) */
-	put32(slot + 14, (s64)page - (s64)(s + 18));
+	memcpy(slot + 5, gs_check, sizeof gs_check);
+	slot[12] = 0x48, slot[13] = 0x8d, slot[14] = 0x0d; /* lea rel32(%rip), %rcx */
+	put32(slot + 15, (s64)(m + 7) - (s64)(s + 19));
+	slot[19] = 0xff, slot[20] = 0x25; /* jmp *rel32(%rip) */
+	put32(slot + 21, (s64)page - (s64)(s + 25));
+	slot[25] = JMP_REL32; /* the jrcxz lands here */
+	put32(slot + 26, (s64)(m + 5) - (s64)(s + 30));
 }
 
 /* Where the slot's stub returns to: the byte after the site's syscall. */
 static uintptr_t stub_return(const u8 *slot)
 {
-	return (uintptr_t)slot + 12 + (uintptr_t)(s64)get32(slot + 8);
+	return (uintptr_t)slot + 19 + (uintptr_t)(s64)get32(slot + 15);
 }
 
 /* A stub page within reach of m with a free slot, or one whose slot already
@@ -306,14 +320,25 @@ static void rewrite(struct mm *mm, uintptr_t m, const u8 code[7])
 void hosted_rewrite_site(const struct host_ucontext *uc)
 {
 	uintptr_t m = uc->gregs[REG_RIP] - 7;
+	int traps = count_trap(m);
 	u8 code[7];
+	u64 gs;
 
-	if (!count_trap(m) || copy_from_user(code, (uptr){ m }, sizeof code) < 0 ||
-	    code[0] != MOV_EAX || code[5] != 0x0f || code[6] != 0x05)
+	if (traps < REWRITE_AFTER || copy_from_user(code, (uptr){ m }, sizeof code) < 0 ||
+	    code[5] != 0x0f || code[6] != 0x05)
 		return;
-	kmutex_lock(&kernel_mm.lock);
-	rewrite(&kernel_mm, m, code);
-	kmutex_unlock(&kernel_mm.lock);
+	if (code[0] == MOV_EAX && traps == REWRITE_AFTER) {
+		kmutex_lock(&kernel_mm.lock);
+		rewrite(&kernel_mm, m, code);
+		kmutex_unlock(&kernel_mm.lock);
+	} else if (code[0] != JMP_REL32) {
+		return;
+	}
+	/* rewritten: by now, or before, and this thread came through the
+	 * stub with no GS base yet, or jumped to the syscall itself */
+	__asm__ volatile("rdgsbase %0" : "=r"(gs));
+	if (!gs)
+		hosted_fast_gs(hosted_kstack_top(current));
 }
 
 /* mm_kernel_evict: the guest takes the stub page's place; every site the
