@@ -26,17 +26,20 @@
  * The stub jumps, never calls, so the program's stack and red zone are not
  * written (glibc is built with a red zone), and the entry returns to the
  * instruction after the syscall with rax set, rcx and r11 clobbered, as
- * `syscall` leaves them (jrcxz leaves the flags alone). A thread's GS base,
- * which the entry finds its kernel stack by, is set the first time it
- * reaches a stub: while it is 0 the stub takes the kept syscall instead,
- * whose trap sets it (hosted_rewrite_site). So a thread that never runs a
- * rewritten site keeps Linux's GS base of 0. One whole instruction is replaced by another: a
- * thread inside the old mov or already past it runs either, and a jump to
- * the kept syscall instruction traps as before. The five bytes change with
- * one locked compare-and-exchange of the aligned 8 or 16 bytes that hold
- * them, so another thread's fetch sees the old instruction or the new one,
- * never a mix; a site that straddles a 16-byte boundary is rewritten only
- * while the process has one thread.
+ * `syscall` leaves them (jrcxz leaves the flags alone).
+ *
+ * A thread's GS base, by which the entry finds its kernel stack, is set the
+ * first time it reaches a stub: while it is 0 the stub takes the kept
+ * syscall instead, whose trap sets it (hosted_rewrite_site). So a thread
+ * that never runs a rewritten site keeps Linux's GS base of 0.
+ *
+ * One whole instruction is replaced by another: a thread inside the old mov
+ * or already past it runs either, and a jump to the kept syscall
+ * instruction traps as before. The five bytes change with one locked
+ * compare-and-exchange of the aligned 8 or 16 bytes that hold them, so
+ * another thread's fetch sees the old instruction or the new one, never a
+ * mix; a site that straddles a 16-byte boundary is rewritten only while the
+ * process has one thread.
  *
  * Only sites in a private, read-only, executable mapping of a file (program
  * images and libraries) are rewritten: a JIT's code changes under it. The
@@ -96,18 +99,9 @@ static u64 *seen_entry(uintptr_t site)
 	return NULL;
 }
 
-/* The traps at site so far, this one included (at most 255; 0 when the
- * table is full). */
-static int count_trap(uintptr_t site)
-{
-	u64 *e = seen_entry(site);
-
-	if (!e)
-		return 0;
-	if ((*e & 0xff) < 0xff)
-		++*e;
-	return (int)(*e & 0xff);
-}
+/* A site's count that says it is not to be looked at again (not of the
+ * shape, or it could not be rewritten); counts stop below it. */
+#define NEVER 0xff
 
 /* The VMA a site's seven bytes lie in, if it may be rewritten. */
 static const struct vma *site_vma(struct mm *mm, uintptr_t m)
@@ -284,8 +278,9 @@ static uintptr_t new_page(struct mm *mm, uintptr_t m)
 	return a;
 }
 
-/* Rewrites the site at m, whose bytes were code (mm->lock held). */
-static void rewrite(struct mm *mm, uintptr_t m, const u8 code[7])
+/* Rewrites the site at m, whose bytes were code (mm->lock held); false if
+ * it cannot be. */
+static bool rewrite(struct mm *mm, uintptr_t m, const u8 code[7])
 {
 	const struct vma *v = site_vma(mm, m);
 	u8 jmp[5] = { JMP_REL32 }, *slot = NULL;
@@ -294,45 +289,54 @@ static void rewrite(struct mm *mm, uintptr_t m, const u8 code[7])
 	u32 prot;
 
 	if (!v)
-		return;
+		return false;
 	prot = v->prot; /* v moves when a new page joins the map */
 	if (!(page = find_page(mm, m, code, &slot))) {
 		if (!(page = new_page(mm, m)))
-			return;
+			return false;
 		slot = (u8 *)page + STUB_FIRST;
 	}
 	put32(jmp + 1, (s64)(uintptr_t)slot - (s64)(m + 5));
 	fresh = stub_return(slot) != m + 7 || memcmp(slot, code, 5) != 0;
 	/* executable still: other threads may be in the page's other stubs */
 	if (plat_mem_protect(page, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC) < 0)
-		return;
+		return false;
 	if (fresh)
 		stub_fill(slot, page, m, code);
 	done = swap5(prot, m, code, jmp);
 	if (done && fresh)
 		((struct stub_page *)page)->used++;
 	plat_mem_protect(page, PAGE_SIZE, PROT_READ | PROT_EXEC);
-	if (!done)
-		return;
-	n_rewritten++;
+	n_rewritten += done;
+	return done;
 }
 
 void hosted_rewrite_site(const struct host_ucontext *uc)
 {
 	uintptr_t m = uc->gregs[REG_RIP] - 7;
-	int traps = count_trap(m);
+	u64 *e = seen_entry(m), gs;
 	u8 code[7];
-	u64 gs;
+	bool done;
 
-	if (traps < REWRITE_AFTER || copy_from_user(code, (uptr){ m }, sizeof code) < 0 ||
-	    code[5] != 0x0f || code[6] != 0x05)
+	if (!e || (*e & 0xff) == NEVER)
 		return;
-	if (code[0] == MOV_EAX && traps == REWRITE_AFTER) {
+	if ((*e & 0xff) < NEVER - 1)
+		++*e;
+	if ((*e & 0xff) < REWRITE_AFTER)
+		return;
+	if (copy_from_user(code, (uptr){ m }, sizeof code) < 0 || code[5] != 0x0f ||
+	    code[6] != 0x05 || (code[0] != MOV_EAX && code[0] != JMP_REL32)) {
+		*e |= NEVER;
+		return;
+	}
+	if (code[0] == MOV_EAX) {
 		kmutex_lock(&kernel_mm.lock);
-		rewrite(&kernel_mm, m, code);
+		done = rewrite(&kernel_mm, m, code);
 		kmutex_unlock(&kernel_mm.lock);
-	} else if (code[0] != JMP_REL32) {
-		return;
+		if (!done) {
+			*e |= NEVER;
+			return;
+		}
 	}
 	/* rewritten: by now, or before, and this thread came through the
 	 * stub with no GS base yet, or jumped to the syscall itself */
