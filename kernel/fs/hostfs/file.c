@@ -28,6 +28,24 @@ static void size_changed(struct inode *ino)
 	}
 }
 
+/* A write that ended at end made the host file at least that long: the
+ * size follows without asking the host (its times, which only a stat shows,
+ * are asked then). ino and its other names with open files, as
+ * size_changed. */
+static void size_grew(struct inode *ino, s64 end)
+{
+	struct list *pos;
+
+	if (end > ino->size)
+		ino->size = end;
+	list_for_each(pos, &HSB(ino)->open) {
+		struct inode *m = list_entry(pos, struct hostfs_inode, open)->inode;
+
+		if (m != ino && m->ino == ino->ino && end > m->size)
+			m->size = end;
+	}
+}
+
 /* Runs fn on a writable host fd of ino: an open file's, or one opened by
  * name for the call. */
 static long with_writable(struct inode *ino, long (*fn)(int fd, s64 a, s64 b, int mode), s64 a,
@@ -261,7 +279,11 @@ static long hostfs_write(struct file *f, struct uio *u, s64 pos)
 		}
 	}
 	kfree(buf);
-	size_changed(f->inode);
+	/* an appending write went where the host's end was: ask it */
+	if (hf->append)
+		size_changed(f->inode);
+	else if (done)
+		size_grew(f->inode, pos + (s64)done);
 	return done ? (long)done : r;
 }
 

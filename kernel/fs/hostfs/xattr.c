@@ -36,8 +36,9 @@ static long host_xattr(struct inode *ino, enum xattr_op op, const char *name, vo
 	}
 	if (tmp)
 		plat_host_close(fd);
-	if (op == XATTR_SET || op == XATTR_REMOVE)
-		hostfs_getattr(ino); /* the new ctime, and the mode an ACL sets */
+	/* the mode an access ACL sets (the new ctime: when a stat asks) */
+	if ((op == XATTR_SET || op == XATTR_REMOVE) && !strcmp(name, "system.posix_acl_access"))
+		hostfs_getattr(ino);
 	return r;
 }
 
