@@ -51,6 +51,9 @@ struct super_block {
 	void *priv;
 	bool rdonly; /* a read-only filesystem: writing gives EROFS */
 	u8 xattr;    /* SB_XATTR_*: what the xattr syscalls find here */
+	/* The backing store sets the change time itself (hostfs: the host's,
+	 * which a stat fetches): chmod, chown and utimes read no clock for it. */
+	bool own_ctime;
 };
 
 /* Extended attributes (fs/xattr.c). NONE: a Linux filesystem without xattr
