@@ -35,13 +35,15 @@ static long link_new(struct inode *dir, struct dentry *d, int dfd)
 static void exact_mode(int fd, u32 mode, struct plat_stat *st)
 {
 	int want;
+	long r;
 
 	if ((st->mode & 0777) == (mode & 0777))
 		return;
 	want = (int)((mode & 0777) | (st->mode & 07000));
-	if (plat_host_fchmod(fd, want) == -EBADF)
-		plat_host_fchmod_path(fd, want);
-	st->mode = (st->mode & S_IFMT) | (u32)want;
+	if ((r = plat_host_fchmod(fd, want)) == -EBADF)
+		r = plat_host_fchmod_path(fd, want);
+	if (r == 0)
+		st->mode = (st->mode & S_IFMT) | (u32)want;
 }
 
 /* A new regular file, made by the host's O_CREAT | O_EXCL open with the
