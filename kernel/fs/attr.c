@@ -175,7 +175,8 @@ static long chmod_inode(struct inode *ino, u32 mode)
 	if ((mode & S_ISGID) && !cred_is_root(c) && !cred_in_group(c, ino->gid))
 		mode &= ~(u32)S_ISGID;
 	ino->mode = (ino->mode & S_IFMT) | mode;
-	inode_touch(ino, false, false, true);
+	if (!ino->sb->own_ctime)
+		inode_touch(ino, false, false, true);
 	return setattr_inode(ino, SETATTR_MODE);
 }
 
@@ -255,7 +256,8 @@ static long chown_inode(struct inode *ino, uid_t user, gid_t group)
 	if (mode == ino->mode)
 		what &= ~(unsigned int)SETATTR_MODE;
 	ino->mode = mode;
-	inode_touch(ino, false, false, true);
+	if (!ino->sb->own_ctime)
+		inode_touch(ino, false, false, true);
 	return setattr_inode(ino, what);
 }
 
@@ -333,7 +335,10 @@ static long utimes_inode(struct inode *ino, const struct linux_timespec *t)
 		if ((r = inode_permission(ino, MAY_WRITE)) < 0)
 			return r;
 	}
-	inode_touch(ino, false, false, true);
+	/* "now" is the change time's clock read (none needed when the
+	 * filesystem keeps its own and no time is "now") */
+	if (!ino->sb->own_ctime || !t || t[0].tv_nsec == UTIME_NOW || t[1].tv_nsec == UTIME_NOW)
+		inode_touch(ino, false, false, true);
 	now = ino->ctime;
 	if (!t) {
 		ino->atime = ino->mtime = now;

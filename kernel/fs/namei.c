@@ -100,6 +100,18 @@ void vfs_set_open_intent(long flags)
 	open_intent = flags;
 }
 
+static long open_flags = -1;
+
+long vfs_open_flags(void)
+{
+	return open_flags;
+}
+
+void vfs_set_open_flags(long flags)
+{
+	open_flags = flags;
+}
+
 long lookup_child(struct path *dir, const char *name, size_t len, struct path *out)
 {
 	struct inode *di = dir->dentry->inode;

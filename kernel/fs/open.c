@@ -189,6 +189,7 @@ static long filp_open_once(int dfd, const char *name, u32 flags, u32 mode, unsig
 
 	kmutex_lock(&vfs_lock);
 	vfs_set_open_intent(intent ? (long)flags : -1);
+	vfs_set_open_flags((long)flags);
 	if (flags & O_TMPFILE_BIT)
 		ret = open_tmpfile(dfd, name, flags, mode, lookup, &p);
 	else if (flags & O_CREAT)
@@ -210,6 +211,7 @@ static long filp_open_once(int dfd, const char *name, u32 flags, u32 mode, unsig
 	if (ret == 0 && f->ops && f->ops->open)
 		ret = f->ops->open(f->inode, f);
 	vfs_set_open_intent(-1);
+	vfs_set_open_flags(-1);
 	path_put(&p);
 	kmutex_unlock(&vfs_lock);
 	if (ret < 0 && f)

@@ -320,7 +320,7 @@ long generic_file_llseek(struct file *f, s64 off, int whence)
 }
 
 /* Directories (dcache_dir_lseek): SEEK_SET and SEEK_CUR only. */
-static long dir_llseek(struct file *f, s64 off, int whence)
+long dir_llseek(struct file *f, s64 off, int whence)
 {
 	s64 pos;
 

@@ -56,6 +56,8 @@ static bool fill_dirent(struct dir_context *ctx, const char *name, size_t len, u
 	memcpy(d->d_name, name, len);
 	g->used += reclen;
 	g->any = true;
+	if (!g->old)
+		ctx->room = g->size - g->used;
 	return true;
 }
 
@@ -115,6 +117,7 @@ static long do_getdents(unsigned int fd, uptr dirent, unsigned int count, bool o
 		goto out_free;
 	}
 	g.ctx.pos = f->pos;
+	g.ctx.room = old ? DIR_ROOM_UNCOUNTED : g.size;
 	ret = f->ops->iterate(f, &g.ctx);
 	kmutex_unlock(&vfs_lock);
 	if (ret == 0 && g.used)

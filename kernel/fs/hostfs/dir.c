@@ -6,60 +6,75 @@
  * directories and symlinks live here. */
 #include "internal.h"
 
+/* Links d to the host file st describes (just made). The directory's own
+ * new times and link count are not asked for: a stat of it asks the host. */
+static long link_st(struct inode *dir, struct dentry *d, const struct plat_stat *st)
+{
+	struct inode *ino = hostfs_inode(dir->sb, st);
+
+	if (!ino)
+		return -ENOMEM;
+	HI(ino)->alias = d;
+	d_link(d, ino);
+	return 0;
+}
+
 /* Links d to the host file now named by d (just made). */
 static long link_new(struct inode *dir, struct dentry *d, int dfd)
 {
 	struct plat_stat st;
-	struct inode *ino;
 	long r = plat_host_fstatat(dfd, d->name, &st, AT_SYMLINK_NOFOLLOW);
 
-	if (r < 0)
-		return r;
-	if (!(ino = hostfs_inode(dir->sb, &st)))
-		return -ENOMEM;
-	HI(ino)->alias = d;
-	d_link(d, ino);
-	hostfs_getattr(dir);
-	return 0;
+	return r < 0 ? r : link_st(dir, d, &st);
 }
 
 /* The host's umask is not the guest's: a new file or directory gets the
  * permission bits asked for, keeping the set-id and sticky bits the host
  * decided on (a set-group-ID parent's, say). fd is the new file's own (an
- * O_PATH one too). */
-static void exact_mode(int fd, u32 mode)
+ * O_PATH one too), st what the host made (its mode is set to the new one). */
+static void exact_mode(int fd, u32 mode, struct plat_stat *st)
 {
-	struct plat_stat st;
 	int want;
+	long r;
 
-	if (plat_host_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 || (st.mode & 0777) == (mode & 0777))
+	if ((st->mode & 0777) == (mode & 0777))
 		return;
-	want = (int)((mode & 0777) | (st.mode & 07000));
-	if (plat_host_fchmod(fd, want) == -EBADF)
-		plat_host_fchmod_path(fd, want);
+	want = (int)((mode & 0777) | (st->mode & 07000));
+	if ((r = plat_host_fchmod(fd, want)) == -EBADF)
+		r = plat_host_fchmod_path(fd, want);
+	if (r == 0)
+		st->mode = (st->mode & S_IFMT) | (u32)want;
 }
 
+/* A new regular file, made by the host's O_CREAT | O_EXCL open with the
+ * access mode of the guest's open in progress (vfs_open_flags), whose
+ * hostfs_open then takes that descriptor (the stash): one host open and one
+ * fstat for the create and the open together. */
 static long hostfs_create(struct inode *dir, struct dentry *d, u32 mode)
 {
 	struct hostfs_sb *hs = HSB(dir);
-	int dfd;
+	long open = vfs_open_flags();
+	int dfd, flags = O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+			 (open >= 0 ? (int)(open & HOSTFS_OPEN_FLAGS) : O_RDONLY);
+	struct plat_stat st;
 	long r, fd;
 
 	if (dir->sb->rdonly)
 		return -EROFS;
 	if ((r = hostfs_host_parent(d, &dfd)) < 0)
 		return r;
-	fd = plat_host_openat(dfd, d->name, O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
-			      (int)(mode & S_IALLUGO));
-	if (fd < 0) {
-		r = fd;
-		goto out;
-	}
-	exact_mode((int)fd, mode);
-	plat_host_close((int)fd);
-	r = link_new(dir, d, dfd);
-out:
+	fd = plat_host_openat(dfd, d->name, flags, (int)(mode & S_IALLUGO));
 	hostfs_host_put(hs, dfd);
+	if (fd < 0)
+		return fd;
+	if ((r = plat_host_fstatat((int)fd, "", &st, AT_EMPTY_PATH)) == 0) {
+		exact_mode((int)fd, mode, &st);
+		r = link_st(dir, d, &st);
+	}
+	if (r == 0 && open >= 0)
+		hostfs_stash(d->inode, (int)fd, flags & HOSTFS_OPEN_FLAGS);
+	else
+		plat_host_close((int)fd);
 	return r;
 }
 
@@ -90,9 +105,9 @@ static long hostfs_tmpfile(struct inode *dir, u32 mode, struct inode **out)
 		hostfs_host_put(hs, dfd);
 	if (fd < 0)
 		return fd;
-	exact_mode((int)fd, mode);
-	if ((r = plat_host_fstatat((int)fd, "", &st, AT_EMPTY_PATH)) < 0 ||
-	    !(*out = hostfs_inode(dir->sb, &st))) {
+	if ((r = plat_host_fstatat((int)fd, "", &st, AT_EMPTY_PATH)) == 0)
+		exact_mode((int)fd, mode, &st);
+	if (r < 0 || !(*out = hostfs_inode(dir->sb, &st))) {
 		plat_host_close((int)fd);
 		return r < 0 ? r : -ENOMEM;
 	}
@@ -103,6 +118,7 @@ static long hostfs_tmpfile(struct inode *dir, u32 mode, struct inode **out)
 static long hostfs_mkdir(struct inode *dir, struct dentry *d, u32 mode)
 {
 	struct hostfs_sb *hs = HSB(dir);
+	struct plat_stat st;
 	int dfd;
 	long r;
 
@@ -110,16 +126,19 @@ static long hostfs_mkdir(struct inode *dir, struct dentry *d, u32 mode)
 		return -EROFS;
 	if ((r = hostfs_host_parent(d, &dfd)) < 0)
 		return r;
-	if ((r = plat_host_mkdirat(dfd, d->name, (int)(mode & S_IALLUGO))) == 0) {
-		/* O_PATH: the guest may have asked for a mode it cannot read */
-		long fd = plat_host_openat(dfd, d->name,
-					   O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if ((r = plat_host_mkdirat(dfd, d->name, (int)(mode & S_IALLUGO))) == 0 &&
+	    (r = plat_host_fstatat(dfd, d->name, &st, AT_SYMLINK_NOFOLLOW)) == 0) {
+		if ((st.mode & 0777) != (mode & 0777)) {
+			/* O_PATH: the guest may have asked for a mode it cannot read */
+			long fd = plat_host_openat(
+				dfd, d->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 
-		if (fd >= 0) {
-			exact_mode((int)fd, mode);
-			plat_host_close((int)fd);
+			if (fd >= 0) {
+				exact_mode((int)fd, mode, &st);
+				plat_host_close((int)fd);
+			}
 		}
-		r = link_new(dir, d, dfd);
+		r = link_st(dir, d, &st);
 	}
 	hostfs_host_put(hs, dfd);
 	return r;
@@ -215,8 +234,7 @@ static long remove_name(struct inode *dir, struct dentry *d, int flags)
 		d->inode->nlink = 0;
 	hostfs_prune(d);
 	d_unlink(d);
-	hostfs_getattr(dir);
-	return 0;
+	return 0; /* the directory's new times: when a stat asks */
 }
 
 static long hostfs_unlink(struct inode *dir, struct dentry *d)
@@ -254,10 +272,7 @@ static long hostfs_rename(struct inode *old_dir, struct dentry *old, struct inod
 	 * below it is stale */
 	if (target && !(flags & RENAME_EXCHANGE))
 		hostfs_prune(target);
-	hostfs_getattr(old_dir);
-	if (new_dir != old_dir)
-		hostfs_getattr(new_dir);
-	return 0;
+	return 0; /* the directories' new times: when a stat asks */
 }
 
 static long hostfs_readlink(struct inode *ino, char *buf, size_t len)
@@ -290,8 +305,21 @@ static void nothing_fit(int fd, s64 start, struct dir_context *ctx)
 		ctx->pos = pos;
 }
 
+/* The longest struct linux_dirent64 record (a NAME_MAX name): a host
+ * buffer with this much room left that the host did not fill was not
+ * filled because the listing ended. */
+#define DIRENT64_MAX ((offsetof(struct linux_dirent64, d_name) + NAME_MAX + 1 + 7) & ~(size_t)7)
+
 /* Lists the host directory from ctx->pos, a host directory offset (0: the
- * start); d_off values are the host's, so positions resume exactly. */
+ * start); d_off values are the host's, so positions resume exactly. The
+ * host is asked for no more records than the caller has room for (its
+ * records are the guest's, byte for byte), so none is read and dropped and
+ * the host descriptor stays where the listing stops: the next call resumes
+ * there without an lseek. A host call that left room for any record
+ * unused ends the call (the listing ended: the caller's next call hears it
+ * from the host). At the end the host's own end offset is not asked for
+ * (ext4's and tmpfs's is the last record's d_off anyway) until a seek
+ * wants the position (hostfs_dir_llseek). */
 static long hostfs_iterate(struct file *f, struct dir_context *ctx)
 {
 	struct hostfs_file *hf = f->priv;
@@ -302,14 +330,29 @@ static long hostfs_iterate(struct file *f, struct dir_context *ctx)
 		return -ENOMEM;
 	s64 start = ctx->pos;
 	bool known = !hf->dirpos_unknown && start == hf->dirpos;
-	bool any = false, was_end = known && hf->at_end;
+	bool any = false;
 
 	hf->dirpos_unknown = true; /* until the host says where it is */
 	hf->at_end = false;
 	if (!known && (r = plat_host_lseek(hf->fd, start, SEEK_SET)) < 0)
 		goto out;
 	r = 0;
-	while ((n = plat_host_getdents64(hf->fd, buf, BOUNCE_SIZE)) > 0) {
+	for (;;) {
+		/* a room too small for the next record: the host says EINVAL
+		 * after records that fit, and with none the old way finds out
+		 * where the host leaves the position */
+		size_t ask = ctx->room < DIRENT64_MAX && !any ? BOUNCE_SIZE
+							      : MIN(ctx->room, (size_t)BOUNCE_SIZE);
+
+		if (ask == 0)
+			break;
+		n = plat_host_getdents64(hf->fd, buf, ask);
+		if (n == -EINVAL && any) {
+			n = 1; /* full: not the end */
+			break;
+		}
+		if (n <= 0)
+			break;
 		for (long off = 0; off < n;) {
 			struct linux_dirent64 *de = (struct linux_dirent64 *)(buf + off);
 
@@ -323,27 +366,34 @@ static long hostfs_iterate(struct file *f, struct dir_context *ctx)
 			ctx->pos = de->d_off;
 			off += de->d_reclen;
 		}
+		if (ask - (size_t)n >= DIRENT64_MAX)
+			break; /* the host had room for more: the listing ended */
 	}
 	if (n < 0) {
 		r = n;
-	} else if (was_end && !any) {
-		/* still at the end the host gave before: the same position */
-		hf->dirpos_unknown = false;
-		hf->at_end = true;
-	} else {
-		/* at the end: where the host leaves it (tmpfs: its "end" offset) */
-		long end = plat_host_lseek(hf->fd, 0, SEEK_CUR);
-
-		if (end >= 0) {
-			ctx->pos = end;
-			hf->dirpos = end;
-			hf->dirpos_unknown = false;
-			hf->at_end = true;
-		}
+		goto out;
 	}
+	/* the host descriptor is just past the last record listed */
+	hf->dirpos = ctx->pos;
+	hf->dirpos_unknown = false;
+	hf->at_end = n == 0;
 out:
 	kfree(buf);
 	return r;
+}
+
+/* A listing that reached the end left the position at the last record's
+ * d_off: where the host left its descriptor is asked when a seek needs the
+ * position (SEEK_CUR, as telldir's lseek). */
+static long hostfs_dir_llseek(struct file *f, s64 off, int whence)
+{
+	struct hostfs_file *hf = f->priv;
+	long pos;
+
+	if (hf && hf->at_end && !hf->dirpos_unknown && f->pos == hf->dirpos && whence == SEEK_CUR &&
+	    (pos = plat_host_lseek(hf->fd, 0, SEEK_CUR)) >= 0)
+		f->pos = hf->dirpos = pos;
+	return dir_llseek(f, off, whence);
 }
 
 const struct inode_ops hostfs_dir_iops = {
@@ -372,4 +422,5 @@ const struct file_ops hostfs_dir_fops = {
 	.open = hostfs_open,
 	.release = hostfs_release,
 	.iterate = hostfs_iterate,
+	.llseek = hostfs_dir_llseek,
 };

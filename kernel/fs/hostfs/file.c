@@ -28,6 +28,24 @@ static void size_changed(struct inode *ino)
 	}
 }
 
+/* A write that ended at end made the host file at least that long: the
+ * size follows without asking the host (its times, which only a stat shows,
+ * are asked then). ino and its other names with open files, as
+ * size_changed. */
+static void size_grew(struct inode *ino, s64 end)
+{
+	struct list *pos;
+
+	if (end > ino->size)
+		ino->size = end;
+	list_for_each(pos, &HSB(ino)->open) {
+		struct inode *m = list_entry(pos, struct hostfs_inode, open)->inode;
+
+		if (m != ino && m->ino == ino->ino && end > m->size)
+			m->size = end;
+	}
+}
+
 /* Runs fn on a writable host fd of ino: an open file's, or one opened by
  * name for the call. */
 static long with_writable(struct inode *ino, long (*fn)(int fd, s64 a, s64 b, int mode), s64 a,
@@ -201,17 +219,22 @@ void hostfs_release(struct file *f)
 	f->priv = NULL;
 }
 
+/* The bounce buffer of reads and writes: one, since they run under
+ * vfs_lock, and large enough that a program's usual read or write (grep
+ * reads 96 KiB at once) is one host call; a kmalloc of it would be a host
+ * mapping per call. */
+#define IO_SIZE (128 * 1024)
+static u8 io_buf[IO_SIZE] __attribute__((aligned(4096)));
+
 static long hostfs_read(struct file *f, struct uio *u, s64 pos)
 {
 	struct hostfs_file *hf = f->priv;
 	size_t done = 0;
 	long r = 0;
-	u8 *buf = kmalloc(BOUNCE_SIZE);
+	u8 *buf = io_buf;
 
-	if (!buf)
-		return -ENOMEM;
 	while (u->resid > 0) {
-		size_t want = MIN(u->resid, (size_t)BOUNCE_SIZE), got;
+		size_t want = MIN(u->resid, (size_t)IO_SIZE), got;
 
 		r = plat_host_pread(hf->fd, buf, want, pos + (s64)done);
 		if (r <= 0)
@@ -225,7 +248,6 @@ static long hostfs_read(struct file *f, struct uio *u, s64 pos)
 		if ((size_t)r < want)
 			break;
 	}
-	kfree(buf);
 	return done ? (long)done : r;
 }
 
@@ -245,10 +267,9 @@ static long hostfs_write(struct file *f, struct uio *u, s64 pos)
 			return r;
 		hf->append = !hf->append;
 	}
-	if (!(buf = kmalloc(BOUNCE_SIZE)))
-		return -ENOMEM;
+	buf = io_buf;
 	while (u->resid > 0) {
-		size_t want = MIN(u->resid, (size_t)BOUNCE_SIZE);
+		size_t want = MIN(u->resid, (size_t)IO_SIZE);
 		size_t got = uio_copy_in(u, buf, want);
 
 		r = got ? plat_host_pwrite(hf->fd, buf, got, pos + (s64)done) : -EFAULT;
@@ -260,8 +281,11 @@ static long hostfs_write(struct file *f, struct uio *u, s64 pos)
 			break;
 		}
 	}
-	kfree(buf);
-	size_changed(f->inode);
+	/* an appending write went where the host's end was: ask it */
+	if (hf->append)
+		size_changed(f->inode);
+	else if (done)
+		size_grew(f->inode, pos + (s64)done);
 	return done ? (long)done : r;
 }
 

@@ -345,9 +345,9 @@ long hostfs_intent_open(struct dentry *dir, const char *name, int flags, bool *c
 	return r;
 }
 
-/* The fd the open intent's lookup opened, for the open that follows it in
- * the same do_filp_open (or closed: by the next stash, a mismatched open,
- * or the inode's end). */
+/* The fd the open intent's lookup or a create opened, for the open that
+ * follows it in the same do_filp_open (or closed: by the next stash, a
+ * mismatched open, or the inode's end). */
 static struct {
 	struct inode *ino; /* compared, never followed */
 	int fd;
@@ -371,7 +371,7 @@ int hostfs_unstash(struct inode *ino, int flags)
 
 	if (!stash.ino)
 		return -1;
-	if (stash.ino != ino || stash.gen != vfs_walk_gen() || vfs_open_intent() < 0 ||
+	if (stash.ino != ino || stash.gen != vfs_walk_gen() || vfs_open_flags() < 0 ||
 	    (stash.flags & HOSTFS_OPEN_FLAGS) != (flags & HOSTFS_OPEN_FLAGS)) {
 		plat_host_close(fd);
 		fd = -1;
@@ -405,20 +405,26 @@ int hostfs_open_fd(struct inode *ino, bool writable)
 	return HI(ino)->tmpfd;
 }
 
-/* A host fd on ino for chmod, chown and utimes: an open file's, or one
- * opened by name without following (O_PATH for what cannot be read: fchownat
- * and utimensat take it with AT_EMPTY_PATH, fchmod does not). *tmp is set
- * when the caller must close it. */
+/* A host fd on ino for chmod, chown and utimes: an open file's, a
+ * directory's cached one (O_PATH, checked when cached), or one opened by
+ * name without following (O_PATH for what cannot be read: fchownat and
+ * utimensat take it with AT_EMPTY_PATH, fchmod does not). *tmp is set when
+ * the caller must close it. */
 static long attr_fd(struct inode *ino, int *fd, bool *tmp)
 {
 	struct hostfs_sb *hs = HSB(ino);
 	struct dentry *d = hostfs_alias(ino);
 	int dfd, fl = O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	struct dirfd *c;
 	long r;
 
 	*tmp = false;
 	if ((*fd = hostfs_open_fd(ino, false)) >= 0)
 		return 0;
+	if (S_ISDIR(ino->mode) && (c = dirfd_find(ino))) {
+		*fd = c->fd;
+		return 0;
+	}
 	if (d == hs->root) {
 		/* readable when the host allows: fchmod refuses the O_PATH root fd,
 		 * and the root has no name to chmod by */
@@ -445,13 +451,15 @@ static long attr_fd(struct inode *ino, int *fd, bool *tmp)
 }
 
 /* attr_fd, checked to be the file the guest looked up: -ENOENT when the
- * host now has another file under its name (nothing is left to close). */
+ * host now has another file under its name (nothing is left to close). An
+ * open file's descriptor and a cached directory's are that file (checked
+ * when opened): no host call. */
 long hostfs_own_fd(struct inode *ino, int *fd, bool *tmp)
 {
 	struct plat_stat st;
 	long r = attr_fd(ino, fd, tmp);
 
-	if (r == 0 && (r = plat_host_fstatat(*fd, "", &st, AT_EMPTY_PATH)) == 0 &&
+	if (r == 0 && *tmp && (r = plat_host_fstatat(*fd, "", &st, AT_EMPTY_PATH)) == 0 &&
 	    (st.ino != ino->ino || (st.mode & S_IFMT) != (ino->mode & S_IFMT)))
 		r = -ENOENT;
 	if (r < 0 && *tmp) {

@@ -278,7 +278,7 @@ long hostfs_setattr(struct inode *ino, unsigned int what)
 		goto out;
 	if (what & SETATTR_MODE) {
 		r = plat_host_fchmod(fd, (int)(ino->mode & S_IALLUGO));
-		if (r == -EBADF && tmp) /* an O_PATH fd */
+		if (r == -EBADF) /* an O_PATH fd */
 			r = S_ISLNK(ino->mode)
 				    ? -EOPNOTSUPP /* Linux's lchmod */
 				    : plat_host_fchmod_path(fd, (int)(ino->mode & S_IALLUGO));
@@ -300,6 +300,10 @@ long hostfs_setattr(struct inode *ino, unsigned int what)
 	if (tmp)
 		plat_host_close(fd);
 out:
-	hostfs_getattr(ino);
+	/* what the host made of it: a refused change undone, the set-id bits
+	 * a chmod or chown cleared; new times alone are what was asked (their
+	 * ctime, which a stat asks the host for) */
+	if (r < 0 || (what & ~(unsigned int)(SETATTR_ATIME | SETATTR_MTIME | SETATTR_TIMES_NOW)))
+		hostfs_getattr(ino);
 	return r;
 }

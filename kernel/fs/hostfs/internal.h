@@ -20,7 +20,7 @@
 #include "../../plat/plat.h"
 #include "../../plat/plat_hostfile.h"
 
-#define BOUNCE_SIZE 16384 /* bytes of host I/O per call (read, write, readdir) */
+#define BOUNCE_SIZE 16384 /* bytes of host getdents64 per call (read and write: file.c) */
 
 struct hostfs_sb {
 	int rootfd;          /* O_PATH fd of the host directory */

@@ -68,6 +68,7 @@ static struct super_block *hostfs_new(int rootfd, bool ro, struct dentry **root)
 		sb->priv = hs;
 		sb->rdonly = ro;
 		sb->xattr = SB_XATTR_OPS;
+		sb->own_ctime = true;
 		hs->rootfd = rootfd;
 		list_init(&hs->open);
 		if ((ino = hostfs_inode(sb, &st)))

@@ -51,6 +51,9 @@ struct super_block {
 	void *priv;
 	bool rdonly; /* a read-only filesystem: writing gives EROFS */
 	u8 xattr;    /* SB_XATTR_*: what the xattr syscalls find here */
+	/* The backing store sets the change time itself (hostfs: the host's,
+	 * which a stat fetches): chmod, chown and utimes read no clock for it. */
+	bool own_ctime;
 };
 
 /* Extended attributes (fs/xattr.c). NONE: a Linux filesystem without xattr
@@ -150,7 +153,12 @@ struct dir_context {
 	bool (*emit)(struct dir_context *ctx, const char *name, size_t len, u64 ino, unsigned type,
 		     s64 next_pos);
 	s64 pos;
+	/* Bytes of struct linux_dirent64 records (Linux's record lengths) that
+	 * still fit, or DIR_ROOM_UNCOUNTED: a filesystem that lists its backing
+	 * store's getdents64 can ask it for no more than fit. */
+	size_t room;
 };
+#define DIR_ROOM_UNCOUNTED ((size_t)-1)
 
 struct file_ops {
 	long (*open)(struct inode *ino, struct file *f);
@@ -392,6 +400,11 @@ long vfs_open_intent(void);
 bool vfs_walk_last(void);
 u64 vfs_walk_gen(void);
 void vfs_set_open_intent(long flags); /* do_filp_open's: flags, or -1 */
+/* The flags of the open in progress (do_filp_open, with O_CREAT too) while
+ * its walk, create and open run, else -1: a filesystem's create can open
+ * the new file as the open that follows will (hostfs: one host open). */
+long vfs_open_flags(void);
+void vfs_set_open_flags(long flags);
 
 /* The parent of a path's last component, for create/unlink. */
 enum last_type { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT };
@@ -435,6 +448,8 @@ bool d_unlinked(const struct dentry *d);
 
 /* lseek for files whose whole content is data (SEEK_SET/CUR/END/DATA/HOLE). */
 long generic_file_llseek(struct file *f, s64 off, int whence);
+/* The seek of directories (Linux's dcache_dir_lseek): SEEK_SET and SEEK_CUR. */
+long dir_llseek(struct file *f, s64 off, int whence);
 
 /* Fills a struct stat from an inode. */
 void vfs_fill_stat(const struct inode *ino, struct linux_stat *st);
