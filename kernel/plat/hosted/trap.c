@@ -65,14 +65,19 @@ long hosted_sud_probe(bool force_fail)
 			     0, 0);
 }
 
-/* Counts one call for --stats and --report. */
-static void count(int id, long ret, s64 t0)
+/* Counts one call for --stats and --report, with how it came (by = the
+ * trap, or stat_fast or stat_site), once it is made: a call still in
+ * flight when the process ends (another thread's futex wait at an
+ * exit_group) is in no column. */
+static void count(int id, long ret, s64 t0, u64 *by)
 {
 	if (id < 0) {
 		stat_unknown++;
 		return;
 	}
 	stat_calls[id]++;
+	if (by)
+		by[id]++;
 	if (hosted_opts.stats)
 		stat_ns[id] += plat_clock_ns(PLAT_CLOCK_MONOTONIC) - t0;
 	if (ret < 0 && ret > -REPORT_ERRNO_MAX)
@@ -135,13 +140,12 @@ void hosted_serve(struct host_ucontext *uc, long nr, void *fpu, bool site)
 	bool exec = id == ABI_SYS_execve || id == ABI_SYS_execveat;
 	struct hosted_trace_pending pend;
 	bool two_step;
-	u64 entry, sp;
+	u64 entry, sp, *by;
 	s64 t0 = 0;
 	long ret;
 
 	hosted_enter(uc, fpu);
-	if (counting && id >= 0 && fpu)
-		(site ? stat_site : stat_fast)[id]++;
+	by = !fpu ? NULL : site ? stat_site : stat_fast;
 	if (!fpu && hosted_rewrite)
 		hosted_rewrite_site(uc);
 	/* exit and exit_group do not return: their line and count first. */
@@ -149,7 +153,7 @@ void hosted_serve(struct host_ucontext *uc, long nr, void *fpu, bool site)
 		if (hosted_opts.trace)
 			hosted_trace_noreturn(nr, a);
 		if (counting)
-			count(id, 0, plat_clock_ns(PLAT_CLOCK_MONOTONIC));
+			count(id, 0, plat_clock_ns(PLAT_CLOCK_MONOTONIC), by);
 	}
 	/* execve's and select's lines are begun first: their arguments are
 	 * gone or rewritten after the call. */
@@ -158,7 +162,7 @@ void hosted_serve(struct host_ucontext *uc, long nr, void *fpu, bool site)
 		t0 = plat_clock_ns(PLAT_CLOCK_MONOTONIC);
 	ret = abi_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (counting)
-		count(id, ret, t0);
+		count(id, ret, t0, by);
 	if (two_step)
 		hosted_trace_finish(&pend, ret);
 	else if (hosted_opts.trace)
