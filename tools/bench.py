@@ -13,7 +13,8 @@ Two kinds:
   "error" when abi-run fails to run it;
 - files: the host's own programs over a real tree under `abi-run --root /`
   (find, grep -r, md5sum of 500 files, an sqlite3 script, cp -a), best of
-  five, native and abi-run taking turns round by round;
+  five, native and abi-run taking turns round by round, and again with
+  every call trapped (--no-rewrite);
 - directories (tools/bench/dirbench.c, under abi-run): creating, stating and
   unlinking 10,000 and 100,000 files in one directory, and mkdir+chdir 1,000
   and 5,000 levels deep, on ramfs (abi-run --sandbox; native: tmpfs, /dev/shm)
@@ -39,8 +40,9 @@ Two kinds:
   abi-cc and with musl-gcc): per operation, the median of five rounds
   timed inside the program, in four columns: native Linux (the abi-cc
   build, whose libc uses `syscall` there), abi-run's function-call entry
-  (the abi-cc build), abi-run's trapped path (the musl-gcc build) and
-  libabik.so called directly (libbench's row for the same operation); and
+  (the abi-cc build), abi-run's trapped path (the musl-gcc build under
+  --no-rewrite) and libabik.so called directly (libbench's row for the
+  same operation); and
   two whole programs: a 100 MiB copy in 4 KiB reads and writes (wall time,
   best of five, the sides taking turns) and a static hello's start-up
   (spawnbench, best of 300).
