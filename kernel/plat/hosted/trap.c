@@ -97,6 +97,8 @@ static void resume_at_entry(struct host_ucontext *uc, u64 entry, u64 sp)
 	g[REG_EFL] = 0x202;
 	hosted_fpstate_init(hosted_frame_fpu(uc));
 	plat_set_fs(0);
+	if (!current->frame_fast)
+		hosted_fast_prepare(uc); /* the entry's template, if the program takes it */
 	hosted_fast_thread(hosted_kstack_top(current));
 }
 
@@ -245,8 +247,8 @@ static void on_kick(int sig, void *info, void *ctx)
 		return; /* in the function-call entry's exit: it starts again */
 	if (hosted_in_text(uc->gregs[REG_RIP])) {
 		/* a new thread before its first guest instruction, the kernel
-		 * on the function-call entry's way, or hosted_trap_install's
-		 * own kick for the frame's template */
+		 * on the function-call entry's way, or start-up's own kick for
+		 * the frame's template (hosted_fast_prepare) */
 		hosted_fast_template(uc);
 		return;
 	}
@@ -355,9 +357,6 @@ long hosted_trap_install(void)
 	    (r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_BLOCK, &hosted_guest_hostmask, 0, 8)) <
 		    0)
 		return r;
-	/* a host frame to model the function-call entry's on (fast.c) */
-	host_syscall3(HOST_NR(tgkill), host_syscall0(HOST_NR(getpid)), boot_task.host_tid,
-		      HOST_SIG_KICK);
 	hosted_fast_setup(!hosted_setup.sandbox && !hosted_opts.no_fastcall);
 	return 0;
 }
