@@ -270,7 +270,12 @@ extern const struct plat_guest hosted_guest;
  * the signal thread takes are blocked), and the handlers' mask. */
 extern u64 hosted_guest_hostmask, hosted_handler_mask;
 /* Starts the host thread that turns host signals into the guest's. */
-long hosted_sigthread_start(void);
+/* Starts the signal thread (thread.c), from a handler with uc its frame,
+ * or with uc NULL outside one; nothing if it runs already. */
+long hosted_sigthread_start(struct host_ucontext *uc);
+/* Starts it before guest call id (args, frame uc) unless the call needs
+ * none. */
+void hosted_sigthread_before(int id, const long *args, struct host_ucontext *uc);
 
 /* Start-up probes (prof.c): compiled in only by `make hosted HOSTED_PROF=1`. */
 #ifdef HOSTED_PROF

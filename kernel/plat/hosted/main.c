@@ -14,6 +14,7 @@
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
+#include <kernel/proc.h>
 #include "loader.h"
 #include "../linux/syscall.h"
 #include "../plat.h"
@@ -343,7 +344,11 @@ _Noreturn void hosted_main(u64 *sp)
 	PROF("trace start");
 	hosted_confine();
 	PROF("confine");
-	if ((r = hosted_sigthread_start()) < 0)
+	/* at once where the end is reported or the entry bypasses the traps;
+	 * otherwise before the first guest call that needs it (thread.c) */
+	if ((hosted_opts.trace || hosted_opts.stats || hosted_opts.report_fd >= 0 ||
+	     current_proc.fastcall) &&
+	    (r = hosted_sigthread_start(NULL)) < 0)
 		hosted_die("cannot start the signal thread: %s", hosted_errname(r));
 	PROF("sigthread");
 	if ((r = hosted_sud_enable()) < 0)

@@ -138,6 +138,7 @@ void hosted_serve(struct host_ucontext *uc, long nr, void *fpu)
 	s64 t0 = 0;
 	long ret;
 
+	hosted_sigthread_before(id, a, uc); /* outside the kernel: it may send signals */
 	hosted_enter(uc, fpu);
 	if (counting && id >= 0 && fpu)
 		stat_fast[id]++;
@@ -315,10 +316,11 @@ long hosted_trap_install(void)
 {
 	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
 	struct host_stack ss = { sigstack, 0, sizeof sigstack - FAST_AREA };
-	/* The kick and the host signals the signal thread takes are blocked
-	 * in every handler (kernel code never runs twice on one thread);
-	 * SIGSEGV and SIGBUS are not: a user copy inside on_sigsys must reach
-	 * on_fault. */
+	/* The kick is blocked in every handler (kernel code never runs twice
+	 * on one thread), and so are the host signals the signal thread takes,
+	 * by every thread's own mask once it runs (before, none of them has a
+	 * handler: thread.c); SIGSEGV and SIGBUS are not: a user copy inside
+	 * on_sigsys must reach on_fault. */
 	struct host_sigaction sa = {
 		.handler = (void *)on_sigsys,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
@@ -351,11 +353,10 @@ long hosted_trap_install(void)
 	/* A mask inherited from abi-run's parent must not hide them: a fault
 	 * with its signal blocked kills outright, and a blocked SIGSYS would
 	 * kill at the program's first syscall. The program's own mask is the
-	 * kernel's record (core/signal.c), not the host's: the host's blocks
-	 * what the signal thread takes, in every thread, guest code included. */
-	if ((r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8)) < 0 ||
-	    (r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_BLOCK, &hosted_guest_hostmask, 0, 8)) <
-		    0)
+	 * kernel's record (core/signal.c), not the host's: once the signal
+	 * thread runs, the host's blocks what it takes, in every thread, guest
+	 * code included (thread.c). */
+	if ((r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8)) < 0)
 		return r;
 	hosted_fast_setup(!hosted_setup.sandbox && !hosted_opts.no_fastcall);
 	return 0;
