@@ -198,7 +198,7 @@ void hosted_fast_setup(bool allowed)
  * (on_kick: the kick arrives in abi-run's text). */
 void hosted_fast_prepare(const struct host_ucontext *uc)
 {
-	if (tmpl.taken || !current_proc.fastcall || !plat_fast_entry)
+	if (!current_proc.fastcall || !plat_fast_entry || tmpl.taken) /* tmpl: a page of its own */
 		return;
 	if (uc)
 		hosted_fast_template(uc);
