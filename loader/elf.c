@@ -320,7 +320,8 @@ long elf_map_segment(const struct loader_ops *ops, const struct elf_binary *bin,
 				REJECT(-err,
 				       "cannot clear the bss part of a segment's last file page");
 		}
-		if (clear_tail || !ops->map_file) {
+		/* (a writable segment has its prot already: no call) */
+		if ((clear_tail && fill_prot != prot) || !ops->map_file) {
 			err = ops->protect(ops->ctx, (uptr){ start }, len, prot);
 			if (err < 0)
 				REJECT(-err, "cannot set a PT_LOAD segment's protection");

@@ -40,7 +40,7 @@ struct console {
 	bool own;     /* the host fd is ours to close (/dev/tty, ptys) */
 	bool ptmx;    /* a pty master the guest opened (/dev/ptmx) */
 	int ptn;      /* its number: /dev/pts/ptn exists while it is open */
-	bool regular; /* a regular file: reads never wait */
+	bool regular; /* a regular file or a memory device: never waits */
 	int edge_fd;  /* + 1: the host's edges of hostfd, once an EPOLLET item watches */
 	struct wait_head wh;
 };
@@ -421,6 +421,20 @@ static bool is_pty_slave(const struct plat_stat *st)
 	return S_ISCHR(st->mode) && dev_major(st->rdev) >= 136 && dev_major(st->rdev) < 144;
 }
 
+/* A regular file, or /dev/null, /dev/zero, /dev/full, /dev/random or
+ * /dev/urandom (1:3, 5, 7, 8, 9; not /dev/kmsg, 1:11, whose reads wait),
+ * which never block: reading or writing one needs no poll of the host
+ * first (a host call per write to a program's stdout on /dev/null). */
+static bool never_waits(const struct plat_stat *st)
+{
+	u64 minor = st->rdev & 0xff;
+
+	if (S_ISREG(st->mode))
+		return true;
+	return S_ISCHR(st->mode) && dev_major(st->rdev) == 1 && (st->rdev >> 20) == 0 &&
+	       (minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9);
+}
+
 static struct console *console_new(int hostfd, bool own, bool regular)
 {
 	struct console *c = kzalloc(sizeof *c);
@@ -451,7 +465,7 @@ static struct file *console_file(int hostfd, bool own, u32 flags, long *err)
 		return NULL;
 	}
 	*err = -ENOMEM;
-	if (!(c = console_new(hostfd, own, S_ISREG(st.mode))))
+	if (!(c = console_new(hostfd, own, never_waits(&st))))
 		return NULL;
 	kmutex_lock(&vfs_lock);
 	if (is_pty_slave(&st)) {

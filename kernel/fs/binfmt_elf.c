@@ -171,12 +171,18 @@ static void op_close(void *ctx, void *file)
 	fput(file_of(file));
 }
 
+/* ctx is the exec's bprm: what lies in its head is not read again. */
 static long op_pread(void *ctx, void *file, void *buf, size_t len, uint64_t off)
 {
+	const struct linux_binprm *bprm = ctx;
 	s64 pos = (s64)off;
 	size_t done = 0;
 
-	(void)ctx;
+	if (bprm && bprm->head && file_of(file) == bprm->file && off < bprm->head_len &&
+	    len <= bprm->head_len - off) {
+		memcpy(buf, bprm->head + off, len);
+		return (long)len;
+	}
 	while (done < len) {
 		long r = kernel_read(file_of(file), (char *)buf + done, len - done, &pos);
 
@@ -311,6 +317,7 @@ static void save_auxv(const struct loader_result *res)
 static long load_image(struct linux_binprm *bprm, const struct exec_layout *l,
 		       const struct loader_params *params, struct loader_result *res)
 {
+	struct loader_ops ops;
 	struct loader_args la;
 	Elf64_auxv_t fast_aux;
 	u64 clktck = plat_cpu_aux(AT_CLKTCK);
@@ -352,8 +359,10 @@ static long load_image(struct linux_binprm *bprm, const struct exec_layout *l,
 		la.n_extra_aux = 1;
 	}
 	current_proc.fastcall = la.n_extra_aux != 0;
-	r = elf_exec(&kernel_loader_ops, params, &la, bprm->img, bprm->file,
-		     (uint64_t)bprm->file->inode->size, res, &bprm->why);
+	ops = kernel_loader_ops;
+	ops.ctx = bprm;
+	r = elf_exec(&ops, params, &la, bprm->img, bprm->file, (uint64_t)bprm->file->inode->size,
+		     res, &bprm->why);
 	bprm->interp_failed = bprm->img->interp_failed;
 	if (r < 0)
 		return r;
@@ -392,6 +401,7 @@ static long check_fixed_image(const struct elf_binary *bin, const char **why)
 
 long load_elf_binary(struct linux_binprm *bprm)
 {
+	struct loader_ops ops;
 	struct exec_layout layout;
 	struct loader_params params;
 	struct loader_result res;
@@ -410,8 +420,10 @@ long load_elf_binary(struct linux_binprm *bprm)
 		return -ENOMEM;
 	/* Every check of the program and its interpreter, while the old
 	 * program can still be returned to. */
-	r = elf_check_exec(&kernel_loader_ops, &params, bprm->img, bprm->file,
-			   (uint64_t)bprm->file->inode->size, &bprm->why);
+	ops = kernel_loader_ops;
+	ops.ctx = bprm;
+	r = elf_check_exec(&ops, &params, bprm->img, bprm->file, (uint64_t)bprm->file->inode->size,
+			   &bprm->why);
 	bprm->interp_failed = bprm->img->interp_failed;
 	/* Linux puts a program without an interpreter (a static-pie, ld.so run
 	 * as a program) in the mmap area, not at ELF_ET_DYN_BASE. */

@@ -212,15 +212,24 @@ static long stack_limits(struct linux_binprm *bprm)
 	return 0;
 }
 
-/* Reads the file's first bytes into buf (Linux's prepare_binprm). */
+/* Reads the file's first bytes into buf (Linux's prepare_binprm), and
+ * more of them into head in the same read. */
 static long prepare_binprm(struct linux_binprm *bprm)
 {
 	s64 pos = 0;
 	long r;
 
 	memset(bprm->buf, 0, sizeof bprm->buf);
-	r = kernel_read(bprm->file, bprm->buf, sizeof bprm->buf, &pos);
-	return r < 0 ? r : 0;
+	bprm->head_len = 0;
+	if (!bprm->head)
+		bprm->head = kmalloc(BINPRM_HEAD_SIZE);
+	if (!bprm->head)
+		return (r = kernel_read(bprm->file, bprm->buf, sizeof bprm->buf, &pos)) < 0 ? r : 0;
+	if ((r = kernel_read(bprm->file, bprm->head, BINPRM_HEAD_SIZE, &pos)) < 0)
+		return r;
+	bprm->head_len = (size_t)r;
+	memcpy(bprm->buf, bprm->head, MIN((size_t)r, sizeof bprm->buf));
+	return 0;
 }
 
 /* Tries each format: scripts hand over to their interpreter, ELF loads. */
@@ -406,6 +415,7 @@ static void free_bprm(struct linux_binprm *bprm, const char *name)
 		kfree((void *)(uintptr_t)bprm->filename);
 	kfree(bprm->strings);
 	kfree(bprm->ptrs);
+	kfree(bprm->head);
 }
 
 static long execveat_user(int fd, uptr filename, uptr argv, uptr envp, int flags)

@@ -11,6 +11,7 @@ struct loader_image;
 
 /* The bytes of a file exec reads to recognise its format. */
 #define BINPRM_BUF_SIZE 256
+#define BINPRM_HEAD_SIZE 1024
 /* Linux's MAX_ARG_STRLEN: one argument or environment string, NUL included. */
 #define MAX_ARG_STRLEN (32 * 4096)
 /* Linux's MAX_ARG_STRINGS. */
@@ -33,6 +34,12 @@ struct linux_binprm {
 	bool comm_from_dentry;     /* execveat(fd, "", AT_EMPTY_PATH): comm is the file's name */
 	bool point_of_no_return;   /* the old program is gone: a failure kills */
 	char buf[BINPRM_BUF_SIZE]; /* the file's first bytes, zero-padded */
+	/* The file's first BINPRM_HEAD_SIZE bytes (head_len of them), from the
+	 * same read as buf: the ELF header and program headers, which the
+	 * loader reads at its check and again at the load, come from here
+	 * (a host pread each on hostfs). NULL when it could not be had. */
+	char *head;
+	size_t head_len;
 	/* The strings, back to back, and argv[0..argc), NULL, envp[0..envc), NULL. */
 	char *strings;
 	size_t used, limit; /* bytes of strings, and how many they may take */

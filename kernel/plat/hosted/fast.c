@@ -194,8 +194,24 @@ void hosted_fast_template(const struct host_ucontext *uc)
  * allow it. */
 void hosted_fast_setup(bool allowed)
 {
-	if (allowed && tmpl.taken && (plat_cpu_aux(AT_HWCAP2) & HWCAP2_FSGSBASE))
+	if (allowed && (plat_cpu_aux(AT_HWCAP2) & HWCAP2_FSGSBASE))
 		plat_fast_entry = (u64)(uintptr_t)hosted_fast_entry;
+}
+
+/* The template is taken when the first program that takes the entry
+ * starts, not at every start (a signal is some 15 µs of it here): from uc,
+ * the host's frame of the SIGSYS that brought its exec, or, at abi-run's
+ * own start (uc NULL), from a kick to this thread, which its handler takes
+ * (on_kick: the kick arrives in abi-run's text). */
+void hosted_fast_prepare(const struct host_ucontext *uc)
+{
+	if (!current_proc.fastcall || !plat_fast_entry || tmpl.taken) /* tmpl: a page of its own */
+		return;
+	if (uc)
+		hosted_fast_template(uc);
+	else
+		host_syscall3(HOST_NR(tgkill), host_syscall0(HOST_NR(getpid)),
+			      host_syscall0(HOST_NR(gettid)), HOST_SIG_KICK);
 }
 
 /* The calling thread's GS base and frame slot: the entry's, when the

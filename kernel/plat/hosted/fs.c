@@ -171,10 +171,23 @@ static void restore_tty(void)
 		next_exit_hook();
 }
 
+/* Whether the guest's fd is a character device, as a terminal is (only
+ * those are asked TCGETS: a host call each). */
+static bool is_chr(int fd)
+{
+	struct file *f = fget(fd);
+	bool chr = f && f->inode && S_ISCHR(f->inode->mode);
+
+	if (f)
+		fput(f);
+	return chr;
+}
+
 static void save_tty(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
-		if (host_syscall3(HOST_NR(ioctl), fd, TCGETS, saved_tty.termios) == 0) {
+		if (is_chr(fd) &&
+		    host_syscall3(HOST_NR(ioctl), fd, TCGETS, saved_tty.termios) == 0) {
 			saved_tty.fd = fd;
 			next_exit_hook = plat_exit_hook;
 			plat_exit_hook = restore_tty;
@@ -185,7 +198,6 @@ static void save_tty(void)
 
 void hosted_setup_console(void)
 {
-	save_tty();
 	inode_time_freeze(true); /* one clock read for the three */
 	/* Each keeps the host descriptor's access mode and O_APPEND (a terminal
 	 * is O_RDWR, a pipe's ends one way); one closed on the host stays
@@ -198,6 +210,7 @@ void hosted_setup_console(void)
 			host_dir_fd[fd] = true;
 	}
 	inode_time_freeze(false);
+	save_tty(); /* the first of them that is a terminal */
 }
 
 /* A host directory on fd 0-2 (`abi-run prog < /tmp`) becomes the guest's

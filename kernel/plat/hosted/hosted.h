@@ -244,10 +244,13 @@ u32 hosted_fpstate_size(const u8 *fp);
 #define FAST_FRAME_SIZE 320
 #define FAST_FPU_MAX (16 * 1024)
 void hosted_fast_entry(void);
-/* The host's own frame for the first kick, to model the entry's on. */
+/* A host frame (the first kick's, or an exec's SIGSYS), to model the entry's on. */
 void hosted_fast_template(const struct host_ucontext *uc);
 /* Offers the entry (plat_fast_entry) if the host can and allowed. */
 void hosted_fast_setup(bool allowed);
+/* Takes the template before a program that takes the entry first runs:
+ * from uc (a host frame), or from a kick to this thread when uc is NULL. */
+void hosted_fast_prepare(const struct host_ucontext *uc);
 /* The calling thread's GS base for the running program (the kernel stack
  * of top's when it takes the entry, else 0). */
 void hosted_fast_thread(u64 top);
@@ -280,7 +283,12 @@ extern const struct plat_guest hosted_guest;
  * the signal thread takes are blocked), and the handlers' mask. */
 extern u64 hosted_guest_hostmask, hosted_handler_mask;
 /* Starts the host thread that turns host signals into the guest's. */
-long hosted_sigthread_start(void);
+/* Starts the signal thread (thread.c), from a handler with uc its frame,
+ * or with uc NULL outside one; nothing if it runs already. */
+long hosted_sigthread_start(struct host_ucontext *uc);
+/* Starts it before guest call id (args, frame uc) unless the call needs
+ * none. */
+void hosted_sigthread_before(int id, const long *args, struct host_ucontext *uc);
 
 /* Start-up probes (prof.c): compiled in only by `make hosted HOSTED_PROF=1`. */
 #ifdef HOSTED_PROF

@@ -14,6 +14,7 @@
 #include <kernel/lib.h>
 #include <kernel/linux.h>
 #include <kernel/mm.h>
+#include <kernel/proc.h>
 #include "loader.h"
 #include "../linux/syscall.h"
 #include "../plat.h"
@@ -150,6 +151,27 @@ static u64 entry_rip, entry_sp;
  * the value Linux gave abi-run (Linux's default for a new process), nor
  * the XFD-guarded AMX tiles, which abi-run has no permission for. */
 #define ENTRY_XSTATE 0xffu
+#define XFEATURES_FPSSE 3u
+
+/* Those of them the host enables (XCR0's), or 0 where it has no XSAVE and
+ * the entry uses FXRSTOR. Linux >= 5.16 tells with arch_prctl (an x87 and
+ * SSE host without XSAVE says only those two, where FXRSTOR does the
+ * same); older hosts are asked with CPUID (OSXSAVE) and XGETBV. Not CPUID
+ * first: under virtualization it traps to the hypervisor, several µs of
+ * every start here (docs/BENCHMARKS.md). Asked before confinement. */
+static u32 entry_xstate(void)
+{
+	u64 supp = 0;
+	u32 r[4] = { 0, 0, 0, 0 }, lo = 0, hi = 0;
+
+	if (host_syscall2(HOST_NR(arch_prctl), ARCH_GET_XCOMP_SUPP, &supp) == 0)
+		return supp & ~(u64)XFEATURES_FPSSE ? (u32)supp & ENTRY_XSTATE : 0;
+	if (!plat_cpuid(1, r) || !(r[2] & (1u << 27))) /* OSXSAVE */
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	(void)hi;
+	return lo & ENTRY_XSTATE;
+}
 
 /* The x86_64 psABI process entry, with every register as Linux's execve
  * leaves it (observed by tests/hosted/test_regs.py): rsp at argc, every
@@ -160,17 +182,11 @@ static u64 entry_rip, entry_sp;
  * its text would tell the program where its syscall instructions are. The
  * entry point and the stack are read from memory (rip-relative), so no
  * register holds them either. */
-static _Noreturn void start_program(u64 entry, u64 sp)
+static _Noreturn void start_program(u64 entry, u64 sp, u32 xstate)
 {
-	u32 r[4] = { 0, 0, 0, 0 };
-	u32 lo = 0, hi = 0;
-	bool xsave = plat_cpuid(1, r) && (r[2] & (1u << 27)); /* OSXSAVE */
+	u32 lo = xstate, hi = 0;
+	bool xsave = xstate != 0;
 
-	if (xsave) {
-		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-		lo &= ENTRY_XSTATE;
-		hi = 0;
-	}
 	entry_rip = entry;
 	entry_sp = sp;
 	__asm__ volatile("test %%ecx, %%ecx\n\t"
@@ -243,6 +259,7 @@ _Noreturn void hosted_main(u64 *sp)
 	bool force = false, interp = false, dso = false;
 	int first, n;
 	u64 entry, start_sp;
+	u32 xstate;
 	long r;
 
 	PROF("main");
@@ -318,19 +335,25 @@ _Noreturn void hosted_main(u64 *sp)
 			      "0x%lx)\n",
 			      prog_path, (unsigned long)entry, (unsigned long)start_sp,
 			      (unsigned long)kernel_mm.brk, (unsigned long)hosted_region.image);
+	hosted_fast_prepare(NULL); /* a kick, if the program takes the entry */
 	hosted_fast_thread(hosted_kstack_top(current));
 	hosted_trace_start(); /* reads the host's core-dump settings: before confinement */
 	if (hosted_opts.trace)
 		signal_trace_hook = hosted_trace_signal;
+	xstate = entry_xstate();
 	PROF("trace start");
 	hosted_confine();
 	PROF("confine");
-	if ((r = hosted_sigthread_start()) < 0)
+	/* at once where the end is reported or the entry bypasses the traps;
+	 * otherwise before the first guest call that needs it (thread.c) */
+	if ((hosted_opts.trace || hosted_opts.stats || hosted_opts.report_fd >= 0 ||
+	     current_proc.fastcall) &&
+	    (r = hosted_sigthread_start(NULL)) < 0)
 		hosted_die("cannot start the signal thread: %s", hosted_errname(r));
 	PROF("sigthread");
 	if ((r = hosted_sud_enable()) < 0)
 		hosted_die("this host has no Syscall User Dispatch: prctl failed with %s",
 			   hosted_errname(r));
 	PROF("sud enable");
-	start_program(entry, start_sp);
+	start_program(entry, start_sp, xstate);
 }

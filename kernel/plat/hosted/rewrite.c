@@ -330,6 +330,8 @@ void hosted_rewrite_site(const struct host_ucontext *uc)
 		return;
 	}
 	if (code[0] == MOV_EAX) {
+		/* the entry's frames are modelled on a host one: uc's */
+		hosted_fast_template(uc);
 		kmutex_lock(&kernel_mm.lock);
 		done = rewrite(&kernel_mm, m, code);
 		kmutex_unlock(&kernel_mm.lock);

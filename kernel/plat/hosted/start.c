@@ -173,15 +173,15 @@ static _Noreturn void start_stage3(u64 *sp)
 		hosted_region.mmap_min_addr = read_mmap_min_addr();
 		if (!hosted_region.mmap_min_addr)
 			hosted_region.mmap_min_addr = b;
-		hosted_region.guest_ok =
-			b < (16UL << 20) &&
-			!IS_ERR_VALUE(start_mmap(hi, HOSTED_GUEST_END - hi, PROT_NONE, flags));
 		for (u64 *a = aux; a[0]; a += 2)
 			if (a[0] == AT_RANDOM)
 				pad = ((const u64 *)(uintptr_t)a[1])[1];
 		pad = (pad % (HOSTED_PAD_MAX / START_PAGE)) * START_PAGE;
-		if (pad)
-			start_mmap(hi - pad, pad, PROT_NONE, flags);
+		/* the pad and the guest's range above the region: one mapping */
+		hosted_region.guest_ok =
+			b < (16UL << 20) &&
+			!IS_ERR_VALUE(start_mmap(hi - pad, HOSTED_GUEST_END - (hi - pad), PROT_NONE,
+						 flags));
 		hosted_region.pad = pad;
 	}
 	PROF("start: reserved");

@@ -34,7 +34,9 @@
 	(BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS) | \
 	 BIT(HOST_SIG_KICK) | BIT(SIGKILL) | BIT(SIGSTOP) | BIT(SIGPIPE))
 u64 hosted_guest_hostmask = ~(u64)HOST_SYNC_MASK;
-u64 hosted_handler_mask = ~(u64)HOST_SYNC_MASK | BIT(HOST_SIG_KICK);
+/* Not the signal thread's: every thread blocks them once it runs, and
+ * none of them runs a handler of abi-run's before it does (below). */
+u64 hosted_handler_mask = BIT(HOST_SIG_KICK);
 
 #define HOST_ARCH_SET_FS 0x1002
 
@@ -153,11 +155,25 @@ const struct plat_guest hosted_guest = {
 	.thread_exit = thread_exit,
 };
 
-/* --- The signal thread ------------------------------------------------- */
+/* --- The signal thread ------------------------------------------------- *
+ *
+ * It starts when it is first needed, not with every program (its clone,
+ * and its exit at the end, were some 20 µs of a start-up here): until then
+ * no host signal the guest has not blocked is blocked on the host, and
+ * each has the disposition the guest has too, Linux's default or ignored
+ * (inherited); no handler of abi-run's is installed for them. A host
+ * signal then does to abi-run what it would do to the program natively
+ * (terminate, stop, continue, nothing), and one the guest blocks waits on
+ * the host, to be the guest's pending signal when the thread starts. The
+ * thread starts before the first guest call that is not one of those
+ * below, which leave signals as they are (sigthread_not_needed), and at
+ * once for a program that takes the function-call entry, or under --trace,
+ * --stats or --report, which report how the program ended. */
 
 #define SIGTHREAD_STACK (64 * 1024)
 static u8 sigthread_stack[SIGTHREAD_STACK] __attribute__((aligned(16)));
 static u32 sigthread_tid;
+static bool sigthread_up;
 
 /* Waits for the host signals the other threads block and sends each to
  * the guest process as it came: a kill from outside is SI_USER (its pid is
@@ -175,8 +191,9 @@ static _Noreturn void sigthread_main(void *arg)
 	/* blocked here too: one that comes while this thread is not waiting
 	 * (it is sending the last one) must stay pending for it, not take
 	 * its default action (a timer's SIGALRM or real-time signal would
-	 * end abi-run) */
-	host_syscall4(HOST_NR(rt_sigprocmask), 0 /* SIG_BLOCK */, &set, 0, 8);
+	 * end abi-run); and only those (a thread started from a handler has
+	 * its mask) */
+	host_syscall4(HOST_NR(rt_sigprocmask), 2 /* SIG_SETMASK */, &set, 0, 8);
 	for (;;) {
 		struct linux_siginfo info;
 		long sig = host_syscall4(HOST_NR(rt_sigtimedwait), &set, &info, 0, 8);
@@ -186,11 +203,32 @@ static _Noreturn void sigthread_main(void *arg)
 	}
 }
 
-long hosted_sigthread_start(void)
+long hosted_sigthread_start(struct host_ucontext *uc)
 {
+	static const struct linux_timespec now = { 0, 0 };
 	uintptr_t lo = (uintptr_t)sigthread_stack;
+	u64 set = hosted_guest_hostmask;
 	long r;
 
+	if (sigthread_up)
+		return 0;
+	/* from now on every thread blocks them: this one now and, when it is
+	 * in a handler (uc), after its rt_sigreturn; the threads the guest
+	 * makes start with uc's mask */
+	if ((r = host_syscall4(HOST_NR(rt_sigprocmask), 0 /* SIG_BLOCK */, &set, 0, 8)) < 0)
+		return r;
+	if (uc) {
+		struct linux_siginfo info;
+		long sig;
+
+		uc->sigmask |= set;
+		/* those that came while the guest blocked them are its pending
+		 * signals before its call, as the thread would have made them */
+		while ((sig = host_syscall4(HOST_NR(rt_sigtimedwait), &set, &info, &now, 8)) > 0 &&
+		       sig <= 64)
+			hosted_host_signal((int)sig, &info);
+	}
+	sigthread_up = true;
 	task_set_service_stack(lo, lo + sizeof sigthread_stack);
 	r = hosted_clone(HOST_THREAD_CLONE_FLAGS, sigthread_stack + sizeof sigthread_stack,
 			 &sigthread_tid, &sigthread_tid, sigthread_main, 0);
@@ -198,4 +236,84 @@ long hosted_sigthread_start(void)
 		return r;
 	plat_timer_tid = (int)r; /* the host's timer signals go to it */
 	return 0;
+}
+
+/* The guest calls that leave signals and their delivery as they are and
+ * need no thread: file and memory calls, identities and clocks, sleeps (a
+ * host signal ends abi-run as it would end the program), exit. Anything
+ * else starts the signal thread first: the signal calls, clone, exec,
+ * timers, waits with a signal mask, ioctls but two that only read. */
+static bool sigthread_not_needed(int id, long arg1)
+{
+	switch (id) {
+	case ABI_SYS_read:
+	case ABI_SYS_write:
+	case ABI_SYS_readv:
+	case ABI_SYS_writev:
+	case ABI_SYS_pread64:
+	case ABI_SYS_pwrite64:
+	case ABI_SYS_open:
+	case ABI_SYS_openat:
+	case ABI_SYS_close:
+	case ABI_SYS_stat:
+	case ABI_SYS_fstat:
+	case ABI_SYS_lstat:
+	case ABI_SYS_newfstatat:
+	case ABI_SYS_statx:
+	case ABI_SYS_lseek:
+	case ABI_SYS_getdents64:
+	case ABI_SYS_access:
+	case ABI_SYS_faccessat:
+	case ABI_SYS_readlink:
+	case ABI_SYS_readlinkat:
+	case ABI_SYS_getcwd:
+	case ABI_SYS_chdir:
+	case ABI_SYS_fcntl:
+	case ABI_SYS_dup:
+	case ABI_SYS_dup2:
+	case ABI_SYS_dup3:
+	case ABI_SYS_pipe2:
+	case ABI_SYS_mmap:
+	case ABI_SYS_munmap:
+	case ABI_SYS_mprotect:
+	case ABI_SYS_madvise:
+	case ABI_SYS_brk:
+	case ABI_SYS_arch_prctl:
+	case ABI_SYS_set_tid_address:
+	case ABI_SYS_set_robust_list:
+	case ABI_SYS_rseq:
+	case ABI_SYS_getpid:
+	case ABI_SYS_getppid:
+	case ABI_SYS_gettid:
+	case ABI_SYS_getuid:
+	case ABI_SYS_geteuid:
+	case ABI_SYS_getgid:
+	case ABI_SYS_getegid:
+	case ABI_SYS_uname:
+	case ABI_SYS_getrandom:
+	case ABI_SYS_clock_gettime:
+	case ABI_SYS_clock_getres:
+	case ABI_SYS_gettimeofday:
+	case ABI_SYS_nanosleep:
+	case ABI_SYS_clock_nanosleep:
+	case ABI_SYS_sched_getaffinity:
+	case ABI_SYS_sched_yield:
+	case ABI_SYS_exit:
+	case ABI_SYS_exit_group:
+		return true;
+	case ABI_SYS_ioctl:
+		return arg1 == TCGETS || arg1 == TIOCGWINSZ;
+	default:
+		return false;
+	}
+}
+
+void hosted_sigthread_before(int id, const long *args, struct host_ucontext *uc)
+{
+	long r;
+
+	if (sigthread_up || sigthread_not_needed(id, args[1]))
+		return;
+	if ((r = hosted_sigthread_start(uc)) < 0)
+		hosted_die("cannot start the signal thread: %s", hosted_errname(r));
 }

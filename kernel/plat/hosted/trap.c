@@ -105,6 +105,8 @@ static void resume_at_entry(struct host_ucontext *uc, u64 entry, u64 sp)
 	hosted_fpstate_init(hosted_frame_fpu(uc));
 	plat_set_fs(0);
 	hosted_rewrite_exec();
+	if (!current->frame_fast)
+		hosted_fast_prepare(uc); /* the entry's template, if the program takes it */
 	hosted_fast_thread(hosted_kstack_top(current));
 }
 
@@ -144,6 +146,7 @@ void hosted_serve(struct host_ucontext *uc, long nr, void *fpu, bool site)
 	s64 t0 = 0;
 	long ret;
 
+	hosted_sigthread_before(id, a, uc); /* outside the kernel: it may send signals */
 	hosted_enter(uc, fpu);
 	by = !fpu ? NULL : site ? stat_site : stat_fast;
 	if (!fpu && hosted_rewrite)
@@ -254,8 +257,8 @@ static void on_kick(int sig, void *info, void *ctx)
 		return; /* in the function-call entry's exit: it starts again */
 	if (hosted_in_text(uc->gregs[REG_RIP])) {
 		/* a new thread before its first guest instruction, the kernel
-		 * on the function-call entry's way, or hosted_trap_install's
-		 * own kick for the frame's template */
+		 * on the function-call entry's way, or start-up's own kick for
+		 * the frame's template (hosted_fast_prepare) */
 		hosted_fast_template(uc);
 		return;
 	}
@@ -322,10 +325,11 @@ long hosted_trap_install(void)
 {
 	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
 	struct host_stack ss = { sigstack, 0, sizeof sigstack - FAST_AREA };
-	/* The kick and the host signals the signal thread takes are blocked
-	 * in every handler (kernel code never runs twice on one thread);
-	 * SIGSEGV and SIGBUS are not: a user copy inside on_sigsys must reach
-	 * on_fault. */
+	/* The kick is blocked in every handler (kernel code never runs twice
+	 * on one thread), and so are the host signals the signal thread takes,
+	 * by every thread's own mask once it runs (before, none of them has a
+	 * handler: thread.c); SIGSEGV and SIGBUS are not: a user copy inside
+	 * on_sigsys must reach on_fault. */
 	struct host_sigaction sa = {
 		.handler = (void *)on_sigsys,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
@@ -358,15 +362,11 @@ long hosted_trap_install(void)
 	/* A mask inherited from abi-run's parent must not hide them: a fault
 	 * with its signal blocked kills outright, and a blocked SIGSYS would
 	 * kill at the program's first syscall. The program's own mask is the
-	 * kernel's record (core/signal.c), not the host's: the host's blocks
-	 * what the signal thread takes, in every thread, guest code included. */
-	if ((r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8)) < 0 ||
-	    (r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_BLOCK, &hosted_guest_hostmask, 0, 8)) <
-		    0)
+	 * kernel's record (core/signal.c), not the host's: once the signal
+	 * thread runs, the host's blocks what it takes, in every thread, guest
+	 * code included (thread.c). */
+	if ((r = host_syscall4(HOST_NR(rt_sigprocmask), SIG_UNBLOCK, &open, 0, 8)) < 0)
 		return r;
-	/* a host frame to model the function-call entry's on (fast.c) */
-	host_syscall3(HOST_NR(tgkill), host_syscall0(HOST_NR(getpid)), boot_task.host_tid,
-		      HOST_SIG_KICK);
 	hosted_fast_setup(!hosted_setup.sandbox && !hosted_opts.no_fastcall);
 	hosted_rewrite_setup(!hosted_opts.no_rewrite);
 	return 0;
