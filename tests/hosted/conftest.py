@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hosted_util import ABI_RUN, BUSYBOX, HERE, REPO, run, tree
+from hosted_util import ABI_RUN, BUSYBOX, HERE, REPO, compile_c, run, tree
 
 
 @pytest.fixture(scope="session")
@@ -60,15 +60,6 @@ def native_and_hosted(abi_run: Path, tmp_path: Path):  # type: ignore[no-untyped
     return go
 
 
-def _compile(cc: str, out: Path, src: Path, *flags: str) -> Path:
-    if shutil.which(cc) is None:
-        pytest.skip(f"{cc} is not installed")
-    p = subprocess.run([cc, *flags, "-O1", "-o", str(out), str(src)], capture_output=True,
-                       text=True, check=False)
-    assert p.returncode == 0, p.stderr
-    return out
-
-
 @pytest.fixture(scope="session")
 def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """tests/hosted/progs/hello.c as static musl (ET_EXEC), static glibc
@@ -77,15 +68,15 @@ def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("hosted-progs")
     src = HERE / "progs" / "hello.c"
     return {
-        "musl": _compile("musl-gcc", d / "hello-musl", src, "-static"),
-        "glibc": _compile("gcc", d / "hello-glibc", src, "-static"),
-        "glibc-pie": _compile("gcc", d / "hello-glibc-pie", src, "-static-pie", "-fPIE"),
-        "glibc-dynamic": _compile("gcc", d / "hello-glibc-dynamic", src),
-        "exec-musl": _compile("musl-gcc", d / "exec-musl", HERE / "progs" / "exec.c", "-static"),
-        "exec-glibc": _compile("gcc", d / "exec-glibc", HERE / "progs" / "exec.c", "-static"),
-        "exec-dynamic": _compile("gcc", d / "exec-dynamic", HERE / "progs" / "exec.c"),
-        "raise": _compile("gcc", d / "raise", HERE / "progs" / "raise.c", "-static"),
-        "execveat": _compile("gcc", d / "execveat", HERE / "progs" / "execveat.c", "-static"),
-        "execveat-dynamic": _compile("gcc", d / "execveat-dynamic",
+        "musl": compile_c("musl-gcc", d / "hello-musl", src, "-static"),
+        "glibc": compile_c("gcc", d / "hello-glibc", src, "-static"),
+        "glibc-pie": compile_c("gcc", d / "hello-glibc-pie", src, "-static-pie", "-fPIE"),
+        "glibc-dynamic": compile_c("gcc", d / "hello-glibc-dynamic", src),
+        "exec-musl": compile_c("musl-gcc", d / "exec-musl", HERE / "progs" / "exec.c", "-static"),
+        "exec-glibc": compile_c("gcc", d / "exec-glibc", HERE / "progs" / "exec.c", "-static"),
+        "exec-dynamic": compile_c("gcc", d / "exec-dynamic", HERE / "progs" / "exec.c"),
+        "raise": compile_c("gcc", d / "raise", HERE / "progs" / "raise.c", "-static"),
+        "execveat": compile_c("gcc", d / "execveat", HERE / "progs" / "execveat.c", "-static"),
+        "execveat-dynamic": compile_c("gcc", d / "execveat-dynamic",
                                      HERE / "progs" / "execveat.c"),
     }

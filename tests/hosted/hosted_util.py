@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -23,6 +26,17 @@ class Result:
     status: int
     stdout: bytes
     stderr: bytes
+
+
+def compile_c(cc: str, out: Path, src: Path, *flags: str) -> Path:
+    """src built with cc (-O1 and flags) into out; skips the test when cc is
+    not installed."""
+    if shutil.which(cc) is None:
+        pytest.skip(f"{cc} is not installed")
+    p = subprocess.run([cc, *flags, "-O1", "-o", str(out), str(src)], capture_output=True,
+                       text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    return out
 
 
 def run(argv: list[str], *, cwd: Path, stdin: bytes = b"", env: dict[str, str] | None = None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hosted_util import ENV, HERE, run
+from hosted_util import ENV, HERE, compile_c, run
 
 TOP = 0x7FFFFFFFF000  # TASK_SIZE
 STACK_RND = 0x3FFFFF << 12  # randomize_stack_top: 22 bits of pages
@@ -25,23 +25,14 @@ REGION = (0x7E8000000000, 0x7EF000000000)  # abi-run's own (hosted.h)
 NO_RANDOMIZE = 0x40000
 
 
-def _compile(cc: str, out: Path, src: Path, *flags: str) -> Path:
-    if shutil.which(cc) is None:
-        pytest.skip(f"{cc} is not installed")
-    p = subprocess.run([cc, *flags, "-O1", "-o", str(out), str(src)], capture_output=True,
-                       text=True, check=False)
-    assert p.returncode == 0, p.stderr
-    return out
-
-
 @pytest.fixture(scope="module")
 def progs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("addrspace")
     src = HERE / "progs" / "addrspace.c"
     return {
-        "pie": _compile("gcc", d / "as-pie", src),
-        "static-pie": _compile("gcc", d / "as-static-pie", src, "-static-pie"),
-        "static": _compile("gcc", d / "as-static", src, "-static", "-no-pie"),
+        "pie": compile_c("gcc", d / "as-pie", src),
+        "static-pie": compile_c("gcc", d / "as-static-pie", src, "-static-pie"),
+        "static": compile_c("gcc", d / "as-static", src, "-static", "-no-pie"),
     }
 
 

@@ -10,29 +10,19 @@ natively and under abi-run."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from hosted_util import HERE, REPO, call_totals, run
+from hosted_util import HERE, REPO, call_totals, compile_c, run
 
 SRC = HERE / "progs" / "rewrite.c"
 
 
 @pytest.fixture(scope="module")
 def progs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc is not installed")
     d = tmp_path_factory.mktemp("rewrite")
-    out = {}
-    for kind, flags in (("static", ["-static"]), ("dynamic", [])):
-        exe = d / kind
-        p = subprocess.run(["gcc", "-O2", "-Wall", "-Werror", *flags, "-o", str(exe), str(SRC)],
-                           capture_output=True, text=True, check=False)
-        assert p.returncode == 0, p.stderr
-        out[kind] = exe
-    return out
+    return {"static": compile_c("gcc", d / "static", SRC, "-Wall", "-Werror", "-static"),
+            "dynamic": compile_c("gcc", d / "dynamic", SRC, "-Wall", "-Werror")}
 
 
 @pytest.mark.parametrize("kind", ["static", "dynamic"])
