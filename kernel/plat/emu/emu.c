@@ -939,10 +939,9 @@ int abi_emu_main(int argc, char **argv, char **envp, const struct emu_uc_api *ap
 		 const struct emu_arch *a, u32 flags, u64 max)
 {
 	const char *prog, *why = NULL;
-	char found[4096];
 	bool interp = false;
 	u64 entry, sp;
-	int first, n;
+	int nargs;
 	long r;
 
 	if (!api || api->size != sizeof *api || !a || a->size != sizeof *a ||
@@ -959,20 +958,7 @@ int abi_emu_main(int argc, char **argv, char **envp, const struct emu_uc_api *ap
 	counting = flags & ABI_EMU_COUNT;
 	max_insns = max;
 
-	first = hosted_parse_options(argc, argv);
-	hosted_build_env(envp);
-	for (n = 0; first + n < argc && n < HOSTED_MAX_ARGS; n++)
-		guest_argv[n] = argv[first + n];
-	guest_argv[n] = NULL;
-	if (hosted_setup.seeded)
-		plat_entropy_seed(hosted_setup.seed);
-	hosted_opts.program = guest_argv[0];
-	prog = guest_argv[0];
-	if (!strchr(prog, '/')) {
-		if (!hosted_search_path(prog, found, sizeof found))
-			hosted_die("%s: command not found", prog);
-		prog = found;
-	}
+	prog = hosted_command(argc, argv, envp, guest_argv, &nargs);
 
 	boot();
 	plat_exit_hook = at_exit;
@@ -987,13 +973,7 @@ int abi_emu_main(int argc, char **argv, char **envp, const struct emu_uc_api *ap
 	hosted_setup_console();
 	hosted_setup_fs(prog, prog_path, sizeof prog_path);
 	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, NULL);
-	if (r < 0 && why)
-		hosted_die("%s: %s%s (%s)", guest_argv[0], interp ? "interpreter: " : "", why,
-			   hosted_errname(r));
-	if (r < 0)
-		hosted_die("%s: %s", guest_argv[0], hosted_errname(r));
-	if (!abi_exec_entry(&entry, &sp))
-		hosted_die("%s: the kernel started no program", guest_argv[0]);
+	hosted_started(guest_argv[0], r, why, interp, &entry, &sp);
 	if (hosted_opts.verbose)
 		hosted_printf(2, "abi-run: --emu: %s: entry 0x%lx, sp 0x%lx, brk 0x%lx\n",
 			      prog_path, (unsigned long)entry, (unsigned long)sp,

@@ -82,6 +82,14 @@ void hosted_build_env(char **envp);
 const char *hosted_env_get(const char *key);
 /* The host's path of a program named without a slash, as execvp finds it. */
 bool hosted_search_path(const char *name, char *out, size_t size);
+/* abi-run's command line, for abi-run and --emu alike: the options parsed,
+ * the environment built, the seed set; the program's arguments into
+ * guest_argv (NULL-terminated, *nargs of them), and its host path returned
+ * (searched in PATH when it has no slash; a program not found is fatal). */
+const char *hosted_command(int argc, char **argv, char **envp, const char **guest_argv, int *nargs);
+/* The first program's exec, r from kernel_execve with its why and interp:
+ * a failure is fatal, with the exec's reason; else where it starts. */
+void hosted_started(const char *name, long r, const char *why, bool interp, u64 *entry, u64 *sp);
 
 /* fs.c: the guest's root, mounts and cwd (--sandbox copies the program in
  * and gives its guest path in prog_path), and its descriptors 0, 1, 2. */

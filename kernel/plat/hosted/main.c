@@ -252,33 +252,16 @@ _Noreturn void hosted_main(u64 *sp)
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
-	/* Big buffers are static (once, at start-up): on the stack each 4 KiB
-	 * pushes the rest of start-up onto a page more, a host page fault. */
-	static char found[4096];
 	const char *prog, *why = NULL, *launcher;
 	bool force = false, interp = false, dso = false;
-	int first, n;
+	int nargs, n;
 	u64 entry, start_sp;
 	u32 xstate;
 	long r;
 
 	PROF("main");
-	first = hosted_parse_options(argc, argv);
-	hosted_build_env(envp);
-	for (n = 0; first + n < argc && n < HOSTED_MAX_ARGS; n++)
-		guest_argv[n] = argv[first + n];
-	guest_argv[n] = NULL;
+	prog = hosted_command(argc, argv, envp, guest_argv, &nargs);
 	PROF("options");
-	if (hosted_setup.seeded)
-		plat_entropy_seed(hosted_setup.seed);
-	hosted_opts.program = guest_argv[0];
-
-	prog = guest_argv[0];
-	if (!strchr(prog, '/')) {
-		if (!hosted_search_path(prog, found, sizeof found))
-			hosted_die("%s: command not found", prog);
-		prog = found;
-	}
 
 	/* ABI_HOSTED_NO_SUD (in abi-run's own environment) forces the check to
 	 * fail, so the message path is testable on a host that has SUD. */
@@ -314,21 +297,15 @@ _Noreturn void hosted_main(u64 *sp)
 			hosted_die("%s: --libc=musl-compat runs a glibc-built shared object with a "
 				   "main or PIE; this is neither",
 				   guest_argv[0]);
-		run_with_launcher(launcher, argc - first);
+		run_with_launcher(launcher, nargs);
 	}
 	r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, &dso);
 	if (r < 0 && dso && (launcher = so_launcher(prog_path))) {
-		run_with_launcher(launcher, argc - first);
+		run_with_launcher(launcher, nargs);
 		r = kernel_execve(prog_path, guest_argv, hosted_guest_env, &why, &interp, NULL);
 	}
-	if (r < 0 && why)
-		hosted_die("%s: %s%s (%s)", guest_argv[0], interp ? "interpreter: " : "", why,
-			   hosted_errname(r));
-	if (r < 0)
-		hosted_die("%s: %s", guest_argv[0], hosted_errname(r));
+	hosted_started(guest_argv[0], r, why, interp, &entry, &start_sp);
 	PROF("execve");
-	if (!abi_exec_entry(&entry, &start_sp))
-		hosted_die("%s: the kernel started no program", guest_argv[0]);
 	if (hosted_opts.verbose)
 		hosted_printf(2,
 			      "abi-run: %s: entry 0x%lx, sp 0x%lx, brk 0x%lx (abi-run's image at "

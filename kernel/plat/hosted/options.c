@@ -364,3 +364,35 @@ void hosted_boot_inherit(struct abi_boot_args *b)
 	/* inherited as across an exec: `setarch -R abi-run ...` */
 	b->personality = (u32)host_syscall1(HOST_NR(personality), 0xffffffffUL);
 }
+
+const char *hosted_command(int argc, char **argv, char **envp, const char **guest_argv, int *nargs)
+{
+	/* static: on the stack it pushes start-up onto a page more */
+	static char found[4096];
+	int first = hosted_parse_options(argc, argv), n;
+
+	hosted_build_env(envp);
+	for (n = 0; first + n < argc && n < HOSTED_MAX_ARGS; n++)
+		guest_argv[n] = argv[first + n];
+	guest_argv[n] = NULL;
+	*nargs = n;
+	if (hosted_setup.seeded)
+		plat_entropy_seed(hosted_setup.seed);
+	hosted_opts.program = guest_argv[0];
+	if (strchr(guest_argv[0], '/'))
+		return guest_argv[0];
+	if (!hosted_search_path(guest_argv[0], found, sizeof found))
+		hosted_die("%s: command not found", guest_argv[0]);
+	return found;
+}
+
+void hosted_started(const char *name, long r, const char *why, bool interp, u64 *entry, u64 *sp)
+{
+	if (r < 0 && why)
+		hosted_die("%s: %s%s (%s)", name, interp ? "interpreter: " : "", why,
+			   hosted_errname(r));
+	if (r < 0)
+		hosted_die("%s: %s", name, hosted_errname(r));
+	if (!abi_exec_entry(entry, sp))
+		hosted_die("%s: the kernel started no program", name);
+}
