@@ -401,7 +401,9 @@ void set_current_blocked(u64 mask)
 		retarget_shared(newly);
 }
 
-long signal_fix_result(long ret, const struct k_sigaction *ka, bool *restart)
+/* Linux's handle_signal on a call's result, a handler about to run;
+ * *restart: the call is made again. */
+static long signal_fix_result(long ret, const struct k_sigaction *ka, bool *restart)
 {
 	*restart = false;
 	switch (ret) {
@@ -421,7 +423,9 @@ long signal_fix_result(long ret, const struct k_sigaction *ka, bool *restart)
 	}
 }
 
-long syscall_restart(long ret, bool *restart, bool *nr_restart)
+/* No handler runs: the ERESTART codes restart the call, and
+ * ERESTART_RESTARTBLOCK restarts it as restart_syscall (*nr_restart). */
+static long syscall_restart(long ret, bool *restart, bool *nr_restart)
 {
 	*restart = *nr_restart = false;
 	switch (ret) {
@@ -441,6 +445,46 @@ long syscall_restart(long ret, bool *restart, bool *nr_restart)
 		set_current_blocked(current->saved_blocked);
 	}
 	return ret;
+}
+
+void signal_deliver(const struct signal_regs *ops, void *ctx, bool in_syscall, long ret)
+{
+	struct task *t = current;
+	bool handled = false, restart, nr_restart;
+	struct linux_siginfo info;
+	struct k_sigaction ka;
+	int sig;
+
+	for (;;) {
+		if (t->exiting)
+			do_thread_exit(0);
+		if (!(sig = get_signal(&info, &ka)))
+			break;
+		if (in_syscall && !handled) {
+			/* the interrupted call's result, or its restart, is
+			 * what the frame saves */
+			ret = signal_fix_result(ret, &ka, &restart);
+			if (restart)
+				ops->restart(ctx, false);
+			else
+				ops->result(ctx, ret);
+		}
+		if (!ops->frame(ctx, sig, &ka, &info,
+				t->restore_blocked ? t->saved_blocked : t->blocked,
+				!in_syscall && info.si_code > 0)) {
+			force_sigsegv(sig);
+			continue;
+		}
+		signal_delivered(sig, &ka);
+		handled = true;
+	}
+	if (in_syscall && !handled) {
+		ret = syscall_restart(ret, &restart, &nr_restart);
+		if (restart || nr_restart)
+			ops->restart(ctx, !restart);
+		else
+			ops->result(ctx, ret);
+	}
 }
 
 /* --- The alternate stack ------------------------------------------------- */

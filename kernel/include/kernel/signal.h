@@ -67,17 +67,29 @@ u64 sigframe_stack(const struct k_sigaction *ka, u64 sp);
 /* Whether sp is on the current task's sigaltstack. */
 bool on_sig_stack(u64 sp);
 
-/* The result a restartable call gives when a handler is about to run, as
- * Linux's handle_signal does: ERESTARTSYS restarts under SA_RESTART, else
- * EINTR; ERESTARTNOINTR always restarts; ERESTARTNOHAND and
- * ERESTART_RESTARTBLOCK become EINTR. *restart is set when the platform must
- * re-run the call (rip back over the syscall instruction, the argument
- * registers as they were). ret < 0 and no handler: see syscall_restart. */
-long signal_fix_result(long ret, const struct k_sigaction *ka, bool *restart);
-/* With no handler to run (the signal was ignored or handled elsewhere): the
- * ERESTART codes restart the call; ERESTART_RESTARTBLOCK restarts as
- * restart_syscall (*nr_restart set). */
-long syscall_restart(long ret, bool *restart, bool *nr_restart);
+/* How an architecture's saved registers take a delivery (signal_deliver);
+ * ctx is the platform's: its frame, the call's number. */
+struct signal_regs {
+	/* the interrupted call's result into its register */
+	void (*result)(void *ctx, long ret);
+	/* the call made again with its arguments as they were: the same call,
+	 * or (block) restart_syscall */
+	void (*restart)(void *ctx, bool block);
+	/* a handler's frame on the user stack, the registers set to run it;
+	 * false when it cannot be built */
+	bool (*frame)(void *ctx, int sig, const struct k_sigaction *ka,
+		      const struct linux_siginfo *info, u64 mask, bool fault);
+};
+/* Linux's arch_do_signal_or_restart, for every platform and architecture:
+ * each pending signal taken (a handler's frame built, or its default
+ * action; a frame that cannot be built is force_sigsegv) and, in_syscall,
+ * the interrupted call's result or restart settled as handle_signal and
+ * the no-handler path settle it: ERESTARTSYS restarts under SA_RESTART
+ * when a handler runs, else EINTR; ERESTARTNOINTR always restarts;
+ * ERESTARTNOHAND and ERESTART_RESTARTBLOCK become EINTR for a handler; with
+ * no handler the ERESTART codes restart, ERESTART_RESTARTBLOCK as
+ * restart_syscall. */
+void signal_deliver(const struct signal_regs *ops, void *ctx, bool in_syscall, long ret);
 
 /* uc_stack of a handler's frame: the settings as sigaltstack stored them
  * (Linux's __save_altstack); SS_AUTODISARM then disarms the stack. */

@@ -198,53 +198,45 @@ static bool setup_frame(struct a64_frame *f, int sig, const struct k_sigaction *
 
 /* Linux's arm64 do_signal: a restarted call gets its first argument back
  * (the result overwrote x0) and runs its svc again. */
+struct a64_deliver {
+	struct a64_frame *f;
+	u64 orig_x0;
+};
+
+static void a64_result(void *ctx, long ret)
+{
+	((struct a64_deliver *)ctx)->f->regs[A64_X0] = (u64)ret;
+}
+
+static void a64_restart(void *ctx, bool block)
+{
+	struct a64_deliver *d = ctx;
+	u64 *r = d->f->regs;
+
+	r[A64_X0] = d->orig_x0;
+	r[A64_PC] -= 4;
+	if (block)
+		r[A64_X8] = ABI_AARCH64_NR_restart_syscall;
+}
+
+static bool a64_frame(void *ctx, int sig, const struct k_sigaction *ka,
+		      const struct linux_siginfo *info, u64 mask, bool fault)
+{
+	return setup_frame(((struct a64_deliver *)ctx)->f, sig, ka, info, mask, fault);
+}
+
 static void signals(struct emu_cpu *cpu, bool in_syscall, long nr, long ret)
 {
+	static const struct signal_regs ops = { a64_result, a64_restart, a64_frame };
 	struct a64_frame *f = frame_of(cpu);
-	u64 *r = f->regs;
-	u64 orig_x0 = r[A64_X0]; /* the engine leaves the result to us */
-	struct task *t = current;
-	bool handled = false, restart, nr_restart;
-	struct linux_siginfo info;
-	struct k_sigaction ka;
-	int sig;
-
-	bool fp = signal_pending_set() || t->exiting;
+	/* the engine leaves the result to us: x0 is still the first argument */
+	struct a64_deliver d = { f, f->regs[A64_X0] };
+	bool fp = signal_pending_set() || current->exiting;
 
 	(void)nr; /* x8 still holds it */
 	if (fp)
 		emu_fp_read(cpu, f->fp);
-	for (;;) {
-		if (t->exiting)
-			do_thread_exit(0);
-		if (!(sig = get_signal(&info, &ka)))
-			break;
-		if (in_syscall && !handled) {
-			ret = signal_fix_result(ret, &ka, &restart);
-			r[A64_X0] = restart ? orig_x0 : (u64)ret;
-			if (restart)
-				r[A64_PC] -= 4;
-		}
-		if (!setup_frame(f, sig, &ka, &info,
-				 t->restore_blocked ? t->saved_blocked : t->blocked,
-				 !in_syscall && info.si_code > 0)) {
-			force_sigsegv(sig);
-			continue;
-		}
-		signal_delivered(sig, &ka);
-		handled = true;
-	}
-	if (in_syscall && !handled) {
-		ret = syscall_restart(ret, &restart, &nr_restart);
-		if (restart || nr_restart) {
-			r[A64_X0] = orig_x0;
-			r[A64_PC] -= 4;
-			if (nr_restart)
-				r[A64_X8] = ABI_AARCH64_NR_restart_syscall;
-		} else {
-			r[A64_X0] = (u64)ret;
-		}
-	}
+	signal_deliver(&ops, &d, in_syscall, ret);
 	f->fault_address = f->esr = 0;
 }
 

@@ -138,13 +138,37 @@ static void restart_call(const struct task *t, struct host_ucontext *uc)
 		uc->gregs[REG_RIP] -= 2;
 }
 
+/* signal_deliver's view of a host frame: the call's result in rax, a
+ * restart through restart_call with rax the call's number again. */
+struct x86_deliver {
+	struct host_ucontext *uc;
+	long nr;
+};
+
+static void x86_result(void *ctx, long ret)
+{
+	((struct x86_deliver *)ctx)->uc->gregs[REG_RAX] = (u64)ret;
+}
+
+static void x86_restart(void *ctx, bool block)
+{
+	struct x86_deliver *d = ctx;
+
+	d->uc->gregs[REG_RAX] = block ? ABI_X86_64_NR_restart_syscall : (u64)d->nr;
+	restart_call(current, d->uc);
+}
+
+static bool x86_frame(void *ctx, int sig, const struct k_sigaction *ka,
+		      const struct linux_siginfo *info, u64 mask, bool fault)
+{
+	return setup_frame(((struct x86_deliver *)ctx)->uc, sig, ka, info, mask, fault);
+}
+
 void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret)
 {
+	static const struct signal_regs ops = { x86_result, x86_restart, x86_frame };
+	struct x86_deliver d = { uc, nr };
 	struct task *t = current;
-	bool handled = false, restart, nr_restart;
-	struct linux_siginfo info;
-	struct k_sigaction ka;
-	int sig;
 
 	/* the common case: nothing to deliver, restart or restore */
 	if (!signal_pending() && !t->restore_blocked &&
@@ -153,37 +177,7 @@ void hosted_signals(struct host_ucontext *uc, bool in_syscall, long nr, long ret
 			uc->gregs[REG_RAX] = (u64)ret;
 		return;
 	}
-	for (;;) {
-		if (t->exiting)
-			do_thread_exit(0);
-		if (!(sig = get_signal(&info, &ka)))
-			break;
-		if (in_syscall && !handled) {
-			/* Linux's handle_signal: the interrupted call's result,
-			 * or its restart, is what the frame saves */
-			ret = signal_fix_result(ret, &ka, &restart);
-			uc->gregs[REG_RAX] = restart ? (u64)nr : (u64)ret;
-			if (restart)
-				restart_call(t, uc);
-		}
-		if (!setup_frame(uc, sig, &ka, &info,
-				 t->restore_blocked ? t->saved_blocked : t->blocked,
-				 !in_syscall && info.si_code > 0)) {
-			force_sigsegv(sig);
-			continue;
-		}
-		signal_delivered(sig, &ka);
-		handled = true;
-	}
-	if (in_syscall && !handled) {
-		ret = syscall_restart(ret, &restart, &nr_restart);
-		if (restart || nr_restart) {
-			uc->gregs[REG_RAX] = restart ? (u64)nr : ABI_X86_64_NR_restart_syscall;
-			restart_call(t, uc);
-		} else {
-			uc->gregs[REG_RAX] = (u64)ret;
-		}
-	}
+	signal_deliver(&ops, &d, in_syscall, ret);
 }
 
 long hosted_sigreturn(void)
