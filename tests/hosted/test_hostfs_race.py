@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hosted_util import ENV, HERE
+from hosted_util import ENV, HERE, compile_c
 
 RACE_SECONDS = float(os.environ.get("RACE_SECONDS", "1.0"))
 NOBODY = 65534
@@ -33,14 +33,8 @@ NOBODY = 65534
 
 @pytest.fixture(scope="module")
 def hostrace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("musl-gcc") is None:
-        pytest.skip("musl-gcc is not installed")
     out = tmp_path_factory.mktemp("hostrace") / "hostrace"
-    p = subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(out),
-                        str(HERE / "progs" / "hostrace.c")], capture_output=True, text=True,
-                       check=False)
-    assert p.returncode == 0, p.stderr
-    return out
+    return compile_c("musl-gcc", out, HERE / "progs" / "hostrace.c", "-static")
 
 
 class Place:

@@ -14,19 +14,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hosted_util import ENV, HERE
+from hosted_util import ENV, HERE, compile_c
 
 
 @pytest.fixture(scope="module")
 def prog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("inherited") / "inherited"
-    p = subprocess.run(["gcc", "-static", "-O1", "-o", str(out),
-                        str(HERE / "progs" / "inherited.c")],
-                       capture_output=True, text=True, check=False)
-    if p.returncode and "not found" in p.stderr:
-        pytest.skip("gcc is not installed")
-    assert p.returncode == 0, p.stderr
-    return out
+    return compile_c("gcc", out, HERE / "progs" / "inherited.c", "-static")
 
 
 def run_with_stdin(argv: list[str], stdin: Path | bytes, cwd: Path) -> tuple[int, str, str]:

@@ -13,19 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-from hosted_util import ENV, HERE
+from hosted_util import ENV, HERE, compile_c
 
 
 @pytest.fixture(scope="module")
 def prog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("lazysig") / "lazysig"
-    p = subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(out),
-                        str(HERE / "progs" / "lazysig.c")],
-                       capture_output=True, text=True, check=False)
-    if p.returncode and "not found" in p.stderr:
-        pytest.skip("musl-gcc is not installed")
-    assert p.returncode == 0, p.stderr
-    return out
+    return compile_c("musl-gcc", out, HERE / "progs" / "lazysig.c", "-static")
 
 
 def _threads(pid: int) -> int:

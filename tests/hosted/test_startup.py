@@ -6,24 +6,17 @@ the boot's inodes share. Each is compared with a native run."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from hosted_util import ENV, HERE, run
+from hosted_util import ENV, HERE, compile_c, run
 
 
 @pytest.fixture(scope="module")
 def capbset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc is not installed")
     out = tmp_path_factory.mktemp("capbset") / "capbset"
-    p = subprocess.run(["gcc", "-static", "-O1", "-o", str(out),
-                        str(HERE / "progs" / "capbset.c")], capture_output=True, text=True,
-                       check=False)
-    assert p.returncode == 0, p.stderr
-    return out
+    return compile_c("gcc", out, HERE / "progs" / "capbset.c", "-static")
 
 
 def sh(cmd: str, cwd: Path) -> tuple[int, bytes, bytes]:
