@@ -187,6 +187,13 @@ static s32 get32(const u8 *p)
 	return w;
 }
 
+/* The site's jmp, at m, to its stub's slot. */
+static void site_jmp(u8 jmp[5], uintptr_t m, const u8 *slot)
+{
+	jmp[0] = JMP_REL32;
+	put32(jmp + 1, (s64)(uintptr_t)slot - (s64)(m + 5));
+}
+
 /* The stub slot's bytes for the site whose mov is at m (the file comment). */
 static void stub_fill(u8 *slot, uintptr_t page, uintptr_t m, const u8 mov[5])
 {
@@ -283,7 +290,7 @@ static uintptr_t new_page(struct mm *mm, uintptr_t m)
 static bool rewrite(struct mm *mm, uintptr_t m, const u8 code[7])
 {
 	const struct vma *v = site_vma(mm, m);
-	u8 jmp[5] = { JMP_REL32 }, *slot = NULL;
+	u8 jmp[5], *slot = NULL;
 	uintptr_t page;
 	bool fresh, done;
 	u32 prot;
@@ -296,7 +303,7 @@ static bool rewrite(struct mm *mm, uintptr_t m, const u8 code[7])
 			return false;
 		slot = (u8 *)page + STUB_FIRST;
 	}
-	put32(jmp + 1, (s64)(uintptr_t)slot - (s64)(m + 5));
+	site_jmp(jmp, m, slot);
 	fresh = stub_return(slot) != m + 7 || memcmp(slot, code, 5) != 0;
 	/* executable still: other threads may be in the page's other stubs */
 	if (plat_mem_protect(page, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC) < 0)
@@ -357,11 +364,10 @@ static void evict(struct mm *mm, const struct vma *pv)
 		const u8 *s = (const u8 *)pv->start + STUB_FIRST + k * STUB_SIZE;
 		uintptr_t m = stub_return(s) - 7;
 		const struct vma *v = site_vma(mm, m);
-		u8 jmp[5] = { JMP_REL32 };
-
 		u64 *e = seen_entry(m);
+		u8 jmp[5];
 
-		put32(jmp + 1, (s64)(uintptr_t)s - (s64)(m + 5));
+		site_jmp(jmp, m, s);
 		if (v && swap5(v->prot, m, jmp, s) && e)
 			*e &= ~0xffULL; /* counted afresh: it may be rewritten again */
 	}
